@@ -1,0 +1,1 @@
+"""deskbot application: settings, dialogue, sessions, transcripts, API, CLI."""

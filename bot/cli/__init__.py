@@ -1,0 +1,37 @@
+"""The ``deskbot`` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from bot.cli import admin, faq, nlu
+from bot.errors import BotError
+from knowledge.errors import KnowledgeError
+from nlu.errors import NluError
+
+app = typer.Typer(
+    help="deskbot: a self-hosted customer-service chatbot backend.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+train_app = typer.Typer(help="Train models.", no_args_is_help=True)
+evaluate_app = typer.Typer(help="Measure models on labelled data.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+app.add_typer(evaluate_app, name="evaluate")
+
+admin.register(app)
+nlu.register(train_app, evaluate_app)
+faq.register(app, evaluate_app)
+
+KNOWN_ERRORS = (BotError, NluError, KnowledgeError)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; known errors print one line and exit 2, with no traceback."""
+    try:
+        app(args=argv)  # standalone: usage errors print themselves and exit 2
+    except KNOWN_ERRORS as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)

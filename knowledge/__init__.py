@@ -1,0 +1,1 @@
+"""FAQ knowledge base: entries, revisions, encoder-backed search."""

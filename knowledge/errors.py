@@ -1,0 +1,57 @@
+"""The knowledge package's one error hierarchy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class KnowledgeError(Exception):
+    """Anything the knowledge package refuses: a missing entry, a stale edit, a bad import."""
+
+
+class EntryNotFound(KnowledgeError):
+    """No FAQ entry has the id or external key that was asked for."""
+
+
+class StaleEditError(KnowledgeError):
+    """An edit was made against an older version of the entry than the one stored."""
+
+    def __init__(self, entry_id: int, expected: int, current: int) -> None:
+        super().__init__(
+            f"FAQ entry {entry_id} is at version {current}, but the edit was made against "
+            f"version {expected}; reload the entry and apply the edit again"
+        )
+        self.entry_id = entry_id
+        self.expected = expected
+        self.current = current
+
+
+class InvalidEntryError(KnowledgeError):
+    """An entry's fields break a rule (empty question, bad button, unknown field)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem in one row of an import file (rows count from 1, after any header)."""
+
+    row: int
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.field}: {self.problem}"
+
+
+class ImportValidationError(KnowledgeError):
+    """An import file has invalid rows; nothing was written."""
+
+    def __init__(self, source: str, errors: list[RowError]) -> None:
+        shown = "; ".join(str(e) for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"{source}: {len(errors)} invalid row(s), nothing imported: {shown}{more}")
+        self.source = source
+        self.errors = errors
+
+
+class IndexCorruptError(KnowledgeError):
+    """A persisted index directory cannot be read; it will be rebuilt from the database."""

@@ -1,0 +1,1 @@
+"""NLU: training data, the joint intent and entity model, inference, evaluation."""

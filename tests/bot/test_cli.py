@@ -1,0 +1,83 @@
+"""The command line end to end, as a user runs it (real processes, real files)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+DESKBOT = [sys.executable, "-m", "bot"]
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        DESKBOT + args,
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_db_upgrade_token_and_conversation_delete(tmp_path: Path) -> None:
+    done = run(["db", "upgrade"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "var" / "deskbot.db").exists()
+    assert run(["db", "check"], tmp_path).returncode == 0
+    made = run(["token", "create", "--role", "admin", "--name", "ops"], tmp_path)
+    assert made.returncode == 0 and "admin token #1: dbt_" in made.stdout
+    gone = run(["conversation", "delete", "nobody"], tmp_path)
+    assert gone.returncode == 0 and "no transcript" in gone.stdout
+
+
+def test_known_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    bad = run(["db", "upgrade"], tmp_path, DESKBOT_SESSION_STORE="redis")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "error: DESKBOT_REDIS_URL must be set when DESKBOT_SESSION_STORE=redis"
+    ]
+    role = run(["token", "create", "--role", "boss"], tmp_path)
+    assert role.returncode == 2 and "Traceback" not in role.stderr
+    assert "role must be one of agent, admin" in role.stderr
+    usage = run(["no-such-command"], tmp_path)
+    assert usage.returncode == 2 and "No such command" in usage.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_migrates_and_answers_health(tmp_path: Path) -> None:
+    port = _free_port()
+    server = subprocess.Popen(
+        [*DESKBOT, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "server did not start in 60 s"
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+        assert (tmp_path / "var" / "deskbot.db").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

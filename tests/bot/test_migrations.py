@@ -1,0 +1,53 @@
+"""Migrations run on SQLite and PostgreSQL, match the models, and go down cleanly."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bot import db
+from bot.db import TARGET_METADATA, create_db_engine
+
+EXPECTED_TABLES = {
+    "conversations",
+    "conversation_events",
+    "session_states",
+    "conversation_locks",
+    "api_tokens",
+    "faq_entries",
+    "faq_revisions",
+}
+
+
+def test_head_matches_the_models_on_each_backend(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert set(inspect(conn).get_table_names()) >= EXPECTED_TABLES
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, TARGET_METADATA) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_upgrade_again(new_database) -> None:  # type: ignore[no-untyped-def]
+    for kind in ("sqlite", "postgresql"):
+        url = new_database(kind)
+        db.downgrade(url, "base")
+        engine = create_db_engine(url)
+        with engine.connect() as conn:
+            assert not EXPECTED_TABLES & set(inspect(conn).get_table_names())
+        engine.dispose()
+        db.upgrade(url)
+        engine = create_db_engine(url)
+        with engine.connect() as conn:
+            assert set(inspect(conn).get_table_names()) >= EXPECTED_TABLES
+        engine.dispose()
+
+
+def test_upgrade_creates_a_new_sqlite_file_and_its_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "deep" / "er" / "bot.db"
+    db.upgrade(f"sqlite:///{path}")
+    assert path.exists()
+    db.check(f"sqlite:///{path}")

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import SettingsError
+from bot.settings import Settings, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("DATABASE_URL", "REDIS_URL", "SESSION_STORE", "PORT", "DEVICE"):
+        monkeypatch.delenv(f"DESKBOT_{name}", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_embedded_defaults() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///var/deskbot.db"
+    assert settings.session_store == "sql"
+    assert settings.device == "auto"
+    assert settings.redis_url is None
+
+
+def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DESKBOT_PORT=9001\nDESKBOT_REDIS_URL=redis://x:6379/0\n")
+    monkeypatch.setenv("DESKBOT_SESSION_STORE", "redis")
+    monkeypatch.setenv("DESKBOT_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    settings = load_settings()
+    assert settings.port == 9001
+    assert settings.session_store == "redis"
+    assert settings.redis_url == "redis://x:6379/0"
+    assert settings.database_url.startswith("postgresql")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DESKBOT_SESSION_STORE", "memcached", "DESKBOT_SESSION_STORE: Input should be"),
+        ("DESKBOT_PORT", "eighty", "DESKBOT_PORT: Input should be a valid integer"),
+        ("DESKBOT_DEVICE", "tpu", "DESKBOT_DEVICE:"),
+        ("DESKBOT_DATABASE_URL", "mysql://x", "DESKBOT_DATABASE_URL must be"),
+    ],
+)
+def test_invalid_settings_fail_with_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
+
+
+def test_redis_store_requires_a_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESKBOT_SESSION_STORE", "redis")
+    with pytest.raises(SettingsError, match="DESKBOT_REDIS_URL must be set"):
+        load_settings()
+
+
+def test_nothing_is_built_at_import_time() -> None:
+    import importlib
+
+    import bot.settings
+
+    importlib.reload(bot.settings)
+    assert not any(isinstance(v, Settings) for v in vars(bot.settings).values())
