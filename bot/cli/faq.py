@@ -1,7 +1,222 @@
-"""CLI commands of the faq package (filled in by its issue)."""
+"""``deskbot faq …`` (import, export, list, search, reindex) and ``deskbot evaluate faq``."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
+from bot.db import create_db_engine, upgrade
+from bot.errors import BotError
+from bot.settings import Settings, load_settings
+from knowledge import (
+    EmbeddingCache,
+    Encoder,
+    FaqBase,
+    FaqRetriever,
+    KnowledgeError,
+    RetrieverConfig,
+    evaluate,
+    export_file,
+    import_file,
+    load_queries,
+)
+from knowledge.scoring import MODES, Mode
 
-def register(*_apps: typer.Typer) -> None:
-    """Add this package's commands to the CLI."""
+EncoderFactory = Callable[[Settings], Encoder]
+
+
+def default_encoder(settings: Settings) -> Encoder:
+    """The configured sentence encoder (weights load on first use)."""
+    from nlu.encoder import SentenceEncoder
+
+    return SentenceEncoder(settings.encoder, device=settings.device, threads=settings.torch_threads)
+
+
+def faq_data_dir(settings: Settings) -> Path:
+    """Where the FAQ index and embedding cache live under the data dir."""
+    return settings.data_dir / "faq"
+
+
+@contextmanager
+def scratch_retriever(
+    faq_file: Path,
+    encoder: Encoder,
+    *,
+    mode: Mode = "hybrid",
+    config: RetrieverConfig | None = None,
+    cache_dir: Path | None = None,
+) -> Iterator[FaqRetriever]:
+    """A started retriever over a throwaway SQLite base loaded from a FAQ file.
+
+    Args:
+        faq_file: any importable FAQ file (JSON list, CSV, YAML, Rasa).
+        encoder: the sentence encoder.
+        mode: hybrid, dense or bm25.
+        config: retriever settings (``mode`` overrides its mode).
+        cache_dir: keep the embedding cache here between runs (None: a temp folder).
+    """
+    from dataclasses import replace
+
+    with tempfile.TemporaryDirectory(prefix="deskbot-faq-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'faq.db'}"
+        upgrade(url)
+        engine = create_db_engine(url)
+        try:
+            base = FaqBase(engine)
+            import_file(base, faq_file, author="evaluate")
+            retriever = FaqRetriever(
+                base,
+                encoder,
+                config=replace(config or RetrieverConfig(), mode=mode),
+                embeddings=EmbeddingCache(encoder, cache_dir) if cache_dir else None,
+            )
+            retriever.start()
+            retriever.wait_adapted()
+            try:
+                yield retriever
+            finally:
+                retriever.close()
+        finally:
+            engine.dispose()
+
+
+def register(
+    app: typer.Typer, evaluate_app: typer.Typer, *, encoder_factory: EncoderFactory | None = None
+) -> None:
+    """Add ``faq`` commands to the CLI (``encoder_factory`` lets tests share one encoder)."""
+    make_encoder = encoder_factory or default_encoder
+    faq_app = typer.Typer(help="Edit and search the FAQ base.", no_args_is_help=True)
+    app.add_typer(faq_app, name="faq")
+
+    @contextmanager
+    def opened() -> Iterator[tuple[Settings, FaqBase]]:
+        try:
+            settings = load_settings()
+            engine = create_db_engine(settings.database_url)
+        except (BotError, KnowledgeError) as exc:
+            raise _fail(exc) from None
+        try:
+            yield settings, FaqBase(engine)
+        except (BotError, KnowledgeError) as exc:
+            raise _fail(exc) from None
+        finally:
+            engine.dispose()
+
+    @contextmanager
+    def started(settings: Settings, base: FaqBase) -> Iterator[FaqRetriever]:
+        retriever = FaqRetriever(base, make_encoder(settings), data_dir=faq_data_dir(settings))
+        retriever.start()
+        retriever.wait_adapted()  # show what a warmed-up worker would answer
+        try:
+            yield retriever
+        finally:
+            retriever.close()
+
+    @faq_app.command("import")
+    def import_(
+        file: Annotated[Path, typer.Argument(help="CSV, JSON, YAML, Rasa YAML file or folder.")],
+        fmt: Annotated[
+            str | None, typer.Option("--format", help="csv, json, yaml or rasa.")
+        ] = None,
+        author: Annotated[str, typer.Option("--author", help="Recorded in the history.")] = "cli",
+    ) -> None:
+        """Import entries (all or nothing; upserts by id, unchanged rows untouched)."""
+        with opened() as (_, base):
+            result = import_file(base, file, author=author, fmt=fmt)
+        typer.echo(
+            f"imported {file}: {len(result.created)} created, {len(result.updated)} updated, "
+            f"{len(result.unchanged)} unchanged (revision {result.revision})"
+        )
+
+    @faq_app.command("export")
+    def export(
+        file: Annotated[Path, typer.Argument(help="File to write (.csv, .json, .yaml).")],
+        fmt: Annotated[
+            str | None, typer.Option("--format", help="csv, json, yaml or rasa.")
+        ] = None,
+        deleted: Annotated[bool, typer.Option("--deleted", help="Include deleted.")] = False,
+    ) -> None:
+        """Write every entry to a file."""
+        with opened() as (_, base):
+            count = export_file(base, file, fmt=fmt, include_deleted=deleted)
+        typer.echo(f"exported {count} entries to {file}")
+
+    @faq_app.command("list")
+    def list_(
+        tag: Annotated[
+            str | None, typer.Option("--tag", help="Only entries with this tag.")
+        ] = None,
+        deleted: Annotated[bool, typer.Option("--deleted", help="Include deleted.")] = False,
+    ) -> None:
+        """List entries: key, version, state and question."""
+        with opened() as (_, base):
+            entries = base.list(include_deleted=deleted, tag=tag)
+        for entry in entries:
+            state = "deleted" if entry.deleted_at else "active" if entry.active else "inactive"
+            typer.echo(f"{entry.external_key}\tv{entry.version}\t{state}\t{entry.question}")
+        typer.echo(f"{len(entries)} entries")
+
+    @faq_app.command("search")
+    def search(
+        text: Annotated[str, typer.Argument(help="A customer message.")],
+        k: Annotated[int, typer.Option("-k", min=1, help="How many entries.")] = 5,
+    ) -> None:
+        """Search the FAQ and show what the bot would do."""
+        with opened() as (settings, base), started(settings, base) as retriever:
+            hits = retriever.search(text, k)
+            decision = retriever.decide_hits(hits)
+        for hit in hits:
+            typer.echo(
+                f"{hit.confidence:.3f}\t{hit.score:.3f}\t{hit.entry.external_key}\t"
+                f"{hit.matched_phrasing}"
+            )
+        typer.echo(f"decision: {decision.kind} (confidence {decision.confidence:.3f})")
+
+    @faq_app.command("reindex")
+    def reindex() -> None:
+        """Rebuild the FAQ index from the database."""
+        with opened() as (settings, base), started(settings, base) as retriever:
+            revision = retriever.reindex()
+            count = retriever.index.state.phrasing_count() if retriever.index.state else 0
+        typer.echo(f"reindexed {count} phrasings at revision {revision}")
+
+    @evaluate_app.command("faq")
+    def evaluate_faq(
+        faq: Annotated[Path, typer.Option("--faq", help="JSON list of FAQ entries.")],
+        queries: Annotated[Path, typer.Option("--queries", help="JSON list of {query, expected}.")],
+        report: Annotated[Path, typer.Option("--report", help="Where to write the JSON report.")],
+        retriever_mode: Annotated[
+            str, typer.Option("--retriever", help="bm25, dense or hybrid.")
+        ] = "hybrid",
+    ) -> None:
+        """Score FAQ retrieval and decisions on labelled queries."""
+        if retriever_mode not in MODES:
+            raise _fail(KnowledgeError(f"--retriever must be one of {', '.join(MODES)}"))
+        mode: Mode = retriever_mode
+        try:
+            labelled = load_queries(queries)
+            settings = load_settings()
+            encoder = make_encoder(settings)
+            with scratch_retriever(faq, encoder, mode=mode) as retriever:
+                result = evaluate(retriever, labelled)
+        except (BotError, KnowledgeError) as exc:
+            raise _fail(exc) from None
+        data: dict[str, Any] = result.to_dict()
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        typer.echo(
+            f"{mode}: R@1 {result.recall_at_1:.3f}  R@5 {result.recall_at_5:.3f}  "
+            f"MRR {result.mrr:.3f}  answered right {result.answered_right:.3f}  "
+            f"precision {result.answer_precision:.3f}  OOS answered {result.oos_answered:.3f}"
+        )
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=2)

@@ -1,0 +1,231 @@
+"""FAQ retrieval quality: BM25, dense and hybrid on BANKING77-FAQ, CLINC150-FAQ and StackFAQ.
+
+Usage::
+
+    .venv/bin/python bench/faq_quality.py [--datasets banking77 clinc150 stackfaq]
+        [--modes bm25 dense hybrid] [--out var/bench/faq_quality.json] [--tune]
+
+FAQ bases are built from the developer splits in ``/work/shared/data`` (read in place, never
+copied): one entry per intent whose question + 4 alternatives are that intent's first five
+training texts ordered by SHA-256 of the text; queries are the dev split (CLINC150 adds
+``oos_val`` as queries no entry answers). StackFAQ: one entry per thread (question + first
+answer), its dev paraphrases as queries. ``--tune`` also prints the calibration fit and a
+threshold sweep on the same dev queries (this is how the defaults were chosen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from bot.cli.faq import scratch_retriever
+from knowledge import EmbeddingCache, FaqRetriever, RetrieverConfig, evaluate
+from knowledge.evaluation import LabelledQuery
+from nlu.encoder import SentenceEncoder
+
+DATA_ROOT = Path("/work/shared/data")
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _entries(by_intent: dict[str, list[str]]) -> list[dict[str, Any]]:
+    out = []
+    for intent in sorted(by_intent):
+        first = sorted(by_intent[intent], key=_sha)[:5]
+        out.append({
+            "id": intent, "question": first[0], "alternatives": first[1:],
+            "answer": f"(answer for {intent})", "tags": [],
+        })  # fmt: skip
+    return out
+
+
+def banking77(root: Path) -> tuple[list[dict[str, Any]], list[LabelledQuery]]:
+    """BANKING77-FAQ: entries from train_minus_dev, queries from dev."""
+    by_intent: dict[str, list[str]] = {}
+    with (root / "banking77/dev_split/train_minus_dev.csv").open(newline="") as f:
+        for row in csv.DictReader(f):
+            by_intent.setdefault(row["category"], []).append(row["text"])
+    with (root / "banking77/dev_split/dev.csv").open(newline="") as f:
+        queries = [LabelledQuery(r["text"], r["category"]) for r in csv.DictReader(f)]
+    return _entries(by_intent), queries
+
+
+def clinc150(root: Path) -> tuple[list[dict[str, Any]], list[LabelledQuery]]:
+    """CLINC150-FAQ: entries from train, queries from val plus oos_val (expected null)."""
+    data = json.loads((root / "clinc150/data_full.train_val.json").read_text())
+    by_intent: dict[str, list[str]] = {}
+    for text, intent in data["train"]:
+        by_intent.setdefault(intent, []).append(text)
+    queries = [LabelledQuery(t, i) for t, i in data["val"]]
+    queries += [LabelledQuery(t, None) for t, _ in data["oos_val"]]
+    return _entries(by_intent), queries
+
+
+def stackfaq(root: Path) -> tuple[list[dict[str, Any]], list[LabelledQuery]]:
+    """StackFAQ: one entry per thread, dev paraphrases as queries."""
+    data = json.loads((root / "stackfaq/stackExchange-FAQ.dev.json").read_text())
+    entries: list[dict[str, Any]] = []
+    queries: list[LabelledQuery] = []
+    for i, pair in enumerate(data["root"]["qapair"]):
+        answers = pair["answer"] if isinstance(pair["answer"], list) else [pair["answer"]]
+        key = f"thread-{i:03d}"
+        entries.append({"id": key, "question": pair["question"], "answer": answers[0]})
+        queries += [LabelledQuery(r, key) for r in pair["rephr"] if r and r != "*"]
+    return entries, queries
+
+
+DATASETS = {"banking77": banking77, "clinc150": clinc150, "stackfaq": stackfaq}
+
+
+class CachedEncoder:
+    """The real encoder behind a disk cache, so repeated benchmark runs skip re-encoding."""
+
+    def __init__(self, encoder: SentenceEncoder, directory: Path) -> None:
+        self._cache = EmbeddingCache(encoder, directory)
+        self.encoder = encoder
+
+    @property
+    def name(self) -> str:
+        return self.encoder.name
+
+    @property
+    def dimension(self) -> int:
+        return self.encoder.dimension
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._cache.embed(texts)
+
+
+def tune_rows(retriever: FaqRetriever, queries: list[LabelledQuery]) -> list[tuple[Any, ...]]:
+    """(best score, lead, right?, out of scope?) for every query: the calibration's inputs."""
+    vectors = retriever.encoder.encode([q.query for q in queries])
+    rows = []
+    for i, q in enumerate(queries):
+        hits = retriever.search_encoded(q.query, vectors[i : i + 1], k=3)
+        if hits:
+            best = hits[0].score
+            lead = best - hits[1].score if len(hits) > 1 else best
+            rows.append((best, lead, hits[0].entry.external_key == q.expected, q.expected is None))
+    return rows
+
+
+def tune(per_dataset: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
+    """Fit one calibration on all datasets' queries; sweep the answer threshold per dataset."""
+    from sklearn.linear_model import LogisticRegression
+
+    pooled = [row for rows in per_dataset.values() for row in rows]
+    fit = LogisticRegression(C=100.0).fit(
+        np.array([r[:2] for r in pooled]), np.array([r[2] for r in pooled])
+    )
+    out: dict[str, Any] = {
+        "calibration": {"top": round(float(fit.coef_[0][0]), 3),
+                        "margin": round(float(fit.coef_[0][1]), 3),
+                        "bias": round(float(fit.intercept_[0]), 3)},
+    }  # fmt: skip
+    for name, rows in per_dataset.items():
+        conf = fit.predict_proba(np.array([r[:2] for r in rows]))[:, 1]
+        right = np.array([r[2] for r in rows])
+        oos = np.array([r[3] for r in rows])
+        sweep = []
+        for threshold in np.arange(0.3, 0.99, 0.05):
+            answered = conf >= threshold
+            sweep.append({
+                "threshold": round(float(threshold), 2),
+                "answered_right": round(float((answered & right)[~oos].mean()), 4),
+                "answer_precision": round(
+                    float((answered & right).sum() / max(1, answered.sum())), 4
+                ),
+                "oos_answered": round(float(answered[oos].mean()), 4) if oos.any() else 0.0,
+            })  # fmt: skip
+        out[name] = sweep
+    return out
+
+
+def machine() -> str:
+    """CPU model and core count (from lscpu)."""
+    try:
+        info = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+        model = fields.get("Model name", platform.processor()).strip()
+        return f"{model}, {os.cpu_count()} cores"
+    except OSError:
+        return f"{platform.processor()}, {os.cpu_count()} cores"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument("--modes", nargs="+", default=["bm25", "dense", "hybrid"])
+    parser.add_argument("--data-root", type=Path, default=DATA_ROOT)
+    parser.add_argument("--cache", type=Path, default=Path("var/bench/faq-embeddings"))
+    parser.add_argument("--out", type=Path, default=Path("var/bench/faq_quality.json"))
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--no-head", action="store_true", help="hybrid without adaptation")
+    args = parser.parse_args()
+    encoder = CachedEncoder(SentenceEncoder(device="cpu", threads=args.threads), args.cache)
+    config = RetrieverConfig(adapt=not args.no_head)
+    results: list[dict[str, Any]] = []
+    tuning: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+    for name in args.datasets:
+        entries, queries = DATASETS[name](args.data_root)
+        with tempfile.TemporaryDirectory() as tmp:
+            faq_file = Path(tmp) / "faq.json"
+            faq_file.write_text(json.dumps(entries))
+            for mode in args.modes:
+                started = time.perf_counter()
+                with scratch_retriever(
+                    faq_file, encoder, mode=mode, config=replace(config), cache_dir=args.cache
+                ) as retriever:
+                    report = evaluate(retriever, queries).to_dict()
+                    if args.tune:
+                        tuning.setdefault(mode, {})[name] = tune_rows(retriever, queries)
+                report.update(dataset=name, entries=len(entries),
+                              seconds=round(time.perf_counter() - started, 1))  # fmt: skip
+                results.append(report)
+                print(
+                    f"{name:10s} {mode:7s} R@1 {report['recall_at_1']:.3f} "
+                    f"R@5 {report['recall_at_5']:.3f} MRR {report['mrr']:.3f} "
+                    f"right {report['answered_right']:.3f} prec {report['answer_precision']:.3f} "
+                    f"oos {report['oos_answered']:.3f}",
+                    flush=True,
+                )
+    tuned = {mode: tune(rows) for mode, rows in tuning.items()}
+    for mode, result in tuned.items():
+        print(mode, "calibration", json.dumps(result["calibration"]))
+        for name in args.datasets:
+            for row in result[name]:
+                print(f"  {name:10s}", row)
+    summary = {
+        "command": " ".join(sys.argv),
+        "machine": machine(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "results": results,
+        "tuning": tuned,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,417 @@
+"""`FaqBase`: FAQ entries in SQL with a revision history, soft delete and optimistic edits."""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, text
+
+from knowledge.entries import (
+    EDITABLE_FIELDS,
+    ChangeSet,
+    FaqDraft,
+    FaqEntry,
+    Revision,
+    clean_draft,
+    clean_field,
+    entry_from_row,
+)
+from knowledge.errors import EntryNotFound, InvalidEntryError, StaleEditError
+from knowledge.tables import faq_entries, faq_revisions
+
+#: Key of the PostgreSQL advisory lock that serialises writers, so that revision numbers
+#: commit in order and a reader that has seen revision N has seen every revision below it.
+_WRITE_LOCK_KEY = 0x6661712D7276  # "faq-rv"
+
+ChangeListener = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """What an import did: keys created, updated and left unchanged, and the revision after."""
+
+    created: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    revision: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FaqBase:
+    """CRUD on FAQ entries; every write is one transaction that appends revisions.
+
+    Args:
+        engine: a SQLAlchemy engine on a database migrated to head (SQLite or PostgreSQL).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._listeners: list[ChangeListener] = []
+        self._listeners_lock = threading.Lock()
+
+    # -- listeners -------------------------------------------------------------------------
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Call ``listener(revision)`` after every committed write (used to publish edits)."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: ChangeListener) -> None:
+        """Stop calling a listener added with :meth:`add_listener`."""
+        with self._listeners_lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _notify(self, revision: int) -> None:
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(revision)
+
+    # -- reads -----------------------------------------------------------------------------
+    def get(self, entry_id: int) -> FaqEntry:
+        """The entry with this id, deleted or not.
+
+        Raises:
+            EntryNotFound: no such entry.
+        """
+        with self.engine.connect() as conn:
+            return self._get(conn, entry_id)
+
+    def get_by_key(self, external_key: str) -> FaqEntry:
+        """The entry with this external key, deleted or not.
+
+        Raises:
+            EntryNotFound: no such entry.
+        """
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(select(faq_entries).where(faq_entries.c.external_key == external_key))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise EntryNotFound(f"no FAQ entry has the key {external_key!r}")
+        return entry_from_row(row)
+
+    def list(
+        self,
+        *,
+        include_deleted: bool = False,
+        active_only: bool = False,
+        tag: str | None = None,
+        language: str | None = None,
+    ) -> list[FaqEntry]:
+        """Entries ordered by id; deleted ones only when asked for."""
+        query = select(faq_entries).order_by(faq_entries.c.id)
+        if not include_deleted:
+            query = query.where(faq_entries.c.deleted_at.is_(None))
+        if active_only:
+            query = query.where(faq_entries.c.active.is_(True))
+        if language is not None:
+            query = query.where(faq_entries.c.language == language)
+        with self.engine.connect() as conn:
+            entries = [entry_from_row(r) for r in conn.execute(query).mappings()]
+        return [e for e in entries if tag is None or tag in e.tags]
+
+    def history(self, entry_id: int) -> builtins.list[Revision]:
+        """Every revision of one entry, oldest first.
+
+        Raises:
+            EntryNotFound: no such entry.
+        """
+        with self.engine.connect() as conn:
+            self._get(conn, entry_id)
+            rows = conn.execute(
+                select(faq_revisions)
+                .where(faq_revisions.c.entry_id == entry_id)
+                .order_by(faq_revisions.c.id)
+            ).mappings()
+            return [_revision(r) for r in rows]
+
+    def current_revision(self) -> int:
+        """The highest revision number in the base (0 when nothing was ever written)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(func.max(faq_revisions.c.id))).scalar()
+        return int(value or 0)
+
+    def changes_since(self, revision: int) -> ChangeSet:
+        """The latest state of every entry changed after ``revision``, read consistently.
+
+        The state comes from the revisions' snapshots, so the returned ``revision`` and the
+        entries always match even while other writers commit.
+        """
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(faq_revisions.c.id, faq_revisions.c.entry_id, faq_revisions.c.snapshot)
+                .where(faq_revisions.c.id > revision)
+                .order_by(faq_revisions.c.id)
+            ).all()
+        latest: dict[int, Mapping[str, Any]] = {}
+        for _, entry_id, snapshot in rows:
+            latest[int(entry_id)] = snapshot
+        last = int(rows[-1][0]) if rows else revision
+        return ChangeSet(last, tuple(entry_from_row(s) for s in latest.values()))
+
+    # -- writes ----------------------------------------------------------------------------
+    def create(self, draft: FaqDraft, *, author: str) -> FaqEntry:
+        """Add a new entry.
+
+        Raises:
+            InvalidEntryError: a field is invalid or the external key is taken.
+        """
+        draft = clean_draft(draft)
+        with self.engine.begin() as conn:
+            self._lock_writes(conn)
+            if self._find_key(conn, draft.external_key) is not None:
+                raise InvalidEntryError(
+                    f"an entry with the key {draft.external_key!r} exists; update it instead"
+                )
+            entry = self._insert(conn, draft, author)
+            revision = self._last_revision(conn)
+        self._notify(revision)
+        return entry
+
+    def update(
+        self, entry_id: int, *, expected_version: int, author: str, **changes: Any
+    ) -> FaqEntry:
+        """Change editable fields of an entry, if it is still at ``expected_version``.
+
+        Args:
+            entry_id: the entry to edit.
+            expected_version: the version the editor saw; a newer stored version refuses.
+            author: who edits (recorded in the history).
+            **changes: editable fields (question, alternatives, answer, buttons, links,
+                tags, language, active) and their new values.
+
+        Raises:
+            EntryNotFound: no such entry (or it is deleted).
+            StaleEditError: the entry changed since ``expected_version``.
+            InvalidEntryError: a field is unknown or invalid.
+        """
+        cleaned = {name: clean_field(name, value) for name, value in changes.items()}
+        with self.engine.begin() as conn:
+            self._lock_writes(conn)
+            current = self._get(conn, entry_id)
+            if current.deleted_at is not None:
+                raise EntryNotFound(f"FAQ entry {entry_id} is deleted; restore it first")
+            if current.version != expected_version:
+                raise StaleEditError(entry_id, expected_version, current.version)
+            entry = self._apply(conn, current, cleaned, author, "update")
+            revision = self._last_revision(conn)
+        self._notify(revision)
+        return entry
+
+    def delete(
+        self, entry_id: int, *, author: str, expected_version: int | None = None
+    ) -> FaqEntry:
+        """Soft-delete an entry (it stays in the history and can be restored).
+
+        Raises:
+            EntryNotFound: no such entry, or it is already deleted.
+            StaleEditError: ``expected_version`` is given and the entry changed since.
+        """
+        return self._set_deleted(entry_id, author, expected_version, deleted=True)
+
+    def restore(
+        self, entry_id: int, *, author: str, expected_version: int | None = None
+    ) -> FaqEntry:
+        """Undo a soft delete.
+
+        Raises:
+            EntryNotFound: no such entry, or it is not deleted.
+            StaleEditError: ``expected_version`` is given and the entry changed since.
+        """
+        return self._set_deleted(entry_id, author, expected_version, deleted=False)
+
+    def upsert_many(self, drafts: Iterable[FaqDraft], *, author: str) -> UpsertResult:
+        """Create or update entries by external key in ONE transaction (all or nothing).
+
+        Unchanged entries get no revision; a deleted entry named again is restored.
+        """
+        cleaned = [clean_draft(d) for d in drafts]
+        created: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        with self.engine.begin() as conn:
+            self._lock_writes(conn)
+            for draft in cleaned:
+                current = self._find_key(conn, draft.external_key)
+                if current is None:
+                    self._insert(conn, draft, author)
+                    created.append(draft.external_key)
+                    continue
+                fields = {n: clean_field(n, v) for n, v in draft.fields().items()}
+                changed = _changed(current, fields)
+                if not changed and current.deleted_at is None:
+                    unchanged.append(draft.external_key)
+                    continue
+                action = "restore" if current.deleted_at is not None else "update"
+                self._apply(conn, current, changed, author, action, undelete=True)
+                updated.append(draft.external_key)
+            revision = self._last_revision(conn)
+        if created or updated:
+            self._notify(revision)
+        return UpsertResult(tuple(created), tuple(updated), tuple(unchanged), revision)
+
+    # -- internals -------------------------------------------------------------------------
+    def _lock_writes(self, conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK_KEY})
+
+    def _get(self, conn: Connection, entry_id: int) -> FaqEntry:
+        row = (
+            conn.execute(select(faq_entries).where(faq_entries.c.id == entry_id)).mappings().first()
+        )
+        if row is None:
+            raise EntryNotFound(f"no FAQ entry has the id {entry_id}")
+        return entry_from_row(row)
+
+    def _find_key(self, conn: Connection, key: str) -> FaqEntry | None:
+        row = (
+            conn.execute(select(faq_entries).where(faq_entries.c.external_key == key))
+            .mappings()
+            .first()
+        )
+        return None if row is None else entry_from_row(row)
+
+    def _last_revision(self, conn: Connection) -> int:
+        return int(conn.execute(select(func.max(faq_revisions.c.id))).scalar() or 0)
+
+    def _insert(self, conn: Connection, draft: FaqDraft, author: str) -> FaqEntry:
+        now = _now()
+        values = {
+            "external_key": draft.external_key,
+            **draft.fields(),
+            "version": 1,
+            "deleted_at": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        inserted: Any = conn.execute(faq_entries.insert().values(**values)).inserted_primary_key
+        entry_id = inserted[0]
+        entry = self._get(conn, int(entry_id))
+        changes = {name: [None, value] for name, value in draft.fields().items()}
+        self._record(conn, entry, "create", changes, author)
+        return entry
+
+    def _apply(
+        self,
+        conn: Connection,
+        current: FaqEntry,
+        cleaned: Mapping[str, Any],
+        author: str,
+        action: str,
+        *,
+        undelete: bool = False,
+    ) -> FaqEntry:
+        changed = _changed(current, cleaned)
+        if not changed and not (undelete and current.deleted_at is not None):
+            return current
+        values = {name: _stored(value) for name, value in changed.items()}
+        old = current.draft().fields()
+        diff: dict[str, Any] = {name: [old[name], values[name]] for name in values}
+        if undelete and current.deleted_at is not None:
+            values["deleted_at"] = None
+            diff["deleted"] = [True, False]
+        result = conn.execute(
+            faq_entries.update()
+            .where(faq_entries.c.id == current.id, faq_entries.c.version == current.version)
+            .values(**values, version=current.version + 1, updated_at=_now())
+        )
+        if result.rowcount != 1:  # another writer got there between our read and write
+            latest = self._get(conn, current.id)
+            raise StaleEditError(current.id, current.version, latest.version)
+        entry = self._get(conn, current.id)
+        self._record(conn, entry, action, diff, author)
+        return entry
+
+    def _set_deleted(
+        self, entry_id: int, author: str, expected_version: int | None, *, deleted: bool
+    ) -> FaqEntry:
+        with self.engine.begin() as conn:
+            self._lock_writes(conn)
+            current = self._get(conn, entry_id)
+            if (current.deleted_at is not None) == deleted:
+                state = "already deleted" if deleted else "not deleted"
+                raise EntryNotFound(f"FAQ entry {entry_id} is {state}")
+            if expected_version is not None and current.version != expected_version:
+                raise StaleEditError(entry_id, expected_version, current.version)
+            now = _now()
+            result = conn.execute(
+                faq_entries.update()
+                .where(faq_entries.c.id == entry_id, faq_entries.c.version == current.version)
+                .values(
+                    deleted_at=now if deleted else None,
+                    version=current.version + 1,
+                    updated_at=now,
+                )
+            )
+            if result.rowcount != 1:
+                raise StaleEditError(entry_id, current.version, self._get(conn, entry_id).version)
+            entry = self._get(conn, entry_id)
+            action = "delete" if deleted else "restore"
+            self._record(conn, entry, action, {"deleted": [not deleted, deleted]}, author)
+            revision = self._last_revision(conn)
+        self._notify(revision)
+        return entry
+
+    def _record(
+        self, conn: Connection, entry: FaqEntry, action: str, changes: Any, author: str
+    ) -> None:
+        conn.execute(
+            faq_revisions.insert().values(
+                entry_id=entry.id,
+                entry_version=entry.version,
+                action=action,
+                changes=changes,
+                snapshot=entry.snapshot(),
+                author=author,
+                created_at=_now(),
+            )
+        )
+
+
+def _stored(value: Any) -> Any:
+    """A cleaned field value in its JSON column form."""
+    if isinstance(value, tuple):
+        return [
+            {"title": v.title, "payload": v.payload}
+            if hasattr(v, "payload")
+            else {"title": v.title, "url": v.url}
+            if hasattr(v, "url")
+            else v
+            for v in value
+        ]
+    return value
+
+
+def _changed(current: FaqEntry, cleaned: Mapping[str, Any]) -> dict[str, Any]:
+    """The cleaned fields whose values differ from the entry's."""
+    old = current.draft().fields()
+    return {
+        name: value
+        for name, value in cleaned.items()
+        if name in EDITABLE_FIELDS and _stored(value) != old[name]
+    }
+
+
+def _revision(row: Mapping[Any, Any]) -> Revision:
+    created = row["created_at"]
+    return Revision(
+        id=int(row["id"]),
+        entry_id=int(row["entry_id"]),
+        entry_version=int(row["entry_version"]),
+        action=str(row["action"]),
+        changes=row["changes"],
+        snapshot=row["snapshot"],
+        author=str(row["author"]),
+        created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+    )

@@ -1,0 +1,267 @@
+"""FAQ entries as values: the stored entry, the draft staff write, and a revision record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from knowledge.errors import InvalidEntryError
+
+#: Fields an edit may change; everything else is managed by the base.
+EDITABLE_FIELDS = (
+    "question",
+    "alternatives",
+    "answer",
+    "buttons",
+    "links",
+    "tags",
+    "language",
+    "active",
+)
+MAX_KEY_LENGTH = 200
+#: Phrasing ids keep 16 bits for the position; far fewer are ever useful.
+MAX_ALTERNATIVES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A quick-reply button under an answer (Rasa's ``{"title", "payload"}``)."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link under an answer."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class FaqDraft:
+    """The editable content of an entry, as staff or an import file give it."""
+
+    external_key: str
+    question: str
+    answer: str
+    alternatives: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    links: tuple[Link, ...] = ()
+    tags: tuple[str, ...] = ()
+    language: str = "en"
+    active: bool = True
+
+    def fields(self) -> dict[str, Any]:
+        """The editable fields in their stored (JSON) form."""
+        return {
+            "question": self.question,
+            "alternatives": list(self.alternatives),
+            "answer": self.answer,
+            "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons],
+            "links": [{"title": x.title, "url": x.url} for x in self.links],
+            "tags": list(self.tags),
+            "language": self.language,
+            "active": self.active,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    """One stored FAQ entry: a question, its other phrasings and the answer."""
+
+    id: int
+    external_key: str
+    question: str
+    answer: str
+    alternatives: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    links: tuple[Link, ...] = ()
+    tags: tuple[str, ...] = ()
+    language: str = "en"
+    active: bool = True
+    version: int = 1
+    deleted_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        """The question first, then the alternatives: every text the index holds."""
+        return (self.question, *self.alternatives)
+
+    @property
+    def searchable(self) -> bool:
+        """Only active entries that are not deleted are answered."""
+        return self.active and self.deleted_at is None
+
+    def draft(self) -> FaqDraft:
+        """The entry's editable content (for export or an edit form)."""
+        return FaqDraft(
+            external_key=self.external_key,
+            question=self.question,
+            answer=self.answer,
+            alternatives=self.alternatives,
+            buttons=self.buttons,
+            links=self.links,
+            tags=self.tags,
+            language=self.language,
+            active=self.active,
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        """The entry as JSON-ready data (what a revision records)."""
+        return {
+            "id": self.id,
+            "external_key": self.external_key,
+            **self.draft().fields(),
+            "version": self.version,
+            "deleted_at": self.deleted_at.isoformat() if self.deleted_at else None,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One change of one entry; ``id`` is the base's global revision number."""
+
+    id: int
+    entry_id: int
+    entry_version: int
+    action: str
+    changes: Mapping[str, Any]
+    snapshot: Mapping[str, Any]
+    author: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """What changed after a revision: the latest state of every touched entry."""
+
+    revision: int
+    entries: tuple[FaqEntry, ...] = field(default_factory=tuple)
+
+
+def _text(value: Any, name: str, *, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise InvalidEntryError(f"{name} must be text, got {type(value).__name__}")
+    text = value.strip()
+    if required and not text:
+        raise InvalidEntryError(f"{name} is empty")
+    return text
+
+
+def _texts(value: Any, name: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise InvalidEntryError(f"{name} must be a list of texts")
+    out: list[str] = []
+    for i, item in enumerate(value):
+        text = _text(item, f"{name}[{i}]")
+        if text not in out:
+            out.append(text)
+    return tuple(out)
+
+
+def _pairs(value: Any, name: str, keys: tuple[str, str]) -> list[tuple[str, str]]:
+    if not isinstance(value, list | tuple):
+        raise InvalidEntryError(f"{name} must be a list of objects with {' and '.join(keys)}")
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, Button | Link):
+            item = {keys[0]: getattr(item, keys[0]), keys[1]: getattr(item, keys[1])}
+        if not isinstance(item, Mapping) or set(item) != set(keys):
+            raise InvalidEntryError(f"{name}[{i}] must have exactly the keys {', '.join(keys)}")
+        out.append(
+            (
+                _text(item[keys[0]], f"{name}[{i}].{keys[0]}"),
+                _text(item[keys[1]], f"{name}[{i}].{keys[1]}"),
+            )
+        )
+    return out
+
+
+def clean_field(name: str, value: Any) -> Any:
+    """Validate and normalise one editable field into its Python value.
+
+    Raises:
+        InvalidEntryError: the field is unknown or its value is invalid.
+    """
+    if name in ("question", "answer"):
+        return _text(value, name)
+    if name in ("alternatives", "tags"):
+        texts = _texts(value, name)
+        if len(texts) > MAX_ALTERNATIVES:
+            raise InvalidEntryError(f"{name} has more than {MAX_ALTERNATIVES} items")
+        return texts
+    if name == "buttons":
+        return tuple(Button(t, p) for t, p in _pairs(value, name, ("title", "payload")))
+    if name == "links":
+        links = _pairs(value, name, ("title", "url"))
+        for i, (_, url) in enumerate(links):
+            if not url.startswith(("http://", "https://", "mailto:", "tel:", "/")):
+                raise InvalidEntryError(f"{name}[{i}].url {url!r} is not an http(s) URL")
+        return tuple(Link(t, u) for t, u in links)
+    if name == "language":
+        lang = _text(value, name)
+        if len(lang) > 16:
+            raise InvalidEntryError(f"language {lang!r} is longer than 16 characters")
+        return lang
+    if name == "active":
+        if not isinstance(value, bool):
+            raise InvalidEntryError(f"active must be true or false, got {value!r}")
+        return value
+    raise InvalidEntryError(f"unknown field {name!r}; editable: {', '.join(EDITABLE_FIELDS)}")
+
+
+def clean_key(value: Any) -> str:
+    """Validate an external key (non-empty, at most 200 characters, no surrounding spaces)."""
+    key = _text(value, "external_key")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidEntryError(f"external_key is longer than {MAX_KEY_LENGTH} characters")
+    return key
+
+
+def clean_draft(draft: FaqDraft) -> FaqDraft:
+    """Validate every field of a draft; return it normalised (trimmed, de-duplicated)."""
+    values = {name: clean_field(name, getattr(draft, name)) for name in EDITABLE_FIELDS}
+    alternatives = tuple(a for a in values["alternatives"] if a != values["question"])
+    values["alternatives"] = alternatives
+    return FaqDraft(external_key=clean_key(draft.external_key), **values)
+
+
+def entry_from_row(row: Mapping[Any, Any]) -> FaqEntry:
+    """Build an entry from a ``faq_entries`` row or a revision snapshot."""
+    return FaqEntry(
+        id=int(row["id"]),
+        external_key=str(row["external_key"]),
+        question=str(row["question"]),
+        answer=str(row["answer"]),
+        alternatives=tuple(row["alternatives"] or ()),
+        buttons=tuple(Button(b["title"], b["payload"]) for b in row["buttons"] or ()),
+        links=tuple(Link(x["title"], x["url"]) for x in row["links"] or ()),
+        tags=tuple(row["tags"] or ()),
+        language=str(row["language"]),
+        active=bool(row["active"]),
+        version=int(row["version"]),
+        deleted_at=_as_datetime(row.get("deleted_at")),
+        created_at=_as_datetime(row.get("created_at")),
+        updated_at=_as_datetime(row.get("updated_at")),
+    )
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    from datetime import UTC
+
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise InvalidEntryError(f"not a timestamp: {value!r}")
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,118 @@
+"""Measuring a retriever on labelled queries (what ``deskbot evaluate faq`` reports)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from knowledge.errors import ImportValidationError, KnowledgeError, RowError
+from knowledge.retriever import FaqRetriever
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledQuery:
+    """A test message and the external key of the entry that answers it (None: none does)."""
+
+    query: str
+    expected: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationReport:
+    """Retrieval and decision quality.
+
+    Ranking figures are over queries with an expected entry; ``answer_precision`` counts
+    every answer given (out-of-scope queries included); ``oos_answered`` is the share of
+    queries without an expected entry that got an answer.
+    """
+
+    n: int
+    n_oos: int
+    recall_at_1: float
+    recall_at_5: float
+    mrr: float
+    answered_right: float
+    answer_precision: float
+    oos_answered: float
+    retriever: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return asdict(self)
+
+
+def load_queries(path: Path) -> list[LabelledQuery]:
+    """Read a JSON list of ``{"query", "expected"}`` (expected: external key or null).
+
+    Raises:
+        ImportValidationError: a row lacks a query or has a non-text expected key.
+        KnowledgeError: the file is missing or not JSON.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KnowledgeError(f"{path}: cannot read queries ({exc})") from exc
+    if not isinstance(data, list):
+        raise ImportValidationError(str(path), [RowError(0, "-", "must be a JSON list")])
+    queries: list[LabelledQuery] = []
+    errors: list[RowError] = []
+    for row, item in enumerate(data, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("query"), str):
+            errors.append(RowError(row, "query", "missing or not text"))
+        elif item.get("expected") is not None and not isinstance(item["expected"], str):
+            errors.append(RowError(row, "expected", "must be an entry id (text) or null"))
+        else:
+            queries.append(LabelledQuery(item["query"], item.get("expected")))
+    if errors:
+        raise ImportValidationError(str(path), errors)
+    return queries
+
+
+def evaluate(
+    retriever: FaqRetriever, queries: Sequence[LabelledQuery], *, batch_size: int = 256
+) -> EvaluationReport:
+    """Search and decide every query with the retriever's own thresholds; score the results."""
+    encode = retriever.config.mode != "bm25"
+    hits_at_1 = hits_at_5 = answered_right = answers = right_answers = oos_answers = 0
+    reciprocal = 0.0
+    n = sum(1 for q in queries if q.expected is not None)
+    for start in range(0, len(queries), batch_size):
+        batch = queries[start : start + batch_size]
+        vectors = retriever.encoder.encode([q.query for q in batch]) if encode else None
+        for i, labelled in enumerate(batch):
+            query = vectors[i : i + 1] if vectors is not None else None
+            hits = retriever.search_encoded(labelled.query, query, k=10)
+            decision = retriever.decide_hits(hits)
+            keys = [h.entry.external_key for h in hits]
+            answered = decision.kind == "answer"
+            right = answered and decision.hits[0].entry.external_key == labelled.expected
+            answers += answered
+            right_answers += right
+            if labelled.expected is None:
+                oos_answers += answered
+                continue
+            if labelled.expected in keys:
+                rank = keys.index(labelled.expected) + 1
+                hits_at_1 += rank == 1
+                hits_at_5 += rank <= 5
+                reciprocal += 1.0 / rank
+            answered_right += right
+    n_oos = len(queries) - n
+    return EvaluationReport(
+        n=n,
+        n_oos=n_oos,
+        recall_at_1=_share(hits_at_1, n),
+        recall_at_5=_share(hits_at_5, n),
+        mrr=_share(reciprocal, n),
+        answered_right=_share(answered_right, n),
+        answer_precision=_share(right_answers, answers),
+        oos_answered=_share(oos_answers, n_oos),
+        retriever=retriever.config.mode,
+    )
+
+
+def _share(part: float, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0

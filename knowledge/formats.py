@@ -1,0 +1,219 @@
+"""Reading and writing FAQ files: CSV, JSON and YAML (Rasa retrieval intents: `rasa_files`).
+
+Every reader returns validated drafts or raises `ImportValidationError` naming each bad row
+(rows count from 1: the first data row of a CSV, the first item of a JSON/YAML list).
+
+Columns / keys: ``id`` (the external key), ``question``, ``answer``, ``alternatives``,
+``tags``, and optionally ``buttons``, ``links``, ``language``, ``active``. In CSV, list cells
+hold a JSON list, or texts separated by ``|``; buttons and links are JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.entries import FaqDraft, FaqEntry, clean_draft
+from knowledge.errors import ImportValidationError, InvalidEntryError, KnowledgeError, RowError
+
+FORMATS = ("csv", "json", "yaml", "rasa")
+_KNOWN_KEYS = {
+    "id", "external_key", "question", "answer", "alternatives", "tags",
+    "buttons", "links", "language", "active",
+}  # fmt: skip
+_FIELD_DEFAULTS: dict[str, Any] = {
+    "alternatives": [], "tags": [], "buttons": [], "links": [], "language": "en", "active": True,
+}  # fmt: skip
+
+
+def detect_format(path: Path) -> str:
+    """Guess a file's format from its name; a folder is a Rasa project.
+
+    Raises:
+        KnowledgeError: the suffix names no known format.
+    """
+    if path.is_dir():
+        return "rasa"
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("yml", "yaml"):
+        head = path.read_text(encoding="utf-8")[:20000] if path.exists() else ""
+        return "rasa" if "nlu:" in head or "responses:" in head else "yaml"
+    if suffix in ("csv", "json"):
+        return suffix
+    raise KnowledgeError(f"{path}: unknown FAQ file type; use .csv, .json, .yaml or a Rasa folder")
+
+
+def drafts_from_records(records: Sequence[Any], source: str) -> list[FaqDraft]:
+    """Validate a list of entry mappings (JSON/YAML shape) into drafts, all or nothing.
+
+    Raises:
+        ImportValidationError: one or more rows are invalid (each error names its row).
+    """
+    errors: list[RowError] = []
+    drafts: list[FaqDraft] = []
+    seen: dict[str, int] = {}
+    for row, record in enumerate(records, start=1):
+        draft = _draft(record, row, errors)
+        if draft is None:
+            continue
+        if draft.external_key in seen:
+            errors.append(RowError(row, "id", f"duplicate of row {seen[draft.external_key]}"))
+            continue
+        seen[draft.external_key] = row
+        drafts.append(draft)
+    if errors:
+        raise ImportValidationError(source, errors)
+    return drafts
+
+
+def _draft(record: Any, row: int, errors: list[RowError]) -> FaqDraft | None:
+    if not isinstance(record, Mapping):
+        errors.append(RowError(row, "-", "must be an object with id, question and answer"))
+        return None
+    unknown = sorted(set(record) - _KNOWN_KEYS)
+    if unknown:
+        errors.append(RowError(row, unknown[0], "unknown field"))
+        return None
+    key = record.get("id", record.get("external_key"))
+    values: dict[str, Any] = {"external_key": key if key is None else str(key)}
+    for name in ("question", "answer"):
+        if record.get(name) in (None, ""):
+            errors.append(RowError(row, name, "missing"))
+            return None
+        values[name] = record[name]
+    if values["external_key"] in (None, ""):
+        errors.append(RowError(row, "id", "missing"))
+        return None
+    for name, default in _FIELD_DEFAULTS.items():
+        value = record.get(name, default)
+        values[name] = default if value is None else value
+    try:
+        return clean_draft(FaqDraft(**values))
+    except InvalidEntryError as exc:
+        message = str(exc)
+        field = message.split(" ", 1)[0].split("[", 1)[0].split(".", 1)[0]
+        errors.append(RowError(row, field if field in _KNOWN_KEYS else "-", message))
+        return None
+
+
+def records_from_entries(entries: Iterable[FaqEntry | FaqDraft]) -> list[dict[str, Any]]:
+    """Entries as JSON/YAML records (the shape :func:`drafts_from_records` reads)."""
+    out = []
+    for entry in entries:
+        draft = entry.draft() if isinstance(entry, FaqEntry) else entry
+        out.append({"id": draft.external_key, **draft.fields()})
+    return out
+
+
+# -- CSV ---------------------------------------------------------------------------------
+def _csv_list(cell: str, row: int, name: str, errors: list[RowError]) -> Any:
+    cell = cell.strip()
+    if not cell:
+        return []
+    if cell.startswith("["):
+        try:
+            return json.loads(cell)
+        except json.JSONDecodeError as exc:
+            errors.append(RowError(row, name, f"not a JSON list ({exc.msg})"))
+            return None
+    if name in ("buttons", "links"):
+        errors.append(RowError(row, name, "must be a JSON list of objects"))
+        return None
+    return [part.strip() for part in cell.split("|") if part.strip()]
+
+
+def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
+    """Read CSV with a header row (``id,question,answer,alternatives,tags,...``)."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in ("question", "answer") if c not in header]
+    if missing or not ({"id", "external_key"} & set(header)):
+        need = ", ".join(missing or ["id"])
+        raise ImportValidationError(source, [RowError(0, need, "header lacks this column")])
+    records: list[Any] = []
+    errors: list[RowError] = []
+    for row, raw in enumerate(reader, start=1):
+        if None in raw:
+            errors.append(RowError(row, "-", "more cells than header columns"))
+            continue
+        record: dict[str, Any] = {}
+        for name, cell in raw.items():
+            cell = cell or ""
+            if name in ("alternatives", "tags", "buttons", "links"):
+                record[name] = _csv_list(cell, row, name, errors)
+            elif name == "active":
+                flag = cell.strip().lower()
+                record[name] = (
+                    flag in ("", "1", "true", "yes")
+                    if flag in ("", "0", "1", "true", "false", "yes", "no")
+                    else cell
+                )
+            else:
+                record[name] = cell
+        records.append(record)
+    try:
+        drafts = drafts_from_records(records, source)
+    except ImportValidationError as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise ImportValidationError(source, sorted(errors, key=lambda e: e.row))
+    return drafts
+
+
+def write_csv(entries: Iterable[FaqEntry | FaqDraft]) -> str:
+    """Entries as CSV text (lists as JSON cells, so any text survives a round trip)."""
+    out = io.StringIO()
+    columns = ["id", "question", "answer", "alternatives", "tags", "buttons", "links",
+               "language", "active"]  # fmt: skip
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for record in records_from_entries(entries):
+        writer.writerow({
+            name: json.dumps(value, ensure_ascii=False) if isinstance(value, list)
+            else str(value).lower() if isinstance(value, bool) else value
+            for name, value in record.items()
+        })  # fmt: skip
+    return out.getvalue()
+
+
+# -- JSON / YAML ---------------------------------------------------------------------------
+def read_json(text: str, source: str = "<json>") -> list[FaqDraft]:
+    """Read a JSON list of ``{"id", "question", "answer", "alternatives", "tags", ...}``."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportValidationError(source, [RowError(0, "-", f"not JSON: {exc}")]) from exc
+    return _records(data, source)
+
+
+def read_yaml(text: str, source: str = "<yaml>") -> list[FaqDraft]:
+    """Read a YAML list of entries (same keys as JSON), or ``{"faq": [...]}``."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ImportValidationError(source, [RowError(0, "-", f"not YAML: {exc}")]) from exc
+    if isinstance(data, Mapping) and "faq" in data:
+        data = data["faq"]
+    return _records(data, source)
+
+
+def _records(data: Any, source: str) -> list[FaqDraft]:
+    if not isinstance(data, list):
+        raise ImportValidationError(source, [RowError(0, "-", "must be a list of entries")])
+    return drafts_from_records(data, source)
+
+
+def write_json(entries: Iterable[FaqEntry | FaqDraft]) -> str:
+    """Entries as a JSON list (the shape :func:`read_json` reads)."""
+    return json.dumps(records_from_entries(entries), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_yaml(entries: Iterable[FaqEntry | FaqDraft]) -> str:
+    """Entries as a YAML list (the shape :func:`read_yaml` reads)."""
+    return str(yaml.safe_dump(records_from_entries(entries), allow_unicode=True, sort_keys=False))

@@ -1,0 +1,318 @@
+"""`FaqRetriever`: hybrid search over the FAQ base (dense + BM25 + an adapted entry head),
+calibrated confidence and the answer / suggest / none decision.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from knowledge.adaptation import EntryHead, train_head
+from knowledge.base import FaqBase
+from knowledge.embeddings import EmbeddingCache, Encoder
+from knowledge.entries import FaqEntry
+from knowledge.errors import IndexCorruptError, KnowledgeError
+from knowledge.index import FaqIndex, IndexState
+from knowledge.scoring import RetrieverConfig
+from knowledge.vectors import entry_of, phrasing_id
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FaqHit:
+    """One entry found for a query.
+
+    Attributes:
+        entry: the entry.
+        score: fused relevance (higher is better; comparable within one mode).
+        matched_phrasing: the entry's phrasing closest to the query.
+        confidence: calibrated probability that this entry is the right answer.
+    """
+
+    entry: FaqEntry
+    score: float
+    matched_phrasing: str
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class FaqDecision:
+    """What to do with a message: ``answer`` (hits[0]), ``suggest`` (up to 3 options) or
+    ``none``; ``confidence`` is the best entry's calibrated confidence."""
+
+    kind: Literal["answer", "suggest", "none"]
+    hits: tuple[FaqHit, ...]
+    confidence: float
+
+
+class FaqRetriever:
+    """Searches a `FaqBase` and keeps its index in step with the base.
+
+    Construction is cheap; :meth:`start` loads or builds the index. Edits reach the index
+    through :meth:`refresh` (called by `knowledge.sync.FaqSync`, or directly).
+
+    Args:
+        base: the FAQ base.
+        encoder: the sentence encoder (an object with encode / name / dimension).
+        data_dir: where the index and the embedding cache persist; None keeps them in memory.
+        config: scoring, thresholds and index settings.
+        embeddings: an embedding cache to use instead of the one under ``data_dir``.
+    """
+
+    def __init__(
+        self,
+        base: FaqBase,
+        encoder: Encoder,
+        *,
+        data_dir: Path | None = None,
+        config: RetrieverConfig | None = None,
+        embeddings: EmbeddingCache | None = None,
+    ) -> None:
+        self.base = base
+        self.encoder = encoder
+        self.config = config or RetrieverConfig()
+        self.data_dir = data_dir
+        self.embeddings = embeddings or EmbeddingCache(
+            encoder, data_dir / "embeddings" if data_dir else None
+        )
+        self.index = FaqIndex(
+            self.embeddings,
+            vectors=self.config.vectors,
+            directory=data_dir / "index" if data_dir else None,
+            lexical=self.config.mode != "dense",
+            lexical_sync_limit=self.config.lexical_sync_limit,
+            on_change=self._content_changed,
+        )
+        self._head: EntryHead | None = None
+        self._refresh_lock = threading.Lock()
+        self._adapt_wanted = threading.Event()
+        self._adapted = threading.Condition()
+        self._stopping = False
+        self._adapter: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Load the persisted index and catch up from the base, or rebuild it when missing,
+        stale or corrupt; then start background adaptation."""
+        if self._adapter is None and self._adapts:
+            self._adapter = threading.Thread(target=self._adapt_loop, name="faq-adapt", daemon=True)
+            self._adapter.start()
+        with self._refresh_lock:
+            try:
+                state = self.index.load()
+                if state.revision > self.base.current_revision():
+                    raise IndexCorruptError("the index is ahead of the database (reset?)")
+                self.index.apply(self.base.changes_since(state.revision))
+            except IndexCorruptError as exc:
+                if self.data_dir is not None:
+                    log.info("rebuilding the FAQ index: %s", exc)
+                self.index.build(self.base.changes_since(0))
+            self.index.save()
+
+    def close(self) -> None:
+        """Persist the index, stop background work and close the embedding cache."""
+        self._stopping = True
+        self._adapt_wanted.set()
+        if self._adapter is not None:
+            self._adapter.join(timeout=30)
+        self.index.wait_lexical(timeout=60)
+        self.index.save()
+        self.embeddings.close()
+
+    def refresh(self) -> int:
+        """Apply every change committed since the index's revision; returns the revision."""
+        with self._refresh_lock:
+            state = self._state()
+            if self.base.current_revision() != state.revision:
+                state = self.index.apply(self.base.changes_since(state.revision))
+            return state.revision
+
+    def reindex(self) -> int:
+        """Rebuild the whole index from the base (and persist it); returns the revision."""
+        with self._refresh_lock:
+            state = self.index.build(self.base.changes_since(0))
+            self.index.save()
+            return state.revision
+
+    @property
+    def revision(self) -> int:
+        """The base revision searches currently reflect."""
+        return self._state().revision
+
+    def _state(self) -> IndexState:
+        state = self.index.state
+        if state is None:
+            raise KnowledgeError("the FAQ retriever is not started; call start() first")
+        return state
+
+    # -- adaptation ------------------------------------------------------------------------
+    @property
+    def _adapts(self) -> bool:
+        return self.config.adapt and self.config.mode == "hybrid"
+
+    def _content_changed(self, _state: IndexState) -> None:
+        if self._adapts:
+            self._adapt_wanted.set()
+
+    def _adapt_loop(self) -> None:
+        while True:
+            self._adapt_wanted.wait()
+            if self._stopping:
+                return
+            self._adapt_wanted.clear()
+            try:
+                self._adapt_once()
+            except Exception:  # adaptation must never take the retriever down
+                log.exception("training the FAQ entry head failed; searching without it")
+
+    def _adapt_once(self) -> None:
+        state = self.index.state
+        if state is None:
+            return
+        if not 2 <= len(state.entries) <= self.config.head.max_entries:
+            head = None
+        else:
+            ids: list[int] = []
+            texts: list[str] = []
+            for entry in state.entries.values():
+                ids.extend([entry.id] * len(entry.phrasings))
+                texts.extend(entry.phrasings)
+            vectors = self.embeddings.embed(texts)
+            head = train_head(vectors, np.array(ids), state.content_key, self.config.head)
+        with self._adapted:
+            self._head = head
+            self._adapted.notify_all()
+
+    def wait_adapted(self, timeout: float = 60.0) -> bool:
+        """Wait until the entry head matches the current index (tests, benchmarks)."""
+        if not self._adapts:
+            return True
+        with self._adapted:
+            return self._adapted.wait_for(self._head_ready, timeout)
+
+    def _head_ready(self) -> bool:
+        state = self.index.state
+        if state is None:
+            return False
+        if not 2 <= len(state.entries) <= self.config.head.max_entries:
+            return True
+        return self._head is not None and self._head.content_key == state.content_key
+
+    # -- search ----------------------------------------------------------------------------
+    def search(self, text: str, k: int = 5) -> list[FaqHit]:
+        """The best ``k`` entries for a message, best first (empty when nothing matches)."""
+        query = self.encoder.encode([text]) if self.config.mode != "bm25" else None
+        return self.search_encoded(text, query, k)
+
+    def search_encoded(self, text: str, query: np.ndarray | None, k: int = 5) -> list[FaqHit]:
+        """Like :meth:`search`, with the query already embedded (``(1, dim)``; batching)."""
+        state = self._state()
+        if not state.entries:
+            return []
+        mode = self.config.mode
+        dense: dict[int, tuple[float, int]] = {}
+        if query is not None and mode != "bm25":
+            scores, ids = state.vectors.search(query, self.config.candidates)
+            for score, pid in zip(scores[0], ids[0], strict=True):
+                if pid >= 0:
+                    eid = int(pid) >> 16
+                    if eid in state.entries and eid not in dense:
+                        dense[eid] = (float(score), int(pid) & 0xFFFF)
+        lexical = self._lexical(state, text) if mode != "dense" else {}
+        head = self._head_scores(state, query) if mode == "hybrid" else {}
+        if mode == "hybrid" and query is not None:
+            self._fill_dense(state, query, dense, set(lexical) | set(head))
+        fused: list[tuple[float, int, int]] = []
+        for eid in set(dense) | set(lexical) | set(head):
+            d, pos = dense.get(eid, (0.0, -1))
+            lex, lpos = lexical.get(eid, (0.0, 0))
+            if mode == "bm25":
+                score = lex
+            elif mode == "dense":
+                score = d
+            else:
+                score = d + self.config.lexical_weight * lex
+                score += self.config.head_weight * head.get(eid, 0.0)
+            fused.append((score, eid, pos if pos >= 0 else lpos))
+        fused.sort(key=lambda item: -item[0])
+        calibration = self.config.calibration[self._path(head)]
+        hits = []
+        for rank, (score, eid, pos) in enumerate(fused[:k]):
+            other = fused[1][0] if rank == 0 and len(fused) > 1 else fused[0][0]
+            lead = score - other if len(fused) > 1 else score
+            entry = state.entries[eid]
+            confidence = calibration.confidence(score, lead)
+            hits.append(FaqHit(entry, score, entry.phrasings[pos], confidence))
+        return hits
+
+    def _path(self, head: dict[int, float]) -> str:
+        if self.config.mode != "hybrid":
+            return self.config.mode
+        return "hybrid" if head else "hybrid-plain"
+
+    def _lexical(self, state: IndexState, text: str) -> dict[int, tuple[float, int]]:
+        lexical = state.lexical
+        if lexical is None:
+            return {}
+        scores, ids = lexical.search(text, self.config.candidates)
+        saturation = self.config.lexical_saturation
+        out: dict[int, tuple[float, int]] = {}
+        for score, eid, pid in zip(scores, entry_of(ids), ids, strict=True):
+            entry = state.entries.get(int(eid))
+            # A background-built BM25 index may predate an edit: skip what changed since.
+            if entry is None or lexical.versions.get(entry.id) != entry.version:
+                continue
+            if int(eid) not in out:
+                value = float(score) if self.config.mode == "bm25" else score / (score + saturation)
+                out[int(eid)] = (float(value), int(pid) & 0xFFFF)
+        return out
+
+    def _head_scores(self, state: IndexState, query: np.ndarray | None) -> dict[int, float]:
+        head = self._head
+        if head is None or query is None or head.content_key != state.content_key:
+            return {}
+        probs = head.probabilities(query)[0]
+        top = np.argsort(-probs)[: self.config.candidates]
+        return {int(head.entry_ids[i]): float(probs[i]) for i in top}
+
+    def _fill_dense(
+        self,
+        state: IndexState,
+        query: np.ndarray,
+        dense: dict[int, tuple[float, int]],
+        wanted: set[int],
+    ) -> None:
+        """Exact dense scores of candidates found only by BM25 or the head."""
+        missing = [eid for eid in wanted if eid not in dense and eid in state.entries]
+        if not missing:
+            return
+        owners = [(eid, pos) for eid in missing for pos in range(len(state.entries[eid].phrasings))]
+        ids = np.array([phrasing_id(eid, pos) for eid, pos in owners], dtype=np.int64)
+        sims = state.vectors.vectors_of(ids) @ query[0]
+        for (eid, pos), sim in zip(owners, sims, strict=True):
+            if eid not in dense or sim > dense[eid][0]:
+                dense[eid] = (float(sim), pos)
+
+    def decide(self, text: str) -> FaqDecision:
+        """Answer, suggest ("did you mean…", up to ``max_suggestions``) or neither."""
+        return self.decide_hits(self.search(text, max(5, self.config.max_suggestions)))
+
+    def decide_hits(self, hits: Sequence[FaqHit]) -> FaqDecision:
+        """The decision for hits already found (see :meth:`decide`)."""
+        if not hits:
+            return FaqDecision("none", (), 0.0)
+        best = hits[0]
+        if best.confidence >= self.config.answer_threshold:
+            return FaqDecision("answer", (best,), best.confidence)
+        if best.confidence >= self.config.suggest_threshold:
+            window = best.score - self.config.suggest_window
+            options = [h for h in hits if h.score >= window][: self.config.max_suggestions]
+            return FaqDecision("suggest", tuple(options), best.confidence)
+        return FaqDecision("none", (), best.confidence)

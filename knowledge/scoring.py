@@ -1,0 +1,77 @@
+"""Fusion weights, calibration and thresholds of the retriever (defaults tuned on dev queries).
+
+See docs/bench-faq.md for how each default was chosen.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from knowledge.adaptation import HeadConfig
+from knowledge.vectors import VectorConfig
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """``confidence = sigmoid(top * score1 + margin * (score1 - score2) + bias)``: the
+    probability that the best entry is right, from its fused score and its lead over the next
+    entry (a logistic fit on dev queries).
+    """
+
+    top: float
+    margin: float
+    bias: float
+
+    def confidence(self, best: float, lead: float) -> float:
+        """Calibrated probability that an entry with score ``best`` and ``lead`` is right."""
+        z = self.top * best + self.margin * lead + self.bias
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+#: Per scoring path: hybrid with the adapted head, hybrid before the head is trained (or for
+#: bases too large to adapt), dense only, BM25 only.
+#: Fitted by ``bench/faq_quality.py --tune`` on the BANKING77-FAQ and CLINC150-FAQ dev queries
+#: pooled; ``bm25`` takes raw BM25 scores, the others fused scores.
+DEFAULT_CALIBRATION: dict[str, Calibration] = {
+    "hybrid": Calibration(top=0.866, margin=8.153, bias=-1.378),
+    "hybrid-plain": Calibration(top=2.597, margin=16.11, bias=-2.173),
+    "dense": Calibration(top=2.561, margin=17.36, bias=-2.101),
+    "bm25": Calibration(top=0.075, margin=1.459, bias=-1.338),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RetrieverConfig:
+    """How the retriever scores and decides.
+
+    Attributes:
+        mode: ``hybrid`` (dense + BM25 + adapted head), ``dense`` or ``bm25``.
+        candidates: phrasings fetched from each index per query.
+        lexical_weight: weight of saturated BM25 (``s / (s + lexical_saturation)``).
+        head_weight: weight of the adapted head's probability.
+        answer_threshold: confidence at or above which the best entry is answered.
+        suggest_threshold: confidence at or above which "did you mean" options are offered.
+        suggest_window: options must score within this of the best entry.
+        max_suggestions: at most this many options.
+        adapt: train the entry head in the background after changes.
+    """
+
+    mode: Mode = "hybrid"
+    candidates: int = 50
+    lexical_weight: float = 0.1
+    lexical_saturation: float = 5.0
+    head_weight: float = 0.5
+    answer_threshold: float = 0.92
+    suggest_threshold: float = 0.5
+    suggest_window: float = 0.15
+    max_suggestions: int = 3
+    adapt: bool = True
+    lexical_sync_limit: int = 5_000
+    calibration: dict[str, Calibration] = field(default_factory=lambda: dict(DEFAULT_CALIBRATION))
+    vectors: VectorConfig = field(default_factory=VectorConfig)
+    head: HeadConfig = field(default_factory=HeadConfig)

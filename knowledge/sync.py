@@ -1,0 +1,116 @@
+"""Keeping every process's FAQ index in step with the base.
+
+A process that writes publishes the new revision on Redis; every process listens and calls
+`FaqRetriever.refresh`. Without Redis (or if a message is lost) each process polls
+`FaqBase.current_revision()`; polling also runs beside Redis, less often, as a safety net.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, cast
+
+import redis
+
+from knowledge.base import FaqBase
+from knowledge.retriever import FaqRetriever
+
+log = logging.getLogger(__name__)
+
+
+def revision_channel(prefix: str) -> str:
+    """The Redis pub/sub channel carrying new FAQ revisions (the one key name sync uses)."""
+    return f"{prefix}:faq:v1:revision"
+
+
+class FaqSync:
+    """Watches for edits made by any process and refreshes a retriever.
+
+    Args:
+        retriever: the retriever to refresh (its base is the one watched).
+        redis_url: publish/subscribe through Redis when given; else poll only.
+        key_prefix: prefix of the Redis channel name.
+        poll_interval: seconds between revision polls without Redis.
+        redis_poll_interval: seconds between safety-net polls with Redis.
+    """
+
+    def __init__(
+        self,
+        retriever: FaqRetriever,
+        *,
+        redis_url: str | None = None,
+        key_prefix: str = "deskbot",
+        poll_interval: float = 1.0,
+        redis_poll_interval: float = 15.0,
+    ) -> None:
+        self.retriever = retriever
+        self.base: FaqBase = retriever.base
+        self.channel = revision_channel(key_prefix)
+        self.poll_interval = redis_poll_interval if redis_url else poll_interval
+        self._redis: redis.Redis | None = (
+            redis.Redis.from_url(redis_url, socket_connect_timeout=5) if redis_url else None
+        )
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._pubsub: Any = None
+
+    def start(self) -> None:
+        """Publish this process's edits and start watching for everyone's."""
+        if self._threads:
+            return
+        self.base.add_listener(self._published)
+        if self._redis is not None:
+            self._pubsub = cast(Any, self._redis).pubsub(ignore_subscribe_messages=True)
+            self._pubsub.subscribe(self.channel)
+            self._threads.append(threading.Thread(target=self._listen, daemon=True))
+        self._threads.append(threading.Thread(target=self._poll, daemon=True))
+        for thread in self._threads:
+            thread.start()
+
+    def close(self) -> None:
+        """Stop watching and close the Redis connections."""
+        self.base.remove_listener(self._published)
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+        if self._pubsub is not None:
+            self._pubsub.close()
+        if self._redis is not None:
+            self._redis.close()
+
+    def _published(self, revision: int) -> None:
+        # Our own edits are searchable at once in this process; others hear it from Redis.
+        self._wake.set()
+        if self._redis is not None:
+            try:
+                self._redis.publish(self.channel, str(revision))
+            except redis.RedisError:
+                log.warning("could not publish FAQ revision %s; other workers will poll", revision)
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                message = self._pubsub.get_message(timeout=0.5)
+            except (redis.RedisError, ValueError):
+                if self._stop.is_set():
+                    return
+                log.warning("lost the FAQ revision channel; relying on polling")
+                self._stop.wait(1.0)
+                continue
+            if message is not None:
+                self._wake.set()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.retriever.refresh()
+            except Exception:  # a DB hiccup must not stop syncing
+                log.exception("refreshing the FAQ index failed; will retry")

@@ -1,0 +1,157 @@
+"""Contract of the FAQ store, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from knowledge import (
+    Button,
+    EntryNotFound,
+    FaqBase,
+    FaqDraft,
+    InvalidEntryError,
+    Link,
+    StaleEditError,
+)
+
+DRAFT = FaqDraft(
+    "reset-password",
+    " How do I reset my password? ",
+    "Use 'Forgot password'.",
+    alternatives=("I forgot my password", "I forgot my password", "How do I reset my password?"),
+    buttons=(Button("Reset now", "/reset"),),
+    links=(Link("Help", "https://example.com/help"),),
+    tags=("account",),
+)
+
+
+def test_create_get_and_list(base: FaqBase) -> None:
+    assert base.current_revision() == 0
+    entry = base.create(DRAFT, author="ana")
+    assert entry.question == "How do I reset my password?"  # trimmed
+    assert entry.alternatives == ("I forgot my password",)  # de-duplicated, question dropped
+    assert entry.buttons == (Button("Reset now", "/reset"),)
+    assert entry.version == 1 and entry.active and entry.deleted_at is None
+    assert entry.created_at is not None and entry.created_at.tzinfo is not None
+    assert base.get(entry.id) == entry
+    assert base.get_by_key("reset-password") == entry
+    assert base.list() == [entry]
+    assert base.list(tag="account") == [entry] and base.list(tag="other") == []
+    assert base.current_revision() > 0
+
+
+def test_duplicate_key_and_invalid_fields_are_refused(base: FaqBase) -> None:
+    base.create(DRAFT, author="ana")
+    with pytest.raises(InvalidEntryError, match="exists"):
+        base.create(DRAFT, author="ana")
+    with pytest.raises(InvalidEntryError, match="question is empty"):
+        base.create(FaqDraft("k2", "  ", "answer"), author="ana")
+    with pytest.raises(InvalidEntryError, match="url"):
+        base.create(FaqDraft("k3", "q", "a", links=(Link("x", "javascript:alert(1)"),)), author="a")
+    assert len(base.list()) == 1
+
+
+def test_update_records_revision_and_refuses_stale_edits(base: FaqBase) -> None:
+    entry = base.create(DRAFT, author="ana")
+    updated = base.update(entry.id, expected_version=1, author="bo", answer="New answer.")
+    assert updated.version == 2 and updated.answer == "New answer."
+    with pytest.raises(StaleEditError, match="version 2") as info:
+        base.update(entry.id, expected_version=1, author="cy", answer="Lost update")
+    assert info.value.current == 2
+    assert base.get(entry.id).answer == "New answer."
+    with pytest.raises(InvalidEntryError, match="unknown field"):
+        base.update(entry.id, expected_version=2, author="bo", version=7)
+    history = base.history(entry.id)
+    assert [r.action for r in history] == ["create", "update"]
+    assert history[1].changes == {"answer": ["Use 'Forgot password'.", "New answer."]}
+    assert history[1].author == "bo" and history[1].entry_version == 2
+    assert history[1].snapshot["answer"] == "New answer."
+
+
+def test_an_edit_that_changes_nothing_makes_no_revision(base: FaqBase) -> None:
+    entry = base.create(DRAFT, author="ana")
+    revision = base.current_revision()
+    same = base.update(entry.id, expected_version=1, author="bo", answer=entry.answer)
+    assert same.version == 1 and base.current_revision() == revision
+
+
+def test_concurrent_edits_one_wins(base: FaqBase) -> None:
+    entry = base.create(DRAFT, author="ana")
+    outcomes: list[str] = []
+
+    def edit(n: int) -> None:
+        try:
+            base.update(entry.id, expected_version=1, author=f"w{n}", answer=f"answer {n}")
+            outcomes.append("ok")
+        except StaleEditError:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=edit, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["ok", "stale", "stale", "stale"]
+    assert base.get(entry.id).version == 2
+
+
+def test_soft_delete_and_restore(base: FaqBase) -> None:
+    entry = base.create(DRAFT, author="ana")
+    deleted = base.delete(entry.id, author="bo", expected_version=1)
+    assert deleted.deleted_at is not None and not deleted.searchable
+    assert base.list() == [] and base.list(include_deleted=True)[0].id == entry.id
+    with pytest.raises(EntryNotFound, match="deleted"):
+        base.update(entry.id, expected_version=2, author="bo", answer="x")
+    with pytest.raises(EntryNotFound, match="already deleted"):
+        base.delete(entry.id, author="bo")
+    restored = base.restore(entry.id, author="cy")
+    assert restored.deleted_at is None and restored.version == 3
+    assert [r.action for r in base.history(entry.id)] == ["create", "delete", "restore"]
+    with pytest.raises(EntryNotFound):
+        base.get(9999)
+    with pytest.raises(EntryNotFound):
+        base.history(9999)
+
+
+def test_changes_since_gives_latest_state_of_touched_entries(base: FaqBase) -> None:
+    a = base.create(DRAFT, author="ana")
+    start = base.current_revision()
+    b = base.create(FaqDraft("hours", "When are you open?", "9-5"), author="ana")
+    base.update(a.id, expected_version=1, author="ana", alternatives=["lost password"])
+    base.delete(b.id, author="ana")
+    changes = base.changes_since(start)
+    assert changes.revision == base.current_revision()
+    by_key = {e.external_key: e for e in changes.entries}
+    assert set(by_key) == {"reset-password", "hours"}
+    assert by_key["reset-password"].alternatives == ("lost password",)
+    assert by_key["hours"].deleted_at is not None
+    assert base.changes_since(changes.revision).entries == ()
+
+
+def test_upsert_many_creates_updates_and_skips_unchanged(base: FaqBase) -> None:
+    first = base.upsert_many([DRAFT, FaqDraft("hours", "When open?", "9-5")], author="imp")
+    assert first.created == ("reset-password", "hours")
+    revision = base.current_revision()
+    again = base.upsert_many([DRAFT, FaqDraft("hours", "When open?", "9-5")], author="imp")
+    assert again.unchanged == ("reset-password", "hours") and not again.created + again.updated
+    assert base.current_revision() == revision
+    hours = base.get_by_key("hours")
+    base.delete(hours.id, author="x")
+    third = base.upsert_many([FaqDraft("hours", "When open?", "8-6")], author="imp")
+    assert third.updated == ("hours",)
+    restored = base.get_by_key("hours")
+    assert restored.deleted_at is None and restored.answer == "8-6"
+    assert base.history(hours.id)[-1].action == "restore"
+
+
+def test_listeners_hear_each_committed_revision(base: FaqBase) -> None:
+    heard: list[int] = []
+    base.add_listener(heard.append)
+    entry = base.create(DRAFT, author="ana")
+    base.update(entry.id, expected_version=1, author="ana", tags=["x"])
+    assert heard == [base.current_revision() - 1, base.current_revision()]
+    base.remove_listener(heard.append)
+    base.delete(entry.id, author="ana")
+    assert len(heard) == 2

@@ -1,0 +1,102 @@
+"""The faq CLI end to end: import, list, search, reindex, export, evaluate, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from bot.cli import faq
+from bot.db import upgrade
+from nlu.encoder import SentenceEncoder
+
+ENTRIES = [
+    {"id": "hours", "question": "When are you open?", "answer": "9-5",
+     "alternatives": ["opening hours", "are you open on sunday"], "tags": ["store"]},
+    {"id": "refund", "question": "How do I get a refund?", "answer": "Within 5 days.",
+     "alternatives": ["I want my money back"], "tags": ["orders"]},
+    {"id": "password", "question": "How do I reset my password?", "answer": "Use the link.",
+     "alternatives": ["I forgot my password"], "tags": []},
+]  # fmt: skip
+
+
+@pytest.fixture
+def cli(sentence_encoder: SentenceEncoder, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> typer.Typer:  # fmt: skip
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DESKBOT_DATABASE_URL", url)
+    monkeypatch.setenv("DESKBOT_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    app = typer.Typer()
+    evaluate_app = typer.Typer()
+    app.add_typer(evaluate_app, name="evaluate")
+    faq.register(app, evaluate_app, encoder_factory=lambda _settings: sentence_encoder)
+    return app
+
+
+def run(app: typer.Typer, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_import_list_search_reindex_export(cli: typer.Typer, tmp_path: Path) -> None:
+    source = tmp_path / "faq.json"
+    source.write_text(json.dumps(ENTRIES))
+    code, out = run(cli, "faq", "import", str(source))
+    assert code == 0 and "3 created, 0 updated, 0 unchanged" in out
+    code, out = run(cli, "faq", "import", str(source))
+    assert code == 0 and "0 created, 0 updated, 3 unchanged" in out
+    code, out = run(cli, "faq", "list", "--tag", "store")
+    assert code == 0 and "hours\tv1\tactive\tWhen are you open?" in out and "refund" not in out
+    code, out = run(cli, "faq", "search", "I would like my money back")
+    assert code == 0
+    assert out.splitlines()[0].split("\t")[2] == "refund"
+    assert "decision: answer" in out
+    code, out = run(cli, "faq", "reindex")
+    assert code == 0 and "reindexed 7 phrasings" in out
+    target = tmp_path / "out.csv"
+    code, out = run(cli, "faq", "export", str(target))
+    assert code == 0 and "exported 3 entries" in out
+    assert target.read_text().startswith("id,question,answer")
+
+
+def test_known_errors_print_one_line_and_exit_non_zero(cli: typer.Typer, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"id": "x", "question": "", "answer": "a"}]))
+    code, out = run(cli, "faq", "import", str(bad))
+    assert code == 2
+    assert "error:" in out and "row 1, question: missing" in out and "Traceback" not in out
+    code, out = run(cli, "faq", "list")
+    assert "0 entries" in out
+    code, out = run(cli, "faq", "import", str(tmp_path / "missing.json"))
+    assert code == 2 and "no such file" in out
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_evaluate_faq_writes_the_report(cli: typer.Typer, tmp_path: Path, mode: str) -> None:
+    faq_file = tmp_path / "faq.json"
+    faq_file.write_text(json.dumps(ENTRIES))
+    queries = [
+        {"query": "opening hours", "expected": "hours"},
+        {"query": "I forgot my password", "expected": "password"},
+        {"query": "How do I get a refund?", "expected": "refund"},
+        {"query": "what is the airspeed of an unladen swallow", "expected": None},
+    ]
+    queries_file = tmp_path / "queries.json"
+    queries_file.write_text(json.dumps(queries))
+    report = tmp_path / "report" / "faq.json"
+    code, out = run(cli, "evaluate", "faq", "--faq", str(faq_file), "--queries",
+                    str(queries_file), "--report", str(report), "--retriever", mode)  # fmt: skip
+    assert code == 0, out
+    data = json.loads(report.read_text())
+    assert data["n"] == 3 and data["n_oos"] == 1 and data["retriever"] == mode
+    assert data["recall_at_1"] == 1.0 and data["recall_at_5"] == 1.0 and data["mrr"] == 1.0
+    for key in ("answered_right", "answer_precision", "oos_answered"):
+        assert 0.0 <= data[key] <= 1.0
+    code, out = run(cli, "evaluate", "faq", "--faq", str(faq_file), "--queries",
+                    str(queries_file), "--report", str(report), "--retriever", "magic")  # fmt: skip
+    assert code == 2 and "hybrid, dense, bm25" in out

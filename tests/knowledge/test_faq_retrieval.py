@@ -1,0 +1,282 @@
+"""Index and retriever: search consistent with the DB through edits, restarts, concurrency."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge import FaqBase, FaqDraft, FaqRetriever
+from knowledge.scoring import Calibration
+from knowledge.vectors import VectorConfig, VectorIndex
+
+Start = Callable[..., FaqRetriever]
+
+
+def keys(retriever: FaqRetriever, text: str, k: int = 5) -> list[str]:
+    return [hit.entry.external_key for hit in retriever.search(text, k)]
+
+
+def indexed_keys(retriever: FaqRetriever) -> set[str]:
+    state = retriever.index.state
+    assert state is not None
+    return {e.external_key for e in state.entries.values()}
+
+
+def db_keys(base: FaqBase) -> set[str]:
+    return {e.external_key for e in base.list(active_only=True)}
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_search_finds_paraphrases(
+    filled: FaqBase, encoder: object, start_retriever: Start, mode: str
+) -> None:
+    retriever = start_retriever(filled, encoder, mode=mode)
+    hits = retriever.search("I have forgotten my password", k=3)
+    assert hits[0].entry.external_key == "reset-password"
+    assert hits[0].matched_phrasing in hits[0].entry.phrasings
+    assert len({h.entry.id for h in hits}) == len(hits)  # one hit per entry
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    if mode != "bm25":
+        assert keys(retriever, "when does my parcel get here", 1) == ["shipping-time"]
+
+
+def test_edits_keep_search_consistent_with_db(
+    filled: FaqBase, encoder: object, start_retriever: Start
+) -> None:
+    retriever = start_retriever(filled, encoder)
+    assert indexed_keys(retriever) == db_keys(filled)
+    new = filled.create(
+        FaqDraft("pets", "Can I bring my dog?", "Dogs are welcome.", ("are pets allowed",)),
+        author="t",
+    )
+    assert retriever.refresh() == filled.current_revision()
+    assert keys(retriever, "are pets allowed in the shop", 1) == ["pets"]
+    filled.update(new.id, expected_version=1, author="t", alternatives=["can I bring my cat"])
+    retriever.refresh()
+    hit = retriever.search("can I bring my cat", 1)[0]
+    assert hit.entry.external_key == "pets" and hit.matched_phrasing == "can I bring my cat"
+    assert "are pets allowed" not in hit.entry.phrasings
+    hours = filled.get_by_key("opening-hours")
+    filled.update(hours.id, expected_version=1, author="t", active=False)
+    filled.delete(new.id, author="t")
+    retriever.refresh()
+    assert indexed_keys(retriever) == db_keys(filled) == {"reset-password", "refund",
+                                                          "shipping-time"}  # fmt: skip
+    for text in ("can I bring my cat", "when are you open", "opening hours"):
+        assert not {"pets", "opening-hours"} & set(keys(retriever, text))
+    state = retriever.index.state
+    assert state is not None
+    assert state.phrasing_count() == sum(len(e.phrasings) for e in filled.list(active_only=True))
+    assert retriever.wait_adapted(30)
+    assert keys(retriever, "I want my money back", 1) == ["refund"]
+
+
+def test_unchanged_phrasings_are_never_encoded_twice(
+    filled: FaqBase, encoder: object, start_retriever: Start, tmp_path: Path
+) -> None:
+    retriever = start_retriever(filled, encoder, data_dir=tmp_path)
+    first = encoder.encoded  # type: ignore[attr-defined]
+    assert first == sum(len(e.phrasings) for e in filled.list())
+    refund = filled.get_by_key("refund")
+    filled.update(refund.id, expected_version=1, author="t", answer="Paid in 3 days.")
+    retriever.refresh()
+    assert encoder.encoded == first  # type: ignore[attr-defined]
+    filled.update(refund.id, expected_version=2, author="t",
+                  alternatives=[*refund.alternatives, "give me a refund"])  # fmt: skip
+    retriever.refresh()
+    assert encoder.encoded == first + 1  # type: ignore[attr-defined]
+    assert retriever.search("give me a refund", 1)[0].entry.answer == "Paid in 3 days."
+    searched = encoder.encoded  # type: ignore[attr-defined]
+    retriever.reindex()
+    assert encoder.encoded == searched  # type: ignore[attr-defined]
+
+
+def test_restart_loads_the_index_and_catches_up(
+    filled: FaqBase, encoder: object, start_retriever: Start, tmp_path: Path
+) -> None:
+    first = start_retriever(filled, encoder, data_dir=tmp_path)
+    first.close()
+    # Edits while no process is running.
+    refund = filled.get_by_key("refund")
+    filled.delete(refund.id, author="t")
+    filled.create(FaqDraft("pets", "Can I bring my dog?", "Yes."), author="t")
+    before = encoder.encoded  # type: ignore[attr-defined]
+    second = start_retriever(filled, encoder, data_dir=tmp_path)
+    assert encoder.encoded - before == 1  # type: ignore[attr-defined]  # only the new question
+    assert second.revision == filled.current_revision()
+    assert indexed_keys(second) == db_keys(filled)
+    assert keys(second, "can I bring my dog", 1) == ["pets"]
+    assert "refund" not in keys(second, "I want my money back")
+
+
+def test_corrupt_or_stale_index_is_rebuilt(
+    filled: FaqBase, encoder: object, start_retriever: Start, tmp_path: Path
+) -> None:
+    start_retriever(filled, encoder, data_dir=tmp_path).close()
+    pointer = (tmp_path / "index" / "CURRENT").read_text()
+    (tmp_path / "index" / pointer / "vectors.faiss").write_bytes(b"not a faiss index")
+    rebuilt = start_retriever(filled, encoder, data_dir=tmp_path)
+    assert indexed_keys(rebuilt) == db_keys(filled)
+    assert keys(rebuilt, "I forgot my password", 1) == ["reset-password"]
+
+
+def test_an_index_ahead_of_the_database_is_rebuilt(
+    filled: FaqBase,
+    encoder: object,
+    start_retriever: Start,
+    tmp_path: Path,
+) -> None:
+    from bot.db import create_db_engine, upgrade
+
+    start_retriever(filled, encoder, data_dir=tmp_path / "data").close()
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    upgrade(url)
+    other = FaqBase(create_db_engine(url))
+    other.create(FaqDraft("only", "Only entry?", "Yes."), author="t")
+    fresh = start_retriever(other, encoder, data_dir=tmp_path / "data")
+    assert indexed_keys(fresh) == {"only"}
+    other.engine.dispose()
+
+
+def test_concurrent_searches_during_updates(
+    filled: FaqBase, encoder: object, start_retriever: Start
+) -> None:
+    retriever = start_retriever(filled, encoder)
+    hours = filled.get_by_key("opening-hours")
+    errors: list[BaseException] = []
+    stale_after_swap: list[int] = []
+    deleted_at_revision: list[int] = []
+    stop = threading.Event()
+    vector = retriever.encoder.encode(["when are you open"])
+
+    def search() -> None:
+        while not stop.is_set():
+            try:
+                revision_before = retriever.revision
+                hits = retriever.search_encoded("when are you open", vector, 5)
+                found = any(h.entry.external_key == "opening-hours" for h in hits)
+                if found and deleted_at_revision and revision_before >= deleted_at_revision[0]:
+                    stale_after_swap.append(revision_before)
+            except BaseException as exc:  # any error fails the test
+                errors.append(exc)
+
+    threads = [threading.Thread(target=search) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    version = hours.version
+    for n in range(6):
+        entry = filled.update(hours.id, expected_version=version, author="t",
+                              alternatives=[f"when are you open on day {n}"])  # fmt: skip
+        version = entry.version
+        retriever.refresh()
+    filled.delete(hours.id, author="t")
+    deleted_at_revision.append(retriever.refresh())
+    for _ in range(20):
+        retriever.search_encoded("when are you open", vector, 5)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert stale_after_swap == []
+    assert "opening-hours" not in keys(retriever, "when are you open")
+
+
+def test_vector_index_switches_to_ivf_and_stays_exact_enough() -> None:
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(600, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(600, dtype=np.int64) << 16
+    config = VectorConfig(exact_limit=500, nprobe=64)
+    small = VectorIndex.build(ids[:400], vectors[:400], 32, config)
+    assert small.kind == "flat"
+    grown = small.updated(np.array([ids[0]]), ids[400:], vectors[400:])
+    assert grown.kind == "ivf" and grown.size == 599 and small.size == 400
+    _, found = grown.search(vectors[[5, 450]], 1)
+    assert list(found[:, 0]) == [ids[5], ids[450]]
+    _, found = grown.search(vectors[[0]], 1)
+    assert found[0, 0] != ids[0]
+    shrunk = grown.updated(np.array([ids[5]]), np.zeros(0, np.int64), np.zeros((0, 32)))
+    _, found = shrunk.search(vectors[[5]], 3)
+    assert ids[5] not in found[0] and shrunk.size == 598
+
+
+def test_decisions_follow_the_thresholds(
+    filled: FaqBase, encoder: object, start_retriever: Start
+) -> None:
+    retriever = start_retriever(filled, encoder)
+    sure = retriever.decide("How do I reset my password?")
+    assert sure.kind == "answer" and sure.hits[0].entry.external_key == "reset-password"
+    assert sure.confidence >= retriever.config.answer_threshold
+    unrelated = retriever.decide("what is the capital of mongolia")
+    assert unrelated.kind == "none" and unrelated.hits == ()
+    cautious = start_retriever(filled, encoder, answer_threshold=1.01, suggest_threshold=0.0,
+                               suggest_window=10.0)  # fmt: skip
+    offer = cautious.decide("How do I reset my password?")
+    assert offer.kind == "suggest" and 1 <= len(offer.hits) <= 3
+    assert offer.hits[0].entry.external_key == "reset-password"
+    silent = start_retriever(filled, encoder, answer_threshold=1.01, suggest_threshold=1.01)
+    assert silent.decide("How do I reset my password?").kind == "none"
+
+
+def test_calibration_rewards_score_and_lead() -> None:
+    calibration = Calibration(top=5.0, margin=10.0, bias=-4.0)
+    assert calibration.confidence(0.9, 0.3) > calibration.confidence(0.9, 0.05)
+    assert calibration.confidence(0.9, 0.1) > calibration.confidence(0.5, 0.1)
+    assert 0.0 < calibration.confidence(-100, -100) < calibration.confidence(100, 100) <= 1.0
+
+
+def test_empty_base_finds_nothing(
+    sqlite_base: FaqBase, encoder: object, start_retriever: Start
+) -> None:
+    retriever = start_retriever(sqlite_base, encoder)
+    assert retriever.search("anything") == []
+    assert retriever.decide("anything").kind == "none"
+    sqlite_base.create(FaqDraft("one", "Is this the only entry?", "Yes."), author="t")
+    retriever.refresh()
+    assert keys(retriever, "is this the only entry") == ["one"]
+
+
+def test_background_bm25_rebuild_never_serves_edited_entries(
+    filled: FaqBase, encoder: object, start_retriever: Start
+) -> None:
+    retriever = start_retriever(filled, encoder, mode="bm25", lexical_sync_limit=0)
+    assert keys(retriever, "opening hours weekends", 1) == ["opening-hours"]
+    hours = filled.get_by_key("opening-hours")
+    filled.update(hours.id, expected_version=1, author="t", question="Where is the shop?",
+                  alternatives=["store address"])  # fmt: skip
+    retriever.refresh()
+    # Until BM25 is rebuilt, the old phrasings of the edited entry must not match.
+    assert "opening-hours" not in keys(retriever, "opening hours weekends")
+    retriever.index.wait_lexical(30)
+    assert keys(retriever, "store address", 1) == ["opening-hours"]
+    assert "opening-hours" not in keys(retriever, "opening hours weekends")
+
+
+def test_workers_sharing_a_data_dir_start_together(
+    filled: FaqBase, encoder: object, start_retriever: Start, tmp_path: Path
+) -> None:
+    started: list[FaqRetriever] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            started.append(start_retriever(filled, encoder, data_dir=tmp_path))
+        except BaseException as exc:  # any error fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(started) == 3
+    for retriever in started:
+        assert indexed_keys(retriever) == db_keys(filled)
+    for retriever in started:
+        retriever.close()
+    later = start_retriever(filled, encoder, data_dir=tmp_path)
+    assert later.revision == filled.current_revision()
