@@ -35,10 +35,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	touch $(VENV)/.installed-run $@
 
 run: $(VENV)/.installed-run
-	$(VENV)/bin/deskbot db upgrade
+	$(VENV)/bin/deskbot train --project examples/demo
 	$(VENV)/bin/deskbot serve
 
 test: $(VENV)/.installed-dev
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing and apt-get is not available: browser tests will skip"; fi; \
+	fi
 	$(PY) -m pytest -q -ra --durations=15
 
 check: $(VENV)/.installed-dev

@@ -2,25 +2,53 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.actions import ActionRunner
+from bot.dialogue import DialogueManager, build_action_runner, dialogue_from_project
+from bot.faq_source import KnowledgeFaq
+from bot.nlu_parser import NluParser
+from bot.project import Project, load_project
 from bot.sessions import RedisSessionStore, SessionStore, SqlSessionStore
 from bot.settings import Settings
 from bot.tokens import TokenStore
+from bot.training import nlu_model_dir, seed_faq
 from bot.transcripts import TranscriptLog
+from knowledge import FaqBase, FaqRetriever, FaqSync, RetrieverConfig
+from nlu import SentenceEncoder
+
+log = logging.getLogger("deskbot")
 
 
 @dataclass
 class Services:
+    """Everything a process serves with. The bot parts are None when no project is served."""
+
     settings: Settings
     engine: Engine
     sessions: SessionStore
     transcripts: TranscriptLog
     tokens: TokenStore
+    project: Project | None = None
+    faq: FaqBase | None = None
+    retriever: FaqRetriever | None = None
+    dialogue: DialogueManager | None = None
+    parser: NluParser | None = None
+    actions: ActionRunner | None = None
+    closers: list[Any] = field(default_factory=list)
 
     async def aclose(self) -> None:
+        if self.parser is not None:
+            await self.parser.aclose()
+        if self.actions is not None:
+            await self.actions.aclose()
+        for closer in reversed(self.closers):
+            await asyncio.to_thread(closer)
         await self.sessions.close()
 
 
@@ -39,11 +67,70 @@ def build_session_store(settings: Settings, engine: Engine) -> SessionStore:
     )
 
 
+def retriever_config(project: Project) -> RetrieverConfig:
+    thresholds = project.config.thresholds
+    return RetrieverConfig(
+        answer_threshold=thresholds.faq_answer, suggest_threshold=thresholds.faq_suggest
+    )
+
+
 async def build_services(settings: Settings, engine: Engine) -> Services:
-    return Services(
+    """Storage always; the bot (project, FAQ index, NLU model, actions) when the configured
+    project folder exists. A project without a trained model still serves, with the FAQ
+    and fallback only, and says so in the log."""
+    services = Services(
         settings=settings,
         engine=engine,
         sessions=build_session_store(settings, engine),
         transcripts=TranscriptLog(engine),
         tokens=TokenStore(engine),
+    )
+    if (
+        not (settings.project_dir / "domain.yml").exists()
+        and not (settings.project_dir / "domain").is_dir()
+    ):
+        log.warning("no project at %s: serving storage and APIs only", settings.project_dir)
+        return services
+    try:
+        await _build_bot(services)
+    except BaseException:
+        await services.aclose()
+        raise
+    return services
+
+
+async def _build_bot(services: Services) -> None:
+    settings = services.settings
+    project = await asyncio.to_thread(load_project, settings.project_dir)
+    services.project = project
+    base = FaqBase(services.engine)
+    services.faq = base
+    await asyncio.to_thread(seed_faq, project, base)
+    encoder = SentenceEncoder(
+        settings.encoder, device=settings.device, threads=settings.torch_threads
+    )
+    retriever = FaqRetriever(
+        base, encoder, data_dir=settings.data_dir / "faq", config=retriever_config(project)
+    )
+    await asyncio.to_thread(retriever.start)
+    services.closers.append(retriever.close)
+    services.retriever = retriever
+    sync = FaqSync(retriever, redis_url=settings.redis_url)
+    sync.start()
+    services.closers.append(sync.close)
+    model_dir = nlu_model_dir(project)
+    if (model_dir / "training.json").exists():
+        services.parser = await NluParser.load(
+            model_dir, device=settings.device, threads=settings.torch_threads
+        )
+    else:
+        log.warning("no trained NLU model in %s: run `deskbot train`", model_dir)
+    services.actions = build_action_runner(project)
+    services.dialogue = dialogue_from_project(
+        project,
+        store=services.sessions,
+        transcripts=services.transcripts,
+        parser=services.parser,
+        faq=KnowledgeFaq(retriever, base),
+        actions=services.actions,
     )

@@ -44,6 +44,24 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="address the server binds")
     port: int = Field(8000, ge=1, le=65535, description="port the server binds")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info")
+    # -- web channels, console and limits (bot.api) --
+    cors_origins: list[str] = Field(
+        default_factory=list, description="origins allowed to call the API and socket.io"
+    )
+    jwt_secret: str | None = Field(
+        None, description="when set, socket.io clients must connect with auth={'token': jwt}"
+    )
+    jwt_algorithm: str = Field("HS256", description="algorithm of socket.io JWTs")
+    rate_limit_conversation: int = Field(
+        30, ge=0, description="user messages per conversation per minute (0: no limit)"
+    )
+    rate_limit_address: int = Field(
+        120, ge=0, description="user messages per client address per minute (0: no limit)"
+    )
+    max_message_chars: int = Field(2000, ge=1, description="longest user message accepted")
+    bootstrap_admin_token: bool = Field(
+        True, description="create and print an admin token on first start when none exists"
+    )
 
     @model_validator(mode="after")
     def _redis_needed(self) -> Settings:

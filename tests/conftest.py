@@ -146,3 +146,45 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         on_pg = params is not None and "postgresql" in params.params.values()
         if on_pg or names & {"redis_url", "redis_prefix", "postgres_database"}:
             item.add_marker(pytest.mark.integration)
+
+
+DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo"
+MODEL_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "test-models"
+DEMO_TEST_EPOCHS = 8
+
+
+@pytest.fixture(scope="session")
+def trained_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """A copy of the demo project with a trained NLU model, for tests that need the real bot.
+
+    Training is real (the packaged encoder, the demo's data); the model is cached under
+    .cache/test-models by its data fingerprint, so it is retrained only when the data changes.
+    """
+    from bot.project import load_project
+    from bot.settings import load_settings
+    from bot.training import nlu_model_dir, train_project, training_data
+    from knowledge import FaqBase
+
+    root = tmp_path_factory.mktemp("demo") / "demo"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("models", "__pycache__"))
+    database = root.parent / "train.db"
+    shutil.copy(sqlite_template, database)
+    settings = load_settings(database_url=f"sqlite:///{database}", project_dir=root)
+    engine = create_db_engine(settings.database_url)
+    try:
+        project = load_project(root)
+        from bot.training import seed_faq
+
+        seed_faq(project, FaqBase(engine))
+        key = training_data(project, FaqBase(engine)).fingerprint()[:16]
+        cached = MODEL_CACHE / f"{key}-e{DEMO_TEST_EPOCHS}"
+        if not (cached / "training.json").exists():
+            train_project(project, settings, engine, epochs=DEMO_TEST_EPOCHS, progress=False)
+            shutil.rmtree(cached, ignore_errors=True)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(nlu_model_dir(project), cached)
+        else:
+            shutil.copytree(cached, nlu_model_dir(project))
+    finally:
+        engine.dispose()
+    return root

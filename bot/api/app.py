@@ -2,49 +2,195 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+import asyncio
+import fcntl
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.api import admin_faq, agent, channels, ops, pages
+from bot.api.context import ApiContext
+from bot.api.metrics import ApiMetrics
+from bot.api.ratelimit import CounterStore, MemoryCounters, RateLimiter, RedisCounters
+from bot.api.socketio_channel import (
+    SocketIODispatch,
+    SocketIOMount,
+    asgi_app,
+    build_socketio,
+    message_sink,
+)
 from bot.db import create_db_engine
 from bot.errors import BotError
 from bot.services import Services, build_services
 from bot.settings import Settings
+from knowledge import (
+    EntryNotFound,
+    ImportValidationError,
+    InvalidEntryError,
+    KnowledgeError,
+    StaleEditError,
+)
+
+log = logging.getLogger("deskbot")
+# Builds the parts the API needs beyond Services (dialogue, faq, retriever) for tests or
+# embedders; by default they are taken from the services the lead's build_services makes.
+Components = Callable[[Services], AbstractAsyncContextManager[dict[str, Any]]]
+KNOWLEDGE_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (EntryNotFound, 404),
+    (StaleEditError, 409),
+    (InvalidEntryError, 422),
+    (ImportValidationError, 422),
+)
 
 
-@dataclass
-class AppState:
-    services: Services
+@asynccontextmanager
+async def _from_services(services: Services) -> AsyncIterator[dict[str, Any]]:
+    yield {name: getattr(services, name, None) for name in ("dialogue", "faq", "retriever")}
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app; nothing connects until the lifespan starts."""
+def _error(status: int, error: str, detail: str, request: Request) -> JSONResponse:
+    context: ApiContext | None = getattr(request.app.state, "deskbot", None)
+    if context is not None:
+        context.metrics.errors.labels(error=error).inc()
+    return JSONResponse({"error": error, "detail": detail}, status_code=status)
+
+
+def _validation_detail(error: RequestValidationError) -> str:
+    parts = []
+    for item in error.errors()[:5]:
+        field = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body",))
+        parts.append(f"{field or 'body'}: {item.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def bootstrap_admin_token(services: Services) -> str | None:
+    """On first start (no admin token yet) create one, log it and write it to
+    ``<data_dir>/admin-token.txt`` (mode 600); returns it, or None when one existed.
+
+    Workers started together take a file lock, so only one of them creates the token.
+    """
+    folder = services.settings.data_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".admin-token.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if services.tokens.count("admin") > 0:
+            return None
+        token, info = services.tokens.create("admin", "bootstrap-admin")
+        path = folder / "admin-token.txt"
+        temporary = folder / f".admin-token.{os.getpid()}.tmp"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(token + "\n")
+        os.replace(temporary, path)
+    log.warning(
+        "created admin token #%s (saved to %s): %s - log in to /agent and /admin/faq with it",
+        info.id,
+        path,
+        token,
+    )
+    print(f"deskbot: admin token (also in {path}): {token}", flush=True)
+    return token
+
+
+def create_app(settings: Settings, *, components: Components | None = None) -> FastAPI:
+    """Build the app; nothing connects until the lifespan starts.
+
+    Args:
+        settings: the process's settings.
+        components: builds the dialogue manager, FAQ base and retriever from the services
+            (keys ``dialogue``, ``faq``, ``retriever``); by default they are the services' own.
+    """
+    mount = SocketIOMount()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_db_engine(settings.database_url)
         services = await build_services(settings, engine)
-        app.state.deskbot = AppState(services=services)
+        counters: CounterStore = (
+            RedisCounters(settings.redis_url) if settings.redis_url else MemoryCounters()
+        )
+        limiter = RateLimiter(
+            counters,
+            per_conversation=settings.rate_limit_conversation,
+            per_address=settings.rate_limit_address,
+            max_chars=settings.max_message_chars,
+        )
         try:
-            yield
+            async with (components or _from_services)(services) as parts:
+                context = ApiContext(
+                    services=services,
+                    dialogue=parts.get("dialogue"),
+                    faq=parts.get("faq"),
+                    retriever=parts.get("retriever"),
+                    metrics=ApiMetrics(),
+                    limiter=limiter,
+                )
+                sio = build_socketio(settings, context)
+                if context.dialogue is not None:
+                    context.dialogue.add_listener(message_sink(sio))
+                mount.handler = asgi_app(sio)
+                app.state.deskbot = context
+                if settings.bootstrap_admin_token:
+                    await asyncio.to_thread(bootstrap_admin_token, services)
+                try:
+                    yield
+                finally:
+                    mount.handler = None
+                    await sio.shutdown()
         finally:
+            await limiter.close()
             await services.aclose()
             engine.dispose()
 
-    app = FastAPI(title="deskbot", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="deskbot",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Rasa-compatible channels, the agents' console and the FAQ editor.",
+    )
 
     @app.exception_handler(BotError)
-    async def bot_error(_request: Request, error: BotError) -> JSONResponse:
-        return JSONResponse(
-            {"error": type(error).__name__, "detail": str(error)}, status_code=error.status_code
-        )
+    async def bot_error(request: Request, error: BotError) -> JSONResponse:
+        return _error(error.status_code, type(error).__name__, str(error), request)
 
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
+    @app.exception_handler(KnowledgeError)
+    async def knowledge_error(request: Request, error: KnowledgeError) -> JSONResponse:
+        status = next((s for kind, s in KNOWLEDGE_STATUS if isinstance(error, kind)), 400)
+        return _error(status, type(error).__name__, str(error), request)
 
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        return _error(422, "ValidationError", _validation_detail(error), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        name = "NotFound" if error.status_code == 404 else "HTTPError"
+        return _error(error.status_code, name, str(error.detail), request)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(500, "InternalError", "the server failed; see its log", request)
+
+    app.include_router(ops.router)
+    app.include_router(channels.router)
+    app.include_router(agent.router)
+    app.include_router(admin_faq.router)
+    app.include_router(pages.router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+    # Added last, so outermost: engine.io answers its own CORS and must not get Starlette's too.
+    app.add_middleware(SocketIODispatch, mount=mount)
     return app

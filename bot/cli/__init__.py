@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from bot.cli import admin, faq, nlu
+from bot.cli import admin, chat, faq, nlu, project, web
 from bot.errors import BotError
 from knowledge.errors import KnowledgeError
 from nlu.errors import NluError
@@ -16,12 +16,30 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-train_app = typer.Typer(help="Train models.", no_args_is_help=True)
+train_app = typer.Typer(
+    help="Train a project (no subcommand) or one model.", invoke_without_command=True
+)
 evaluate_app = typer.Typer(help="Measure models on labelled data.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
 
+
+@train_app.callback()
+def _train(
+    ctx: typer.Context,
+    project: chat.ProjectOption = None,
+    force: chat.ForceOption = False,
+    epochs: chat.EpochsOption = None,
+) -> None:
+    """Train a project: seed its FAQ base and train the NLU model when its data changed."""
+    if ctx.invoked_subcommand is None:
+        chat.train_project_command(project=project, force=force, epochs=epochs)
+
+
 admin.register(app)
+chat.register(app)
+project.register(app)
+web.register(app)
 nlu.register(train_app, evaluate_app)
 faq.register(app, evaluate_app)
 

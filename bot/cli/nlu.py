@@ -1,7 +1,123 @@
-"""CLI commands of the nlu package (filled in by its issue)."""
+"""``deskbot train nlu`` and ``deskbot evaluate nlu``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
+from nlu import NluError, NluModel, TrainConfig, evaluate, load_training_data, train
 
-def register(*_apps: typer.Typer) -> None:
-    """Add this package's commands to the CLI."""
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=2)
+
+
+def train_nlu(
+    data: Annotated[
+        list[Path], typer.Option("--data", help="Training data file or folder (repeat).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
+    dev: Annotated[
+        Path | None, typer.Option("--dev", help="Dev data (default: 10% of train).")
+    ] = None,
+    base_model: Annotated[
+        str | None, typer.Option("--base-model", help="Encoder checkpoint folder.")
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1)] = TrainConfig.epochs,
+    seed: Annotated[int, typer.Option("--seed")] = TrainConfig.seed,
+    max_length: Annotated[int, typer.Option("--max-length", min=4)] = TrainConfig.max_length,
+    threads: Annotated[int | None, typer.Option("--threads", help="Torch threads.")] = None,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+) -> None:
+    """Train the joint intent + entity model on Rasa YAML, CSV or BIO data."""
+    try:
+        training_data = load_training_data(*data)
+        dev_data = load_training_data(dev) if dev is not None else None
+        config = TrainConfig(
+            base_model=base_model,
+            epochs=epochs,
+            seed=seed,
+            max_length=max_length,
+            threads=threads,
+            device=device,
+        )
+        model_dir = train(training_data, config, out, dev=dev_data)
+    except NluError as exc:
+        raise _fail(exc) from None
+    meta = json.loads((model_dir / "training.json").read_text(encoding="utf-8"))
+    labels = json.loads((model_dir / "labels.json").read_text(encoding="utf-8"))
+    dev_metrics = meta.get("dev_metrics") or {}
+    acc = dev_metrics.get("intent_accuracy")
+    dev_text = f"dev intent accuracy {acc:.3f}" if acc is not None else "no dev set"
+    typer.echo(
+        f"trained {model_dir}: {meta['n_train']} examples, {len(labels['intents'])} intents, "
+        f"{(len(labels['entity_tags']) - 1) // 2} entity types, {dev_text}, "
+        f"fallback below {meta['fallback_threshold']:.2f}, {meta['train_seconds']:.0f} s"
+    )
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"NLU evaluation ({report['n']} examples)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_row("intent accuracy", f"{report['intent']['accuracy']:.4f}")
+    table.add_row("intent macro F1", f"{report['intent']['macro_f1']:.4f}")
+    ents = report["entities"]
+    table.add_row(
+        "entity P / R / F1", f"{ents['precision']:.4f} / {ents['recall']:.4f} / {ents['f1']:.4f}"
+    )
+    oos = report["out_of_scope"]
+    if oos is not None:
+        table.add_row(f"out-of-scope recall ({oos['label']})", f"{oos['recall']:.4f}")
+        table.add_row("in-scope accuracy", f"{oos['in_scope_accuracy']:.4f}")
+    table.add_row("errors", str(report["n_errors"]))
+    worst = sorted(report["intent"]["per_intent"].items(), key=lambda kv: kv[1]["f1"])[:5]
+    for name, scores in worst:
+        table.add_row(f"  low F1: {name}", f"{scores['f1']:.3f} (n={scores['support']})")
+    Console().print(table)
+
+
+def evaluate_nlu(
+    model: Annotated[Path, typer.Option("--model", help="Trained model directory.")],
+    data: Annotated[
+        list[Path], typer.Option("--data", help="Labelled data file or folder (repeat).")
+    ],
+    report: Annotated[Path, typer.Option("--report", help="Where to write the JSON report.")],
+    oos_label: Annotated[
+        str | None, typer.Option("--oos-label", help="Intent meaning out-of-scope, e.g. oos.")
+    ] = None,
+    plots: Annotated[
+        Path | None, typer.Option("--plots", help="Folder for the confusion PNG.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option("--threads")] = None,
+    device: Annotated[str, typer.Option("--device")] = "auto",
+) -> None:
+    """Score a trained model: intents, entities (exact span and type), out-of-scope."""
+    from nlu.evaluation import plot_confusion
+
+    try:
+        nlu_model = NluModel.load(model, device=device, threads=threads)
+        result = evaluate(nlu_model, load_training_data(*data), oos_label=oos_label)
+    except NluError as exc:
+        raise _fail(exc) from None
+    try:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if plots is not None:
+            plot_confusion(result, plots)
+    except OSError as exc:
+        raise _fail(exc) from None
+    _print_report(result)
+
+
+def register(train_app: typer.Typer, evaluate_app: typer.Typer) -> None:
+    """Add ``nlu`` to the ``deskbot train`` and ``deskbot evaluate`` command groups."""
+    train_app.command("nlu")(train_nlu)
+    evaluate_app.command("nlu")(evaluate_nlu)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
@@ -63,7 +62,7 @@ class RedisSessionStore:
         return None if raw is None else Conversation.from_json(raw)
 
     async def save(self, conversation: Conversation, expected_version: int) -> Conversation:
-        saved = replace(conversation, version=expected_version + 1, last_activity_at=time.time())
+        saved = replace(conversation, version=expected_version + 1)
         ok = await self._save_script(
             keys=[self.keys.conversation(conversation.id)],
             args=[

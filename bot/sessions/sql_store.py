@@ -53,7 +53,7 @@ class SqlSessionStore:
 
     def _save(self, conversation: Conversation, expected_version: int) -> Conversation:
         now = time.time()
-        saved = replace(conversation, version=expected_version + 1, last_activity_at=now)
+        saved = replace(conversation, version=expected_version + 1)
         values = {
             "version": saved.version,
             "data": saved.to_json(),

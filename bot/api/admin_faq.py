@@ -1,0 +1,232 @@
+"""The FAQ editor's API: list, search, create, edit, delete, import, export and try a question.
+
+Every write refreshes this worker's index at once (other workers follow through the FAQ sync),
+so the bot's next answer uses the edit without a restart. Edits carry the version the editor
+loaded; a stale one is refused with 409.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from bot.api.auth import AdminToken, Context
+from bot.api.context import ApiContext, InvalidRequest
+from bot.api.schemas import FaqCreate, FaqTry, FaqUpdate
+from knowledge import Button, FaqDraft, FaqEntry, FaqHit, Link, import_file, render
+
+router = APIRouter(prefix="/api/faq", tags=["faq"])
+Format = Literal["yaml", "json", "csv", "rasa"]
+MEDIA = {
+    "yaml": "application/x-yaml",
+    "rasa": "application/x-yaml",
+    "json": "application/json",
+    "csv": "text/csv",
+}
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+def entry_json(entry: FaqEntry) -> dict[str, Any]:
+    """An entry as the editor shows it."""
+    return {
+        **entry.snapshot(),
+        "created_at": entry.created_at.isoformat() if entry.created_at else None,
+        "updated_at": entry.updated_at.isoformat() if entry.updated_at else None,
+    }
+
+
+def hit_json(hit: FaqHit, rank: int) -> dict[str, Any]:
+    """One ranked match of a question."""
+    return {
+        "rank": rank,
+        "entry_id": hit.entry.id,
+        "external_key": hit.entry.external_key,
+        "question": hit.entry.question,
+        "answer": hit.entry.answer,
+        "matched_phrasing": hit.matched_phrasing,
+        "score": round(hit.score, 4),
+        "confidence": round(hit.confidence, 4),
+    }
+
+
+def _author(token: AdminToken) -> str:
+    return f"{token.name}#{token.id}"
+
+
+async def _refresh(context: ApiContext) -> None:
+    if context.retriever is not None:
+        await asyncio.to_thread(context.retriever.refresh)
+
+
+def _matches(entry: FaqEntry, words: list[str]) -> bool:
+    haystack = " ".join((entry.external_key, *entry.phrasings, entry.answer, *entry.tags)).lower()
+    return all(word in haystack for word in words)
+
+
+@router.get("/entries")
+async def list_entries(
+    context: Context,
+    _token: AdminToken,
+    q: Annotated[str | None, Query(description="words every listed entry contains")] = None,
+    include_deleted: bool = False,
+) -> dict[str, Any]:
+    """Entries ordered by id, optionally only those containing every word of ``q``."""
+    base = context.need_faq()
+    entries = await asyncio.to_thread(base.list, include_deleted=include_deleted)
+    words = (q or "").lower().split()
+    shown = [entry_json(e) for e in entries if _matches(e, words)]
+    revision = await asyncio.to_thread(base.current_revision)
+    return {"entries": shown, "total": len(entries), "revision": revision}
+
+
+@router.get("/entries/{entry_id}")
+async def get_entry(entry_id: int, context: Context, _token: AdminToken) -> dict[str, Any]:
+    """One entry, deleted or not."""
+    return entry_json(await asyncio.to_thread(context.need_faq().get, entry_id))
+
+
+@router.get("/entries/{entry_id}/history")
+async def entry_history(entry_id: int, context: Context, _token: AdminToken) -> dict[str, Any]:
+    """Every revision of one entry, oldest first."""
+    revisions = await asyncio.to_thread(context.need_faq().history, entry_id)
+    return {
+        "revisions": [
+            {
+                "id": r.id,
+                "entry_version": r.entry_version,
+                "action": r.action,
+                "changes": dict(r.changes),
+                "author": r.author,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in revisions
+        ]
+    }
+
+
+@router.post("/entries", status_code=201)
+async def create_entry(body: FaqCreate, context: Context, token: AdminToken) -> dict[str, Any]:
+    """Add an entry; the bot answers with it from its next message on."""
+    draft = FaqDraft(
+        external_key=body.external_key,
+        question=body.question,
+        answer=body.answer,
+        alternatives=tuple(body.alternatives),
+        buttons=tuple(Button(b.title, b.payload) for b in body.buttons),
+        links=tuple(Link(x.title, x.url) for x in body.links),
+        tags=tuple(body.tags),
+        language=body.language,
+        active=body.active,
+    )
+    base = context.need_faq()
+    entry = await asyncio.to_thread(lambda: base.create(draft, author=_author(token)))
+    await _refresh(context)
+    return entry_json(entry)
+
+
+@router.put("/entries/{entry_id}")
+async def update_entry(
+    entry_id: int, body: FaqUpdate, context: Context, token: AdminToken
+) -> dict[str, Any]:
+    """Edit an entry made at ``version``; 409 when someone saved a newer version meanwhile."""
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise InvalidRequest("nothing to change: send at least one field besides version")
+    base = context.need_faq()
+    entry = await asyncio.to_thread(
+        lambda: base.update(
+            entry_id, expected_version=body.version, author=_author(token), **changes
+        )
+    )
+    await _refresh(context)
+    return entry_json(entry)
+
+
+@router.delete("/entries/{entry_id}")
+async def delete_entry(
+    entry_id: int,
+    context: Context,
+    token: AdminToken,
+    version: Annotated[int | None, Query(ge=1, description="refuse if changed since")] = None,
+) -> dict[str, Any]:
+    """Delete an entry (kept in the history; the bot stops answering with it)."""
+    base = context.need_faq()
+    entry = await asyncio.to_thread(
+        lambda: base.delete(entry_id, author=_author(token), expected_version=version)
+    )
+    await _refresh(context)
+    return entry_json(entry)
+
+
+@router.post("/import")
+async def import_entries(
+    request: Request,
+    context: Context,
+    token: AdminToken,
+    format: Annotated[Format, Query(description="the file's format")],
+) -> dict[str, Any]:
+    """Import a file sent as the request body; all or nothing, matched by external key."""
+    data = await request.body()
+    if len(data) > MAX_IMPORT_BYTES:
+        raise InvalidRequest(f"the file is over {MAX_IMPORT_BYTES // 1024 // 1024} MB")
+    if not data.strip():
+        raise InvalidRequest("the request body is empty: send the file's contents")
+    base = context.need_faq()
+    suffix = {"yaml": ".yaml", "rasa": ".yml", "json": ".json", "csv": ".csv"}[format]
+
+    def run() -> Any:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"import{suffix}"
+            path.write_bytes(data)
+            return import_file(base, path, author=_author(token), fmt=format)
+
+    result = await asyncio.to_thread(run)
+    await _refresh(context)
+    return {
+        "created": list(result.created),
+        "updated": list(result.updated),
+        "unchanged": list(result.unchanged),
+        "revision": result.revision,
+    }
+
+
+@router.get("/export", response_class=PlainTextResponse)
+async def export_entries(
+    context: Context, _token: AdminToken, format: Format = "yaml"
+) -> PlainTextResponse:
+    """Every entry as a file in ``format``."""
+    base = context.need_faq()
+    entries = await asyncio.to_thread(base.list)
+    text = render(entries, format)
+    suffix = {"rasa": "yml"}.get(format, format)
+    return PlainTextResponse(
+        text,
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="faq.{suffix}"'},
+    )
+
+
+@router.post("/try")
+async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> dict[str, Any]:
+    """Ranked matches of a question with scores, and what the bot would do with it."""
+    retriever = context.need_retriever()
+
+    def run() -> tuple[list[FaqHit], Any]:
+        retriever.refresh()
+        hits = retriever.search(body.text, body.k)
+        return hits, retriever.decide_hits(hits)
+
+    hits, decision = await asyncio.to_thread(run)
+    return {
+        "text": body.text,
+        "decision": decision.kind,
+        "confidence": round(decision.confidence, 4),
+        "chosen": [h.entry.id for h in decision.hits],
+        "matches": [hit_json(h, i + 1) for i, h in enumerate(hits)],
+    }

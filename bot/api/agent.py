@@ -1,0 +1,209 @@
+"""The agents' API: find conversations, read transcripts, take over, reply and annotate."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import select
+
+from bot.api.annotations import export_yaml
+from bot.api.auth import AgentToken, Context
+from bot.api.context import ApiContext, InvalidRequest
+from bot.api.schemas import AgentReply, Annotation
+from bot.errors import NotFoundError
+from bot.tables import conversation_events
+from bot.transcripts import ConversationSummary, TranscriptEvent
+
+router = APIRouter(prefix="/api/agent", tags=["agents"])
+View = Literal["all", "live", "waiting", "human", "low_confidence", "closed"]
+LIVE_MINUTES = 30
+
+
+def _summary(summary: ConversationSummary) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "status": summary.status,
+        "handoff": summary.handoff,
+        "low_confidence": summary.has_low_confidence,
+        "last_seq": summary.last_seq,
+        "created_at": summary.created_at.isoformat(),
+        "updated_at": summary.updated_at.isoformat(),
+    }
+
+
+def _event(event: TranscriptEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "type": event.type,
+        "actor": event.actor,
+        "created_at": event.created_at.isoformat() if event.created_at else None,
+        "data": event.data,
+    }
+
+
+def _agent_name(token: AgentToken) -> str:
+    return f"{token.name}#{token.id}" if token.name else f"agent#{token.id}"
+
+
+async def _with_intent(context: ApiContext, intent: str) -> list[str]:
+    """Ids of conversations with a user message parsed (or annotated) as ``intent``."""
+    events = conversation_events
+
+    def run() -> list[str]:
+        parsed = events.c.data["parse"]["intent"]["name"].as_string()
+        annotated = events.c.data["intent"].as_string()
+        query = (
+            select(events.c.conversation_id)
+            .where(
+                ((events.c.type == "user") & (parsed == intent))
+                | ((events.c.type == "annotation") & (annotated == intent))
+            )
+            .distinct()
+            .limit(5000)
+        )
+        with context.services.engine.connect() as conn:
+            return [row[0] for row in conn.execute(query)]
+
+    return await asyncio.to_thread(run)
+
+
+@router.get("/me")
+async def me(token: AgentToken) -> dict[str, Any]:
+    """Who this token is."""
+    return {"id": token.id, "name": token.name, "role": token.role}
+
+
+@router.get("/conversations")
+async def list_conversations(
+    context: Context,
+    _token: AgentToken,
+    view: View = "all",
+    intent: Annotated[str | None, Query(description="a user message had this intent")] = None,
+    since: Annotated[datetime | None, Query(description="active at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="active before (ISO 8601)")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Conversations, most recently active first: all, live, waiting for a human, taken over,
+    with low-confidence turns, or closed; optionally by intent and activity dates."""
+    filters: dict[str, Any] = {}
+    if view == "live":
+        filters["status"] = "open"
+        recent = datetime.now(UTC) - timedelta(minutes=LIVE_MINUTES)
+        since = max(since, recent) if since else recent
+    elif view == "waiting":
+        filters["handoff"] = "pending_human"
+    elif view == "human":
+        filters["handoff"] = "human"
+    elif view == "low_confidence":
+        filters["low_confidence"] = True
+    elif view == "closed":
+        filters["status"] = "closed"
+    if intent:
+        filters["conversation_ids"] = await _with_intent(context, intent)
+    found = await context.services.transcripts.list_conversations(
+        since=since, until=until, limit=limit, offset=offset, **filters
+    )
+    waiting = await context.services.transcripts.list_conversations(
+        handoff="pending_human", limit=500
+    )
+    return {"conversations": [_summary(s) for s in found], "waiting": len(waiting)}
+
+
+async def _summary_or_404(context: ApiContext, conversation_id: str) -> ConversationSummary:
+    summary = await context.services.transcripts.get(conversation_id)
+    if summary is None:
+        raise NotFoundError(f"no conversation {conversation_id!r}")
+    return summary
+
+
+@router.get("/conversations/{conversation_id}")
+async def read_conversation(
+    conversation_id: str,
+    context: Context,
+    _token: AgentToken,
+    after: Annotated[int, Query(ge=0, description="only events after this seq")] = 0,
+) -> dict[str, Any]:
+    """A conversation's summary and transcript; user events carry their parse and FAQ match."""
+    summary = await _summary_or_404(context, conversation_id)
+    events: list[TranscriptEvent] = []
+    cursor: int | None = after
+    while cursor is not None and len(events) < 5000:
+        page = await context.services.transcripts.read(conversation_id, after=cursor, limit=1000)
+        events.extend(page.events)
+        cursor = page.next_after
+    return {"conversation": _summary(summary), "events": [_event(e) for e in events]}
+
+
+@router.post("/conversations/{conversation_id}/takeover")
+async def takeover(conversation_id: str, context: Context, token: AgentToken) -> dict[str, Any]:
+    """Take the conversation from the bot: it stays silent while the agent answers."""
+    await _summary_or_404(context, conversation_id)
+    await context.need_dialogue().takeover(conversation_id, _agent_name(token))
+    return _summary(await _summary_or_404(context, conversation_id))
+
+
+@router.post("/conversations/{conversation_id}/release")
+async def release(conversation_id: str, context: Context, token: AgentToken) -> dict[str, Any]:
+    """Give the conversation back to the bot."""
+    await _summary_or_404(context, conversation_id)
+    await context.need_dialogue().release(conversation_id, _agent_name(token))
+    return _summary(await _summary_or_404(context, conversation_id))
+
+
+@router.post("/conversations/{conversation_id}/close")
+async def close(conversation_id: str, context: Context, token: AgentToken) -> dict[str, Any]:
+    """Close the conversation."""
+    await _summary_or_404(context, conversation_id)
+    await context.need_dialogue().close(conversation_id, _agent_name(token))
+    return _summary(await _summary_or_404(context, conversation_id))
+
+
+@router.post("/conversations/{conversation_id}/messages")
+async def send_message(
+    conversation_id: str, body: AgentReply, context: Context, token: AgentToken
+) -> dict[str, Any]:
+    """Send the user a message as this agent; it reaches their widget at once."""
+    await _summary_or_404(context, conversation_id)
+    message = await context.need_dialogue().agent_message(
+        conversation_id, _agent_name(token), body.text
+    )
+    return {"sent": message.to_socketio()}
+
+
+@router.post("/conversations/{conversation_id}/annotations")
+async def annotate(
+    conversation_id: str, body: Annotation, context: Context, token: AgentToken
+) -> dict[str, Any]:
+    """Record the right intent and entities of one user message (exported as training data)."""
+    await _summary_or_404(context, conversation_id)
+    page = await context.services.transcripts.read(conversation_id, after=body.seq - 1, limit=1)
+    target = page.events[0] if page.events else None
+    if target is None or target.seq != body.seq or target.type != "user":
+        raise NotFoundError(f"event {body.seq} of {conversation_id!r} is not a user message")
+    text = str(target.data.get("text") or "")
+    for entity in body.entities:
+        if entity.end > len(text) or entity.start >= entity.end:
+            raise InvalidRequest(
+                f"entities: {entity.entity!r} spans {entity.start}..{entity.end}, outside the "
+                f"message's {len(text)} characters"
+            )
+    entities = [
+        {**e.model_dump(exclude_none=True), "value": e.value or text[e.start : e.end]}
+        for e in body.entities
+    ]
+    await context.need_dialogue().annotate(
+        conversation_id, body.seq, body.intent, entities, _agent_name(token)
+    )
+    return {"seq": body.seq, "intent": body.intent, "entities": entities}
+
+
+@router.get("/annotations.yml", response_class=PlainTextResponse)
+async def export_annotations(context: Context, _token: AgentToken) -> PlainTextResponse:
+    """Every annotation as Rasa NLU YAML (what ``deskbot export annotations`` writes)."""
+    text, _count = await asyncio.to_thread(export_yaml, context.services.engine)
+    return PlainTextResponse(text, media_type="application/x-yaml")

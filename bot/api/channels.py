@@ -1,0 +1,140 @@
+"""Rasa's REST channel, ``/model/parse`` and the widget's history (PROTOCOLS §1, §3)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from bot.api.auth import Context
+from bot.api.context import ApiContext, InvalidRequest
+from bot.api.schemas import ParseRequest, RestMessage
+from bot.dialogue.messages import BotMessage
+from bot.errors import BotError
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["channels"])
+HISTORY_LIMIT = 200
+# Background metric tasks are kept referenced until done (asyncio holds only weak references).
+_pending: set[asyncio.Task[None]] = set()
+
+
+async def run_turn(
+    context: ApiContext,
+    sender_id: str,
+    text: str,
+    metadata: dict[str, Any] | None,
+    *,
+    channel: str,
+    address: str | None,
+) -> list[BotMessage]:
+    """One user turn through limits, the dialogue manager and the metrics.
+
+    Raises:
+        MessageTooLarge: the text is over the size limit.
+        RateLimited: the conversation or address sent too many messages.
+    """
+    context.limiter.check_size(text)
+    try:
+        await context.limiter.enforce(sender_id, address)
+    except BotError:
+        context.metrics.rate_limited.labels(scope="turn").inc()
+        raise
+    dialogue = context.need_dialogue()
+    context.metrics.messages.labels(channel=channel).inc()
+    started = time.perf_counter()
+    replies = await dialogue.handle(sender_id, text, metadata, channel=channel)
+    context.metrics.turn_latency.labels(channel=channel).observe(time.perf_counter() - started)
+    task = asyncio.create_task(_observe_turn(context, sender_id))
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+    return [part for message in replies for part in message.split()]
+
+
+async def _observe_turn(context: ApiContext, conversation_id: str) -> None:
+    """Count the turn's intent, FAQ decision, fallback and handoff from the transcript."""
+    try:
+        transcripts = context.services.transcripts
+        summary = await transcripts.get(conversation_id)
+        if summary is None:
+            return
+        page = await transcripts.read(conversation_id, after=max(0, summary.last_seq - 30))
+        users = [i for i, e in enumerate(page.events) if e.type == "user"]
+        if users:
+            context.metrics.observe_events(page.events[users[-1] :])
+    except Exception:  # metrics must never break a turn
+        log.exception("could not count the turn of %s", conversation_id)
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address (the proxy's, unless uvicorn was told to trust its headers)."""
+    return request.client.host if request.client else None
+
+
+@router.get("/webhooks/rest/")
+async def rest_status() -> dict[str, str]:
+    """Rasa's REST channel health check."""
+    return {"status": "ok"}
+
+
+@router.post("/webhooks/rest/webhook")
+async def rest_webhook(
+    body: RestMessage, request: Request, context: Context
+) -> list[dict[str, Any]]:
+    """One user message; the bot's replies in order (Rasa's REST channel)."""
+    if not body.message.strip():
+        raise InvalidRequest("message: must not be empty")
+    replies = await run_turn(
+        context,
+        body.sender,
+        body.message,
+        body.metadata,
+        channel="rest",
+        address=client_address(request),
+    )
+    return [reply.to_rest(body.sender) for reply in replies]
+
+
+@router.post("/model/parse")
+async def model_parse(body: ParseRequest, context: Context) -> dict[str, Any]:
+    """Rasa's parse JSON for a text (intent, ranking, entities), without a conversation."""
+    context.limiter.check_size(body.text)
+    started = time.perf_counter()
+    result = await context.need_dialogue().parse(body.text)
+    context.metrics.nlu_latency.observe(time.perf_counter() - started)
+    return result
+
+
+@router.get("/api/widget/history/{session_id}")
+async def widget_history(session_id: str, context: Context) -> dict[str, Any]:
+    """What was said in one conversation, for the widget to restore after a reload.
+
+    The random session id is the capability: whoever holds it is that conversation's user.
+    """
+    transcripts = context.services.transcripts
+    page = await transcripts.read(session_id, limit=1000)
+    messages: list[dict[str, Any]] = []
+    for event in page.events:
+        data = event.data
+        if event.type == "user":
+            text = str(data.get("text") or "")
+            if text and not text.startswith("/"):
+                messages.append({"sender": "user", "text": text})
+            elif data.get("title"):
+                messages.append({"sender": "user", "text": str(data["title"])})
+        elif event.type in ("bot", "agent"):
+            item: dict[str, Any] = {"sender": event.type, "text": data.get("text")}
+            if data.get("buttons"):
+                item["buttons"] = data["buttons"]
+            if event.type == "agent":
+                item["agent"] = event.actor
+            messages.append(item)
+    summary = await transcripts.get(session_id)
+    return {
+        "session_id": session_id,
+        "handoff": summary.handoff if summary else "bot",
+        "messages": messages[-HISTORY_LIMIT:],
+    }

@@ -1,0 +1,105 @@
+"""What the HTTP layer works with: the services plus the dialogue manager and FAQ objects.
+
+The API depends on small Protocols rather than concrete classes, so its tests can run with
+stand-ins and the app works whichever process built the real objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from fastapi import Request
+
+from bot.dialogue.messages import BotMessage, MessageSink
+from bot.errors import BotError
+from bot.services import Services
+
+if TYPE_CHECKING:
+    from bot.api.metrics import ApiMetrics
+    from bot.api.ratelimit import RateLimiter
+    from knowledge import FaqBase, FaqRetriever
+
+
+class Dialogue(Protocol):
+    """The part of ``bot.dialogue.DialogueManager`` the channels and the console call."""
+
+    async def handle(
+        self,
+        sender_id: str,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+        *,
+        channel: str = "rest",
+    ) -> list[BotMessage]: ...
+
+    async def takeover(self, conversation_id: str, agent: str) -> None: ...
+
+    async def release(self, conversation_id: str, agent: str) -> None: ...
+
+    async def close(self, conversation_id: str, agent: str) -> None: ...
+
+    async def agent_message(self, conversation_id: str, agent: str, text: str) -> BotMessage: ...
+
+    def add_listener(self, sink: MessageSink) -> None: ...
+
+    async def annotate(
+        self,
+        conversation_id: str,
+        seq: int,
+        intent: str,
+        entities: list[dict[str, Any]],
+        agent: str,
+    ) -> None: ...
+
+    async def parse(self, text: str) -> dict[str, Any]: ...
+
+    def ready(self) -> dict[str, bool]: ...
+
+
+class InvalidRequest(BotError):
+    """A request that is well-formed JSON but cannot be carried out as sent."""
+
+    status_code = 422
+
+
+class ServiceUnavailable(BotError):
+    """A part of the bot this route needs is not configured or not loaded."""
+
+    status_code = 503
+
+
+@dataclass
+class ApiContext:
+    """Everything a request handler may use; built once per process in the lifespan."""
+
+    services: Services
+    dialogue: Dialogue | None
+    faq: FaqBase | None
+    retriever: FaqRetriever | None
+    metrics: ApiMetrics
+    limiter: RateLimiter
+
+    def need_dialogue(self) -> Dialogue:
+        """The dialogue manager, or a 503 saying the bot is not loaded."""
+        if self.dialogue is None:
+            raise ServiceUnavailable("the dialogue manager is not loaded; check /ready")
+        return self.dialogue
+
+    def need_faq(self) -> FaqBase:
+        """The FAQ base, or a 503 saying the FAQ is not configured."""
+        if self.faq is None:
+            raise ServiceUnavailable("the FAQ knowledge base is not configured; check /ready")
+        return self.faq
+
+    def need_retriever(self) -> FaqRetriever:
+        """The FAQ retriever, or a 503 saying it is not loaded."""
+        if self.retriever is None:
+            raise ServiceUnavailable("the FAQ retriever is not loaded; check /ready")
+        return self.retriever
+
+
+def api_context(request: Request) -> ApiContext:
+    """FastAPI dependency: this process's :class:`ApiContext`."""
+    context: ApiContext = request.app.state.deskbot
+    return context

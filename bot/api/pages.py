@@ -1,0 +1,49 @@
+"""The web pages and static files: the widget and its demo page, the console, the FAQ editor."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from bot.errors import NotFoundError
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+router = APIRouter(include_in_schema=False)
+
+PAGES = {"/": "index.html", "/agent": "agent.html", "/admin/faq": "faq.html"}
+ASSETS = {
+    "widget.js",
+    "widget.css",
+    "console.css",
+    "agent.js",
+    "faq.js",
+    "console.js",
+    "vendor/socket.io.min.js",
+}
+TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+def _file(name: str) -> FileResponse:
+    path = WEB_DIR / name
+    if not path.is_file():
+        raise NotFoundError(f"{name} is missing from the package; reinstall deskbot")
+    media = TYPES.get(path.suffix, "text/html; charset=utf-8")
+    # The widget is embedded on other sites: let them cache it briefly, and no longer.
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=300"})
+
+
+def _serving(name: str) -> Callable[[], Awaitable[FileResponse]]:
+    # A closure, not a default argument: FastAPI would expose a parameter as a query field.
+    async def serve() -> FileResponse:
+        return _file(name)
+
+    return serve
+
+
+for _route, _name in PAGES.items():
+    router.add_api_route(_route, _serving(_name), methods=["GET"])
+for _name in sorted(ASSETS):
+    router.add_api_route(f"/{_name}", _serving(_name), methods=["GET"])

@@ -1,0 +1,88 @@
+"""Wire types of the HTTP API (request bodies), kept apart from tables and domain objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class RestMessage(BaseModel):
+    """``POST /webhooks/rest/webhook`` (Rasa's REST channel)."""
+
+    sender: str = Field(min_length=1, max_length=200, description="the conversation id")
+    message: str = Field(description="the user's text, or /intent{...}")
+    metadata: dict[str, Any] | None = None
+
+
+class ParseRequest(BaseModel):
+    """``POST /model/parse``."""
+
+    text: str = Field(min_length=1)
+    message_id: str | None = None
+
+
+class AgentReply(BaseModel):
+    """A message an agent sends to the user."""
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class AnnotationEntity(BaseModel):
+    entity: str = Field(min_length=1)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    value: str | None = None
+
+
+class Annotation(BaseModel):
+    """The right intent and entities of one user message."""
+
+    seq: int = Field(ge=1, description="the user event's sequence number")
+    intent: str = Field(min_length=1, max_length=200)
+    entities: list[AnnotationEntity] = Field(default_factory=list)
+
+
+class FaqButton(BaseModel):
+    title: str
+    payload: str
+
+
+class FaqLink(BaseModel):
+    title: str
+    url: str
+
+
+class FaqCreate(BaseModel):
+    """A new FAQ entry."""
+
+    external_key: str = Field(min_length=1, max_length=200)
+    question: str = Field(min_length=1)
+    answer: str = Field(min_length=1)
+    alternatives: list[str] = Field(default_factory=list)
+    buttons: list[FaqButton] = Field(default_factory=list)
+    links: list[FaqLink] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    language: str = "en"
+    active: bool = True
+
+
+class FaqUpdate(BaseModel):
+    """An edit of an FAQ entry, made against the version the editor loaded."""
+
+    version: int = Field(ge=1, description="the entry's version when the editor loaded it")
+    question: str | None = Field(None, min_length=1)
+    answer: str | None = Field(None, min_length=1)
+    alternatives: list[str] | None = None
+    buttons: list[FaqButton] | None = None
+    links: list[FaqLink] | None = None
+    tags: list[str] | None = None
+    language: str | None = None
+    active: bool | None = None
+
+
+class FaqTry(BaseModel):
+    """A question to try against the FAQ."""
+
+    text: str = Field(min_length=1, max_length=2000)
+    k: int = Field(5, ge=1, le=20)

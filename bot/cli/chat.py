@@ -1,0 +1,158 @@
+"""Commands that run the bot itself: train a project, chat in the terminal, test stories."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from bot import db
+from bot.errors import BotError
+from bot.settings import Settings, load_settings
+
+ProjectOption = Annotated[
+    Path | None, typer.Option("--project", help="project folder (default: DESKBOT_PROJECT_DIR)")
+]
+ForceOption = Annotated[bool, typer.Option(help="retrain even if the data did not change")]
+EpochsOption = Annotated[int | None, typer.Option(help="most passes over the data")]
+console = Console()
+
+
+def _settings(project: Path | None) -> Settings:
+    overrides = {"project_dir": project} if project is not None else {}
+    return load_settings(**overrides)
+
+
+def train_project_command(
+    project: ProjectOption = None,
+    force: ForceOption = False,
+    epochs: EpochsOption = None,
+) -> None:
+    """Train a project: seed its FAQ base and train the NLU model when its data changed."""
+    from bot.project import load_project
+    from bot.training import train_project
+
+    settings = _settings(project)
+    db.upgrade(settings.database_url)
+    engine = db.create_db_engine(settings.database_url)
+    try:
+        loaded = load_project(settings.project_dir)
+        outcome = train_project(loaded, settings, engine, force=force, epochs=epochs)
+    finally:
+        engine.dispose()
+    verb = f"trained in {outcome.seconds:.0f} s" if outcome.trained else "up to date"
+    console.print(
+        f"{settings.project_dir}: NLU model {verb} ({outcome.examples} examples, "
+        f"{outcome.intents} intents) at {outcome.model_dir}; FAQ base has "
+        f"{outcome.faq_entries} entries ({outcome.faq_imported} imported now)"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def shell(project: ProjectOption = None) -> None:
+        """Chat with the bot in the terminal (buttons are numbered; /exit leaves)."""
+        asyncio.run(_shell(_settings(project)))
+
+    @app.command("test")
+    def test_stories(
+        project: ProjectOption = None,
+        report: Annotated[Path | None, typer.Option(help="write results as JSON here")] = None,
+    ) -> None:
+        """Replay the project's test conversations (tests/test_*.yml) and report each."""
+        passed = asyncio.run(_test(_settings(project), report))
+        if not passed:
+            raise typer.Exit(1)
+
+
+async def _services(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.services import build_services
+
+    db.upgrade(settings.database_url)
+    engine = db.create_db_engine(settings.database_url)
+    services = await build_services(settings, engine)
+    if services.dialogue is None:
+        await services.aclose()
+        engine.dispose()
+        raise BotError(f"no bot project at {settings.project_dir}")
+    return services, engine
+
+
+async def _shell(settings: Settings) -> None:
+    import uuid
+
+    services, engine = await _services(settings)
+    dialogue = services.dialogue
+    assert dialogue is not None
+    conversation = f"shell-{uuid.uuid4().hex[:8]}"
+    buttons: list[str] = []
+    console.print("[dim]Type a message; a number picks a button; /exit leaves.[/dim]")
+    try:
+        while True:
+            try:
+                text = await asyncio.to_thread(input, "you> ")
+            except EOFError:
+                break
+            if text.strip() in ("/exit", "/quit"):
+                break
+            if text.strip().isdigit() and 0 < int(text) <= len(buttons):
+                text = buttons[int(text) - 1]
+            if not text.strip():
+                continue
+            buttons = []
+            for message in await dialogue.handle(conversation, text, channel="shell"):
+                if message.text:
+                    console.print(
+                        f"[bold cyan]bot>[/bold cyan] {message.text}", markup=True, highlight=False
+                    )
+                if message.image:
+                    console.print(f"     [image] {message.image}")
+                for button in message.buttons:
+                    buttons.append(str(button.get("payload") or button.get("url") or ""))
+                    console.print(f"     {len(buttons)}. {button.get('title')}")
+    finally:
+        await services.aclose()
+        engine.dispose()
+
+
+async def _test(settings: Settings, report: Path | None) -> bool:
+    from bot.story_tests import run_story
+
+    services, engine = await _services(settings)
+    try:
+        assert services.dialogue is not None and services.project is not None
+        stories = services.project.test_stories
+        if not stories:
+            raise BotError(f"no test stories in {settings.project_dir}/tests")
+        results = [await run_story(services.dialogue, story) for story in stories]
+    finally:
+        await services.aclose()
+        engine.dispose()
+    for result in results:
+        mark = "[green]PASS[/green]" if result.passed else "[red]FAIL[/red]"
+        console.print(f"{mark} {result.story.name}")
+        if result.failure:
+            console.print(f"     {result.failure}", markup=False, highlight=False)
+    passed = sum(r.passed for r in results)
+    console.print(f"{passed} passed, {len(results) - passed} failed")
+    if report is not None:
+        await asyncio.to_thread(report.write_text, _report_json(results))
+    return passed == len(results)
+
+
+def _report_json(results: list[Any]) -> str:
+    rows = [
+        {
+            "story": r.story.name,
+            "file": r.story.file,
+            "passed": r.passed,
+            "failure": r.failure,
+            "turns": r.turns,
+        }
+        for r in results
+    ]
+    return json.dumps(rows, indent=2)

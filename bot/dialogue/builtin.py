@@ -1,0 +1,145 @@
+"""Actions every bot has: sessions, fallback, handoff, FAQ answers, restart, loop control."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from bot.dialogue.config import (
+    DEFAULT_FALLBACK_TEXT,
+    DEFAULT_HANDOFF_TEXT,
+    DEFAULT_OFFER_HUMAN_TEXT,
+    DEFAULT_SUGGEST_TEXT,
+    DialogueConfig,
+)
+from bot.dialogue.messages import BotMessage
+from bot.dialogue.ports import FaqAnswer
+from bot.dialogue.responses import render_response
+from bot.dialogue.tracker import reset_slots
+from bot.dialogue.turn import Turn
+from bot.project import Domain
+
+FAQ_ACTION = "action_faq"
+FAQ_KEY_ENTITY = "faq_key"
+
+
+def start_session(turn: Turn, domain: Domain, *, fresh: bool) -> None:
+    """Begin a session: slots carried over per ``session_config``, form and history reset."""
+    conversation = turn.conversation
+    carried = dict(conversation.slots) if domain.session_config.carry_over_slots else {}
+    conversation.events = []
+    conversation.slots = {n: s.initial_value for n, s in domain.slots.items()}
+    conversation.slots.update({k: v for k, v in carried.items() if k in conversation.slots})
+    conversation.active_form = None
+    conversation.requested_slot = None
+    conversation.fallback_count = 0
+    conversation.followup_action = None
+    conversation.session_started_at = time.time()
+    turn.rasa_event({"event": "action", "name": "action_session_start"})
+    turn.rasa_event({"event": "session_started"})
+    for name, value in conversation.slots.items():
+        if value is not None:
+            turn.rasa_event({"event": "slot", "name": name, "value": value})
+    turn.transcript("session", {"event": "session_started", "new_conversation": fresh})
+
+
+def faq_key(parse: dict[str, Any]) -> str | None:
+    """The FAQ entry a "did you mean" button chose: ``/faq{"faq_key": "..."}``."""
+    for entity in parse.get("entities") or []:
+        if entity.get("entity") == FAQ_KEY_ENTITY and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+def say_faq_answer(turn: Turn, entry: FaqAnswer, user_data: dict[str, Any], decision: str) -> None:
+    user_data["faq"] = {"entry": entry.key, "score": entry.score, "decision": decision}
+    turn.action(FAQ_ACTION, faq=entry.key, score=entry.score)
+    buttons = [dict(b) for b in entry.buttons]
+    buttons += [
+        {"title": link.get("title", link.get("url")), "url": link.get("url"), "type": "web_url"}
+        for link in entry.links
+    ]
+    turn.say(BotMessage(text=entry.answer, buttons=tuple(buttons)))
+
+
+def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[str, Any]) -> None:
+    top = options[:3]
+    user_data["faq"] = {
+        "decision": "suggest",
+        "entry": top[0].key,
+        "score": top[0].score,
+        "options": [o.key for o in top],
+    }
+    turn.action(FAQ_ACTION, suggestions=[o.key for o in top])
+    buttons = [
+        {"title": o.question, "payload": "/faq" + json.dumps({FAQ_KEY_ENTITY: o.key})} for o in top
+    ]
+    turn.say(BotMessage(text=DEFAULT_SUGGEST_TEXT, buttons=tuple(buttons)))
+
+
+async def handoff(turn: Turn, domain: Domain, reason: str) -> None:
+    """Move the conversation to the agents' queue and tell the user so."""
+    already = turn.conversation.handoff == "pending_human"
+    turn.action("action_handoff", reason=reason)
+    turn.set_handoff("pending_human", reason)
+    said_this_turn = any(e.type == "bot" for e in turn.log)
+    if not said_this_turn and not already:
+        message = render_response(domain, "utter_handoff", turn.slots, channel=turn.channel)
+        turn.say(message or BotMessage(text=DEFAULT_HANDOFF_TEXT))
+
+
+async def fallback(turn: Turn, domain: Domain, config: DialogueConfig) -> None:
+    """Two-stage fallback: ask to rephrase, then offer a person, then hand off."""
+    conversation = turn.conversation
+    conversation.fallback_count += 1
+    count = conversation.fallback_count
+    turn.action("action_default_fallback", attempt=count)
+    if count >= config.handoff_after_fallbacks:
+        conversation.fallback_count = 0
+        await handoff(turn, domain, "repeated fallback")
+    elif count == config.handoff_after_fallbacks - 1:
+        turn.say(
+            BotMessage(
+                text=DEFAULT_OFFER_HUMAN_TEXT,
+                buttons=(
+                    {"title": "Yes, talk to a person", "payload": "/human_handoff"},
+                    {"title": "No, I'll rephrase", "payload": "/deny"},
+                ),
+            )
+        )
+    else:
+        message = render_response(domain, "utter_default", turn.slots, channel=turn.channel)
+        turn.say(message or BotMessage(text=DEFAULT_FALLBACK_TEXT))
+
+
+async def run(turn: Turn, name: str, domain: Domain, config: DialogueConfig) -> bool | None:
+    """Run a built-in action; None when ``name`` is not one (it is a custom action)."""
+    conversation = turn.conversation
+    if name == "action_handoff" or name == "action_human_handoff":
+        await handoff(turn, domain, "a rule asked for a person")
+        return False
+    if name in ("action_default_fallback", "action_two_stage_fallback"):
+        await fallback(turn, domain, config)
+        return False
+    if name == "action_restart":
+        turn.action(name)
+        reset_slots(turn, domain)
+        if conversation.active_form:
+            turn.set_active_loop(None)
+        conversation.fallback_count = 0
+        turn.rasa_event({"event": "restart"})
+        start_session(turn, domain, fresh=False)
+        return True
+    if name == "action_deactivate_loop":
+        turn.action(name)
+        if conversation.active_form:
+            turn.set_active_loop(None)
+        return False
+    if name == "action_session_start":
+        start_session(turn, domain, fresh=False)
+        return False
+    if name == "action_back":
+        turn.action(name)
+        return True
+    return None

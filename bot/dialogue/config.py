@@ -1,0 +1,34 @@
+"""The dialogue manager's knobs, read from a project's config.yml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_FALLBACK_TEXT = "Sorry, I didn't quite understand that. Could you rephrase it?"
+DEFAULT_OFFER_HUMAN_TEXT = "I'm still not sure what you mean. Would you like to talk to a person?"
+DEFAULT_HANDOFF_TEXT = "I'm passing you to a member of our team. Someone will reply here shortly."
+DEFAULT_SUGGEST_TEXT = "Did you mean one of these?"
+DEFAULT_STOPPED_TEXT = "Okay, I've stopped that."
+DEFAULT_ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+@dataclass(frozen=True)
+class DialogueConfig:
+    """Thresholds and limits of turn handling.
+
+    Attributes:
+        nlu_threshold: below this intent confidence a message is treated as not understood
+            (the NLU model's own calibrated ``nlu_fallback`` applies as well).
+        handoff_after_fallbacks: consecutive misunderstandings before the bot asks for a human
+            on its own; the one before it offers a human.
+        max_history_events: events kept in the live state (the transcript keeps all).
+        max_actions_per_turn: a guard against rules that loop.
+    """
+
+    nlu_threshold: float = 0.3
+    handoff_after_fallbacks: int = 3
+    max_history_events: int = 200
+    max_actions_per_turn: int = 10
+    handoff_intents: tuple[str, ...] = ("human_handoff", "handoff", "request_human")
+    stop_intents: tuple[str, ...] = ("stop", "cancel")
+    faq_intents: tuple[str, ...] = ("faq",)

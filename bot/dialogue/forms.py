@@ -1,0 +1,94 @@
+"""The form loop: ask for each required slot, validate answers, submit when all are filled."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.actions import ActionRejected
+from bot.dialogue.messages import BotMessage
+from bot.dialogue.responses import render_response
+from bot.dialogue.slots import trigger_intent_slots
+from bot.dialogue.turn import Turn
+from bot.project import Domain, Form
+
+# Runs a custom action inside a form (validation or a custom ask); False when none is defined.
+CustomAction = Callable[[Turn, str], Awaitable[bool]]
+
+
+class FormLoop:
+    """Drives one form through a turn; the dialogue manager owns the surrounding turn."""
+
+    def __init__(self, domain: Domain, run_custom: CustomAction, has_action: Callable[[str], bool]):
+        self.domain = domain
+        self.run_custom = run_custom
+        self.has_action = has_action
+
+    def form(self, name: str) -> Form:
+        return self.domain.forms[name]
+
+    def missing(self, turn: Turn, form: Form) -> list[str]:
+        return [s for s in form.required_slots if turn.slots.get(s) is None]
+
+    async def activate(self, turn: Turn, name: str, intent: str | None) -> bool:
+        """Start the form; True when it is waiting for the user, False when already complete."""
+        turn.action(name)
+        turn.set_active_loop(name)
+        for slot, value in trigger_intent_slots(self.domain, name, intent).items():
+            turn.set_slot(slot, value, source="form")
+        form = self.form(name)
+        prefilled = [s for s in form.required_slots if turn.slots.get(s) is not None]
+        if prefilled:
+            await self.validate(turn, name, {s: turn.slots[s] for s in prefilled})
+        return await self.ask_next_or_finish(turn, name)
+
+    async def fill(self, turn: Turn, name: str, candidates: dict[str, Any]) -> bool:
+        """Take this message's slot values; True while the form still waits for the user."""
+        form = self.form(name)
+        own = {k: v for k, v in candidates.items() if k in form.required_slots}
+        turn.action(name)
+        if own:
+            await self.validate(turn, name, own)
+        return await self.ask_next_or_finish(turn, name)
+
+    async def validate(self, turn: Turn, name: str, values: dict[str, Any]) -> None:
+        """Set candidate values, then let ``validate_<form>`` confirm or clear them.
+
+        A rejection (HTTP 400 / ActionExecutionRejection) clears the candidates so the form
+        asks again.
+        """
+        for slot, value in values.items():
+            turn.set_slot(slot, value, source="user", force=True)
+        validator = f"validate_{name}"
+        if not self.has_action(validator):
+            return
+        try:
+            await self.run_custom(turn, validator)
+        except ActionRejected:
+            for slot in values:
+                turn.set_slot(slot, None, source="validation")
+
+    async def ask_next_or_finish(self, turn: Turn, name: str) -> bool:
+        form = self.form(name)
+        missing = self.missing(turn, form)
+        requested = turn.conversation.requested_slot
+        next_slot = requested if requested in missing else missing[0] if missing else None
+        if next_slot is None:
+            turn.set_active_loop(None)
+            return False
+        turn.set_slot("requested_slot", next_slot, source="form")
+        await self.ask(turn, name, next_slot)
+        return True
+
+    async def ask(self, turn: Turn, form: str, slot: str) -> None:
+        turn.form_asked = True
+        for action in (f"action_ask_{form}_{slot}", f"action_ask_{slot}"):
+            if self.has_action(action) and await self.run_custom(turn, action):
+                return
+        for response in (f"utter_ask_{form}_{slot}", f"utter_ask_{slot}"):
+            message = render_response(self.domain, response, turn.slots, channel=turn.channel)
+            if message is not None:
+                turn.action(response, inside_form=True)
+                turn.say(message)
+                return
+        turn.say(BotMessage(text=f"Please tell me your {slot.replace('_', ' ')}."))

@@ -1,0 +1,423 @@
+"""The dialogue manager: one user turn from text to replies, and the agents' handoff controls."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+from bot.actions import ActionError, ActionRejected, ActionRunner
+from bot.dialogue import builtin
+from bot.dialogue.config import DEFAULT_ERROR_TEXT, DEFAULT_STOPPED_TEXT, DialogueConfig
+from bot.dialogue.forms import FormLoop
+from bot.dialogue.messages import BotMessage, MessageSink
+from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
+from bot.dialogue.ports import FaqSource, Parser
+from bot.dialogue.responses import message_from_action, render_response
+from bot.dialogue.shortcut import parse_shortcut
+from bot.dialogue.slots import extract_slots
+from bot.dialogue.tracker import action_call, apply_events
+from bot.dialogue.turn import Turn
+from bot.errors import BotError, ConflictError, NotFoundError
+from bot.project import Domain, Rule, Story
+from bot.sessions import SessionStore
+from bot.state import Conversation
+from bot.transcripts import TranscriptEvent, TranscriptLog
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 5000
+Outcome = Literal["listen", "continue", "rejected"]
+
+
+class DialogueManager:
+    """Joins NLU, rules and stories, forms, the FAQ base and custom actions into replies.
+
+    Every turn holds the conversation's lock, so turns of one conversation run one at a time
+    on any worker; state is saved and the transcript appended once per turn.
+    """
+
+    def __init__(
+        self,
+        *,
+        domain: Domain,
+        rules: list[Rule],
+        stories: list[Story],
+        store: SessionStore,
+        transcripts: TranscriptLog,
+        parser: Parser | None = None,
+        faq: FaqSource | None = None,
+        actions: ActionRunner | None = None,
+        config: DialogueConfig | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.domain = domain
+        self.policy = Policy(rules, stories)
+        self.store = store
+        self.transcripts = transcripts
+        self.parser = parser
+        self.faq = faq
+        self.actions = actions
+        self.config = config or DialogueConfig()
+        self.rng = rng or random.Random()
+        self.forms = FormLoop(domain, self._run_custom_for_form, self._has_custom_action)
+        self._listeners: list[MessageSink] = []
+        known = actions.names() if actions is not None else set()
+        self._known_actions = known
+
+    # ----------------------------------------------------------------- public API
+    def add_listener(self, sink: MessageSink) -> None:
+        """Receive messages produced outside a user's own turn (agent replies)."""
+        self._listeners.append(sink)
+
+    def ready(self) -> dict[str, bool]:
+        return {"nlu": self.parser is not None, "faq": self.faq is not None}
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """Rasa's parse JSON for a text (the ``/intent{...}`` shortcut skips the model)."""
+        shortcut = parse_shortcut(text)
+        if shortcut is not None:
+            return shortcut
+        if self.parser is None:
+            return {
+                "text": text,
+                "intent": {"name": "nlu_fallback", "confidence": 0.0},
+                "intent_ranking": [],
+                "entities": [],
+            }
+        return await self.parser.parse(text)
+
+    async def handle(
+        self,
+        sender_id: str,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+        *,
+        channel: str = "rest",
+    ) -> list[BotMessage]:
+        """Handle one user message and return the bot's replies (none while an agent has it)."""
+        _check_sender(sender_id)
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise BotError(f"message is {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
+        async with self._turn(sender_id, channel=channel, actor="bot") as turn:
+            parse = await self.parse(text)
+            user_data = self._record_user(turn, text, parse, metadata)
+            if turn.conversation.handoff == "human":
+                return []  # the agent answers; the message is in the transcript for them
+            await self._respond(turn, parse, user_data)
+        return turn.messages
+
+    async def takeover(self, conversation_id: str, agent: str) -> None:
+        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+            if turn.conversation.handoff == "closed":
+                raise ConflictError(f"conversation {conversation_id!r} is closed")
+            turn.set_handoff("human", "agent took over")
+
+    async def release(self, conversation_id: str, agent: str) -> None:
+        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+            if turn.conversation.handoff == "bot":
+                raise ConflictError(f"conversation {conversation_id!r} is already with the bot")
+            turn.set_handoff("bot", "agent released it")
+            turn.conversation.fallback_count = 0
+
+    async def close(self, conversation_id: str, agent: str) -> None:
+        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+            turn.set_handoff("closed", "agent closed it")
+            turn.transcript("status", {"to": "closed"})
+
+    async def agent_message(self, conversation_id: str, agent: str, text: str) -> BotMessage:
+        """Send an agent's words to the user; the agent must have taken the conversation."""
+        if not text.strip():
+            raise BotError("an agent message needs text")
+        message = BotMessage(text=text, sender="agent", agent=agent)
+        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+            if turn.conversation.handoff != "human":
+                raise ConflictError("take the conversation over before writing to the user")
+            turn.rasa_event({"event": "bot", "text": text, "metadata": {"agent": agent}})
+            turn.transcript("agent", {"text": text, "agent": agent})
+        for sink in list(self._listeners):
+            try:
+                await sink(conversation_id, message)
+            except Exception:
+                log.exception("a message sink failed for %s", conversation_id)
+        return message
+
+    async def annotate(
+        self,
+        conversation_id: str,
+        seq: int,
+        intent: str,
+        entities: list[dict[str, Any]],
+        agent: str,
+    ) -> None:
+        """Record the right intent and entities of user message ``seq`` for retraining."""
+        page = await self.transcripts.read(conversation_id, after=seq - 1, limit=1)
+        if not page.events or page.events[0].seq != seq or page.events[0].type != "user":
+            raise NotFoundError(f"conversation {conversation_id!r} has no user message {seq}")
+        text = str(page.events[0].data.get("text", ""))
+        for entity in entities:
+            start, end = entity.get("start"), entity.get("end")
+            if (
+                not isinstance(start, int)
+                or not isinstance(end, int)
+                or not 0 <= start < end <= len(text)
+            ):
+                raise BotError(f"entity {entity.get('entity')!r} has offsets outside the message")
+        await self.transcripts.append(
+            conversation_id,
+            [
+                TranscriptEvent(
+                    "annotation",
+                    {"seq": seq, "text": text, "intent": intent, "entities": entities},
+                    actor=f"agent:{agent}",
+                )
+            ],
+        )
+
+    # ----------------------------------------------------------------- one turn
+    @asynccontextmanager
+    async def _turn(
+        self, conversation_id: str, *, channel: str = "rest", actor: str = "bot"
+    ) -> AsyncIterator[Turn]:
+        async with self.store.lock(conversation_id):
+            stored = await self.store.load(conversation_id)
+            expected = stored.version if stored else 0
+            conversation = stored or Conversation(id=conversation_id)
+            turn = Turn(conversation, channel=channel, actor=actor)
+            if stored is None or self._session_expired(conversation):
+                builtin.start_session(turn, self.domain, fresh=stored is None)
+            yield turn
+            await self._commit(turn, expected)
+
+    def _session_expired(self, conversation: Conversation) -> bool:
+        minutes = self.domain.session_config.expiration_minutes
+        if minutes <= 0:
+            return False
+        return time.time() - conversation.last_activity_at > minutes * 60
+
+    async def _commit(self, turn: Turn, expected: int) -> None:
+        conversation = turn.conversation
+        limit = self.config.max_history_events
+        if len(conversation.events) > limit:
+            conversation.events = conversation.events[-limit:]
+        conversation.last_activity_at = time.time()
+        # The transcript first: if saving state then fails, nothing that was said is lost.
+        await self.transcripts.append(conversation.id, turn.log)
+        await self.store.save(conversation, expected)
+
+    def _record_user(
+        self, turn: Turn, text: str, parse: dict[str, Any], metadata: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        conversation = turn.conversation
+        if conversation.handoff == "closed":
+            turn.set_handoff("bot", "user wrote after close")
+            turn.transcript("status", {"to": "open"})
+        intent = parse.get("intent") or {}
+        low = _is_low(intent, self.config.nlu_threshold)
+        conversation.latest_message = {**parse, "metadata": metadata or {}}
+        turn.rasa_event(
+            {
+                "event": "user",
+                "text": text,
+                "parse_data": parse,
+                "input_channel": turn.channel,
+                "metadata": metadata or {},
+            }
+        )
+        data: dict[str, Any] = {
+            "text": text,
+            "parse": parse,
+            "low_confidence": low,
+            "faq": None,
+            "channel": turn.channel,
+        }
+        if metadata:
+            data["metadata"] = metadata
+        turn.transcript("user", data, actor="user")
+        turn.user_data = data
+        return data
+
+    async def _respond(self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]) -> None:
+        conversation = turn.conversation
+        intent = (parse.get("intent") or {}).get("name")
+        low = bool(user_data["low_confidence"])
+        candidates = extract_slots(
+            self.domain,
+            parse,
+            active_loop=conversation.active_form,
+            requested_slot=conversation.requested_slot,
+        )
+        form = conversation.active_form
+        requested = conversation.requested_slot
+        for name, value in candidates.items():
+            if form is None or name not in self.domain.forms[form].required_slots:
+                turn.set_slot(name, value, source="user")
+        if form is not None and requested in candidates:
+            waiting = await self.forms.fill(turn, form, candidates)
+            conversation.fallback_count = 0
+            if not waiting:
+                await self._predict_and_run(turn, intent)
+            return
+        understood = False
+        if not low:
+            if builtin.faq_key(parse) is not None or intent in self.config.faq_intents:
+                understood = await self._answer_faq(turn, parse, user_data)
+            if not understood:
+                understood = await self._predict_and_run(turn, intent)
+            if not understood and form is not None and intent in self.config.stop_intents:
+                await builtin.run(turn, "action_deactivate_loop", self.domain, self.config)
+                turn.say(BotMessage(text=DEFAULT_STOPPED_TEXT))
+                understood = True
+            if not understood and intent in self.config.handoff_intents:
+                await builtin.handoff(turn, self.domain, "user asked for a person")
+                understood = True
+        if not understood:
+            understood = await self._answer_faq(turn, parse, user_data)
+        if understood:
+            conversation.fallback_count = 0
+        elif (
+            conversation.fallback_count == 0
+            and intent == "nlu_fallback"
+            and await self._predict_and_run(turn, intent)
+        ):
+            conversation.fallback_count = 1  # the project's own rule answered the first miss
+        else:
+            await builtin.fallback(turn, self.domain, self.config)
+        if (
+            form is not None
+            and conversation.active_form == form
+            and conversation.requested_slot
+            and not turn.form_asked
+            and conversation.handoff == "bot"
+        ):
+            # An interruption was handled; go back to the question the form was asking.
+            await self.forms.ask(turn, conversation.active_form, conversation.requested_slot)
+
+    async def _answer_faq(
+        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
+    ) -> bool:
+        if self.faq is None:
+            return False
+        key = builtin.faq_key(parse)
+        if key is not None:
+            entry = await self.faq.entry(key)
+            if entry is None:
+                return False
+            builtin.say_faq_answer(turn, entry, user_data, decision="chosen")
+            return True
+        text = str(parse.get("text") or "")
+        if not text or text.startswith("/"):
+            return False
+        choice = await self.faq.decide(text)
+        if choice.decision == "answer" and choice.options:
+            builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
+            return True
+        if choice.decision == "suggest" and choice.options:
+            builtin.say_faq_suggestions(turn, list(choice.options), user_data)
+            return True
+        user_data["faq"] = {"decision": "none"}
+        return False
+
+    async def _predict_and_run(self, turn: Turn, intent: str | None) -> bool:
+        """Run predicted actions until the policy says listen; True if any ran."""
+        conversation = turn.conversation
+        ran = False
+        while turn.actions_run < self.config.max_actions_per_turn:
+            if conversation.followup_action:
+                name: str | None = conversation.followup_action
+                conversation.followup_action = None
+            else:
+                name = self.policy.predict(
+                    conversation_tokens(conversation.events),
+                    slots=conversation.slots,
+                    active_loop=conversation.active_form,
+                )
+            if name is None or name == LISTEN:
+                break
+            turn.actions_run += 1
+            outcome = await self._run_action(turn, name, intent)
+            if outcome == "rejected":
+                break  # let the FAQ or the fallback take this message
+            ran = True
+            if outcome == "listen":
+                break  # the bot asked something and waits for the user
+        return ran
+
+    async def _run_action(self, turn: Turn, name: str, intent: str | None) -> Outcome:
+        """Run one action: then listen, go on predicting, or (rejected) let others answer."""
+        if name in self.domain.forms:
+            return "listen" if await self.forms.activate(turn, name, intent) else "continue"
+        if name.startswith("utter_"):
+            message = render_response(
+                self.domain, name, turn.slots, channel=turn.channel, rng=self.rng
+            )
+            turn.action(name)
+            if message is None:
+                log.error("response %s is not in the domain", name)
+            else:
+                turn.say(message)
+            return "continue"
+        if name == builtin.FAQ_ACTION:
+            parse = turn.conversation.latest_message or {}
+            if not await self._answer_faq(turn, parse, turn.user_data):
+                await builtin.fallback(turn, self.domain, self.config)
+            return "continue"
+        handled = await builtin.run(turn, name, self.domain, self.config)
+        if handled is not None:
+            return "listen" if handled else "continue"
+        try:
+            await self._run_custom(turn, name)
+        except ActionRejected as error:
+            turn.action(name, error=f"rejected: {error}")
+            return "rejected"
+        except ActionError as error:
+            log.warning("custom action %s failed: %s", name, error)
+            turn.action(name, error=str(error))
+            turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
+        return "continue"
+
+    def _has_custom_action(self, name: str) -> bool:
+        if self.actions is None:
+            return False
+        if self._known_actions is not None:
+            return name in self._known_actions
+        return name in self.domain.actions
+
+    async def _run_custom_for_form(self, turn: Turn, name: str) -> bool:
+        if not self._has_custom_action(name):
+            return False
+        try:
+            await self._run_custom(turn, name, inside_form=True)
+        except ActionRejected:
+            raise
+        except ActionError as error:
+            log.warning("form action %s failed: %s", name, error)
+            turn.action(name, inside_form=True, error=str(error))
+            return False
+        return True
+
+    async def _run_custom(self, turn: Turn, name: str, *, inside_form: bool = False) -> None:
+        if self.actions is None:
+            raise ActionError(f"action {name!r} needs custom action code and none is configured")
+        result = await self.actions.run(
+            action_call(name, turn.conversation, self.domain, turn.channel)
+        )
+        turn.action(name, inside_form=inside_form)
+        for response in result.responses:
+            message = message_from_action(response, self.domain, turn.slots)
+            if message is not None:
+                turn.say(message)
+        apply_events(turn, result.events, self.domain)
+
+
+def _is_low(intent: dict[str, Any], threshold: float) -> bool:
+    name = intent.get("name")
+    confidence = float(intent.get("confidence") or 0.0)
+    return name in (None, "nlu_fallback") or confidence < threshold
+
+
+def _check_sender(sender_id: str) -> None:
+    if not sender_id or len(sender_id) > 200 or not sender_id.isprintable():
+        raise BotError("sender id must be 1-200 printable characters")

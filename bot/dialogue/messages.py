@@ -1,0 +1,88 @@
+"""What the bot (or an agent) says, and how each channel puts it on the wire."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Sender = Literal["bot", "agent"]
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    """One outgoing message in Rasa's shape (text, buttons, image, custom, attachment).
+
+    ``sender`` tells the widget whether a human agent wrote it; ``agent`` names them.
+    """
+
+    text: str | None = None
+    buttons: tuple[dict[str, Any], ...] = ()
+    image: str | None = None
+    custom: dict[str, Any] | None = None
+    attachment: dict[str, Any] | None = None
+    sender: Sender = "bot"
+    agent: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def split(self) -> list[BotMessage]:
+        """Rasa sends a text holding a blank line as separate messages; buttons go last."""
+        if not self.text or "\n\n" not in self.text:
+            return [self]
+        parts = [p for p in self.text.split("\n\n") if p.strip()]
+        head = [BotMessage(text=p, sender=self.sender, agent=self.agent) for p in parts[:-1]]
+        last = BotMessage(
+            text=parts[-1] if parts else "",
+            buttons=self.buttons,
+            image=self.image,
+            custom=self.custom,
+            attachment=self.attachment,
+            sender=self.sender,
+            agent=self.agent,
+            metadata=self.metadata,
+        )
+        return [*head, last]
+
+    def to_rest(self, recipient_id: str) -> dict[str, Any]:
+        """The REST channel's JSON (PROTOCOLS §1); absent keys are omitted."""
+        out: dict[str, Any] = {"recipient_id": recipient_id}
+        if self.text is not None:
+            out["text"] = self.text
+        if self.buttons:
+            out["buttons"] = [dict(b) for b in self.buttons]
+        if self.image:
+            out["image"] = self.image
+        if self.attachment:
+            out["attachment"] = self.attachment
+        if self.custom is not None:
+            out["custom"] = self.custom
+        return out
+
+    def to_socketio(self) -> dict[str, Any]:
+        """The ``bot_uttered`` payload rasa-webchat understands (PROTOCOLS §2)."""
+        if self.custom is not None and self.text is None:
+            return dict(self.custom)
+        out: dict[str, Any] = {}
+        if self.text is not None:
+            out["text"] = self.text
+        if self.buttons:
+            out["quick_replies"] = [
+                {
+                    "content_type": "text",
+                    "title": b.get("title", ""),
+                    "payload": b.get("payload", ""),
+                }
+                for b in self.buttons
+            ]
+        if self.image:
+            out["attachment"] = {"type": "image", "payload": {"src": self.image}}
+        elif self.attachment:
+            out["attachment"] = self.attachment
+        if self.sender == "agent":
+            out["metadata"] = {"sender": "agent", "agent": self.agent}
+        return out
+
+
+# A channel registers one of these to receive messages produced outside a user's own turn
+# (agent replies during a takeover, messages after a release).
+MessageSink = Callable[[str, BotMessage], Awaitable[None]]

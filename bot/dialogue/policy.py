@@ -1,0 +1,188 @@
+"""Predicting the next action from rules and stories by matching the conversation's tail.
+
+The conversation and every rule or story are read as token sequences: ``("intent", name)``,
+``("action", name)``, ``("active_loop", name | None)``. Slot steps are conditions, not tokens.
+A rule predicts when its steps so far equal the end of the conversation (from the rule's first
+step); a story predicts when any stretch of it that includes the latest user intent does. Rules
+win over stories; among each, the longest match wins.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from bot.project import Rule, Step, Story
+
+Token = tuple[str, str | None]
+LISTEN = "action_listen"
+MAX_OR_EXPANSION = 16
+# Actions whose events are bookkeeping, not part of what a story describes.
+INVISIBLE_ACTIONS = frozenset({LISTEN, "action_session_start"})
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    tokens: tuple[Token, ...]
+    source: str  # "rule" or "story"
+    name: str
+    condition: tuple[Step, ...] = ()
+    conversation_start: bool = False
+
+    @cached_property
+    def loops(self) -> list[str | None]:
+        return _loop_at(self.tokens, None)
+
+
+def _step_variants(step: Step) -> list[list[Token]]:
+    if step.kind == "intent" and step.name:
+        return [[("intent", step.name)]]
+    if step.kind == "action" and step.name:
+        return [[("action", step.name)]]
+    if step.kind == "active_loop":
+        return [[("active_loop", step.name)]]
+    if step.kind == "or":
+        return [tok for alt in step.alternatives for tok in _step_variants(alt)] or [[]]
+    return [[]]  # slot_was_set, checkpoints, bot text: not matched
+
+
+def _expand(steps: Sequence[Step]) -> list[tuple[Token, ...]]:
+    options = [_step_variants(s) for s in steps]
+    sequences = []
+    for combo in itertools.islice(itertools.product(*options), MAX_OR_EXPANSION):
+        sequences.append(tuple(t for part in combo for t in part))
+    return sequences
+
+
+def conversation_tokens(events: Iterable[Mapping[str, Any]]) -> list[Token]:
+    """Tokens of the current session, from Rasa-format events."""
+    tokens: list[Token] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "session_started":
+            tokens = []
+        elif kind == "user":
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            tokens.append(("intent", intent.get("name")))
+        elif kind == "action" and event.get("name") not in INVISIBLE_ACTIONS:
+            tokens.append(("action", event.get("name")))
+        elif kind == "active_loop":
+            tokens.append(("active_loop", event.get("name")))
+    return tokens
+
+
+def _slot_matches(expected: Any, actual: Any) -> bool:
+    if expected is None:
+        return actual is None
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return bool(expected) == bool(actual)
+    if isinstance(expected, int | float) and isinstance(actual, int | float):
+        return float(expected) == float(actual)
+    # Text slots are featurised as "set or not" in Rasa; a value in a story only means "set".
+    return actual is not None
+
+
+class Policy:
+    """Rules and stories compiled once; ``predict`` is called after every action."""
+
+    def __init__(self, rules: Sequence[Rule], stories: Sequence[Story]) -> None:
+        self.patterns: list[_Pattern] = []
+        for rule in rules:
+            for tokens in _expand(rule.steps):
+                self.patterns.append(
+                    _Pattern(tokens, "rule", rule.name, rule.condition, rule.conversation_start)
+                )
+        for story in stories:
+            for tokens in _expand(story.steps):
+                self.patterns.append(_Pattern(tokens, "story", story.name))
+
+    def predict(
+        self,
+        tokens: Sequence[Token],
+        *,
+        slots: Mapping[str, Any],
+        active_loop: str | None,
+    ) -> str | None:
+        """The next action, or None when no rule or story knows what comes next."""
+        # A story's match must reach back to the latest user message, or to a form's end.
+        anchor = max(
+            (i for i, t in enumerate(tokens) if t[0] == "intent" or t == ("active_loop", None)),
+            default=-1,
+        )
+        has_loop_tokens = any(t[0] == "active_loop" for t in tokens)
+        loops = _loop_at(tokens, None if has_loop_tokens else active_loop)
+        best: tuple[int, int, int, str] | None = None  # (is_rule, length, conditions, action)
+        for pattern in self.patterns:
+            found = self._match(pattern, tokens, anchor, slots, loops)
+            if found is not None:
+                key = (
+                    int(pattern.source == "rule"),
+                    found[0],
+                    len(pattern.condition),
+                    found[1],
+                )
+                if best is None or key[:3] > best[:3]:
+                    best = key
+        return best[3] if best else None
+
+    def _match(
+        self,
+        pattern: _Pattern,
+        tokens: Sequence[Token],
+        anchor: int,
+        slots: Mapping[str, Any],
+        loops: Sequence[str | None],
+    ) -> tuple[int, str] | None:
+        seq = pattern.tokens
+        best: tuple[int, str] | None = None
+        for k in range(1, len(seq)):
+            kind, action = seq[k]
+            if kind != "action" or action is None:
+                continue
+            starts = [0] if pattern.source == "rule" else list(range(k))
+            for j in starts:
+                length = k - j
+                if length > len(tokens) or tuple(tokens[len(tokens) - length :]) != seq[j:k]:
+                    continue
+                start = len(tokens) - length
+                if pattern.source == "story" and start > anchor:
+                    continue
+                if pattern.conversation_start and start != 0:
+                    continue
+                if not self._conditions_hold(pattern, slots, loops[start]):
+                    continue
+                if pattern.source == "story" and pattern.loops[j] != loops[start]:
+                    continue  # a story step inside a form does not apply outside it
+                if best is None or length > best[0]:
+                    best = (length, action)
+                break  # smallest j is the longest match for this k
+        return best
+
+    @staticmethod
+    def _conditions_hold(
+        pattern: _Pattern, slots: Mapping[str, Any], loop_at_start: str | None
+    ) -> bool:
+        """A rule's conditions are read as they stood where its steps begin."""
+        for step in pattern.condition:
+            if step.kind == "active_loop" and step.name != loop_at_start:
+                return False
+            if step.kind == "slot_was_set":
+                for name, value in step.slots.items():
+                    if not _slot_matches(value, slots.get(name)):
+                        return False
+        return True
+
+
+def _loop_at(tokens: Sequence[Token], initial: str | None) -> list[str | None]:
+    """The active loop before each token (and after the last), replayed from the tokens."""
+    loops: list[str | None] = []
+    current = initial
+    for kind, name in tokens:
+        loops.append(current)
+        if kind == "active_loop":
+            current = name
+    loops.append(current)
+    return loops

@@ -1,0 +1,36 @@
+"""What the dialogue manager needs from NLU and the FAQ base, as small protocols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+
+class Parser(Protocol):
+    """Turns a user's text into Rasa's parse JSON (intent, ranking, entities)."""
+
+    async def parse(self, text: str) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class FaqAnswer:
+    key: str
+    question: str
+    answer: str
+    score: float
+    buttons: tuple[dict[str, Any], ...] = ()
+    links: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class FaqChoice:
+    """The FAQ base's verdict on a question: answer it, suggest entries, or nothing fits."""
+
+    decision: Literal["answer", "suggest", "none"]
+    options: tuple[FaqAnswer, ...] = ()
+
+
+class FaqSource(Protocol):
+    async def decide(self, text: str) -> FaqChoice: ...
+
+    async def entry(self, key: str) -> FaqAnswer | None: ...

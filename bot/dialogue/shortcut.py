@@ -1,0 +1,37 @@
+"""The ``/intent{"slot": "value"}`` shortcut buttons send: an intent without NLU."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_SHORTCUT = re.compile(r"^/(?P<intent>[^{}\s]+)(?P<entities>\{.*\})?\s*$", re.DOTALL)
+
+
+def parse_shortcut(text: str) -> dict[str, Any] | None:
+    """Rasa's parse JSON for a shortcut message, or None when the text is not one.
+
+    Bad JSON after the intent is ignored (the intent still counts), as Rasa does.
+    """
+    match = _SHORTCUT.match(text.strip())
+    if match is None:
+        return None
+    intent = match.group("intent")
+    entities: list[dict[str, Any]] = []
+    raw = match.group("entities")
+    if raw:
+        try:
+            values = json.loads(raw)
+        except ValueError:
+            values = {}
+        if isinstance(values, dict):
+            for name, value in values.items():
+                for item in value if isinstance(value, list) else [value]:
+                    entities.append({"entity": name, "value": item, "start": 0, "end": 0})
+    return {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0},
+        "intent_ranking": [{"name": intent, "confidence": 1.0}],
+        "entities": entities,
+    }

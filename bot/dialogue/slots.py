@@ -1,0 +1,125 @@
+"""Filling slots from a parsed message through the domain's slot mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.project import Domain, Slot, SlotMapping
+
+
+def _conditions_hold(
+    mapping: SlotMapping, active_loop: str | None, requested_slot: str | None
+) -> bool:
+    if not mapping.conditions:
+        return True
+    for condition in mapping.conditions:
+        if condition.active_loop is not None and condition.active_loop != active_loop:
+            continue
+        if condition.requested_slot is not None and condition.requested_slot != requested_slot:
+            continue
+        return True
+    return False
+
+
+def _intent_allowed(mapping: SlotMapping, intent: str | None) -> bool:
+    if mapping.intent and intent not in mapping.intent:
+        return False
+    return not (mapping.not_intent and intent in mapping.not_intent)
+
+
+def _entity_value(mapping: SlotMapping, entities: list[dict[str, Any]]) -> Any:
+    values = [
+        e.get("value")
+        for e in entities
+        if e.get("entity") == mapping.entity
+        and (mapping.role is None or e.get("role") == mapping.role)
+        and (mapping.group is None or e.get("group") == mapping.group)
+    ]
+    if not values:
+        return None
+    return values if len(values) > 1 else values[0]
+
+
+def coerce(slot: Slot, value: Any) -> Any:
+    """Fit a value to the slot's type; None when it cannot fit (a categorical miss, say)."""
+    if value is None:
+        return None
+    if slot.type == "list":
+        return value if isinstance(value, list) else [value]
+    if isinstance(value, list):
+        value = value[0]
+    if slot.type == "bool":
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in ("true", "yes", "1"):
+                return True
+            if lowered in ("false", "no", "0"):
+                return False
+            return None
+        return bool(value)
+    if slot.type == "float":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return number
+    if slot.type == "categorical" and slot.values:
+        for allowed in slot.values:
+            if str(allowed).lower() == str(value).lower():
+                return allowed
+        return None
+    return value
+
+
+def extract_slots(
+    domain: Domain,
+    parse: Mapping[str, Any],
+    *,
+    active_loop: str | None,
+    requested_slot: str | None,
+    only: set[str] | None = None,
+) -> dict[str, Any]:
+    """Slot values this message sets: ``{slot: value}`` (custom mappings are the actions')."""
+    intent = (parse.get("intent") or {}).get("name")
+    entities = list(parse.get("entities") or [])
+    text = parse.get("text")
+    found: dict[str, Any] = {}
+    for name, slot in domain.slots.items():
+        if only is not None and name not in only:
+            continue
+        for mapping in slot.mappings:
+            if not _conditions_hold(mapping, active_loop, requested_slot):
+                continue
+            if not _intent_allowed(mapping, intent):
+                continue
+            value: Any = None
+            if mapping.type == "from_entity":
+                value = _entity_value(mapping, entities)
+            elif mapping.type == "from_text":
+                # Unlike Rasa, free text without conditions fills a slot only while a form
+                # asks for it: otherwise every message would overwrite it.
+                if mapping.conditions or requested_slot == name:
+                    value = text
+            elif mapping.type == "from_intent":
+                value = mapping.value if mapping.intent else None
+            elif mapping.type == "from_trigger_intent":
+                continue  # applied when the form starts
+            value = coerce(slot, value)
+            if value is not None:
+                found[name] = value
+                break
+    return found
+
+
+def trigger_intent_slots(domain: Domain, form: str, intent: str | None) -> dict[str, Any]:
+    """Slots a form fills from the intent that started it (``from_trigger_intent``)."""
+    found: dict[str, Any] = {}
+    for name, slot in domain.slots.items():
+        for mapping in slot.mappings:
+            if mapping.type == "from_trigger_intent" and _intent_allowed(mapping, intent):
+                if mapping.conditions and not _conditions_hold(mapping, form, None):
+                    continue
+                found[name] = coerce(slot, mapping.value)
+                break
+    return {k: v for k, v in found.items() if v is not None}

@@ -1,0 +1,101 @@
+"""The tracker an action sees (rasa-sdk's format), and applying the events an action returns."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.dialogue.responses import message_from_action
+from bot.dialogue.turn import Turn
+from bot.project import Domain
+from bot.state import Conversation
+
+log = logging.getLogger(__name__)
+RASA_VERSION = "3.6.0"
+
+
+def tracker_state(conversation: Conversation, channel: str = "rest") -> dict[str, Any]:
+    """The ``tracker`` object of an action call (PROTOCOLS §5)."""
+    events = conversation.events
+    return {
+        "sender_id": conversation.id,
+        "slots": {**conversation.slots, "requested_slot": conversation.requested_slot},
+        "latest_message": conversation.latest_message or {},
+        "latest_event_time": events[-1].get("timestamp") if events else None,
+        "followup_action": conversation.followup_action,
+        "paused": conversation.paused,
+        "events": list(events),
+        "latest_input_channel": channel,
+        "active_loop": {"name": conversation.active_form} if conversation.active_form else {},
+        "latest_action_name": conversation.latest_action,
+    }
+
+
+def action_call(
+    name: str, conversation: Conversation, domain: Domain, channel: str = "rest"
+) -> dict[str, Any]:
+    return {
+        "next_action": name,
+        "sender_id": conversation.id,
+        "version": RASA_VERSION,
+        "tracker": tracker_state(conversation, channel),
+        "domain": domain.to_wire(),
+    }
+
+
+def reset_slots(turn: Turn, domain: Domain) -> None:
+    for name, slot in domain.slots.items():
+        turn.set_slot(name, slot.initial_value, source="reset")
+
+
+def apply_events(turn: Turn, events: Sequence[Mapping[str, Any]], domain: Domain) -> None:
+    """Apply what an action returned (slot, reset_slots, restart, followup, active_loop,
+    pause/resume, reminder, bot, undo/rewind); unknown events are logged and skipped."""
+    conversation = turn.conversation
+    for event in events:
+        kind = event.get("event")
+        if kind == "slot":
+            turn.set_slot(str(event.get("name")), event.get("value"), source="action")
+        elif kind == "reset_slots":
+            reset_slots(turn, domain)
+        elif kind == "restart":
+            reset_slots(turn, domain)
+            if conversation.active_form:
+                turn.set_active_loop(None)
+            conversation.fallback_count = 0
+            conversation.followup_action = None
+            turn.rasa_event({"event": "restart"})
+            turn.transcript("session", {"event": "restart"})
+        elif kind == "followup":
+            conversation.followup_action = event.get("name")
+        elif kind in ("active_loop", "form"):
+            turn.set_active_loop(event.get("name"))
+        elif kind == "pause":
+            turn.set_handoff("pending_human", "action paused the conversation")
+        elif kind == "resume":
+            turn.set_handoff("bot", "action resumed the conversation")
+        elif kind == "reminder":
+            conversation.metadata.setdefault("reminders", []).append(dict(event))
+            turn.transcript("action", {"name": "reminder", "reminder": dict(event)})
+        elif kind == "bot":
+            message = message_from_action(
+                {"text": event.get("text"), **(event.get("data") or {})}, domain, turn.slots
+            )
+            if message is not None:
+                turn.say(message)
+        elif kind in ("action_reverted", "undo"):
+            _drop_last(conversation, "action")
+        elif kind in ("user_utterance_reverted", "rewind"):
+            _drop_last(conversation, "user")
+        elif kind in ("user", "action", "session_started", "action_execution_rejected"):
+            continue  # the manager records these itself
+        else:
+            log.warning("ignoring unsupported event %r from an action", kind)
+
+
+def _drop_last(conversation: Conversation, kind: str) -> None:
+    for index in range(len(conversation.events) - 1, -1, -1):
+        if conversation.events[index].get("event") == kind:
+            del conversation.events[index:]
+            return

@@ -1,0 +1,92 @@
+"""One turn in progress: the state it changes, the messages it sends, the events it logs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dialogue.messages import BotMessage
+from bot.state import Conversation
+from bot.transcripts import TranscriptEvent
+
+
+@dataclass
+class Turn:
+    """Collects what a turn does so state and transcript are written once, together."""
+
+    conversation: Conversation
+    channel: str = "rest"
+    actor: str = "bot"
+    messages: list[BotMessage] = field(default_factory=list)
+    log: list[TranscriptEvent] = field(default_factory=list)
+    actions_run: int = 0
+    # The transcript data of this turn's user message; FAQ details are added as they are known.
+    user_data: dict[str, Any] = field(default_factory=dict)
+    form_asked: bool = False
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self.conversation.slots
+
+    def rasa_event(self, event: dict[str, Any]) -> None:
+        self.conversation.events.append({**event, "timestamp": time.time()})
+
+    def transcript(self, kind: str, data: dict[str, Any], actor: str | None = None) -> None:
+        self.log.append(TranscriptEvent(kind, data, actor=actor or self.actor))
+
+    def say(self, message: BotMessage) -> None:
+        for part in message.split():
+            self.messages.append(part)
+            data: dict[str, Any] = {"text": part.text}
+            for key in ("image", "custom", "attachment"):
+                if getattr(part, key):
+                    data[key] = getattr(part, key)
+            if part.buttons:
+                data["buttons"] = [dict(b) for b in part.buttons]
+            self.rasa_event({"event": "bot", "text": part.text, "data": data})
+            self.transcript("bot", data)
+
+    def action(self, name: str, *, inside_form: bool = False, **details: Any) -> None:
+        """Record an action. Actions a form runs for itself (validation, asking) go to the
+        transcript only: to rules and stories they are part of the form's own step."""
+        if inside_form:
+            details["inside_form"] = True
+        else:
+            self.conversation.latest_action = name
+            self.rasa_event({"event": "action", "name": name})
+        self.transcript("action", {"name": name, **details})
+
+    def set_slot(self, name: str, value: Any, source: str = "bot", *, force: bool = False) -> None:
+        """Set a slot; an unchanged value adds no event unless ``force`` (a form's candidates
+        must appear as events so a validation action sees them)."""
+        conversation = self.conversation
+        if name == "requested_slot":
+            if conversation.requested_slot == value and not force:
+                return
+            conversation.requested_slot = value
+        else:
+            unchanged = name in conversation.slots and conversation.slots[name] == value
+            if unchanged and not force:
+                return
+            conversation.slots[name] = value
+        self.rasa_event({"event": "slot", "name": name, "value": value})
+        self.transcript("slot", {"name": name, "value": value, "source": source})
+
+    def set_active_loop(self, name: str | None) -> None:
+        conversation = self.conversation
+        conversation.active_form = name
+        self.rasa_event({"event": "active_loop", "name": name})
+        self.transcript("form", {"active_loop": name})
+        if name is None:
+            self.set_slot("requested_slot", None)
+
+    def set_handoff(self, target: str, reason: str, actor: str | None = None) -> None:
+        conversation = self.conversation
+        if conversation.handoff == target:
+            return
+        self.transcript(
+            "handoff", {"to": target, "from": conversation.handoff, "reason": reason}, actor
+        )
+        conversation.handoff = target  # type: ignore[assignment]
+        conversation.paused = target == "human"

@@ -1,0 +1,54 @@
+"""Building a dialogue manager from a project folder's contents."""
+
+from __future__ import annotations
+
+from bot.actions import ActionRunner, InProcessActionRunner, RemoteActionRunner
+from bot.dialogue.config import DialogueConfig
+from bot.dialogue.manager import DialogueManager
+from bot.dialogue.ports import FaqSource, Parser
+from bot.project import Project
+from bot.sessions import SessionStore
+from bot.transcripts import TranscriptLog
+
+
+def dialogue_config(project: Project) -> DialogueConfig:
+    """Thresholds from config.yml: the NLU model applies its own calibrated fallback, so the
+    dialogue manager adds a threshold only when the project sets one explicitly."""
+    thresholds = project.config.thresholds
+    offer_at = max(1, project.config.handoff.after_fallbacks)
+    return DialogueConfig(
+        nlu_threshold=thresholds.nlu_fallback or 0.0,
+        handoff_after_fallbacks=offer_at + 1,
+    )
+
+
+def build_action_runner(project: Project) -> ActionRunner | None:
+    """The project's action server when one is configured, else its actions code in-process."""
+    if project.config.action_endpoint:
+        return RemoteActionRunner(project.config.action_endpoint)
+    if project.actions_dir is not None:
+        return InProcessActionRunner(project.actions_dir)
+    return None
+
+
+def dialogue_from_project(
+    project: Project,
+    *,
+    store: SessionStore,
+    transcripts: TranscriptLog,
+    parser: Parser | None,
+    faq: FaqSource | None,
+    actions: ActionRunner | None = None,
+    config: DialogueConfig | None = None,
+) -> DialogueManager:
+    return DialogueManager(
+        domain=project.domain,
+        rules=list(project.rules),
+        stories=list(project.stories),
+        store=store,
+        transcripts=transcripts,
+        parser=parser,
+        faq=faq,
+        actions=actions,
+        config=config or dialogue_config(project),
+    )

@@ -1,0 +1,47 @@
+"""The FAQ base as the dialogue manager sees it: decide on a question, fetch a chosen entry."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.dialogue import FaqAnswer, FaqChoice
+from knowledge import EntryNotFound, FaqBase, FaqEntry, FaqHit, FaqRetriever
+
+
+def _answer(entry: FaqEntry, score: float) -> FaqAnswer:
+    buttons: tuple[dict[str, Any], ...] = tuple(
+        {"title": b.title, "payload": b.payload} for b in entry.buttons
+    )
+    links: tuple[dict[str, Any], ...] = tuple({"title": x.title, "url": x.url} for x in entry.links)
+    return FaqAnswer(
+        key=entry.external_key,
+        question=entry.question,
+        answer=entry.answer,
+        score=round(float(score), 4),
+        buttons=buttons,
+        links=links,
+    )
+
+
+def _from_hit(hit: FaqHit) -> FaqAnswer:
+    return _answer(hit.entry, hit.confidence)
+
+
+class KnowledgeFaq:
+    """Adapts `knowledge.FaqRetriever` (thread-safe, blocking) to the async `FaqSource`."""
+
+    def __init__(self, retriever: FaqRetriever, base: FaqBase) -> None:
+        self.retriever = retriever
+        self.base = base
+
+    async def decide(self, text: str) -> FaqChoice:
+        decision = await asyncio.to_thread(self.retriever.decide, text)
+        return FaqChoice(decision.kind, tuple(_from_hit(h) for h in decision.hits))
+
+    async def entry(self, key: str) -> FaqAnswer | None:
+        try:
+            entry = await asyncio.to_thread(self.base.get_by_key, key)
+        except EntryNotFound:
+            return None
+        return _answer(entry, 1.0) if entry.searchable else None

@@ -1,0 +1,294 @@
+"""``deskbot check``: every problem and unsupported construct of a project, with file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from bot.project.domain import placeholders
+from bot.project.nlu_examples import NluExample, read_nlu
+from bot.project.project import Project, load_project
+from bot.project.source import ProjectError, line_of, read_yaml
+from bot.project.stories import Step
+
+Severity = Literal["error", "warning"]
+
+DEFAULT_INTENTS = frozenset({"restart", "back", "out_of_scope", "session_start", "nlu_fallback"})
+DEFAULT_ACTIONS = frozenset({
+    "action_listen", "action_restart", "action_session_start", "action_default_fallback",
+    "action_deactivate_loop", "action_revert_fallback_events", "action_default_ask_affirmation",
+    "action_default_ask_rephrase", "action_two_stage_fallback", "action_unlikely_intent",
+    "action_back", "action_extract_slots",
+})  # fmt: skip
+# Actions deskbot's dialogue manager runs itself: an FAQ answer, and handing over to a human.
+BUILTIN_ACTIONS = frozenset({"action_faq", "action_handoff"})
+# Slots every domain has without declaring them.
+DEFAULT_SLOTS = frozenset({"requested_slot", "session_started_metadata"})
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding; ``line`` 0 when it concerns a whole file."""
+
+    file: str
+    line: int
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.message}"
+
+
+def check_project(path: Path | str) -> list[Problem]:
+    """Check a project folder; problems come sorted by file and line.
+
+    A project that cannot be read at all gives one error naming the file and line.
+    """
+    try:
+        project = load_project(path)
+    except ProjectError as error:
+        return [Problem(error.file, error.line, "error", error.detail)]
+    return sorted(_Checker(project).run())
+
+
+class _Checker:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.domain = project.domain
+        self.problems: list[Problem] = []
+
+    def add(self, where: tuple[str, int], severity: Severity, message: str) -> None:
+        self.problems.append(Problem(where[0], where[1], severity, message))
+
+    def at(self, key: str) -> tuple[str, int]:
+        return self.domain.lines.get(key, (str(self.project.domain_files[0]), 0))
+
+    def run(self) -> list[Problem]:
+        for note in self.project.config.notes:
+            self.add((note.file, note.line), "warning", note.message)
+        for path in sorted((self.project.root / "data").rglob("*.md")):
+            self.add((str(path), 0), "warning", "Rasa 1.x Markdown data is not supported")
+        self.check_nlu()
+        for path in self.project.faq_files:
+            self.check_faq(path)
+        self.check_slots()
+        self.check_forms()
+        self.check_responses()
+        self.check_actions()
+        for rule in self.project.rules:
+            self.check_steps(rule.file, rule.condition, f"rule {rule.name!r} condition")
+            self.check_steps(rule.file, rule.steps, f"rule {rule.name!r}")
+        for story in self.project.stories:
+            self.check_steps(story.file, story.steps, f"story {story.name!r}")
+        for test in self.project.test_stories:
+            self.check_steps(test.file, test.steps, f"test story {test.name!r}", test=True)
+        return self.problems
+
+    # -- names -----------------------------------------------------------------------------
+    def known_intent(self, name: str) -> bool:
+        base = name.split("/", 1)[0]
+        return name in self.domain.intents or base in self.domain.intents or name in DEFAULT_INTENTS
+
+    def known_slot(self, name: str) -> bool:
+        return name in self.domain.slots or name in DEFAULT_SLOTS
+
+    def has_response(self, name: str) -> bool:
+        """``utter_faq`` has a response when retrieval responses ``utter_faq/x`` exist."""
+        if name in self.domain.responses:
+            return True
+        return any(r.startswith(name + "/") for r in self.domain.responses)
+
+    def known_action(self, name: str) -> bool:
+        if self.has_response(name) or name in self.domain.forms:
+            return True
+        if name in DEFAULT_ACTIONS or name in BUILTIN_ACTIONS:
+            return True
+        return name in self.domain.actions and not name.startswith("utter_")
+
+    # -- nlu -------------------------------------------------------------------------------
+    def check_nlu(self) -> None:
+        seen: dict[str, NluExample] = {}
+        trained: set[str] = set()
+        for path in self.project.nlu_files:
+            items, examples = read_nlu(path)
+            for item in items:
+                if item.kind == "unknown":
+                    self.add((item.file, item.line), "warning", "nlu item is not an intent, "
+                             "synonym, regex or lookup; ignored")  # fmt: skip
+                if item.kind == "intent":
+                    trained.add(item.name.split("/", 1)[0])
+                    self.check_nlu_intent(item.name, (item.file, item.line))
+            for example in examples:
+                self.check_example(example, seen)
+        for name in self.domain.intents:
+            if name not in trained and name not in DEFAULT_INTENTS:
+                self.add(self.at(f"intent:{name}"), "warning", f"intent {name} has no examples")
+
+    def check_nlu_intent(self, name: str, where: tuple[str, int]) -> None:
+        if "+" in name:
+            self.add(where, "warning", f"multi-intent {name} is not supported")
+        elif not self.known_intent(name):
+            self.add(where, "warning", f"intent {name} is not in the domain; add it there")
+
+    def check_example(self, example: NluExample, seen: dict[str, NluExample]) -> None:
+        where = (example.file, example.line)
+        for entity in example.entities:
+            if entity not in self.domain.entities:
+                self.add(where, "warning", f"entity {entity!r} is not in the domain")
+        key = " ".join(example.text.lower().split())
+        first = seen.setdefault(key, example)
+        if first.intent != example.intent:
+            self.add(where, "warning", f"example {example.text!r} of {example.intent} is also "
+                     f"an example of {first.intent} ({first.file}:{first.line})")  # fmt: skip
+
+    def check_faq(self, path: Path) -> None:
+        """FAQ files are the knowledge package's; here only their YAML shape is checked."""
+        if path.suffix not in (".yml", ".yaml"):
+            return
+        try:
+            entries = read_yaml(path)
+        except ProjectError as error:
+            self.add((error.file, error.line), "error", error.detail)
+            return
+        if isinstance(entries, dict) and ("nlu" in entries or "responses" in entries):
+            return  # Rasa retrieval intents; the knowledge package reads those too
+        if not isinstance(entries, list):
+            self.add((str(path), 1), "error", "an FAQ file must be a list of entries")
+            return
+        for index, entry in enumerate(entries):
+            missing = [k for k in ("question", "answer") if not isinstance(entry, dict)
+                       or not str(entry.get(k) or "").strip()]  # fmt: skip
+            if missing:
+                self.add((str(path), line_of(entries, index)), "error",
+                         f"FAQ entry {index + 1} has no {' or '.join(missing)}")  # fmt: skip
+
+    # -- domain ----------------------------------------------------------------------------
+    def check_slots(self) -> None:
+        for slot in self.domain.slots.values():
+            where = self.at(f"slot:{slot.name}")
+            for mapping in slot.mappings:
+                if mapping.entity is not None and mapping.entity not in self.domain.entities:
+                    self.add(where, "error", f"slot {slot.name} maps unknown entity "
+                             f"{mapping.entity}")  # fmt: skip
+                for intent in (*mapping.intent, *mapping.not_intent):
+                    if not self.known_intent(intent):
+                        self.add(where, "error", f"slot {slot.name} maps unknown intent {intent}")
+                for condition in mapping.conditions:
+                    loop = condition.active_loop
+                    if loop is not None and loop not in self.domain.forms:
+                        self.add(where, "error", f"slot {slot.name}: condition names unknown "
+                                 f"form {loop}")  # fmt: skip
+                    asked = condition.requested_slot
+                    if asked is not None and not self.known_slot(asked):
+                        self.add(where, "error", f"slot {slot.name}: condition names unknown "
+                                 f"slot {asked}")  # fmt: skip
+
+    def check_forms(self) -> None:
+        for form in self.domain.forms.values():
+            where = self.at(f"form:{form.name}")
+            for name in form.required_slots:
+                slot = self.domain.slots.get(name)
+                if slot is None:
+                    self.add(where, "error", f"form {form.name} requires unknown slot {name}")
+                    continue
+                if not slot.mappings:
+                    self.add(where, "error", f"form {form.name}: slot {name} has no mappings; "
+                             "add one (or a `custom` mapping a validate action fills)")  # fmt: skip
+                asks = (f"utter_ask_{form.name}_{name}", f"utter_ask_{name}",
+                        f"action_ask_{form.name}_{name}", f"action_ask_{name}")  # fmt: skip
+                if not any(a in self.domain.responses or a in self.domain.actions for a in asks):
+                    self.add(where, "error", f"form {form.name}: no utter_ask_{name} response "
+                             f"to ask for slot {name}")  # fmt: skip
+            for intent in form.ignored_intents:
+                if not self.known_intent(intent):
+                    self.add(where, "error", f"form {form.name} ignores unknown intent {intent}")
+
+    def check_responses(self) -> None:
+        for name, variants in self.domain.responses.items():
+            where = self.at(f"response:{name}")
+            for variant in variants:
+                for slot in placeholders(variant.text or ""):
+                    if slot not in self.domain.slots:
+                        self.add(where, "warning", f"{name}: {{{slot}}} is not a slot; only a "
+                                 "custom action passing it can fill it")  # fmt: skip
+                if variant.condition:
+                    self.add(where, "warning", f"{name}: conditional variants are not supported; "
+                             "every variant may be chosen")  # fmt: skip
+                if variant.channel:
+                    self.add(where, "warning", f"{name}: channel-specific variants are not "
+                             "supported; every variant may be chosen")  # fmt: skip
+
+    def check_actions(self) -> None:
+        config = self.project.config
+        code = action_code(self.project.actions_dir)
+        for name in self.domain.actions:
+            where = self.at(f"action:{name}")
+            if name.startswith("utter_"):
+                if not self.has_response(name):
+                    self.add(where, "error", f"action {name} has no response; add one under "
+                             "responses:")  # fmt: skip
+                continue
+            if name in BUILTIN_ACTIONS or name in DEFAULT_ACTIONS or config.action_endpoint:
+                continue
+            if code is None:
+                self.add(where, "warning", f"custom action {name}: no actions/ code and no "
+                         "action_endpoint")  # fmt: skip
+            elif f'"{name}"' not in code and f"'{name}'" not in code:
+                self.add(where, "warning", f"custom action {name} is not defined in actions/")
+
+    # -- rules and stories -----------------------------------------------------------------
+    def check_steps(self, file: str, steps: Iterable[Step], what: str, test: bool = False) -> None:
+        for step in steps:
+            self.check_step(file, step, what, test)
+
+    def check_step(self, file: str, step: Step, what: str, test: bool) -> None:
+        where = (file, step.line)
+        if step.kind == "intent":
+            if step.name is None:
+                if test:
+                    return  # a test turn whose intent the NLU model decides
+                self.add(where, "warning", f"{what}: end-to-end user text without an intent is "
+                         "not supported")  # fmt: skip
+            elif "+" in step.name:
+                self.add(where, "warning", f"{what}: multi-intent {step.name} is not supported")
+            elif not self.known_intent(step.name):
+                self.add(where, "error", f"{what}: unknown intent {step.name}")
+            for entity in step.entities:
+                if entity.get("entity") not in self.domain.entities:
+                    self.add(where, "error", f"{what}: unknown entity {entity.get('entity')}")
+        elif step.kind == "action" and step.name is not None:
+            if step.name.startswith("utter_") and not self.has_response(step.name):
+                self.add(where, "error", f"{what}: {step.name} has no response")
+            elif not self.known_action(step.name):
+                self.add(where, "error", f"{what}: unknown action {step.name}; list it under "
+                         "actions: in the domain")  # fmt: skip
+        elif step.kind == "active_loop":
+            if step.name is not None and step.name not in self.domain.forms:
+                self.add(where, "error", f"{what}: unknown form {step.name}")
+        elif step.kind == "slot_was_set":
+            for slot in step.slots:
+                if not self.known_slot(slot):
+                    self.add(where, "error", f"{what}: unknown slot {slot}")
+        elif step.kind == "or":
+            self.add(where, "warning", f"{what}: `or` steps are not supported")
+            self.check_steps(file, step.alternatives, what, test)
+        elif step.kind == "checkpoint":
+            self.add(where, "warning", f"{what}: checkpoints are not supported")
+        elif step.kind == "bot" and not test:
+            self.add(where, "warning", f"{what}: end-to-end bot text is not supported")
+
+
+def action_code(folder: Path | None) -> str | None:
+    """The source text of a project's custom actions (a module or a package), or None."""
+    if folder is None:
+        return None
+    files = [folder] if folder.is_file() else sorted(folder.rglob("*.py"))
+    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    """Whether any problem is an error (``deskbot check`` then exits non-zero)."""
+    return any(p.severity == "error" for p in problems)

@@ -1,0 +1,220 @@
+"""Project configuration: deskbot keys in ``config.yml``, mapped from Rasa's pipeline/policies.
+
+deskbot keys sit under a ``deskbot:`` key or at the top level. From a Rasa ``config.yml`` the
+parts that mean something here are taken over (``FallbackClassifier.threshold``,
+``RulePolicy.core_fallback_threshold``, ``random_seed``, ``max_history``); the rest is noted in
+``ProjectConfig.notes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from bot.project.source import ProjectError, Where, line_of, plain, read_yaml
+from bot.project.source import require_mapping as mapping
+
+DEFAULT_NLU_FALLBACK = 0.4
+
+# Rasa components deskbot's own NLU model stands in for; reading them needs no note.
+_COVERED = {
+    "WhitespaceTokenizer", "SpacyNLP", "SpacyTokenizer", "JiebaTokenizer", "MitieNLP",
+    "MitieTokenizer", "LanguageModelFeaturizer", "ConveRTFeaturizer", "HFTransformersNLP",
+    "LanguageModelTokenizer", "ConveRTTokenizer", "RegexFeaturizer", "LexicalSyntacticFeaturizer",
+    "CountVectorsFeaturizer", "SpacyFeaturizer", "MitieFeaturizer", "EntitySynonymMapper",
+    "RegexEntityExtractor", "CRFEntityExtractor", "SpacyEntityExtractor", "MitieEntityExtractor",
+    "SklearnIntentClassifier", "MitieIntentClassifier", "KeywordIntentClassifier",
+    "ResponseSelector", "FallbackClassifier", "RulePolicy", "MemoizationPolicy",
+    "AugmentedMemoizationPolicy", "TEDPolicy", "UnexpecTEDIntentPolicy", "DIETClassifier",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Note:
+    """A Rasa setting deskbot ignores or does not support, and where it is."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class NluSettings:
+    """How the NLU model is trained; None leaves the ``nlu`` package's default."""
+
+    base_model: str | None = None
+    epochs: int | None = None
+    seed: int | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence thresholds.
+
+    ``nlu_fallback`` None means: the model's calibrated threshold if it has one, else 0.4
+    (see ``nlu_fallback_or``).
+    """
+
+    nlu_fallback: float | None = None
+    faq_answer: float = 0.5
+    faq_suggest: float = 0.15
+    core_fallback: float = 0.3
+
+    def nlu_fallback_or(self, calibrated: float | None) -> float:
+        """The NLU fallback threshold to use given the model's calibrated one (if any)."""
+        if self.nlu_fallback is not None:
+            return self.nlu_fallback
+        return DEFAULT_NLU_FALLBACK if calibrated is None else calibrated
+
+
+@dataclass(frozen=True)
+class HandoffSettings:
+    """When the bot offers a human on its own."""
+
+    after_fallbacks: int = 2
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A project's configuration; ``notes`` lists Rasa settings that were ignored."""
+
+    language: str = "en"
+    nlu: NluSettings = field(default_factory=NluSettings)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)
+    action_endpoint: str | None = None
+    max_history: int | None = None
+    pipeline: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+
+def read_config(path: Path | None, endpoints: Path | None = None) -> ProjectConfig:
+    """Read ``config.yml`` (deskbot or Rasa) and ``endpoints.yml``; missing files give defaults.
+
+    Raises:
+        ProjectError: malformed YAML or a value of the wrong type, naming file and line.
+    """
+    config = ProjectConfig()
+    if path is not None and path.exists():
+        data = mapping(read_yaml(path), Where(str(path), 1), "config.yml")
+        config = _from_rasa(data, str(path))
+        own = data.get("deskbot", data)
+        config = _from_deskbot(config, mapping(own, Where(str(path), 1), "deskbot"), str(path))
+    if config.action_endpoint is None and endpoints is not None and endpoints.exists():
+        data = mapping(read_yaml(endpoints), Where(str(endpoints), 1), "endpoints.yml")
+        action = data.get("action_endpoint")
+        if isinstance(action, Mapping) and action.get("url"):
+            config = replace(config, action_endpoint=str(action["url"]))
+    return config
+
+
+def _components(data: Mapping[str, Any], key: str, file: str) -> list[dict[str, Any]]:
+    raw = data.get(key)
+    if raw is None or isinstance(raw, str):  # a Rasa 1.x template name is noted by the caller
+        return []
+    if not isinstance(raw, list):
+        raise ProjectError(file, line_of(data, key), f"{key} must be a list of components")
+    out = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, Mapping) or "name" not in item:
+            raise ProjectError(file, line_of(raw, index), f"a {key} entry needs a `name`")
+        out.append({**plain(item), "_line": line_of(raw, index)})
+    return out
+
+
+def _from_rasa(data: Mapping[str, Any], file: str) -> ProjectConfig:
+    pipeline = _components(data, "pipeline", file)
+    policies = _components(data, "policies", file)
+    notes = [
+        Note(file, line_of(data, key), f"{key} template {data[key]!r} is not supported; ignored")
+        for key in ("pipeline", "policies")
+        if isinstance(data.get(key), str)
+    ]
+    nlu_fallback: float | None = None
+    core_fallback = Thresholds().core_fallback
+    seed: int | None = None
+    max_history: int | None = None
+    for part in pipeline:
+        name, line = str(part["name"]), part["_line"]
+        if name == "FallbackClassifier" and "threshold" in part:
+            nlu_fallback = float(part["threshold"])
+        if "random_seed" in part and seed is None:
+            seed = int(part["random_seed"])
+        if name in ("DIETClassifier", "ResponseSelector") and "epochs" in part:
+            notes.append(Note(file, line, f"{name}.epochs ignored; set deskbot.nlu.epochs"))
+        if name == "DucklingEntityExtractor":
+            notes.append(Note(file, line, "Duckling is not supported; its entities are not found"))
+        elif name not in _COVERED:
+            notes.append(Note(file, line, f"pipeline component {name} is not supported; ignored"))
+    for part in policies:
+        name, line = str(part["name"]), part["_line"]
+        if name == "RulePolicy" and "core_fallback_threshold" in part:
+            core_fallback = float(part["core_fallback_threshold"])
+        if "max_history" in part and max_history is None:
+            max_history = int(part["max_history"])
+        if name not in _COVERED:
+            notes.append(Note(file, line, f"policy {name} is not supported; ignored"))
+    return ProjectConfig(
+        language=str(data.get("language") or "en"),
+        nlu=NluSettings(seed=seed),
+        thresholds=Thresholds(nlu_fallback=nlu_fallback, core_fallback=core_fallback),
+        max_history=max_history,
+        pipeline=tuple(str(p["name"]) for p in pipeline),
+        policies=tuple(str(p["name"]) for p in policies),
+        notes=tuple(notes),
+    )
+
+
+def _from_deskbot(config: ProjectConfig, data: Mapping[str, Any], file: str) -> ProjectConfig:
+    def section(key: str, cls: type[Any], current: Any) -> Any:
+        raw = data.get(key)
+        if raw is None:
+            return current
+        where = Where(file, line_of(data, key))
+        body = mapping(raw, where, key)
+        known = {f.name: f for f in fields(cls)}
+        changes: dict[str, Any] = {}
+        for name, value in body.items():
+            if name not in known:
+                raise ProjectError(file, line_of(body, name), f"unknown setting {key}.{name}")
+            changes[str(name)] = _typed(value, str(known[name].type), file, line_of(body, name))
+        return replace(current, **changes)
+
+    changes: dict[str, Any] = {
+        "nlu": section("nlu", NluSettings, config.nlu),
+        "thresholds": section("thresholds", Thresholds, config.thresholds),
+        "handoff": section("handoff", HandoffSettings, config.handoff),
+    }
+    if "language" in data:
+        changes["language"] = str(data["language"])
+    if data.get("action_endpoint") is not None:
+        endpoint = data["action_endpoint"]
+        url = endpoint.get("url") if isinstance(endpoint, Mapping) else endpoint
+        changes["action_endpoint"] = str(url)
+    if data.get("max_history") is not None:
+        changes["max_history"] = _typed(
+            data["max_history"], "int", file, line_of(data, "max_history")
+        )
+    return replace(config, **changes)
+
+
+def _typed(value: Any, annotation: str, file: str, line: int) -> Any:
+    if value is None:
+        return None
+    try:
+        if "float" in annotation:
+            return float(value)
+        if "int" in annotation:
+            if isinstance(value, bool) or float(value) != int(value):
+                raise ValueError
+            return int(value)
+    except (TypeError, ValueError):
+        raise ProjectError(file, line, f"expected a number, got {value!r}") from None
+    return str(value)

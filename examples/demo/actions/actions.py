@@ -1,0 +1,131 @@
+"""Northwind Shop custom actions, written with rasa-sdk.
+
+deskbot runs them in-process, or a rasa-sdk server does (``python -m rasa_sdk --actions
+actions``) when ``action_endpoint`` is set. The order table is a stand-in for the shop's
+order system.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+# The order-number format the NLU regex finds: two letters, an optional dash, five digits.
+ORDER_NUMBER = re.compile(r"^\s*([A-Za-z]{2})-?(\d{5})\s*$")
+
+ORDERS: dict[str, dict[str, Any]] = {
+    "NW-48213": {"status": "shipped", "detail": "It left our warehouse on Tuesday and should "
+                 "arrive within 1-2 working days.", "items": ["wireless headphones", "phone case"]},
+    "NW-10472": {"status": "being packed", "detail": "It will be handed to the carrier today.",
+                 "items": ["yoga mat", "water bottle"]},
+    "NW-55820": {"status": "delivered", "detail": "It was delivered on Monday and signed for.",
+                 "items": ["running shoes"]},
+    "NW-33091": {"status": "delayed", "detail": "The carrier reports a delay of about two days; "
+                 "we're sorry for the wait.", "items": ["desk lamp", "laptop sleeve"]},
+    "NW-61248": {"status": "cancelled", "detail": "The payment was refunded to your card.",
+                 "items": ["coffee grinder"]},
+}  # fmt: skip
+
+
+def normalise_order_number(text: str) -> str | None:
+    """``nw48213`` -> ``NW-48213``; None when the text is not an order number."""
+    match = ORDER_NUMBER.match(text or "")
+    if match is None:
+        return None
+    return f"{match.group(1).upper()}-{match.group(2)}"
+
+
+class ActionCheckOrderStatus(Action):
+    """Tell the user where their order is, from the order number slot or the last message."""
+
+    def name(self) -> str:
+        return "action_check_order_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        raw = next(tracker.get_latest_entity_values("order_number"), None)
+        raw = raw or tracker.get_slot("order_number")
+        if not raw:
+            dispatcher.utter_message(text="Sure! What's your order number? It looks like NW-12345.")
+            return []
+        number = normalise_order_number(str(raw))
+        order = ORDERS.get(number or "")
+        if number is None or order is None:
+            dispatcher.utter_message(
+                text=f"I couldn't find an order {raw}. Please check the number in your "
+                "confirmation email (it looks like NW-12345)."
+            )
+            return [SlotSet("order_number", None)]
+        dispatcher.utter_message(
+            text=f"Your order {number} is {order['status']}. {order['detail']}"
+        )
+        return [SlotSet("order_number", number)]
+
+
+class ValidateReturnForm(FormValidationAction):
+    """Checks the return form's slots: a known order, an item from it, a reason."""
+
+    def name(self) -> str:
+        return "validate_return_form"
+
+    def validate_order_number(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accept a well-formed order number that exists in the order system."""
+        number = normalise_order_number(str(slot_value or ""))
+        if number is None:
+            dispatcher.utter_message(
+                text="That doesn't look like an order number. It has two letters and five "
+                "digits, like NW-12345."
+            )
+            return {"order_number": None}
+        if number not in ORDERS:
+            dispatcher.utter_message(text=f"I couldn't find order {number}. Could you check it?")
+            return {"order_number": None}
+        if ORDERS[number]["status"] == "cancelled":
+            dispatcher.utter_message(text=f"Order {number} was cancelled, so there's nothing to "
+                                     "return. Is there another order?")  # fmt: skip
+            return {"order_number": None}
+        return {"order_number": number}
+
+    def validate_product(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accept an item that is part of the order."""
+        product = str(slot_value or "").strip().lower().removeprefix("the ").strip()
+        order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
+        items: list[str] = list(order["items"]) if order else []
+        match = next((item for item in items if item in product or product in item), None)
+        if not product or (items and match is None):
+            listed = ", ".join(items) if items else "your order"
+            dispatcher.utter_message(text=f"That item isn't in this order. It contains: {listed}.")
+            return {"product": None}
+        return {"product": match or product}
+
+    def validate_return_reason(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accept any reason of a few characters."""
+        reason = str(slot_value or "").strip()
+        if len(reason) < 3:
+            dispatcher.utter_message(text="Could you tell me a bit more about why?")
+            return {"return_reason": None}
+        return {"return_reason": reason}

@@ -1,0 +1,83 @@
+"""Training hyperparameters, saved beside the weights in ``training.json``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from nlu.data import OOS_LABELS
+from nlu.errors import NluError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train the joint model. Defaults suit the packaged MiniLM-L6 on CPU.
+
+    Attributes:
+        base_model: encoder checkpoint folder, or ``None`` for the packaged all-MiniLM-L6-v2.
+        epochs: most passes over the training data (early stopping may end sooner).
+        batch_size: examples per step.
+        encoder_lr: peak AdamW learning rate of the encoder.
+        head_lr: peak learning rate of the two (freshly initialised) heads.
+        weight_decay: AdamW decay (not applied to biases and LayerNorm).
+        warmup_ratio: share of steps with a linear warm-up; then linear decay to zero.
+        max_length: sub-tokens per message, longer ones are cut.
+        dropout: on the encoder output, before both heads.
+        intent_head: ``linear`` or ``cosine`` (scaled cosine similarity to one vector per intent).
+        label_smoothing: for the intent loss.
+        entity_loss_weight: weight of the tagger loss beside the intent loss.
+        seed: fixes initialisation, dev split and batch order.
+        dev_fraction: share of each intent carved out as dev when no dev set is given.
+        patience: epochs without a better dev score before stopping.
+        retrieval_intents: ``collapse`` turns ``faq/ask_x`` into ``faq``; ``keep`` keeps it.
+        device: ``auto``, ``cpu`` or ``cuda``.
+        autocast: ``auto`` (bf16 on CUDA and on CPUs with bf16 units), ``bf16`` or ``off``.
+        threads: torch intra-op threads (``None`` keeps torch's default).
+        fallback_threshold: fixed ``nlu_fallback`` threshold; ``None`` calibrates it on dev.
+        oos_labels: intent names that mean out-of-scope.
+        max_steps: stop after this many optimiser steps (tests, smoke runs).
+        bucket_batches: group similar lengths into batches to cut padding.
+        progress: show a progress bar.
+    """
+
+    base_model: str | None = None
+    epochs: int = 10
+    batch_size: int = 32
+    encoder_lr: float = 1e-4
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_length: int = 64
+    dropout: float = 0.1
+    intent_head: Literal["linear", "cosine"] = "linear"
+    label_smoothing: float = 0.1
+    entity_loss_weight: float = 1.0
+    seed: int = 42
+    dev_fraction: float = 0.1
+    patience: int = 3
+    retrieval_intents: Literal["collapse", "keep"] = "collapse"
+    device: str = "auto"
+    autocast: Literal["auto", "bf16", "off"] = "auto"
+    threads: int | None = None
+    fallback_threshold: float | None = None
+    oos_labels: tuple[str, ...] = field(default=OOS_LABELS)
+    max_steps: int | None = None
+    bucket_batches: bool = True
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.max_length < 4:
+            raise NluError("epochs and batch_size must be >= 1 and max_length >= 4")
+        if not 0.0 <= self.dev_fraction < 1.0:
+            raise NluError("dev_fraction must be in [0, 1)")
+        if self.retrieval_intents not in ("collapse", "keep"):
+            raise NluError("retrieval_intents must be 'collapse' or 'keep'")
+        if self.intent_head not in ("linear", "cosine"):
+            raise NluError("intent_head must be 'linear' or 'cosine'")
+        if self.autocast not in ("auto", "bf16", "off"):
+            raise NluError("autocast must be 'auto', 'bf16' or 'off'")
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["oos_labels"] = list(self.oos_labels)
+        return out

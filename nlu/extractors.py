@@ -1,0 +1,74 @@
+"""Rule-based entity pieces applied after the network: synonyms, regexes and lookup tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from nlu.data import TrainingData
+from nlu.errors import NluError
+from nlu.result import Entity
+
+SYNONYM_PROCESSOR = "EntitySynonymMapper"
+REGEX_EXTRACTOR = "RegexEntityExtractor"
+
+
+@dataclass(frozen=True)
+class RuleExtractors:
+    """Entity synonyms plus regex and lookup patterns, saved as ``extractors.json``."""
+
+    synonyms: Mapping[str, str]
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    source: Mapping[str, Any]
+
+    @classmethod
+    def from_training_data(cls, data: TrainingData) -> RuleExtractors:
+        """Collect synonyms (explicit and from annotated values), regexes and lookups."""
+        return cls.from_json(
+            {
+                "synonyms": data.entity_synonym_map(),
+                "regexes": {k: list(v) for k, v in data.regexes.items()},
+                "lookups": {k: list(v) for k, v in data.lookups.items()},
+            }
+        )
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> RuleExtractors:
+        patterns: list[tuple[str, re.Pattern[str]]] = []
+        for name, regexes in raw.get("regexes", {}).items():
+            for pattern in regexes:
+                try:
+                    patterns.append((name, re.compile(pattern)))
+                except re.error as exc:
+                    raise NluError(f"regex {name!r}: invalid pattern {pattern!r} ({exc})") from None
+        for name, elements in raw.get("lookups", {}).items():
+            alternatives = sorted({e for e in elements if e.strip()}, key=len, reverse=True)
+            if alternatives:
+                joined = "|".join(re.escape(e) for e in alternatives)
+                patterns.append((name, re.compile(rf"(?<!\w)(?:{joined})(?!\w)", re.IGNORECASE)))
+        return cls(dict(raw.get("synonyms", {})), tuple(patterns), dict(raw))
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.source)
+
+    def map_synonym(self, entity: Entity) -> Entity:
+        """Replace the value by its canonical form, noting the processor, when it is a synonym."""
+        canonical = self.synonyms.get(entity.value.lower())
+        if canonical is None or canonical == entity.value:
+            return entity
+        return replace(entity, value=canonical, processors=(*entity.processors, SYNONYM_PROCESSOR))
+
+    def rule_entities(self, text: str, found: Sequence[Entity]) -> list[Entity]:
+        """Regex and lookup matches that overlap none of ``found`` (nor each other)."""
+        taken = [(e.start, e.end) for e in found]
+        out: list[Entity] = []
+        for name, pattern in self.patterns:
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                if start == end or any(start < b and end > a for a, b in taken):
+                    continue
+                taken.append((start, end))
+                out.append(Entity(name, start, end, match.group(0), 1.0, REGEX_EXTRACTOR))
+        return out

@@ -1,0 +1,136 @@
+"""Tokens <-> characters: BIO tag ids for training, and character spans from predicted tags.
+
+Every sub-token of an entity is labelled (``B-`` on the first, ``I-`` on the rest), and spans
+are rebuilt from the fast tokenizer's ``offset_mapping``, so offsets always index the original
+text whatever its casing, accents, punctuation or emoji.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from nlu.data import EntitySpan
+from nlu.network import OUTSIDE, EntityType
+
+IGNORE_INDEX = -100
+
+
+@dataclass
+class Encoded:
+    """A tokenised batch, padded to its longest item."""
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    offsets: list[list[tuple[int, int]]]
+
+
+def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int) -> Encoded:
+    """Tokenise with offsets; special and padding tokens get the offset ``(0, 0)``."""
+    batch = tokenizer(
+        list(texts),
+        padding=True,
+        truncation=True,
+        max_length=max_length,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+        return_tensors="pt",
+    )
+    offsets: list[list[tuple[int, int]]] = []
+    for row, special in zip(
+        batch["offset_mapping"].tolist(), batch["special_tokens_mask"].tolist(), strict=True
+    ):
+        offsets.append(
+            [(0, 0) if s else (int(a), int(b)) for (a, b), s in zip(row, special, strict=True)]
+        )
+    return Encoded(batch["input_ids"], batch["attention_mask"], offsets)
+
+
+def tag_ids(
+    offsets: list[tuple[int, int]], spans: Sequence[EntitySpan], tag_index: dict[str, int]
+) -> list[int]:
+    """BIO tag id per token; special tokens and padding get ``IGNORE_INDEX``."""
+    out = []
+    ordered = sorted(spans, key=lambda s: s.start)
+    for start, end in offsets:
+        if start == end:
+            out.append(IGNORE_INDEX)
+            continue
+        tag = tag_index[OUTSIDE]
+        for span in ordered:
+            if start < span.end and end > span.start:
+                key = EntityType(span.entity, span.role, span.group).key
+                prefix = "B" if start <= span.start else "I"
+                tag = tag_index.get(f"{prefix}-{key}", tag_index[OUTSIDE])
+                break
+        out.append(tag)
+    return out
+
+
+@dataclass(frozen=True)
+class PredictedSpan:
+    """A span the tagger found, before synonyms and extractor names are applied."""
+
+    start: int
+    end: int
+    etype: EntityType
+    confidence: float
+
+
+def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a span that stops inside a word to the whole word (a sub-token slipped)."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    return start, end
+
+
+def decode_spans(
+    text: str,
+    offsets: list[tuple[int, int]],
+    tag_probs: torch.Tensor,
+    tags: Sequence[str],
+) -> list[PredictedSpan]:
+    """Turn per-token tag probabilities ``[T, K]`` into character spans of ``text``.
+
+    Robust to ill-formed sequences: an ``I-x`` after ``O`` or after another type opens a span.
+    """
+    probs, best = tag_probs.max(dim=-1)
+    found: list[PredictedSpan] = []
+    current: list[Any] | None = None  # [key, start, end, [probs]]
+
+    def close() -> None:
+        if current is not None:
+            start, end = _word_bounds(text, current[1], current[2])
+            conf = sum(current[3]) / len(current[3])
+            found.append(PredictedSpan(start, end, EntityType.from_key(current[0]), conf))
+
+    for (start, end), tag_id, prob in zip(offsets, best.tolist(), probs.tolist(), strict=False):
+        if start == end:
+            continue
+        tag = tags[tag_id]
+        if tag == OUTSIDE:
+            close()
+            current = None
+            continue
+        prefix, key = tag[0], tag[2:]
+        if prefix == "I" and current is not None and current[0] == key:
+            current[2] = end
+            current[3].append(prob)
+        elif current is not None and current[0] == key and start == current[2]:
+            current[2] = end  # B- again on a sub-token glued to the span: same word
+            current[3].append(prob)
+        else:
+            close()
+            current = [key, start, end, [prob]]
+    close()
+    merged: list[PredictedSpan] = []
+    for span in found:
+        if merged and span.start < merged[-1].end:
+            continue  # overlapping after word growth: keep the first
+        merged.append(span)
+    return merged

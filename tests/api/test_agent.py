@@ -1,0 +1,229 @@
+"""The agents' API: auth, finding conversations, transcripts, handoff, replies, annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+import yaml
+from botstack import bearer, make_components
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from bot.api import create_app
+from bot.api.annotations import markup
+from bot.cli import web
+from bot.settings import Settings
+
+AGENT = "/api/agent"
+
+
+def say(client: TestClient, sender: str, text: str) -> list[dict[str, Any]]:
+    response = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
+    assert response.status_code == 200, response.text
+    replies: list[dict[str, Any]] = response.json()
+    return replies
+
+
+def ids(client: TestClient, headers: dict[str, str], query: str = "") -> list[str]:
+    response = client.get(f"{AGENT}/conversations{query}", headers=headers)
+    assert response.status_code == 200, response.text
+    return [c["id"] for c in response.json()["conversations"]]
+
+
+def test_the_agent_api_needs_a_token(client: TestClient, app: FastAPI) -> None:
+    none = client.get(f"{AGENT}/conversations")
+    assert none.status_code == 401
+    assert none.json()["error"] == "Unauthorized"
+    assert "Bearer" in none.json()["detail"]
+    wrong = client.get(f"{AGENT}/conversations", headers={"Authorization": "Bearer dbt_nope"})
+    assert wrong.status_code == 401 and "unknown or revoked" in wrong.json()["detail"]
+    for role in ("agent", "admin"):
+        assert client.get(f"{AGENT}/me", headers=bearer(app, role)).json()["role"] == role
+
+
+def test_conversations_filter_by_view_intent_and_date(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
+    say(client, "greeter", "hello")
+    say(client, "asker", "When are you open?")
+    say(client, "needs-help", "I want to talk to a person")
+    for _ in range(1):
+        say(client, "confused", "xyzzy")
+    assert set(ids(client, agent_headers)) == {"greeter", "asker", "needs-help", "confused"}
+    assert ids(client, agent_headers, "?view=waiting") == ["needs-help"]
+    assert ids(client, agent_headers, "?view=low_confidence") == ["confused"]
+    assert set(ids(client, agent_headers, "?view=live")) == {
+        "greeter",
+        "asker",
+        "needs-help",
+        "confused",
+    }
+    assert ids(client, agent_headers, "?intent=greet") == ["greeter"]
+    future = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ids(client, agent_headers, f"?since={future}") == []
+    assert len(ids(client, agent_headers, f"?until={future}")) == 4
+    listed = client.get(f"{AGENT}/conversations", headers=agent_headers).json()
+    assert listed["waiting"] == 1
+    bad = client.get(f"{AGENT}/conversations?view=nope", headers=agent_headers)
+    assert bad.status_code == 422 and "view" in bad.json()["detail"]
+
+
+def test_filters_and_export_work_on_postgresql(
+    settings_for: Callable[..., Settings], postgres_database: str
+) -> None:
+    app = create_app(settings_for("postgresql"), components=make_components())
+    with TestClient(app) as client:
+        headers = bearer(app, "agent", "pg")
+        say(client, "pg-greeter", "hello")
+        say(client, "pg-asker", "When are you open?")
+        assert ids(client, headers, "?intent=greet") == ["pg-greeter"]
+        assert ids(client, headers, "?intent=faq") == ["pg-asker"]
+        events = client.get(f"{AGENT}/conversations/pg-asker", headers=headers).json()["events"]
+        seq = next(e["seq"] for e in events if e["type"] == "user")
+        client.post(
+            f"{AGENT}/conversations/pg-asker/annotations",
+            json={"seq": seq, "intent": "opening_hours"},
+            headers=headers,
+        )
+        assert ids(client, headers, "?intent=opening_hours") == ["pg-asker"]
+        exported = yaml.safe_load(client.get(f"{AGENT}/annotations.yml", headers=headers).text)
+        expected = [{"intent": "opening_hours", "examples": "- When are you open?\n"}]
+        assert exported["nlu"] == expected
+
+
+def test_a_transcript_shows_each_turns_parse_and_faq_match(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
+    say(client, "t1", "When are you open?")
+    body = client.get(f"{AGENT}/conversations/t1", headers=agent_headers).json()
+    assert body["conversation"]["handoff"] == "bot"
+    user = next(e for e in body["events"] if e["type"] == "user")
+    assert user["data"]["text"] == "When are you open?"
+    assert user["data"]["parse"]["intent"]["name"] == "faq"
+    assert user["data"]["faq"]["entry"] == "opening-hours"
+    assert user["data"]["faq"]["decision"] == "answer"
+    assert user["data"]["faq"]["score"] > 0.5
+    assert any(e["type"] == "bot" and "9 to 5" in e["data"]["text"] for e in body["events"])
+    missing = client.get(f"{AGENT}/conversations/nobody", headers=agent_headers)
+    assert missing.status_code == 404 and missing.json()["error"] == "NotFoundError"
+
+
+def test_takeover_reply_release_and_close(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
+    say(client, "h1", "I want to talk to a person")
+    base = f"{AGENT}/conversations/h1"
+    early = client.post(f"{base}/messages", json={"text": "hi"}, headers=agent_headers)
+    assert early.status_code == 409 and "take the conversation over" in early.json()["detail"]
+    assert client.post(f"{base}/takeover", headers=agent_headers).json()["handoff"] == "human"
+    assert say(client, "h1", "hello?") == []  # the bot stays silent while an agent has it
+    sent = client.post(f"{base}/messages", json={"text": "Ana here."}, headers=agent_headers)
+    assert sent.json()["sent"] == {
+        "text": "Ana here.",
+        "metadata": {"sender": "agent", "agent": "ana#1"},
+    }
+    history = client.get("/api/widget/history/h1").json()["messages"]
+    assert history[-1] == {"sender": "agent", "text": "Ana here.", "agent": "agent:ana#1"}
+    assert client.post(f"{base}/release", headers=agent_headers).json()["handoff"] == "bot"
+    assert say(client, "h1", "hello")[0]["text"] == "Hello! How can I help?"
+    closed = client.post(f"{base}/close", headers=agent_headers).json()
+    assert closed["handoff"] == "closed" and closed["status"] == "closed"
+    events = client.get(base, headers=agent_headers).json()["events"]
+    handoffs = [(e["data"]["to"], e["actor"]) for e in events if e["type"] == "handoff"]
+    assert handoffs[-3:] == [
+        ("human", "agent:ana#1"),
+        ("bot", "agent:ana#1"),
+        ("closed", "agent:ana#1"),
+    ]
+    empty = client.post(f"{base}/messages", json={"text": ""}, headers=agent_headers)
+    assert empty.status_code == 422 and "text" in empty.json()["detail"]
+
+
+def test_annotations_are_recorded_and_exported_as_rasa_yaml(
+    client: TestClient, agent_headers: dict[str, str], tmp_path: Path
+) -> None:
+    say(client, "a1", "my laptop from Paris is broken")
+    say(client, "a2", "xyzzy")
+    events = client.get(f"{AGENT}/conversations/a1", headers=agent_headers).json()["events"]
+    seq = next(e["seq"] for e in events if e["type"] == "user")
+    url = f"{AGENT}/conversations/a1/annotations"
+    body = {
+        "seq": seq,
+        "intent": "report_broken",
+        "entities": [
+            {"entity": "product", "start": 3, "end": 9},
+            {"entity": "city", "start": 15, "end": 20},
+        ],
+    }
+    saved = client.post(url, json=body, headers=agent_headers)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["entities"][0]["value"] == "laptop"
+    bot_seq = next(e["seq"] for e in events if e["type"] == "bot")
+    not_user = client.post(url, json={**body, "seq": bot_seq}, headers=agent_headers)
+    assert not_user.status_code == 404
+    outside = {**body, "entities": [{"entity": "x", "start": 3, "end": 99}]}
+    bad = client.post(url, json=outside, headers=agent_headers)
+    assert bad.status_code == 422 and "outside" in bad.json()["detail"]
+    a2 = client.get(f"{AGENT}/conversations/a2", headers=agent_headers).json()["events"]
+    a2_seq = next(e["seq"] for e in a2 if e["type"] == "user")
+    client.post(
+        f"{AGENT}/conversations/a2/annotations",
+        json={"seq": a2_seq, "intent": "chitchat"},
+        headers=agent_headers,
+    )
+    exported = client.get(f"{AGENT}/annotations.yml", headers=agent_headers).text
+    assert yaml.safe_load(exported) == {
+        "version": "3.1",
+        "nlu": [
+            {"intent": "chitchat", "examples": "- xyzzy\n"},
+            {
+                "intent": "report_broken",
+                "examples": "- my [laptop](product) from [Paris](city) is broken\n",
+            },
+        ],
+    }
+
+
+def test_the_cli_writes_the_same_yaml(
+    client: TestClient,
+    app: FastAPI,
+    agent_headers: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    say(client, "c1", "where is my parcel")
+    events = client.get(f"{AGENT}/conversations/c1", headers=agent_headers).json()["events"]
+    seq = next(e["seq"] for e in events if e["type"] == "user")
+    client.post(
+        f"{AGENT}/conversations/c1/annotations",
+        json={"seq": seq, "intent": "track_parcel", "entities": []},
+        headers=agent_headers,
+    )
+    cli = typer.Typer()
+    web.register(cli)
+    monkeypatch.setenv("DESKBOT_DATABASE_URL", app.state.deskbot.services.settings.database_url)
+    out = tmp_path / "out" / "annotations.yml"
+    result = CliRunner().invoke(cli, ["export", "annotations", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 1 annotated example(s)" in result.output
+    assert out.read_text() == client.get(f"{AGENT}/annotations.yml", headers=agent_headers).text
+
+
+def test_entity_markup() -> None:
+    assert markup("fly to new york", [{"entity": "city", "start": 7, "end": 15}]) == (
+        "fly to [new york](city)"
+    )
+    synonym = [{"entity": "city", "start": 7, "end": 10, "value": "New York"}]
+    assert markup("fly to NYC", synonym) == "fly to [NYC](city:New York)"
+    overlapping = [
+        {"entity": "a", "start": 0, "end": 3},
+        {"entity": "b", "start": 2, "end": 5},
+        {"entity": "c", "start": 9, "end": 99},
+    ]
+    assert markup("abcdefgh", overlapping) == "[abc](a)defgh"

@@ -1,0 +1,176 @@
+"""The FAQ editor's API, against the real knowledge base and retriever."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from botstack import bearer
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+FAQ = "/api/faq"
+
+
+def entry_by_key(client: TestClient, headers: dict[str, str], key: str) -> dict[str, Any]:
+    entries = client.get(f"{FAQ}/entries", headers=headers).json()["entries"]
+    found: dict[str, Any] = next(e for e in entries if e["external_key"] == key)
+    return found
+
+
+def bot_says(client: TestClient, sender: str, text: str) -> str:
+    replies = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
+    return " ".join(r.get("text", "") for r in replies.json())
+
+
+def test_only_admins_edit_the_faq(client: TestClient, app: FastAPI) -> None:
+    assert client.get(f"{FAQ}/entries").status_code == 401
+    agent = client.get(f"{FAQ}/entries", headers=bearer(app, "agent"))
+    assert agent.status_code == 403
+    assert agent.json() == {
+        "error": "Forbidden",
+        "detail": "this needs an admin token; agents may not edit the FAQ",
+    }
+
+
+def test_list_and_search(client: TestClient, admin_headers: dict[str, str]) -> None:
+    listed = client.get(f"{FAQ}/entries", headers=admin_headers).json()
+    assert [e["external_key"] for e in listed["entries"]] == [
+        "opening-hours",
+        "returns",
+        "shipping",
+    ]
+    assert listed["revision"] >= 3
+    found = client.get(f"{FAQ}/entries?q=refund", headers=admin_headers).json()["entries"]
+    assert [e["external_key"] for e in found] == ["returns"]
+    by_phrasing = client.get(f"{FAQ}/entries?q=delivery%20price", headers=admin_headers).json()
+    assert [e["external_key"] for e in by_phrasing["entries"]] == ["shipping"]
+
+
+def test_create_edit_and_delete_take_effect_without_a_restart(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    created = client.post(
+        f"{FAQ}/entries",
+        json={
+            "external_key": "gift-cards",
+            "question": "Do you sell gift cards?",
+            "alternatives": ["gift voucher"],
+            "answer": "Yes, gift cards from 10 to 200 euros.",
+        },
+        headers=admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    entry = created.json()
+    assert entry["version"] == 1 and entry["alternatives"] == ["gift voucher"]
+    assert "gift cards from 10" in bot_says(client, "f1", "Do you sell gift cards?")
+
+    edited = client.put(
+        f"{FAQ}/entries/{entry['id']}",
+        json={"version": 1, "answer": "Yes: gift cards from 5 to 500 euros."},
+        headers=admin_headers,
+    )
+    assert edited.status_code == 200 and edited.json()["version"] == 2
+    assert "from 5 to 500" in bot_says(client, "f2", "Do you sell gift cards?")
+
+    phrasing = client.put(
+        f"{FAQ}/entries/{entry['id']}",
+        json={"version": 2, "alternatives": ["gift voucher", "present certificate"]},
+        headers=admin_headers,
+    )
+    assert phrasing.json()["alternatives"] == ["gift voucher", "present certificate"]
+    assert "from 5 to 500" in bot_says(client, "f3", "present certificate")
+
+    history = client.get(f"{FAQ}/entries/{entry['id']}/history", headers=admin_headers).json()
+    assert [r["action"] for r in history["revisions"]] == ["create", "update", "update"]
+    assert history["revisions"][1]["author"].startswith("ada#")
+
+    deleted = client.delete(f"{FAQ}/entries/{entry['id']}?version=3", headers=admin_headers)
+    assert deleted.status_code == 200 and deleted.json()["deleted_at"]
+    assert "gift cards" not in bot_says(client, "f4", "Do you sell gift cards?")
+    gone = client.get(f"{FAQ}/entries", headers=admin_headers).json()["entries"]
+    assert "gift-cards" not in [e["external_key"] for e in gone]
+
+
+def test_a_stale_edit_is_refused_with_409(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    entry = entry_by_key(client, admin_headers, "returns")
+    first = client.put(
+        f"{FAQ}/entries/{entry['id']}",
+        json={"version": entry["version"], "answer": "Returns within 60 days."},
+        headers=admin_headers,
+    )
+    assert first.status_code == 200
+    stale = client.put(
+        f"{FAQ}/entries/{entry['id']}",
+        json={"version": entry["version"], "answer": "Returns within 14 days."},
+        headers=admin_headers,
+    )
+    assert stale.status_code == 409
+    assert stale.json()["error"] == "StaleEditError"
+    assert "reload the entry" in stale.json()["detail"]
+
+
+def test_invalid_edits_say_what_is_wrong(client: TestClient, admin_headers: dict[str, str]) -> None:
+    entry = entry_by_key(client, admin_headers, "shipping")
+    nothing = client.put(f"{FAQ}/entries/{entry['id']}", json={"version": 1}, headers=admin_headers)
+    assert nothing.status_code == 422 and "nothing to change" in nothing.json()["detail"]
+    no_version = client.put(
+        f"{FAQ}/entries/{entry['id']}", json={"answer": "x"}, headers=admin_headers
+    )
+    assert no_version.status_code == 422 and "version" in no_version.json()["detail"]
+    taken = client.post(
+        f"{FAQ}/entries",
+        json={"external_key": "shipping", "question": "q?", "answer": "a"},
+        headers=admin_headers,
+    )
+    assert taken.status_code == 422 and "exists" in taken.json()["detail"]
+    missing = client.put(
+        f"{FAQ}/entries/999", json={"version": 1, "answer": "x"}, headers=admin_headers
+    )
+    assert missing.status_code == 404 and missing.json()["error"] == "EntryNotFound"
+
+
+def test_export_and_import_round_trip(client: TestClient, admin_headers: dict[str, str]) -> None:
+    exported = client.get(f"{FAQ}/export?format=yaml", headers=admin_headers)
+    assert exported.status_code == 200
+    assert exported.headers["content-disposition"] == 'attachment; filename="faq.yaml"'
+    assert "opening-hours" in exported.text
+    csv = client.get(f"{FAQ}/export?format=csv", headers=admin_headers).text
+    assert csv.splitlines()[0].startswith("id,question,answer")
+    data = yaml.safe_load(exported.text)
+    records = data["entries"] if isinstance(data, dict) else data
+    records.append(
+        {
+            "external_key": "warranty",
+            "question": "Is there a warranty?",
+            "alternatives": ["warranty period", "how long is the warranty"],
+            "answer": "Two years.",
+        }
+    )
+    body = yaml.safe_dump(data if isinstance(data, dict) else records)
+    result = client.post(f"{FAQ}/import?format=yaml", content=body, headers=admin_headers)
+    assert result.status_code == 200, result.text
+    assert result.json()["created"] == ["warranty"]
+    assert sorted(result.json()["unchanged"]) == ["opening-hours", "returns", "shipping"]
+    assert "Two years." in bot_says(client, "imp", "Is there a warranty?")
+    broken = client.post(
+        f"{FAQ}/import?format=csv", content="external_key,question\nx,\n", headers=admin_headers
+    )
+    assert broken.status_code == 422 and "nothing imported" in broken.json()["detail"]
+    no_format = client.post(f"{FAQ}/import", content=body, headers=admin_headers)
+    assert no_format.status_code == 422 and "format" in no_format.json()["detail"]
+
+
+def test_try_a_question_shows_ranked_matches_and_the_decision(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    tried = client.post(f"{FAQ}/try", json={"text": "shipping fees"}, headers=admin_headers)
+    body = tried.json()
+    assert body["decision"] == "answer"
+    assert body["matches"][0]["external_key"] == "shipping"
+    assert body["matches"][0]["matched_phrasing"] == "shipping fees"
+    assert body["matches"][0]["rank"] == 1 and body["matches"][0]["score"] > 0
+    nothing = client.post(f"{FAQ}/try", json={"text": "zebra"}, headers=admin_headers).json()
+    assert nothing["decision"] == "none" and nothing["matches"] == []

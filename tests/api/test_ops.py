@@ -1,0 +1,115 @@
+"""Operations endpoints, error shapes, docs, pages and the first-start admin token."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from botstack import make_components
+from fastapi.testclient import TestClient
+
+from bot.api import create_app
+from bot.settings import Settings
+
+
+def test_health(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_ready_checks_the_model_and_the_database(client: TestClient) -> None:
+    response = client.get("/ready")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"] == {"ok": True, "detail": "ok"}
+    assert body["checks"]["nlu"]["ok"] is True
+
+
+def test_ready_is_503_with_details_when_something_is_missing(
+    settings_for: Callable[..., Settings],
+) -> None:
+    settings = settings_for(redis_url="redis://127.0.0.1:1/0")
+    with TestClient(create_app(settings)) as client:  # no bot, and Redis unreachable
+        response = client.get("/ready")
+        assert response.status_code == 503
+        checks = response.json()["checks"]
+        assert checks["dialogue"] == {"ok": False, "detail": "the dialogue manager is not loaded"}
+        assert checks["redis"]["ok"] is False
+        assert "Connection" in checks["redis"]["detail"]
+        assert checks["database"]["ok"] is True
+
+
+def test_metrics_count_turns_intents_faq_and_handoffs(client: TestClient) -> None:
+    for text in ("hello", "When are you open?", "I want a person"):
+        assert client.post("/webhooks/rest/webhook", json={"sender": "m", "message": text})
+    client.post("/model/parse", json={"text": "hello"})
+    client.get("/no-such-page")
+    text = client.get("/metrics").text
+    assert 'deskbot_turn_seconds_count{channel="rest"} 3.0' in text
+    assert "deskbot_nlu_seconds_count 1.0" in text
+    assert 'deskbot_intents_total{intent="greet"} 1.0' in text
+    assert 'deskbot_faq_decisions_total{decision="answer"} 1.0' in text
+    assert 'deskbot_handoffs_total{to="pending_human"} 1.0' in text
+    assert 'deskbot_errors_total{error="NotFound"} 1.0' in text
+
+
+def test_metrics_registries_are_per_app(
+    client: TestClient, settings_for: Callable[..., Settings]
+) -> None:
+    client.post("/webhooks/rest/webhook", json={"sender": "m", "message": "hello"})
+    with TestClient(create_app(settings_for(), components=make_components())) as other:
+        assert 'deskbot_turn_seconds_count{channel="rest"}' not in other.get("/metrics").text
+
+
+def test_errors_are_json_with_error_and_detail(client: TestClient) -> None:
+    missing = client.get("/no-such-route")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "NotFound", "detail": "Not Found"}
+    wrong_method = client.delete("/webhooks/rest/webhook")
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "HTTPError"
+
+
+def test_openapi_docs(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/webhooks/rest/webhook",
+        "/model/parse",
+        "/ready",
+        "/api/agent/conversations",
+        "/api/faq/entries",
+        "/api/faq/try",
+    ):
+        assert path in paths
+
+
+def test_pages_and_assets_are_served(client: TestClient) -> None:
+    for path, kind in (
+        ("/", "text/html"),
+        ("/agent", "text/html"),
+        ("/admin/faq", "text/html"),
+        ("/widget.js", "text/javascript"),
+        ("/widget.css", "text/css"),
+        ("/vendor/socket.io.min.js", "text/javascript"),
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith(kind), path
+    assert '<script src="/widget.js"' in client.get("/").text
+    assert client.get("/widget.js?_n=../../etc/passwd").text.startswith("/*")
+    assert client.get("/etc/passwd").status_code == 404
+
+
+def test_first_start_prints_and_saves_an_admin_token(
+    settings_for: Callable[..., Settings], tmp_path: Path, capsys: object
+) -> None:
+    settings = settings_for(bootstrap_admin_token=True, data_dir=tmp_path / "data")
+    with TestClient(create_app(settings)) as client:
+        path = tmp_path / "data" / "admin-token.txt"
+        token = path.read_text().strip()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        me = client.get("/api/agent/me", headers={"Authorization": f"Bearer {token}"}).json()
+        assert me["role"] == "admin"
+    with TestClient(create_app(settings)):
+        assert path.read_text().strip() == token  # not replaced once an admin token exists

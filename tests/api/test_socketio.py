@@ -1,0 +1,188 @@
+"""The socket.io channel against a real uvicorn server, with the python-socketio client."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+import socketio
+from botstack import LiveServer, bearer, make_components, start_server, stop_server
+
+from bot.api import create_app
+
+WAIT = 15.0
+SECRET = "a-socket-secret-of-at-least-32-bytes"
+
+
+class Tab:
+    """One browser tab's socket: records what the server emits."""
+
+    def __init__(self, url: str, auth: dict[str, Any] | None = None) -> None:
+        self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.sio = socketio.Client(reconnection=False)
+        for name in ("session_confirm", "bot_uttered", "deskbot_error"):
+            self.sio.on(name, lambda data, _n=name: self.events.put((_n, data)))
+        self.sio.connect(url, transports=["polling"], socketio_path="socket.io", auth=auth)
+
+    def next(self, name: str, timeout: float = WAIT) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {name} within {timeout} s")
+            event, data = self.events.get(timeout=left)
+            if event == name:
+                return data
+
+    def quiet(self, seconds: float = 1.0) -> list[tuple[str, Any]]:
+        time.sleep(seconds)
+        seen = []
+        while not self.events.empty():
+            seen.append(self.events.get())
+        return seen
+
+    def session(self, session_id: str | None = None) -> str:
+        self.sio.emit("session_request", {"session_id": session_id})
+        confirmed = self.next("session_confirm")
+        assert isinstance(confirmed, str)
+        return confirmed
+
+    def say(self, session_id: str, text: str, **extra: Any) -> None:
+        self.sio.emit("user_uttered", {"message": text, "session_id": session_id, **extra})
+
+    def close(self) -> None:
+        # The polling client waits for its pending long-poll to end (up to the ping interval);
+        # the server's shutdown ends it, so do not wait here.
+        threading.Thread(target=self.sio.disconnect, daemon=True).start()
+
+
+@pytest.fixture
+def tabs(live_server: LiveServer) -> Iterator[list[Tab]]:
+    opened: list[Tab] = []
+    yield opened
+    for tab in opened:
+        tab.close()
+
+
+def open_tab(live: LiveServer, tabs: list[Tab], **kwargs: Any) -> Tab:
+    tab = Tab(live.url, **kwargs)
+    tabs.append(tab)
+    return tab
+
+
+def test_session_request_confirms_a_new_id_and_the_bot_answers(
+    live_server: LiveServer, tabs: list[Tab]
+) -> None:
+    tab = open_tab(live_server, tabs)
+    session_id = tab.session(None)
+    assert len(session_id) == 32
+    tab.say(session_id, "hello", customData={"language": "en"})
+    reply = tab.next("bot_uttered")
+    assert reply["text"] == "Hello! How can I help?"
+    assert reply["quick_replies"][0] == {
+        "content_type": "text",
+        "title": "Check an order",
+        "payload": "/check_order",
+    }
+
+
+def test_the_session_persists_across_reconnects(live_server: LiveServer, tabs: list[Tab]) -> None:
+    first = open_tab(live_server, tabs)
+    session_id = first.session(None)
+    first.say(session_id, "I want to check my order")
+    assert first.next("bot_uttered")["text"] == "What is your order number?"
+    first.close()
+    tabs.remove(first)
+    again = open_tab(live_server, tabs)
+    assert again.session(session_id) == session_id
+    again.say(session_id, "hello", metadata='{"page": "/pricing"}')  # metadata as a JSON string
+    assert again.next("bot_uttered")["text"]
+    history = httpx.get(f"{live_server.url}/api/widget/history/{session_id}").json()
+    texts = [m["text"] for m in history["messages"]]
+    assert texts[0] == "I want to check my order"
+    assert "hello" in texts
+
+
+def test_two_tabs_of_one_session_both_receive_replies(
+    live_server: LiveServer, tabs: list[Tab]
+) -> None:
+    one = open_tab(live_server, tabs)
+    session_id = one.session(None)
+    two = open_tab(live_server, tabs)
+    assert two.session(session_id) == session_id
+    one.say(session_id, "When are you open?")
+    assert "9 to 5" in one.next("bot_uttered")["text"]
+    assert "9 to 5" in two.next("bot_uttered")["text"]
+
+
+def test_an_agent_message_reaches_the_users_socket_and_the_bot_stays_silent(
+    live_server: LiveServer, tabs: list[Tab]
+) -> None:
+    tab = open_tab(live_server, tabs)
+    session_id = tab.session(None)
+    tab.say(session_id, "I want to talk to a person")
+    assert tab.next("bot_uttered")["text"]
+    headers = bearer(live_server.app, "agent", "ana")
+    base = f"{live_server.url}/api/agent/conversations/{session_id}"
+    assert httpx.post(f"{base}/takeover", headers=headers).json()["handoff"] == "human"
+    ack = tab.sio.call("user_uttered", {"message": "hello?", "session_id": session_id})
+    assert ack == {"replies": 0, "handoff": "human"}  # the widget's cue to stop "typing"
+    assert [e for e in tab.quiet(1.0) if e[0] == "bot_uttered"] == []  # the bot is silent
+    sent = httpx.post(f"{base}/messages", json={"text": "Hi, Ana here."}, headers=headers)
+    assert sent.status_code == 200, sent.text
+    message = tab.next("bot_uttered")
+    assert message["text"] == "Hi, Ana here."
+    assert message["metadata"]["sender"] == "agent"
+
+
+def test_bad_user_uttered_payloads_get_an_error_event(
+    live_server: LiveServer, tabs: list[Tab]
+) -> None:
+    tab = open_tab(live_server, tabs)
+    session_id = tab.session(None)
+    tab.sio.emit("user_uttered", {"session_id": session_id})
+    assert "message" in tab.next("deskbot_error")["detail"]
+    tab.say(session_id, "x" * 5000)
+    error = tab.next("deskbot_error")
+    assert error["error"] == 413 and "limit is 2000" in error["detail"]
+
+
+def test_with_a_jwt_secret_sockets_need_a_valid_token(settings_for: Any) -> None:
+    app = create_app(settings_for(jwt_secret=SECRET), components=make_components())
+    live, thread = start_server(app)
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            Tab(live.url)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            Tab(
+                live.url,
+                auth={"token": jwt.encode({"sub": "u"}, "not-" + SECRET, algorithm="HS256")},
+            )
+        tab = Tab(live.url, auth={"token": jwt.encode({"sub": "u"}, SECRET, algorithm="HS256")})
+        assert tab.session("abc123") == "abc123"
+        tab.close()
+    finally:
+        stop_server(live, thread)
+
+
+def test_socket_messages_are_rate_limited_per_conversation(settings_for: Any) -> None:
+    app = create_app(settings_for(rate_limit_conversation=2), components=make_components())
+    live, thread = start_server(app)
+    try:
+        tab = Tab(live.url)
+        session_id = tab.session(None)
+        for _ in range(2):
+            tab.say(session_id, "hello")
+            assert tab.next("bot_uttered")["text"]
+        tab.say(session_id, "hello")
+        error = tab.next("deskbot_error")
+        assert error["error"] == 429 and "this conversation" in error["detail"]
+        tab.close()
+    finally:
+        stop_server(live, thread)

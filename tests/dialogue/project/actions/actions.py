@@ -1,0 +1,134 @@
+"""Custom actions for the dialogue tests, written with rasa-sdk as a Rasa team would."""
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import (
+    ActiveLoop,
+    AllSlotsReset,
+    ConversationResumed,
+    FollowupAction,
+    ReminderScheduled,
+    Restarted,
+    SlotSet,
+)
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import ActionExecutionRejection
+from rasa_sdk.types import DomainDict
+
+KNOWN_ORDERS = {"NW-10001": "shipped", "NW-10002": "processing"}
+
+
+class ActionCheckOrder(Action):
+    def name(self) -> str:
+        return "action_check_order"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        number = tracker.get_slot("order_number")
+        status = KNOWN_ORDERS.get(number or "", "unknown")
+        dispatcher.utter_message(text=f"Order {number} is {status}.")
+        return [SlotSet("vip", True)]
+
+
+class ValidateReturnForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_return_form"
+
+    def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not re.fullmatch(r"NW-\d{5}", str(value)):
+            dispatcher.utter_message(text="Order numbers look like NW-12345.")
+            return {"order_number": None}
+        if value not in KNOWN_ORDERS:
+            dispatcher.utter_message(text=f"I can't find order {value}.")
+            return {"order_number": None}
+        return {"order_number": value}
+
+    def validate_product(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"product": str(value).lower()}
+
+
+class ActionPause(Action):
+    def name(self) -> str:
+        return "action_pause"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text="Pausing for a human.")
+        return [{"event": "pause"}]
+
+
+class ActionCrash(Action):
+    def name(self) -> str:
+        return "action_crash"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        raise RuntimeError("boom")
+
+
+class ActionReject(Action):
+    def name(self) -> str:
+        return "action_reject"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        raise ActionExecutionRejection("action_reject", "not now")
+
+
+class ActionManyEvents(Action):
+    def name(self) -> str:
+        return "action_many_events"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        when = datetime.now() + timedelta(minutes=5)
+        return [
+            SlotSet("vip", True),
+            ReminderScheduled("remind", trigger_date_time=when, name="check_in"),
+            ActiveLoop("return_form"),
+            SlotSet("requested_slot", "order_number"),
+            FollowupAction("utter_greet"),
+        ]
+
+
+class ActionReset(Action):
+    def name(self) -> str:
+        return "action_reset"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return [AllSlotsReset()]
+
+
+class ActionRestartEvents(Action):
+    def name(self) -> str:
+        return "action_restart_events"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_goodbye")
+        return [Restarted()]
+
+
+class ActionResume(Action):
+    def name(self) -> str:
+        return "action_resume"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return [ConversationResumed()]

@@ -1,0 +1,120 @@
+"""Custom actions on a real rasa-sdk action server (``python -m rasa_sdk``) over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.actions import ActionError, RemoteActionRunner
+from bot.dialogue import DialogueManager
+
+PROJECT = Path(__file__).parent / "project"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def action_server() -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
+        cwd=PROJECT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.stdout else ""
+                pytest.fail(f"action server did not start: {output[-2000:]}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def remote_dm(make_dm: Callable[..., DialogueManager], action_server: str) -> DialogueManager:
+    return make_dm(actions=RemoteActionRunner(f"{action_server}/webhook", timeout=5, retries=1))
+
+
+def texts(messages: list) -> list:  # type: ignore[type-arg]
+    return [m.text for m in messages]
+
+
+def test_the_server_lists_the_test_actions(action_server: str) -> None:
+    names = {a["name"] for a in httpx.get(f"{action_server}/actions").json()}
+    assert {"action_check_order", "validate_return_form", "action_reject"} <= names
+
+
+async def test_form_validation_through_the_action_server(remote_dm: DialogueManager) -> None:
+    dm = remote_dm
+    assert texts(await dm.handle("r1", "/request_return")) == ["What is your order number?"]
+    assert texts(await dm.handle("r1", '/inform{"order_number": "12"}')) == [
+        "Order numbers look like NW-12345.",
+        "What is your order number?",
+    ]
+    assert texts(await dm.handle("r1", '/inform{"order_number": "NW-10002"}')) == [
+        "Which product do you want to return?"
+    ]
+    assert texts(await dm.handle("r1", '/inform{"product": "Mug"}')) == [
+        "Why are you returning the mug?"
+    ]
+    assert texts(await dm.handle("r1", "chipped")) == [
+        "Return for mug on order NW-10002 is registered."
+    ]
+
+
+async def test_action_events_and_responses_are_applied(remote_dm: DialogueManager) -> None:
+    replies = await remote_dm.handle("r2", '/check_order{"order_number": "NW-10002"}')
+    assert texts(replies) == ["Order NW-10002 is processing."]
+    state = await remote_dm.store.load("r2")
+    assert state is not None and state.slots["vip"] is True
+    assert texts(await remote_dm.handle("r3", "/pause_me")) == ["Pausing for a human."]
+    assert (await remote_dm.transcripts.get("r3")).handoff == "pending_human"  # type: ignore[union-attr]
+
+
+async def test_rejection_404_and_500_from_the_server(remote_dm: DialogueManager) -> None:
+    assert texts(await remote_dm.handle("r4", "/reject_me")) == [
+        "Sorry, could you say that differently?"
+    ]
+    missing = await remote_dm.handle("r4", "/missing")
+    assert "went wrong" in (missing[0].text or "")
+    crashed = await remote_dm.handle("r4", "/crash")
+    assert "went wrong" in (crashed[0].text or "")
+    page = await remote_dm.transcripts.read("r4", limit=100)
+    errors = {e.data["name"]: e.data.get("error", "") for e in page.events if e.type == "action"}
+    assert "does not know" in errors["action_missing"]
+    assert "HTTP 500" in errors["action_crash"]
+    assert texts(await remote_dm.handle("r4", "/greet")) == ["Hello! How can I help?"]
+
+
+async def test_unreachable_server_fails_after_retries() -> None:
+    runner = RemoteActionRunner(f"http://127.0.0.1:{_free_port()}/webhook", timeout=1, retries=2)
+    started = time.monotonic()
+    with pytest.raises(ActionError, match="ConnectError"):
+        await runner.run({"next_action": "action_x", "tracker": {}, "domain": {}})
+    assert time.monotonic() - started >= 0.3  # backed off between the three attempts
+    await runner.aclose()

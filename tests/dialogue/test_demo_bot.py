@@ -1,0 +1,45 @@
+"""The demo bot with its real trained NLU model: its own test conversations all pass."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.db import create_db_engine
+from bot.services import Services, build_services
+from bot.settings import load_settings
+from bot.story_tests import run_story
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def demo_services(
+    trained_demo: Path,
+    new_database,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> AsyncIterator[Services]:
+    settings = load_settings(
+        database_url=new_database("sqlite"), project_dir=trained_demo, data_dir=tmp_path / "var"
+    )
+    engine = create_db_engine(settings.database_url)
+    services = await build_services(settings, engine)
+    assert services.retriever is not None
+    services.retriever.wait_adapted(timeout=120)
+    yield services
+    await services.aclose()
+    engine.dispose()
+
+
+async def test_every_demo_test_story_passes(demo_services: Services) -> None:
+    assert demo_services.project is not None and demo_services.dialogue is not None
+    stories = demo_services.project.test_stories
+    assert len(stories) >= 10
+    failures = []
+    for story in stories:
+        result = await run_story(demo_services.dialogue, story)
+        if not result.passed:
+            failures.append(result.failure)
+    assert failures == []

@@ -1,0 +1,297 @@
+"""Every branch of turn handling, on a real SQL store and transcript, with rasa-sdk actions
+run in-process by rasa-sdk's executor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from bot.dialogue import BotMessage, DialogueManager
+from bot.errors import BotError, ConflictError
+
+
+def texts(messages: list[BotMessage]) -> list[str | None]:
+    return [m.text for m in messages]
+
+
+async def transcript(dm: DialogueManager, cid: str) -> list[tuple[str, dict]]:
+    page = await dm.transcripts.read(cid, limit=1000)
+    return [(e.type, e.data) for e in page.events]
+
+
+async def test_rule_answers_and_everything_lands_in_the_transcript(make_dm) -> None:
+    dm = make_dm()
+    assert texts(await dm.handle("u1", "hi there")) == ["Hello! How can I help?"]
+    events = await transcript(dm, "u1")
+    kinds = [k for k, _ in events]
+    assert kinds[0] == "session" and "user" in kinds and kinds[-1] == "bot"
+    user = next(d for k, d in events if k == "user")
+    assert user["parse"]["intent"]["name"] == "greet" and user["low_confidence"] is False
+    assert ("action", {"name": "utter_greet"}) in events
+    state = await dm.store.load("u1")
+    assert state is not None and state.version == 1
+
+
+async def test_story_continues_and_blank_lines_split_messages(make_dm) -> None:
+    dm = make_dm()
+    await dm.handle("u2", "/greet")
+    replies = await dm.handle("u2", "/affirm")
+    assert texts(replies) == ["First part.", "Second part."]
+    assert replies[0].buttons == ()
+    assert replies[1].buttons == ({"title": "Yes", "payload": "/affirm"},)
+
+
+async def test_form_asks_validates_through_the_action_and_submits(make_dm) -> None:
+    dm = make_dm()
+    assert texts(await dm.handle("f", "/request_return")) == ["What is your order number?"]
+    rejected = await dm.handle("f", '/inform{"order_number": "NW-99999"}')
+    assert texts(rejected) == ["I can't find order NW-99999.", "What is your order number?"]
+    assert texts(await dm.handle("f", '/inform{"order_number": "NW-10001"}')) == [
+        "Which product do you want to return?"
+    ]
+    assert texts(await dm.handle("f", '/inform{"product": "Desk LAMP"}')) == [
+        "Why are you returning the desk lamp?"
+    ]
+    done = await dm.handle("f", "It arrived broken")
+    assert texts(done) == ["Return for desk lamp on order NW-10001 is registered."]
+    state = await dm.store.load("f")
+    assert state is not None
+    assert state.active_form is None and state.requested_slot is None
+    assert state.slots["return_reason"] == "It arrived broken"
+
+
+async def test_form_uses_entities_given_when_it_starts(make_dm) -> None:
+    dm = make_dm()
+    replies = await dm.handle(
+        "g", '/request_return{"order_number": "NW-10002", "product": "Chair"}'
+    )
+    assert texts(replies) == ["Why are you returning the chair?"]
+
+
+async def test_interruption_in_a_form_is_answered_then_the_form_asks_again(make_dm) -> None:
+    dm = make_dm()
+    await dm.handle("i", "/request_return")
+    replies = await dm.handle("i", "shipping?")
+    assert texts(replies) == ["Shipping takes 2-4 days.", "What is your order number?"]
+    state = await dm.store.load("i")
+    assert state is not None and state.active_form == "return_form"
+
+
+async def test_stop_leaves_the_form(make_dm) -> None:
+    dm = make_dm()
+    await dm.handle("s", "/request_return")
+    assert texts(await dm.handle("s", "/stop")) == ["OK, I stopped the return."]
+    state = await dm.store.load("s")
+    assert state is not None and state.active_form is None
+
+
+async def test_custom_action_sets_slots_and_speaks(make_dm) -> None:
+    dm = make_dm()
+    replies = await dm.handle("c", '/check_order{"order_number": "NW-10001"}')
+    assert texts(replies) == ["Order NW-10001 is shipped."]
+    state = await dm.store.load("c")
+    assert state is not None and state.slots["vip"] is True
+
+
+async def test_a_crashing_action_gives_an_apology_and_loses_nothing(make_dm) -> None:
+    dm = make_dm()
+    replies = await dm.handle("x", "/crash")
+    assert len(replies) == 1 and "went wrong" in (replies[0].text or "")
+    events = await transcript(dm, "x")
+    failed = [d for k, d in events if k == "action" and d.get("name") == "action_crash"]
+    assert failed and "boom" in failed[0]["error"]
+    assert texts(await dm.handle("x", "/greet")) == ["Hello! How can I help?"]
+
+
+async def test_a_rejected_action_falls_through_to_fallback(make_dm) -> None:
+    dm = make_dm()
+    replies = await dm.handle("r", "/reject_me")
+    assert texts(replies) == ["Sorry, could you say that differently?"]
+
+
+async def test_pause_event_from_an_action_queues_for_a_human(make_dm) -> None:
+    dm = make_dm()
+    assert texts(await dm.handle("p", "/pause_me")) == ["Pausing for a human."]
+    summary = await dm.transcripts.get("p")
+    assert summary is not None and summary.handoff == "pending_human"
+
+
+async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) -> None:
+    dm = make_dm()
+    delivered: list[tuple[str, BotMessage]] = []
+
+    async def sink(cid: str, message: BotMessage) -> None:
+        delivered.append((cid, message))
+
+    dm.add_listener(sink)
+    await dm.handle("h", '/inform{"product": "sofa"}')
+    assert texts(await dm.handle("h", "/human_handoff")) == ["Connecting you to a person."]
+    assert (await dm.transcripts.get("h")).handoff == "pending_human"  # type: ignore[union-attr]
+    with pytest.raises(ConflictError):
+        await dm.agent_message("h", "ann", "too early")
+    await dm.takeover("h", "ann")
+    assert await dm.handle("h", "/greet") == []  # the bot is silent while a human has it
+    assert await dm.handle("h", "are you there?") == []
+    message = await dm.agent_message("h", "ann", "Hi, Ann here <b>!</b>")
+    assert message.sender == "agent" and message.to_socketio()["metadata"]["agent"] == "ann"
+    assert delivered == [("h", message)]
+    events = await transcript(dm, "h")
+    assert [d["text"] for k, d in events if k == "user"][-2:] == ["/greet", "are you there?"]
+    assert ("agent", {"text": "Hi, Ann here <b>!</b>", "agent": "ann"}) in events
+    await dm.release("h", "ann")
+    assert texts(await dm.handle("h", "/greet")) == ["Hello! How can I help?"]
+    state = await dm.store.load("h")
+    assert state is not None and state.slots["product"] == "sofa"  # slots survive the handoff
+    await dm.close("h", "ann")
+    summary = await dm.transcripts.get("h")
+    assert summary is not None and (summary.handoff, summary.status) == ("closed", "closed")
+    with pytest.raises(ConflictError):
+        await dm.takeover("h", "bob")
+    assert texts(await dm.handle("h", "/greet")) == ["Hello! How can I help?"]
+    summary = await dm.transcripts.get("h")
+    assert summary is not None and (summary.handoff, summary.status) == ("bot", "open")
+    handoffs = [(d["from"], d["to"]) for k, d in await transcript(dm, "h") if k == "handoff"]
+    assert handoffs == [
+        ("bot", "pending_human"),
+        ("pending_human", "human"),
+        ("human", "bot"),
+        ("bot", "closed"),
+        ("closed", "bot"),
+    ]
+
+
+async def test_two_stage_fallback_then_handoff(make_dm) -> None:
+    dm = make_dm()
+    first = await dm.handle("fb", "blorp")
+    assert texts(first) == ["Sorry, could you say that differently?"]
+    second = await dm.handle("fb", "zzz qqq")
+    assert "talk to a person" in (second[0].text or "")
+    assert second[0].buttons[0]["payload"] == "/human_handoff"
+    third = await dm.handle("fb", "???")
+    assert texts(third) == ["Connecting you to a person."]
+    summary = await dm.transcripts.get("fb")
+    assert summary is not None and summary.handoff == "pending_human"
+    assert summary.has_low_confidence
+
+
+async def test_understood_turn_resets_the_fallback_count(make_dm) -> None:
+    dm = make_dm()
+    await dm.handle("fr", "blorp")
+    await dm.handle("fr", "/greet")
+    assert texts(await dm.handle("fr", "blorp")) == ["Sorry, could you say that differently?"]
+
+
+async def test_faq_answer_suggest_and_choice(make_dm) -> None:
+    dm = make_dm()
+    assert texts(await dm.handle("q", "shipping?")) == ["Shipping takes 2-4 days."]
+    suggested = await dm.handle("q", "how do i pay")
+    assert suggested[0].text == "Did you mean one of these?"
+    payloads = [b["payload"] for b in suggested[0].buttons]
+    assert payloads[0] == "/faq" + json.dumps({"faq_key": "pay_card"})
+    assert texts(await dm.handle("q", payloads[1])) == ["Yes, PayPal works."]
+    users = [d for k, d in await transcript(dm, "q") if k == "user"]
+    assert [u["faq"]["decision"] for u in users] == ["answer", "suggest", "chosen"]
+    assert users[0]["faq"]["entry"] == "shipping_time"
+
+
+async def test_without_faq_or_model_the_bot_still_falls_back(make_dm) -> None:
+    dm = make_dm(faq=None, parser=None)
+    assert texts(await dm.handle("n", "anything")) == ["Sorry, could you say that differently?"]
+    assert texts(await dm.handle("n", "/greet")) == ["Hello! How can I help?"]
+
+
+async def test_concurrent_messages_of_one_conversation_are_serialised(make_dm) -> None:
+    dm = make_dm()
+    replies = await asyncio.gather(*(dm.handle("busy", "/greet") for _ in range(20)))
+    assert all(texts(r) == ["Hello! How can I help?"] for r in replies)
+    events = await transcript(dm, "busy")
+    kinds = [k for k, _ in events if k in ("user", "bot")]
+    assert kinds == ["user", "bot"] * 20  # each reply directly follows its message
+    state = await dm.store.load("busy")
+    assert state is not None and state.version == 20
+
+
+async def test_session_expires_and_carries_slots_over(make_dm) -> None:
+    dm = make_dm()
+    await dm.handle("e", '/inform{"product": "bed"}')
+    await dm.handle("e", "/request_return")
+    state = await dm.store.load("e")
+    assert state is not None and state.active_form == "return_form"
+    state.last_activity_at = time.time() - 2 * 3600  # the domain expires sessions after 60 min
+    await dm.store.save(state, state.version)
+    await dm.handle("e", "/greet")
+    state = await dm.store.load("e")
+    assert state is not None
+    assert state.active_form is None  # the old form does not survive the new session
+    assert state.slots["product"] == "bed"  # carry_over_slots_to_new_session: true
+    sessions = [d for k, d in await transcript(dm, "e") if k == "session"]
+    assert len(sessions) == 2
+
+
+async def test_bad_input_is_refused_with_a_clear_error(make_dm) -> None:
+    dm = make_dm()
+    with pytest.raises(BotError, match="sender id"):
+        await dm.handle("", "hi")
+    with pytest.raises(BotError, match="limit is 5000"):
+        await dm.handle("long", "x" * 5001)
+    assert await dm.transcripts.get("long") is None
+
+
+async def test_annotation_is_checked_and_recorded(make_dm) -> None:
+    dm = make_dm()
+    await dm.handle("a", "hi there")
+    seq = next(e.seq for e in (await dm.transcripts.read("a")).events if e.type == "user")
+    await dm.annotate("a", seq, "greet", [{"entity": "product", "start": 0, "end": 2}], "ann")
+    with pytest.raises(BotError, match="offsets"):
+        await dm.annotate("a", seq, "greet", [{"entity": "product", "start": 0, "end": 99}], "ann")
+    with pytest.raises(BotError, match="no user message"):
+        await dm.annotate("a", 999, "greet", [], "ann")
+    notes = [d for k, d in await transcript(dm, "a") if k == "annotation"]
+    assert notes == [
+        {
+            "seq": seq,
+            "text": "hi there",
+            "intent": "greet",
+            "entities": [{"entity": "product", "start": 0, "end": 2}],
+        }
+    ]
+
+
+@pytest.mark.parametrize("kind", ["postgresql"])
+async def test_a_conversation_on_postgresql(make_dm, kind: str) -> None:
+    dm = make_dm(kind)
+    await dm.handle("pg", "/request_return")
+    await dm.handle("pg", '/inform{"order_number": "NW-10001", "product": "lamp"}')
+    assert texts(await dm.handle("pg", "too small")) == [
+        "Return for lamp on order NW-10001 is registered."
+    ]
+
+
+async def test_events_from_actions_are_applied(make_dm) -> None:
+    dm = make_dm()
+    replies = await dm.handle("ev", "/many_events")
+    assert texts(replies) == ["Hello! How can I help?"]  # the followup ran after the action
+    state = await dm.store.load("ev")
+    assert state is not None
+    assert state.slots["vip"] is True
+    assert state.active_form == "return_form" and state.requested_slot == "order_number"
+    assert state.metadata["reminders"][0]["name"] == "check_in"
+    await dm.handle("ev", '/inform{"product": "vase"}')
+    await dm.handle("ev", "/reset_me")
+    state = await dm.store.load("ev")
+    assert state is not None and state.slots["product"] is None and state.slots["vip"] is False
+
+
+async def test_restart_and_resume_events(make_dm) -> None:
+    dm = make_dm()
+    await dm.handle("rs", '/inform{"product": "rug"}')
+    assert texts(await dm.handle("rs", "/restart_me")) == ["Goodbye!"]
+    state = await dm.store.load("rs")
+    assert state is not None and state.slots["product"] is None
+    await dm.handle("rs", "/pause_me")
+    assert (await dm.transcripts.get("rs")).handoff == "pending_human"  # type: ignore[union-attr]
+    await dm.handle("rs", "/resume_me")
+    assert (await dm.transcripts.get("rs")).handoff == "bot"  # type: ignore[union-attr]

@@ -1,0 +1,256 @@
+"""Reading training data: real files from /work/shared/data and the edge cases of the format."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from nlu import EntitySpan, TrainingDataError, load_training_data, write_rasa_yaml
+from nlu.readers import bio_to_spans
+
+SHARED = Path("/work/shared/data")
+HELPDESK = SHARED / "rasa-projects" / "helpdesk-assistant" / "data"
+SNIPS = SHARED / "snips"
+BANKING = SHARED / "banking77" / "dev_split"
+
+
+def write(tmp_path: Path, text: str, name: str = "nlu.yml") -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def one(tmp_path: Path, line: str) -> tuple[str, tuple[EntitySpan, ...]]:
+    path = write(tmp_path, f"nlu:\n- intent: x\n  examples: |\n    - {line}\n")
+    example = load_training_data(path).examples[0]
+    return example.text, example.entities
+
+
+# --- real files -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(HELPDESK.glob("*.yml")), ids=lambda p: p.name)
+def test_every_helpdesk_file_loads_or_is_reported_as_empty(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    if "\nnlu:" in "\n" + text:
+        data = load_training_data(path)
+        assert len(data.examples) > 100
+        for example in data.examples:
+            for span in example.entities:
+                assert 0 <= span.start < span.end <= len(example.text)
+                assert "[" not in example.text[span.start : span.end]
+    else:
+        with pytest.raises(TrainingDataError, match="no training examples"):
+            load_training_data(path)
+
+
+def test_helpdesk_folder_reads_intents_entities_and_synonyms() -> None:
+    data = load_training_data(HELPDESK)
+    assert "open_incident" in data.intents and "out_of_scope" in data.intents
+    assert data.synonyms["high"][:2] == ("urgent", "really important")
+    urgent = next(e for e in data.examples if e.text == "open an urgent issue")
+    (span,) = urgent.entities
+    assert urgent.text[span.start : span.end] == "urgent"
+    assert (span.entity, span.value) == ("priority", "high")
+    low = next(e for e in data.examples if e.text.startswith("I want to open an incident, but"))
+    assert [low.text[s.start : s.end] for s in low.entities] == ["low"]
+
+
+def test_snips_bio_folder_gives_spans_matching_the_tags() -> None:
+    data = load_training_data(SNIPS / "valid")
+    lines = (SNIPS / "valid" / "seq.out").read_text().splitlines()
+    tokens = (SNIPS / "valid" / "seq.in").read_text().splitlines()
+    assert len(data.examples) == len(lines) == 700
+    assert len(set(data.intents)) == 7
+    for example, tags, words in zip(data.examples, lines, tokens, strict=True):
+        assert example.text == " ".join(words.split())
+        starts = sum(1 for t in tags.split() if t.startswith("B-"))
+        assert len(example.entities) >= starts
+        for span in example.entities:
+            assert example.text[span.start : span.end] == span.value
+            assert not span.value.startswith(" ") and not span.value.endswith(" ")
+
+
+def test_banking77_csv_with_crlf_and_quoted_newlines() -> None:
+    path = BANKING / "dev.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    data = load_training_data(path)
+    assert [(e.text, e.intent) for e in data.examples] == [(r["text"], r["category"]) for r in rows]
+    full = load_training_data(BANKING / "train_minus_dev.csv")
+    assert len(full.examples) == 9000 and len(full.intents) == 77
+    assert any("\n" in e.text for e in full.examples)
+    assert not any(e.text.endswith("\r") for e in full.examples)
+
+
+def test_several_paths_merge(tmp_path: Path) -> None:
+    a = write(tmp_path, "nlu:\n- intent: a\n  examples: |\n    - one\n", "a.yml")
+    b = write(tmp_path, "text,label\ntwo,b\n", "b.csv")
+    data = load_training_data(a, b)
+    assert [(e.text, e.intent) for e in data.examples] == [("one", "a"), ("two", "b")]
+
+
+# --- markup edge cases -------------------------------------------------------------------------
+
+
+def test_entity_at_start_and_end(tmp_path: Path) -> None:
+    text, spans = one(tmp_path, "[Paris](city) to [Berlin](city)")
+    assert text == "Paris to Berlin"
+    assert [(s.start, s.end, s.value) for s in spans] == [(0, 5, "Paris"), (9, 15, "Berlin")]
+
+
+def test_synonym_value_and_json_annotation_with_role_and_group(tmp_path: Path) -> None:
+    text, spans = one(
+        tmp_path,
+        'fly from [NYC](city:New York) to [LA]{"entity": "city", "role": "to", "group": "2",'
+        ' "value": "Los Angeles"}',
+    )
+    assert text == "fly from NYC to LA"
+    assert spans[0] == EntitySpan(9, 12, "city", "New York")
+    assert spans[1] == EntitySpan(16, 18, "city", "Los Angeles", role="to", group="2")
+
+
+def test_nested_and_unannotated_brackets_stay_text(tmp_path: Path) -> None:
+    text, spans = one(tmp_path, "order [the [new] one](product) and [this] (too)")
+    assert text == "order the [new] one and [this] (too)"
+    (span,) = spans
+    assert text[span.start : span.end] == "the [new] one"
+
+
+def test_escaped_brackets_are_literal(tmp_path: Path) -> None:
+    text, spans = one(tmp_path, r"array\[0\](x) is [a \[b\]](thing) ok \\ done")
+    assert text == r"array[0](x) is a [b] ok \ done"
+    assert [text[s.start : s.end] for s in spans] == ["a [b]"]
+
+
+def test_emoji_and_accents_offsets(tmp_path: Path) -> None:
+    text, spans = one(tmp_path, "🍕 für [Zoë 😀](person) ✓")
+    assert text == "🍕 für Zoë 😀 ✓"
+    assert text[spans[0].start : spans[0].end] == "Zoë 😀"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "what"),
+    [
+        ("nlu:\n- intent: a\n  examples: |\n    - ok\n    -\n", 5, "empty example"),
+        ("nlu:\n- intent: a\n  examples: |\n    - ok\n    - [x]{bad json}\n", 5, "not valid JSON"),
+        ("nlu:\n- intent: a\n  examples: |\n    - ok\n    just text\n", 5, "start with '- '"),
+        ("nlu:\n- intent: a\n", 2, "no 'examples:'"),
+        ("nlu:\n- intent: a\n  synonym: b\n  examples: |\n    - x\n", 2, "exactly one of"),
+        ("nlu:\n- intent: a\n  examples: [\n", 4, "invalid YAML"),
+        ("nlu:\n- intent: a\n  examples: |\n    - [x](y\n", 4, "unclosed"),
+    ],
+)
+def test_malformed_yaml_names_file_line_and_problem(
+    tmp_path: Path, body: str, line: int, what: str
+) -> None:
+    path = write(tmp_path, body)
+    with pytest.raises(TrainingDataError) as info:
+        load_training_data(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:{line}:"), message
+    assert what in message
+
+
+def test_csv_and_bio_errors_name_the_line(tmp_path: Path) -> None:
+    bad = write(tmp_path, "text,intent\nhello,greet\n,greet\n", "bad.csv")
+    with pytest.raises(TrainingDataError, match=r"bad\.csv:3: empty text"):
+        load_training_data(bad)
+    header = write(tmp_path, "sentence,intent\nhello,greet\n", "header.csv")
+    with pytest.raises(TrainingDataError, match=r"header\.csv:1: the header needs 'text'"):
+        load_training_data(header)
+    folder = tmp_path / "bio"
+    folder.mkdir()
+    (folder / "seq.in").write_text("a b\nc d e\n")
+    (folder / "seq.out").write_text("O O\nO O\n")
+    (folder / "label").write_text("x\ny\n")
+    with pytest.raises(TrainingDataError, match=r"seq\.out:2: 2 tags for 3 tokens"):
+        load_training_data(folder)
+
+
+def test_missing_path_and_unknown_format(tmp_path: Path) -> None:
+    with pytest.raises(TrainingDataError, match="no such file"):
+        load_training_data(tmp_path / "nope.yml")
+    with pytest.raises(TrainingDataError, match="unknown training data format"):
+        load_training_data(write(tmp_path, "{}", "x.json"))
+
+
+# --- the rest of the Rasa format ---------------------------------------------------------------
+
+FULL = """\
+version: "2.0"
+# a comment
+nlu:
+- intent: faq/ask_hours   # retrieval intent
+  metadata: {sentiment: neutral}
+  examples: |
+    - when are you open?
+    # a comment between examples
+    - what are your opening hours
+- intent: inform
+  examples:
+  - text: my zip is [12345](zipcode)
+    metadata: {source: chat}
+  - text: "I live in [Berlin](city)"
+- lookup: city
+  examples: lookups/cities.txt
+- lookup: colour
+  examples: |
+    - red
+    - blue
+- regex: zipcode
+  examples: |
+    - \\b\\d{5}\\b
+- synonym: Berlin
+  examples: |
+    - berlin city
+rules:
+- rule: say hi
+  steps:
+  - intent: greet
+stories: []
+responses:
+  utter_faq/ask_hours:
+  - text: 9 to 5
+"""
+
+
+def test_full_format_file(tmp_path: Path) -> None:
+    write(tmp_path, "Berlin\nParis\n\n", "lookups/cities.txt")
+    data = load_training_data(write(tmp_path, FULL))
+    assert data.intents == ["faq/ask_hours", "inform"]
+    assert data.intent_metadata["faq/ask_hours"] == {"sentiment": "neutral"}
+    assert [e.text for e in data.examples][:2] == [
+        "when are you open?",
+        "what are your opening hours",
+    ]
+    assert data.examples[2].metadata == {"source": "chat"}
+    assert data.examples[3].entities[0].entity == "city"
+    assert data.lookups == {"city": ("Berlin", "Paris"), "colour": ("red", "blue")}
+    assert data.regexes == {"zipcode": (r"\b\d{5}\b",)}
+    assert data.synonyms == {"Berlin": ("berlin city",)}
+    again = load_training_data(write_rasa_yaml(data, tmp_path / "out" / "again.yml"))
+    assert again == data
+    assert again.to_rasa_yaml().startswith('version: "3.1"\nnlu:\n')
+
+
+def test_missing_lookup_file_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "nlu:\n- lookup: city\n  examples: data/lookups/none.txt\n")
+    with pytest.raises(
+        TrainingDataError, match=r"nlu\.yml:3: lookup file 'data/lookups/none\.txt'"
+    ):
+        load_training_data(path)
+
+
+def test_bio_to_spans_handles_stray_inside_tags() -> None:
+    text, spans = bio_to_spans(
+        ["play", "the", "rolling", "stones", "now"], ["O", "I-artist", "I-artist", "B-artist", "O"]
+    )
+    assert text == "play the rolling stones now"
+    assert [(text[s.start : s.end], s.entity) for s in spans] == [
+        ("the rolling", "artist"),
+        ("stones", "artist"),
+    ]

@@ -1,0 +1,243 @@
+"""``deskbot check``: problems with file, line and severity; exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from bot.cli.project import register
+from bot.project.check import Problem, check_project, has_errors
+from tests.project.conftest import Writer
+
+GOOD = {
+    "domain.yml": """
+        version: "3.1"
+        intents: [greet, buy, inform]
+        entities: [product]
+        slots:
+          product:
+            type: text
+            mappings: [{type: from_entity, entity: product}]
+        forms:
+          buy_form:
+            required_slots: [product]
+        responses:
+          utter_greet: [{text: "Hi!"}]
+          utter_ask_product: [{text: "Which product?"}]
+          utter_done: [{text: "Ordered a {product}."}]
+        actions: [action_handoff]
+    """,
+    "data/nlu.yml": """
+        nlu:
+          - intent: greet
+            examples: |
+              - hi
+              - hello
+          - intent: buy
+            examples: |
+              - I want to buy a [laptop](product)
+          - intent: inform
+            examples: |
+              - [phone](product)
+    """,
+    "data/rules.yml": """
+        rules:
+          - rule: greet
+            steps:
+              - intent: greet
+              - action: utter_greet
+          - rule: start
+            steps:
+              - intent: buy
+              - action: buy_form
+              - active_loop: buy_form
+          - rule: submit
+            condition:
+              - active_loop: buy_form
+            steps:
+              - action: buy_form
+              - active_loop: null
+              - slot_was_set:
+                  - requested_slot: null
+              - action: utter_done
+    """,
+}
+
+BAD = {
+    **GOOD,
+    "config.yml": """
+        pipeline:
+          - name: DucklingEntityExtractor
+    """,
+    "domain.yml": """
+        version: "3.1"
+        intents: [greet, buy, inform]
+        entities: [product]
+        slots:
+          product:
+            type: text
+            mappings: [{type: from_entity, entity: product}]
+          size:
+            type: text
+            mappings: [{type: from_entity, entity: sizes, conditions: [{active_loop: nope}]}]
+          colour:
+            type: text
+        forms:
+          buy_form:
+            required_slots: [product, colour, size]
+        responses:
+          utter_greet: [{text: "Hi!"}]
+          utter_ask_product: [{text: "Which product?"}]
+          utter_done:
+            - text: "Ordered a {product} for {customer}."
+              condition: [{type: slot, name: product, value: x}]
+            - text: "Slack!"
+              channel: slack
+        actions: [utter_missing, action_handoff]
+    """,
+    "data/nlu.yml": GOOD["data/nlu.yml"].rstrip()
+    + """
+          - intent: greet+buy
+            examples: |
+              - hi, I want to buy
+          - intent: inform
+            examples: |
+              - Hello
+    """,
+    "data/stories.yml": """
+        stories:
+          - story: bad
+            steps:
+              - checkpoint: here
+              - intent: shout
+              - action: utter_nothing
+              - action: action_unknown
+              - active_loop: no_form
+              - slot_was_set:
+                  - mood: happy
+              - or:
+                  - intent: greet
+                  - intent: buy
+              - user: just text
+              - bot: some words
+    """,
+}
+
+
+def messages(problems: list[Problem]) -> list[tuple[str, int, str, str]]:
+    return [(Path(p.file).name, p.line, p.severity, p.message) for p in problems]
+
+
+def test_good_project_is_clean(project: Writer) -> None:
+    assert check_project(project(GOOD)) == []
+
+
+def test_bad_project_reports_everything(project: Writer) -> None:
+    found = messages(check_project(project(BAD)))
+    expected = {
+        ("config.yml", 2, "warning", "Duckling is not supported; its entities are not found"),
+        ("nlu.yml", 12, "warning", "multi-intent greet+buy is not supported"),
+        ("stories.yml", 4, "warning", "story 'bad': checkpoints are not supported"),
+        ("stories.yml", 5, "error", "story 'bad': unknown intent shout"),
+        ("stories.yml", 6, "error", "story 'bad': utter_nothing has no response"),
+        ("stories.yml", 8, "error", "story 'bad': unknown form no_form"),
+        ("stories.yml", 9, "error", "story 'bad': unknown slot mood"),
+        ("stories.yml", 11, "warning", "story 'bad': `or` steps are not supported"),
+        ("stories.yml", 14, "warning",
+         "story 'bad': end-to-end user text without an intent is not supported"),
+        ("stories.yml", 15, "warning", "story 'bad': end-to-end bot text is not supported"),
+        ("domain.yml", 19, "warning", "utter_done: channel-specific variants are not supported; "
+         "every variant may be chosen"),
+    }  # fmt: skip
+    assert expected <= set(found), sorted(set(found) - expected)
+    text = "\n".join(m[3] for m in found)
+    for words in (
+        "unknown action action_unknown",
+        "utter_done: {customer} is not a slot",
+        "utter_done: conditional variants are not supported",
+        "form buy_form: slot colour has no mappings",
+        "form buy_form: no utter_ask_colour response",
+        "slot size maps unknown entity sizes",
+        "slot size: condition names unknown form nope",
+        "action utter_missing has no response",
+        "example 'Hello' of inform is also an example of greet",
+    ):
+        assert words in text, words
+    assert has_errors(check_project(project(BAD, "again")))
+    assert all(line > 0 for _, line, _, _ in found)  # every finding points at a line
+
+
+def test_unreadable_project_is_one_error(project: Writer) -> None:
+    root = project({"domain.yml": "intents: [greet\n"})
+    (problem,) = check_project(root)
+    assert problem.severity == "error" and problem.line == 2
+    assert problem.file == str(root / "domain.yml")
+
+
+def test_retrieval_actions_count_as_responses(project: Writer) -> None:
+    root = project({
+        "domain.yml": """
+            intents: [faq]
+            responses:
+              utter_faq/hours: [{text: "9 to 5"}]
+        """,
+        "data/rules.yml": """
+            rules:
+              - rule: faq
+                steps:
+                  - intent: faq
+                  - action: utter_faq
+        """,
+        "data/nlu.yml": """
+            nlu:
+              - intent: faq/hours
+                examples: |
+                  - when are you open
+        """,
+    })  # fmt: skip
+    assert check_project(root) == []
+
+
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+def test_cli_exit_codes(project: Writer) -> None:
+    runner = CliRunner()
+    good = runner.invoke(cli(), ["check", "--project", str(project(GOOD))])
+    assert good.exit_code == 0, good.output
+    assert "0 error(s), 0 warning(s)" in good.output
+    bad = runner.invoke(cli(), ["check", "--project", str(project(BAD, "bad"))])
+    assert bad.exit_code == 1
+    assert "data/stories.yml:5: error: story 'bad': unknown intent shout" in bad.output
+
+
+def test_faq_files_and_test_stories(project: Writer) -> None:
+    root = project({
+        **GOOD,
+        "faq/good.yml": "- {id: a, question: Q?, answer: A.}\n",
+        "faq/empty_answer.yml": "- {id: a, question: Q?}\n- id: b\n  question: Q2\n  answer: ' '\n",
+        "faq/broken.yml": "- id: a\n  question: [Q?\n",
+        "faq/rasa.yml": "responses:\n  utter_faq/a: [{text: A}]\n",
+        "tests/test_x.yml": """
+            stories:
+              - story: nlu decides
+                steps:
+                  - user: hello
+                  - action: utter_greet
+                  - user: hi
+                    intent: greet
+                  - action: utter_nope
+        """,
+    })  # fmt: skip
+    found = {(Path(p.file).name, p.line, p.severity, p.message) for p in check_project(root)}
+    assert found == {
+        ("empty_answer.yml", 1, "error", "FAQ entry 1 has no answer"),
+        ("empty_answer.yml", 2, "error", "FAQ entry 2 has no answer"),
+        ("broken.yml", 3, "error", "malformed YAML: expected ',' or ']', but got '<stream end>'"),
+        ("test_x.yml", 8, "error", "test story 'nlu decides': utter_nope has no response"),
+    }

@@ -1,0 +1,97 @@
+"""Project configuration: deskbot keys, Rasa pipeline/policies mapping, endpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.project import DEFAULT_NLU_FALLBACK, ProjectError, Thresholds, read_config
+from tests.project.conftest import write_files
+
+
+def test_rasa_config_is_mapped(helpdesk: Path) -> None:
+    config = read_config(helpdesk / "config.yml")
+    assert config.thresholds.nlu_fallback == 0.7
+    assert config.thresholds.core_fallback == 0.4
+    assert config.nlu.seed == 1 and config.nlu.epochs is None  # DIET's epochs are not taken
+    assert config.max_history == 4 and config.language == "en"
+    notes = [str(n) for n in config.notes]
+    assert any("DIETClassifier.epochs ignored" in n and ":11:" in n for n in notes)
+    assert any("Duckling" in n and ":16:" in n for n in notes)
+
+
+def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
+    write_files(tmp_path, {
+        "config.yml": """
+            language: de
+            pipeline:
+              - name: FallbackClassifier
+                threshold: 0.6
+              - name: my.CustomComponent
+            policies:
+              - name: RulePolicy
+            deskbot:
+              language: en
+              nlu: {base_model: bert-small, epochs: 5, max_length: 48}
+              thresholds: {nlu_fallback: 0.35, faq_answer: 0.6}
+              handoff: {after_fallbacks: 3}
+              max_history: 6
+        """,
+        "endpoints.yml": """
+            action_endpoint:
+              url: http://actions:5055/webhook
+        """,
+    })  # fmt: skip
+    config = read_config(tmp_path / "config.yml", tmp_path / "endpoints.yml")
+    assert config.language == "en"
+    assert (config.nlu.base_model, config.nlu.epochs, config.nlu.max_length) == (
+        "bert-small",
+        5,
+        48,
+    )
+    assert config.thresholds.nlu_fallback == 0.35 and config.thresholds.faq_answer == 0.6
+    assert config.thresholds.faq_suggest == 0.15
+    assert config.handoff.after_fallbacks == 3 and config.max_history == 6
+    assert config.action_endpoint == "http://actions:5055/webhook"
+    assert [n.message for n in config.notes] == [
+        "pipeline component my.CustomComponent is not supported; ignored"
+    ]
+
+
+def test_own_action_endpoint_beats_endpoints_file(tmp_path: Path) -> None:
+    write_files(tmp_path, {
+        "config.yml": "action_endpoint: http://mine/webhook\n",
+        "endpoints.yml": "action_endpoint:\n  url: http://theirs/webhook\n",
+    })  # fmt: skip
+    assert read_config(tmp_path / "config.yml", tmp_path / "endpoints.yml").action_endpoint == (
+        "http://mine/webhook"
+    )
+
+
+def test_defaults_without_files(tmp_path: Path) -> None:
+    config = read_config(tmp_path / "config.yml", tmp_path / "endpoints.yml")
+    assert config.action_endpoint is None and config.handoff.after_fallbacks == 2
+    assert config.thresholds.nlu_fallback is None
+
+
+def test_nlu_fallback_threshold_choice() -> None:
+    assert Thresholds().nlu_fallback_or(None) == DEFAULT_NLU_FALLBACK == 0.4
+    assert Thresholds().nlu_fallback_or(0.62) == 0.62
+    assert Thresholds(nlu_fallback=0.3).nlu_fallback_or(0.62) == 0.3
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("deskbot:\n  thresholds:\n    faq_answer: high\n", 3, "expected a number"),
+        ("deskbot:\n  nlu:\n    epoch: 3\n", 3, "unknown setting nlu.epoch"),
+        ("pipeline:\n  - threshold: 0.3\n", 2, "needs a `name`"),
+        ("deskbot:\n  handoff:\n    after_fallbacks: 1.5\n", 3, "expected a number"),
+    ],
+)
+def test_bad_settings_name_line(tmp_path: Path, text: str, line: int, words: str) -> None:
+    (tmp_path / "config.yml").write_text(text)
+    with pytest.raises(ProjectError) as caught:
+        read_config(tmp_path / "config.yml")
+    assert caught.value.line == line and words in str(caught.value)

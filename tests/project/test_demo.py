@@ -1,0 +1,127 @@
+"""The Northwind demo bot: loads, checks clean, and holds what it promises."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.project import load_project
+from bot.project.check import check_project
+from bot.project.nlu_examples import read_nlu
+from knowledge import read_file
+from tests.project.conftest import DEMO
+
+
+def test_demo_checks_clean() -> None:
+    assert [str(p) for p in check_project(DEMO)] == []
+
+
+def test_demo_contents() -> None:
+    project = load_project(DEMO)
+    domain = project.domain
+    assert domain.forms["return_form"].required_slots == (
+        "order_number",
+        "product",
+        "return_reason",
+    )
+    for slot in ("order_number", "product", "return_reason"):
+        assert f"utter_ask_{slot}" in domain.responses
+    assert {"action_check_order_status", "validate_return_form", "action_handoff"} <= set(
+        domain.actions
+    )
+    assert set(domain.entities) == {"order_number", "email", "product", "date"}
+    examples = [e for path in project.nlu_files for e in read_nlu(path)[1]]
+    per_intent = Counter(e.intent for e in examples)
+    assert set(per_intent) == set(domain.intents)
+    assert min(per_intent.values()) >= 15, per_intent.most_common()[-3:]
+    assert len(project.test_stories) >= 10
+    test_actions = {s.name for t in project.test_stories for s in t.steps if s.kind == "action"}
+    assert {"return_form", "action_faq", "action_handoff", "utter_default"} <= test_actions
+    assert project.config.handoff.after_fallbacks == 2 and project.config.action_endpoint is None
+
+
+def test_demo_faq() -> None:
+    entries = yaml.safe_load((DEMO / "faq/shop_faq.yml").read_text())
+    assert len(entries) >= 40
+    assert len({e["id"] for e in entries}) == len(entries)
+    for entry in entries:
+        assert set(entry) == {"id", "question", "alternatives", "answer", "tags"}, entry["id"]
+        assert 3 <= len(entry["alternatives"]) <= 5, entry["id"]
+        assert entry["answer"].strip() and entry["tags"], entry["id"]
+    assert len(read_file(DEMO / "faq/shop_faq.yml")) == len(entries)  # the knowledge importer
+    tags = {t for e in entries for t in e["tags"]}
+    assert {
+        "shipping",
+        "returns",
+        "payment",
+        "account",
+        "products",
+        "privacy",
+        "gift cards",
+    } <= tags
+
+
+@pytest.fixture
+def actions() -> Iterator[ModuleType]:
+    pytest.importorskip("rasa_sdk")
+    sys.path.insert(0, str(DEMO))
+    try:
+        import actions.actions as module
+
+        yield module
+    finally:
+        sys.path.remove(str(DEMO))
+        for name in [n for n in sys.modules if n == "actions" or n.startswith("actions.")]:
+            del sys.modules[name]
+
+
+class Dispatcher:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def utter_message(self, **kwargs: Any) -> None:
+        self.messages.append(kwargs)
+
+
+def tracker(slots: dict[str, Any], entities: list[dict[str, Any]] | None = None) -> Any:
+    from rasa_sdk import Tracker
+
+    return Tracker("u1", slots, {"entities": entities or []}, [], False, None, None, "")
+
+
+def test_return_form_validation(actions: ModuleType) -> None:
+    form = actions.ValidateReturnForm()
+    said = Dispatcher()
+    assert form.validate_order_number("nw48213", said, tracker({}), {}) == {
+        "order_number": "NW-48213"
+    }
+    assert form.validate_order_number("NW-99999", said, tracker({}), {}) == {"order_number": None}
+    assert form.validate_order_number("hello", said, tracker({}), {}) == {"order_number": None}
+    assert "couldn't find order NW-99999" in said.messages[0]["text"]
+    in_order = tracker({"order_number": "NW-48213"})
+    assert form.validate_product("the Wireless Headphones", said, in_order, {}) == {
+        "product": "wireless headphones"
+    }
+    assert form.validate_product("yoga mat", said, in_order, {}) == {"product": None}
+    assert form.validate_return_reason("too small", said, in_order, {}) == {
+        "return_reason": "too small"
+    }
+
+
+async def test_order_status_action(actions: ModuleType) -> None:
+    action = actions.ActionCheckOrderStatus()
+    said = Dispatcher()
+    found = tracker({}, [{"entity": "order_number", "value": "nw-10472"}])
+    events = await action.run(said, found, {})
+    assert said.messages[-1]["text"].startswith("Your order NW-10472 is being packed.")
+    assert events[0]["value"] == "NW-10472"
+    await action.run(said, tracker({}), {})
+    assert "What's your order number?" in said.messages[-1]["text"]
+    await action.run(said, tracker({"order_number": "ZZ-00000"}), {})
+    assert "couldn't find an order ZZ-00000" in said.messages[-1]["text"]

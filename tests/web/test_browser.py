@@ -1,0 +1,180 @@
+"""Real-browser tests: the widget, the agents' console, the FAQ editor and rasa-webchat."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from botstack import LiveServer
+
+
+def open_widget(page: Any, server: LiveServer) -> str:
+    """Open the demo page and the chat; returns the widget's session id."""
+    page.goto(server.url + "/")
+    launcher = page.get_by_role("button", name="Open the chat")
+    launcher.click()
+    page.wait_for_selector(".deskbot[data-session-id]")
+    session_id: str = page.get_attribute(".deskbot", "data-session-id")
+    assert page.evaluate("document.activeElement.id") == "deskbot-input"  # focus moved in
+    return session_id
+
+
+def send(page: Any, text: str) -> None:
+    box = page.get_by_label("Your message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def expect_bot(page: Any, text: str, who: str = "bot") -> Any:
+    bubble = page.locator(f".deskbot-{who} .deskbot-text", has_text=text).last
+    bubble.wait_for()
+    return bubble
+
+
+def bot_bubbles(page: Any) -> int:
+    count: int = page.locator(".deskbot-bot").count()
+    return count
+
+
+def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
+    new_page: Any, web_server: LiveServer, screenshot: Any
+) -> None:
+    page = new_page()
+    session_id = open_widget(page, web_server)
+    log = page.get_by_role("log", name="Conversation")
+    assert log.get_attribute("aria-live") == "polite"
+
+    send(page, "hello")
+    expect_bot(page, "Hello! How can I help?")
+    buttons = page.get_by_role("group", name="Suggested replies")
+    buttons.get_by_role("button", name="Check an order").click()
+    expect_bot(page, "What is your order number?")
+    assert page.locator(".deskbot-buttons").count() == 0  # replies go once one is chosen
+    send(page, "it is 12345")
+    expect_bot(page, "Order 12345 is on its way.")
+
+    send(page, "When are you open?")
+    expect_bot(page, "We are open from 9 to 5, Monday to Friday.")
+
+    hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b>'
+    send(page, hostile)
+    page.locator(".deskbot-user .deskbot-text", has_text="<img src=x").wait_for()
+    assert page.locator(".deskbot img, .deskbot b").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    page.wait_for_timeout(500)
+    screenshot(page, "widget.png")
+
+    page.reload()  # the history comes back in the same session
+    page.get_by_role("button", name="Open the chat").click()
+    page.locator(".deskbot-restored", has_text="Order 12345 is on its way.").wait_for()
+    assert page.get_attribute(".deskbot", "data-session-id") == session_id
+    restored = page.locator(".deskbot-restored .deskbot-text").all_inner_texts()
+    assert restored[:3] == ["hello", "Hello! How can I help?", "Check an order"] or restored[
+        :2
+    ] == ["hello", "Hello! How can I help?"]
+
+    page.keyboard.press("Escape")  # keyboard: Escape closes and focus returns to the launcher
+    assert page.locator("#deskbot-panel").is_hidden()
+    assert page.evaluate("document.activeElement.className") == "deskbot-launcher"
+
+
+def login(page: Any, url: str, token: str) -> None:
+    page.goto(url)
+    page.get_by_label("API token").fill(token)
+    page.get_by_role("button", name="Log in").click()
+
+
+def handoff_is(page: Any, state: str) -> None:
+    page.locator("#handoff-state").filter(has_text=re.compile(f"^{state}$")).wait_for()
+
+
+def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    user = new_page()
+    agent = new_page()
+    login(agent, web_server.url + "/agent", token_for("agent", "ana"))
+    agent.get_by_role("heading", name="Conversations").wait_for()
+
+    session_id = open_widget(user, web_server)
+    send(user, "I want to talk to a person")
+    expect_bot(user, "passing you")
+
+    # The waiting conversation appears in the console without a reload (it polls).
+    entry = agent.locator(f'[data-conversation="{session_id}"]')
+    entry.wait_for(timeout=10_000)
+    entry.click()
+    agent.get_by_role("button", name="Take over").click()
+    handoff_is(agent, "human")
+    bots_before = bot_bubbles(user)
+    agent.get_by_label("Reply to the user").fill("Hi, this is Ana. <script>alert(1)</script>")
+    agent.get_by_role("button", name="Send").click()
+
+    reply = expect_bot(user, "Hi, this is Ana.", who="agent")
+    assert reply.inner_text() == "Hi, this is Ana. <script>alert(1)</script>"
+    assert user.locator(".deskbot-agent .deskbot-author").last.inner_text().startswith("Agent")
+
+    send(user, "thanks, where is my parcel?")
+    user.locator(".deskbot-notice", has_text="a person will answer here").wait_for()
+    assert user.locator(".deskbot-typing").is_hidden()
+    agent.locator(".events li.user", has_text="where is my parcel").wait_for()
+    user.wait_for_timeout(1500)
+    assert bot_bubbles(user) == bots_before  # the bot stayed silent
+    agent.get_by_label("Show").select_option("all")
+    agent.locator(f'[data-conversation="{session_id}"]').wait_for()
+    screenshot(agent, "agent-console.png")
+
+    agent.get_by_role("button", name="Give back to the bot").click()
+    handoff_is(agent, "bot")
+    send(user, "hello")
+    expect_bot(user, "Hello! How can I help?")
+
+
+def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    admin = new_page()
+    login(admin, web_server.url + "/admin/faq", token_for("admin", "ada"))
+    admin.get_by_role("button", name="Edit shipping").click()
+    answer = admin.get_by_label("Answer")
+    answer.fill("Shipping is free on every order this month.")
+    admin.get_by_role("button", name="Save", exact=True).click()
+    admin.locator("#faq-message", has_text="Saved shipping").wait_for()
+
+    admin.get_by_label("Question", exact=True).last.fill("shipping fees")
+    admin.get_by_role("button", name="Try", exact=True).click()
+    admin.locator("#try-decision", has_text="answer").wait_for()
+    assert "shipping" in admin.locator("#try-matches").inner_text()
+    screenshot(admin, "faq-editor.png")
+
+    user = new_page()
+    open_widget(user, web_server)
+    send(user, "How much does shipping cost?")
+    expect_bot(user, "Shipping is free on every order this month.")
+
+    # A second editor with the old version gets a clear conflict message.
+    stale = new_page()
+    login(stale, web_server.url + "/admin/faq", token_for("admin", "bob"))
+    stale.get_by_role("button", name="Edit shipping").click()
+    admin.get_by_role("button", name="Edit shipping").click()
+    admin.get_by_label("Answer").fill("Shipping costs 4.95.")
+    admin.get_by_role("button", name="Save", exact=True).click()
+    admin.locator("#faq-message", has_text="Saved shipping").wait_for()
+    stale.get_by_label("Answer").fill("Shipping costs 9.95.")
+    stale.get_by_role("button", name="Save", exact=True).click()
+    message = stale.locator("#faq-message.error")
+    message.wait_for()
+    assert re.search(r"Someone else changed this entry: .*reload the entry", message.inner_text())
+
+
+def test_the_unchanged_rasa_webchat_bundle_converses_with_deskbot(
+    new_page: Any, web_server: LiveServer, webchat_page: str
+) -> None:
+    page = new_page()
+    page.goto(webchat_page)
+    page.locator(".rw-response", has_text="Hello! How can I help?").wait_for(timeout=20_000)
+    page.locator(".rw-reply", has_text="Check an order").first.wait_for()
+    box = page.locator(".rw-new-message")
+    box.fill("When are you open?")
+    box.press("Enter")
+    page.locator(".rw-response", has_text="We are open from 9 to 5").wait_for()
