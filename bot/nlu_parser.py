@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
-from nlu import MicroBatcher, NluModel
+from nlu import FALLBACK_INTENT, MicroBatcher, NluModel
+
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def unknown_words_only(text: str, vocabulary: set[str]) -> bool:
+    """True when the text has words and none of them is a word the encoder knows whole.
+
+    A fine-tuned classifier is confidently wrong on keyboard mash ("blorp zzqx"), which no
+    calibrated threshold catches; a message made only of words outside the encoder's
+    vocabulary is better treated as not understood.
+    """
+    words = _WORD.findall(text)
+    return bool(words) and all(w not in vocabulary and w.lower() not in vocabulary for w in words)
 
 
 class NluParser:
@@ -15,6 +29,9 @@ class NluParser:
     def __init__(self, model: NluModel, *, max_batch_size: int = 32, max_wait_ms: float = 3.0):
         self.model = model
         self.batcher = MicroBatcher(model, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms)
+        self.vocabulary = {
+            token for token in model.tokenizer.get_vocab() if not token.startswith(("##", "["))
+        }
 
     @classmethod
     async def load(cls, model_dir: Path, *, device: str, threads: int) -> NluParser:
@@ -24,8 +41,17 @@ class NluParser:
         return parser
 
     async def parse(self, text: str) -> dict[str, Any]:
-        result = await self.batcher.parse(text)
-        return result.to_dict()
+        result = (await self.batcher.parse(text)).to_dict()
+        if unknown_words_only(text, self.vocabulary):
+            result["intent"] = {"name": FALLBACK_INTENT, "confidence": 0.0}
+            result["entities"] = [
+                e for e in result["entities"] if e.get("extractor") != self.model_extractor
+            ]
+        return result
+
+    @property
+    def model_extractor(self) -> str:
+        return "DeskbotJointBERT"
 
     async def aclose(self) -> None:
         await self.batcher.aclose()
