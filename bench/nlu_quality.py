@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--encoder-lr", type=float, default=1e-4)
     parser.add_argument("--head-lr", type=float, default=1e-3)
-    parser.add_argument("--intent-head", default="linear", choices=["linear", "cosine"])
+    parser.add_argument("--intent-head", default="cosine", choices=["linear", "cosine"])
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--per-intent", type=int, default=0, help="train on N per intent")

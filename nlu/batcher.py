@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
@@ -45,7 +46,8 @@ class MicroBatcher:
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._light_load = True
-        self.batch_sizes: list[int] = []
+        # Bounded: a server runs for months; the recent sizes are what tests and metrics read.
+        self.batch_sizes: deque[int] = deque(maxlen=1000)
         """Sizes of the batches run so far (for tests and metrics)."""
 
     async def start(self) -> None:

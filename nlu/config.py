@@ -34,6 +34,10 @@ class TrainConfig:
         autocast: ``auto`` (bf16 on CUDA and on CPUs with bf16 units), ``bf16`` or ``off``.
         threads: torch intra-op threads (``None`` keeps torch's default).
         fallback_threshold: fixed ``nlu_fallback`` threshold; ``None`` calibrates it on dev.
+        fallback_max_accuracy_loss: the most dev accuracy the calibrated threshold may cost:
+            with out-of-scope examples in dev it catches as many of them as it can within this
+            budget of in-scope accuracy; without, it is the confidence that this share of correct
+            dev parses falls below (capped at 0.3, Rasa's default).
         oos_labels: intent names that mean out-of-scope.
         max_steps: stop after this many optimiser steps (tests, smoke runs).
         bucket_batches: group similar lengths into batches to cut padding.
@@ -49,7 +53,7 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     max_length: int = 64
     dropout: float = 0.1
-    intent_head: Literal["linear", "cosine"] = "linear"
+    intent_head: Literal["linear", "cosine"] = "cosine"
     label_smoothing: float = 0.1
     entity_loss_weight: float = 1.0
     seed: int = 42
@@ -60,6 +64,7 @@ class TrainConfig:
     autocast: Literal["auto", "bf16", "off"] = "auto"
     threads: int | None = None
     fallback_threshold: float | None = None
+    fallback_max_accuracy_loss: float = 0.005
     oos_labels: tuple[str, ...] = field(default=OOS_LABELS)
     max_steps: int | None = None
     bucket_batches: bool = True

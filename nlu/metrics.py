@@ -68,13 +68,15 @@ def calibrate_threshold(
     top_intents: Sequence[str],
     top_confidences: Sequence[float],
     oos_label: str | None,
+    max_accuracy_loss: float = 0.005,
 ) -> float:
     """Choose the confidence below which a parse becomes ``nlu_fallback``.
 
-    With out-of-scope examples in ``gold`` the threshold maximises in-scope accuracy plus
-    out-of-scope recall (a fallback counts as out-of-scope). Without them it is the confidence
-    that 2% of correctly classified examples fall below, capped at
-    :data:`DEFAULT_FALLBACK_THRESHOLD`, so that few good parses are lost.
+    With out-of-scope examples in ``gold``: the threshold that catches the most out-of-scope
+    examples (a fallback counts as out-of-scope) while in-scope accuracy stays within
+    ``max_accuracy_loss`` of its value without a threshold; the lowest such threshold wins ties.
+    Without them: the confidence that a ``max_accuracy_loss`` share of correctly classified
+    examples falls below, capped at :data:`DEFAULT_FALLBACK_THRESHOLD`.
     """
     conf = np.asarray(top_confidences, dtype=np.float64)
     gold_arr = np.asarray(gold)
@@ -83,17 +85,19 @@ def calibrate_threshold(
         return DEFAULT_FALLBACK_THRESHOLD
     is_oos = gold_arr == oos_label if oos_label is not None else np.zeros(len(conf), bool)
     if is_oos.any() and (~is_oos).any():
-        candidates = np.unique(np.concatenate([[0.0], np.round(conf, 4)]))
-        best, best_score = 0.0, -1.0
-        for t in candidates:
+        correct_in_scope = (pred_arr == gold_arr)[~is_oos]
+        floor = float(correct_in_scope.mean()) - max_accuracy_loss
+        best, best_recall = 0.0, -1.0
+        for t in np.unique(np.concatenate([[0.0], np.round(conf, 4)])):
             fallback = conf < t
-            said_oos = fallback | (pred_arr == oos_label)
-            recall = float(said_oos[is_oos].mean())
-            in_acc = float(((pred_arr == gold_arr) & ~fallback)[~is_oos].mean())
-            if in_acc + recall > best_score + 1e-12:
-                best, best_score = float(t), in_acc + recall
+            in_acc = float((correct_in_scope & ~fallback[~is_oos]).mean())
+            if in_acc < floor - 1e-12:
+                break  # accuracy only falls as the threshold rises
+            recall = float((fallback | (pred_arr == oos_label))[is_oos].mean())
+            if recall > best_recall + 1e-12:
+                best, best_recall = float(t), recall
         return best
     correct = conf[pred_arr == gold_arr]
     if len(correct) == 0:
         return DEFAULT_FALLBACK_THRESHOLD
-    return float(min(DEFAULT_FALLBACK_THRESHOLD, np.quantile(correct, 0.02)))
+    return float(min(DEFAULT_FALLBACK_THRESHOLD, np.quantile(correct, max_accuracy_loss)))

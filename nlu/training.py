@@ -311,7 +311,11 @@ def train(
             report = dev_report(network, tokenizer, labels, dev_set, config, device)
         if threshold is None:
             threshold = calibrate_threshold(
-                [e.intent for e in dev_set], report["predicted"], report["confidence"], oos_label
+                [e.intent for e in dev_set],
+                report["predicted"],
+                report["confidence"],
+                oos_label,
+                config.fallback_max_accuracy_loss,
             )
         dev_metrics = {k: report[k] for k in ("intent_accuracy", "intent_macro_f1", "entity_f1")}
     if threshold is None:

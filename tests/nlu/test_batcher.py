@@ -39,7 +39,7 @@ async def test_concurrent_calls_are_grouped_and_answered_in_order() -> None:
         results = await asyncio.gather(*(batcher.parse(t) for t in texts))
     assert [r.intent.name for r in results] == texts
     assert [len(b) for b in model.batches] == [8, 8, 4]
-    assert batcher.batch_sizes == [8, 8, 4]
+    assert list(batcher.batch_sizes) == [8, 8, 4]
     assert all(name.startswith("nlu-batch") for name in model.threads)
 
 

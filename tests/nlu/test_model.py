@@ -52,6 +52,7 @@ def test_model_directory_is_self_describing(toy_model_dir: Path, toy_data: Train
     meta = json.loads((toy_model_dir / "training.json").read_text())
     assert meta["data_hash"] == toy_data.fingerprint()
     assert meta["config"]["max_length"] == 16 and meta["config"]["seed"] == 7
+    assert meta["config"]["intent_head"] == "cosine"  # the default
     assert 0.0 <= meta["fallback_threshold"] < 1.0
     assert meta["dev_metrics"]["intent_accuracy"] > 0.8
     assert {"torch", "transformers", "tokenizers", "python"} <= set(meta["versions"])
@@ -205,19 +206,19 @@ def test_retrieval_collapse_through_training(tmp_path: Path, toy_yaml: Path) -> 
     assert meta["steps"] == 3 and meta["n_dev"] > 0 and meta["dev_given"] is False
 
 
-def test_cosine_intent_head_trains_saves_and_loads(toy_data: TrainingData, tmp_path: Path) -> None:
+def test_linear_intent_head_trains_saves_and_loads(toy_data: TrainingData, tmp_path: Path) -> None:
     config = TrainConfig(
-        intent_head="cosine", max_steps=4, batch_size=16, max_length=12, threads=1,
+        intent_head="linear", max_steps=4, batch_size=16, max_length=12, threads=1,
         progress=False, device="cpu", dev_fraction=0.0,
     )  # fmt: skip
-    model_dir = train(toy_data, config, tmp_path / "cos")
+    model_dir = train(toy_data, config, tmp_path / "linear")
     from safetensors.torch import load_file
 
     state = load_file(str(model_dir / "model.safetensors"))
-    assert "intent_head.weight" in state and "intent_head.bias" not in state
+    assert "intent_head.weight" in state and "intent_head.bias" in state
     a = NluModel.load(model_dir, device="cpu", threads=1, precision="fp32")
     b = NluModel.load(model_dir, device="cpu", threads=1, precision="fp32")
-    assert a.network.cosine
+    assert not a.network.cosine
     texts = ["hello", "weather in Rome"]
     assert [r.to_dict() for r in a.parse_batch(texts)] == [
         r.to_dict() for r in b.parse_batch(texts)
