@@ -66,6 +66,11 @@ class DialogueManager:
         self._listeners: list[MessageSink] = []
         known = actions.names() if actions is not None else set()
         self._known_actions = known
+        self._interruptions = {
+            *self.config.faq_intents,
+            *self.config.handoff_intents,
+            *self.config.stop_intents,
+        }
 
     # ----------------------------------------------------------------- public API
     def add_listener(self, sink: MessageSink) -> None:
@@ -251,6 +256,18 @@ class DialogueManager:
         )
         form = conversation.active_form
         requested = conversation.requested_slot
+        if requested in candidates and not low and intent in self._interruptions:
+            # Free text would fill the slot, but the message is confidently something else
+            # (a question, a request for a person): handle that, then ask again.
+            said = extract_slots(
+                self.domain,
+                parse,
+                active_loop=form,
+                requested_slot=requested,
+                include_text=False,
+            )
+            if requested not in said:
+                del candidates[requested]
         for name, value in candidates.items():
             if form is None or name not in self.domain.forms[form].required_slots:
                 turn.set_slot(name, value, source="user")

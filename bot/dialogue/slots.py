@@ -79,8 +79,12 @@ def extract_slots(
     active_loop: str | None,
     requested_slot: str | None,
     only: set[str] | None = None,
+    include_text: bool = True,
 ) -> dict[str, Any]:
-    """Slot values this message sets: ``{slot: value}`` (custom mappings are the actions')."""
+    """Slot values this message sets: ``{slot: value}`` (custom mappings are the actions').
+
+    ``include_text=False`` leaves out ``from_text`` mappings: what the message says by itself.
+    """
     intent = (parse.get("intent") or {}).get("name")
     entities = list(parse.get("entities") or [])
     text = parse.get("text")
@@ -96,7 +100,7 @@ def extract_slots(
             value: Any = None
             if mapping.type == "from_entity":
                 value = _entity_value(mapping, entities)
-            elif mapping.type == "from_text":
+            elif mapping.type == "from_text" and include_text:
                 # Unlike Rasa, free text without conditions fills a slot only while a form
                 # asks for it: otherwise every message would overwrite it.
                 if mapping.conditions or requested_slot == name:

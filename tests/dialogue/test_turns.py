@@ -295,3 +295,16 @@ async def test_restart_and_resume_events(make_dm) -> None:
     assert (await dm.transcripts.get("rs")).handoff == "pending_human"  # type: ignore[union-attr]
     await dm.handle("rs", "/resume_me")
     assert (await dm.transcripts.get("rs")).handoff == "bot"  # type: ignore[union-attr]
+
+
+async def test_a_question_is_not_taken_as_free_text_for_the_form(make_dm) -> None:
+    dm = make_dm()
+    await dm.handle("t", '/request_return{"order_number": "NW-10001", "product": "mug"}')
+    replies = await dm.handle("t", "shipping?")  # parsed as faq (0.9); return_reason is free text
+    assert texts(replies) == ["Shipping takes 2-4 days.", "Why are you returning the mug?"]
+    state = await dm.store.load("t")
+    assert state is not None and state.slots["return_reason"] is None
+    # Other intents still answer a free-text question, as in Rasa.
+    assert texts(await dm.handle("t", "hi there")) == [
+        "Return for mug on order NW-10001 is registered."
+    ]

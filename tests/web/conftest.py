@@ -23,7 +23,7 @@ import pytest
 # pytest runs with --import-mode=importlib: the shared bot stack lives beside the API tests.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
-from botstack import LiveServer, make_components, start_server, stop_server
+from botstack import LiveServer, start_server, stop_server
 
 from bot import db
 from bot.api import create_app
@@ -92,22 +92,23 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def web_server(
-    tmp_path_factory: pytest.TempPathFactory, webchat_site: StaticSite
+    tmp_path_factory: pytest.TempPathFactory, webchat_site: StaticSite, trained_demo: Path
 ) -> Iterator[LiveServer]:
-    """A deskbot server for the whole session, with CORS open to the rasa-webchat site."""
+    """The demo bot with its trained model, as `make run` serves it, for the whole session;
+    CORS is open to the rasa-webchat site."""
     folder = tmp_path_factory.mktemp("web-server")
     url = f"sqlite:///{folder / 'deskbot.db'}"
     db.upgrade(url)
     settings = load_settings(
         database_url=url,
         data_dir=folder / "var",
-        project_dir=folder / "no-project",
+        project_dir=trained_demo,
         cors_origins=[webchat_site.origin],
         bootstrap_admin_token=False,
         rate_limit_conversation=1000,
         rate_limit_address=10_000,
     )
-    live, thread = start_server(create_app(settings, components=make_components()))
+    live, thread = start_server(create_app(settings))
     yield live
     stop_server(live, thread)
 
