@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine
@@ -68,10 +68,14 @@ def build_session_store(settings: Settings, engine: Engine) -> SessionStore:
 
 
 def retriever_config(project: Project) -> RetrieverConfig:
+    """The retriever's calibrated thresholds, unless the project sets its own."""
     thresholds = project.config.thresholds
-    return RetrieverConfig(
-        answer_threshold=thresholds.faq_answer, suggest_threshold=thresholds.faq_suggest
-    )
+    config = RetrieverConfig()
+    if thresholds.faq_answer is not None:
+        config = replace(config, answer_threshold=thresholds.faq_answer)
+    if thresholds.faq_suggest is not None:
+        config = replace(config, suggest_threshold=thresholds.faq_suggest)
+    return config
 
 
 async def build_services(settings: Settings, engine: Engine) -> Services:

@@ -12,6 +12,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,15 +55,29 @@ def seed_faq(project: Project, base: FaqBase) -> int:
 
 
 def training_data(project: Project, base: FaqBase) -> TrainingData:
-    """The project's NLU examples plus every live FAQ phrasing as intent ``faq``."""
+    """The project's NLU examples plus FAQ phrasings as intent ``faq``.
+
+    The FAQ phrasings are capped (round-robin over entries, questions first) at twice the
+    largest other intent, or one per entry: a ``faq`` class ten times larger than the others
+    swallowed messages that belonged to them.
+    """
     data = load_training_data(*project.nlu_files) if project.nlu_files else TrainingData()
     known = {e.text.strip().lower() for e in data.examples}
+    sizes = Counter(e.intent for e in data.examples)
+    entries = base.list(active_only=True)
+    largest = max((n for intent, n in sizes.items() if intent != FAQ_INTENT), default=0)
+    room = max(len(entries), 2 * largest) - sizes.get(FAQ_INTENT, 0)
     extra: list[Example] = []
-    for entry in base.list(active_only=True):
-        for phrasing in entry.phrasings:
-            if phrasing.strip() and phrasing.strip().lower() not in known:
-                known.add(phrasing.strip().lower())
-                extra.append(Example(text=phrasing.strip(), intent=FAQ_INTENT))
+    for rank in range(max((len(e.phrasings) for e in entries), default=0)):
+        for entry in entries:
+            if len(extra) >= room:
+                break
+            if rank >= len(entry.phrasings):
+                continue
+            phrasing = entry.phrasings[rank].strip()
+            if phrasing and phrasing.lower() not in known:
+                known.add(phrasing.lower())
+                extra.append(Example(text=phrasing, intent=FAQ_INTENT))
     return TrainingData(
         examples=(*data.examples, *extra),
         synonyms=data.synonyms,

@@ -58,12 +58,13 @@ class Thresholds:
     """Confidence thresholds.
 
     ``nlu_fallback`` None means: the model's calibrated threshold if it has one, else 0.4
-    (see ``nlu_fallback_or``).
+    (see ``nlu_fallback_or``). ``faq_answer`` / ``faq_suggest`` None keep the retriever's
+    calibrated defaults (knowledge.RetrieverConfig), which were tuned on dev queries.
     """
 
     nlu_fallback: float | None = None
-    faq_answer: float = 0.5
-    faq_suggest: float = 0.15
+    faq_answer: float | None = None
+    faq_suggest: float | None = None
     core_fallback: float = 0.3
 
     def nlu_fallback_or(self, calibrated: float | None) -> float:

@@ -13,9 +13,6 @@ deskbot:
   nlu:
     epochs: 10
     seed: 42
-  thresholds:
-    faq_answer: 0.5
-    faq_suggest: 0.15
   handoff:
     after_fallbacks: 2
   # action_endpoint: http://localhost:5055/webhook   # a remote action server; else in-process

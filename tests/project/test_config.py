@@ -51,7 +51,7 @@ def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
         48,
     )
     assert config.thresholds.nlu_fallback == 0.35 and config.thresholds.faq_answer == 0.6
-    assert config.thresholds.faq_suggest == 0.15
+    assert config.thresholds.faq_suggest is None  # the retriever's own threshold applies
     assert config.handoff.after_fallbacks == 3 and config.max_history == 6
     assert config.action_endpoint == "http://actions:5055/webhook"
     assert [n.message for n in config.notes] == [
