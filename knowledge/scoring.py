@@ -1,6 +1,6 @@
 """Fusion weights, calibration and thresholds of the retriever (defaults tuned on dev queries).
 
-See docs/bench-faq.md for how each default was chosen.
+See docs/benchmarks.md (FAQ retrieval) for how each default was chosen.
 """
 
 from __future__ import annotations

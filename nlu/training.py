@@ -264,7 +264,10 @@ def train(
     step, epoch, stale = 0, 0, 0
     from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
-    bar = tqdm(total=total, disable=not config.progress, unit="step", desc="train nlu")
+    # None: tqdm stays quiet when stderr is not a terminal (CI logs, `make run` piped).
+    bar = tqdm(
+        total=total, disable=None if config.progress else True, unit="step", desc="train nlu"
+    )
     while step < total and stale < config.patience:
         epoch += 1
         network.train()
