@@ -66,11 +66,13 @@ class DialogueManager:
         self._listeners: list[MessageSink] = []
         known = actions.names() if actions is not None else set()
         self._known_actions = known
+        # Confident messages of these intents are not taken as a form's free-text answer.
         self._interruptions = {
             *self.config.faq_intents,
             *self.config.handoff_intents,
             *self.config.stop_intents,
-        }
+            *self.policy.answered_intents(domain.forms),
+        } - {"inform", "affirm", "deny"}
 
     # ----------------------------------------------------------------- public API
     def add_listener(self, sink: MessageSink) -> None:
@@ -258,7 +260,8 @@ class DialogueManager:
         requested = conversation.requested_slot
         if requested in candidates and not low and intent in self._interruptions:
             # Free text would fill the slot, but the message is confidently something else
-            # (a question, a request for a person): handle that, then ask again.
+            # (a question, a request for a person, something a rule answers): handle that,
+            # then ask again.
             said = extract_slots(
                 self.domain,
                 parse,

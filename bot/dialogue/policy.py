@@ -10,7 +10,7 @@ win over stories; among each, the longest match wins.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -98,6 +98,18 @@ class Policy:
         for story in stories:
             for tokens in _expand(story.steps):
                 self.patterns.append(_Pattern(tokens, "story", story.name))
+
+    def answered_intents(self, forms: Collection[str]) -> set[str]:
+        """Intents that an unconditional rule answers on its own (its first step is the intent,
+        its second an action that is not a form): questions in their own right."""
+        found: set[str] = set()
+        for pattern in self.patterns:
+            if pattern.source != "rule" or pattern.condition or len(pattern.tokens) < 2:
+                continue
+            (kind, intent), (next_kind, action) = pattern.tokens[0], pattern.tokens[1]
+            if kind == "intent" and next_kind == "action" and intent and action not in forms:
+                found.add(intent)
+        return found
 
     def predict(
         self,

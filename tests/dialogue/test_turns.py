@@ -304,7 +304,12 @@ async def test_a_question_is_not_taken_as_free_text_for_the_form(make_dm) -> Non
     assert texts(replies) == ["Shipping takes 2-4 days.", "Why are you returning the mug?"]
     state = await dm.store.load("t")
     assert state is not None and state.slots["return_reason"] is None
-    # Other intents still answer a free-text question, as in Rasa.
+    # Something a rule answers by itself (a greeting) is answered too, then the form asks again.
     assert texts(await dm.handle("t", "hi there")) == [
+        "Hello! How can I help?",
+        "Why are you returning the mug?",
+    ]
+    # Anything else is the answer: here a message the model does not recognise.
+    assert texts(await dm.handle("t", "the handle came off")) == [
         "Return for mug on order NW-10001 is registered."
     ]
