@@ -88,12 +88,7 @@ class DialogueManager:
         if shortcut is not None:
             return shortcut
         if self.parser is None:
-            return {
-                "text": text,
-                "intent": {"name": "nlu_fallback", "confidence": 0.0},
-                "intent_ranking": [],
-                "entities": [],
-            }
+            return _not_understood(text)
         return await self.parser.parse(text)
 
     async def handle(
@@ -109,11 +104,23 @@ class DialogueManager:
         if len(text) > MAX_MESSAGE_CHARS:
             raise BotError(f"message is {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
         async with self._turn(sender_id, channel=channel, actor="bot") as turn:
-            parse = await self.parse(text)
+            try:
+                parse = await self.parse(text)
+            except Exception:
+                # The message is still recorded and answered: a broken model loses nothing.
+                log.exception("parsing failed for conversation %s", sender_id)
+                parse = _not_understood(text)
             user_data = self._record_user(turn, text, parse, metadata)
             if turn.conversation.handoff == "human":
                 return []  # the agent answers; the message is in the transcript for them
-            await self._respond(turn, parse, user_data)
+            try:
+                await self._respond(turn, parse, user_data)
+            except Exception as error:
+                log.exception("turn failed for conversation %s", sender_id)
+                turn.transcript(
+                    "action", {"name": "error", "error": f"{type(error).__name__}: {error}"}
+                )
+                turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
         return turn.messages
 
     async def takeover(self, conversation_id: str, agent: str) -> None:
@@ -430,6 +437,15 @@ class DialogueManager:
             if message is not None:
                 turn.say(message)
         apply_events(turn, result.events, self.domain)
+
+
+def _not_understood(text: str) -> dict[str, Any]:
+    return {
+        "text": text,
+        "intent": {"name": "nlu_fallback", "confidence": 0.0},
+        "intent_ranking": [],
+        "entities": [],
+    }
 
 
 def _is_low(intent: dict[str, Any], threshold: float) -> bool:

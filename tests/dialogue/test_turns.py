@@ -313,3 +313,31 @@ async def test_a_question_is_not_taken_as_free_text_for_the_form(make_dm) -> Non
     assert texts(await dm.handle("t", "the handle came off")) == [
         "Return for mug on order NW-10001 is registered."
     ]
+
+
+class BrokenParser:
+    async def parse(self, text: str) -> dict:  # type: ignore[type-arg]
+        raise RuntimeError("model file is corrupt")
+
+
+class BrokenFaq:
+    async def decide(self, text: str) -> None:
+        raise RuntimeError("index unavailable")
+
+    async def entry(self, key: str) -> None:
+        raise RuntimeError("index unavailable")
+
+
+async def test_a_failing_model_or_faq_loses_no_message(make_dm) -> None:
+    dm = make_dm(parser=BrokenParser())
+    replies = await dm.handle("b1", "hello?")
+    assert texts(replies) == ["Sorry, could you say that differently?"]  # treated as not understood
+    assert texts(await dm.handle("b1", "/greet")) == ["Hello! How can I help?"]
+    dm = make_dm(faq=BrokenFaq())
+    replies = await dm.handle("b2", "shipping?")
+    assert len(replies) == 1 and "went wrong" in (replies[0].text or "")
+    events = await transcript(dm, "b2")
+    assert [d["text"] for k, d in events if k == "user"] == ["shipping?"]
+    assert any(k == "action" and d["name"] == "error" for k, d in events)
+    state = await dm.store.load("b2")
+    assert state is not None and state.version == 1
