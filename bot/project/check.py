@@ -214,12 +214,6 @@ class _Checker:
                     if slot not in self.domain.slots:
                         self.add(where, "warning", f"{name}: {{{slot}}} is not a slot; only a "
                                  "custom action passing it can fill it")  # fmt: skip
-                if variant.condition:
-                    self.add(where, "warning", f"{name}: conditional variants are not supported; "
-                             "every variant may be chosen")  # fmt: skip
-                if variant.channel:
-                    self.add(where, "warning", f"{name}: channel-specific variants are not "
-                             "supported; every variant may be chosen")  # fmt: skip
 
     def check_actions(self) -> None:
         config = self.project.config
@@ -272,8 +266,7 @@ class _Checker:
             for slot in step.slots:
                 if not self.known_slot(slot):
                     self.add(where, "error", f"{what}: unknown slot {slot}")
-        elif step.kind == "or":
-            self.add(where, "warning", f"{what}: `or` steps are not supported")
+        elif step.kind == "or":  # the dialogue policy expands the alternatives
             self.check_steps(file, step.alternatives, what, test)
         elif step.kind == "checkpoint":
             self.add(where, "warning", f"{what}: checkpoints are not supported")
