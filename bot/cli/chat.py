@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 
 from bot import db
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 ProjectOption = Annotated[
     Path | None, typer.Option("--project", help="project folder (default: DESKBOT_PROJECT_DIR)")
@@ -69,7 +73,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
 
-async def _services(settings: Settings):  # type: ignore[no-untyped-def]
+async def _services(settings: Settings) -> tuple[Services, Engine]:
     from bot.services import build_services
 
     db.upgrade(settings.database_url)
