@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from bot import db
-from bot.settings import load_settings
+from bot.settings import ENV_PREFIX, load_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -41,6 +43,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def serve(
+        project: Annotated[
+            Path | None, typer.Option(help="bot project folder (default: DESKBOT_PROJECT_DIR)")
+        ] = None,
         host: Annotated[str | None, typer.Option(help="address to bind")] = None,
         port: Annotated[int | None, typer.Option(help="port to bind")] = None,
         workers: Annotated[int, typer.Option(help="worker processes")] = 1,
@@ -48,8 +53,12 @@ def register(app: typer.Typer) -> None:
         """Serve the HTTP API (migrating the database first)."""
         import uvicorn
 
-        overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+        options = {"project_dir": project, "host": host, "port": port}
+        overrides = {k: v for k, v in options.items() if v is not None}
         settings = load_settings(**overrides)
+        # Worker processes build their settings from the environment: pass the options on.
+        for name, value in overrides.items():
+            os.environ[f"{ENV_PREFIX}{name.upper()}"] = str(value)
         db.upgrade(settings.database_url)
         uvicorn.run(
             "bot.api.factory:app",

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 DESKBOT = [sys.executable, "-m", "bot"]
+PROJECT = Path(__file__).resolve().parents[1] / "dialogue" / "project"
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -58,7 +59,7 @@ def _free_port() -> int:
 def test_serve_migrates_and_answers_health(tmp_path: Path) -> None:
     port = _free_port()
     server = subprocess.Popen(
-        [*DESKBOT, "serve", "--port", str(port)],
+        [*DESKBOT, "serve", "--port", str(port), "--project", str(PROJECT)],
         cwd=tmp_path,
         env={**os.environ},
         stdout=subprocess.PIPE,
@@ -78,6 +79,12 @@ def test_serve_migrates_and_answers_health(tmp_path: Path) -> None:
         assert response.status_code == 200
         assert response.json() == {"status": "ok"}
         assert (tmp_path / "var" / "deskbot.db").exists()
+        reply = httpx.post(
+            f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+            json={"sender": "cli-test", "message": "/greet"},
+            timeout=30,
+        )
+        assert reply.json() == [{"recipient_id": "cli-test", "text": "Hello! How can I help?"}]
     finally:
         server.terminate()
         server.wait(timeout=20)
