@@ -87,6 +87,26 @@ def training_data(project: Project, base: FaqBase) -> TrainingData:
     )
 
 
+def build_faq_index(project: Project, settings: Settings, base: FaqBase) -> int:
+    """Build (or catch up) the FAQ index on disk, as a server would at start; returns the
+    revision it reflects. Done at training time so the first start is quick."""
+    from bot.services import retriever_config
+    from knowledge import FaqRetriever
+    from nlu import SentenceEncoder
+
+    encoder = SentenceEncoder(
+        settings.encoder, device=settings.device, threads=settings.torch_threads
+    )
+    retriever = FaqRetriever(
+        base, encoder, data_dir=settings.data_dir / "faq", config=retriever_config(project)
+    )
+    retriever.start()
+    try:
+        return retriever.revision
+    finally:
+        retriever.close()
+
+
 def _trained_hash(model_dir: Path) -> str | None:
     try:
         return str(json.loads((model_dir / "training.json").read_text())["data_hash"])

@@ -23,7 +23,7 @@ ProjectOption = Annotated[
 ]
 ForceOption = Annotated[bool, typer.Option(help="retrain even if the data did not change")]
 EpochsOption = Annotated[int | None, typer.Option(help="most passes over the data")]
-console = Console()
+console = Console(soft_wrap=True)  # one line per message, whatever the terminal width
 
 
 def _settings(project: Path | None) -> Settings:
@@ -38,7 +38,8 @@ def train_project_command(
 ) -> None:
     """Train a project: seed its FAQ base and train the NLU model when its data changed."""
     from bot.project import load_project
-    from bot.training import train_project
+    from bot.training import build_faq_index, train_project
+    from knowledge import FaqBase
 
     settings = _settings(project)
     db.upgrade(settings.database_url)
@@ -46,13 +47,15 @@ def train_project_command(
     try:
         loaded = load_project(settings.project_dir)
         outcome = train_project(loaded, settings, engine, force=force, epochs=epochs)
+        revision = build_faq_index(loaded, settings, FaqBase(engine))
     finally:
         engine.dispose()
     verb = f"trained in {outcome.seconds:.0f} s" if outcome.trained else "up to date"
     console.print(
         f"{settings.project_dir}: NLU model {verb} ({outcome.examples} examples, "
         f"{outcome.intents} intents) at {outcome.model_dir}; FAQ base has "
-        f"{outcome.faq_entries} entries ({outcome.faq_imported} imported now)"
+        f"{outcome.faq_entries} entries ({outcome.faq_imported} imported now), "
+        f"indexed at revision {revision}"
     )
 
 

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.dialogue import DialogueManager
 from bot.project import Project
 from bot.story_tests import run_story
@@ -61,3 +63,28 @@ def test_deskbot_shell_chats_until_exit(tmp_path: Path) -> None:
     assert "bot> First part." in out and "bot> Second part." in out
     assert "1. Yes" in out  # the button is offered by number and "1" sends its payload
     assert out.count("bot> First part.") == 2
+
+
+@pytest.mark.slow
+def test_deskbot_init_then_train_trains_the_model_and_indexes_the_faq(tmp_path: Path) -> None:
+    env = {**os.environ, "DESKBOT_DATA_DIR": str(tmp_path / "var")}
+    bot = tmp_path / "mybot"
+
+    def deskbot(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    assert deskbot("init", str(bot)).returncode == 0
+    first = deskbot("train", "--project", str(bot), "--epochs", "1")
+    assert first.returncode == 0, first.stderr
+    assert "NLU model trained" in first.stdout and "indexed at revision" in first.stdout
+    assert (bot / "models" / "nlu" / "training.json").exists()
+    assert any((tmp_path / "var" / "faq" / "index").iterdir())
+    again = deskbot("train", "--project", str(bot), "--epochs", "1")
+    assert "up to date" in again.stdout  # unchanged data is not trained twice
