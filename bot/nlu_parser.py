@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from nlu import FALLBACK_INTENT, MicroBatcher, NluModel
+from nlu import EXTRACTOR_NAME, FALLBACK_INTENT, MicroBatcher, NluModel
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
@@ -45,13 +45,9 @@ class NluParser:
         if unknown_words_only(text, self.vocabulary):
             result["intent"] = {"name": FALLBACK_INTENT, "confidence": 0.0}
             result["entities"] = [
-                e for e in result["entities"] if e.get("extractor") != self.model_extractor
+                e for e in result["entities"] if e.get("extractor") != EXTRACTOR_NAME
             ]
         return result
-
-    @property
-    def model_extractor(self) -> str:
-        return "DeskbotJointBERT"
 
     async def aclose(self) -> None:
         await self.batcher.aclose()

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.dialogue import DialogueManager
 from bot.project import Step, TestStory
-from nlu.markup import MarkupError, parse_markup
+from nlu import MarkupError, parse_markup
 
 SKIPPED_ACTIONS = frozenset({"action_listen", "action_session_start"})
 

@@ -6,18 +6,21 @@ from nlu.data import OOS_LABELS, EntitySpan, Example, TrainingData, write_rasa_y
 from nlu.encoder import SentenceEncoder, choose_device, cpu_supports_bf16, mean_pool
 from nlu.errors import NluError, TrainingDataError
 from nlu.evaluation import evaluate
-from nlu.inference import NluModel
+from nlu.inference import EXTRACTOR_NAME, NluModel
+from nlu.markup import MarkupError, parse_markup
 from nlu.readers import load_training_data
 from nlu.result import FALLBACK_INTENT, Entity, IntentScore, ParseResult
 from nlu.training import train
 
 __all__ = [
+    "EXTRACTOR_NAME",
     "FALLBACK_INTENT",
     "OOS_LABELS",
     "Entity",
     "EntitySpan",
     "Example",
     "IntentScore",
+    "MarkupError",
     "MicroBatcher",
     "NluError",
     "NluModel",
@@ -31,6 +34,7 @@ __all__ = [
     "evaluate",
     "load_training_data",
     "mean_pool",
+    "parse_markup",
     "train",
     "write_rasa_yaml",
 ]

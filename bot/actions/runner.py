@@ -23,7 +23,6 @@ import httpx
 from bot.errors import BotError
 
 log = logging.getLogger(__name__)
-RASA_VERSION = "3.6.0"
 
 
 class ActionError(BotError):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.project.source import line_of, read_yaml
+from nlu import MarkupError, parse_markup
 
 _EXAMPLE = re.compile(r"^\s*-\s?(.*)$")
-_MARKUP = re.compile(r"\[([^\]]*)\](\(([^)]*)\)|\{([^}]*)\})")
 
 
 @dataclass(frozen=True)
@@ -36,21 +35,16 @@ class NluItem:
 
 
 def strip_markup(text: str) -> tuple[str, tuple[str, ...]]:
-    """The example text without entity markup, and the entity names the markup used."""
-    entities: list[str] = []
+    """The example text without entity markup, and the entity names the markup used.
 
-    def keep(match: re.Match[str]) -> str:
-        if match.group(3) is not None:
-            entities.append(match.group(3).split(":", 1)[0].strip())
-        else:
-            try:
-                body = json.loads("{" + match.group(4) + "}")
-                entities.append(str(body.get("entity", "")))
-            except ValueError:
-                entities.append("")
-        return match.group(1)
-
-    return _MARKUP.sub(keep, text), tuple(entities)
+    Uses the NLU package's parser, so the checker reads examples exactly as training does;
+    malformed markup is returned as is (the NLU reader reports it with its line).
+    """
+    try:
+        plain, spans = parse_markup(text)
+    except MarkupError:
+        return text, ()
+    return plain, tuple(span.entity for span in spans)
 
 
 def read_nlu(path: Path) -> tuple[list[NluItem], list[NluExample]]:
