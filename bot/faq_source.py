@@ -3,10 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 from bot.dialogue import FaqAnswer, FaqChoice
-from knowledge import EntryNotFound, FaqBase, FaqEntry, FaqHit, FaqRetriever
+from bot.project import Project
+from bot.settings import Settings
+from knowledge import EntryNotFound, FaqBase, FaqEntry, FaqHit, FaqRetriever, RetrieverConfig
+from nlu import SentenceEncoder
+
+
+def retriever_config(project: Project) -> RetrieverConfig:
+    """The retriever's calibrated thresholds, unless the project sets its own."""
+    thresholds = project.config.thresholds
+    config = RetrieverConfig()
+    if thresholds.faq_answer is not None:
+        config = replace(config, answer_threshold=thresholds.faq_answer)
+    if thresholds.faq_suggest is not None:
+        config = replace(config, suggest_threshold=thresholds.faq_suggest)
+    return config
+
+
+def build_retriever(project: Project, settings: Settings, base: FaqBase) -> FaqRetriever:
+    """The FAQ retriever a process serves with (not started: call ``start()``)."""
+    encoder = SentenceEncoder(
+        settings.encoder, device=settings.device, threads=settings.torch_threads
+    )
+    return FaqRetriever(
+        base, encoder, data_dir=settings.data_dir / "faq", config=retriever_config(project)
+    )
 
 
 def _answer(entry: FaqEntry, score: float) -> FaqAnswer:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 
 from bot.actions import ActionRunner
 from bot.dialogue import DialogueManager, build_action_runner, dialogue_from_project
-from bot.faq_source import KnowledgeFaq
+from bot.faq_source import KnowledgeFaq, build_retriever
 from bot.nlu_parser import NluParser
 from bot.project import Project, load_project
 from bot.sessions import RedisSessionStore, SessionStore, SqlSessionStore
@@ -19,8 +19,7 @@ from bot.settings import Settings
 from bot.tokens import TokenStore
 from bot.training import nlu_model_dir, seed_faq
 from bot.transcripts import TranscriptLog
-from knowledge import FaqBase, FaqRetriever, FaqSync, RetrieverConfig
-from nlu import SentenceEncoder
+from knowledge import FaqBase, FaqRetriever, FaqSync
 
 log = logging.getLogger("deskbot")
 
@@ -67,17 +66,6 @@ def build_session_store(settings: Settings, engine: Engine) -> SessionStore:
     )
 
 
-def retriever_config(project: Project) -> RetrieverConfig:
-    """The retriever's calibrated thresholds, unless the project sets its own."""
-    thresholds = project.config.thresholds
-    config = RetrieverConfig()
-    if thresholds.faq_answer is not None:
-        config = replace(config, answer_threshold=thresholds.faq_answer)
-    if thresholds.faq_suggest is not None:
-        config = replace(config, suggest_threshold=thresholds.faq_suggest)
-    return config
-
-
 async def build_services(settings: Settings, engine: Engine) -> Services:
     """Storage always; the bot (project, FAQ index, NLU model, actions) when the configured
     project folder exists. A project without a trained model still serves, with the FAQ
@@ -110,12 +98,7 @@ async def _build_bot(services: Services) -> None:
     base = FaqBase(services.engine)
     services.faq = base
     await asyncio.to_thread(seed_faq, project, base)
-    encoder = SentenceEncoder(
-        settings.encoder, device=settings.device, threads=settings.torch_threads
-    )
-    retriever = FaqRetriever(
-        base, encoder, data_dir=settings.data_dir / "faq", config=retriever_config(project)
-    )
+    retriever = build_retriever(project, settings, base)
     await asyncio.to_thread(retriever.start)
     services.closers.append(retriever.close)
     services.retriever = retriever

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot.faq_source import build_retriever
 from bot.project import Project
 from bot.settings import Settings
 from knowledge import FaqBase, import_file
@@ -90,16 +91,7 @@ def training_data(project: Project, base: FaqBase) -> TrainingData:
 def build_faq_index(project: Project, settings: Settings, base: FaqBase) -> int:
     """Build (or catch up) the FAQ index on disk, as a server would at start; returns the
     revision it reflects. Done at training time so the first start is quick."""
-    from bot.services import retriever_config
-    from knowledge import FaqRetriever
-    from nlu import SentenceEncoder
-
-    encoder = SentenceEncoder(
-        settings.encoder, device=settings.device, threads=settings.torch_threads
-    )
-    retriever = FaqRetriever(
-        base, encoder, data_dir=settings.data_dir / "faq", config=retriever_config(project)
-    )
+    retriever = build_retriever(project, settings, base)
     retriever.start()
     try:
         return retriever.revision
