@@ -54,6 +54,8 @@ class DialogueManager:
         rng: random.Random | None = None,
     ) -> None:
         self.domain = domain
+        # Sent with every custom action call; built once rather than per call.
+        self._domain_wire = domain.to_wire()
         self.policy = Policy(rules, stories)
         self.store = store
         self.transcripts = transcripts
@@ -429,7 +431,7 @@ class DialogueManager:
         if self.actions is None:
             raise ActionError(f"action {name!r} needs custom action code and none is configured")
         result = await self.actions.run(
-            action_call(name, turn.conversation, self.domain, turn.channel)
+            action_call(name, turn.conversation, self._domain_wire, turn.channel)
         )
         turn.action(name, inside_form=inside_form)
         for response in result.responses:

@@ -33,14 +33,15 @@ def tracker_state(conversation: Conversation, channel: str = "rest") -> dict[str
 
 
 def action_call(
-    name: str, conversation: Conversation, domain: Domain, channel: str = "rest"
+    name: str, conversation: Conversation, domain: Mapping[str, Any], channel: str = "rest"
 ) -> dict[str, Any]:
+    """An action server request; ``domain`` is the domain's wire form (built once)."""
     return {
         "next_action": name,
         "sender_id": conversation.id,
         "version": RASA_VERSION,
         "tracker": tracker_state(conversation, channel),
-        "domain": domain.to_wire(),
+        "domain": domain,
     }
 
 
