@@ -100,6 +100,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         head_lr=args.head_lr,
         intent_head=args.intent_head,
         label_smoothing=args.label_smoothing,
+        intent_head_init=args.head_init,
+        ema_decay=args.ema_decay or None,
         patience=args.patience,
         device=args.device,
         progress=not args.quiet,
@@ -119,6 +121,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "train_seconds": round(train_seconds, 1),
         "epochs_run": training["epochs_run"],
         "best_epoch": training["best_epoch"],
+        "dev_history": training.get("dev_history"),
         "fallback_threshold": training["fallback_threshold"],
         "intent_accuracy": report["intent"]["accuracy"],
         "intent_macro_f1": report["intent"]["macro_f1"],
@@ -145,6 +148,8 @@ def main() -> None:
     parser.add_argument("--head-lr", type=float, default=1e-3)
     parser.add_argument("--intent-head", default="cosine", choices=["linear", "cosine"])
     parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--head-init", default="centroid", choices=["random", "centroid"])
+    parser.add_argument("--ema-decay", type=float, default=0.995, help="0 turns averaging off")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--per-intent", type=int, default=0, help="train on N per intent")
     parser.add_argument("--quiet", action="store_true")

@@ -24,6 +24,11 @@ class TrainConfig:
         max_length: sub-tokens per message, longer ones are cut.
         dropout: on the encoder output, before both heads.
         intent_head: ``linear`` or ``cosine`` (scaled cosine similarity to one vector per intent).
+        intent_head_init: ``centroid`` starts a cosine head at each intent's mean embedding under
+            the pretrained encoder (so training starts from a nearest-centroid classifier);
+            ``random`` starts it at random. A linear head always starts at random.
+        ema_decay: keep an exponential moving average of the weights (this decay per step once
+            warmed up) and evaluate and save the average; ``None`` uses the weights as trained.
         label_smoothing: for the intent loss.
         entity_loss_weight: weight of the tagger loss beside the intent loss.
         seed: fixes initialisation, dev split and batch order.
@@ -54,6 +59,8 @@ class TrainConfig:
     max_length: int = 64
     dropout: float = 0.1
     intent_head: Literal["linear", "cosine"] = "cosine"
+    intent_head_init: Literal["random", "centroid"] = "centroid"
+    ema_decay: float | None = 0.995
     label_smoothing: float = 0.1
     entity_loss_weight: float = 1.0
     seed: int = 42
@@ -79,6 +86,10 @@ class TrainConfig:
             raise NluError("retrieval_intents must be 'collapse' or 'keep'")
         if self.intent_head not in ("linear", "cosine"):
             raise NluError("intent_head must be 'linear' or 'cosine'")
+        if self.intent_head_init not in ("random", "centroid"):
+            raise NluError("intent_head_init must be 'random' or 'centroid'")
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise NluError("ema_decay must be in (0, 1)")
         if self.autocast not in ("auto", "bf16", "off"):
             raise NluError("autocast must be 'auto', 'bf16' or 'off'")
 

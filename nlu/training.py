@@ -24,6 +24,7 @@ from nlu.encoder import (
     choose_device,
     cpu_supports_bf16,
     load_tokenizer,
+    mean_pool,
     resolve_model_path,
     set_torch_threads,
 )
@@ -36,7 +37,7 @@ from nlu.metrics import (
     intent_scores,
 )
 from nlu.network import EntityType, JointModel, Labels
-from nlu.predict import predict_texts
+from nlu.predict import length_buckets, predict_texts
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,52 @@ def _collate(
         tags[row, :n] = torch.tensor(items[i][1])
     intents = torch.tensor([items[i][2] for i in idx], dtype=torch.long)
     return ids, mask, tags, intents
+
+
+def init_intent_centroids(
+    network: JointModel,
+    items: list[tuple[list[int], list[int], int]],
+    pad_id: int,
+    device: torch.device,
+    use_bf16: bool,
+) -> None:
+    """Point each cosine-head vector at its intent's mean embedding under the current encoder.
+
+    Training then starts from a nearest-centroid classifier instead of random directions, so
+    the first steps refine a sensible geometry rather than pull the encoder towards noise.
+    """
+    weight = network.intent_head.weight
+    sums = torch.zeros(weight.shape, dtype=torch.float32)
+    was_training = network.training
+    network.eval()
+    with (
+        torch.inference_mode(),
+        torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16),
+    ):
+        for idx in length_buckets([len(it[0]) for it in items], 128, 8192):
+            ids, mask, _, gold = _collate(items, idx, pad_id)
+            hidden = network.encoder(
+                input_ids=ids.to(device), attention_mask=mask.to(device)
+            ).last_hidden_state
+            pooled = nn.functional.normalize(mean_pool(hidden, mask.to(device)).float(), dim=-1)
+            sums.index_add_(0, gold, pooled.cpu())
+    network.train(was_training)
+    seen = sums.norm(dim=-1) > 0
+    with torch.no_grad():
+        weight[seen] = nn.functional.normalize(sums[seen], dim=-1).to(weight.device, weight.dtype)
+
+
+def _ema_update(decay: float) -> Any:
+    """An exponential moving average whose decay warms up as ``(1 + n) / (10 + n)`` (as in
+    TensorFlow's ``ExponentialMovingAverage``), so a short run on a small project is averaged
+    over its last steps rather than dragged back to its first ones."""
+
+    def update(averaged: list[torch.Tensor], current: list[torch.Tensor], n: Any) -> None:
+        rate = 1.0 - min(decay, (1.0 + float(n)) / (10.0 + float(n)))
+        for avg, cur in zip(averaged, current, strict=True):
+            avg.lerp_(cur.detach(), rate)
+
+    return update
 
 
 def _optimizer(network: JointModel, config: TrainConfig) -> torch.optim.Optimizer:
@@ -245,7 +292,18 @@ def train(
     total = steps_per_epoch * config.epochs
     if config.max_steps is not None:
         total = min(total, config.max_steps)
+    use_bf16 = _use_bf16(config, device)
+    pad_id = int(tokenizer.pad_token_id or 0)
+    if network.cosine and config.intent_head_init == "centroid":
+        init_intent_centroids(network, items, pad_id, device, use_bf16)
     optimizer = _optimizer(network, config)
+    # The average shares nothing with the optimiser: it only ever reads the trained weights.
+    ema = (
+        torch.optim.swa_utils.AveragedModel(network, multi_avg_fn=_ema_update(config.ema_decay))
+        if config.ema_decay is not None
+        else None
+    )
+    judged: JointModel = ema.module if ema is not None else network  # type: ignore[assignment]
     warmup = int(config.warmup_ratio * total)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
@@ -257,10 +315,9 @@ def train(
     )
     intent_loss = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     tag_loss = nn.CrossEntropyLoss(ignore_index=IGNORE_INDEX)
-    use_bf16 = _use_bf16(config, device)
     rng = random.Random(config.seed)
-    pad_id = int(tokenizer.pad_token_id or 0)
     best: dict[str, Any] = {"score": -1.0, "epoch": 0, "state": None}
+    history: list[float] = []
     step, epoch, stale = 0, 0, 0
     from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
@@ -286,18 +343,21 @@ def train(
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
+            if ema is not None:
+                ema.update_parameters(network)
             step += 1
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
         if not dev_set:
             continue
-        network.eval()
+        judged.eval()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-            report = dev_report(network, tokenizer, labels, dev_set, config, device)
+            report = dev_report(judged, tokenizer, labels, dev_set, config, device)
         log.info("epoch %d dev intent acc %.4f", epoch, report["intent_accuracy"])
+        history.append(round(report["intent_accuracy"], 5))
         bar.set_postfix(epoch=epoch, dev_acc=f"{report['intent_accuracy']:.4f}")
         if report["score"] > best["score"]:
-            state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+            state = {k: v.detach().clone() for k, v in judged.state_dict().items()}
             best = {"score": report["score"], "epoch": epoch, "state": state}
             stale = 0
         else:
@@ -305,6 +365,8 @@ def train(
     bar.close()
     if best["state"] is not None:
         network.load_state_dict(best["state"])
+    elif ema is not None:
+        network.load_state_dict(judged.state_dict())
     network.eval()
     dev_metrics: dict[str, Any] | None = None
     threshold = config.fallback_threshold
@@ -334,6 +396,7 @@ def train(
         "dev_given": dev is not None,
         "epochs_run": epoch,
         "best_epoch": best["epoch"],
+        "dev_history": history,
         "steps": step,
         "bf16_autocast": use_bf16,
         "device": str(device),

@@ -7,6 +7,7 @@ to point them at a server, except under CI, where that is an error.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -153,12 +154,23 @@ MODEL_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "test-models"
 DEMO_TEST_EPOCHS = 8
 
 
+def _training_code_digest() -> str:
+    """Digest of the code that decides what a trained model is (defaults included)."""
+
+    nlu_dir = Path(__file__).resolve().parent.parent / "nlu"
+    digest = hashlib.sha256()
+    for name in ("config.py", "training.py", "network.py", "features.py", "metrics.py"):
+        digest.update((nlu_dir / name).read_bytes())
+    return digest.hexdigest()[:8]
+
+
 @pytest.fixture(scope="session")
 def trained_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
     """A copy of the demo project with a trained NLU model, for tests that need the real bot.
 
     Training is real (the packaged encoder, the demo's data); the model is cached under
-    .cache/test-models by its data fingerprint, so it is retrained only when the data changes.
+    .cache/test-models by its data fingerprint and the training code, so it is retrained
+    whenever either changes.
     """
     from bot.project import load_project
     from bot.settings import load_settings
@@ -177,7 +189,7 @@ def trained_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 
         seed_faq(project, FaqBase(engine))
         key = training_data(project, FaqBase(engine)).fingerprint()[:16]
-        cached = MODEL_CACHE / f"{key}-e{DEMO_TEST_EPOCHS}"
+        cached = MODEL_CACHE / f"{key}-{_training_code_digest()}-e{DEMO_TEST_EPOCHS}"
         if not (cached / "training.json").exists():
             train_project(project, settings, engine, epochs=DEMO_TEST_EPOCHS, progress=False)
             shutil.rmtree(cached, ignore_errors=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -225,3 +226,55 @@ def test_linear_intent_head_trains_saves_and_loads(toy_data: TrainingData, tmp_p
     ]
     top = a.parse("hello").intent_ranking[0].confidence
     assert 0.0 < top <= 1.0
+
+
+def test_centroid_init_starts_from_a_nearest_centroid_classifier(toy_data: TrainingData) -> None:
+    """Before a single step the cosine head already tells the toy intents apart."""
+    from nlu.encoder import load_tokenizer, resolve_model_path
+    from nlu.network import JointModel, Labels
+    from nlu.training import _encode_examples, init_intent_centroids
+
+    examples = list(toy_data.examples)
+    labels = Labels.build(sorted({e.intent for e in examples}), [])
+    base = resolve_model_path(None)
+    network = JointModel.from_encoder(base, labels, intent_head="cosine")
+    items = _encode_examples(load_tokenizer(base), examples, labels, max_length=16)
+    gold = torch.tensor([item[2] for item in items])
+
+    def accuracy() -> float:
+        network.eval()
+        with torch.inference_mode():
+            width = max(len(item[0]) for item in items)
+            ids = torch.zeros((len(items), width), dtype=torch.long)
+            mask = torch.zeros_like(ids)
+            for row, item in enumerate(items):
+                ids[row, : len(item[0])] = torch.tensor(item[0])
+                mask[row, : len(item[0])] = 1
+            logits, _ = network(ids, mask)
+        return float((logits.argmax(-1) == gold).float().mean())
+
+    before = accuracy()
+    init_intent_centroids(network, items, 0, torch.device("cpu"), use_bf16=False)
+    weight = network.intent_head.weight.detach()
+    assert torch.allclose(weight.norm(dim=-1), torch.ones(len(labels.intents)), atol=1e-5)
+    assert accuracy() >= 0.9 > before
+
+
+def test_ema_training_saves_the_averaged_weights(toy_data: TrainingData, tmp_path: Path) -> None:
+    config = TrainConfig(
+        ema_decay=0.5, max_steps=4, batch_size=16, max_length=12, threads=1,
+        progress=False, device="cpu", dev_fraction=0.0,
+    )  # fmt: skip
+    model_dir = train(toy_data, config, tmp_path / "ema")
+    meta = json.loads((model_dir / "training.json").read_text())
+    assert meta["config"]["ema_decay"] == 0.5 and meta["steps"] == 4
+    model = NluModel.load(model_dir, device="cpu", threads=1, precision="fp32")
+    assert model.parse("hello").intent_ranking[0].confidence > 0.0
+    plain_dir = train(toy_data, replace(config, ema_decay=None), tmp_path / "plain")
+    from safetensors.torch import load_file
+
+    averaged = load_file(str(model_dir / "model.safetensors"))["intent_head.weight"]
+    trained = load_file(str(plain_dir / "model.safetensors"))["intent_head.weight"]
+    assert not torch.allclose(averaged, trained)
+    with pytest.raises(NluError, match="ema_decay"):
+        TrainConfig(ema_decay=1.5)
