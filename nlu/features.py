@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from nlu.data import EntitySpan
@@ -89,6 +90,34 @@ def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def transition_mask(tags: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(allowed[from, to], may_start[to])``: ``I-x`` only after ``B-x`` or ``I-x``."""
+    inside = [t[2:] if t.startswith("I-") else None for t in tags]
+    key = [t[2:] if t != OUTSIDE else None for t in tags]
+    allowed = np.ones((len(tags), len(tags)), dtype=bool)
+    for to, entity in enumerate(inside):
+        if entity is not None:
+            allowed[:, to] = [k == entity for k in key]
+    return allowed, np.array([entity is None for entity in inside])
+
+
+def best_tag_path(tag_probs: torch.Tensor, tags: Sequence[str]) -> list[int]:
+    """Viterbi over per-token tag probabilities ``[T, K]`` under the BIO constraints."""
+    allowed, may_start = transition_mask(tags)
+    penalty = np.where(allowed, 0.0, -np.inf)
+    logp = np.log(tag_probs.float().clamp_min(1e-12).numpy())
+    score = np.where(may_start, logp[0], -np.inf)
+    back = np.zeros(logp.shape, dtype=np.int64)
+    for t in range(1, len(logp)):
+        candidates = score[:, None] + penalty
+        back[t] = candidates.argmax(axis=0)
+        score = candidates.max(axis=0) + logp[t]
+    path = [int(score.argmax())]
+    for t in range(len(logp) - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return path[::-1]
+
+
 def decode_spans(
     text: str,
     offsets: list[tuple[int, int]],
@@ -97,9 +126,14 @@ def decode_spans(
 ) -> list[PredictedSpan]:
     """Turn per-token tag probabilities ``[T, K]`` into character spans of ``text``.
 
-    Robust to ill-formed sequences: an ``I-x`` after ``O`` or after another type opens a span.
+    The tags are the most probable *well-formed* sequence (:func:`best_tag_path`), so a span is
+    never cut in two by a stray ``B-`` or broken by an ``I-`` of another type.
     """
-    probs, best = tag_probs.max(dim=-1)
+    real = [t for t, (start, end) in enumerate(offsets[: len(tag_probs)]) if start != end]
+    path = best_tag_path(tag_probs[real], tags) if real else []
+    best = torch.zeros(len(tag_probs), dtype=torch.long)
+    best[real] = torch.tensor(path, dtype=torch.long)
+    probs = tag_probs.gather(1, best.unsqueeze(1)).squeeze(1)
     found: list[PredictedSpan] = []
     current: list[Any] | None = None  # [key, start, end, [probs]]
 
