@@ -153,6 +153,8 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
     app = FastAPI(
         title="deskbot",
         version="0.1.0",
+        docs_url=None,  # served by bot.api.pages from packaged assets
+        redoc_url=None,
         lifespan=lifespan,
         description="Rasa-compatible channels, the agents' console and the FAQ editor.",
     )

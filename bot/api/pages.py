@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 
 from bot.errors import NotFoundError
 
@@ -22,6 +23,8 @@ ASSETS = {
     "faq.js",
     "console.js",
     "vendor/socket.io.min.js",
+    "vendor/swagger-ui-bundle.js",
+    "vendor/swagger-ui.css",
 }
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
@@ -47,3 +50,16 @@ for _route, _name in PAGES.items():
     router.add_api_route(_route, _serving(_name), methods=["GET"])
 for _name in sorted(ASSETS):
     router.add_api_route(f"/{_name}", _serving(_name), methods=["GET"])
+
+
+@router.get("/docs")
+async def api_docs() -> HTMLResponse:
+    """Swagger UI from the package, not FastAPI's default CDN: a self-hosted bot may be
+    offline, and its API page should still work."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="deskbot API",
+        swagger_js_url="/vendor/swagger-ui-bundle.js",
+        swagger_css_url="/vendor/swagger-ui.css",
+        swagger_favicon_url="data:,",
+    )

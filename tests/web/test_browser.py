@@ -182,3 +182,18 @@ def test_the_unchanged_rasa_webchat_bundle_converses_with_deskbot(
     box.fill("Do you sell gift cards?")
     box.press("Enter")
     page.locator(".rw-response", has_text="gift card").last.wait_for()
+
+
+def test_the_api_docs_page_renders_with_no_network(new_page: Any, web_server: LiveServer) -> None:
+    page = new_page()
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            None if request.url.startswith(web_server.url) else outside.append(request.url)
+        ),
+    )
+    page.goto(web_server.url + "/docs")
+    page.locator(".opblock-summary-path", has_text="/webhooks/rest/webhook").first.wait_for()
+    assert page.locator(".opblock").count() > 10
+    assert not [u for u in outside if not u.startswith("data:")]
