@@ -7,6 +7,7 @@ text whatever its casing, accents, punctuation or emoji.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -90,21 +91,23 @@ def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def transition_mask(tags: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``(allowed[from, to], may_start[to])``: ``I-x`` only after ``B-x`` or ``I-x``."""
+@functools.lru_cache(maxsize=32)
+def transition_mask(tags: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``(log-penalty[from, to], may_start[to])``: ``I-x`` only after ``B-x`` or ``I-x``.
+
+    Cached: a model's tag set is fixed, and this is on every parse's path."""
     inside = [t[2:] if t.startswith("I-") else None for t in tags]
     key = [t[2:] if t != OUTSIDE else None for t in tags]
     allowed = np.ones((len(tags), len(tags)), dtype=bool)
     for to, entity in enumerate(inside):
         if entity is not None:
             allowed[:, to] = [k == entity for k in key]
-    return allowed, np.array([entity is None for entity in inside])
+    return np.where(allowed, 0.0, -np.inf), np.array([entity is None for entity in inside])
 
 
 def best_tag_path(tag_probs: torch.Tensor, tags: Sequence[str]) -> list[int]:
     """Viterbi over per-token tag probabilities ``[T, K]`` under the BIO constraints."""
-    allowed, may_start = transition_mask(tags)
-    penalty = np.where(allowed, 0.0, -np.inf)
+    penalty, may_start = transition_mask(tuple(tags))
     logp = np.log(tag_probs.float().clamp_min(1e-12).numpy())
     score = np.where(may_start, logp[0], -np.inf)
     back = np.zeros(logp.shape, dtype=np.int64)
