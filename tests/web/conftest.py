@@ -29,7 +29,11 @@ from bot import db
 from bot.api import create_app
 from bot.settings import load_settings
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+# Screenshots land in .cache/screenshots (ignored by git) so a test run leaves the tree clean;
+# DESKBOT_SCREENSHOT_DIR=docs refreshes the pictures kept in docs/ on purpose.
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / os.environ.get(
+    "DESKBOT_SCREENSHOT_DIR", ".cache/screenshots"
+)
 VENDOR = Path(__file__).resolve().parent / "vendor"
 CHROMIUM_ARGS = [
     "--headless",
@@ -150,11 +154,11 @@ def token_for(web_server: LiveServer) -> Any:
 
 @pytest.fixture
 def screenshot() -> Any:
-    """Save a screenshot of a page to docs/ (the project's pictures of its pages)."""
+    """Save a screenshot of a page (see SCREENSHOT_DIR), to look at after a run."""
 
     def save(page: Any, name: str) -> None:
-        DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / name))
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT_DIR / name))
 
     return save
 
