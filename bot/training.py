@@ -69,16 +69,18 @@ def training_data(project: Project, base: FaqBase) -> TrainingData:
     largest = max((n for intent, n in sizes.items() if intent != FAQ_INTENT), default=0)
     room = max(len(entries), 2 * largest) - sizes.get(FAQ_INTENT, 0)
     extra: list[Example] = []
-    for rank in range(max((len(e.phrasings) for e in entries), default=0)):
-        for entry in entries:
-            if len(extra) >= room:
-                break
-            if rank >= len(entry.phrasings):
-                continue
-            phrasing = entry.phrasings[rank].strip()
-            if phrasing and phrasing.lower() not in known:
-                known.add(phrasing.lower())
-                extra.append(Example(text=phrasing, intent=FAQ_INTENT))
+    by_rank = (
+        entry.phrasings[rank].strip()
+        for rank in range(max((len(e.phrasings) for e in entries), default=0))
+        for entry in entries
+        if rank < len(entry.phrasings)
+    )
+    for phrasing in by_rank:
+        if len(extra) >= room:
+            break
+        if phrasing and phrasing.lower() not in known:
+            known.add(phrasing.lower())
+            extra.append(Example(text=phrasing, intent=FAQ_INTENT))
     return TrainingData(
         examples=(*data.examples, *extra),
         synonyms=data.synonyms,

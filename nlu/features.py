@@ -92,22 +92,20 @@ def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 @functools.lru_cache(maxsize=32)
-def transition_mask(tags: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def transition_penalty(tags: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """``(log-penalty[from, to], may_start[to])``: ``I-x`` only after ``B-x`` or ``I-x``.
 
     Cached: a model's tag set is fixed, and this is on every parse's path."""
-    inside = [t[2:] if t.startswith("I-") else None for t in tags]
-    key = [t[2:] if t != OUTSIDE else None for t in tags]
-    allowed = np.ones((len(tags), len(tags)), dtype=bool)
-    for to, entity in enumerate(inside):
-        if entity is not None:
-            allowed[:, to] = [k == entity for k in key]
-    return np.where(allowed, 0.0, -np.inf), np.array([entity is None for entity in inside])
+    inside = np.array([t[2:] if t.startswith("I-") else "" for t in tags])
+    key = np.array([t[2:] if t != OUTSIDE else "" for t in tags])
+    # Row = previous tag, column = next tag: I-x may follow only a tag of type x.
+    allowed = (inside == "")[None, :] | (key[:, None] == inside[None, :])
+    return np.where(allowed, 0.0, -np.inf), inside == ""
 
 
 def best_tag_path(tag_probs: torch.Tensor, tags: Sequence[str]) -> list[int]:
     """Viterbi over per-token tag probabilities ``[T, K]`` under the BIO constraints."""
-    penalty, may_start = transition_mask(tuple(tags))
+    penalty, may_start = transition_penalty(tuple(tags))
     logp = np.log(tag_probs.float().clamp_min(1e-12).numpy())
     score = np.where(may_start, logp[0], -np.inf)
     back = np.zeros(logp.shape, dtype=np.int64)
