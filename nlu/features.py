@@ -57,15 +57,19 @@ def tag_ids(
     """BIO tag id per token; special tokens and padding get ``IGNORE_INDEX``."""
     out = []
     ordered = sorted(spans, key=lambda s: s.start)
+    begun: set[int] = set()
     for start, end in offsets:
         if start == end:
             out.append(IGNORE_INDEX)
             continue
         tag = tag_index[OUTSIDE]
-        for span in ordered:
+        for i, span in enumerate(ordered):
             if start < span.end and end > span.start:
                 key = EntityType(span.entity, span.role, span.group).key
-                prefix = "B" if start <= span.start else "I"
+                # B- on the span's first token only: a character the tokenizer splits in two
+                # (Hangul into jamo) gives two tokens with the same start offset.
+                prefix = "I" if i in begun else "B"
+                begun.add(i)
                 tag = tag_index.get(f"{prefix}-{key}", tag_index[OUTSIDE])
                 break
         out.append(tag)
