@@ -117,7 +117,8 @@ class CachedEncoder:
 
 
 def tune_rows(retriever: FaqRetriever, queries: list[LabelledQuery]) -> list[tuple[Any, ...]]:
-    """(best score, lead, right?, out of scope?) for every query: the calibration's inputs."""
+    """(best score, lead, right?, out of scope?, best cosine) for every query: the calibration's
+    inputs, and the similarity the floor is checked against."""
     vectors = retriever.encoder.encode([q.query for q in queries])
     rows = []
     for i, q in enumerate(queries):
@@ -125,7 +126,8 @@ def tune_rows(retriever: FaqRetriever, queries: list[LabelledQuery]) -> list[tup
         if hits:
             best = hits[0].score
             lead = best - hits[1].score if len(hits) > 1 else best
-            rows.append((best, lead, hits[0].entry.external_key == q.expected, q.expected is None))
+            right = hits[0].entry.external_key == q.expected
+            rows.append((best, lead, right, q.expected is None, hits[0].similarity))
     return rows
 
 
@@ -157,7 +159,17 @@ def tune(per_dataset: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
                 ),
                 "oos_answered": round(float(answered[oos].mean()), 4) if oos.any() else 0.0,
             })  # fmt: skip
-        out[name] = sweep
+        similarity = np.array([r[4] for r in rows])
+        offered = conf >= RetrieverConfig().suggest_threshold
+        floors = {}
+        for floor in (0.2, 0.25, 0.3, 0.35, 0.4):
+            below = similarity < floor
+            floors[str(floor)] = {
+                "right_offers_lost": int((offered & right & below).sum()),
+                "right_offers": int((offered & right).sum()),
+                "oos_offers_kept": int((offered & oos & ~below).sum()),
+            }  # fmt: skip
+        out[name] = {"thresholds": sweep, "similarity_floor": floors}
     return out
 
 
@@ -217,8 +229,9 @@ def main() -> None:
     for mode, result in tuned.items():
         print(mode, "calibration", json.dumps(result["calibration"]))
         for name in args.datasets:
-            for row in result[name]:
+            for row in result[name]["thresholds"]:
                 print(f"  {name:10s}", row)
+            print(f"  {name:10s} similarity floor", json.dumps(result[name]["similarity_floor"]))
     summary = {
         "command": " ".join(sys.argv),
         "machine": machine(),

@@ -34,12 +34,14 @@ class FaqHit:
         score: fused relevance (higher is better; comparable within one mode).
         matched_phrasing: the entry's phrasing closest to the query.
         confidence: calibrated probability that this entry is the right answer.
+        similarity: cosine of the query and its closest phrasing of the entry (0 in bm25 mode).
     """
 
     entry: FaqEntry
     score: float
     matched_phrasing: str
     confidence: float = 0.0
+    similarity: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +231,7 @@ class FaqRetriever:
         head = self._head_scores(state, query) if mode == "hybrid" else {}
         if mode == "hybrid" and query is not None:
             self._fill_dense(state, query, dense, set(lexical) | set(head))
-        fused: list[tuple[float, int, int]] = []
+        fused: list[tuple[float, int, int, float]] = []
         for eid in set(dense) | set(lexical) | set(head):
             d, pos = dense.get(eid, (0.0, -1))
             lex, lpos = lexical.get(eid, (0.0, 0))
@@ -240,16 +242,19 @@ class FaqRetriever:
             else:
                 score = d + self.config.lexical_weight * lex
                 score += self.config.head_weight * head.get(eid, 0.0)
-            fused.append((score, eid, pos if pos >= 0 else lpos))
+            fused.append((score, eid, pos if pos >= 0 else lpos, d))
         fused.sort(key=lambda item: -item[0])
         calibration = self.config.calibration[self._path(head)]
+        floor = self.config.min_similarity if mode != "bm25" else -1.0
         hits = []
-        for rank, (score, eid, pos) in enumerate(fused[:k]):
+        for rank, (score, eid, pos, similarity) in enumerate(fused[:k]):
             other = fused[1][0] if rank == 0 and len(fused) > 1 else fused[0][0]
             lead = score - other if len(fused) > 1 else score
             entry = state.entries[eid]
-            confidence = calibration.confidence(score, lead)
-            hits.append(FaqHit(entry, score, entry.phrasings[pos], confidence))
+            # The calibration learnt from real questions, where a lead meant something; among
+            # entries that barely resemble the message (keyboard mash) a lead is noise.
+            confidence = calibration.confidence(score, lead) if similarity >= floor else 0.0
+            hits.append(FaqHit(entry, score, entry.phrasings[pos], confidence, similarity))
         return hits
 
     def _path(self, head: dict[int, float]) -> str:

@@ -56,6 +56,8 @@ class RetrieverConfig:
         head_weight: weight of the adapted head's probability.
         answer_threshold: confidence at or above which the best entry is answered.
         suggest_threshold: confidence at or above which "did you mean" options are offered.
+        min_similarity: an entry whose closest phrasing has a lower cosine with the message
+            gets confidence 0 (never answered or suggested); not used in ``bm25`` mode.
         suggest_window: options must score within this of the best entry.
         max_suggestions: at most this many options.
         adapt: train the entry head in the background after changes.
@@ -68,6 +70,7 @@ class RetrieverConfig:
     head_weight: float = 0.5
     answer_threshold: float = 0.92
     suggest_threshold: float = 0.5
+    min_similarity: float = 0.3
     suggest_window: float = 0.15
     max_suggestions: int = 3
     adapt: bool = True

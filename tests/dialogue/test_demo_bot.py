@@ -43,3 +43,16 @@ async def test_every_demo_test_story_passes(demo_services: Services) -> None:
         if not result.passed:
             failures.append(result.failure)
     assert failures == []
+
+
+async def test_keyboard_mash_is_not_understood_rather_than_guessed(
+    demo_services: Services,
+) -> None:
+    assert demo_services.dialogue is not None
+    for i, mash in enumerate(("asdkjh qweoiu zxcmn", "ueue ieie", "qqqq")):
+        replies = await demo_services.dialogue.handle(f"mash-{i}", mash)
+        said = " ".join(m.text or "" for m in replies)
+        assert "didn't quite get that" in said, (mash, said)
+        assert not any(m.buttons for m in replies), (mash, said)
+    gift = await demo_services.dialogue.handle("real", "Do you sell gift cards?")
+    assert "gift card" in " ".join(m.text or "" for m in gift).lower()

@@ -222,6 +222,21 @@ def test_decisions_follow_the_thresholds(
     assert silent.decide("How do I reset my password?").kind == "none"
 
 
+def test_keyboard_mash_gets_no_suggestion_however_lopsided_the_scores(
+    filled: FaqBase, encoder: object, start_retriever: Start
+) -> None:
+    retriever = start_retriever(filled, encoder, suggest_threshold=0.01)
+    for mash in ("asdkjh qweoiu zxcmn", "blorp zzqx", "🙂🙂🙂", "?"):
+        hits = retriever.search(mash)
+        assert hits and hits[0].similarity < retriever.config.min_similarity, mash
+        assert all(h.confidence == 0.0 for h in hits), mash
+        assert retriever.decide(mash).kind == "none", mash
+    real = retriever.search("I forgot my password")[0]
+    assert real.similarity >= 0.99 and real.confidence > 0.0
+    trusting = start_retriever(filled, encoder, suggest_threshold=0.01, min_similarity=-1.0)
+    assert trusting.decide("blorp zzqx").kind == "suggest"
+
+
 def test_calibration_rewards_score_and_lead() -> None:
     calibration = Calibration(top=5.0, margin=10.0, bias=-4.0)
     assert calibration.confidence(0.9, 0.3) > calibration.confidence(0.9, 0.05)
