@@ -1,7 +1,11 @@
 """FAISS vectors of phrasings, by 64-bit phrasing id: exact for small bases, IVF past a size.
 
 A `VectorIndex` is never changed once searchers can see it: :meth:`VectorIndex.updated`
-returns a changed copy, which the owner swaps in (see `knowledge.index`).
+returns a changed copy, which the owner swaps in (see `knowledge.index`). Copying a large IVF
+index for every edit would cost seconds (1.5 GB at a million phrasings), so an IVF index's
+edits collect beside it instead: added vectors in a small exact index, removed ids in a list
+the search skips. Copies share the large index; past ``VectorConfig.delta_limit`` edits are
+merged into a new copy of it.
 """
 
 from __future__ import annotations
@@ -42,22 +46,60 @@ class VectorConfig:
             IndexIDMap2); past it, IVF (IndexIVFFlat, trained on the vectors at build).
         nprobe: IVF lists visited per query (recall against speed).
         threads: FAISS OpenMP threads (1 where cores are shared).
+        delta_limit: an IVF index keeps up to this many added and removed phrasings beside it
+            (searched exactly) before they are merged into a copy of it.
     """
 
     exact_limit: int = 20_000
     nprobe: int = 24
     threads: int = 1
+    delta_limit: int = 10_000
+
+
+def _exact(dimension: int, ids: np.ndarray, vectors: np.ndarray) -> Any:
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+    if len(ids):
+        index.add_with_ids(
+            np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dimension),
+            np.ascontiguousarray(ids, dtype=np.int64),
+        )
+    return index
 
 
 class VectorIndex:
-    """An inner-product index of unit vectors keyed by phrasing id."""
+    """An inner-product index of unit vectors keyed by phrasing id.
 
-    def __init__(self, index: Any, dimension: int, config: VectorConfig) -> None:
+    Args:
+        index: the FAISS index (never changed after this).
+        dimension: vector size.
+        config: index settings.
+        added: IVF only: an exact index of vectors added since ``index`` was built.
+        hidden: IVF only: ids in ``index`` removed since (sorted; never returned).
+    """
+
+    def __init__(
+        self,
+        index: Any,
+        dimension: int,
+        config: VectorConfig,
+        *,
+        added: Any | None = None,
+        hidden: np.ndarray | None = None,
+    ) -> None:
         self._index: Any = index
         self.dimension = dimension
         self.config = config
+        self._added: Any = added if added is not None else _exact(dimension, _NO_IDS, _NO_IDS)
+        self._hidden = hidden if hidden is not None else _NO_IDS
+        self._params: Any = None
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = config.nprobe
+            # The selectors are kept as attributes: FAISS holds only raw pointers to them.
+            self._skip = faiss.IDSelectorBatch(self._hidden) if len(self._hidden) else None
+            self._keep = faiss.IDSelectorNot(self._skip) if self._skip is not None else None
+            self._params = faiss.SearchParametersIVF()
+            self._params.sel = self._keep
+            self._params.nprobe = config.nprobe
 
     @property
     def kind(self) -> str:
@@ -67,7 +109,12 @@ class VectorIndex:
     @property
     def size(self) -> int:
         """How many vectors the index holds."""
-        return int(self._index.ntotal)
+        return int(self._index.ntotal) - len(self._hidden) + int(self._added.ntotal)
+
+    @property
+    def pending(self) -> int:
+        """Edits kept beside an IVF index, not yet merged into it."""
+        return len(self._hidden) + int(self._added.ntotal)
 
     @classmethod
     def build(
@@ -78,7 +125,7 @@ class VectorIndex:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dimension)
         if len(ids) <= config.exact_limit:
-            index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+            return cls(_exact(dimension, ids, vectors), dimension, config)
         else:
             nlist = max(64, int(4 * math.sqrt(len(ids))))
             quantizer = faiss.IndexFlatIP(dimension)
@@ -88,7 +135,6 @@ class VectorIndex:
             index.train(sample)
             # A hashtable id map lets the IVF index remove ids and give vectors back by id.
             index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
-        if len(ids):
             index.add_with_ids(vectors, ids)
         return cls(index, dimension, config)
 
@@ -98,15 +144,32 @@ class VectorIndex:
             n = len(queries)
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
-        scores, ids = self._index.search(queries, min(k, self.size))
+        k = min(k, self.size)
+        scores, ids = self._index.search(queries, k, params=self._params)
+        if self._added.ntotal:
+            more_scores, more_ids = self._added.search(queries, min(k, self._added.ntotal))
+            scores = np.concatenate([scores, more_scores], axis=1)
+            ids = np.concatenate([ids, more_ids], axis=1)
+            best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+            scores = np.take_along_axis(scores, best, axis=1)
+            ids = np.take_along_axis(ids, best, axis=1)
         return scores, ids
 
     def vectors_of(self, ids: np.ndarray) -> np.ndarray:
         """The stored vectors of these phrasing ids (all must be present)."""
+        ids = np.ascontiguousarray(ids, np.int64)
         if not len(ids):
             return np.zeros((0, self.dimension), np.float32)
-        result: np.ndarray = self._index.reconstruct_batch(np.ascontiguousarray(ids, np.int64))
+        result = np.empty((len(ids), self.dimension), np.float32)
+        recent = np.isin(ids, self._added_ids())
+        if recent.any():
+            result[recent] = self._added.reconstruct_batch(ids[recent])
+        if not recent.all():
+            result[~recent] = self._index.reconstruct_batch(np.ascontiguousarray(ids[~recent]))
         return result
+
+    def _added_ids(self) -> np.ndarray:
+        return faiss.vector_to_array(self._added.id_map).astype(np.int64)
 
     def updated(
         self, remove: np.ndarray, add_ids: np.ndarray, add_vectors: np.ndarray
@@ -125,14 +188,42 @@ class VectorIndex:
                 self.dimension,
                 self.config,
             )
+        remove = np.ascontiguousarray(remove, dtype=np.int64)
+        add_vectors = np.ascontiguousarray(add_vectors, dtype=np.float32).reshape(
+            -1, self.dimension
+        )
+        if self.kind == "flat":
+            index: Any = faiss.clone_index(self._index)
+            if len(remove):
+                index.remove_ids(remove)
+            if len(add_ids):
+                index.add_with_ids(add_vectors, np.ascontiguousarray(add_ids, dtype=np.int64))
+            return VectorIndex(index, self.dimension, self.config)
+        # IVF: edits go beside the shared index. Removed ids are either among the recent
+        # additions (drop them there) or in the index (hide them).
+        recent_ids = self._added_ids()
+        recent = np.isin(remove, recent_ids)
+        hidden = np.union1d(self._hidden, remove[~recent])
+        kept = recent_ids[~np.isin(recent_ids, remove)]
+        added = _exact(
+            self.dimension,
+            np.concatenate([kept, np.asarray(add_ids, np.int64)]),
+            np.concatenate([self._added.reconstruct_batch(kept), add_vectors]),
+        )
+        result = VectorIndex(self._index, self.dimension, self.config, added=added, hidden=hidden)
+        return result.merged() if result.pending > self.config.delta_limit else result
+
+    def merged(self) -> VectorIndex:
+        """The same vectors with the edits kept beside an IVF index merged into a copy of it."""
+        if not self.pending:
+            return self
+        _set_threads(self.config.threads)
         index: Any = faiss.clone_index(self._index)
-        if len(remove):
-            index.remove_ids(np.ascontiguousarray(remove, dtype=np.int64))
-        if len(add_ids):
-            index.add_with_ids(
-                np.ascontiguousarray(add_vectors, dtype=np.float32).reshape(-1, self.dimension),
-                np.ascontiguousarray(add_ids, dtype=np.int64),
-            )
+        if len(self._hidden):
+            index.remove_ids(self._hidden)
+        if self._added.ntotal:
+            ids = self._added_ids()
+            index.add_with_ids(self._added.reconstruct_batch(ids), ids)
         return VectorIndex(index, self.dimension, self.config)
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
@@ -149,8 +240,8 @@ class VectorIndex:
         return ids, vectors
 
     def save(self, path: Path) -> None:
-        """Write the index to one file."""
-        faiss.write_index(self._index, str(path))
+        """Write the index to one file (recent edits merged in)."""
+        faiss.write_index(self.merged()._index, str(path))
 
     @classmethod
     def load(cls, path: Path, config: VectorConfig) -> VectorIndex:
@@ -166,6 +257,7 @@ class VectorIndex:
         return cls(index, int(index.d), config)
 
 
+_NO_IDS = np.zeros(0, np.int64)
 _threads_lock = threading.Lock()
 
 

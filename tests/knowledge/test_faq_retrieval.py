@@ -204,6 +204,46 @@ def test_vector_index_switches_to_ivf_and_stays_exact_enough() -> None:
     assert ids[5] not in found[0] and shrunk.size == 598
 
 
+def test_ivf_edits_are_kept_beside_the_shared_index_then_merged(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(1200, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(1200, dtype=np.int64) << 16
+    config = VectorConfig(exact_limit=100, nprobe=64, delta_limit=50)
+    first = VectorIndex.build(ids[:1000], vectors[:1000], 32, config)
+    assert first.kind == "ivf"
+    # Replace vector 3 (same id, new vector), remove 7, add 1000-1019.
+    second = first.updated(
+        ids[[3, 7]], np.concatenate([ids[[3]], ids[1000:1020]]),
+        np.concatenate([vectors[[1100]], vectors[1000:1020]]),
+    )  # fmt: skip
+    assert second.pending == 2 + 21 and second.size == 1000 - 2 + 21
+    assert first.size == 1000 and first.pending == 0  # the shared index is unchanged
+    _, found = first.search(vectors[[7]], 1)
+    assert found[0, 0] == ids[7]
+    _, found = second.search(vectors[[7, 1005, 1100, 3]], 5)
+    assert ids[7] not in found[0]
+    assert found[1, 0] == ids[1005] and found[2, 0] == ids[3]
+    assert not (found[3, :1] == ids[3]).any()  # id 3 now carries vector 1100
+    np.testing.assert_allclose(second.vectors_of(ids[[3, 1005, 9]]), vectors[[1100, 1005, 9]])
+    # Removing a recent addition drops it outright; past delta_limit all edits are merged.
+    third = second.updated(ids[[1005]], np.zeros(0, np.int64), np.zeros((0, 32)))
+    assert third.size == second.size - 1 and third.pending == second.pending - 1
+    merged = third.updated(ids[[11]], ids[1020:1060], vectors[1020:1060])
+    assert merged.pending == 0 and merged.size == third.size - 1 + 40
+    queries = vectors[[3, 7, 11, 1005, 1100, 1030, 500]]
+    unmerged = third.updated(ids[[11]], ids[1020:1060], vectors[1020:1060]).merged()
+    assert (merged.search(queries, 5)[1] == unmerged.search(queries, 5)[1]).all()
+    _, found = merged.search(queries, 5)
+    assert not np.isin([ids[7], ids[11], ids[1005]], found).any()
+    assert found[4, 0] == ids[3] and found[5, 0] == ids[1030] and found[6, 0] == ids[500]
+    # Saving writes the edits merged in.
+    second.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss", config)
+    assert loaded.size == second.size and loaded.pending == 0
+    assert (loaded.search(queries, 3)[1] == second.search(queries, 3)[1]).all()
+
+
 def test_decisions_follow_the_thresholds(
     filled: FaqBase, encoder: object, start_retriever: Start
 ) -> None:
