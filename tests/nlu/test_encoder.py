@@ -41,3 +41,30 @@ def test_retraining_in_place_changes_the_key(tmp_path: Path) -> None:
 def test_a_folder_without_config_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NluError, match=r"config\.json"):
         SentenceEncoder(tmp_path)
+
+
+def test_cpu_encoder_stores_weights_input_major_with_the_same_embeddings() -> None:
+    import torch
+
+    from nlu.encoder import (
+        InputMajorLinear,
+        load_encoder_model,
+        load_tokenizer,
+        mean_pool,
+        resolve_model_path,
+    )
+
+    texts = ["where is my parcel", "How do I reset my password, please?", "ok"]
+    encoder = SentenceEncoder(device="cpu", threads=1)
+    packed = encoder.encode(texts)
+    model = encoder._model
+    assert not any(type(m) is torch.nn.Linear for m in model.modules())
+    assert sum(isinstance(m, InputMajorLinear) for m in model.modules()) >= 6 * 6
+    path = resolve_model_path(None)
+    plain, tokenizer = load_encoder_model(path).eval(), load_tokenizer(path)
+    with torch.inference_mode():
+        batch = tokenizer(texts, padding=True, return_tensors="pt")
+        pooled = mean_pool(plain(**batch).last_hidden_state, batch["attention_mask"])
+        reference = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+    assert abs(packed - reference).max() < 1e-5
+    assert abs((packed * reference).sum(axis=1) - 1).max() < 1e-6
