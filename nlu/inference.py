@@ -11,7 +11,13 @@ from typing import Any, Literal
 
 import torch
 
-from nlu.encoder import choose_device, cpu_supports_bf16, load_tokenizer, set_torch_threads
+from nlu.encoder import (
+    choose_device,
+    cpu_supports_bf16,
+    input_major_linears,
+    load_tokenizer,
+    set_torch_threads,
+)
 from nlu.errors import NluError
 from nlu.extractors import RuleExtractors
 from nlu.network import JointModel, Labels
@@ -118,6 +124,8 @@ class NluModel:
             ) from None
         dtype = choose_dtype(precision, torch_device)
         network.to(device=torch_device, dtype=dtype).eval()
+        if torch_device.type == "cpu" and dtype == torch.float32:
+            input_major_linears(network.encoder)  # one message: ~25% faster, same outputs
         tokenizer = load_tokenizer(path)
         return cls(
             network,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from nlu import (
     FALLBACK_INTENT,
@@ -127,6 +128,31 @@ def test_save_load_gives_identical_outputs(toy_model_dir: Path, tmp_path: Path) 
     assert [r.to_dict() for r in a.parse_batch(texts)] == [
         r.to_dict() for r in b.parse_batch(texts)
     ]
+
+
+def test_cpu_fp32_inference_uses_input_major_weights_with_the_same_outputs(
+    toy_model_dir: Path,
+) -> None:
+    from nlu.encoder import InputMajorLinear
+    from nlu.network import JointModel, Labels
+
+    model = NluModel.load(toy_model_dir, device="cpu", threads=1, precision="fp32")
+    assert not any(type(m) is torch.nn.Linear for m in model.network.encoder.modules())
+    assert any(isinstance(m, InputMajorLinear) for m in model.network.encoder.modules())
+    labels = Labels.from_json(json.loads((toy_model_dir / "labels.json").read_text()))
+    training = json.loads((toy_model_dir / "training.json").read_text())
+    plain = JointModel.from_config(
+        toy_model_dir, labels, intent_head=training["config"]["intent_head"]
+    )
+    plain.load_state_dict(load_file(str(toy_model_dir / "model.safetensors")))
+    plain.eval()
+    texts = ["order a large pizza with olives", "is it sunny in Oslo"]
+    batch = model.tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        ours = model.network(batch["input_ids"], batch["attention_mask"])
+        reference = plain(batch["input_ids"], batch["attention_mask"])
+    for a, b in zip(ours, reference, strict=True):
+        assert (a - b).abs().max().item() < 1e-4
 
 
 def test_bf16_weights_agree_with_fp32(toy_model_dir: Path) -> None:
