@@ -23,12 +23,14 @@ SECRET = "a-socket-secret-of-at-least-32-bytes"
 class Tab:
     """One browser tab's socket: records what the server emits."""
 
-    def __init__(self, url: str, auth: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, url: str, auth: dict[str, Any] | None = None, transport: str = "polling"
+    ) -> None:
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.sio = socketio.Client(reconnection=False)
         for name in ("session_confirm", "bot_uttered", "deskbot_error"):
             self.sio.on(name, lambda data, _n=name: self.events.put((_n, data)))
-        self.sio.connect(url, transports=["polling"], socketio_path="socket.io", auth=auth)
+        self.sio.connect(url, transports=[transport], socketio_path="socket.io", auth=auth)
 
     def next(self, name: str, timeout: float = WAIT) -> Any:
         deadline = time.monotonic() + timeout
@@ -156,17 +158,22 @@ def test_bad_user_uttered_payloads_get_an_error_event(
 def test_with_a_jwt_secret_sockets_need_a_valid_token(settings_for: Any) -> None:
     app = create_app(settings_for(jwt_secret=SECRET), components=make_components())
     live, thread = start_server(app)
+    # Over websocket: after a refusal, python-socketio's polling client waits for its
+    # pending long poll (up to the 25 s ping interval) before it gives up.
     try:
-        with pytest.raises(socketio.exceptions.ConnectionError):
-            Tab(live.url)
-        with pytest.raises(socketio.exceptions.ConnectionError):
+        with pytest.raises(socketio.exceptions.ConnectionError, match="failed to connect"):
+            Tab(live.url, transport="websocket")
+        with pytest.raises(socketio.exceptions.ConnectionError, match="failed to connect"):
             Tab(
                 live.url,
                 auth={"token": jwt.encode({"sub": "u"}, "not-" + SECRET, algorithm="HS256")},
+                transport="websocket",
             )
-        tab = Tab(live.url, auth={"token": jwt.encode({"sub": "u"}, SECRET, algorithm="HS256")})
-        assert tab.session("abc123") == "abc123"
-        tab.close()
+        good = {"token": jwt.encode({"sub": "u"}, SECRET, algorithm="HS256")}
+        for transport in ("websocket", "polling"):
+            tab = Tab(live.url, auth=good, transport=transport)
+            assert tab.session("abc123") == "abc123"
+            tab.close()
     finally:
         stop_server(live, thread)
 
