@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import unicodedata
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -34,9 +35,12 @@ async def run_turn(
     """One user turn through limits, the dialogue manager and the metrics.
 
     Raises:
+        InvalidRequest: the text shows nothing (empty, spaces, control characters only).
         MessageTooLarge: the text is over the size limit.
         RateLimited: the conversation or address sent too many messages.
     """
+    if not shows_anything(text):
+        raise InvalidRequest("message: must not be empty")
     context.limiter.check_size(text)
     try:
         await context.limiter.enforce(sender_id, address)
@@ -69,6 +73,12 @@ async def _observe_turn(context: ApiContext, conversation_id: str) -> None:
         log.exception("could not count the turn of %s", conversation_id)
 
 
+def shows_anything(text: str) -> bool:
+    """True when the text has a character that is not a space, control or format character
+    (a message of NULs or zero-width spaces would otherwise be parsed as if it said something)."""
+    return any(unicodedata.category(ch)[0] not in "CZ" for ch in text)
+
+
 def client_address(request: Request) -> str | None:
     """The caller's address (the proxy's, unless uvicorn was told to trust its headers)."""
     return request.client.host if request.client else None
@@ -85,8 +95,6 @@ async def rest_webhook(
     body: RestMessage, request: Request, context: Context
 ) -> list[dict[str, Any]]:
     """One user message; the bot's replies in order (Rasa's REST channel)."""
-    if not body.message.strip():
-        raise InvalidRequest("message: must not be empty")
     replies = await run_turn(
         context,
         body.sender,

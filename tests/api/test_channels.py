@@ -50,8 +50,12 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
     response = client.post(WEBHOOK, json={"sender": "x"})
     assert response.status_code == 422
     assert response.json() == {"error": "ValidationError", "detail": "message: Field required"}
-    blank = client.post(WEBHOOK, json={"sender": "x", "message": "  "})
-    assert blank.status_code == 422 and "message" in blank.json()["detail"]
+    for shows_nothing in ("  ", "\u0000\u0001", "\u200b\u200b", "\t\n"):
+        blank = client.post(WEBHOOK, json={"sender": "x", "message": shows_nothing})
+        assert blank.status_code == 422, repr(shows_nothing)
+        assert blank.json()["detail"] == "message: must not be empty"
+    for shows_something in ("🙂", "?", "ok\u0000"):
+        assert client.post(WEBHOOK, json={"sender": "x", "message": shows_something}).is_success
     bad = client.post(WEBHOOK, content=b"not json", headers={"content-type": "application/json"})
     assert bad.status_code == 422 and bad.json()["error"] == "ValidationError"
 

@@ -153,6 +153,9 @@ def test_bad_user_uttered_payloads_get_an_error_event(
     tab.say(session_id, "x" * 5000)
     error = tab.next("deskbot_error")
     assert error["error"] == 413 and "limit is 2000" in error["detail"]
+    tab.say(session_id, " \u200b\u0000 ")
+    assert tab.next("deskbot_error") == {"error": 422, "detail": "message: must not be empty"}
+    assert not [event for event, _ in tab.quiet(0.5) if event == "bot_uttered"]
 
 
 def test_with_a_jwt_secret_sockets_need_a_valid_token(settings_for: Any) -> None:
