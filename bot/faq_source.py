@@ -21,6 +21,8 @@ def retriever_config(project: Project) -> RetrieverConfig:
         config = replace(config, answer_threshold=thresholds.faq_answer)
     if thresholds.faq_suggest is not None:
         config = replace(config, suggest_threshold=thresholds.faq_suggest)
+    if thresholds.faq_min_similarity is not None:
+        config = replace(config, min_similarity=thresholds.faq_min_similarity)
     return config
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
             deskbot:
               language: en
               nlu: {base_model: bert-small, epochs: 5, max_length: 48}
-              thresholds: {nlu_fallback: 0.35, faq_answer: 0.6}
+              thresholds: {nlu_fallback: 0.35, faq_answer: 0.6, faq_min_similarity: 0.45}
               handoff: {after_fallbacks: 3}
               max_history: 6
         """,
@@ -52,6 +53,7 @@ def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
     )
     assert config.thresholds.nlu_fallback == 0.35 and config.thresholds.faq_answer == 0.6
     assert config.thresholds.faq_suggest is None  # the retriever's own threshold applies
+    assert config.thresholds.faq_min_similarity == 0.45
     assert config.handoff.after_fallbacks == 3 and config.max_history == 6
     assert config.action_endpoint == "http://actions:5055/webhook"
     assert [n.message for n in config.notes] == [
@@ -95,3 +97,23 @@ def test_bad_settings_name_line(tmp_path: Path, text: str, line: int, words: str
     with pytest.raises(ProjectError) as caught:
         read_config(tmp_path / "config.yml")
     assert caught.value.line == line and words in str(caught.value)
+
+
+def test_project_thresholds_reach_the_faq_retriever() -> None:
+    from bot.faq_source import retriever_config
+    from knowledge import RetrieverConfig
+
+    class Configured:
+        def __init__(self, thresholds: Thresholds) -> None:
+            self.config = replace(read_config(None), thresholds=thresholds)
+
+    default = retriever_config(Configured(Thresholds()))  # type: ignore[arg-type]
+    assert default == RetrieverConfig()
+    tuned = retriever_config(
+        Configured(Thresholds(faq_answer=0.8, faq_suggest=0.4, faq_min_similarity=0.5))  # type: ignore[arg-type]
+    )
+    assert (tuned.answer_threshold, tuned.suggest_threshold, tuned.min_similarity) == (
+        0.8,
+        0.4,
+        0.5,
+    )
