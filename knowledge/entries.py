@@ -153,6 +153,8 @@ def _text(value: Any, name: str, *, required: bool = True) -> str:
     text = value.strip()
     if required and not text:
         raise InvalidEntryError(f"{name} is empty")
+    if "\x00" in text:  # PostgreSQL text cannot hold it; nothing legitimate needs it
+        raise InvalidEntryError(f"{name} contains a NUL character (\\x00)")
     return text
 
 

@@ -43,14 +43,18 @@ def test_create_get_and_list(base: FaqBase) -> None:
 
 
 def test_duplicate_key_and_invalid_fields_are_refused(base: FaqBase) -> None:
-    base.create(DRAFT, author="ana")
+    entry = base.create(DRAFT, author="ana")
     with pytest.raises(InvalidEntryError, match="exists"):
         base.create(DRAFT, author="ana")
     with pytest.raises(InvalidEntryError, match="question is empty"):
         base.create(FaqDraft("k2", "  ", "answer"), author="ana")
     with pytest.raises(InvalidEntryError, match="url"):
         base.create(FaqDraft("k3", "q", "a", links=(Link("x", "javascript:alert(1)"),)), author="a")
-    assert len(base.list()) == 1
+    with pytest.raises(InvalidEntryError, match=r"alternatives\[1\] contains a NUL"):
+        base.create(FaqDraft("k4", "q", "a", alternatives=("x", "y\x00")), author="a")
+    with pytest.raises(InvalidEntryError, match="answer contains a NUL"):
+        base.update(entry.id, expected_version=1, author="a", answer="a\x00")
+    assert len(base.list()) == 1 and base.list()[0].version == 1
 
 
 def test_update_records_revision_and_refuses_stale_edits(base: FaqBase) -> None:
