@@ -318,6 +318,7 @@ class FaqRetriever:
             return FaqDecision("answer", (best,), best.confidence)
         if best.confidence >= self.config.suggest_threshold:
             window = best.score - self.config.suggest_window
-            options = [h for h in hits if h.score >= window][: self.config.max_suggestions]
+            options = [h for h in hits if h.score >= window and h.confidence > 0.0]
+            options = options[: self.config.max_suggestions]
             return FaqDecision("suggest", tuple(options), best.confidence)
         return FaqDecision("none", (), best.confidence)

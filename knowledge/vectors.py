@@ -93,8 +93,8 @@ class VectorIndex:
         self._hidden = hidden if hidden is not None else _NO_IDS
         self._params: Any = None
         if isinstance(index, faiss.IndexIVF):
-            index.nprobe = config.nprobe
-            # The selectors are kept as attributes: FAISS holds only raw pointers to them.
+            # nprobe goes with each search, not onto the index that other copies share. The
+            # selectors are kept as attributes: FAISS holds only raw pointers to them.
             self._skip = faiss.IDSelectorBatch(self._hidden) if len(self._hidden) else None
             self._keep = faiss.IDSelectorNot(self._skip) if self._skip is not None else None
             self._params = faiss.SearchParametersIVF()
@@ -203,7 +203,7 @@ class VectorIndex:
         # additions (drop them there) or in the index (hide them).
         recent_ids = self._added_ids()
         recent = np.isin(remove, recent_ids)
-        hidden = np.union1d(self._hidden, remove[~recent])
+        hidden = np.union1d(self._hidden, self._held(remove[~recent]))
         kept = recent_ids[~np.isin(recent_ids, remove)]
         added = _exact(
             self.dimension,
@@ -212,6 +212,17 @@ class VectorIndex:
         )
         result = VectorIndex(self._index, self.dimension, self.config, added=added, hidden=hidden)
         return result.merged() if result.pending > self.config.delta_limit else result
+
+    def _held(self, ids: np.ndarray) -> np.ndarray:
+        """Those of ``ids`` the shared index holds (so hiding them keeps ``size`` right)."""
+        held = []
+        for pid in ids:
+            try:
+                self._index.reconstruct(int(pid))
+            except RuntimeError:  # faiss: id not found
+                continue
+            held.append(pid)
+        return np.array(held, np.int64)
 
     def merged(self) -> VectorIndex:
         """The same vectors with the edits kept beside an IVF index merged into a copy of it."""

@@ -35,13 +35,13 @@ async def run_turn(
     """One user turn through limits, the dialogue manager and the metrics.
 
     Raises:
-        InvalidRequest: the text shows nothing (empty, spaces, control characters only).
         MessageTooLarge: the text is over the size limit.
+        InvalidRequest: the text shows nothing (empty, spaces, control characters only).
         RateLimited: the conversation or address sent too many messages.
     """
+    context.limiter.check_size(text)
     if not shows_anything(text):
         raise InvalidRequest("message: must not be empty")
-    context.limiter.check_size(text)
     try:
         await context.limiter.enforce(sender_id, address)
     except BotError:
@@ -73,10 +73,15 @@ async def _observe_turn(context: ApiContext, conversation_id: str) -> None:
         log.exception("could not count the turn of %s", conversation_id)
 
 
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+
+
 def shows_anything(text: str) -> bool:
     """True when the text has a character that is not a space, control or format character
     (a message of NULs or zero-width spaces would otherwise be parsed as if it said something)."""
-    return any(unicodedata.category(ch)[0] not in "CZ" for ch in text)
+    # Unassigned (Cn) and private-use (Co) code points count as visible: an emoji newer than
+    # this Python's Unicode tables is still an emoji.
+    return any(unicodedata.category(ch) not in _INVISIBLE for ch in text)
 
 
 def client_address(request: Request) -> str | None:

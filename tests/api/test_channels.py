@@ -54,7 +54,7 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
         blank = client.post(WEBHOOK, json={"sender": "x", "message": shows_nothing})
         assert blank.status_code == 422, repr(shows_nothing)
         assert blank.json()["detail"] == "message: must not be empty"
-    for shows_something in ("🙂", "?", "ok\u0000"):
+    for shows_something in ("🙂", "?", "ok\u0000", "\U0001fae9", "\ue000"):
         assert client.post(WEBHOOK, json={"sender": "x", "message": shows_something}).is_success
     bad = client.post(WEBHOOK, content=b"not json", headers={"content-type": "application/json"})
     assert bad.status_code == 422 and bad.json()["error"] == "ValidationError"

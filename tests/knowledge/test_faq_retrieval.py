@@ -209,39 +209,48 @@ def test_ivf_edits_are_kept_beside_the_shared_index_then_merged(tmp_path: Path) 
     vectors = rng.normal(size=(1200, 32)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = np.arange(1200, dtype=np.int64) << 16
-    config = VectorConfig(exact_limit=100, nprobe=64, delta_limit=50)
-    first = VectorIndex.build(ids[:1000], vectors[:1000], 32, config)
-    assert first.kind == "ivf"
-    # Replace vector 3 (same id, new vector), remove 7, add 1000-1019.
-    second = first.updated(
-        ids[[3, 7]], np.concatenate([ids[[3]], ids[1000:1020]]),
-        np.concatenate([vectors[[1100]], vectors[1000:1020]]),
-    )  # fmt: skip
-    assert second.pending == 2 + 21 and second.size == 1000 - 2 + 21
-    assert first.size == 1000 and first.pending == 0  # the shared index is unchanged
-    _, found = first.search(vectors[[7]], 1)
-    assert found[0, 0] == ids[7]
-    _, found = second.search(vectors[[7, 1005, 1100, 3]], 5)
-    assert ids[7] not in found[0]
-    assert found[1, 0] == ids[1005] and found[2, 0] == ids[3]
-    assert not (found[3, :1] == ids[3]).any()  # id 3 now carries vector 1100
-    np.testing.assert_allclose(second.vectors_of(ids[[3, 1005, 9]]), vectors[[1100, 1005, 9]])
-    # Removing a recent addition drops it outright; past delta_limit all edits are merged.
-    third = second.updated(ids[[1005]], np.zeros(0, np.int64), np.zeros((0, 32)))
-    assert third.size == second.size - 1 and third.pending == second.pending - 1
-    merged = third.updated(ids[[11]], ids[1020:1060], vectors[1020:1060])
-    assert merged.pending == 0 and merged.size == third.size - 1 + 40
     queries = vectors[[3, 7, 11, 1005, 1100, 1030, 500]]
-    unmerged = third.updated(ids[[11]], ids[1020:1060], vectors[1020:1060]).merged()
-    assert (merged.search(queries, 5)[1] == unmerged.search(queries, 5)[1]).all()
-    _, found = merged.search(queries, 5)
-    assert not np.isin([ids[7], ids[11], ids[1005]], found).any()
-    assert found[4, 0] == ids[3] and found[5, 0] == ids[1030] and found[6, 0] == ids[500]
-    # Saving writes the edits merged in.
-    second.save(tmp_path / "v.faiss")
-    loaded = VectorIndex.load(tmp_path / "v.faiss", config)
-    assert loaded.size == second.size and loaded.pending == 0
-    assert (loaded.search(queries, 3)[1] == second.search(queries, 3)[1]).all()
+
+    def exact(live: dict[int, np.ndarray], k: int) -> np.ndarray:
+        keys = np.array(list(live))
+        scores = queries @ np.stack(list(live.values())).T
+        return keys[np.argsort(-scores, axis=1)[:, :k]]
+
+    # nprobe >= nlist: the IVF search is exact, so results can be compared with brute force.
+    for delta_limit, merges in ((50, True), (10**6, False)):
+        config = VectorConfig(exact_limit=100, nprobe=512, delta_limit=delta_limit)
+        first = VectorIndex.build(ids[:1000], vectors[:1000], 32, config)
+        assert first.kind == "ivf"
+        live = {int(ids[i]): vectors[i] for i in range(1000)}
+        # Replace vector 3 (same id, new vector), remove 7, add 1000-1019.
+        second = first.updated(
+            ids[[3, 7]], np.concatenate([ids[[3]], ids[1000:1020]]),
+            np.concatenate([vectors[[1100]], vectors[1000:1020]]),
+        )  # fmt: skip
+        del live[int(ids[7])]
+        live[int(ids[3])] = vectors[1100]
+        live.update({int(ids[i]): vectors[i] for i in range(1000, 1020)})
+        assert second.pending == 2 + 21 and second.size == len(live)
+        assert first.size == 1000 and first.pending == 0  # the shared index is unchanged
+        assert first.search(vectors[[7]], 1)[1][0, 0] == ids[7]
+        assert (second.search(queries, 5)[1] == exact(live, 5)).all()
+        np.testing.assert_allclose(second.vectors_of(ids[[3, 1005, 9]]), vectors[[1100, 1005, 9]])
+        # An id nobody holds changes nothing; a recent addition is dropped outright.
+        assert second.updated(np.array([ids[1199]]), ids[:0], vectors[:0]).size == len(live)
+        third = second.updated(ids[[1005]], ids[:0], vectors[:0])
+        del live[int(ids[1005])]
+        assert third.size == len(live) and third.pending == second.pending - 1
+        last = third.updated(ids[[11]], ids[1020:1060], vectors[1020:1060])
+        del live[int(ids[11])]
+        live.update({int(ids[i]): vectors[i] for i in range(1020, 1060)})
+        assert (last.pending == 0) is merges and last.size == len(live)
+        assert (last.search(queries, 5)[1] == exact(live, 5)).all()
+        assert (last.merged().search(queries, 5)[1] == exact(live, 5)).all()
+        # Saving writes the edits merged in.
+        last.save(tmp_path / f"v{delta_limit}.faiss")
+        loaded = VectorIndex.load(tmp_path / f"v{delta_limit}.faiss", config)
+        assert loaded.size == len(live) and loaded.pending == 0
+        assert (loaded.search(queries, 5)[1] == exact(live, 5)).all()
 
 
 def test_decisions_follow_the_thresholds(
@@ -275,6 +284,24 @@ def test_keyboard_mash_gets_no_suggestion_however_lopsided_the_scores(
     assert real.similarity >= 0.99 and real.confidence > 0.0
     trusting = start_retriever(filled, encoder, suggest_threshold=0.01, min_similarity=-1.0)
     assert trusting.decide("blorp zzqx").kind == "suggest"
+
+
+def test_suggestions_leave_out_entries_below_the_similarity_floor(
+    filled: FaqBase, encoder: object
+) -> None:
+    from knowledge.entries import FaqEntry
+    from knowledge.retriever import FaqHit
+
+    retriever = FaqRetriever(filled, encoder)  # type: ignore[arg-type]
+    entry = {k: FaqEntry(id=i, external_key=k, question=k, answer="a") for i, k in enumerate("abc")}
+    hits = [
+        FaqHit(entry["a"], 1.0, "a", confidence=0.7, similarity=0.6),
+        FaqHit(entry["b"], 0.95, "b", confidence=0.0, similarity=0.2),
+        FaqHit(entry["c"], 0.9, "c", confidence=0.3, similarity=0.5),
+    ]
+    decision = retriever.decide_hits(hits)
+    assert decision.kind == "suggest"
+    assert [h.entry.external_key for h in decision.hits] == ["a", "c"]
 
 
 def test_calibration_rewards_score_and_lead() -> None:
