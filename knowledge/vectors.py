@@ -90,6 +90,7 @@ class VectorIndex:
         self.dimension = dimension
         self.config = config
         self._added: Any = added if added is not None else _exact(dimension, _NO_IDS, _NO_IDS)
+        self._added_ids = faiss.vector_to_array(self._added.id_map).astype(np.int64)
         self._hidden = hidden if hidden is not None else _NO_IDS
         self._params: Any = None
         if isinstance(index, faiss.IndexIVF):
@@ -161,15 +162,12 @@ class VectorIndex:
         if not len(ids):
             return np.zeros((0, self.dimension), np.float32)
         result = np.empty((len(ids), self.dimension), np.float32)
-        recent = np.isin(ids, self._added_ids())
+        recent = np.isin(ids, self._added_ids)
         if recent.any():
             result[recent] = self._added.reconstruct_batch(ids[recent])
         if not recent.all():
             result[~recent] = self._index.reconstruct_batch(np.ascontiguousarray(ids[~recent]))
         return result
-
-    def _added_ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self._added.id_map).astype(np.int64)
 
     def updated(
         self, remove: np.ndarray, add_ids: np.ndarray, add_vectors: np.ndarray
@@ -193,15 +191,10 @@ class VectorIndex:
             -1, self.dimension
         )
         if self.kind == "flat":
-            index: Any = faiss.clone_index(self._index)
-            if len(remove):
-                index.remove_ids(remove)
-            if len(add_ids):
-                index.add_with_ids(add_vectors, np.ascontiguousarray(add_ids, dtype=np.int64))
-            return VectorIndex(index, self.dimension, self.config)
+            return self._copy_with(remove, np.ascontiguousarray(add_ids, np.int64), add_vectors)
         # IVF: edits go beside the shared index. Removed ids are either among the recent
         # additions (drop them there) or in the index (hide them).
-        recent_ids = self._added_ids()
+        recent_ids = self._added_ids
         recent = np.isin(remove, recent_ids)
         hidden = np.union1d(self._hidden, self._held(remove[~recent]))
         kept = recent_ids[~np.isin(recent_ids, remove)]
@@ -229,12 +222,16 @@ class VectorIndex:
         if not self.pending:
             return self
         _set_threads(self.config.threads)
+        ids = self._added_ids
+        return self._copy_with(self._hidden, ids, self._added.reconstruct_batch(ids))
+
+    def _copy_with(self, remove: np.ndarray, ids: np.ndarray, vectors: np.ndarray) -> VectorIndex:
+        """A clone of the underlying FAISS index with ``remove`` dropped and vectors added."""
         index: Any = faiss.clone_index(self._index)
-        if len(self._hidden):
-            index.remove_ids(self._hidden)
-        if self._added.ntotal:
-            ids = self._added_ids()
-            index.add_with_ids(self._added.reconstruct_batch(ids), ids)
+        if len(remove):
+            index.remove_ids(remove)
+        if len(ids):
+            index.add_with_ids(vectors, ids)
         return VectorIndex(index, self.dimension, self.config)
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
