@@ -155,7 +155,9 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var text = input.value.trim();
-      if (!text) return;
+      // The server's rule (bot.api.channels.shows_anything): spaces, control and format
+      // characters alone are not a message, so do not show an empty bubble for them.
+      if (!text.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Z}]/gu, "")) return;
       input.value = "";
       self.send(text, text);
     });

@@ -44,8 +44,11 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     log = page.get_by_role("log", name="Conversation")
     assert log.get_attribute("aria-live") == "polite"
 
+    send(page, "\u200b \u200b\u2060")  # shows nothing: neither sent nor shown
     send(page, "hello")
     expect_bot(page, "Northwind Shop")
+    assert page.locator(".deskbot-user").count() == 1
+    assert page.locator(".deskbot-error, .deskbot-notice").count() == 0
     buttons = page.get_by_role("group", name="Suggested replies")
     buttons.get_by_role("button", name="Return an item").click()  # a form, through a button
     expect_bot(page, "What's your order number?")
