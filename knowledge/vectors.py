@@ -248,21 +248,44 @@ class VectorIndex:
         return ids, vectors
 
     def save(self, path: Path) -> None:
-        """Write the index to one file (recent edits merged in)."""
-        faiss.write_index(self.merged()._index, str(path))
+        """Write the index to ``path``, and edits kept beside an IVF index to files next to it.
+
+        The edits are not merged first: that would copy the whole index (twice its memory at
+        the moment of saving, 1.5 GB more at a million phrasings).
+        """
+        faiss.write_index(self._index, str(path))
+        added, hidden = _beside(path)
+        if self.pending:
+            faiss.write_index(self._added, str(added))
+            np.save(hidden, self._hidden)
+        else:
+            added.unlink(missing_ok=True)
+            hidden.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path, config: VectorConfig) -> VectorIndex:
-        """Read an index written by :meth:`save`.
+        """Read an index written by :meth:`save`, with its pending edits.
 
         Raises:
-            IndexCorruptError: the file is missing or unreadable.
+            IndexCorruptError: a file is missing or unreadable.
         """
+        added_path, hidden_path = _beside(path)
         try:
             index = faiss.read_index(str(path))
+            if not added_path.exists():
+                return cls(index, int(index.d), config)
+            added = faiss.read_index(str(added_path))
+            hidden = np.load(hidden_path).astype(np.int64)
         except Exception as exc:  # faiss raises RuntimeError with a C++ message
             raise IndexCorruptError(f"cannot read the FAISS index {path}: {exc}") from exc
-        return cls(index, int(index.d), config)
+        if not isinstance(index, faiss.IndexIVF) or added.d != index.d:
+            raise IndexCorruptError(f"{added_path} does not belong to {path}")
+        return cls(index, int(index.d), config, added=added, hidden=hidden)
+
+
+def _beside(path: Path) -> tuple[Path, Path]:
+    """Where :meth:`VectorIndex.save` keeps pending additions and hidden ids."""
+    return path.with_name(path.stem + ".added.faiss"), path.with_name(path.stem + ".hidden.npy")
 
 
 _NO_IDS = np.zeros(0, np.int64)

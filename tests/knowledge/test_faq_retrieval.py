@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from knowledge import FaqBase, FaqDraft, FaqRetriever
+from knowledge.errors import IndexCorruptError
 from knowledge.scoring import Calibration
 from knowledge.vectors import VectorConfig, VectorIndex
 
@@ -246,11 +247,23 @@ def test_ivf_edits_are_kept_beside_the_shared_index_then_merged(tmp_path: Path) 
         assert (last.pending == 0) is merges and last.size == len(live)
         assert (last.search(queries, 5)[1] == exact(live, 5)).all()
         assert (last.merged().search(queries, 5)[1] == exact(live, 5)).all()
-        # Saving writes the edits merged in.
-        last.save(tmp_path / f"v{delta_limit}.faiss")
-        loaded = VectorIndex.load(tmp_path / f"v{delta_limit}.faiss", config)
-        assert loaded.size == len(live) and loaded.pending == 0
+        # Saving keeps pending edits beside the index (merging would copy it); loading
+        # brings them back, and a later merge still gives the same results.
+        path = tmp_path / f"v{delta_limit}.faiss"
+        last.save(path)
+        loaded = VectorIndex.load(path, config)
+        assert loaded.size == len(live) and loaded.pending == last.pending
         assert (loaded.search(queries, 5)[1] == exact(live, 5)).all()
+        assert (loaded.merged().search(queries, 5)[1] == exact(live, 5)).all()
+        # Saving a merged index over it leaves no stale edits behind.
+        loaded.merged().save(path)
+        assert VectorIndex.load(path, config).pending == 0
+        assert VectorIndex.load(path, config).size == len(live)
+        if not merges:  # a damaged file of pending edits is reported, not half-loaded
+            last.save(path)
+            path.with_name(path.stem + ".added.faiss").write_bytes(b"damaged")
+            with pytest.raises(IndexCorruptError):
+                VectorIndex.load(path, config)
 
 
 def test_decisions_follow_the_thresholds(
