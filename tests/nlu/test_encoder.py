@@ -68,3 +68,23 @@ def test_cpu_encoder_stores_weights_input_major_with_the_same_embeddings() -> No
         reference = torch.nn.functional.normalize(pooled, dim=-1).numpy()
     assert abs(packed - reference).max() < 1e-5
     assert abs((packed * reference).sum(axis=1) - 1).max() < 1e-6
+
+
+def test_control_characters_and_zero_width_spaces_separate_words() -> None:
+    # The tokenizer alone deletes them and reads "hi\x00there" as the one word "hithere".
+    from nlu.encoder import load_tokenizer, resolve_model_path
+    from nlu.features import encode_texts
+
+    encoder = SentenceEncoder(device="cpu", threads=1)
+    glued, spaced, nul, zwsp, tab = encoder.encode(
+        ["hithere", "hi there", "hi\x00there", "hi\u200bthere", "hi\tthere"]
+    )
+    for vector in (nul, zwsp, tab):
+        assert abs(vector - spaced).max() < 1e-5
+    assert abs(glued - spaced).max() > 0.05
+
+    text = "track\x00NW-48213\u200bplease"
+    encoded = encode_texts(load_tokenizer(resolve_model_path(None)), [text], 32)
+    pieces = [text[a:b] for a, b in encoded.offsets[0] if b > a]
+    assert pieces[0] == "track" and pieces[-1] == "please"  # offsets index the original text
+    assert "\x00" not in "".join(pieces) and "\u200b" not in "".join(pieces)
