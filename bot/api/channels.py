@@ -115,6 +115,8 @@ async def rest_webhook(
 async def model_parse(body: ParseRequest, context: Context) -> dict[str, Any]:
     """Rasa's parse JSON for a text (intent, ranking, entities), without a conversation."""
     context.limiter.check_size(body.text)
+    if not shows_anything(body.text):
+        raise InvalidRequest("text: must not be empty")
     started = time.perf_counter()
     result = await context.need_dialogue().parse(body.text)
     context.metrics.nlu_latency.observe(time.perf_counter() - started)

@@ -18,7 +18,7 @@ class RestMessage(BaseModel):
 class ParseRequest(BaseModel):
     """``POST /model/parse``."""
 
-    text: str = Field(min_length=1)
+    text: str = Field(description="the text to parse; it must show something")
     message_id: str | None = None
 
 

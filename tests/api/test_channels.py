@@ -96,6 +96,10 @@ def test_model_parse_returns_rasa_parse_json(client: TestClient) -> None:
     shortcut = client.post("/model/parse", json={"text": '/greet{"name": "Ann"}'}).json()
     assert shortcut["intent"]["name"] == "greet"
     assert client.post("/model/parse", json={}).status_code == 422
+    for shows_nothing in ("", " ", "\u0000", "\u200b\n"):
+        blank = client.post("/model/parse", json={"text": shows_nothing})
+        assert blank.status_code == 422, repr(shows_nothing)
+        assert blank.json()["detail"] == "text: must not be empty"
 
 
 def test_widget_history_is_scoped_to_the_session(client: TestClient) -> None:
