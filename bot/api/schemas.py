@@ -57,8 +57,9 @@ class FaqCreate(BaseModel):
     """A new FAQ entry."""
 
     external_key: str = Field(min_length=1, max_length=200)
-    question: str = Field(min_length=1)
-    answer: str = Field(min_length=1)
+    # Blank texts are refused by knowledge, in the same words as in imports ("question is empty").
+    question: str
+    answer: str
     alternatives: list[str] = Field(default_factory=list)
     buttons: list[FaqButton] = Field(default_factory=list)
     links: list[FaqLink] = Field(default_factory=list)
@@ -71,8 +72,8 @@ class FaqUpdate(BaseModel):
     """An edit of an FAQ entry, made against the version the editor loaded."""
 
     version: int = Field(ge=1, description="the entry's version when the editor loaded it")
-    question: str | None = Field(None, min_length=1)
-    answer: str | None = Field(None, min_length=1)
+    question: str | None = None
+    answer: str | None = None
     alternatives: list[str] | None = None
     buttons: list[FaqButton] | None = None
     links: list[FaqLink] | None = None

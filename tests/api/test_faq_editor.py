@@ -130,6 +130,20 @@ def test_invalid_edits_say_what_is_wrong(client: TestClient, admin_headers: dict
         f"{FAQ}/entries/999", json={"version": 1, "answer": "x"}, headers=admin_headers
     )
     assert missing.status_code == 404 and missing.json()["error"] == "EntryNotFound"
+    # Empty and blank texts get the same words as in an import, and nothing is written.
+    for blank in ("", "   "):
+        new = client.post(
+            f"{FAQ}/entries",
+            json={"external_key": "blank", "question": blank, "answer": "a"},
+            headers=admin_headers,
+        )
+        assert new.status_code == 422 and new.json()["detail"] == "question is empty"
+        edit = client.put(
+            f"{FAQ}/entries/{entry['id']}", json={"version": 1, "answer": blank},
+            headers=admin_headers,
+        )  # fmt: skip
+        assert edit.status_code == 422 and edit.json()["detail"] == "answer is empty"
+    assert entry_by_key(client, admin_headers, "shipping")["version"] == 1
 
 
 def test_export_and_import_round_trip(client: TestClient, admin_headers: dict[str, str]) -> None:
