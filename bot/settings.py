@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         120, ge=0, description="user messages per client address per minute (0: no limit)"
     )
     max_message_chars: int = Field(2000, ge=1, description="longest user message accepted")
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="largest HTTP request body accepted (413 past it)"
+    )
+    max_import_bytes: int = Field(
+        33_554_432, ge=1024, description="largest FAQ import sent to /api/faq/import"
+    )
     bootstrap_admin_token: bool = Field(
         True, description="create and print an admin token on first start when none exists"
     )

@@ -14,9 +14,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from psycopg.errors import NumericValueOutOfRange
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.api import admin_faq, agent, channels, ops, pages
+from bot.api.bodylimit import BodyLimit
 from bot.api.context import ApiContext
 from bot.api.metrics import ApiMetrics
 from bot.api.ratelimit import CounterStore, MemoryCounters, RateLimiter, RedisCounters
@@ -177,6 +180,19 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
         name = "NotFound" if error.status_code == 404 else "HTTPError"
         return _error(error.status_code, name, str(error.detail), request)
 
+    @app.exception_handler(OverflowError)
+    async def out_of_range(request: Request, error: Exception) -> JSONResponse:
+        # An id, version or sequence number no database column can hold (SQLite raises
+        # OverflowError, PostgreSQL "integer out of range"): the caller's mistake.
+        detail = "a number in the request is out of range (ids and versions are below 2^31)"
+        return _error(422, "ValidationError", detail, request)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, error: DBAPIError) -> JSONResponse:
+        if isinstance(error.orig, NumericValueOutOfRange):
+            return await out_of_range(request, error)
+        return await server_error(request, error)
+
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -194,5 +210,9 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
         allow_headers=["Authorization", "Content-Type"],
     )
     # Added last, so outermost: engine.io answers its own CORS and must not get Starlette's too.
+    # socket.io bodies are capped by engine.io itself (max_http_buffer_size, 1 MB).
     app.add_middleware(SocketIODispatch, mount=mount)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, import_bytes=settings.max_import_bytes
+    )
     return app

@@ -15,10 +15,12 @@ from bot.api.context import ApiContext, InvalidRequest
 from bot.api.schemas import ParseRequest, RestMessage
 from bot.dialogue.messages import BotMessage
 from bot.errors import BotError
+from bot.payloads import has_surrogate, json_problem
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["channels"])
 HISTORY_LIMIT = 200
+MAX_METADATA_BYTES = 16_384  # Rasa channels send a few ids and flags, not documents
 # Background metric tasks are kept referenced until done (asyncio holds only weak references).
 _pending: set[asyncio.Task[None]] = set()
 
@@ -36,12 +38,14 @@ async def run_turn(
 
     Raises:
         MessageTooLarge: the text is over the size limit.
-        InvalidRequest: the text shows nothing (empty, spaces, control characters only).
+        InvalidRequest: the text shows nothing (empty, spaces, control characters only) or
+            is not valid Unicode; the metadata is too large or too deeply nested.
         RateLimited: the conversation or address sent too many messages.
     """
-    context.limiter.check_size(text)
-    if not shows_anything(text):
-        raise InvalidRequest("message: must not be empty")
+    check_text(context, text, "message")
+    problem = json_problem(metadata, MAX_METADATA_BYTES) if metadata is not None else None
+    if problem:
+        raise InvalidRequest(f"metadata {problem}")
     try:
         await context.limiter.enforce(sender_id, address)
     except BotError:
@@ -71,6 +75,17 @@ async def _observe_turn(context: ApiContext, conversation_id: str) -> None:
             context.metrics.observe_events(page.events[users[-1] :])
     except Exception:  # metrics must never break a turn
         log.exception("could not count the turn of %s", conversation_id)
+
+
+def check_text(context: ApiContext, text: str, field: str) -> None:
+    """Refuse text that is too long, shows nothing or cannot be stored (a lone surrogate)."""
+    context.limiter.check_size(text)
+    if not shows_anything(text):
+        raise InvalidRequest(f"{field}: must not be empty")
+    if has_surrogate(text):
+        raise InvalidRequest(
+            f"{field}: contains a lone UTF-16 surrogate (U+D800-U+DFFF), which is not valid Unicode"
+        )
 
 
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
@@ -114,9 +129,7 @@ async def rest_webhook(
 @router.post("/model/parse")
 async def model_parse(body: ParseRequest, context: Context) -> dict[str, Any]:
     """Rasa's parse JSON for a text (intent, ranking, entities), without a conversation."""
-    context.limiter.check_size(body.text)
-    if not shows_anything(body.text):
-        raise InvalidRequest("text: must not be empty")
+    check_text(context, body.text, "text")
     started = time.perf_counter()
     result = await context.need_dialogue().parse(body.text)
     context.metrics.nlu_latency.observe(time.perf_counter() - started)
@@ -130,7 +143,11 @@ async def widget_history(session_id: str, context: Context) -> dict[str, Any]:
     The random session id is the capability: whoever holds it is that conversation's user.
     """
     transcripts = context.services.transcripts
-    page = await transcripts.read(session_id, limit=1000)
+    summary = await transcripts.get(session_id)
+    if summary is None:
+        return {"session_id": session_id, "handoff": "bot", "messages": []}
+    # The newest events: 1000 hold the last 200 messages however many actions ran between.
+    page = await transcripts.read(session_id, after=max(0, summary.last_seq - 1000), limit=1000)
     messages: list[dict[str, Any]] = []
     for event in page.events:
         data = event.data
@@ -147,9 +164,8 @@ async def widget_history(session_id: str, context: Context) -> dict[str, Any]:
             if event.type == "agent":
                 item["agent"] = event.actor
             messages.append(item)
-    summary = await transcripts.get(session_id)
     return {
         "session_id": session_id,
-        "handoff": summary.handoff if summary else "bot",
+        "handoff": summary.handoff,
         "messages": messages[-HISTORY_LIMIT:],
     }

@@ -6,13 +6,17 @@ import json
 import re
 from typing import Any
 
+from bot.payloads import nesting_depth
+
+MAX_ENTITY_DEPTH = 4
 _SHORTCUT = re.compile(r"^/(?P<intent>[^{}\s]+)(?P<entities>\{.*\})?\s*$", re.DOTALL)
 
 
 def parse_shortcut(text: str) -> dict[str, Any] | None:
     """Rasa's parse JSON for a shortcut message, or None when the text is not one.
 
-    Bad JSON after the intent is ignored (the intent still counts), as Rasa does.
+    Bad JSON after the intent is ignored (the intent still counts), as Rasa does; so is JSON
+    nested deeper than :data:`MAX_ENTITY_DEPTH`, which could not be stored and read back.
     """
     match = _SHORTCUT.match(text.strip())
     if match is None:
@@ -23,8 +27,10 @@ def parse_shortcut(text: str) -> dict[str, Any] | None:
     if raw:
         try:
             values = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             values = {}
+        if nesting_depth(values, MAX_ENTITY_DEPTH) > MAX_ENTITY_DEPTH:
+            values = {}  # entity values are scalars or short lists, not documents
         if isinstance(values, dict):
             for name, value in values.items():
                 for item in value if isinstance(value, list) else [value]:

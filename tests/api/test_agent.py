@@ -95,6 +95,9 @@ def test_filters_and_export_work_on_postgresql(
         exported = yaml.safe_load(client.get(f"{AGENT}/annotations.yml", headers=headers).text)
         expected = [{"intent": "opening_hours", "examples": "- When are you open?\n"}]
         assert exported["nlu"] == expected
+        # PostgreSQL's "integer out of range" is the caller's mistake too.
+        huge = client.get(f"{AGENT}/conversations/pg-asker?after={2**40}", headers=headers)
+        assert huge.status_code == 422 and "out of range" in huge.json()["detail"]
 
 
 def test_a_transcript_shows_each_turns_parse_and_faq_match(
@@ -167,6 +170,11 @@ def test_annotations_are_recorded_and_exported_as_rasa_yaml(
     bot_seq = next(e["seq"] for e in events if e["type"] == "bot")
     not_user = client.post(url, json={**body, "seq": bot_seq}, headers=agent_headers)
     assert not_user.status_code == 404
+    # No database column holds this: a clear 422, not a 500.
+    huge = client.post(url, json={**body, "seq": 10**20}, headers=agent_headers)
+    assert huge.status_code == 422 and "out of range" in huge.json()["detail"]
+    after = client.get(f"{AGENT}/conversations/a1?after={10**20}", headers=agent_headers)
+    assert after.status_code == 422
     outside = {**body, "entities": [{"entity": "x", "start": 3, "end": 99}]}
     bad = client.post(url, json=outside, headers=agent_headers)
     assert bad.status_code == 422 and "outside" in bad.json()["detail"]

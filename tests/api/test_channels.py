@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -146,3 +147,76 @@ def test_without_a_bot_the_channels_say_so(settings_for: Callable[..., Settings]
         response = client.post(WEBHOOK, json={"sender": "a", "message": "hi"})
         assert response.status_code == 503
         assert "dialogue manager is not loaded" in response.json()["detail"]
+
+
+def test_what_cannot_be_stored_is_refused_and_the_conversation_stays_readable(
+    client: TestClient,
+) -> None:
+    # A lone surrogate is valid JSON (escaped) but no UTF-8 encoder writes it back out.
+    def post(url: str, body: dict[str, Any]) -> Any:
+        headers = {"content-type": "application/json"}
+        return client.post(url, content=json.dumps(body), headers=headers)  # escapes \ud800
+
+    lone = post(WEBHOOK, {"sender": "u1", "message": "hi \ud800 there"})
+    assert lone.status_code == 422 and "surrogate" in lone.json()["detail"]
+    assert lone.json()["detail"].startswith("message: ")
+    parse = post("/model/parse", {"text": "hi \udfff"})
+    assert parse.status_code == 422 and parse.json()["detail"].startswith("text: ")
+    for metadata, problem in (
+        ({"page": "\ud800"}, "surrogate"),
+        ({"a": json.loads("[" * 17 + "]" * 17)}, "nested more than 16 levels"),
+        ({"blob": "x" * 20_000}, "the limit is 16384"),
+    ):
+        refused = post(WEBHOOK, {"sender": "u1", "message": "hi", "metadata": metadata})
+        assert refused.status_code == 422 and problem in refused.json()["detail"]
+    assert client.get("/api/widget/history/u1").json()["messages"] == []  # nothing was kept
+    say(client, "u1", "hello", metadata={"page": "/ok", "tags": [["fine"]]})
+    assert client.get("/api/widget/history/u1").json()["messages"][0]["text"] == "hello"
+
+
+def test_a_deeply_nested_shortcut_payload_is_ignored_not_stored(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
+    deep = '/greet{"name": ' + "[" * 900 + "]" * 900 + "}"
+    assert say(client, "deep1", deep)[0]["text"] == "Hello! How can I help?"
+    parsed = client.post("/model/parse", json={"text": deep}).json()
+    assert parsed["intent"]["name"] == "greet" and parsed["entities"] == []
+    shallow = client.post("/model/parse", json={"text": '/greet{"name": ["Ann", "Bo"]}'}).json()
+    assert [e["value"] for e in shallow["entities"]] == ["Ann", "Bo"]
+    view = client.get("/api/agent/conversations/deep1", headers=agent_headers)
+    assert view.status_code == 200
+
+
+def test_request_bodies_over_the_limit_get_413(settings_for: Callable[..., Settings]) -> None:
+    settings = settings_for(max_body_bytes=4096)
+    with TestClient(create_app(settings, components=make_components())) as client:
+        big = {"sender": "b", "message": "hi", "metadata": {"x": "y" * 5000}}
+        declared = client.post(WEBHOOK, json=big)
+        assert declared.status_code == 413
+        assert declared.json() == {
+            "error": "RequestTooLarge",
+            "detail": f"the request body is {len(declared.request.content)} bytes; "
+            "the limit is 4096",
+        }
+        chunks = (b'{"sender": "b", "message": "hi", "metadata": {"x": "', b"y" * 5000, b'"}}')
+        streamed = client.post(  # no Content-Length: counted as it arrives
+            WEBHOOK, content=iter(chunks), headers={"content-type": "application/json"}
+        )
+        assert streamed.status_code == 413 and streamed.json()["error"] == "RequestTooLarge"
+        assert client.get("/api/widget/history/b").json()["messages"] == []
+        assert say(client, "b", "hello")[0]["text"] == "Hello! How can I help?"
+
+
+def test_widget_history_shows_the_newest_messages_of_a_long_conversation(
+    settings_for: Callable[..., Settings], agent_headers: dict[str, str]
+) -> None:
+    settings = settings_for(rate_limit_conversation=0, rate_limit_address=0)
+    with TestClient(create_app(settings, components=make_components())) as client:
+        for i in range(400):  # three events a turn: past the 1000 the history reads
+            say(client, "long", f'/greet{{"n": {i}}}')
+        say(client, "long", "hello, the latest message")
+        history = client.get("/api/widget/history/long").json()
+        assert history["messages"][-2]["text"] == "hello, the latest message"
+        assert len(history["messages"]) == 200
+        view = client.get("/api/agent/conversations/long", headers=agent_headers).json()
+        assert view["conversation"]["last_seq"] > 1000

@@ -1,0 +1,53 @@
+"""Limits on what untrusted text and JSON may hold before it is stored.
+
+A value that cannot be written back out — a lone UTF-16 surrogate, which no UTF-8 encoder
+accepts, or JSON nested past the serialiser's recursion limit — would otherwise be stored and
+break every later read of the conversation that holds it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_DEPTH = 16
+
+
+def has_surrogate(text: str) -> bool:
+    """True when ``text`` holds a UTF-16 surrogate code point (U+D800-U+DFFF)."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deeply lists and dicts nest in ``value`` (a scalar is 0), counted up to ``limit + 1``.
+
+    Iterative, so a value nested thousands deep is measured without recursion.
+    """
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > limit:
+                return deepest
+            stack.extend(
+                (child, depth) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
+
+
+def json_problem(value: Any, max_bytes: int, limit: int = MAX_DEPTH) -> str | None:
+    """Why ``value`` cannot be stored as JSON within ``max_bytes`` bytes, or None."""
+    if nesting_depth(value, limit) > limit:
+        return f"is nested more than {limit} levels deep"
+    try:
+        size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    except UnicodeEncodeError:
+        return "contains a lone UTF-16 surrogate, which is not valid Unicode"
+    except (TypeError, ValueError) as error:
+        return f"is not JSON: {error}"
+    if size > max_bytes:
+        return f"is {size} bytes as JSON; the limit is {max_bytes}"
+    return None
