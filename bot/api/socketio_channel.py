@@ -18,6 +18,7 @@ import socketio
 
 from bot.api.channels import run_turn
 from bot.api.context import ApiContext
+from bot.dialogue.manager import is_valid_sender
 from bot.dialogue.messages import BotMessage
 from bot.errors import BotError
 from bot.settings import Settings
@@ -97,7 +98,9 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
 
     async def session_request(sid: str, data: Any = None) -> None:
         requested = data.get("session_id") if isinstance(data, dict) else None
-        session_id = str(requested) if requested else uuid.uuid4().hex
+        # A stored id the bot would refuse (not text, too long) is replaced, not confirmed:
+        # the widget keeps the confirmed id, and every message under a bad one would fail.
+        session_id = requested if is_valid_sender(requested) else uuid.uuid4().hex
         async with sio.session(sid) as session:
             session["session_id"] = session_id
         await sio.enter_room(sid, ROOM_PREFIX + session_id)
@@ -110,7 +113,10 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
             await _refuse(sid, "user_uttered needs {'message': str, 'session_id': str}", 422)
             return None
         session = await sio.get_session(sid)
-        session_id = str(data.get("session_id") or session.get("session_id") or sid)
+        session_id = data.get("session_id") or session.get("session_id") or sid
+        if not isinstance(session_id, str):
+            await _refuse(sid, "session_id must be text", 422)
+            return None
         if session.get("session_id") != session_id:
             async with sio.session(sid) as saved:
                 saved["session_id"] = session_id

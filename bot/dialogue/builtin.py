@@ -11,6 +11,7 @@ from bot.dialogue.config import (
     DEFAULT_HANDOFF_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_SUGGEST_TEXT,
+    DEFAULT_WAITING_TEXT,
     DialogueConfig,
 )
 from bot.dialogue.messages import BotMessage
@@ -84,14 +85,26 @@ async def handoff(turn: Turn, domain: Domain, reason: str) -> None:
     turn.action("action_handoff", reason=reason)
     turn.set_handoff("pending_human", reason)
     said_this_turn = any(e.type == "bot" for e in turn.log)
-    if not said_this_turn and not already:
-        message = render_response(domain, "utter_handoff", turn.slots, channel=turn.channel)
-        turn.say(message or BotMessage(text=DEFAULT_HANDOFF_TEXT))
+    if said_this_turn:
+        return
+    if already:  # asked again while waiting: say where they stand rather than nothing
+        turn.say(BotMessage(text=DEFAULT_WAITING_TEXT))
+        return
+    message = render_response(domain, "utter_handoff", turn.slots, channel=turn.channel)
+    turn.say(message or BotMessage(text=DEFAULT_HANDOFF_TEXT))
 
 
 async def fallback(turn: Turn, domain: Domain, config: DialogueConfig) -> None:
     """Two-stage fallback: ask to rephrase, then offer a person, then hand off."""
     conversation = turn.conversation
+    if conversation.handoff == "pending_human":
+        # Already waiting for a person: offering one again, or escalating, would say nothing
+        # new (and silence reads as a broken bot).
+        turn.action("action_default_fallback", attempt=0)
+        message = render_response(domain, "utter_default", turn.slots, channel=turn.channel)
+        turn.say(message or BotMessage(text=DEFAULT_FALLBACK_TEXT))
+        turn.say(BotMessage(text=DEFAULT_WAITING_TEXT))
+        return
     conversation.fallback_count += 1
     count = conversation.fallback_count
     turn.action("action_default_fallback", attempt=count)

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 DEFAULT_FALLBACK_TEXT = "Sorry, I didn't quite understand that. Could you rephrase it?"
 DEFAULT_OFFER_HUMAN_TEXT = "I'm still not sure what you mean. Would you like to talk to a person?"
 DEFAULT_HANDOFF_TEXT = "I'm passing you to a member of our team. Someone will reply here shortly."
+DEFAULT_WAITING_TEXT = (
+    "You're in the queue for a member of our team, who will reply here as soon as one is free."
+)
 DEFAULT_SUGGEST_TEXT = "Did you mean one of these?"
 DEFAULT_STOPPED_TEXT = "Okay, I've stopped that."
 DEFAULT_ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
@@ -31,4 +34,6 @@ class DialogueConfig:
     max_actions_per_turn: int = 10
     handoff_intents: tuple[str, ...] = ("human_handoff", "handoff", "request_human")
     stop_intents: tuple[str, ...] = ("stop", "cancel")
+    # A typed "yes" right after the bot offered a person accepts the offer.
+    affirm_intents: tuple[str, ...] = ("affirm",)
     faq_intents: tuple[str, ...] = ("faq",)

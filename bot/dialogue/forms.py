@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.actions import ActionRejected
+from bot.dialogue.config import DEFAULT_ERROR_TEXT
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.responses import render_response
 from bot.dialogue.slots import trigger_intent_slots
@@ -55,7 +56,8 @@ class FormLoop:
         """Set candidate values, then let ``validate_<form>`` confirm or clear them.
 
         A rejection (HTTP 400 / ActionExecutionRejection) clears the candidates so the form
-        asks again.
+        asks again; so does a validator that could not run (action server down, or it
+        crashed): an unchecked value must not be submitted as if it had passed.
         """
         for slot, value in values.items():
             turn.set_slot(slot, value, source="user", force=True)
@@ -63,10 +65,14 @@ class FormLoop:
         if not self.has_action(validator):
             return
         try:
-            await self.run_custom(turn, validator)
+            ran = accepted = await self.run_custom(turn, validator)
         except ActionRejected:
+            ran, accepted = True, False
+        if not accepted:
             for slot in values:
                 turn.set_slot(slot, None, source="validation")
+        if not ran:
+            turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
 
     async def ask_next_or_finish(self, turn: Turn, name: str) -> bool:
         form = self.form(name)

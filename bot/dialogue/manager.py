@@ -7,7 +7,7 @@ import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from bot.actions import ActionError, ActionRejected, ActionRunner
 from bot.dialogue import builtin
@@ -267,6 +267,13 @@ class DialogueManager:
         )
         form = conversation.active_form
         requested = conversation.requested_slot
+        offered = 0 < conversation.fallback_count == self.config.handoff_after_fallbacks - 1
+        if offered and not low and intent in self.config.affirm_intents:
+            # The last turn offered a person (its buttons send /human_handoff); typing "yes"
+            # means the same.
+            conversation.fallback_count = 0
+            await builtin.handoff(turn, self.domain, "user accepted the offer of a person")
+            return
         if requested in candidates and not low and intent in self._interruptions:
             # Free text would fill the slot, but the message is confidently something else
             # (a question, a request for a person, something a rule answers): handle that,
@@ -456,6 +463,16 @@ def _is_low(intent: dict[str, Any], threshold: float) -> bool:
     return name in (None, "nlu_fallback") or confidence < threshold
 
 
+def is_valid_sender(sender_id: object) -> TypeGuard[str]:
+    """Whether ``sender_id`` can name a conversation: 1-200 printable characters."""
+    return (
+        isinstance(sender_id, str)
+        and 0 < len(sender_id) <= 200
+        and sender_id.isprintable()
+        and not sender_id.isspace()
+    )
+
+
 def _check_sender(sender_id: str) -> None:
-    if not sender_id or len(sender_id) > 200 or not sender_id.isprintable():
-        raise BotError("sender id must be 1-200 printable characters")
+    if not is_valid_sender(sender_id):
+        raise BotError("sender id must be 1-200 printable characters, not only spaces")

@@ -196,3 +196,20 @@ def test_socket_messages_are_rate_limited_per_conversation(settings_for: Any) ->
         tab.close()
     finally:
         stop_server(live, thread)
+
+
+def test_a_session_id_the_bot_would_refuse_is_replaced_not_confirmed(
+    live_server: LiveServer, tabs: list[Tab]
+) -> None:
+    tab = open_tab(live_server, tabs, transport="websocket")
+    for stored in ("s" * 500, "   ", "bad\nid"):
+        fresh = tab.session(stored)
+        assert fresh != stored and len(fresh) == 32  # a new id the widget then keeps
+    tab.sio.emit("session_request", {"session_id": {"a": 1}})
+    assert len(tab.next("session_confirm")) == 32
+    tab.sio.emit("user_uttered", {"message": "hello", "session_id": {"a": 1}})
+    assert tab.next("deskbot_error") == {"error": 422, "detail": "session_id must be text"}
+    kept = tab.session("widget-session-1")
+    assert kept == "widget-session-1"
+    tab.say(kept, "hello")
+    assert tab.next("bot_uttered")["text"] == "Hello! How can I help?"

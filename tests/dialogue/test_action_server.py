@@ -15,6 +15,7 @@ import pytest
 
 from bot.actions import ActionError, RemoteActionRunner
 from bot.dialogue import DialogueManager
+from bot.dialogue.config import DEFAULT_ERROR_TEXT
 
 PROJECT = Path(__file__).parent / "project"
 
@@ -117,4 +118,20 @@ async def test_unreachable_server_fails_after_retries() -> None:
     with pytest.raises(ActionError, match="ConnectError"):
         await runner.run({"next_action": "action_x", "tracker": {}, "domain": {}})
     assert time.monotonic() - started >= 0.3  # backed off between the three attempts
+    await runner.aclose()
+
+
+async def test_a_validator_that_cannot_run_never_lets_a_value_through(make_dm) -> None:
+    # The action server is down: the value is not taken unchecked, the user is told, and the
+    # form asks again (it used to carry on to the confirmation with the unvalidated value).
+    runner = RemoteActionRunner(f"http://127.0.0.1:{_free_port()}/webhook", timeout=1, retries=0)
+    dm = make_dm(actions=runner)
+    assert texts(await dm.handle("v1", "/request_return")) == ["What is your order number?"]
+    replies = texts(await dm.handle("v1", '/inform{"order_number": "12"}'))
+    assert replies == [DEFAULT_ERROR_TEXT, "What is your order number?"]
+    state = await dm.store.load("v1")
+    assert state is not None and state.slots.get("order_number") is None
+    page = await dm.transcripts.read("v1", limit=100)
+    failed = [e.data for e in page.events if e.type == "action"]
+    assert any(d["name"] == "validate_return_form" and "error" in d for d in failed)
     await runner.aclose()

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from bot.dialogue import BotMessage, DialogueManager
+from bot.dialogue.config import DEFAULT_WAITING_TEXT
 from bot.errors import BotError, ConflictError
 
 
@@ -175,6 +176,30 @@ async def test_two_stage_fallback_then_handoff(make_dm) -> None:
     summary = await dm.transcripts.get("fb")
     assert summary is not None and summary.handoff == "pending_human"
     assert summary.has_low_confidence
+
+
+async def test_typing_yes_to_the_offer_of_a_person_accepts_it(make_dm) -> None:
+    dm = make_dm()
+    await dm.handle("y", "blorp")
+    offer = await dm.handle("y", "zzz qqq")
+    assert "talk to a person" in (offer[0].text or "")
+    await dm.handle("y", "/affirm")
+    assert (await dm.transcripts.get("y")).handoff == "pending_human"  # type: ignore[union-attr]
+    # Without the offer just before, "yes" is an ordinary affirm.
+    await dm.handle("n", "blorp")
+    await dm.handle("n", "/affirm")
+    assert (await dm.transcripts.get("n")).handoff == "bot"  # type: ignore[union-attr]
+
+
+async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(make_dm) -> None:
+    dm = make_dm()
+    assert texts(await dm.handle("w", "/human_handoff")) == ["Connecting you to a person."]
+    for text in ("blorp", "zzz qqq", "???", "blorp again"):
+        replies = texts(await dm.handle("w", text))
+        assert replies == ["Sorry, could you say that differently?", DEFAULT_WAITING_TEXT], text
+    assert texts(await dm.handle("w", "/human_handoff"))  # the project's rule answers again
+    handoffs = [(d["from"], d["to"]) for k, d in await transcript(dm, "w") if k == "handoff"]
+    assert handoffs == [("bot", "pending_human")]
 
 
 async def test_understood_turn_resets_the_fallback_count(make_dm) -> None:
