@@ -76,7 +76,10 @@ def calibrate_threshold(
     examples (a fallback counts as out-of-scope) while in-scope accuracy stays within
     ``max_accuracy_loss`` of its value without a threshold; the lowest such threshold wins ties.
     Without them: the confidence that a ``max_accuracy_loss`` share of correctly classified
-    examples falls below, capped at :data:`DEFAULT_FALLBACK_THRESHOLD`.
+    examples falls below, capped at :data:`DEFAULT_FALLBACK_THRESHOLD`. A dev set too small to
+    resolve the allowed loss (one in-scope example is worth more) gets at least that as well:
+    its search could otherwise never raise the threshold above the lowest correct parse, and
+    mostly stays at 0, where gibberish is acted on at any confidence.
     """
     conf = np.asarray(top_confidences, dtype=np.float64)
     gold_arr = np.asarray(gold)
@@ -96,6 +99,11 @@ def calibrate_threshold(
             recall = float((fallback | (pred_arr == oos_label))[is_oos].mean())
             if recall > best_recall + 1e-12:
                 best, best_recall = float(t), recall
+        if correct_in_scope.size * max_accuracy_loss < 1:
+            in_scope = calibrate_threshold(
+                gold_arr[~is_oos], pred_arr[~is_oos], conf[~is_oos], None, max_accuracy_loss
+            )
+            best = max(best, in_scope)
         return best
     correct = conf[pred_arr == gold_arr]
     if len(correct) == 0:

@@ -42,6 +42,20 @@ def test_threshold_with_out_of_scope_respects_the_in_scope_budget() -> None:
     assert 0.5 < loose <= 0.9
 
 
+def test_a_dev_set_too_small_for_the_budget_still_gets_a_threshold() -> None:
+    # 45 in-scope parses: one miss costs 2.2%, more than the 0.5% budget, so the out-of-scope
+    # search alone stays at 0 and "?!?!" parsed at 0.15 would be acted on (the demo bot).
+    gold = ["a"] * 45 + ["oos"] * 5
+    top = ["a"] * 45 + ["a"] * 5
+    conf = [0.55 + i / 100 for i in range(45)] + [0.97] * 5
+    threshold = calibrate_threshold(gold, top, conf, "oos")
+    assert threshold == DEFAULT_FALLBACK_THRESHOLD
+    # The larger of the two rules wins: here the out-of-scope search, which can rise to the
+    # lowest correct parse (0.55) at no cost and so catches the 0.45 and 0.5 ones too.
+    conf = [0.55 + i / 100 for i in range(45)] + [0.2, 0.3, 0.45, 0.5, 0.97]
+    assert 0.5 < calibrate_threshold(gold, top, conf, "oos") <= 0.55
+
+
 def test_threshold_without_out_of_scope_is_capped() -> None:
     gold = ["a"] * 50 + ["b"] * 50
     confident = calibrate_threshold(gold, gold, [0.99] * 100, None)
