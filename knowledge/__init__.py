@@ -18,7 +18,14 @@ from knowledge.index import FaqIndex, IndexState
 from knowledge.retriever import FaqDecision, FaqHit, FaqRetriever
 from knowledge.scoring import Calibration, RetrieverConfig
 from knowledge.sync import FaqSync
-from knowledge.transfer import export_file, import_file, read_file, render
+from knowledge.transfer import (
+    export_file,
+    import_data,
+    import_file,
+    read_data,
+    read_file,
+    render,
+)
 from knowledge.vectors import VectorConfig
 
 __all__ = [
@@ -54,8 +61,10 @@ __all__ = [
     "VectorConfig",
     "evaluate",
     "export_file",
+    "import_data",
     "import_file",
     "load_queries",
+    "read_data",
     "read_file",
     "render",
 ]

@@ -162,19 +162,22 @@ class FaqBase:
 
     # -- writes ----------------------------------------------------------------------------
     def create(self, draft: FaqDraft, *, author: str) -> FaqEntry:
-        """Add a new entry.
+        """Add a new entry; a deleted entry with the same key comes back with this content.
+
+        A revived entry keeps its id and history; the revival is a ``restore`` revision.
 
         Raises:
-            InvalidEntryError: a field is invalid or the external key is taken.
+            InvalidEntryError: a field is invalid or a live entry has the external key.
         """
         draft = clean_draft(draft)
         with self.engine.begin() as conn:
             self._lock_writes(conn)
-            if self._find_key(conn, draft.external_key) is not None:
+            current = self._find_key(conn, draft.external_key)
+            if current is not None and current.deleted_at is None:
                 raise InvalidEntryError(
                     f"an entry with the key {draft.external_key!r} exists; update it instead"
                 )
-            entry = self._insert(conn, draft, author)
+            _, entry = self._put(conn, current, draft, author)
             revision = self._last_revision(conn)
         self._notify(revision)
         return entry
@@ -234,32 +237,22 @@ class FaqBase:
     def upsert_many(self, drafts: Iterable[FaqDraft], *, author: str) -> UpsertResult:
         """Create or update entries by external key in ONE transaction (all or nothing).
 
-        Unchanged entries get no revision; a deleted entry named again is restored.
+        Unchanged entries get no revision; a deleted entry named again is restored. Fields a
+        draft marks absent (its format cannot carry them) keep their stored values.
         """
         cleaned = [clean_draft(d) for d in drafts]
-        created: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
+        outcomes: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
         with self.engine.begin() as conn:
             self._lock_writes(conn)
             for draft in cleaned:
                 current = self._find_key(conn, draft.external_key)
-                if current is None:
-                    self._insert(conn, draft, author)
-                    created.append(draft.external_key)
-                    continue
-                fields = {n: clean_field(n, v) for n, v in draft.fields().items()}
-                changed = _changed(current, fields)
-                if not changed and current.deleted_at is None:
-                    unchanged.append(draft.external_key)
-                    continue
-                action = "restore" if current.deleted_at is not None else "update"
-                self._apply(conn, current, changed, author, action, undelete=True)
-                updated.append(draft.external_key)
+                outcome, _ = self._put(conn, current, draft, author)
+                outcomes[outcome].append(draft.external_key)
             revision = self._last_revision(conn)
+        created, updated, unchanged = (tuple(outcomes[k]) for k in outcomes)
         if created or updated:
             self._notify(revision)
-        return UpsertResult(tuple(created), tuple(updated), tuple(unchanged), revision)
+        return UpsertResult(created, updated, unchanged, revision)
 
     # -- internals -------------------------------------------------------------------------
     def _lock_writes(self, conn: Connection) -> None:
@@ -284,6 +277,19 @@ class FaqBase:
 
     def _last_revision(self, conn: Connection) -> int:
         return int(conn.execute(select(func.max(faq_revisions.c.id))).scalar() or 0)
+
+    def _put(
+        self, conn: Connection, current: FaqEntry | None, draft: FaqDraft, author: str
+    ) -> tuple[str, FaqEntry]:
+        """Write a cleaned draft: insert it, or update (and revive, if deleted) ``current``.
+
+        Returns ``created``, ``updated`` or ``unchanged``, and the entry as stored.
+        """
+        if current is None:
+            return "created", self._insert(conn, draft, author)
+        action = "update" if current.deleted_at is None else "restore"
+        entry = self._apply(conn, current, draft.given(), author, action, undelete=True)
+        return ("unchanged" if entry.version == current.version else "updated"), entry
 
     def _insert(self, conn: Connection, draft: FaqDraft, author: str) -> FaqEntry:
         now = _now()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,10 @@ EDITABLE_FIELDS = (
     "active",
 )
 MAX_KEY_LENGTH = 200
+#: A question, an alternative phrasing, a tag, a button or link text: one line of a form.
+MAX_TEXT_LENGTH = 1_000
+#: An answer is read in a chat bubble; anything longer belongs on a linked page.
+MAX_ANSWER_LENGTH = 10_000
 #: Phrasing ids keep 16 bits for the position; far fewer are ever useful.
 MAX_ALTERNATIVES = 1000
 
@@ -43,7 +47,11 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class FaqDraft:
-    """The editable content of an entry, as staff or an import file give it."""
+    """The editable content of an entry, as staff or an import file give it.
+
+    ``absent`` names the editable fields the source did not carry (a Rasa file has no tags, a
+    CSV may lack a column): a new entry gets their defaults, an existing one keeps its values.
+    """
 
     external_key: str
     question: str
@@ -54,6 +62,7 @@ class FaqDraft:
     tags: tuple[str, ...] = ()
     language: str = "en"
     active: bool = True
+    absent: frozenset[str] = frozenset()
 
     def fields(self) -> dict[str, Any]:
         """The editable fields in their stored (JSON) form."""
@@ -67,6 +76,10 @@ class FaqDraft:
             "language": self.language,
             "active": self.active,
         }
+
+    def given(self) -> dict[str, Any]:
+        """The editable fields the source carried, in their stored (JSON) form."""
+        return {name: v for name, v in self.fields().items() if name not in self.absent}
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +160,14 @@ class ChangeSet:
     entries: tuple[FaqEntry, ...] = field(default_factory=tuple)
 
 
-def _text(value: Any, name: str, *, required: bool = True) -> str:
+def _text(value: Any, name: str, *, limit: int = MAX_TEXT_LENGTH) -> str:
     if not isinstance(value, str):
         raise InvalidEntryError(f"{name} must be text, got {type(value).__name__}")
     text = value.strip()
-    if required and not text:
+    if not text:
         raise InvalidEntryError(f"{name} is empty")
+    if len(text) > limit:
+        raise InvalidEntryError(f"{name} is {len(text):,} characters long; the limit is {limit:,}")
     if "\x00" in text:  # PostgreSQL text cannot hold it; nothing legitimate needs it
         raise InvalidEntryError(f"{name} contains a NUL character (\\x00)")
     return text
@@ -193,8 +208,10 @@ def clean_field(name: str, value: Any) -> Any:
     Raises:
         InvalidEntryError: the field is unknown or its value is invalid.
     """
-    if name in ("question", "answer"):
+    if name == "question":
         return _text(value, name)
+    if name == "answer":
+        return _text(value, name, limit=MAX_ANSWER_LENGTH)
     if name in ("alternatives", "tags"):
         texts = _texts(value, name)
         if len(texts) > MAX_ALTERNATIVES:
@@ -229,11 +246,22 @@ def clean_key(value: Any) -> str:
 
 
 def clean_draft(draft: FaqDraft) -> FaqDraft:
-    """Validate every field of a draft; return it normalised (trimmed, de-duplicated)."""
-    values = {name: clean_field(name, getattr(draft, name)) for name in EDITABLE_FIELDS}
+    """Validate every field of a draft; return it normalised (trimmed, de-duplicated).
+
+    Absent fields hold their defaults, which a new entry gets.
+    """
+    optional = set(EDITABLE_FIELDS) - {"question", "answer"}
+    if not draft.absent <= optional:
+        bad = ", ".join(sorted(draft.absent - optional))
+        raise InvalidEntryError(f"only optional fields may be absent, not {bad}")
+    defaults = {f.name: f.default for f in fields(FaqDraft) if f.name in draft.absent}
+    values = {
+        name: clean_field(name, defaults.get(name, getattr(draft, name)))
+        for name in EDITABLE_FIELDS
+    }
     alternatives = tuple(a for a in values["alternatives"] if a != values["question"])
     values["alternatives"] = alternatives
-    return FaqDraft(external_key=clean_key(draft.external_key), **values)
+    return FaqDraft(external_key=clean_key(draft.external_key), **values, absent=draft.absent)
 
 
 def entry_from_row(row: Mapping[Any, Any]) -> FaqEntry:

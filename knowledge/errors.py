@@ -32,13 +32,18 @@ class InvalidEntryError(KnowledgeError):
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """One problem in one row of an import file (rows count from 1, after any header)."""
+    """One problem in one row of an import file (rows count from 1, after any header).
+
+    Row 0 is the file as a whole (its encoding, its header, its top-level shape).
+    """
 
     row: int
     field: str
     problem: str
 
     def __str__(self) -> str:
+        if self.row == 0:
+            return self.problem if self.field == "-" else f"{self.field}: {self.problem}"
         return f"row {self.row}, {self.field}: {self.problem}"
 
 
@@ -48,7 +53,9 @@ class ImportValidationError(KnowledgeError):
     def __init__(self, source: str, errors: list[RowError]) -> None:
         shown = "; ".join(str(e) for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        super().__init__(f"{source}: {len(errors)} invalid row(s), nothing imported: {shown}{more}")
+        rows = sum(1 for e in errors if e.row > 0)
+        what = f"{rows} invalid row(s), " if rows else ""
+        super().__init__(f"{source}: {what}nothing imported: {shown}{more}")
         self.source = source
         self.errors = errors
 

@@ -2,6 +2,8 @@
 
 Every reader returns validated drafts or raises `ImportValidationError` naming each bad row
 (rows count from 1: the first data row of a CSV, the first item of a JSON/YAML list).
+Optional fields a row or a CSV header leaves out are marked absent in the draft, so that an
+import keeps what is stored for them.
 
 Columns / keys: ``id`` (the external key), ``question``, ``answer``, ``alternatives``,
 ``tags``, and optionally ``buttons``, ``links``, ``language``, ``active``. In CSV, list cells
@@ -32,6 +34,23 @@ _FIELD_DEFAULTS: dict[str, Any] = {
 }  # fmt: skip
 
 
+def decode(data: bytes, source: str) -> str:
+    """A file's bytes as text (UTF-8, with or without a byte order mark).
+
+    Raises:
+        ImportValidationError: the bytes are not UTF-8 (the error names the first bad line).
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problem = (
+            f"line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8 and import it again"
+        )
+        raise ImportValidationError(source, [RowError(0, "-", problem)]) from None
+
+
 def detect_format(path: Path) -> str:
     """Guess a file's format from its name; a folder is a Rasa project.
 
@@ -42,7 +61,10 @@ def detect_format(path: Path) -> str:
         return "rasa"
     suffix = path.suffix.lower().lstrip(".")
     if suffix in ("yml", "yaml"):
-        head = path.read_text(encoding="utf-8")[:20000] if path.exists() else ""
+        head = ""
+        if path.is_file():
+            with path.open("rb") as file:
+                head = file.read(20000).decode("utf-8", "replace")
         return "rasa" if "nlu:" in head or "responses:" in head else "yaml"
     if suffix in ("csv", "json"):
         return suffix
@@ -93,6 +115,7 @@ def _draft(record: Any, row: int, errors: list[RowError]) -> FaqDraft | None:
     for name, default in _FIELD_DEFAULTS.items():
         value = record.get(name, default)
         values[name] = default if value is None else value
+    values["absent"] = frozenset(name for name in _FIELD_DEFAULTS if name not in record)
     try:
         return clean_draft(FaqDraft(**values))
     except InvalidEntryError as exc:

@@ -17,7 +17,7 @@ import yaml
 
 from knowledge.entries import FaqDraft, FaqEntry
 from knowledge.errors import ImportValidationError, RowError
-from knowledge.formats import drafts_from_records
+from knowledge.formats import decode, drafts_from_records
 
 _EXAMPLE = re.compile(r"^\s*-\s?(.*)$")
 # Entity markup `[text](entity)` or `[text]{...}` keeps its text.
@@ -34,7 +34,8 @@ def _intent(key: str) -> str:
 
 def _examples(value: Any) -> list[str]:
     if isinstance(value, list):  # some projects write examples as a YAML list
-        return [_MARKUP.sub(r"\1", str(v)).strip() for v in value if str(v).strip()]
+        texts = [v.get("text") if isinstance(v, Mapping) else v for v in value]
+        return [_MARKUP.sub(r"\1", str(v)).strip() for v in texts if str(v or "").strip()]
     out = []
     for line in str(value or "").splitlines():
         match = _EXAMPLE.match(line)
@@ -51,48 +52,121 @@ def _yaml_files(path: Path) -> list[Path]:
     return [p for p in files if "tests" not in p.parts and p.name not in ("config.yml",)]
 
 
-def read_rasa(path: Path) -> list[FaqDraft]:
-    """Read retrieval intents and their responses from a Rasa file or project folder.
+class _Collected:
+    """Retrieval-intent examples and responses gathered from one or more Rasa files."""
 
-    Raises:
-        ImportValidationError: a file is not YAML, or a retrieval intent has no response
-            (rows are retrieval intents in the order found).
-    """
-    examples: dict[str, list[str]] = {}
-    responses: dict[str, Any] = {}
-    errors: list[RowError] = []
-    for file in _yaml_files(path):
+    def __init__(self) -> None:
+        self.examples: dict[str, list[str]] = {}
+        self.responses: dict[str, Any] = {}
+        self.errors: list[RowError] = []
+
+    def add(self, text: str, label: str, *, alone: bool) -> None:
+        """Take the retrieval intents of one file's text.
+
+        Args:
+            text: the file's text.
+            label: names the file in errors (``-``: the input itself).
+            alone: the file is the whole input, so it must be a Rasa file; in a project
+                folder, other YAML files (CI, compose) are skipped.
+        """
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+            data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            errors.append(RowError(0, file.name, f"not YAML: {exc}"))
-            continue
+            self.errors.append(RowError(0, label, f"not YAML: {exc}"))
+            return
+        if data is None or (not alone and not isinstance(data, Mapping)):
+            return
         if not isinstance(data, Mapping):
-            continue
-        for item in data.get("nlu") or []:
+            self.errors.append(RowError(0, label, "must be a mapping with nlu and responses"))
+            return
+        nlu = data.get("nlu") or []
+        if not isinstance(nlu, list):
+            kind = type(nlu).__name__
+            self.errors.append(RowError(0, label, f"nlu must be a list of intents, got {kind}"))
+            nlu = []
+        for item in nlu:
             intent = item.get("intent") if isinstance(item, Mapping) else None
             if isinstance(intent, str) and "/" in intent:
-                examples.setdefault(intent, []).extend(_examples(item.get("examples")))
-        for name, variants in (data.get("responses") or {}).items():
+                self.examples.setdefault(intent, []).extend(_examples(item.get("examples")))
+        responses = data.get("responses") or {}
+        if not isinstance(responses, Mapping):
+            kind = type(responses).__name__
+            problem = f"responses must be a mapping of response names, got {kind}"
+            self.errors.append(RowError(0, label, problem))
+            responses = {}
+        for name, variants in responses.items():
             if isinstance(name, str) and name.startswith("utter_") and "/" in name:
-                responses[name.removeprefix("utter_")] = variants
-    if errors:
-        raise ImportValidationError(str(path), errors)
-    records: list[Any] = []
-    for row, (intent, texts) in enumerate(examples.items(), start=1):
-        record: dict[str, Any] = {"id": _key(intent), "question": texts[0] if texts else ""}
-        record["alternatives"] = texts[1:]
-        variants = responses.get(intent)
-        first = variants[0] if isinstance(variants, list) and variants else None
-        if not isinstance(first, Mapping) or not first.get("text"):
-            errors.append(RowError(row, "answer", f"{intent}: no utter_{intent} text response"))
+                self.responses[name.removeprefix("utter_")] = variants
+
+    def drafts(self, source: str) -> list[FaqDraft]:
+        """Every retrieval intent with its response as a draft (rows in the order found)."""
+        if self.errors:
+            raise ImportValidationError(source, self.errors)
+        records: list[Any] = []
+        no_answer: dict[int, RowError] = {}
+        for row, (intent, texts) in enumerate(self.examples.items(), start=1):
+            record: dict[str, Any] = {"id": _key(intent), "question": texts[0] if texts else ""}
+            record["alternatives"] = texts[1:]
+            first = _first_variant(self.responses.get(intent)) or {"text": ""}
+            if not first["text"]:
+                problem = f"{intent}: no utter_{intent} text response (a list, first with text)"
+                no_answer[row] = RowError(row, "answer", problem)
+            record["answer"] = first["text"]
+            # A Rasa file carries no tags, links, language or active flag: an import of it
+            # keeps what the base holds for them (see FaqDraft.absent).
+            record["buttons"] = first.get("buttons") or []
+            records.append(record)
+        try:
+            drafts = drafts_from_records(records, source)
+        except ImportValidationError as exc:
+            errors = [e for e in exc.errors if e.row not in no_answer] + list(no_answer.values())
+            raise ImportValidationError(source, sorted(errors, key=lambda e: e.row)) from None
+        if no_answer:
+            raise ImportValidationError(source, list(no_answer.values()))
+        return drafts
+
+
+def _first_variant(variants: Any) -> Mapping[str, Any] | None:
+    first = variants[0] if isinstance(variants, list) and variants else None
+    if not isinstance(first, Mapping) or not isinstance(first.get("text"), str):
+        return None
+    return first if first["text"].strip() else None
+
+
+def read_rasa_text(text: str, source: str = "<rasa>") -> list[FaqDraft]:
+    """Read retrieval intents and their responses from the text of one Rasa YAML file.
+
+    Raises:
+        ImportValidationError: the text is not a Rasa file, or a retrieval intent has no
+            response (rows are retrieval intents in the order found).
+    """
+    collected = _Collected()
+    collected.add(text, "-", alone=True)
+    return collected.drafts(source)
+
+
+def read_rasa(path: Path, source: str | None = None) -> list[FaqDraft]:
+    """Read retrieval intents and their responses from a Rasa file or project folder.
+
+    Args:
+        path: one YAML file, or a project folder (``domain.yml`` plus ``data/**.yml``).
+        source: how errors name the input (default: the path).
+
+    Raises:
+        ImportValidationError: a file is not UTF-8 or not a Rasa file, or a retrieval
+            intent has no response (rows are retrieval intents in the order found).
+    """
+    source = source or str(path)
+    collected = _Collected()
+    for file in _yaml_files(path):
+        label = "-" if file == path else str(file.relative_to(path))
+        try:
+            text = decode(file.read_bytes(), label)
+        except ImportValidationError as exc:
+            collected.errors.extend(RowError(0, label, str(e)) for e in exc.errors)
             continue
-        record["answer"] = first["text"]
-        record["buttons"] = list(first.get("buttons") or [])
-        records.append(record)
-    if errors:
-        raise ImportValidationError(str(path), errors)
-    return drafts_from_records(records, str(path))
+        collected.add(text, label, alone=file == path)
+    return collected.drafts(source)
 
 
 def write_rasa(entries: Iterable[FaqEntry | FaqDraft]) -> str:

@@ -9,6 +9,7 @@ from knowledge.entries import FaqDraft, FaqEntry
 from knowledge.errors import KnowledgeError
 from knowledge.formats import (
     FORMATS,
+    decode,
     detect_format,
     read_csv,
     read_json,
@@ -17,46 +18,80 @@ from knowledge.formats import (
     write_json,
     write_yaml,
 )
-from knowledge.rasa_files import read_rasa, write_rasa
+from knowledge.rasa_files import read_rasa, read_rasa_text, write_rasa
+
+_READERS = {"csv": read_csv, "json": read_json, "yaml": read_yaml, "rasa": read_rasa_text}
 
 
-def read_file(path: Path, fmt: str | None = None) -> list[FaqDraft]:
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise KnowledgeError(f"unknown FAQ format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def read_data(data: bytes, fmt: str, source: str) -> list[FaqDraft]:
+    """Read and validate the contents of one file (an upload) without touching the base.
+
+    Args:
+        data: the file's bytes (UTF-8).
+        fmt: one of ``csv``, ``json``, ``yaml``, ``rasa``.
+        source: how errors name the file (the user's name for it, never a server path).
+
+    Raises:
+        ImportValidationError: the bytes are not UTF-8, or rows are invalid (each named by
+            row, field and problem).
+        KnowledgeError: the format is unknown.
+    """
+    _check_format(fmt)
+    return _READERS[fmt](decode(data, source), source)
+
+
+def read_file(path: Path, fmt: str | None = None, *, source: str | None = None) -> list[FaqDraft]:
     """Read and validate every entry of a file (or Rasa folder) without touching the base.
 
     Args:
         path: a .csv, .json, .yaml file, a Rasa NLU/domain YAML file or a Rasa folder.
         fmt: one of ``csv``, ``json``, ``yaml``, ``rasa``; guessed from the path when None.
+        source: how errors name the input (default: the path).
 
     Raises:
         ImportValidationError: invalid rows (each named by row, field and problem).
-        KnowledgeError: the file is missing or its format unknown.
+        KnowledgeError: the file is missing or unreadable, or its format unknown.
     """
     path = Path(path)
+    source = source or str(path)
     if not path.exists():
-        raise KnowledgeError(f"{path}: no such file or folder")
+        raise KnowledgeError(f"{source}: no such file or folder")
     fmt = fmt or detect_format(path)
-    if fmt == "rasa":
-        return read_rasa(path)
-    text = path.read_text(encoding="utf-8-sig")
-    readers = {"csv": read_csv, "json": read_json, "yaml": read_yaml}
-    if fmt not in readers:
-        raise KnowledgeError(f"unknown FAQ format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return readers[fmt](text, str(path))
+    _check_format(fmt)
+    if fmt == "rasa" and path.is_dir():
+        return read_rasa(path, source)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    return read_data(data, fmt, source)
 
 
-def import_file(base: FaqBase, path: Path, *, author: str, fmt: str | None = None) -> UpsertResult:
+def import_file(
+    base: FaqBase, path: Path, *, author: str, fmt: str | None = None, source: str | None = None
+) -> UpsertResult:
     """Validate a whole file, then upsert its entries by external key in one transaction.
 
-    Nothing is written when any row is invalid; unchanged entries get no revision.
+    Nothing is written when any row is invalid; unchanged entries get no revision; fields
+    the format does not carry (a Rasa file's tags, a CSV's missing columns) keep their values.
     """
-    return base.upsert_many(read_file(path, fmt), author=author)
+    return base.upsert_many(read_file(path, fmt, source=source), author=author)
+
+
+def import_data(base: FaqBase, data: bytes, *, fmt: str, author: str, source: str) -> UpsertResult:
+    """:func:`import_file` for a file's contents (an upload named ``source`` in errors)."""
+    return base.upsert_many(read_data(data, fmt, source), author=author)
 
 
 def render(entries: list[FaqEntry] | list[FaqDraft], fmt: str) -> str:
     """Entries as the text of a file in ``fmt``."""
     writers = {"csv": write_csv, "json": write_json, "yaml": write_yaml, "rasa": write_rasa}
-    if fmt not in writers:
-        raise KnowledgeError(f"unknown FAQ format {fmt!r}; use one of {', '.join(FORMATS)}")
+    _check_format(fmt)
     return writers[fmt](entries)
 
 
@@ -67,6 +102,9 @@ def export_file(
 
     The format comes from ``fmt`` or the suffix (``.yml`` is written as Rasa YAML only when
     ``fmt="rasa"``).
+
+    Raises:
+        KnowledgeError: the format is unknown or the file cannot be written.
     """
     path = Path(path)
     if fmt is None:
@@ -74,5 +112,8 @@ def export_file(
         fmt = {"yml": "yaml"}.get(suffix, suffix)
     entries = base.list(include_deleted=include_deleted)
     text = render(entries, fmt)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise KnowledgeError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return len(entries)

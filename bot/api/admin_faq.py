@@ -1,4 +1,4 @@
-"""The FAQ editor's API: list, search, create, edit, delete, import, export and try a question.
+"""The FAQ editor's API: list, search, create, edit, delete, restore, import, export and try.
 
 Every write refreshes this worker's index at once (other workers follow through the FAQ sync),
 so the bot's next answer uses the edit without a restart. Edits carry the version the editor
@@ -8,8 +8,7 @@ loaded; a stale one is refused with 409.
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -18,7 +17,7 @@ from fastapi.responses import PlainTextResponse
 from bot.api.auth import AdminToken, Context
 from bot.api.context import ApiContext, InvalidRequest
 from bot.api.schemas import FaqCreate, FaqTry, FaqUpdate
-from knowledge import Button, FaqDraft, FaqEntry, FaqHit, Link, import_file, render
+from knowledge import Button, FaqBase, FaqDraft, FaqEntry, FaqHit, Link, import_data, render
 
 router = APIRouter(prefix="/api/faq", tags=["faq"])
 Format = Literal["yaml", "json", "csv", "rasa"]
@@ -111,7 +110,10 @@ async def entry_history(entry_id: int, context: Context, _token: AdminToken) -> 
 
 @router.post("/entries", status_code=201)
 async def create_entry(body: FaqCreate, context: Context, token: AdminToken) -> dict[str, Any]:
-    """Add an entry; the bot answers with it from its next message on."""
+    """Add an entry; the bot answers with it from its next message on.
+
+    The key of a deleted entry brings that entry back with this content (its history kept).
+    """
     draft = FaqDraft(
         external_key=body.external_key,
         question=body.question,
@@ -156,10 +158,28 @@ async def delete_entry(
     version: Annotated[int | None, Query(ge=1, description="refuse if changed since")] = None,
 ) -> dict[str, Any]:
     """Delete an entry (kept in the history; the bot stops answering with it)."""
-    base = context.need_faq()
-    entry = await asyncio.to_thread(
-        lambda: base.delete(entry_id, author=_author(token), expected_version=version)
+    return await _write(
+        context, lambda base: base.delete(entry_id, author=_author(token), expected_version=version)
     )
+
+
+@router.post("/entries/{entry_id}/restore")
+async def restore_entry(
+    entry_id: int,
+    context: Context,
+    token: AdminToken,
+    version: Annotated[int | None, Query(ge=1, description="refuse if changed since")] = None,
+) -> dict[str, Any]:
+    """Bring a deleted entry back as it was; the bot answers with it again."""
+    return await _write(
+        context,
+        lambda base: base.restore(entry_id, author=_author(token), expected_version=version),
+    )
+
+
+async def _write(context: ApiContext, change: Callable[[FaqBase], FaqEntry]) -> dict[str, Any]:
+    """Make one change to the base off the event loop, then refresh this process's index."""
+    entry = await asyncio.to_thread(change, context.need_faq())
     await _refresh(context)
     return entry_json(entry)
 
@@ -170,6 +190,9 @@ async def import_entries(
     context: Context,
     token: AdminToken,
     format: Annotated[Format, Query(description="the file's format")],
+    filename: Annotated[
+        str | None, Query(max_length=200, description="the file's name, used in errors")
+    ] = None,
 ) -> dict[str, Any]:
     """Import a file sent as the request body; all or nothing, matched by external key."""
     data = await request.body()
@@ -178,15 +201,12 @@ async def import_entries(
     if not data.strip():
         raise InvalidRequest("the request body is empty: send the file's contents")
     base = context.need_faq()
-    suffix = {"yaml": ".yaml", "rasa": ".yml", "json": ".json", "csv": ".csv"}[format]
-
-    def run() -> Any:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"import{suffix}"
-            path.write_bytes(data)
-            return import_file(base, path, author=_author(token), fmt=format)
-
-    result = await asyncio.to_thread(run)
+    # Errors name the user's file, never a server path.
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    source = name if name.isprintable() and name else f"the uploaded {format} file"
+    result = await asyncio.to_thread(
+        lambda: import_data(base, data, fmt=format, author=_author(token), source=source)
+    )
     await _refresh(context)
     return {
         "created": list(result.created),

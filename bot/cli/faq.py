@@ -1,4 +1,4 @@
-"""``deskbot faq …`` (import, export, list, search, reindex) and ``deskbot evaluate faq``."""
+"""``deskbot faq …`` (import, export, list, restore, search, reindex), ``deskbot evaluate faq``."""
 
 from __future__ import annotations
 
@@ -162,12 +162,24 @@ def register(
             typer.echo(f"{entry.external_key}\tv{entry.version}\t{state}\t{entry.question}")
         typer.echo(f"{len(entries)} entries")
 
+    @faq_app.command("restore")
+    def restore(
+        key: Annotated[str, typer.Argument(help="The deleted entry's id (external key).")],
+        author: Annotated[str, typer.Option("--author", help="Recorded in the history.")] = "cli",
+    ) -> None:
+        """Bring a deleted entry back as it was."""
+        with opened() as (_, base):
+            entry = base.restore(base.get_by_key(key).id, author=author)
+        typer.echo(f"restored {entry.external_key} (version {entry.version})")
+
     @faq_app.command("search")
     def search(
         text: Annotated[str, typer.Argument(help="A customer message.")],
         k: Annotated[int, typer.Option("-k", min=1, help="How many entries.")] = 5,
     ) -> None:
         """Search the FAQ and show what the bot would do."""
+        if not text.strip():
+            raise _fail(KnowledgeError("the text is empty; give a customer message to search"))
         with opened() as (settings, base), started(settings, base) as retriever:
             hits = retriever.search(text, k)
             decision = retriever.decide_hits(hits)

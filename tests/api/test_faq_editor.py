@@ -188,3 +188,109 @@ def test_try_a_question_shows_ranked_matches_and_the_decision(
     assert body["matches"][0]["rank"] == 1 and body["matches"][0]["score"] > 0
     nothing = client.post(f"{FAQ}/try", json={"text": "zebra"}, headers=admin_headers).json()
     assert nothing["decision"] == "none" and nothing["matches"] == []
+
+
+def test_a_deleted_entry_comes_back_by_creating_its_key_or_restoring_it(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    entry = entry_by_key(client, admin_headers, "returns")
+    question = entry["question"]
+    version = entry["version"]
+    assert "30 days" in bot_says(client, "r0", question)
+    deleted = client.delete(f"{FAQ}/entries/{entry['id']}?version={version}", headers=admin_headers)
+    assert deleted.status_code == 200
+    assert "30 days" not in bot_says(client, "r1", question)
+    recreated = client.post(
+        f"{FAQ}/entries",
+        json={"external_key": "returns", "question": question, "answer": "Returns: 45 days."},
+        headers=admin_headers,
+    )
+    assert recreated.status_code == 201, recreated.text
+    body = recreated.json()
+    assert body["id"] == entry["id"] and body["version"] == version + 2
+    assert body["deleted_at"] is None and body["answer"] == "Returns: 45 days."
+    assert "45 days" in bot_says(client, "r2", question)
+    history = client.get(f"{FAQ}/entries/{entry['id']}/history", headers=admin_headers).json()
+    last = history["revisions"][-1]
+    assert [r["action"] for r in history["revisions"]][-2:] == ["delete", "restore"]
+    assert last["author"].startswith("ada#") and last["changes"]["deleted"] == [True, False]
+
+    # The explicit restore brings it back as it was, with the editor's version.
+    now = body["version"]
+    client.delete(f"{FAQ}/entries/{entry['id']}?version={now}", headers=admin_headers)
+    stale = client.post(f"{FAQ}/entries/{entry['id']}/restore?version={now}", headers=admin_headers)
+    assert stale.status_code == 409 and stale.json()["error"] == "StaleEditError"
+    restored = client.post(
+        f"{FAQ}/entries/{entry['id']}/restore?version={now + 1}", headers=admin_headers
+    )
+    assert restored.status_code == 200, restored.text
+    assert restored.json()["deleted_at"] is None and restored.json()["version"] == now + 2
+    assert "45 days" in bot_says(client, "r3", question)
+    again = client.post(f"{FAQ}/entries/{entry['id']}/restore", headers=admin_headers)
+    assert again.status_code == 404 and "not deleted" in again.json()["detail"]
+
+
+def test_rasa_export_and_import_keep_tags_and_inactive_entries(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    entry = entry_by_key(client, admin_headers, "shipping")
+    edited = client.put(
+        f"{FAQ}/entries/{entry['id']}",
+        json={"version": entry["version"], "active": False, "tags": ["orders", "fees"]},
+        headers=admin_headers,
+    )
+    assert edited.status_code == 200
+    before = client.get(f"{FAQ}/entries", headers=admin_headers).json()
+    exported = client.get(f"{FAQ}/export?format=rasa", headers=admin_headers).text
+    result = client.post(f"{FAQ}/import?format=rasa", content=exported, headers=admin_headers)
+    assert result.status_code == 200, result.text
+    assert result.json()["updated"] == [] and len(result.json()["unchanged"]) == 3
+    assert client.get(f"{FAQ}/entries", headers=admin_headers).json() == before
+
+
+def test_bad_import_files_get_a_4xx_naming_the_users_file(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    revision = client.get(f"{FAQ}/entries", headers=admin_headers).json()["revision"]
+    latin1 = "id,question,answer\nlatin,Café open?,Oui\n".encode("latin-1")
+    sent = client.post(
+        f"{FAQ}/import?format=csv&filename=C:\\Users\\me\\faq.csv",
+        content=latin1,
+        headers=admin_headers,
+    )
+    assert sent.status_code == 422, sent.text
+    assert sent.json() == {
+        "error": "ImportValidationError",
+        "detail": "faq.csv: nothing imported: line 2 is not UTF-8 text (byte 0xe9); "
+        "save the file as UTF-8 and import it again",
+    }
+    for body, problem in [
+        ("nlu: 5\n", "nlu must be a list of intents, got int"),
+        ("nlu: []\nresponses: [1]\n", "responses must be a mapping of response names, got list"),
+    ]:
+        rasa = client.post(f"{FAQ}/import?format=rasa", content=body, headers=admin_headers)
+        assert rasa.status_code == 422, rasa.text
+        assert rasa.json()["detail"] == f"the uploaded rasa file: nothing imported: {problem}"
+    rows = '[{"id": "x", "question": "q", "answer": ""}]'
+    json_rows = client.post(f"{FAQ}/import?format=json", content=rows, headers=admin_headers)
+    assert json_rows.json()["detail"].startswith("the uploaded json file: 1 invalid row(s)")
+    assert client.get(f"{FAQ}/entries", headers=admin_headers).json()["revision"] == revision
+
+
+def test_texts_over_the_length_limits_are_refused(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    long = client.post(
+        f"{FAQ}/entries",
+        json={"external_key": "long", "question": "q" * 100_000, "answer": "a"},
+        headers=admin_headers,
+    )
+    assert long.status_code == 422
+    assert long.json()["detail"] == "question is 100,000 characters long; the limit is 1,000"
+    entry = entry_by_key(client, admin_headers, "shipping")
+    answer = client.put(
+        f"{FAQ}/entries/{entry['id']}",
+        json={"version": entry["version"], "answer": "a" * 10_001},
+        headers=admin_headers,
+    )
+    assert answer.status_code == 422 and "limit is 10,000" in answer.json()["detail"]

@@ -159,3 +159,68 @@ def test_listeners_hear_each_committed_revision(base: FaqBase) -> None:
     base.remove_listener(heard.append)
     base.delete(entry.id, author="ana")
     assert len(heard) == 2
+
+
+def test_creating_a_deleted_key_brings_the_entry_back(base: FaqBase) -> None:
+    entry = base.create(DRAFT, author="ana")
+    base.delete(entry.id, author="bo", expected_version=1)
+    before = base.current_revision()
+    draft = FaqDraft("reset-password", "How do I change my password?", "Go to Settings.")
+    revived = base.create(draft, author="cy")
+    assert revived.id == entry.id and revived.version == 3 and revived.deleted_at is None
+    assert revived.answer == "Go to Settings." and revived.tags == () and revived.searchable
+    history = base.history(entry.id)
+    assert [r.action for r in history] == ["create", "delete", "restore"]
+    assert history[-1].author == "cy" and history[-1].entry_version == 3
+    assert history[-1].changes["deleted"] == [True, False]
+    assert history[-1].changes["answer"] == ["Use 'Forgot password'.", "Go to Settings."]
+    # The index syncs from the revisions: the revived entry is in the next change set.
+    changes = base.changes_since(before)
+    assert [(e.id, e.deleted_at, e.answer) for e in changes.entries] == [
+        (entry.id, None, "Go to Settings.")
+    ]
+    with pytest.raises(InvalidEntryError, match="exists; update it instead"):
+        base.create(draft, author="cy")
+
+
+def test_an_upsert_keeps_the_fields_a_draft_leaves_out(base: FaqBase) -> None:
+    entry = base.create(DRAFT, author="ana")
+    base.update(entry.id, expected_version=1, author="ana", active=False, language="de")
+    absent = frozenset({"tags", "links", "language", "active"})
+    partial = FaqDraft(
+        "reset-password",
+        DRAFT.question,
+        "New answer.",
+        alternatives=entry.alternatives,
+        buttons=entry.buttons,
+        absent=absent,
+    )
+    assert base.upsert_many([partial], author="imp").updated == ("reset-password",)
+    kept = base.get(entry.id)
+    assert kept.answer == "New answer." and kept.tags == ("account",) and not kept.active
+    assert kept.links == DRAFT.links and kept.language == "de"
+    changes = base.history(entry.id)[-1].changes
+    assert changes == {"answer": ["Use 'Forgot password'.", "New answer."]}
+    assert base.upsert_many([partial], author="imp").unchanged == ("reset-password",)
+    new = FaqDraft("hours", "When are you open?", "9-5", tags=("x",), absent=absent)
+    base.upsert_many([new], author="imp")
+    assert base.get_by_key("hours").tags == () and base.get_by_key("hours").active  # defaults
+    with pytest.raises(InvalidEntryError, match="only optional fields may be absent"):
+        base.upsert_many([FaqDraft("k", "q", "a", absent=frozenset({"answer"}))], author="i")
+
+
+def test_texts_have_length_limits(base: FaqBase) -> None:
+    base.create(FaqDraft("long", "q" * 1000, "a" * 10_000, alternatives=("b" * 1000,)), author="a")
+    too_long = {
+        "question": FaqDraft("k1", "q" * 1001, "a"),
+        r"alternatives\[1\]": FaqDraft("k2", "q", "a", alternatives=("x", "b" * 1001)),
+        "answer": FaqDraft("k3", "q", "a" * 10_001),
+        r"tags\[0\]": FaqDraft("k4", "q", "a", tags=("t" * 1001,)),
+    }
+    for name, draft in too_long.items():
+        with pytest.raises(InvalidEntryError, match=rf"^{name} is .* characters long; the limit"):
+            base.create(draft, author="a")
+    entry = base.get_by_key("long")
+    with pytest.raises(InvalidEntryError, match="question is 1,001 characters long"):
+        base.update(entry.id, expected_version=1, author="a", question="q" * 1001)
+    assert [e.external_key for e in base.list()] == ["long"]

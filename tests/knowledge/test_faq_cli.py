@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 from bot.cli import faq
-from bot.db import upgrade
+from bot.db import create_db_engine, upgrade
+from knowledge import FaqBase
 from nlu.encoder import SentenceEncoder
 
 ENTRIES = [
@@ -100,3 +102,52 @@ def test_evaluate_faq_writes_the_report(cli: typer.Typer, tmp_path: Path, mode: 
     code, out = run(cli, "evaluate", "faq", "--faq", str(faq_file), "--queries",
                     str(queries_file), "--report", str(report), "--retriever", "magic")  # fmt: skip
     assert code == 2 and "hybrid, dense, bm25" in out
+
+
+def test_bad_files_and_empty_search_get_one_line_errors(cli: typer.Typer, tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("id,question,answer\nlatin,Café open?,Oui\n".encode("latin-1"))
+    code, out = run(cli, "faq", "import", str(latin1))
+    assert code == 2 and "Traceback" not in out
+    assert out.strip() == (
+        f"error: {latin1}: nothing imported: line 2 is not UTF-8 text (byte 0xe9); "
+        "save the file as UTF-8 and import it again"
+    )
+    rasa = tmp_path / "r.yml"
+    rasa.write_text("nlu: 5\n")
+    code, out = run(cli, "faq", "import", str(rasa), "--format", "rasa")
+    assert code == 2 and "nlu must be a list of intents, got int" in out
+    code, out = run(cli, "faq", "export", str(tmp_path / "no" / "dir" / "x.yaml"))
+    assert code == 2 and "cannot write" in out and "Traceback" not in out
+    for text in ("", "   "):
+        code, out = run(cli, "faq", "search", text)
+        assert code == 2 and "text is empty" in out and "decision" not in out
+    code, out = run(cli, "faq", "list")
+    assert "0 entries" in out
+
+
+def test_a_deleted_entry_is_restored_or_brought_back_by_an_import(
+    cli: typer.Typer, tmp_path: Path
+) -> None:
+    source = tmp_path / "faq.json"
+    source.write_text(json.dumps(ENTRIES))
+    run(cli, "faq", "import", str(source))
+    engine = create_db_engine(os.environ["DESKBOT_DATABASE_URL"])
+    try:
+        base = FaqBase(engine)
+        hours = base.get_by_key("hours")
+        base.delete(hours.id, author="editor")
+        code, out = run(cli, "faq", "restore", "hours")
+        assert code == 0 and out.strip() == "restored hours (version 3)"
+        code, out = run(cli, "faq", "restore", "hours")
+        assert code == 2 and "not deleted" in out
+        base.delete(hours.id, author="editor")
+        code, out = run(cli, "faq", "import", str(source))
+        assert code == 0 and "0 created, 1 updated, 2 unchanged" in out
+        assert base.get(hours.id).deleted_at is None
+        actions = [r.action for r in base.history(hours.id)]
+        assert actions == ["create", "delete", "restore", "delete", "restore"]
+    finally:
+        engine.dispose()
+    code, out = run(cli, "faq", "restore", "nope")
+    assert code == 2 and "no FAQ entry has the key 'nope'" in out

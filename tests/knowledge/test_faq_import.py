@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from knowledge import FaqBase, ImportValidationError, KnowledgeError, export_file, import_file
+from knowledge import (
+    Button,
+    FaqBase,
+    FaqDraft,
+    ImportValidationError,
+    KnowledgeError,
+    Link,
+    export_file,
+    import_file,
+    read_data,
+)
 from knowledge.transfer import read_file
 
 GOOD_JSON = [
@@ -145,3 +156,128 @@ def test_unknown_or_missing_files(base: FaqBase, tmp_path: Path) -> None:
         import_file(base, write(tmp_path, "faq.txt", "x"), author="imp")
     with pytest.raises(ImportValidationError, match="not JSON"):
         import_file(base, write(tmp_path, "broken.json", "[{"), author="imp")
+
+
+ROUND_TRIP = [
+    FaqDraft(
+        "hours",
+        "When are you open?",
+        'We are open 9:00-17:00.\nClosed on Sundays, "mostly" | always.',
+        alternatives=("opening hours", "open on sunday, monday?"),
+        buttons=(Button("Call us", "/call"),),
+        links=(Link("Hours", "https://example.com/hours"),),
+        tags=("store", "time"),
+        language="de",
+    ),
+    FaqDraft("refund", "How do I get a refund?", "Within 5 days.", tags=("orders",)),
+    FaqDraft("chitchat/thanks", "thanks: a lot", "- You're welcome!", active=False),
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "yaml", "rasa"])
+def test_export_then_import_changes_nothing(base: FaqBase, tmp_path: Path, fmt: str) -> None:
+    base.upsert_many(ROUND_TRIP, author="imp")
+    before = base.list()
+    revision = base.current_revision()
+    out = tmp_path / f"faq.{fmt}"
+    assert export_file(base, out, fmt=fmt) == 3
+    result = import_file(base, out, author="imp", fmt=fmt)
+    assert result.unchanged == ("hours", "refund", "chitchat/thanks"), result
+    assert base.current_revision() == revision and base.list() == before
+
+
+def test_rasa_import_keeps_what_rasa_cannot_carry(base: FaqBase, tmp_path: Path) -> None:
+    base.upsert_many(ROUND_TRIP, author="imp")
+    out = tmp_path / "faq.yml"
+    export_file(base, out, fmt="rasa")
+    edited = out.read_text().replace("Within 5 days.", "Within 3 days.")
+    result = import_file(base, write(tmp_path, "edited.yml", edited), author="imp", fmt="rasa")
+    assert result.updated == ("refund",)
+    refund = base.get_by_key("refund")
+    assert refund.answer == "Within 3 days." and refund.tags == ("orders",)
+    assert base.history(refund.id)[-1].changes == {"answer": ["Within 5 days.", "Within 3 days."]}
+    thanks = base.get_by_key("chitchat/thanks")
+    assert not thanks.active and thanks.version == 1  # still deactivated, untouched
+    assert base.get_by_key("hours").links == ROUND_TRIP[0].links
+
+
+def test_csv_columns_and_json_keys_left_out_keep_their_values(
+    base: FaqBase, tmp_path: Path
+) -> None:
+    base.upsert_many(ROUND_TRIP, author="imp")
+    csv_text = "id,question,answer\nhours,When are you open?,9-5\n"
+    assert import_file(base, write(tmp_path, "a.csv", csv_text), author="i").updated == ("hours",)
+    hours = base.get_by_key("hours")
+    assert hours.answer == "9-5" and hours.tags == ("store", "time") and hours.language == "de"
+    assert hours.alternatives == ROUND_TRIP[0].alternatives and hours.links
+    rows = [{"id": "chitchat/thanks", "question": "thanks: a lot", "answer": "- You're welcome!"}]
+    path = write(tmp_path, "a.json", json.dumps(rows))
+    assert import_file(base, path, author="i").unchanged == ("chitchat/thanks",)
+    rows[0]["tags"] = []  # present and empty: cleared
+    rows[0]["active"] = True
+    path = write(tmp_path, "b.json", json.dumps(rows))
+    assert import_file(base, path, author="i").updated == ("chitchat/thanks",)
+    assert base.get_by_key("chitchat/thanks").active
+
+
+def test_a_file_that_is_not_utf8_is_refused_by_line(base: FaqBase, tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("id,question,answer\nlatin,Café open?,Oui\n".encode("latin-1"))
+    with pytest.raises(ImportValidationError) as info:
+        import_file(base, latin1, author="imp")
+    assert str(info.value) == (
+        f"{latin1}: nothing imported: line 2 is not UTF-8 text (byte 0xe9); "
+        "save the file as UTF-8 and import it again"
+    )
+    rasa = tmp_path / "proj" / "data" / "nlu.yml"
+    rasa.parent.mkdir(parents=True)
+    rasa.write_bytes("nlu:\n- intent: faq/x\n  examples: |\n    - Café?\n".encode("latin-1"))
+    with pytest.raises(ImportValidationError, match=r"data/nlu.yml: line 4 is not UTF-8"):
+        import_file(base, tmp_path / "proj", author="imp")
+    with pytest.raises(ImportValidationError, match=r"line 4 is not UTF-8"):
+        import_file(base, rasa, author="imp", fmt="rasa")
+    with pytest.raises(ImportValidationError, match="not UTF-8"):
+        read_data(b'[{"id": "\xff"}]', "json", "upload.json")
+    assert base.current_revision() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("nlu: 5\n", "nlu must be a list of intents, got int"),
+        ("- intent: faq/x\n", "must be a mapping with nlu and responses"),
+        (RASA_NLU + "responses: 5\n", "responses must be a mapping of response names, got int"),
+        (RASA_NLU + "responses:\n  utter_faq/ask_hours: 5\n", "no utter_faq/ask_hours text"),
+        (
+            RASA_NLU + "responses:\n  utter_faq/ask_hours:\n  - text: 9-5\n    buttons: 5\n"
+            "  utter_faq/ask_refund:\n  - text: [1]\n",
+            "row 1, buttons: buttons must be a list",
+        ),
+    ],
+)
+def test_malformed_rasa_files_say_what_is_wrong(
+    base: FaqBase, tmp_path: Path, text: str, problem: str
+) -> None:
+    path = write(tmp_path, "r.yml", text)
+    with pytest.raises(ImportValidationError, match=re.escape(problem)) as info:
+        import_file(base, path, author="imp", fmt="rasa")
+    assert str(info.value).startswith(f"{path}: ")
+    with pytest.raises(ImportValidationError, match=re.escape(problem)) as info:
+        read_data(text.encode(), "rasa", "upload.yml")
+    assert str(info.value).startswith("upload.yml: ")
+    assert base.current_revision() == 0
+
+
+def test_errors_name_the_source_and_limits_apply_to_imports(base: FaqBase, tmp_path: Path) -> None:
+    rows = [{"id": "long", "question": "q" * 1001, "answer": "a"}]
+    with pytest.raises(ImportValidationError) as info:
+        read_data(json.dumps(rows).encode(), "json", "my-faq.json")
+    assert str(info.value) == (
+        "my-faq.json: 1 invalid row(s), nothing imported: "
+        "row 1, question: question is 1,001 characters long; the limit is 1,000"
+    )
+    path = write(tmp_path, "server-side.json", json.dumps(rows))
+    with pytest.raises(ImportValidationError, match=r"^upload: 1 invalid"):
+        import_file(base, path, author="imp", source="upload")
+    with pytest.raises(KnowledgeError, match="cannot write"):
+        export_file(base, tmp_path / "no" / "such" / "dir.json")
