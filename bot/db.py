@@ -7,16 +7,54 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 import knowledge.tables
 from bot import tables
+from bot.errors import BotError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # Every table deskbot owns; Alembic autogenerates against this list.
 TARGET_METADATA: list[MetaData] = [tables.metadata, knowledge.tables.metadata]
+
+UPGRADE_HINT = "run `deskbot db upgrade`"
+# SQLSTATE codes PostgreSQL gives for a table or column the schema lacks.
+_UNDEFINED_TABLE = "42P01"
+_UNDEFINED_COLUMN = "42703"
+
+
+class DatabaseError(BotError):
+    """The database can't be used as it is: unreachable, not migrated, or a migration refused."""
+
+    status_code = 503
+
+
+def explain(error: DBAPIError | CommandError) -> DatabaseError | None:
+    """Say in one line what a user can do about a database failure.
+
+    Returns:
+        The error to show, or None when the failure is not the user's to fix (a bug).
+    """
+    if isinstance(error, CommandError):
+        message = str(error)
+        if "not up to date" in message:
+            return DatabaseError(
+                f"the database schema is not at the latest revision; {UPGRADE_HINT}"
+            )
+        return DatabaseError(message)
+    detail = str(error.orig or error).strip().splitlines()[0]
+    code = getattr(error.orig, "sqlstate", None)
+    if code == _UNDEFINED_TABLE or detail.startswith("no such table"):
+        return DatabaseError(f"the database is not set up ({detail}); {UPGRADE_HINT}")
+    if code == _UNDEFINED_COLUMN or detail.startswith("no such column"):
+        return DatabaseError(f"the database schema is out of date ({detail}); {UPGRADE_HINT}")
+    if isinstance(error, OperationalError):
+        return DatabaseError(f"cannot use the database: {detail}; check DESKBOT_DATABASE_URL")
+    return None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

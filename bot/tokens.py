@@ -11,12 +11,13 @@ from typing import Literal
 
 from sqlalchemy import Engine, insert, select, update
 
-from bot.errors import BotError
+from bot.errors import BotError, NotFoundError
 from bot.tables import api_tokens
 
 Role = Literal["agent", "admin"]
 ROLES: tuple[str, ...] = ("agent", "admin")
 TOKEN_PREFIX = "dbt_"
+MAX_NAME_CHARS = 200  # the width of api_tokens.name
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,18 @@ class TokenInfo:
     id: int
     name: str
     role: str
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """What is known about a token, never the token itself (only its hash is stored)."""
+
+    id: int
+    name: str
+    role: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
 
 
 def _digest(token: str) -> str:
@@ -40,6 +53,11 @@ class TokenStore:
         """Return the new token (shown once) and what it grants."""
         if role not in ROLES:
             raise BotError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        name = name.strip()
+        if len(name) > MAX_NAME_CHARS:
+            raise BotError(f"a token name has at most {MAX_NAME_CHARS} characters, got {len(name)}")
+        if name.isdigit():
+            raise BotError(f"a token name needs a non-digit ({name!r} would read as a token id)")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
             new_id = conn.execute(
@@ -74,6 +92,39 @@ class TokenStore:
 
     async def averify(self, token: str) -> TokenInfo | None:
         return await asyncio.to_thread(self.verify, token)
+
+    def all(self) -> list[TokenRecord]:
+        """Every token, revoked ones included, oldest first."""
+        t = api_tokens.c
+        query = select(t.id, t.name, t.role, t.created_at, t.last_used_at, t.revoked)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(t.id)).all()
+        return [TokenRecord(**row._asdict()) for row in rows]
+
+    def find(self, id_or_name: str) -> TokenRecord:
+        """The token with this id (digits, or #digits) or name; of several, the unrevoked one.
+
+        Raises:
+            NotFoundError: no token has this id or name.
+            BotError: several unrevoked tokens share the name.
+        """
+        records = self.all()
+        number = id_or_name.removeprefix("#")  # `deskbot token list` shows ids as #3
+        if number.isdigit():
+            matches = [r for r in records if r.id == int(number)]
+            if not matches:
+                raise NotFoundError(f"no token #{number}; `deskbot token list` shows them")
+            return matches[0]
+        matches = [r for r in records if r.name == id_or_name]
+        if not matches:
+            raise NotFoundError(f"no token named {id_or_name!r}; `deskbot token list` shows them")
+        live = [r for r in matches if not r.revoked]
+        if len(live) > 1:
+            ids = ", ".join(f"#{r.id}" for r in live)
+            raise BotError(
+                f"{len(live)} tokens are named {id_or_name!r} ({ids}); revoke one by its id"
+            )
+        return (live or matches)[-1]
 
     def revoke(self, token_id: int) -> bool:
         with self.engine.begin() as conn:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 
 import typer
+from alembic.util import CommandError
+from sqlalchemy.exc import DBAPIError
 
+from bot import db
 from bot.cli import admin, chat, faq, nlu, project, web
 from bot.errors import BotError
 from knowledge.errors import KnowledgeError
@@ -47,9 +50,22 @@ KNOWN_ERRORS = (BotError, NluError, KnowledgeError)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; known errors print one line and exit 2, with no traceback."""
+    """Run the CLI; known errors print one line and exit 2, with no traceback.
+
+    Database failures a user can fix (not migrated, unreachable, a refused migration) count
+    as known; any other database error is a bug and keeps its traceback.
+    """
     try:
         app(args=argv)  # standalone: usage errors print themselves and exit 2
     except KNOWN_ERRORS as error:
-        typer.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        _fail(error)
+    except (DBAPIError, CommandError) as error:
+        known = db.explain(error)
+        if known is None:
+            raise
+        _fail(known)
+
+
+def _fail(error: Exception) -> None:
+    typer.echo(f"error: {error}", err=True)
+    sys.exit(2)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from bot import db
 from bot.settings import ENV_PREFIX, load_settings
@@ -15,7 +19,9 @@ from bot.settings import ENV_PREFIX, load_settings
 
 def register(app: typer.Typer) -> None:
     db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-    token_app = typer.Typer(help="API tokens for the agents' console and the FAQ editor.")
+    token_app = typer.Typer(
+        help="API tokens for the agents' console and the FAQ editor.", no_args_is_help=True
+    )
     conversation_app = typer.Typer(help="Conversation data.", no_args_is_help=True)
     app.add_typer(db_app, name="db")
     app.add_typer(token_app, name="token")
@@ -47,7 +53,8 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="bot project folder (default: DESKBOT_PROJECT_DIR)")
         ] = None,
         host: Annotated[str | None, typer.Option(help="address to bind")] = None,
-        port: Annotated[int | None, typer.Option(help="port to bind")] = None,
+        # The range is checked here too, so that an error names --port, not DESKBOT_PORT.
+        port: Annotated[int | None, typer.Option(help="port to bind", min=1, max=65535)] = None,
         workers: Annotated[int, typer.Option(help="worker processes")] = 1,
     ) -> None:
         """Serve the HTTP API (migrating the database first)."""
@@ -72,18 +79,46 @@ def register(app: typer.Typer) -> None:
     @token_app.command("create")
     def token_create(
         role: Annotated[str, typer.Option(help="agent or admin")],
-        name: Annotated[str, typer.Option(help="who holds it")] = "",
+        name: Annotated[str, typer.Option(help="who holds it (default: the role)")] = "",
     ) -> None:
         """Create an API token; it is printed once and stored only as a hash."""
         from bot.tokens import TokenStore
 
-        settings = load_settings()
-        engine = db.create_db_engine(settings.database_url)
-        try:
+        with _engine() as engine:
             token, info = TokenStore(engine).create(role, name)
-        finally:
-            engine.dispose()
         typer.echo(f"{info.role} token #{info.id}: {token}")
+
+    @token_app.command("list")
+    def token_list() -> None:
+        """List the tokens (id, role, name, dates); the tokens themselves are never shown."""
+        from bot.tokens import TokenStore
+
+        with _engine() as engine:
+            records = TokenStore(engine).all()
+        if not records:
+            typer.echo("no tokens; create one with `deskbot token create --role admin`")
+        for record in records:
+            used = _when(record.last_used_at) if record.last_used_at else "never"
+            state = "revoked" if record.revoked else "active"
+            typer.echo(
+                f"#{record.id}  {record.role:<5}  {state:<7}  created {_when(record.created_at)}"
+                f"  last used {used}  {record.name}"
+            )
+
+    @token_app.command("revoke")
+    def token_revoke(
+        token: Annotated[str, typer.Argument(help="the token's id (see `token list`) or name")],
+    ) -> None:
+        """Revoke a token: requests with it are refused from now on."""
+        from bot.tokens import TokenStore
+
+        with _engine() as engine:
+            store = TokenStore(engine)
+            record = store.find(token)
+            if not record.revoked:
+                store.revoke(record.id)
+        done = "was already revoked" if record.revoked else "revoked"
+        typer.echo(f"{record.role} token #{record.id} ({record.name}) {done}")
 
     @conversation_app.command("delete")
     def conversation_delete(conversation_id: str) -> None:
@@ -109,6 +144,20 @@ def register(app: typer.Typer) -> None:
         typer.echo(
             f"deleted {conversation_id}" if existed else f"no transcript for {conversation_id}"
         )
+
+
+@contextmanager
+def _engine() -> Iterator[Engine]:
+    """An engine on the configured database, disposed of afterwards."""
+    engine = db.create_db_engine(load_settings().database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _redact(url: str) -> str:

@@ -15,9 +15,11 @@ from bot.project.scaffold import create_project
 def _show(problems: list[Problem], root: Path) -> None:
     for problem in problems:
         try:
-            file = str(Path(problem.file).relative_to(root))
+            relative = Path(problem.file).relative_to(root)
         except ValueError:
-            file = problem.file
+            relative = Path(problem.file)
+        # A problem with the folder itself (say, it is missing) names the folder, not ".".
+        file = problem.file if relative == Path() else str(relative)
         where = f"{file}:{problem.line}" if problem.line else file
         typer.echo(f"{where}: {problem.severity}: {problem.message}")
     errors = sum(p.severity == "error" for p in problems)

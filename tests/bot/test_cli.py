@@ -37,6 +37,37 @@ def test_db_upgrade_token_and_conversation_delete(tmp_path: Path) -> None:
     assert gone.returncode == 0 and "no transcript" in gone.stdout
 
 
+def test_token_list_and_revoke(tmp_path: Path) -> None:
+    from bot.db import create_db_engine
+    from bot.tokens import TokenStore
+
+    assert run(["db", "upgrade"], tmp_path).returncode == 0
+    tokens = [
+        run(["token", "create", "--role", *args], tmp_path).stdout.split()[-1]
+        for args in (["admin", "--name", "ops"], ["agent", "--name", "alice"])
+    ]
+    revoked = run(["token", "revoke", "alice"], tmp_path)
+    assert revoked.returncode == 0
+    assert revoked.stdout.strip() == "agent token #2 (alice) revoked"
+    unknown = run(["token", "revoke", "7"], tmp_path)
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    assert unknown.stderr.strip() == "error: no token #7; `deskbot token list` shows them"
+    listed = run(["token", "list"], tmp_path)
+    assert listed.returncode == 0
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    assert [(r[0], r[1], r[2], r[-1]) for r in rows] == [
+        ("#1", "admin", "active", "ops"),
+        ("#2", "agent", "revoked", "alice"),
+    ]
+    assert not any(token in listed.stdout for token in tokens)
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'var' / 'deskbot.db'}")
+    try:
+        store = TokenStore(engine)
+        assert store.verify(tokens[0]) is not None and store.verify(tokens[1]) is None
+    finally:
+        engine.dispose()
+
+
 def test_known_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     bad = run(["db", "upgrade"], tmp_path, DESKBOT_SESSION_STORE="redis")
     assert bad.returncode == 2
