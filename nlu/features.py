@@ -31,17 +31,22 @@ class Encoded:
     offsets: list[list[tuple[int, int]]]
 
 
-def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int) -> Encoded:
-    """Tokenise with offsets; special and padding tokens get the offset ``(0, 0)``."""
-    batch = tokenizer(
+def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int, **options: Any) -> Any:
+    """The one way NLU text is tokenised, in training and at inference: with offsets and
+    special-token masks, control characters and zero-width spaces read as spaces."""
+    return tokenizer(
         [separators_as_spaces(t) for t in texts],
-        padding=True,
         truncation=True,
         max_length=max_length,
         return_offsets_mapping=True,
         return_special_tokens_mask=True,
-        return_tensors="pt",
+        **options,
     )
+
+
+def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int) -> Encoded:
+    """Tokenise into padded tensors; special and padding tokens get the offset ``(0, 0)``."""
+    batch = tokenize(tokenizer, texts, max_length, padding=True, return_tensors="pt")
     offsets: list[list[tuple[int, int]]] = []
     for row, special in zip(
         batch["offset_mapping"].tolist(), batch["special_tokens_mask"].tolist(), strict=True

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nlu.features import PredictedSpan, decode_spans
+from nlu.features import PredictedSpan, decode_spans, tokenize
 from nlu.network import JointModel, Labels
 
 TOKEN_BUDGET = 2048
@@ -55,13 +55,7 @@ def predict_texts(
     token_budget: int = TOKEN_BUDGET,
 ) -> list[RawPrediction]:
     """Run the network on ``texts``; each forward pass pads only to its bucket's longest item."""
-    enc = tokenizer(
-        list(texts),
-        truncation=True,
-        max_length=max_length,
-        return_offsets_mapping=True,
-        return_special_tokens_mask=True,
-    )
+    enc = tokenize(tokenizer, texts, max_length)
     ids_all: list[list[int]] = enc["input_ids"]
     pad_id = int(tokenizer.pad_token_id or 0)
     results: list[RawPrediction | None] = [None] * len(texts)

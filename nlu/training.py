@@ -29,7 +29,7 @@ from nlu.encoder import (
     set_torch_threads,
 )
 from nlu.errors import TrainingDataError
-from nlu.features import IGNORE_INDEX, tag_ids
+from nlu.features import IGNORE_INDEX, tag_ids, tokenize
 from nlu.metrics import (
     DEFAULT_FALLBACK_THRESHOLD,
     calibrate_threshold,
@@ -71,13 +71,7 @@ def _encode_examples(
     tokenizer: Any, examples: list[Example], labels: Labels, max_length: int
 ) -> list[tuple[list[int], list[int], int]]:
     """(input ids, tag ids, intent id) per example, unpadded."""
-    enc = tokenizer(
-        [e.text for e in examples],
-        truncation=True,
-        max_length=max_length,
-        return_offsets_mapping=True,
-        return_special_tokens_mask=True,
-    )
+    enc = tokenize(tokenizer, [e.text for e in examples], max_length)
     tag_index = {t: i for i, t in enumerate(labels.tags)}
     intent_index = {n: i for i, n in enumerate(labels.intents)}
     out = []

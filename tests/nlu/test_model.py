@@ -85,6 +85,17 @@ def test_offsets_index_the_original_text(toy_model: NluModel) -> None:
     assert "LARGE" in spans and "Mushrooms" in spans
 
 
+def test_control_characters_and_zero_width_spaces_separate_words(toy_model: NluModel) -> None:
+    # The tokenizer alone deletes them, gluing "in" and "nyc" into one unknown word.
+    spaced = toy_model.parse("weather in nyc").to_dict()
+    for glue in ("\x00", "\u200b", "\x01"):
+        text = f"weather in{glue}nyc"
+        parsed = toy_model.parse(text).to_dict()
+        assert parsed["intent_ranking"] == spaced["intent_ranking"], repr(glue)
+        for entity in parsed["entities"]:
+            assert glue not in text[entity["start"] : entity["end"]]
+
+
 def test_synonyms_regex_and_lookup(toy_model: NluModel) -> None:
     nyc = toy_model.parse("weather in nyc")
     city = [e for e in nyc.entities if e.entity == "city"]
