@@ -100,10 +100,9 @@ async def fallback(turn: Turn, domain: Domain, config: DialogueConfig) -> None:
     if conversation.handoff == "pending_human":
         # Already waiting for a person: offering one again, or escalating, would say nothing
         # new (and silence reads as a broken bot).
+        # (The project's utter_default may itself invite asking for a person.)
         turn.action("action_default_fallback", attempt=0)
-        message = render_response(domain, "utter_default", turn.slots, channel=turn.channel)
-        turn.say(message or BotMessage(text=DEFAULT_FALLBACK_TEXT))
-        turn.say(BotMessage(text=DEFAULT_WAITING_TEXT))
+        turn.say(BotMessage(text=f"Sorry, I didn't quite understand that. {DEFAULT_WAITING_TEXT}"))
         return
     conversation.fallback_count += 1
     count = conversation.fallback_count

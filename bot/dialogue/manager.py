@@ -316,6 +316,7 @@ class DialogueManager:
         elif (
             conversation.fallback_count == 0
             and intent == "nlu_fallback"
+            and conversation.handoff != "pending_human"  # the fallback says they are queued
             and await self._predict_and_run(turn, intent)
         ):
             conversation.fallback_count = 1  # the project's own rule answered the first miss

@@ -196,7 +196,7 @@ async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(
     assert texts(await dm.handle("w", "/human_handoff")) == ["Connecting you to a person."]
     for text in ("blorp", "zzz qqq", "???", "blorp again"):
         replies = texts(await dm.handle("w", text))
-        assert replies == ["Sorry, could you say that differently?", DEFAULT_WAITING_TEXT], text
+        assert replies == [f"Sorry, I didn't quite understand that. {DEFAULT_WAITING_TEXT}"]
     assert texts(await dm.handle("w", "/human_handoff"))  # the project's rule answers again
     handoffs = [(d["from"], d["to"]) for k, d in await transcript(dm, "w") if k == "handoff"]
     assert handoffs == [("bot", "pending_human")]
