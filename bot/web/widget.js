@@ -67,6 +67,7 @@
     this.sessionId = storedSession();
     this.socket = null;
     this.historyLoaded = false;
+    this.queued = [];
     this.typingTimer = null;
     this.build();
   }
@@ -195,6 +196,7 @@
         storeSession(self.sessionId);
         self.root.setAttribute("data-session-id", self.sessionId);
         self.restore();
+        self.queued.splice(0).forEach(function (message) { self.emit(message); });
       });
       socket.on("bot_uttered", function (message) {
         self.setTyping(false);
@@ -251,13 +253,15 @@
   };
 
   Widget.prototype.send = function (message, shown) {
-    if (!this.socket || this.socket === true || !this.sessionId) {
-      this.notice("Still connecting; try again in a moment.");
-      return;
-    }
     this.clearButtons();
     this.log.appendChild(this.bubble("user", shown));
     this.scroll();
+    if (!this.socket || this.socket === true || !this.sessionId) {
+      // Typed before the session was confirmed: sent as soon as it is, not dropped.
+      this.queued.push(message);
+      this.connect();
+      return;
+    }
     this.emit(message);
   };
 

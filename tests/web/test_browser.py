@@ -95,6 +95,24 @@ def handoff_is(page: Any, state: str) -> None:
     page.locator("#handoff-state").filter(has_text=re.compile(f"^{state}$")).wait_for()
 
 
+def test_a_message_typed_while_connecting_is_sent_once_connected(
+    new_page: Any, web_server: LiveServer
+) -> None:
+    page = new_page()
+    release: list[Any] = []
+    # Hold the socket.io client back, so the user types before the session is confirmed.
+    page.route("**/vendor/socket.io.min.js", lambda route: release.append(route))
+    page.goto(web_server.url + "/")
+    page.get_by_role("button", name="Open the chat").click()
+    send(page, "hello")
+    assert page.locator(".deskbot-user").count() == 1  # shown at once
+    page.wait_for_timeout(300)
+    assert release, "the widget did not ask for the socket.io client"
+    release[0].continue_()
+    expect_bot(page, "Northwind Shop")
+    assert page.locator(".deskbot-notice").count() == 0  # it used to say "Still connecting"
+
+
 def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent(
     new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
 ) -> None:
