@@ -43,10 +43,10 @@ def json_problem(value: Any, max_bytes: int, limit: int = MAX_DEPTH) -> str | No
     if nesting_depth(value, limit) > limit:
         return f"is nested more than {limit} levels deep"
     try:
-        size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8"))
     except UnicodeEncodeError:
         return "contains a lone UTF-16 surrogate, which is not valid Unicode"
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError) as error:  # ValueError: NaN or an infinity
         return f"is not JSON: {error}"
     if size > max_bytes:
         return f"is {size} bytes as JSON; the limit is {max_bytes}"

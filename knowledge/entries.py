@@ -170,6 +170,10 @@ def _text(value: Any, name: str, *, limit: int = MAX_TEXT_LENGTH) -> str:
         raise InvalidEntryError(f"{name} is {len(text):,} characters long; the limit is {limit:,}")
     if "\x00" in text:  # PostgreSQL text cannot hold it; nothing legitimate needs it
         raise InvalidEntryError(f"{name} contains a NUL character (\\x00)")
+    if any("\ud800" <= ch <= "\udfff" for ch in text):  # no UTF-8 encoder writes one
+        raise InvalidEntryError(
+            f"{name} contains a lone UTF-16 surrogate, which is not valid Unicode"
+        )
     return text
 
 

@@ -184,7 +184,8 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
     async def out_of_range(request: Request, error: Exception) -> JSONResponse:
         # An id, version or sequence number no database column can hold (SQLite raises
         # OverflowError, PostgreSQL "integer out of range"): the caller's mistake.
-        detail = "a number in the request is out of range (ids and versions are below 2^31)"
+        log.warning("out-of-range number on %s %s: %s", request.method, request.url.path, error)
+        detail = "a number in the request is out of range for the database"
         return _error(422, "ValidationError", detail, request)
 
     @app.exception_handler(DBAPIError)
@@ -203,16 +204,17 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
     app.include_router(agent.router)
     app.include_router(admin_faq.router)
     app.include_router(pages.router)
+    # Inside CORS, so a cross-origin caller can read its 413.
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, import_bytes=settings.max_import_bytes
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type"],
     )
-    # Added last, so outermost: engine.io answers its own CORS and must not get Starlette's too.
-    # socket.io bodies are capped by engine.io itself (max_http_buffer_size, 1 MB).
+    # Added last, so outermost: engine.io answers its own CORS and must not get Starlette's too,
+    # and caps its own bodies (max_http_buffer_size, 1 MB).
     app.add_middleware(SocketIODispatch, mount=mount)
-    app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, import_bytes=settings.max_import_bytes
-    )
     return app

@@ -114,8 +114,8 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
             return None
         session = await sio.get_session(sid)
         session_id = data.get("session_id") or session.get("session_id") or sid
-        if not isinstance(session_id, str):
-            await _refuse(sid, "session_id must be text", 422)
+        if not is_valid_sender(session_id):  # refused before it becomes this socket's session
+            await _refuse(sid, "session_id must be 1-200 printable characters", 422)
             return None
         if session.get("session_id") != session_id:
             async with sio.session(sid) as saved:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -10,6 +11,17 @@ from bot.payloads import nesting_depth
 
 MAX_ENTITY_DEPTH = 4
 _SHORTCUT = re.compile(r"^/(?P<intent>[^{}\s]+)(?P<entities>\{.*\})?\s*$", re.DOTALL)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)  # 1e400 reads as infinity, which no JSON encoder writes back
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def parse_shortcut(text: str) -> dict[str, Any] | None:
@@ -26,7 +38,7 @@ def parse_shortcut(text: str) -> dict[str, Any] | None:
     raw = match.group("entities")
     if raw:
         try:
-            values = json.loads(raw)
+            values = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
         except (ValueError, RecursionError):
             values = {}
         if nesting_depth(values, MAX_ENTITY_DEPTH) > MAX_ENTITY_DEPTH:

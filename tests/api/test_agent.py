@@ -131,6 +131,12 @@ def test_takeover_reply_release_and_close(
         "text": "Ana here.",
         "metadata": {"sender": "agent", "agent": "ana#1"},
     }
+    half_emoji = client.post(  # stored, a lone surrogate would break every read of the chat
+        f"{base}/messages",
+        content='{"text": "see you \\ud83d"}',
+        headers={**agent_headers, "content-type": "application/json"},
+    )
+    assert half_emoji.status_code == 422  # pydantic refuses it (AgentReply has a max_length)
     history = client.get("/api/widget/history/h1").json()["messages"]
     assert history[-1] == {"sender": "agent", "text": "Ana here.", "agent": "agent:ana#1"}
     assert client.post(f"{base}/release", headers=agent_headers).json()["handoff"] == "bot"

@@ -155,7 +155,8 @@ def test_what_cannot_be_stored_is_refused_and_the_conversation_stays_readable(
     # A lone surrogate is valid JSON (escaped) but no UTF-8 encoder writes it back out.
     def post(url: str, body: dict[str, Any]) -> Any:
         headers = {"content-type": "application/json"}
-        return client.post(url, content=json.dumps(body), headers=headers)  # escapes \ud800
+        content = json.dumps(body).replace("Infinity", "1e400")  # escapes \ud800
+        return client.post(url, content=content, headers=headers)
 
     lone = post(WEBHOOK, {"sender": "u1", "message": "hi \ud800 there"})
     assert lone.status_code == 422 and "surrogate" in lone.json()["detail"]
@@ -166,6 +167,7 @@ def test_what_cannot_be_stored_is_refused_and_the_conversation_stays_readable(
         ({"page": "\ud800"}, "surrogate"),
         ({"a": json.loads("[" * 17 + "]" * 17)}, "nested more than 16 levels"),
         ({"blob": "x" * 20_000}, "the limit is 16384"),
+        ({"amount": float("inf")}, "not JSON"),  # sent as 1e400 below; JSON has no infinity
     ):
         refused = post(WEBHOOK, {"sender": "u1", "message": "hi", "metadata": metadata})
         assert refused.status_code == 422 and problem in refused.json()["detail"]
@@ -183,16 +185,23 @@ def test_a_deeply_nested_shortcut_payload_is_ignored_not_stored(
     assert parsed["intent"]["name"] == "greet" and parsed["entities"] == []
     shallow = client.post("/model/parse", json={"text": '/greet{"name": ["Ann", "Bo"]}'}).json()
     assert [e["value"] for e in shallow["entities"]] == ["Ann", "Bo"]
+    for number in ("1e400", "NaN", "-Infinity"):  # no JSON encoder writes these back
+        text = '/greet{"name": ' + number + "}"
+        parsed = client.post("/model/parse", json={"text": text})
+        assert parsed.status_code == 200 and parsed.json()["entities"] == []
+        assert say(client, "deep1", text)[0]["text"] == "Hello! How can I help?"
     view = client.get("/api/agent/conversations/deep1", headers=agent_headers)
     assert view.status_code == 200
 
 
 def test_request_bodies_over_the_limit_get_413(settings_for: Callable[..., Settings]) -> None:
-    settings = settings_for(max_body_bytes=4096)
+    settings = settings_for(max_body_bytes=4096, cors_origins=["https://shop.example"])
     with TestClient(create_app(settings, components=make_components())) as client:
         big = {"sender": "b", "message": "hi", "metadata": {"x": "y" * 5000}}
-        declared = client.post(WEBHOOK, json=big)
+        declared = client.post(WEBHOOK, json=big, headers={"origin": "https://shop.example"})
         assert declared.status_code == 413
+        # A cross-origin page can read why (the limit sits inside CORS).
+        assert declared.headers["access-control-allow-origin"] == "https://shop.example"
         assert declared.json() == {
             "error": "RequestTooLarge",
             "detail": f"the request body is {len(declared.request.content)} bytes; "

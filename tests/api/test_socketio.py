@@ -207,8 +207,13 @@ def test_a_session_id_the_bot_would_refuse_is_replaced_not_confirmed(
         assert fresh != stored and len(fresh) == 32  # a new id the widget then keeps
     tab.sio.emit("session_request", {"session_id": {"a": 1}})
     assert len(tab.next("session_confirm")) == 32
-    tab.sio.emit("user_uttered", {"message": "hello", "session_id": {"a": 1}})
-    assert tab.next("deskbot_error") == {"error": 422, "detail": "session_id must be text"}
+    refusal = {"error": 422, "detail": "session_id must be 1-200 printable characters"}
+    for bad in ({"a": 1}, "x" * 300, "   "):
+        tab.sio.emit("user_uttered", {"message": "hello", "session_id": bad})
+        assert tab.next("deskbot_error") == refusal
+    # A refused id never became this socket's session: a message without one is answered.
+    tab.sio.emit("user_uttered", {"message": "hello"})
+    assert tab.next("bot_uttered")["text"] == "Hello! How can I help?"
     kept = tab.session("widget-session-1")
     assert kept == "widget-session-1"
     tab.say(kept, "hello")

@@ -54,6 +54,8 @@ def test_duplicate_key_and_invalid_fields_are_refused(base: FaqBase) -> None:
         base.create(FaqDraft("k4", "q", "a", alternatives=("x", "y\x00")), author="a")
     with pytest.raises(InvalidEntryError, match="answer contains a NUL"):
         base.update(entry.id, expected_version=1, author="a", answer="a\x00")
+    with pytest.raises(InvalidEntryError, match="question contains a lone UTF-16 surrogate"):
+        base.create(FaqDraft("k5", "half an emoji \ud83d?", "a"), author="a")
     assert len(base.list()) == 1 and base.list()[0].version == 1
 
 
