@@ -46,7 +46,7 @@ def explain(error: DBAPIError | CommandError) -> DatabaseError | None:
                 f"the database schema is not at the latest revision; {UPGRADE_HINT}"
             )
         return DatabaseError(message)
-    detail = str(error.orig or error).strip().splitlines()[0]
+    detail = (str(error.orig or error).strip().splitlines() or [type(error).__name__])[0]
     code = getattr(error.orig, "sqlstate", None)
     if code == _UNDEFINED_TABLE or detail.startswith("no such table"):
         return DatabaseError(f"the database is not set up ({detail}); {UPGRADE_HINT}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ Role = Literal["agent", "admin"]
 ROLES: tuple[str, ...] = ("agent", "admin")
 TOKEN_PREFIX = "dbt_"
 MAX_NAME_CHARS = 200  # the width of api_tokens.name
+_ID = re.compile(r"#?[0-9]+")  # how `token revoke` tells an id from a name
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class TokenStore:
         name = name.strip()
         if len(name) > MAX_NAME_CHARS:
             raise BotError(f"a token name has at most {MAX_NAME_CHARS} characters, got {len(name)}")
-        if name.isdigit():
+        if _ID.fullmatch(name):
             raise BotError(f"a token name needs a non-digit ({name!r} would read as a token id)")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
@@ -110,7 +112,7 @@ class TokenStore:
         """
         records = self.all()
         number = id_or_name.removeprefix("#")  # `deskbot token list` shows ids as #3
-        if number.isdigit():
+        if _ID.fullmatch(id_or_name):
             matches = [r for r in records if r.id == int(number)]
             if not matches:
                 raise NotFoundError(f"no token #{number}; `deskbot token list` shows them")

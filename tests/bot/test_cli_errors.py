@@ -103,8 +103,11 @@ def test_token_name_length_is_checked_before_postgresql_refuses_it(
 
 def test_digit_only_token_name_is_refused(cli: Cli) -> None:
     assert cli("db", "upgrade").code == 0
-    line = one_error_line(cli("token", "create", "--role", "agent", "--name", "42"))
-    assert "would read as a token id" in line
+    for name in ("42", "#1"):  # "#1" would make `token revoke #1` revoke token 1
+        line = one_error_line(cli("token", "create", "--role", "agent", "--name", name))
+        assert "would read as a token id" in line
+    assert cli("token", "create", "--role", "agent", "--name", "\u00b2").code == 0
+    assert "revoked" in cli("token", "revoke", "\u00b2").out  # a name, not an id
 
 
 def test_port_out_of_range_names_the_option(cli: Cli) -> None:
