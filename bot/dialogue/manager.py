@@ -11,7 +11,12 @@ from typing import Any, Literal, TypeGuard
 
 from bot.actions import ActionError, ActionRejected, ActionRunner
 from bot.dialogue import builtin
-from bot.dialogue.config import DEFAULT_ERROR_TEXT, DEFAULT_STOPPED_TEXT, DialogueConfig
+from bot.dialogue.config import (
+    DEFAULT_ERROR_TEXT,
+    DEFAULT_OFFER_HUMAN_TEXT,
+    DEFAULT_STOPPED_TEXT,
+    DialogueConfig,
+)
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
@@ -267,8 +272,7 @@ class DialogueManager:
         )
         form = conversation.active_form
         requested = conversation.requested_slot
-        offered = 0 < conversation.fallback_count == self.config.handoff_after_fallbacks - 1
-        if offered and not low and intent in self.config.affirm_intents:
+        if not low and intent in self.config.affirm_intents and _offered_a_person(conversation):
             # The last turn offered a person (its buttons send /human_handoff); typing "yes"
             # means the same.
             conversation.fallback_count = 0
@@ -456,6 +460,14 @@ def _not_understood(text: str) -> dict[str, Any]:
         "intent_ranking": [],
         "entities": [],
     }
+
+
+def _offered_a_person(conversation: Conversation) -> bool:
+    """Whether the bot's last message was the fallback's offer of a person."""
+    for event in reversed(conversation.events):
+        if event.get("event") == "bot":
+            return bool(event.get("text") == DEFAULT_OFFER_HUMAN_TEXT)
+    return False
 
 
 def _is_low(intent: dict[str, Any], threshold: float) -> bool:

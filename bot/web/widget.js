@@ -195,8 +195,11 @@
         self.sessionId = String(id);
         storeSession(self.sessionId);
         self.root.setAttribute("data-session-id", self.sessionId);
-        self.restore();
-        self.queued.splice(0).forEach(function (message) { self.emit(message); });
+        // Messages typed while connecting go after the history is shown, so the restored
+        // log (which is read from the server) does not show them twice.
+        self.restore().then(function () {
+          self.queued.splice(0).forEach(function (message) { self.emit(message); });
+        });
       });
       socket.on("bot_uttered", function (message) {
         self.setTyping(false);
@@ -217,15 +220,16 @@
 
   Widget.prototype.restore = function () {
     var self = this;
-    if (this.historyLoaded) return;
+    if (this.historyLoaded) return Promise.resolve();
     this.historyLoaded = true;
     var url = this.server + "/api/widget/history/" + encodeURIComponent(this.sessionId);
-    fetch(url).then(function (response) {
+    return fetch(url).then(function (response) {
       return response.ok ? response.json() : { messages: [] };
     }).then(function (history) {
       var messages = history.messages || [];
       if (!messages.length) {
-        if (self.options.initPayload) self.emit(self.options.initPayload);
+        // A user who already typed something needs no opening greeting.
+        if (self.options.initPayload && !self.queued.length) self.emit(self.options.initPayload);
         return;
       }
       var fragment = document.createDocumentFragment();

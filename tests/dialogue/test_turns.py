@@ -185,10 +185,19 @@ async def test_typing_yes_to_the_offer_of_a_person_accepts_it(make_dm) -> None:
     assert "talk to a person" in (offer[0].text or "")
     await dm.handle("y", "/affirm")
     assert (await dm.transcripts.get("y")).handoff == "pending_human"  # type: ignore[union-attr]
-    # Without the offer just before, "yes" is an ordinary affirm.
+    # Without the offer just before, "yes" is an ordinary affirm: after one miss, and when the
+    # fallback count alone says "offer" (as after a project rule answered a miss) but the bot
+    # said something else.
     await dm.handle("n", "blorp")
     await dm.handle("n", "/affirm")
     assert (await dm.transcripts.get("n")).handoff == "bot"  # type: ignore[union-attr]
+    await dm.handle("m", "blorp")
+    state = await dm.store.load("m")
+    assert state is not None
+    state.fallback_count = 2  # handoff_after_fallbacks - 1
+    await dm.store.save(state, state.version)
+    await dm.handle("m", "/affirm")
+    assert (await dm.transcripts.get("m")).handoff == "bot"  # type: ignore[union-attr]
 
 
 async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(make_dm) -> None:
