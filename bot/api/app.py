@@ -22,7 +22,13 @@ from bot.api import admin_faq, agent, channels, ops, pages
 from bot.api.bodylimit import BodyLimit
 from bot.api.context import ApiContext
 from bot.api.metrics import ApiMetrics
-from bot.api.ratelimit import CounterStore, MemoryCounters, RateLimiter, RedisCounters
+from bot.api.ratelimit import (
+    CounterStore,
+    MemoryCounters,
+    RateLimited,
+    RateLimiter,
+    RedisCounters,
+)
 from bot.api.socketio_channel import (
     SocketIODispatch,
     SocketIOMount,
@@ -69,6 +75,11 @@ def _error(status: int, error: str, detail: str, request: Request) -> JSONRespon
 def _validation_detail(error: RequestValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:
+        if item.get("type") == "json_invalid":  # loc holds a character position, not a field
+            where = item.get("loc", ("body", "?"))[-1]
+            reason = (item.get("ctx") or {}).get("error", "invalid")
+            parts.append(f"body: not valid JSON at character {where}: {reason}")
+            continue
         field = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body",))
         parts.append(f"{field or 'body'}: {item.get('msg', 'invalid')}")
     return "; ".join(parts)
@@ -164,7 +175,10 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
 
     @app.exception_handler(BotError)
     async def bot_error(request: Request, error: BotError) -> JSONResponse:
-        return _error(error.status_code, type(error).__name__, str(error), request)
+        response = _error(error.status_code, type(error).__name__, str(error), request)
+        if isinstance(error, RateLimited):  # clients and proxies read when to come back here
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.exception_handler(KnowledgeError)
     async def knowledge_error(request: Request, error: KnowledgeError) -> JSONResponse:

@@ -19,9 +19,13 @@ KEY_PREFIX = "deskbot:ratelimit:v1"
 
 
 class RateLimited(BotError):
-    """Too many messages in the current window."""
+    """Too many messages in the current window; ``retry_after`` seconds until the next one."""
 
     status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class MessageTooLarge(BotError):
@@ -131,9 +135,11 @@ class RateLimiter:
         scope = await self.check(conversation_id, address)
         if scope is not None:
             limit = self.per_conversation if scope == "conversation" else self.per_address
+            retry_after = WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS
             raise RateLimited(
                 f"too many messages from this {scope} (limit {limit} per minute); "
-                "wait a moment and try again"
+                f"try again in {retry_after} s",
+                retry_after,
             )
 
     async def close(self) -> None:

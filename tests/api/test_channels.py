@@ -59,6 +59,7 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
         assert client.post(WEBHOOK, json={"sender": "x", "message": shows_something}).is_success
     bad = client.post(WEBHOOK, content=b"not json", headers={"content-type": "application/json"})
     assert bad.status_code == 422 and bad.json()["error"] == "ValidationError"
+    assert bad.json()["detail"].startswith("body: not valid JSON at character 0: ")
 
 
 def test_a_message_over_the_size_limit_is_refused_with_413(client: TestClient) -> None:
@@ -80,6 +81,8 @@ def test_rate_limits_per_conversation_and_per_address(
         limited = client.post(WEBHOOK, json={"sender": "busy", "message": "hello"})
         assert limited.status_code == 429
         assert "this conversation (limit 3 per minute)" in limited.json()["detail"]
+        retry_after = int(limited.headers["retry-after"])  # seconds to the next window
+        assert 1 <= retry_after <= 60 and f"try again in {retry_after} s" in limited.text
         say(client, "other", "hello")  # address count is now 5 (the refused one counted)
         by_address = client.post(WEBHOOK, json={"sender": "third", "message": "hello"})
         assert by_address.status_code == 429
