@@ -124,10 +124,7 @@ async def create_entry(body: FaqCreate, context: Context, token: AdminToken) -> 
         language=body.language,
         active=body.active,
     )
-    base = context.need_faq()
-    entry = await asyncio.to_thread(lambda: base.create(draft, author=_author(token)))
-    await _refresh(context)
-    return entry_json(entry)
+    return await _write(context, lambda base: base.create(draft, author=_author(token)))
 
 
 @router.put("/entries/{entry_id}")
@@ -139,14 +136,12 @@ async def update_entry(
     changes = {k: v for k, v in changes.items() if v is not None}
     if not changes:
         raise InvalidRequest("nothing to change: send at least one field besides version")
-    base = context.need_faq()
-    entry = await asyncio.to_thread(
-        lambda: base.update(
+    return await _write(
+        context,
+        lambda base: base.update(
             entry_id, expected_version=body.version, author=_author(token), **changes
-        )
+        ),
     )
-    await _refresh(context)
-    return entry_json(entry)
 
 
 @router.delete("/entries/{entry_id}")
