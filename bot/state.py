@@ -29,6 +29,8 @@ class Conversation:
     active_form: str | None = None
     requested_slot: str | None = None
     handoff: Handoff = "bot"
+    # The agent who took the conversation over (while ``handoff`` is "human").
+    agent: str | None = None
     paused: bool = False
     fallback_count: int = 0
     followup_action: str | None = None

@@ -74,7 +74,7 @@ async def _with_intent(context: ApiContext, intent: str) -> list[str]:
 @router.get("/me")
 async def me(token: AgentToken) -> dict[str, Any]:
     """Who this token is."""
-    return {"id": token.id, "name": token.name, "role": token.role}
+    return {"id": token.id, "name": token.name, "role": token.role, "agent": _agent_name(token)}
 
 
 @router.get("/conversations")
@@ -136,20 +136,30 @@ async def read_conversation(
         page = await context.services.transcripts.read(conversation_id, after=cursor, limit=1000)
         events.extend(page.events)
         cursor = page.next_after
-    return {"conversation": _summary(summary), "events": [_event(e) for e in events]}
+    holder = await context.need_dialogue().holder(conversation_id)
+    return {
+        "conversation": {**_summary(summary), "agent": holder},
+        "events": [_event(e) for e in events],
+    }
 
 
 @router.post("/conversations/{conversation_id}/takeover")
-async def takeover(conversation_id: str, context: Context, token: AgentToken) -> dict[str, Any]:
-    """Take the conversation from the bot: it stays silent while the agent answers."""
+async def takeover(
+    conversation_id: str,
+    context: Context,
+    token: AgentToken,
+    force: Annotated[bool, Query(description="take it from the agent who has it")] = False,
+) -> dict[str, Any]:
+    """Take the conversation from the bot: it stays silent while the agent answers. Another
+    agent's conversation is refused (409) unless ``force``."""
     await _summary_or_404(context, conversation_id)
-    await context.need_dialogue().takeover(conversation_id, _agent_name(token))
+    await context.need_dialogue().takeover(conversation_id, _agent_name(token), force=force)
     return _summary(await _summary_or_404(context, conversation_id))
 
 
 @router.post("/conversations/{conversation_id}/release")
 async def release(conversation_id: str, context: Context, token: AgentToken) -> dict[str, Any]:
-    """Give the conversation back to the bot."""
+    """Give the conversation back to the bot; the user is told they are talking to it again."""
     await _summary_or_404(context, conversation_id)
     await context.need_dialogue().release(conversation_id, _agent_name(token))
     return _summary(await _summary_or_404(context, conversation_id))

@@ -10,6 +10,7 @@ DEFAULT_HANDOFF_TEXT = "I'm passing you to a member of our team. Someone will re
 DEFAULT_WAITING_TEXT = (
     "You're in the queue for a member of our team, who will reply here as soon as one is free."
 )
+DEFAULT_RELEASED_TEXT = "You're chatting with the assistant again. How can I help?"
 DEFAULT_SUGGEST_TEXT = "Did you mean one of these?"
 DEFAULT_STOPPED_TEXT = "Okay, I've stopped that."
 DEFAULT_ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."

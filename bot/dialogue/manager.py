@@ -14,6 +14,7 @@ from bot.dialogue import builtin
 from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
+    DEFAULT_RELEASED_TEXT,
     DEFAULT_STOPPED_TEXT,
     DialogueConfig,
 )
@@ -130,23 +131,51 @@ class DialogueManager:
                 turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
         return turn.messages
 
-    async def takeover(self, conversation_id: str, agent: str) -> None:
+    async def takeover(self, conversation_id: str, agent: str, *, force: bool = False) -> None:
+        """Take the conversation from the bot (or, with ``force``, from another agent)."""
         async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
-            if turn.conversation.handoff == "closed":
+            conversation = turn.conversation
+            if conversation.handoff == "closed":
                 raise ConflictError(f"conversation {conversation_id!r} is closed")
+            holder = conversation.agent if conversation.handoff == "human" else None
+            if holder and holder != agent and not force:
+                raise ConflictError(
+                    f"{holder} has taken this conversation over; take it from them only if "
+                    "they are gone (force=true)"
+                )
+            if holder and holder != agent:
+                reason = f"taken over from {holder}"
+                turn.transcript("handoff", {"to": "human", "from": "human", "reason": reason})
+            conversation.agent = agent
             turn.set_handoff("human", "agent took over")
 
     async def release(self, conversation_id: str, agent: str) -> None:
+        """Give the conversation back to the bot, which tells the user so."""
         async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
-            if turn.conversation.handoff == "bot":
+            conversation = turn.conversation
+            if conversation.handoff == "bot":
                 raise ConflictError(f"conversation {conversation_id!r} is already with the bot")
+            was_human = conversation.handoff == "human"
             turn.set_handoff("bot", "agent released it")
-            turn.conversation.fallback_count = 0
+            conversation.agent = None
+            conversation.fallback_count = 0
+            if was_human:  # they were talking to a person: say who answers now
+                message = render_response(
+                    self.domain, "utter_back_to_bot", conversation.slots, channel=turn.channel
+                )
+                turn.say(message or BotMessage(text=DEFAULT_RELEASED_TEXT))
+        await self._deliver(conversation_id, turn.messages)
 
     async def close(self, conversation_id: str, agent: str) -> None:
         async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
             turn.set_handoff("closed", "agent closed it")
+            turn.conversation.agent = None
             turn.transcript("status", {"to": "closed"})
+
+    async def holder(self, conversation_id: str) -> str | None:
+        """The agent who has the conversation taken over, if any."""
+        state = await self.store.load(conversation_id)
+        return state.agent if state is not None and state.handoff == "human" else None
 
     async def agent_message(self, conversation_id: str, agent: str, text: str) -> BotMessage:
         """Send an agent's words to the user; the agent must have taken the conversation."""
@@ -154,16 +183,27 @@ class DialogueManager:
             raise BotError("an agent message needs text")
         message = BotMessage(text=text, sender="agent", agent=agent)
         async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
-            if turn.conversation.handoff != "human":
+            conversation = turn.conversation
+            if conversation.handoff != "human":
                 raise ConflictError("take the conversation over before writing to the user")
+            if conversation.agent and conversation.agent != agent:
+                raise ConflictError(
+                    f"{conversation.agent} has taken this conversation over; take it over "
+                    "yourself before writing to the user"
+                )
             turn.rasa_event({"event": "bot", "text": text, "metadata": {"agent": agent}})
             turn.transcript("agent", {"text": text, "agent": agent})
-        for sink in list(self._listeners):
-            try:
-                await sink(conversation_id, message)
-            except Exception:
-                log.exception("a message sink failed for %s", conversation_id)
+        await self._deliver(conversation_id, [message])
         return message
+
+    async def _deliver(self, conversation_id: str, messages: list[BotMessage]) -> None:
+        """Push messages made outside the user's own turn to the listeners (their widget)."""
+        for message in messages:
+            for sink in list(self._listeners):
+                try:
+                    await sink(conversation_id, message)
+                except Exception:
+                    log.exception("a message sink failed for %s", conversation_id)
 
     async def annotate(
         self,

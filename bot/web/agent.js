@@ -5,7 +5,7 @@
   var C = window.DeskbotConsole;
   var el = C.el;
   var POLL_MS = 2000;
-  var state = { selected: null, view: "waiting", timer: null, seen: {} };
+  var state = { selected: null, view: "waiting", timer: null, seen: {}, me: null, holder: null };
 
   function field(labelText, input) {
     var box = el("div");
@@ -202,7 +202,14 @@
 
   function action(name) {
     var id = state.selected;
-    return C.api("POST", "/api/agent/conversations/" + encodeURIComponent(id) + "/" + name)
+    var path = "/api/agent/conversations/" + encodeURIComponent(id) + "/" + name;
+    if (name === "takeover" && state.holder && state.holder !== state.me) {
+      if (!window.confirm(state.holder + " has this conversation. Take it over from them?")) {
+        return Promise.resolve();
+      }
+      path += "?force=true";
+    }
+    return C.api("POST", path)
       .then(function () { return loadDetail(true); })
       .then(refreshList)
       .catch(showError);
@@ -267,15 +274,22 @@
         detail.appendChild(reply);
         state.seen = {};
       }
+      var human = conv.handoff === "human";
+      var holder = human ? conv.agent : null;
+      var mine = human && (!holder || holder === state.me);
+      state.holder = holder;
       var badge = document.getElementById("handoff-state");
       badge.className = "badge " + conv.handoff;
-      badge.textContent = conv.handoff.replace("_", " ");
-      var human = conv.handoff === "human";
-      document.getElementById("action-takeover").disabled = human || conv.handoff === "closed";
+      badge.textContent = conv.handoff.replace("_", " ") +
+        (holder ? " \u2013 " + (holder === state.me ? "you" : holder) : "");
+      var takeover = document.getElementById("action-takeover");
+      takeover.disabled = mine || conv.handoff === "closed";
+      takeover.textContent = human && !mine ? "Take over from " + holder : "Take over";
       document.getElementById("action-release").disabled = conv.handoff === "bot";
-      document.getElementById("reply-send").disabled = !human;
-      document.getElementById("reply-text").placeholder = human ?
+      document.getElementById("reply-send").disabled = !mine;
+      document.getElementById("reply-text").placeholder = mine ?
         "Write to the user; it appears in their chat at once" :
+        human ? holder + " is answering this conversation" :
         "Take over the conversation to reply";
       data.events.forEach(function (event) {
         if (state.seen[event.seq]) return;
@@ -291,7 +305,10 @@
     loadDetail(false);
   }
 
-  C.login("Agents' console", "agent", function () {
+  C.login("Agents' console", "agent", function (me) {
+    state.me = me.agent;
+    // The FAQ editor needs an admin token; an agent's link would only lead to a refusal.
+    document.getElementById("faq-link").hidden = me.role !== "admin";
     build();
     refreshList();
     state.timer = setInterval(poll, POLL_MS);

@@ -154,6 +154,30 @@ def test_takeover_reply_release_and_close(
     assert empty.status_code == 422 and "text" in empty.json()["detail"]
 
 
+def test_a_second_agent_must_force_a_takeover_and_release_is_announced(
+    client: TestClient, app: FastAPI, agent_headers: dict[str, str]
+) -> None:
+    say(client, "h2", "I want to talk to a person")
+    base = f"{AGENT}/conversations/h2"
+    me = client.get(f"{AGENT}/me", headers=agent_headers).json()
+    assert me["agent"] == "ana#1"
+    assert client.post(f"{base}/takeover", headers=agent_headers).status_code == 200
+    assert client.get(base, headers=agent_headers).json()["conversation"]["agent"] == "ana#1"
+    bo = bearer(app, "agent", "bo")
+    refused = client.post(f"{base}/takeover", headers=bo)
+    assert refused.status_code == 409 and "ana#1 has taken" in refused.json()["detail"]
+    cut_in = client.post(f"{base}/messages", json={"text": "hi"}, headers=bo)
+    assert cut_in.status_code == 409
+    assert client.post(f"{base}/takeover?force=true", headers=bo).status_code == 200
+    assert client.get(base, headers=bo).json()["conversation"]["agent"] == "bo#2"
+    late = client.post(f"{base}/messages", json={"text": "hi"}, headers=agent_headers)
+    assert late.status_code == 409 and "bo#2 has taken" in late.json()["detail"]
+    assert client.post(f"{base}/release", headers=bo).json()["handoff"] == "bot"
+    history = client.get("/api/widget/history/h2").json()["messages"]
+    assert history[-1]["sender"] == "bot" and "assistant again" in history[-1]["text"]
+    assert client.get(base, headers=bo).json()["conversation"]["agent"] is None
+
+
 def test_annotations_are_recorded_and_exported_as_rasa_yaml(
     client: TestClient, agent_headers: dict[str, str], tmp_path: Path
 ) -> None:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from bot.dialogue import BotMessage, DialogueManager
-from bot.dialogue.config import DEFAULT_WAITING_TEXT
+from bot.dialogue.config import DEFAULT_RELEASED_TEXT, DEFAULT_WAITING_TEXT
 from bot.errors import BotError, ConflictError
 
 
@@ -162,6 +162,43 @@ async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) ->
         ("bot", "closed"),
         ("closed", "bot"),
     ]
+
+
+async def test_one_agent_at_a_time_and_the_user_hears_of_the_release(make_dm) -> None:
+    dm = make_dm()
+    delivered: list[tuple[str, BotMessage]] = []
+
+    async def sink(cid: str, message: BotMessage) -> None:
+        delivered.append((cid, message))
+
+    dm.add_listener(sink)
+    await dm.handle("two", "/human_handoff")
+    await dm.takeover("two", "ann")
+    await dm.takeover("two", "ann")  # taking it again is harmless
+    assert await dm.holder("two") == "ann"
+    with pytest.raises(ConflictError, match="ann has taken this conversation over"):
+        await dm.takeover("two", "bob")
+    with pytest.raises(ConflictError, match="ann has taken"):
+        await dm.agent_message("two", "bob", "me too")
+    await dm.takeover("two", "bob", force=True)  # Ann went home
+    assert await dm.holder("two") == "bob"
+    with pytest.raises(ConflictError, match="bob has taken"):
+        await dm.agent_message("two", "ann", "still here")
+    await dm.agent_message("two", "bob", "Bob here.")
+    await dm.release("two", "bob")
+    assert await dm.holder("two") is None
+    assert [(cid, m.sender, m.text) for cid, m in delivered] == [
+        ("two", "agent", "Bob here."),
+        ("two", "bot", DEFAULT_RELEASED_TEXT),
+    ]
+    events = await transcript(dm, "two")
+    assert ("bot", {"text": DEFAULT_RELEASED_TEXT}) in events
+    reasons = [d["reason"] for k, d in events if k == "handoff"]
+    assert reasons[-3:] == ["agent took over", "taken over from ann", "agent released it"]
+    # Released while still queued (no agent ever answered): nothing to announce.
+    await dm.handle("q", "/human_handoff")
+    await dm.release("q", "ann")
+    assert len(delivered) == 2
 
 
 async def test_two_stage_fallback_then_handoff(make_dm) -> None:

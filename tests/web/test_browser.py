@@ -130,7 +130,17 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     entry.wait_for(timeout=10_000)
     entry.click()
     agent.get_by_role("button", name="Take over").click()
-    handoff_is(agent, "human")
+    handoff_is(agent, "human \u2013 you")
+    # A second agent sees who has it and cannot write to the user in between.
+    other = new_page()
+    login(other, web_server.url + "/agent", token_for("agent", "bo"))
+    other.get_by_label("Show").select_option("human")
+    other.locator(f'[data-conversation="{session_id}"]').click()
+    other.locator("#handoff-state", has_text=re.compile(r"^human \u2013 ana#\d+$")).wait_for()
+    assert other.get_by_role("button", name=re.compile(r"^Take over from ana#")).is_enabled()
+    assert other.get_by_role("button", name="Send").is_disabled()
+    assert other.get_by_role("link", name="FAQ editor").count() == 0  # agents cannot edit it
+    other.close()
     bots_before = bot_bubbles(user)
     agent.get_by_label("Reply to the user").fill("Hi, this is Ana. <script>alert(1)</script>")
     agent.get_by_role("button", name="Send").click()
@@ -151,6 +161,7 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
 
     agent.get_by_role("button", name="Give back to the bot").click()
     handoff_is(agent, "bot")
+    expect_bot(user, "chatting with the assistant again")
     send(user, "hello")
     expect_bot(user, "Northwind Shop")
 
