@@ -149,18 +149,26 @@ async def widget_history(session_id: str, context: Context) -> dict[str, Any]:
     # The newest events: 1000 hold the last 200 messages however many actions ran between.
     page = await transcripts.read(session_id, after=max(0, summary.last_seq - 1000), limit=1000)
     messages: list[dict[str, Any]] = []
+    # A click sends the button's payload; the user saw (and clicked) its title.
+    offered: dict[str, str] = {}
     for event in page.events:
         data = event.data
         if event.type == "user":
             text = str(data.get("text") or "")
             if text and not text.startswith("/"):
                 messages.append({"sender": "user", "text": text})
-            elif data.get("title"):
-                messages.append({"sender": "user", "text": str(data["title"])})
+            elif data.get("title") or text in offered:
+                messages.append({"sender": "user", "text": str(data.get("title") or offered[text])})
+            offered = {}
         elif event.type in ("bot", "agent"):
             item: dict[str, Any] = {"sender": event.type, "text": data.get("text")}
             if data.get("buttons"):
                 item["buttons"] = data["buttons"]
+                offered.update(
+                    (str(b["payload"]), str(b.get("title") or b["payload"]))
+                    for b in data["buttons"]
+                    if isinstance(b, dict) and b.get("payload")
+                )
             if event.type == "agent":
                 item["agent"] = event.actor
             messages.append(item)

@@ -66,14 +66,7 @@ class BotMessage:
         if self.text is not None:
             out["text"] = self.text
         if self.buttons:
-            out["quick_replies"] = [
-                {
-                    "content_type": "text",
-                    "title": b.get("title", ""),
-                    "payload": b.get("payload", ""),
-                }
-                for b in self.buttons
-            ]
+            out["quick_replies"] = [_quick_reply(b) for b in self.buttons]
         if self.image:
             out["attachment"] = {"type": "image", "payload": {"src": self.image}}
         elif self.attachment:
@@ -81,6 +74,19 @@ class BotMessage:
         if self.sender == "agent":
             out["metadata"] = {"sender": "agent", "agent": self.agent}
         return out
+
+
+def _quick_reply(button: dict[str, Any]) -> dict[str, Any]:
+    """A button as rasa-webchat reads it: a link button keeps its type and url (webchat
+    renders it as a link); any other is a reply that sends its payload."""
+    reply = {
+        "content_type": "text",
+        "title": button.get("title", ""),
+        "payload": button.get("payload", ""),
+    }
+    if button.get("type") == "web_url" and button.get("url"):
+        reply.update(type="web_url", url=button["url"])
+    return reply
 
 
 # A channel registers one of these to receive messages produced outside a user's own turn

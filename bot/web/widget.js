@@ -235,8 +235,15 @@
       var fragment = document.createDocumentFragment();
       messages.forEach(function (item) {
         fragment.appendChild(self.bubble(item.sender, item.text, item.agent, true));
+        var links = self.links(item.buttons || []);
+        if (links) fragment.appendChild(links);
       });
       self.log.insertBefore(fragment, self.log.firstChild);
+      // The last message's replies are still the way forward after a reload.
+      var last = messages[messages.length - 1];
+      if (last.sender === "bot" && last.buttons && !self.queued.length) {
+        self.showButtons(last.buttons);
+      }
       self.scroll();
     }).catch(function () { /* history is a convenience */ });
   };
@@ -297,16 +304,41 @@
       }
     }
     var replies = message.quick_replies || message.buttons || [];
-    if (replies.length) this.showButtons(replies);
+    var links = this.links(replies);
+    if (links) this.log.appendChild(links);
+    this.showButtons(replies);
     this.scroll();
   };
 
+  function isLink(reply) {
+    return reply && reply.type === "web_url" && /^https?:\/\//i.test(String(reply.url || ""));
+  }
+
+  /* Link buttons (an FAQ answer's links) open their page; they stay with their message. */
+  Widget.prototype.links = function (replies) {
+    var found = replies.filter(isLink);
+    if (!found.length) return null;
+    var group = el("div", "deskbot-links");
+    found.forEach(function (reply) {
+      var link = el("a", "deskbot-link", reply.title || reply.url);
+      link.href = String(reply.url);
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      group.appendChild(link);
+    });
+    return group;
+  };
+
+  /* Quick replies answer the newest question only: an older group goes when a new one comes. */
   Widget.prototype.showButtons = function (replies) {
     var self = this;
+    var quick = replies.filter(function (reply) { return reply && !isLink(reply) && reply.title; });
+    if (!quick.length) return;
+    this.clearButtons();
     var group = el("div", "deskbot-buttons");
     group.setAttribute("role", "group");
     group.setAttribute("aria-label", "Suggested replies");
-    replies.forEach(function (reply) {
+    quick.forEach(function (reply) {
       var button = el("button", "deskbot-button", reply.title);
       button.type = "button";
       button.addEventListener("click", function () {

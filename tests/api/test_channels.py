@@ -109,14 +109,17 @@ def test_model_parse_returns_rasa_parse_json(client: TestClient) -> None:
 def test_widget_history_is_scoped_to_the_session(client: TestClient) -> None:
     say(client, "hist-1", "hello")
     say(client, "hist-1", "/check_order")
+    say(client, "hist-1", "/human_handoff")  # typed, not clicked: that offer is gone
     say(client, "hist-2", "When are you open?")
     history = client.get("/api/widget/history/hist-1").json()
     assert history["session_id"] == "hist-1"
-    assert [(m["sender"], m["text"]) for m in history["messages"]] == [
+    assert [(m["sender"], m["text"]) for m in history["messages"]][:4] == [
         ("user", "hello"),
         ("bot", "Hello! How can I help?"),
+        ("user", "Check an order"),  # the clicked button's title, as the user saw it
         ("bot", "What is your order number?"),
     ]
+    assert ("user", "/human_handoff") not in [(m["sender"], m["text"]) for m in history["messages"]]
     assert history["messages"][1]["buttons"][0]["payload"] == "/check_order"
     assert client.get("/api/widget/history/nobody").json()["messages"] == []
 

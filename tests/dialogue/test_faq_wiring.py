@@ -60,10 +60,21 @@ async def test_answers_come_from_the_faq_base_and_follow_edits(wired) -> None:  
         expected_version=entry.version,
         author="staff",
         answer="Shipping now takes 1-2 days.",
+        links=[{"title": "Carriers", "url": "https://shop.example/carriers"}],
     )
     retriever.refresh()
     replies = await dm.handle("w1", "how long does shipping take?")
     assert [m.text for m in replies] == ["Shipping now takes 1-2 days."]
+    # A link reaches rasa-webchat as a link (type and url), not as a reply that sends its title.
+    assert replies[0].to_socketio()["quick_replies"] == [
+        {
+            "content_type": "text",
+            "title": "Carriers",
+            "payload": "",
+            "type": "web_url",
+            "url": "https://shop.example/carriers",
+        }
+    ]
     page = await dm.transcripts.read("w1", limit=100)
     faq = [e.data["faq"] for e in page.events if e.type == "user"]
     assert faq[0]["entry"] == "shipping_time" and faq[0]["decision"] == "answer"

@@ -51,10 +51,15 @@ def test_demo_faq() -> None:
     assert len(entries) >= 40
     assert len({e["id"] for e in entries}) == len(entries)
     for entry in entries:
-        assert set(entry) == {"id", "question", "alternatives", "answer", "tags"}, entry["id"]
+        assert {"id", "question", "alternatives", "answer", "tags"} <= set(entry), entry["id"]
+        assert set(entry) <= {"id", "question", "alternatives", "answer", "tags", "links"}
         assert 3 <= len(entry["alternatives"]) <= 5, entry["id"]
         assert entry["answer"].strip() and entry["tags"], entry["id"]
-    assert len(read_file(DEMO / "faq/shop_faq.yml")) == len(entries)  # the knowledge importer
+    drafts = read_file(DEMO / "faq/shop_faq.yml")  # the knowledge importer
+    assert len(drafts) == len(entries)
+    assert [(x.title, x.url) for d in drafts for x in d.links] == [
+        ("Size chart", "https://northwind.example/size-guide")
+    ]
     tags = {t for e in entries for t in e["tags"]}
     assert {
         "shipping",

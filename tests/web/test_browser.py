@@ -64,6 +64,12 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     expect_bot(page, "why you're returning it")  # and the form asks again
     send(page, "it arrived broken")
     expect_bot(page, "registered the return of the desk lamp from order NW-33091")
+    send(page, "Where is the size chart?")  # an FAQ answer with a link: a link, not a reply
+    expect_bot(page, "Size guide")
+    link = page.get_by_role("link", name="Size chart")
+    assert link.get_attribute("href") == "https://northwind.example/size-guide"
+    assert link.get_attribute("target") == "_blank"
+    assert page.locator(".deskbot-button", has_text="Size chart").count() == 0
 
     hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b>'
     send(page, hostile)
@@ -79,6 +85,8 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     assert page.get_attribute(".deskbot", "data-session-id") == session_id
     restored = page.locator(".deskbot-restored .deskbot-text").all_inner_texts()
     assert restored[0] == "hello" and "Northwind Shop" in restored[1]
+    assert restored[2] == "Return an item"  # the clicked button's title, not its payload
+    assert page.get_by_role("link", name="Size chart").count() == 1
 
     page.keyboard.press("Escape")  # keyboard: Escape closes and focus returns to the launcher
     assert page.locator("#deskbot-panel").is_hidden()
