@@ -6,6 +6,7 @@ from knowledge.embeddings import EmbeddingCache, Encoder
 from knowledge.entries import Button, ChangeSet, FaqDraft, FaqEntry, Link, Revision
 from knowledge.errors import (
     EntryNotFound,
+    EntryStateError,
     ImportValidationError,
     IndexCorruptError,
     InvalidEntryError,
@@ -36,6 +37,7 @@ __all__ = [
     "Encoder",
     "EntryHead",
     "EntryNotFound",
+    "EntryStateError",
     "EvaluationReport",
     "FaqBase",
     "FaqDecision",

@@ -21,7 +21,7 @@ from knowledge.entries import (
     clean_field,
     entry_from_row,
 )
-from knowledge.errors import EntryNotFound, InvalidEntryError, StaleEditError
+from knowledge.errors import EntryNotFound, EntryStateError, InvalidEntryError, StaleEditError
 from knowledge.tables import faq_entries, faq_revisions
 
 #: Key of the PostgreSQL advisory lock that serialises writers, so that revision numbers
@@ -218,7 +218,8 @@ class FaqBase:
         """Soft-delete an entry (it stays in the history and can be restored).
 
         Raises:
-            EntryNotFound: no such entry, or it is already deleted.
+            EntryNotFound: no such entry.
+            EntryStateError: it is already deleted.
             StaleEditError: ``expected_version`` is given and the entry changed since.
         """
         return self._set_deleted(entry_id, author, expected_version, deleted=True)
@@ -229,7 +230,8 @@ class FaqBase:
         """Undo a soft delete.
 
         Raises:
-            EntryNotFound: no such entry, or it is not deleted.
+            EntryNotFound: no such entry.
+            EntryStateError: it is not deleted.
             StaleEditError: ``expected_version`` is given and the entry changed since.
         """
         return self._set_deleted(entry_id, author, expected_version, deleted=False)
@@ -347,7 +349,7 @@ class FaqBase:
             current = self._get(conn, entry_id)
             if (current.deleted_at is not None) == deleted:
                 state = "already deleted" if deleted else "not deleted"
-                raise EntryNotFound(f"FAQ entry {entry_id} is {state}")
+                raise EntryStateError(f"FAQ entry {entry_id} is {state}")
             if expected_version is not None and current.version != expected_version:
                 raise StaleEditError(entry_id, expected_version, current.version)
             now = _now()

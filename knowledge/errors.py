@@ -13,6 +13,10 @@ class EntryNotFound(KnowledgeError):
     """No FAQ entry has the id or external key that was asked for."""
 
 
+class EntryStateError(KnowledgeError):
+    """The entry is already as asked: deleting a deleted entry, restoring a live one."""
+
+
 class StaleEditError(KnowledgeError):
     """An edit was made against an older version of the entry than the one stored."""
 

@@ -42,6 +42,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from knowledge import (
     EntryNotFound,
+    EntryStateError,
     ImportValidationError,
     InvalidEntryError,
     KnowledgeError,
@@ -55,6 +56,7 @@ Components = Callable[[Services], AbstractAsyncContextManager[dict[str, Any]]]
 KNOWLEDGE_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (EntryNotFound, 404),
     (StaleEditError, 409),
+    (EntryStateError, 409),
     (InvalidEntryError, 422),
     (ImportValidationError, 422),
 )

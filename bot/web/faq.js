@@ -44,7 +44,12 @@
     var newButton = el("button", "secondary", "New entry");
     newButton.type = "button";
     newButton.id = "new-entry";
-    [qLabel, q, newButton].forEach(function (n) { search.appendChild(n); });
+    var showDeleted = input("show-deleted");
+    showDeleted.type = "checkbox";
+    var deletedLabel = el("label", "check", "");
+    deletedLabel.appendChild(showDeleted);
+    deletedLabel.appendChild(document.createTextNode(" Show deleted"));
+    [qLabel, q, newButton, deletedLabel].forEach(function (n) { search.appendChild(n); });
     var table = el("table");
     table.id = "entries";
     var head = el("thead");
@@ -90,6 +95,7 @@
 
     search.addEventListener("submit", function (e) { e.preventDefault(); refresh(); });
     q.addEventListener("input", refresh);
+    showDeleted.addEventListener("change", refresh);
     newButton.addEventListener("click", function () { edit(null); });
     importButton.addEventListener("click", importFile);
     exportButton.addEventListener("click", exportFile);
@@ -107,6 +113,13 @@
     form.appendChild(labelled("Other phrasings (one per line)", input("f-alternatives", "textarea")));
     form.appendChild(labelled("Answer", input("f-answer", "textarea")));
     form.appendChild(labelled("Tags (comma separated)", input("f-tags")));
+    var active = input("f-active");
+    active.type = "checkbox";
+    active.checked = true;
+    var activeLabel = el("label", "check", "");
+    activeLabel.appendChild(active);
+    activeLabel.appendChild(document.createTextNode(" Active (the bot uses it)"));
+    form.appendChild(activeLabel);
     var bar = el("div", "toolbar");
     var save = el("button", "", "Save");
     save.type = "submit";
@@ -175,21 +188,30 @@
 
   function refresh() {
     var q = document.getElementById("search").value.trim();
-    return C.api("GET", "/api/faq/entries" + (q ? "?q=" + encodeURIComponent(q) : ""))
+    var query = "?include_deleted=" + document.getElementById("show-deleted").checked;
+    if (q) query += "&q=" + encodeURIComponent(q);
+    return C.api("GET", "/api/faq/entries" + query)
       .then(function (data) {
         var body = document.querySelector("#entries tbody");
         body.textContent = "";
         data.entries.forEach(function (entry) {
-          var row = el("tr");
+          var deleted = !!entry.deleted_at;
+          var row = el("tr", deleted ? "deleted" : entry.active ? "" : "inactive");
           row.setAttribute("data-key", entry.external_key);
           row.appendChild(el("td", "", entry.external_key));
-          row.appendChild(el("td", "", entry.question));
+          var question = el("td", "", entry.question);
+          if (deleted || !entry.active) {
+            question.appendChild(el("span", "tag", deleted ? "deleted" : "inactive"));
+          }
+          row.appendChild(question);
           row.appendChild(el("td", "", entry.version));
           var cell = el("td");
-          var button = el("button", "secondary", "Edit");
+          var button = el("button", "secondary", deleted ? "Restore" : "Edit");
           button.type = "button";
-          button.setAttribute("aria-label", "Edit " + entry.external_key);
-          button.addEventListener("click", function () { edit(entry); });
+          button.setAttribute("aria-label", (deleted ? "Restore " : "Edit ") + entry.external_key);
+          button.addEventListener("click", function () {
+            if (deleted) restoreEntry(entry); else edit(entry);
+          });
           cell.appendChild(button);
           row.appendChild(cell);
           body.appendChild(row);
@@ -208,6 +230,7 @@
     document.getElementById("f-alternatives").value = entry ? entry.alternatives.join("\n") : "";
     document.getElementById("f-answer").value = entry ? entry.answer : "";
     document.getElementById("f-tags").value = entry ? entry.tags.join(", ") : "";
+    document.getElementById("f-active").checked = entry ? entry.active : true;
     document.getElementById("delete").hidden = !entry;
     document.getElementById("f-question").focus();
   }
@@ -223,6 +246,7 @@
       alternatives: lines(document.getElementById("f-alternatives").value, "\n"),
       answer: document.getElementById("f-answer").value.trim(),
       tags: lines(document.getElementById("f-tags").value, ","),
+      active: document.getElementById("f-active").checked,
     };
     var entry = state.editing;
     var request;
@@ -251,12 +275,24 @@
       .catch(function (err) { message(err.message, true); });
   }
 
+  function restoreEntry(entry) {
+    C.api("POST", "/api/faq/entries/" + entry.id + "/restore?version=" + entry.version)
+      .then(function (restored) {
+        message("Restored " + restored.external_key + "; the bot answers with it again.");
+        edit(restored);
+        return refresh();
+      }).catch(function (err) { message(err.message, true); });
+  }
+
   function importFile() {
     var file = document.getElementById("import-file").files[0];
     if (!file) { message("Choose a file to import first.", true); return; }
     var format = document.getElementById("format").value;
-    file.text().then(function (text) {
-      return C.api("POST", "/api/faq/import?format=" + format, text, true);
+    // The bytes as they are: the server names a file that is not UTF-8 rather than import
+    // a browser's replacement characters.
+    file.arrayBuffer().then(function (bytes) {
+      return C.api("POST", "/api/faq/import?format=" + format + "&filename=" +
+        encodeURIComponent(file.name), bytes, true);
     }).then(function (r) {
       message("Imported: " + r.created.length + " new, " + r.updated.length + " changed, " +
         r.unchanged.length + " unchanged.");

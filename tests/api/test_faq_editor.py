@@ -227,7 +227,7 @@ def test_a_deleted_entry_comes_back_by_creating_its_key_or_restoring_it(
     assert restored.json()["deleted_at"] is None and restored.json()["version"] == now + 2
     assert "45 days" in bot_says(client, "r3", question)
     again = client.post(f"{FAQ}/entries/{entry['id']}/restore", headers=admin_headers)
-    assert again.status_code == 404 and "not deleted" in again.json()["detail"]
+    assert again.status_code == 409 and "not deleted" in again.json()["detail"]
 
 
 def test_rasa_export_and_import_keep_tags_and_inactive_entries(

@@ -9,6 +9,7 @@ import pytest
 from knowledge import (
     Button,
     EntryNotFound,
+    EntryStateError,
     FaqBase,
     FaqDraft,
     InvalidEntryError,
@@ -110,7 +111,7 @@ def test_soft_delete_and_restore(base: FaqBase) -> None:
     assert base.list() == [] and base.list(include_deleted=True)[0].id == entry.id
     with pytest.raises(EntryNotFound, match="deleted"):
         base.update(entry.id, expected_version=2, author="bo", answer="x")
-    with pytest.raises(EntryNotFound, match="already deleted"):
+    with pytest.raises(EntryStateError, match="already deleted"):
         base.delete(entry.id, author="bo")
     restored = base.restore(entry.id, author="cy")
     assert restored.deleted_at is None and restored.version == 3

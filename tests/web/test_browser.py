@@ -211,6 +211,41 @@ def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
     assert re.search(r"Someone else changed this entry: .*reload the entry", message.inner_text())
 
 
+def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    admin = new_page()
+    admin.on("dialog", lambda dialog: dialog.accept())
+    login(admin, web_server.url + "/admin/faq", token_for("admin", "ada"))
+    admin.get_by_role("button", name="Edit cookies").click()
+    admin.get_by_role("button", name="Delete", exact=True).click()
+    admin.locator("#faq-message", has_text="Deleted cookies").wait_for()
+    assert admin.get_by_role("button", name="Edit cookies").count() == 0
+    admin.get_by_label("Show deleted").check()
+    row = admin.locator('tr[data-key="cookies"]')
+    row.locator(".tag", has_text="deleted").wait_for()
+    screenshot(admin, "faq-editor-deleted.png")
+    admin.get_by_role("button", name="Restore cookies").click()
+    admin.locator("#faq-message", has_text="Restored cookies").wait_for()
+    row.get_by_role("button", name="Edit cookies").wait_for()
+    assert row.locator(".tag").count() == 0
+
+    admin.get_by_label("Format").select_option("csv")
+    latin1 = "id,question,answer\nsoup,Is there soup?,Soupe du jour \u00e0 midi\n"
+    admin.set_input_files(
+        "#import-file",
+        files=[
+            {"name": "menu-latin1.csv", "mimeType": "text/csv", "buffer": latin1.encode("latin-1")}
+        ],
+    )
+    admin.get_by_role("button", name="Import", exact=True).click()
+    error = admin.locator("#faq-message.error")
+    error.wait_for()
+    assert "menu-latin1.csv" in error.inner_text() and "not UTF-8" in error.inner_text()
+    admin.get_by_label("Show deleted").uncheck()
+    assert admin.locator('tr[data-key="soup"]').count() == 0  # nothing imported
+
+
 def test_the_unchanged_rasa_webchat_bundle_converses_with_deskbot(
     new_page: Any, web_server: LiveServer, webchat_page: str
 ) -> None:
