@@ -120,14 +120,20 @@ async def test_pause_event_from_an_action_queues_for_a_human(make_dm) -> None:
     assert summary is not None and summary.handoff == "pending_human"
 
 
-async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) -> None:
-    dm = make_dm()
+def listen(dm: DialogueManager) -> list[tuple[str, BotMessage]]:
+    """What the manager pushes to channels outside users' turns (agent replies, releases)."""
     delivered: list[tuple[str, BotMessage]] = []
 
     async def sink(cid: str, message: BotMessage) -> None:
         delivered.append((cid, message))
 
     dm.add_listener(sink)
+    return delivered
+
+
+async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) -> None:
+    dm = make_dm()
+    delivered = listen(dm)
     await dm.handle("h", '/inform{"product": "sofa"}')
     assert texts(await dm.handle("h", "/human_handoff")) == ["Connecting you to a person."]
     assert (await dm.transcripts.get("h")).handoff == "pending_human"  # type: ignore[union-attr]
@@ -166,12 +172,7 @@ async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) ->
 
 async def test_one_agent_at_a_time_and_the_user_hears_of_the_release(make_dm) -> None:
     dm = make_dm()
-    delivered: list[tuple[str, BotMessage]] = []
-
-    async def sink(cid: str, message: BotMessage) -> None:
-        delivered.append((cid, message))
-
-    dm.add_listener(sink)
+    delivered = listen(dm)
     await dm.handle("two", "/human_handoff")
     await dm.takeover("two", "ann")
     await dm.takeover("two", "ann")  # taking it again is harmless
