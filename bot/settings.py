@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.errors import SettingsError
 
@@ -73,10 +75,19 @@ class Settings(BaseSettings):
     def _redis_needed(self) -> Settings:
         if self.session_store == "redis" and not self.redis_url:
             raise ValueError("DESKBOT_REDIS_URL must be set when DESKBOT_SESSION_STORE=redis")
+        if self.database_url.startswith("postgres://"):  # how many hosts hand it out
+            self.database_url = "postgresql+psycopg://" + self.database_url[len("postgres://") :]
         if not self.database_url.startswith(("sqlite", "postgresql")):
             raise ValueError(
                 "DESKBOT_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL"
             )
+        try:
+            make_url(self.database_url).port  # noqa: B018 - parsing is the check
+        except (ArgumentError, ValueError) as error:
+            raise ValueError(
+                f"DESKBOT_DATABASE_URL is not a database URL ({error}); expected e.g. "
+                "sqlite:///var/deskbot.db or postgresql+psycopg://user@host:5432/name"
+            ) from None
         return self
 
 

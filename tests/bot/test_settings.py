@@ -41,6 +41,8 @@ def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_pa
         ("DESKBOT_PORT", "eighty", "DESKBOT_PORT: Input should be a valid integer"),
         ("DESKBOT_DEVICE", "tpu", "DESKBOT_DEVICE:"),
         ("DESKBOT_DATABASE_URL", "mysql://x", "DESKBOT_DATABASE_URL must be"),
+        ("DESKBOT_DATABASE_URL", "sqlite:/var/x.db", "DESKBOT_DATABASE_URL is not a database"),
+        ("DESKBOT_DATABASE_URL", "postgresql://h:port/db", "DESKBOT_DATABASE_URL is not a"),
     ],
 )
 def test_invalid_settings_fail_with_one_line_naming_the_variable(
@@ -52,6 +54,12 @@ def test_invalid_settings_fail_with_one_line_naming_the_variable(
     message = str(caught.value)
     assert message.startswith(expected)
     assert "\n" not in message
+
+
+def test_a_postgres_url_as_hosts_hand_it_out_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESKBOT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    url = load_settings().database_url
+    assert url == "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def test_redis_store_requires_a_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
