@@ -7,26 +7,23 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bot.db import create_db_engine, upgrade
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
-from knowledge import (
-    EmbeddingCache,
-    Encoder,
-    FaqBase,
-    FaqRetriever,
-    KnowledgeError,
-    RetrieverConfig,
-    evaluate,
-    export_file,
-    import_file,
-    load_queries,
-)
-from knowledge.scoring import MODES, Mode
+from knowledge.base import FaqBase
+from knowledge.embeddings import EmbeddingCache, Encoder
+from knowledge.errors import KnowledgeError
+from knowledge.transfer import export_file, import_file
+
+if TYPE_CHECKING:
+    # The retriever brings torch and faiss: loaded by the commands that search, so that
+    # `faq list`, `import` or `--help` start in a second.
+    from knowledge import FaqRetriever, RetrieverConfig
+    from knowledge.scoring import Mode
 
 EncoderFactory = Callable[[Settings], Encoder]
 
@@ -62,6 +59,8 @@ def scratch_retriever(
         cache_dir: keep the embedding cache here between runs (None: a temp folder).
     """
     from dataclasses import replace
+
+    from knowledge import FaqRetriever, RetrieverConfig
 
     with tempfile.TemporaryDirectory(prefix="deskbot-faq-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'faq.db'}"
@@ -110,6 +109,8 @@ def register(
 
     @contextmanager
     def started(settings: Settings, base: FaqBase) -> Iterator[FaqRetriever]:
+        from knowledge import FaqRetriever
+
         retriever = FaqRetriever(base, make_encoder(settings), data_dir=faq_data_dir(settings))
         retriever.start()
         retriever.wait_adapted()  # show what a warmed-up worker would answer
@@ -208,6 +209,9 @@ def register(
         ] = "hybrid",
     ) -> None:
         """Score FAQ retrieval and decisions on labelled queries."""
+        from knowledge.evaluation import evaluate, load_queries
+        from knowledge.scoring import MODES
+
         if retriever_mode not in MODES:
             raise _fail(KnowledgeError(f"--retriever must be one of {', '.join(MODES)}"))
         mode: Mode = retriever_mode

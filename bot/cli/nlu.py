@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from nlu import NluError, NluModel, TrainConfig, evaluate, load_training_data, train
+from nlu.config import TrainConfig
+from nlu.errors import NluError
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -34,6 +35,8 @@ def train_nlu(
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
 ) -> None:
     """Train the joint intent + entity model on Rasa YAML, CSV or BIO data."""
+    from nlu import load_training_data, train  # torch: loaded by the commands that need it
+
     try:
         training_data = load_training_data(*data)
         dev_data = load_training_data(dev) if dev is not None else None
@@ -100,6 +103,7 @@ def evaluate_nlu(
     device: Annotated[str, typer.Option("--device")] = "auto",
 ) -> None:
     """Score a trained model: intents, entities (exact span and type), out-of-scope."""
+    from nlu import NluModel, evaluate, load_training_data
     from nlu.evaluation import plot_confusion
 
     try:

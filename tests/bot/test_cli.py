@@ -119,3 +119,21 @@ def test_serve_migrates_and_answers_health(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_the_cli_and_light_modules_load_without_torch() -> None:
+    # `deskbot --help`, `token list` or `faq list` took ~7 s loading torch and faiss they
+    # never used; the packages load those on first use of a name that needs them.
+    code = (
+        "import sys, bot.cli, knowledge.tables\n"
+        "from knowledge import FaqBase, KnowledgeError\n"
+        "from nlu import NluError\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'faiss'))\n"
+        "assert not heavy, heavy[:5]\n"
+        "import knowledge, nlu\n"
+        "assert knowledge.FaqRetriever.__module__ == 'knowledge.retriever'\n"
+        "assert nlu.NluModel.__module__ == 'nlu.inference' and 'torch' in sys.modules\n"
+        "assert 'FaqRetriever' in dir(knowledge)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
