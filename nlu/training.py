@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import random
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -319,6 +320,8 @@ def train(
     bar = tqdm(
         total=total, disable=None if config.progress else True, unit="step", desc="train nlu"
     )
+    # Where the bar stays quiet (a log, a pipe) a line per epoch still shows training moves.
+    say_epochs = config.progress and bar.disable
     while step < total and stale < config.patience:
         epoch += 1
         network.train()
@@ -343,11 +346,18 @@ def train(
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
         if not dev_set:
+            if say_epochs:
+                _say(f"train nlu: epoch {epoch}, step {step}/{total}, loss {loss.item():.3f}")
             continue
         judged.eval()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
             report = dev_report(judged, tokenizer, labels, dev_set, config, device)
         log.info("epoch %d dev intent acc %.4f", epoch, report["intent_accuracy"])
+        if say_epochs:
+            _say(
+                f"train nlu: epoch {epoch}, step {step}/{total}, "
+                f"dev intent accuracy {report['intent_accuracy']:.4f}"
+            )
         history.append(round(report["intent_accuracy"], 5))
         bar.set_postfix(epoch=epoch, dev_acc=f"{report['intent_accuracy']:.4f}")
         if report["score"] > best["score"]:
@@ -401,3 +411,7 @@ def train(
         "versions": library_versions(),
     }
     return write_model_dir(Path(out_dir), network, tokenizer, labels, data, meta)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

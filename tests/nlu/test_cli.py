@@ -40,6 +40,9 @@ def test_train_then_evaluate_end_to_end(toy_yaml: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert f"trained {out}: 50 examples, 5 intents, 3 entity types, dev intent acc" in result.output
+    # Not a terminal, so no bar: a line per epoch says training moves.
+    assert "train nlu: epoch 1, step " in result.stderr
+    assert "dev intent accuracy" in result.stderr
     meta = json.loads((out / "training.json").read_text())
     assert meta["config"]["epochs"] == 10 and meta["config"]["seed"] == 3
     report_path, plots = tmp_path / "eval" / "report.json", tmp_path / "plots"
