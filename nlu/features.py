@@ -22,15 +22,6 @@ from nlu.network import OUTSIDE, EntityType
 IGNORE_INDEX = -100
 
 
-@dataclass
-class Encoded:
-    """A tokenised batch, padded to its longest item."""
-
-    input_ids: torch.Tensor
-    attention_mask: torch.Tensor
-    offsets: list[list[tuple[int, int]]]
-
-
 def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int, **options: Any) -> Any:
     """The one way NLU text is tokenised, in training and at inference: with offsets and
     special-token masks, control characters and zero-width spaces read as spaces."""
@@ -44,17 +35,15 @@ def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int, **options: A
     )
 
 
-def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int) -> Encoded:
-    """Tokenise into padded tensors; special and padding tokens get the offset ``(0, 0)``."""
-    batch = tokenize(tokenizer, texts, max_length, padding=True, return_tensors="pt")
-    offsets: list[list[tuple[int, int]]] = []
-    for row, special in zip(
-        batch["offset_mapping"].tolist(), batch["special_tokens_mask"].tolist(), strict=True
-    ):
-        offsets.append(
-            [(0, 0) if s else (int(a), int(b)) for (a, b), s in zip(row, special, strict=True)]
+def token_offsets(batch: Any, row: int) -> list[tuple[int, int]]:
+    """Character span of each token of ``batch[row]`` (from ``tokenize``); special tokens
+    get ``(0, 0)``, which ``tag_ids`` and ``decode_spans`` skip."""
+    return [
+        (0, 0) if special else (int(a), int(b))
+        for (a, b), special in zip(
+            batch["offset_mapping"][row], batch["special_tokens_mask"][row], strict=True
         )
-    return Encoded(batch["input_ids"], batch["attention_mask"], offsets)
+    ]
 
 
 def tag_ids(

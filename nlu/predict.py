@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nlu.features import PredictedSpan, decode_spans, tokenize
+from nlu.features import PredictedSpan, decode_spans, token_offsets, tokenize
 from nlu.network import JointModel, Labels
 
 TOKEN_BUDGET = 2048
@@ -74,12 +74,7 @@ def predict_texts(
             for row, i in enumerate(idx):
                 spans: tuple[PredictedSpan, ...] = ()
                 if tag_probs is not None:
-                    offsets = [
-                        (0, 0) if special else (int(a), int(b))
-                        for (a, b), special in zip(
-                            enc["offset_mapping"][i], enc["special_tokens_mask"][i], strict=True
-                        )
-                    ]
+                    offsets = token_offsets(enc, i)
                     spans = tuple(decode_spans(texts[i], offsets, tag_probs[row], labels.tags))
                 results[i] = RawPrediction(intent_probs[row], spans)
     return [r for r in results if r is not None]

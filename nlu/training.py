@@ -30,7 +30,7 @@ from nlu.encoder import (
     set_torch_threads,
 )
 from nlu.errors import TrainingDataError
-from nlu.features import IGNORE_INDEX, tag_ids, tokenize
+from nlu.features import IGNORE_INDEX, tag_ids, token_offsets, tokenize
 from nlu.metrics import (
     DEFAULT_FALLBACK_THRESHOLD,
     calibrate_threshold,
@@ -77,13 +77,7 @@ def _encode_examples(
     intent_index = {n: i for i, n in enumerate(labels.intents)}
     out = []
     for i, example in enumerate(examples):
-        offsets = [
-            (0, 0) if s else (a, b)
-            for (a, b), s in zip(
-                enc["offset_mapping"][i], enc["special_tokens_mask"][i], strict=True
-            )
-        ]
-        tags = tag_ids(offsets, example.entities, tag_index)
+        tags = tag_ids(token_offsets(enc, i), example.entities, tag_index)
         out.append((enc["input_ids"][i], tags, intent_index[example.intent]))
     return out
 

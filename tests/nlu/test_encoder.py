@@ -73,7 +73,7 @@ def test_cpu_encoder_stores_weights_input_major_with_the_same_embeddings() -> No
 def test_control_characters_and_zero_width_spaces_separate_words() -> None:
     # The tokenizer alone deletes them and reads "hi\x00there" as the one word "hithere".
     from nlu.encoder import load_tokenizer, resolve_model_path
-    from nlu.features import encode_texts
+    from nlu.features import token_offsets, tokenize
 
     encoder = SentenceEncoder(device="cpu", threads=1)
     glued, spaced, nul, zwsp, tab = encoder.encode(
@@ -84,7 +84,7 @@ def test_control_characters_and_zero_width_spaces_separate_words() -> None:
     assert abs(glued - spaced).max() > 0.05
 
     text = "track\x00NW-48213\u200bplease"
-    encoded = encode_texts(load_tokenizer(resolve_model_path(None)), [text], 32)
-    pieces = [text[a:b] for a, b in encoded.offsets[0] if b > a]
+    batch = tokenize(load_tokenizer(resolve_model_path(None)), [text], 32)
+    pieces = [text[a:b] for a, b in token_offsets(batch, 0) if b > a]
     assert pieces[0] == "track" and pieces[-1] == "please"  # offsets index the original text
     assert "\x00" not in "".join(pieces) and "\u200b" not in "".join(pieces)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from nlu import EntitySpan, Example, TrainingData, load_training_data
 from nlu.encoder import load_tokenizer, resolve_model_path
-from nlu.features import decode_spans, encode_texts, tag_ids
+from nlu.features import decode_spans, tag_ids, token_offsets, tokenize
 from nlu.network import EntityType, Labels
 
 ALPHABET = st.characters(
@@ -92,17 +92,15 @@ def test_tags_decode_back_to_the_same_character_spans(words: list[tuple[str, str
                 spans.append(EntitySpan(start, len(text), entity, ""))
         previous = entity
     labels = Labels.build(["x"], [EntityType("a"), EntityType("b")])
-    enc = encode_texts(_TOKENIZER, [text], max_length=512)
+    offsets = token_offsets(tokenize(_TOKENIZER, [text], max_length=512), 0)
     index = {t: i for i, t in enumerate(labels.tags)}
-    ids = tag_ids(enc.offsets[0], spans, index)
+    ids = tag_ids(offsets, spans, index)
     probs = torch.zeros(len(ids), len(labels.tags))
     for row, tag in enumerate(ids):
         probs[row, max(tag, 0)] = 1.0
     # A span is recoverable only if a token overlaps it (the tokenizer may drop characters).
-    visible = [
-        s for s in spans if any(a < s.end and b > s.start for a, b in enc.offsets[0] if a != b)
-    ]
-    got = decode_spans(text, enc.offsets[0], probs, labels.tags)
+    visible = [s for s in spans if any(a < s.end and b > s.start for a, b in offsets if a != b)]
+    got = decode_spans(text, offsets, probs, labels.tags)
     assert [(s.start, s.end, s.etype.entity) for s in got] == [
         (s.start, s.end, s.entity) for s in visible
     ]
