@@ -125,10 +125,13 @@ async def fallback(turn: Turn, domain: Domain, config: DialogueConfig) -> None:
         turn.say(message or BotMessage(text=DEFAULT_FALLBACK_TEXT))
 
 
+HANDOFF_ACTIONS = frozenset({"action_handoff", "action_human_handoff"})
+
+
 async def run(turn: Turn, name: str, domain: Domain, config: DialogueConfig) -> bool | None:
     """Run a built-in action; None when ``name`` is not one (it is a custom action)."""
     conversation = turn.conversation
-    if name == "action_handoff" or name == "action_human_handoff":
+    if name in HANDOFF_ACTIONS:
         await handoff(turn, domain, "a rule asked for a person")
         return False
     if name in ("action_default_fallback", "action_two_stage_fallback"):

@@ -445,9 +445,19 @@ class DialogueManager:
             if not await self._answer_faq(turn, parse, turn.user_data):
                 await builtin.fallback(turn, self.domain, self.config)
             return "continue"
+        if name in builtin.HANDOFF_ACTIONS and name in (self._known_actions or ()):
+            # A Rasa project's own handoff action (opening a ticket, say) runs unchanged;
+            # then the conversation joins the agents' queue as with the built-in one.
+            outcome = await self._custom_outcome(turn, name)
+            if outcome == "continue":
+                await builtin.handoff(turn, self.domain, f"{name} asked for a person")
+            return outcome
         handled = await builtin.run(turn, name, self.domain, self.config)
         if handled is not None:
             return "listen" if handled else "continue"
+        return await self._custom_outcome(turn, name)
+
+    async def _custom_outcome(self, turn: Turn, name: str) -> Outcome:
         try:
             await self._run_custom(turn, name)
         except ActionRejected as error:

@@ -131,6 +131,17 @@ def listen(dm: DialogueManager) -> list[tuple[str, BotMessage]]:
     return delivered
 
 
+async def test_a_projects_own_handoff_action_runs_and_the_conversation_is_queued(
+    make_dm,
+) -> None:
+    dm = make_dm()
+    assert texts(await dm.handle("own", "/escalate")) == [
+        "Ticket T-1 is open; a person will answer here."
+    ]
+    summary = await dm.transcripts.get("own")
+    assert summary is not None and summary.handoff == "pending_human"
+
+
 async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) -> None:
     dm = make_dm()
     delivered = listen(dm)

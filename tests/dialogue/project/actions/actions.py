@@ -66,6 +66,19 @@ class ActionPause(Action):
         return [{"event": "pause"}]
 
 
+class ActionHumanHandoff(Action):
+    """A project's own handoff action, as a Rasa team might have one (opens a ticket)."""
+
+    def name(self) -> str:
+        return "action_human_handoff"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text="Ticket T-1 is open; a person will answer here.")
+        return []
+
+
 class ActionCrash(Action):
     def name(self) -> str:
         return "action_crash"
