@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal, TypeGuard
 
-from bot.actions import ActionError, ActionRejected, ActionRunner
+from bot.actions import ActionError, ActionNotFound, ActionRejected, ActionRunner
 from bot.dialogue import builtin
 from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
@@ -445,10 +445,10 @@ class DialogueManager:
             if not await self._answer_faq(turn, parse, turn.user_data):
                 await builtin.fallback(turn, self.domain, self.config)
             return "continue"
-        if name in builtin.HANDOFF_ACTIONS and name in (self._known_actions or ()):
+        if name in builtin.HANDOFF_ACTIONS and self._has_custom_action(name):
             # A Rasa project's own handoff action (opening a ticket, say) runs unchanged;
             # then the conversation joins the agents' queue as with the built-in one.
-            outcome = await self._custom_outcome(turn, name)
+            outcome = await self._custom_outcome(turn, name, missing_ok=True)
             if outcome == "continue":
                 await builtin.handoff(turn, self.domain, f"{name} asked for a person")
             return outcome
@@ -457,13 +457,17 @@ class DialogueManager:
             return "listen" if handled else "continue"
         return await self._custom_outcome(turn, name)
 
-    async def _custom_outcome(self, turn: Turn, name: str) -> Outcome:
+    async def _custom_outcome(self, turn: Turn, name: str, *, missing_ok: bool = False) -> Outcome:
+        """Run a custom action; ``missing_ok``: an action server without it is not an error
+        (it lists the project's actions, which may name a built-in one)."""
         try:
             await self._run_custom(turn, name)
         except ActionRejected as error:
             turn.action(name, error=f"rejected: {error}")
             return "rejected"
         except ActionError as error:
+            if missing_ok and isinstance(error, ActionNotFound):
+                return "continue"
             log.warning("custom action %s failed: %s", name, error)
             turn.action(name, error=str(error))
             turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))

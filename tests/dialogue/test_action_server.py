@@ -135,3 +135,17 @@ async def test_a_validator_that_cannot_run_never_lets_a_value_through(make_dm) -
     failed = [e.data for e in page.events if e.type == "action"]
     assert any(d["name"] == "validate_return_form" and "error" in d for d in failed)
     await runner.aclose()
+
+
+async def test_handoff_runs_the_servers_own_action_or_the_built_in_one(
+    remote_dm: DialogueManager,
+) -> None:
+    # The domain lists action_handoff, which this server lacks: deskbot's own handoff runs.
+    assert texts(await remote_dm.handle("r5", "/human_handoff")) == ["Connecting you to a person."]
+    # action_human_handoff is the project's own, on the server: it runs, then the queue.
+    assert texts(await remote_dm.handle("r6", "/escalate")) == [
+        "Ticket T-1 is open; a person will answer here."
+    ]
+    for conversation in ("r5", "r6"):
+        summary = await remote_dm.transcripts.get(conversation)
+        assert summary is not None and summary.handoff == "pending_human"
