@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from bot import db
 from bot.cli import admin, chat, faq, nlu, project, web
 from bot.errors import BotError
-from knowledge.errors import KnowledgeError
-from nlu.errors import NluError
+from knowledge import KnowledgeError
+from nlu import NluError
 
 app = typer.Typer(
     help="deskbot: a self-hosted customer-service chatbot backend.",

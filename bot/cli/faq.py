@@ -14,10 +14,7 @@ import typer
 from bot.db import create_db_engine, upgrade
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
-from knowledge.base import FaqBase
-from knowledge.embeddings import EmbeddingCache, Encoder
-from knowledge.errors import KnowledgeError
-from knowledge.transfer import export_file, import_file
+from knowledge import EmbeddingCache, Encoder, FaqBase, KnowledgeError, export_file, import_file
 
 if TYPE_CHECKING:
     # The retriever brings torch and faiss: loaded by the commands that search, so that
@@ -209,7 +206,7 @@ def register(
         ] = "hybrid",
     ) -> None:
         """Score FAQ retrieval and decisions on labelled queries."""
-        from knowledge.evaluation import evaluate, load_queries
+        from knowledge import evaluate, load_queries
         from knowledge.scoring import MODES
 
         if retriever_mode not in MODES:

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nlu.config import TrainConfig
-from nlu.errors import NluError
+from nlu import NluError, TrainConfig
 
 
 def _fail(exc: Exception) -> typer.Exit:
