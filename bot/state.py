@@ -42,6 +42,11 @@ class Conversation:
     session_started_at: float = field(default_factory=time.time)
     last_activity_at: float = field(default_factory=time.time)
 
+    @property
+    def holder(self) -> str | None:
+        """The agent answering the user now, if one is."""
+        return self.agent if self.handoff == "human" else None
+
     def to_json(self) -> str:
         return json.dumps({"schema": SCHEMA_VERSION, **asdict(self)}, separators=(",", ":"))
 

@@ -128,6 +128,14 @@ class TokenStore:
             )
         return (live or matches)[-1]
 
+    def is_live(self, token_id: int) -> bool:
+        """Whether token ``token_id`` exists and is not revoked."""
+        query = select(api_tokens.c.id).where(
+            api_tokens.c.id == token_id, api_tokens.c.revoked.is_(False)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def revoke(self, token_id: int) -> bool:
         with self.engine.begin() as conn:
             return bool(

@@ -1,7 +1,7 @@
 """deskbot NLU: training data, a joint BERT intent + entity model, training, serving, scores.
 
-Names load on first use, so that importing one light module of the package (its tables, its
-errors) does not load torch, transformers and faiss with it.
+Names load on first use, so that importing a light part of the package (its errors, its
+training config) does not load torch and transformers with it.
 """
 
 from __future__ import annotations

@@ -136,41 +136,74 @@ async def read_conversation(
         page = await context.services.transcripts.read(conversation_id, after=cursor, limit=1000)
         events.extend(page.events)
         cursor = page.next_after
-    holder = await context.need_dialogue().holder(conversation_id)
     return {
-        "conversation": {**_summary(summary), "agent": holder},
+        "conversation": {**_summary(summary), "agent": await _holder(context, conversation_id)},
         "events": [_event(e) for e in events],
     }
 
 
+Force = Annotated[bool, Query(description="act on it though another agent has it")]
+Holder = Annotated[
+    str | None, Query(max_length=300, description="with force: only if this agent still has it")
+]
+
+
+async def _holder(context: ApiContext, conversation_id: str) -> str | None:
+    state = await context.services.sessions.load(conversation_id)
+    return state.holder if state is not None else None
+
+
+async def _agent_action(
+    context: ApiContext,
+    conversation_id: str,
+    token: AgentToken,
+    action: Literal["takeover", "release", "close"],
+    force: bool,
+    holder: str | None,
+) -> dict[str, Any]:
+    """Take over, release or close, refused (409) while another agent has the conversation
+    unless ``force``. A holder whose token was revoked has left: no force is needed."""
+    await _summary_or_404(context, conversation_id)
+    me = _agent_name(token)
+    current = await _holder(context, conversation_id)
+    if current and current != me and not force:
+        token_id = current.rpartition("#")[2]
+        if token_id.isascii() and token_id.isdigit():
+            live = await asyncio.to_thread(context.services.tokens.is_live, int(token_id))
+            if not live:
+                force, holder = True, current
+    dialogue = context.need_dialogue()
+    method = {"takeover": dialogue.takeover, "release": dialogue.release, "close": dialogue.close}
+    await method[action](conversation_id, me, force=force, holder=holder)
+    return _summary(await _summary_or_404(context, conversation_id))
+
+
 @router.post("/conversations/{conversation_id}/takeover")
 async def takeover(
-    conversation_id: str,
-    context: Context,
-    token: AgentToken,
-    force: Annotated[bool, Query(description="take it from the agent who has it")] = False,
-) -> dict[str, Any]:
+    conversation_id: str, context: Context, token: AgentToken, force: Force = False,
+    holder: Holder = None,
+) -> dict[str, Any]:  # fmt: skip
     """Take the conversation from the bot: it stays silent while the agent answers. Another
     agent's conversation is refused (409) unless ``force``."""
-    await _summary_or_404(context, conversation_id)
-    await context.need_dialogue().takeover(conversation_id, _agent_name(token), force=force)
-    return _summary(await _summary_or_404(context, conversation_id))
+    return await _agent_action(context, conversation_id, token, "takeover", force, holder)
 
 
 @router.post("/conversations/{conversation_id}/release")
-async def release(conversation_id: str, context: Context, token: AgentToken) -> dict[str, Any]:
+async def release(
+    conversation_id: str, context: Context, token: AgentToken, force: Force = False,
+    holder: Holder = None,
+) -> dict[str, Any]:  # fmt: skip
     """Give the conversation back to the bot; the user is told they are talking to it again."""
-    await _summary_or_404(context, conversation_id)
-    await context.need_dialogue().release(conversation_id, _agent_name(token))
-    return _summary(await _summary_or_404(context, conversation_id))
+    return await _agent_action(context, conversation_id, token, "release", force, holder)
 
 
 @router.post("/conversations/{conversation_id}/close")
-async def close(conversation_id: str, context: Context, token: AgentToken) -> dict[str, Any]:
+async def close(
+    conversation_id: str, context: Context, token: AgentToken, force: Force = False,
+    holder: Holder = None,
+) -> dict[str, Any]:  # fmt: skip
     """Close the conversation."""
-    await _summary_or_404(context, conversation_id)
-    await context.need_dialogue().close(conversation_id, _agent_name(token))
-    return _summary(await _summary_or_404(context, conversation_id))
+    return await _agent_action(context, conversation_id, token, "close", force, holder)
 
 
 @router.post("/conversations/{conversation_id}/messages")

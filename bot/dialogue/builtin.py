@@ -79,9 +79,12 @@ def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[st
     turn.say(BotMessage(text=DEFAULT_SUGGEST_TEXT, buttons=tuple(buttons)))
 
 
-async def handoff(turn: Turn, domain: Domain, reason: str) -> None:
-    """Move the conversation to the agents' queue and tell the user so."""
-    already = turn.conversation.handoff == "pending_human"
+async def handoff(
+    turn: Turn, domain: Domain, reason: str, *, was_waiting: bool | None = None
+) -> None:
+    """Move the conversation to the agents' queue and tell the user so (``was_waiting``:
+    whether they were queued before this turn, when the turn itself may have queued them)."""
+    already = turn.conversation.handoff == "pending_human" if was_waiting is None else was_waiting
     turn.action("action_handoff", reason=reason)
     turn.set_handoff("pending_human", reason)
     said_this_turn = any(e.type == "bot" for e in turn.log)

@@ -131,43 +131,47 @@ class DialogueManager:
                 turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
         return turn.messages
 
-    async def takeover(self, conversation_id: str, agent: str, *, force: bool = False) -> None:
-        """Take the conversation from the bot (or, with ``force``, from another agent)."""
+    async def takeover(
+        self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
+    ) -> None:
+        """Take the conversation from the bot, or with ``force`` from the agent who has it
+        (``holder``: only if it is still them)."""
         async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
             conversation = turn.conversation
             if conversation.handoff == "closed":
                 raise ConflictError(f"conversation {conversation_id!r} is closed")
-            holder = conversation.agent if conversation.handoff == "human" else None
-            if holder and holder != agent and not force:
-                raise ConflictError(
-                    f"{holder} has taken this conversation over; take it from them only if "
-                    "they are gone (force=true)"
-                )
-            if holder and holder != agent:
-                reason = f"taken over from {holder}"
+            other = _other_holder(conversation, agent, "take it over", force, holder)
+            if other:
+                reason = f"taken over from {other}"
                 turn.transcript("handoff", {"to": "human", "from": "human", "reason": reason})
             conversation.agent = agent
             turn.set_handoff("human", "agent took over")
 
-    async def release(self, conversation_id: str, agent: str) -> None:
+    async def release(
+        self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
+    ) -> None:
         """Give the conversation back to the bot, which tells the user so."""
         async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
             conversation = turn.conversation
             if conversation.handoff == "bot":
                 raise ConflictError(f"conversation {conversation_id!r} is already with the bot")
+            _other_holder(conversation, agent, "give it back", force, holder)
             was_human = conversation.handoff == "human"
             turn.set_handoff("bot", "agent released it")
             conversation.agent = None
             conversation.fallback_count = 0
             if was_human:  # they were talking to a person: say who answers now
                 message = render_response(
-                    self.domain, "utter_back_to_bot", conversation.slots, channel=turn.channel
+                    self.domain, "utter_back_to_bot", conversation.slots, channel=_channel(turn)
                 )
                 turn.say(message or BotMessage(text=DEFAULT_RELEASED_TEXT))
         await self._deliver(conversation_id, turn.messages)
 
-    async def close(self, conversation_id: str, agent: str) -> None:
+    async def close(
+        self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
+    ) -> None:
         async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+            _other_holder(turn.conversation, agent, "close it", force, holder)
             turn.set_handoff("closed", "agent closed it")
             turn.conversation.agent = None
             turn.transcript("status", {"to": "closed"})
@@ -175,7 +179,7 @@ class DialogueManager:
     async def holder(self, conversation_id: str) -> str | None:
         """The agent who has the conversation taken over, if any."""
         state = await self.store.load(conversation_id)
-        return state.agent if state is not None and state.handoff == "human" else None
+        return state.holder if state is not None else None
 
     async def agent_message(self, conversation_id: str, agent: str, text: str) -> BotMessage:
         """Send an agent's words to the user; the agent must have taken the conversation."""
@@ -446,31 +450,36 @@ class DialogueManager:
                 await builtin.fallback(turn, self.domain, self.config)
             return "continue"
         if name in builtin.HANDOFF_ACTIONS and self._has_custom_action(name):
-            # A Rasa project's own handoff action (opening a ticket, say) runs unchanged;
-            # then the conversation joins the agents' queue as with the built-in one.
-            outcome = await self._custom_outcome(turn, name, missing_ok=True)
-            if outcome == "continue":
-                await builtin.handoff(turn, self.domain, f"{name} asked for a person")
-            return outcome
+            return await self._custom_outcome(turn, name)
         handled = await builtin.run(turn, name, self.domain, self.config)
         if handled is not None:
             return "listen" if handled else "continue"
         return await self._custom_outcome(turn, name)
 
-    async def _custom_outcome(self, turn: Turn, name: str, *, missing_ok: bool = False) -> Outcome:
-        """Run a custom action; ``missing_ok``: an action server without it is not an error
-        (it lists the project's actions, which may name a built-in one)."""
+    async def _custom_outcome(self, turn: Turn, name: str) -> Outcome:
+        """Run a custom action. A Rasa project's own handoff action (opening a ticket, say)
+        runs unchanged, then the conversation joins the agents' queue as with the built-in
+        one: whatever happens to the project's action (an action server without it, down, or
+        failing), the user still gets their person."""
+        handoff = name in builtin.HANDOFF_ACTIONS
+        waiting = turn.conversation.handoff == "pending_human"
         try:
             await self._run_custom(turn, name)
         except ActionRejected as error:
             turn.action(name, error=f"rejected: {error}")
             return "rejected"
         except ActionError as error:
-            if missing_ok and isinstance(error, ActionNotFound):
-                return "continue"
-            log.warning("custom action %s failed: %s", name, error)
-            turn.action(name, error=str(error))
-            turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
+            # The domain may list the built-in handoff action, which the server lacks.
+            if not (handoff and isinstance(error, ActionNotFound)):
+                log.warning("custom action %s failed: %s", name, error)
+                turn.action(name, error=str(error))
+                if not handoff:
+                    turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
+        if handoff:
+            # Its own pause event may have queued the conversation already: a user who was
+            # not waiting still hears that a person is coming, not that they wait in a queue.
+            reason = f"{name} asked for a person"
+            await builtin.handoff(turn, self.domain, reason, was_waiting=waiting)
         return "continue"
 
     def _has_custom_action(self, name: str) -> bool:
@@ -505,6 +514,35 @@ class DialogueManager:
             if message is not None:
                 turn.say(message)
         apply_events(turn, result.events, self.domain)
+
+
+def _other_holder(
+    conversation: Conversation, agent: str, doing: str, force: bool, expected: str | None
+) -> str | None:
+    """The other agent who has the conversation, once ``agent`` may act on it anyway.
+
+    Raises:
+        ConflictError: another agent has it and ``force`` is not given, or ``expected`` names
+            someone other than who has it now (the agent decided on an old view).
+    """
+    holder = conversation.holder
+    if not holder or holder == agent:
+        return None
+    if not force:
+        raise ConflictError(
+            f"{holder} has taken this conversation over; {doing} only if they are gone (force=true)"
+        )
+    if expected is not None and expected != holder:
+        raise ConflictError(f"{holder} has this conversation now, not {expected}; look again")
+    return holder
+
+
+def _channel(turn: Turn) -> str:
+    """The channel the user last wrote on (an agent's action has none of its own)."""
+    for event in reversed(turn.conversation.events):
+        if event.get("event") == "user":
+            return str(event.get("input_channel") or turn.channel)
+    return turn.channel
 
 
 def _not_understood(text: str) -> dict[str, Any]:

@@ -203,11 +203,15 @@
   function action(name) {
     var id = state.selected;
     var path = "/api/agent/conversations/" + encodeURIComponent(id) + "/" + name;
-    if (name === "takeover" && state.holder && state.holder !== state.me) {
-      if (!window.confirm(state.holder + " has this conversation. Take it over from them?")) {
+    var holder = state.holder;
+    if (holder && holder !== state.me) {
+      var doing = { takeover: "Take it over from them", release: "Give it back to the bot",
+        close: "Close it" }[name];
+      if (!window.confirm(holder + " has this conversation. " + doing + "?")) {
         return Promise.resolve();
       }
-      path += "?force=true";
+      // The server refuses if someone else has it by now: the agent confirmed for this one.
+      path += "?force=true&holder=" + encodeURIComponent(holder);
     }
     return C.api("POST", path)
       .then(function () { return loadDetail(true); })
@@ -217,6 +221,11 @@
 
   function select(id) {
     state.selected = id;
+    state.holder = null;  // the old conversation's; nothing may act on it until this one loads
+    ["takeover", "release", "close"].forEach(function (name) {
+      var button = document.getElementById("action-" + name);
+      if (button) button.disabled = true;
+    });
     loadDetail(true).then(refreshList);
   }
 
@@ -286,6 +295,7 @@
       takeover.disabled = mine || conv.handoff === "closed";
       takeover.textContent = human && !mine ? "Take over from " + holder : "Take over";
       document.getElementById("action-release").disabled = conv.handoff === "bot";
+      document.getElementById("action-close").disabled = false;
       document.getElementById("reply-send").disabled = !mine;
       document.getElementById("reply-text").placeholder = mine ?
         "Write to the user; it appears in their chat at once" :

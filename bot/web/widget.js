@@ -311,17 +311,28 @@
   };
 
   function isLink(reply) {
-    return reply && reply.type === "web_url" && /^https?:\/\//i.test(String(reply.url || ""));
+    return !!reply && reply.type === "web_url";
+  }
+
+  /* Where a link button may go: web pages (a relative URL is the embedding site's), mail and
+   * phone; anything else (javascript:, data:) is not a link. */
+  function safeUrl(url) {
+    try {
+      var parsed = new URL(String(url || ""), window.location.href);
+      return /^(https?|mailto|tel):$/.test(parsed.protocol) ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
   }
 
   /* Link buttons (an FAQ answer's links) open their page; they stay with their message. */
   Widget.prototype.links = function (replies) {
-    var found = replies.filter(isLink);
+    var found = replies.filter(function (reply) { return isLink(reply) && safeUrl(reply.url); });
     if (!found.length) return null;
     var group = el("div", "deskbot-links");
     found.forEach(function (reply) {
       var link = el("a", "deskbot-link", reply.title || reply.url);
-      link.href = String(reply.url);
+      link.href = safeUrl(reply.url);
       link.target = "_blank";
       link.rel = "noopener noreferrer";
       group.appendChild(link);

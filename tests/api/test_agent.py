@@ -172,10 +172,25 @@ def test_a_second_agent_must_force_a_takeover_and_release_is_announced(
     assert client.get(base, headers=bo).json()["conversation"]["agent"] == "bo#2"
     late = client.post(f"{base}/messages", json={"text": "hi"}, headers=agent_headers)
     assert late.status_code == 409 and "bo#2 has taken" in late.json()["detail"]
+    stale = client.post(f"{base}/close?force=true&holder=ana%231", headers=agent_headers)
+    assert stale.status_code == 409 and "bo#2 has this conversation now" in stale.json()["detail"]
     assert client.post(f"{base}/release", headers=bo).json()["handoff"] == "bot"
     history = client.get("/api/widget/history/h2").json()["messages"]
     assert history[-1]["sender"] == "bot" and "assistant again" in history[-1]["text"]
     assert client.get(base, headers=bo).json()["conversation"]["agent"] is None
+
+
+def test_a_conversation_held_by_a_revoked_token_is_free_to_take(
+    client: TestClient, app: FastAPI, agent_headers: dict[str, str]
+) -> None:
+    say(client, "h3", "I want to talk to a person")
+    base = f"{AGENT}/conversations/h3"
+    assert client.post(f"{base}/takeover", headers=agent_headers).status_code == 200
+    app.state.deskbot.services.tokens.revoke(1)  # ana#1 left, or her token was rotated
+    ana_again = bearer(app, "agent", "ana")
+    taken = client.post(f"{base}/takeover", headers=ana_again)
+    assert taken.status_code == 200, taken.text
+    assert client.get(base, headers=ana_again).json()["conversation"]["agent"] == "ana#2"
 
 
 def test_annotations_are_recorded_and_exported_as_rasa_yaml(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from bot.api import create_app
 from bot.settings import Settings
+from bot.transcripts import TranscriptEvent
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -109,17 +111,19 @@ def test_model_parse_returns_rasa_parse_json(client: TestClient) -> None:
 def test_widget_history_is_scoped_to_the_session(client: TestClient) -> None:
     say(client, "hist-1", "hello")
     say(client, "hist-1", "/check_order")
-    say(client, "hist-1", "/human_handoff")  # typed, not clicked: that offer is gone
+    # Typed, not clicked: the greeting's "Talk to a person" button is no longer on offer.
+    say(client, "hist-1", "/human_handoff")
     say(client, "hist-2", "When are you open?")
     history = client.get("/api/widget/history/hist-1").json()
     assert history["session_id"] == "hist-1"
-    assert [(m["sender"], m["text"]) for m in history["messages"]][:4] == [
+    shown = [(m["sender"], m["text"]) for m in history["messages"]]
+    assert shown[:4] == [
         ("user", "hello"),
         ("bot", "Hello! How can I help?"),
         ("user", "Check an order"),  # the clicked button's title, as the user saw it
         ("bot", "What is your order number?"),
     ]
-    assert ("user", "/human_handoff") not in [(m["sender"], m["text"]) for m in history["messages"]]
+    assert [who for who, _ in shown[4:]] == ["bot"]  # the handoff line; no user message
     assert history["messages"][1]["buttons"][0]["payload"] == "/check_order"
     assert client.get("/api/widget/history/nobody").json()["messages"] == []
 
@@ -153,6 +157,17 @@ def test_without_a_bot_the_channels_say_so(settings_for: Callable[..., Settings]
         response = client.post(WEBHOOK, json={"sender": "a", "message": "hi"})
         assert response.status_code == 503
         assert "dialogue manager is not loaded" in response.json()["detail"]
+        # Storage alone still serves the transcripts to agents.
+        services = client.app.state.deskbot.services  # type: ignore[attr-defined]
+        asyncio.run(
+            services.transcripts.append("old", [TranscriptEvent("user", {"text": "hello"})])
+        )
+        secret, _info = services.tokens.create("agent", "ana")
+        read = client.get(
+            "/api/agent/conversations/old", headers={"Authorization": f"Bearer {secret}"}
+        )
+        assert read.status_code == 200, read.text
+        assert read.json()["conversation"]["agent"] is None
 
 
 def test_what_cannot_be_stored_is_refused_and_the_conversation_stays_readable(

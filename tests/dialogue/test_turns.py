@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from bot.actions import ActionError, ActionResult
 from bot.dialogue import BotMessage, DialogueManager
 from bot.dialogue.config import DEFAULT_RELEASED_TEXT, DEFAULT_WAITING_TEXT
 from bot.errors import BotError, ConflictError
@@ -140,6 +141,49 @@ async def test_a_projects_own_handoff_action_runs_and_the_conversation_is_queued
     ]
     summary = await dm.transcripts.get("own")
     assert summary is not None and summary.handoff == "pending_human"
+
+
+async def test_release_and_close_are_the_holders_and_force_names_whom_it_takes_from(
+    make_dm,
+) -> None:
+    dm = make_dm()
+    await dm.handle("held", "/human_handoff")
+    await dm.takeover("held", "ann")
+    for act in (dm.release, dm.close):
+        with pytest.raises(ConflictError, match="ann has taken"):
+            await act("held", "bob")
+    # Bob decided on an old view (Cy had it): refused, though he forces it.
+    with pytest.raises(ConflictError, match="ann has this conversation now, not cy"):
+        await dm.takeover("held", "bob", force=True, holder="cy")
+    await dm.release("held", "bob", force=True, holder="ann")
+    assert (await dm.transcripts.get("held")).handoff == "bot"  # type: ignore[union-attr]
+
+
+class _QuietPause:
+    """A project's handoff action that pauses the conversation and says nothing."""
+
+    def names(self) -> set[str]:
+        return {"action_handoff"}
+
+    async def run(self, action_call: dict) -> ActionResult:  # type: ignore[type-arg]
+        return ActionResult(events=[{"event": "pause"}])
+
+    async def aclose(self) -> None:
+        return None
+
+
+class _Down(_QuietPause):
+    async def run(self, action_call: dict) -> ActionResult:  # type: ignore[type-arg]
+        raise ActionError("action 'action_handoff' failed at http://actions: ConnectError")
+
+
+async def test_a_handoff_action_that_says_nothing_or_fails_still_brings_a_person(
+    make_dm,
+) -> None:
+    for runner in (_QuietPause(), _Down()):
+        dm = make_dm(actions=runner)
+        assert texts(await dm.handle("q", "/human_handoff")) == ["Connecting you to a person."]
+        assert (await dm.transcripts.get("q")).handoff == "pending_human"  # type: ignore[union-attr]
 
 
 async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) -> None:

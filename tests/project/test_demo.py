@@ -58,7 +58,8 @@ def test_demo_faq() -> None:
     drafts = read_file(DEMO / "faq/shop_faq.yml")  # the knowledge importer
     assert len(drafts) == len(entries)
     assert [(x.title, x.url) for d in drafts for x in d.links] == [
-        ("Size chart", "https://northwind.example/size-guide")
+        ("Size chart", "https://northwind.example/size-guide"),
+        ("Ask our fit team", "mailto:fit@northwind.example"),
     ]
     tags = {t for e in entries for t in e["tags"]}
     assert {
