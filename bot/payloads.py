@@ -8,9 +8,21 @@ break every later read of the conversation that holds it.
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 MAX_DEPTH = 16
+
+
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+
+
+def shows_anything(text: str) -> bool:
+    """True when the text has a character that is not a space, control or format character
+    (a message of NULs or zero-width spaces would otherwise be parsed as if it said something)."""
+    # Unassigned (Cn) and private-use (Co) code points count as visible: an emoji newer than
+    # this Python's Unicode tables is still an emoji.
+    return any(unicodedata.category(ch) not in _INVISIBLE for ch in text)
 
 
 def has_surrogate(text: str) -> bool:

@@ -82,12 +82,18 @@ class Settings(BaseSettings):
                 "DESKBOT_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL"
             )
         try:
-            make_url(self.database_url).port  # noqa: B018 - parsing is the check
+            url = make_url(self.database_url)
+            url.port  # noqa: B018 - parsing is the check
         except (ArgumentError, ValueError) as error:
             raise ValueError(
                 f"DESKBOT_DATABASE_URL is not a database URL ({error}); expected e.g. "
                 "sqlite:///var/deskbot.db or postgresql+psycopg://user@host:5432/name"
             ) from None
+        if url.get_backend_name() == "sqlite" and url.host:
+            raise ValueError(
+                "DESKBOT_DATABASE_URL: a SQLite URL has three slashes before a relative path "
+                "(sqlite:///var/deskbot.db) and four before an absolute one (sqlite:////srv/x.db)"
+            )
         return self
 
 

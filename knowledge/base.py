@@ -195,7 +195,8 @@ class FaqBase:
                 tags, language, active) and their new values.
 
         Raises:
-            EntryNotFound: no such entry (or it is deleted).
+            EntryNotFound: no such entry.
+            EntryStateError: it is deleted (restore it first).
             StaleEditError: the entry changed since ``expected_version``.
             InvalidEntryError: a field is unknown or invalid.
         """
@@ -204,7 +205,7 @@ class FaqBase:
             self._lock_writes(conn)
             current = self._get(conn, entry_id)
             if current.deleted_at is not None:
-                raise EntryNotFound(f"FAQ entry {entry_id} is deleted; restore it first")
+                raise EntryStateError(f"FAQ entry {entry_id} is deleted; restore it first")
             if current.version != expected_version:
                 raise StaleEditError(entry_id, expected_version, current.version)
             entry = self._apply(conn, current, cleaned, author, "update")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -160,6 +161,9 @@ class ChangeSet:
     entries: tuple[FaqEntry, ...] = field(default_factory=tuple)
 
 
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+
+
 def _text(value: Any, name: str, *, limit: int = MAX_TEXT_LENGTH) -> str:
     if not isinstance(value, str):
         raise InvalidEntryError(f"{name} must be text, got {type(value).__name__}")
@@ -170,6 +174,15 @@ def _text(value: Any, name: str, *, limit: int = MAX_TEXT_LENGTH) -> str:
         raise InvalidEntryError(f"{name} is {len(text):,} characters long; the limit is {limit:,}")
     if "\x00" in text:  # PostgreSQL text cannot hold it; nothing legitimate needs it
         raise InvalidEntryError(f"{name} contains a NUL character (\\x00)")
+    # Text a reader cannot see (zero-width spaces, control characters only) would be an
+    # entry nobody can read or find; the chat channels refuse such messages too.
+    if all(unicodedata.category(ch) in _INVISIBLE for ch in text):
+        raise InvalidEntryError(f"{name} is empty (it has no visible character)")
+    control = next(
+        (ch for ch in text if ch not in "\t\n\r" and unicodedata.category(ch) == "Cc"), None
+    )
+    if control is not None:
+        raise InvalidEntryError(f"{name} contains the control character U+{ord(control):04X}")
     if any("\ud800" <= ch <= "\udfff" for ch in text):  # no UTF-8 encoder writes one
         raise InvalidEntryError(
             f"{name} contains a lone UTF-16 surrogate, which is not valid Unicode"

@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse
 from bot.api.auth import AdminToken, Context
 from bot.api.context import ApiContext, InvalidRequest
 from bot.api.schemas import FaqCreate, FaqTry, FaqUpdate
+from bot.payloads import shows_anything
 from knowledge import Button, FaqBase, FaqDraft, FaqEntry, FaqHit, Link, import_data, render
 
 router = APIRouter(prefix="/api/faq", tags=["faq"])
@@ -227,6 +228,8 @@ async def export_entries(
 @router.post("/try")
 async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> dict[str, Any]:
     """Ranked matches of a question with scores, and what the bot would do with it."""
+    if not shows_anything(body.text):  # the channels refuse it; trying it would mislead
+        raise InvalidRequest("text: must not be empty")
     retriever = context.need_retriever()
 
     def run() -> tuple[list[FaqHit], Any]:

@@ -7,11 +7,13 @@ annotation of a message wins.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select
 
+from bot.api.schemas import RASA_NAME
 from bot.tables import conversation_events
 
 
@@ -99,7 +101,9 @@ def render_yaml(grouped: dict[str, list[str]]) -> str:
     """Rasa NLU YAML of examples grouped by intent."""
     lines = ['version: "3.1"', "nlu:" if grouped else "nlu: []"]
     for intent, examples in grouped.items():
-        lines.append(f"- intent: {intent}")
+        # A name stored before names were checked is quoted, so the file stays YAML.
+        name = intent if RASA_NAME.fullmatch(intent) else json.dumps(intent)
+        lines.append(f"- intent: {name}")
         lines.append("  examples: |")
         lines.extend(f"    - {example}" for example in examples)
     return "\n".join(lines) + "\n"

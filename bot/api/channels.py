@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import unicodedata
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,8 +13,9 @@ from bot.api.auth import Context
 from bot.api.context import ApiContext, InvalidRequest
 from bot.api.schemas import ParseRequest, RestMessage
 from bot.dialogue.messages import BotMessage
+from bot.dialogue.shortcut import parse_shortcut
 from bot.errors import BotError
-from bot.payloads import has_surrogate, json_problem
+from bot.payloads import has_surrogate, json_problem, shows_anything
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["channels"])
@@ -80,23 +80,12 @@ async def _observe_turn(context: ApiContext, conversation_id: str) -> None:
 def check_text(context: ApiContext, text: str, field: str) -> None:
     """Refuse text that is too long, shows nothing or cannot be stored (a lone surrogate)."""
     context.limiter.check_size(text)
-    if not shows_anything(text):
-        raise InvalidRequest(f"{field}: must not be empty")
     if has_surrogate(text):
         raise InvalidRequest(
             f"{field}: contains a lone UTF-16 surrogate (U+D800-U+DFFF), which is not valid Unicode"
         )
-
-
-_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
-
-
-def shows_anything(text: str) -> bool:
-    """True when the text has a character that is not a space, control or format character
-    (a message of NULs or zero-width spaces would otherwise be parsed as if it said something)."""
-    # Unassigned (Cn) and private-use (Co) code points count as visible: an emoji newer than
-    # this Python's Unicode tables is still an emoji.
-    return any(unicodedata.category(ch) not in _INVISIBLE for ch in text)
+    if not shows_anything(text):
+        raise InvalidRequest(f"{field}: must not be empty")
 
 
 def client_address(request: Request) -> str | None:
@@ -155,7 +144,7 @@ async def widget_history(session_id: str, context: Context) -> dict[str, Any]:
         data = event.data
         if event.type == "user":
             text = str(data.get("text") or "")
-            if text and not text.startswith("/"):
+            if text and parse_shortcut(text) is None:  # what the user typed, "/" or not
                 messages.append({"sender": "user", "text": text})
             elif data.get("title") or text in offered:
                 messages.append({"sender": "user", "text": str(data.get("title") or offered[text])})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class RestMessage(BaseModel):
@@ -28,11 +29,26 @@ class AgentReply(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
+# Rasa names: letters, digits, "_", "-", "." and "/" (retrieval intents such as faq/returns).
+# Anything else would break the training data the annotations are exported as.
+RASA_NAME = re.compile(r"[^\W_][\w./-]*|_[\w./-]+")
+
+
+def _rasa_name(value: str) -> str:
+    if not RASA_NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a Rasa name: use letters, digits, _, -, . and / without spaces"
+        )
+    return value
+
+
 class AnnotationEntity(BaseModel):
-    entity: str = Field(min_length=1)
+    entity: str = Field(min_length=1, max_length=200)
     start: int = Field(ge=0)
     end: int = Field(ge=0)
-    value: str | None = None
+    value: str | None = Field(None, max_length=2000)
+
+    _entity_name = field_validator("entity")(_rasa_name)
 
 
 class Annotation(BaseModel):
@@ -41,6 +57,8 @@ class Annotation(BaseModel):
     seq: int = Field(ge=1, description="the user event's sequence number")
     intent: str = Field(min_length=1, max_length=200)
     entities: list[AnnotationEntity] = Field(default_factory=list)
+
+    _intent_name = field_validator("intent")(_rasa_name)
 
 
 class FaqButton(BaseModel):

@@ -10,6 +10,7 @@ DEFAULT_HANDOFF_TEXT = "I'm passing you to a member of our team. Someone will re
 DEFAULT_WAITING_TEXT = (
     "You're in the queue for a member of our team, who will reply here as soon as one is free."
 )
+DEFAULT_REPHRASE_TEXT = "Okay. Please tell me in other words what you need."
 DEFAULT_RELEASED_TEXT = "You're chatting with the assistant again. How can I help?"
 DEFAULT_SUGGEST_TEXT = "Did you mean one of these?"
 DEFAULT_STOPPED_TEXT = "Okay, I've stopped that."
@@ -37,4 +38,6 @@ class DialogueConfig:
     stop_intents: tuple[str, ...] = ("stop", "cancel")
     # A typed "yes" right after the bot offered a person accepts the offer.
     affirm_intents: tuple[str, ...] = ("affirm",)
+    # A typed or clicked "no" to that offer: the user will rephrase.
+    deny_intents: tuple[str, ...] = ("deny",)
     faq_intents: tuple[str, ...] = ("faq",)

@@ -15,6 +15,7 @@ from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_RELEASED_TEXT,
+    DEFAULT_REPHRASE_TEXT,
     DEFAULT_STOPPED_TEXT,
     DialogueConfig,
 )
@@ -28,6 +29,7 @@ from bot.dialogue.slots import extract_slots
 from bot.dialogue.tracker import action_call, apply_events
 from bot.dialogue.turn import Turn
 from bot.errors import BotError, ConflictError, NotFoundError
+from bot.payloads import shows_anything
 from bot.project import Domain, Rule, Story
 from bot.sessions import SessionStore
 from bot.state import Conversation
@@ -155,22 +157,28 @@ class DialogueManager:
             conversation = turn.conversation
             if conversation.handoff == "bot":
                 raise ConflictError(f"conversation {conversation_id!r} is already with the bot")
+            if conversation.handoff == "closed":
+                raise ConflictError(
+                    f"conversation {conversation_id!r} is closed; the user's next message "
+                    "reopens it with the bot"
+                )
             _other_holder(conversation, agent, "give it back", force, holder)
-            was_human = conversation.handoff == "human"
             turn.set_handoff("bot", "agent released it")
             conversation.agent = None
             conversation.fallback_count = 0
-            if was_human:  # they were talking to a person: say who answers now
-                message = render_response(
-                    self.domain, "utter_back_to_bot", conversation.slots, channel=_channel(turn)
-                )
-                turn.say(message or BotMessage(text=DEFAULT_RELEASED_TEXT))
+            # Talking to a person or waiting for one: either way, say who answers now.
+            message = render_response(
+                self.domain, "utter_back_to_bot", conversation.slots, channel=_channel(turn)
+            )
+            turn.say(message or BotMessage(text=DEFAULT_RELEASED_TEXT))
         await self._deliver(conversation_id, turn.messages)
 
     async def close(
         self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
     ) -> None:
         async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+            if turn.conversation.handoff == "closed":
+                raise ConflictError(f"conversation {conversation_id!r} is already closed")
             _other_holder(turn.conversation, agent, "close it", force, holder)
             turn.set_handoff("closed", "agent closed it")
             turn.conversation.agent = None
@@ -183,7 +191,7 @@ class DialogueManager:
 
     async def agent_message(self, conversation_id: str, agent: str, text: str) -> BotMessage:
         """Send an agent's words to the user; the agent must have taken the conversation."""
-        if not text.strip():
+        if not shows_anything(text):
             raise BotError("an agent message needs text")
         message = BotMessage(text=text, sender="agent", agent=agent)
         async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
@@ -321,6 +329,13 @@ class DialogueManager:
             # means the same.
             conversation.fallback_count = 0
             await builtin.handoff(turn, self.domain, "user accepted the offer of a person")
+            return
+        if not low and intent in self.config.deny_intents and _offered_a_person(conversation):
+            # "No, I'll rephrase": an invitation to go on, not whatever a story does with a
+            # "no" (the demo's says goodbye).
+            conversation.fallback_count = 0
+            turn.action("action_default_fallback", declined="offer of a person")
+            turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
             return
         if requested in candidates and not low and intent in self._interruptions:
             # Free text would fill the slot, but the message is confidently something else
@@ -569,15 +584,22 @@ def _is_low(intent: dict[str, Any], threshold: float) -> bool:
 
 
 def is_valid_sender(sender_id: object) -> TypeGuard[str]:
-    """Whether ``sender_id`` can name a conversation: 1-200 printable characters."""
+    """Whether ``sender_id`` can name a conversation: 1-200 printable characters, no "/" (the
+    agents' console and the widget history address a conversation by its id in a URL path),
+    not "." or ".."."""
     return (
         isinstance(sender_id, str)
         and 0 < len(sender_id) <= 200
         and sender_id.isprintable()
         and not sender_id.isspace()
+        and "/" not in sender_id
+        and sender_id not in (".", "..")
     )
 
 
 def _check_sender(sender_id: str) -> None:
     if not is_valid_sender(sender_id):
-        raise BotError("sender id must be 1-200 printable characters, not only spaces")
+        raise BotError(
+            'sender id must be 1-200 printable characters, not only spaces, without "/", '
+            'and not "." or ".."'
+        )

@@ -294,8 +294,10 @@
       var takeover = document.getElementById("action-takeover");
       takeover.disabled = mine || conv.handoff === "closed";
       takeover.textContent = human && !mine ? "Take over from " + holder : "Take over";
-      document.getElementById("action-release").disabled = conv.handoff === "bot";
-      document.getElementById("action-close").disabled = false;
+      // A closed conversation reopens with the user's next message; nothing to give back.
+      document.getElementById("action-release").disabled =
+        conv.handoff === "bot" || conv.handoff === "closed";
+      document.getElementById("action-close").disabled = conv.handoff === "closed";
       document.getElementById("reply-send").disabled = !mine;
       document.getElementById("reply-text").placeholder = mine ?
         "Write to the user; it appears in their chat at once" :

@@ -278,7 +278,8 @@
   function restoreEntry(entry) {
     C.api("POST", "/api/faq/entries/" + entry.id + "/restore?version=" + entry.version)
       .then(function (restored) {
-        message("Restored " + restored.external_key + "; the bot answers with it again.");
+        message("Restored " + restored.external_key + (restored.active ?
+          "; the bot answers with it again." : "; tick Active for the bot to answer with it."));
         edit(restored);
         return refresh();
       }).catch(function (err) { message(err.message, true); });

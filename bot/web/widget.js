@@ -156,7 +156,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var text = input.value.trim();
-      // The server's rule (bot.api.channels.shows_anything): spaces, control and format
+      // The server's rule (bot.payloads.shows_anything): spaces, control and format
       // characters alone are not a message, so do not show an empty bubble for them.
       if (!text.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Z}]/gu, "")) return;
       input.value = "";

@@ -152,6 +152,8 @@ def test_takeover_reply_release_and_close(
     ]
     empty = client.post(f"{base}/messages", json={"text": ""}, headers=agent_headers)
     assert empty.status_code == 422 and "text" in empty.json()["detail"]
+    invisible = client.post(f"{base}/messages", json={"text": "\u200b"}, headers=agent_headers)
+    assert invisible.is_client_error and "needs text" in invisible.json()["detail"]
 
 
 def test_a_second_agent_must_force_a_takeover_and_release_is_announced(
@@ -223,6 +225,12 @@ def test_annotations_are_recorded_and_exported_as_rasa_yaml(
     outside = {**body, "entities": [{"entity": "x", "start": 3, "end": 99}]}
     bad = client.post(url, json=outside, headers=agent_headers)
     assert bad.status_code == 422 and "outside" in bad.json()["detail"]
+    # Names that would break the exported training data (YAML, Rasa markup) are refused.
+    for name in ("my intent: with colon", "greet\n- intent: injected", "a#b"):
+        refused = client.post(url, json={**body, "intent": name}, headers=agent_headers)
+        assert refused.status_code == 422 and "is not a Rasa name" in refused.json()["detail"]
+    odd_entity = {**body, "entities": [{"entity": "pro duct", "start": 3, "end": 9}]}
+    assert client.post(url, json=odd_entity, headers=agent_headers).status_code == 422
     a2 = client.get(f"{AGENT}/conversations/a2", headers=agent_headers).json()["events"]
     a2_seq = next(e["seq"] for e in a2 if e["type"] == "user")
     client.post(

@@ -59,6 +59,10 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
         assert blank.json()["detail"] == "message: must not be empty"
     for shows_something in ("🙂", "?", "ok\u0000", "\U0001fae9", "\ue000"):
         assert client.post(WEBHOOK, json={"sender": "x", "message": shows_something}).is_success
+    # The console and the widget history address a conversation by its id in a URL path.
+    for unreachable in ("a/b", ".", ".."):
+        refused = client.post(WEBHOOK, json={"sender": unreachable, "message": "hi"})
+        assert refused.status_code == 400 and '"/"' in refused.json()["detail"], unreachable
     bad = client.post(WEBHOOK, content=b"not json", headers={"content-type": "application/json"})
     assert bad.status_code == 422 and bad.json()["error"] == "ValidationError"
     assert bad.json()["detail"].startswith("body: not valid JSON at character 0: ")
@@ -113,6 +117,7 @@ def test_widget_history_is_scoped_to_the_session(client: TestClient) -> None:
     say(client, "hist-1", "/check_order")
     # Typed, not clicked: the greeting's "Talk to a person" button is no longer on offer.
     say(client, "hist-1", "/human_handoff")
+    say(client, "hist-1", "/help me please")  # no payload: shown as typed
     say(client, "hist-2", "When are you open?")
     history = client.get("/api/widget/history/hist-1").json()
     assert history["session_id"] == "hist-1"
@@ -123,7 +128,8 @@ def test_widget_history_is_scoped_to_the_session(client: TestClient) -> None:
         ("user", "Check an order"),  # the clicked button's title, as the user saw it
         ("bot", "What is your order number?"),
     ]
-    assert [who for who, _ in shown[4:]] == ["bot"]  # the handoff line; no user message
+    assert [who for who, _ in shown[4:6]] == ["bot", "user"]  # the handoff line, no payload
+    assert shown[5] == ("user", "/help me please")
     assert history["messages"][1]["buttons"][0]["payload"] == "/check_order"
     assert client.get("/api/widget/history/nobody").json()["messages"] == []
 

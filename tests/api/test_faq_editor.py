@@ -188,6 +188,8 @@ def test_try_a_question_shows_ranked_matches_and_the_decision(
     assert body["matches"][0]["rank"] == 1 and body["matches"][0]["score"] > 0
     nothing = client.post(f"{FAQ}/try", json={"text": "zebra"}, headers=admin_headers).json()
     assert nothing["decision"] == "none" and nothing["matches"] == []
+    blank = client.post(f"{FAQ}/try", json={"text": "\u0000\u200b"}, headers=admin_headers)
+    assert blank.status_code == 422 and blank.json()["detail"] == "text: must not be empty"
 
 
 def test_a_deleted_entry_comes_back_by_creating_its_key_or_restoring_it(

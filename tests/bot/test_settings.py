@@ -43,6 +43,7 @@ def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_pa
         ("DESKBOT_DATABASE_URL", "mysql://x", "DESKBOT_DATABASE_URL must be"),
         ("DESKBOT_DATABASE_URL", "sqlite:/var/x.db", "DESKBOT_DATABASE_URL is not a database"),
         ("DESKBOT_DATABASE_URL", "postgresql://h:port/db", "DESKBOT_DATABASE_URL is not a"),
+        ("DESKBOT_DATABASE_URL", "sqlite://x.db", "DESKBOT_DATABASE_URL: a SQLite URL has three"),
     ],
 )
 def test_invalid_settings_fail_with_one_line_naming_the_variable(
@@ -75,3 +76,12 @@ def test_nothing_is_built_at_import_time() -> None:
 
     importlib.reload(bot.settings)
     assert not any(isinstance(v, Settings) for v in vars(bot.settings).values())
+
+
+def test_a_sqlite_folder_that_cannot_be_made_is_a_database_error(tmp_path: Path) -> None:
+    from bot.db import DatabaseError, create_db_engine
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DatabaseError, match=r"cannot create .* for the SQLite database"):
+        create_db_engine(f"sqlite:///{blocker}/sub/deskbot.db")

@@ -11,7 +11,7 @@ import pytest
 
 from bot.actions import ActionError, ActionResult
 from bot.dialogue import BotMessage, DialogueManager
-from bot.dialogue.config import DEFAULT_RELEASED_TEXT, DEFAULT_WAITING_TEXT
+from bot.dialogue.config import DEFAULT_RELEASED_TEXT, DEFAULT_REPHRASE_TEXT, DEFAULT_WAITING_TEXT
 from bot.errors import BotError, ConflictError
 
 
@@ -251,10 +251,16 @@ async def test_one_agent_at_a_time_and_the_user_hears_of_the_release(make_dm) ->
     assert ("bot", {"text": DEFAULT_RELEASED_TEXT}) in events
     reasons = [d["reason"] for k, d in events if k == "handoff"]
     assert reasons[-3:] == ["agent took over", "taken over from ann", "agent released it"]
-    # Released while still queued (no agent ever answered): nothing to announce.
+    # Released while still queued (nobody free): the user learns who answers now, too.
     await dm.handle("q", "/human_handoff")
     await dm.release("q", "ann")
-    assert len(delivered) == 2
+    assert [(cid, m.text) for cid, m in delivered[2:]] == [("q", DEFAULT_RELEASED_TEXT)]
+    # Closed: there is nothing to give back (the user's next message reopens it), or to close.
+    await dm.close("q", "ann")
+    with pytest.raises(ConflictError, match="is closed; the user's next message reopens it"):
+        await dm.release("q", "ann")
+    with pytest.raises(ConflictError, match="already closed"):
+        await dm.close("q", "ann")
 
 
 async def test_two_stage_fallback_then_handoff(make_dm) -> None:
@@ -269,6 +275,16 @@ async def test_two_stage_fallback_then_handoff(make_dm) -> None:
     summary = await dm.transcripts.get("fb")
     assert summary is not None and summary.handoff == "pending_human"
     assert summary.has_low_confidence
+
+
+async def test_no_to_the_offer_of_a_person_invites_a_rephrase(make_dm) -> None:
+    dm = make_dm()
+    await dm.handle("no", "blorp")
+    assert "talk to a person" in texts(await dm.handle("no", "zzz qqq"))[0]
+    assert texts(await dm.handle("no", "/deny")) == [DEFAULT_REPHRASE_TEXT]
+    assert texts(await dm.handle("no", "blorp"))[0].startswith("Sorry")  # counted afresh
+    summary = await dm.transcripts.get("no")
+    assert summary is not None and summary.handoff == "bot"
 
 
 async def test_typing_yes_to_the_offer_of_a_person_accepts_it(make_dm) -> None:

@@ -57,6 +57,13 @@ def test_duplicate_key_and_invalid_fields_are_refused(base: FaqBase) -> None:
         base.update(entry.id, expected_version=1, author="a", answer="a\x00")
     with pytest.raises(InvalidEntryError, match="question contains a lone UTF-16 surrogate"):
         base.create(FaqDraft("k5", "half an emoji \ud83d?", "a"), author="a")
+    # A reader could not see it, nor a customer find it ("Did you mean" with a blank button).
+    with pytest.raises(InvalidEntryError, match=r"question is empty \(it has no visible"):
+        base.create(FaqDraft("k6", "\u200b\u2060", "a"), author="a")
+    with pytest.raises(InvalidEntryError, match="answer contains the control character U\\+0007"):
+        base.create(FaqDraft("k7", "q", "ring \x07 the bell"), author="a")
+    assert base.create(FaqDraft("k8", "q", "line one\nline two\ttabbed"), author="a").answer
+    base.delete(base.get_by_key("k8").id, author="a")
     assert len(base.list()) == 1 and base.list()[0].version == 1
 
 
@@ -109,7 +116,7 @@ def test_soft_delete_and_restore(base: FaqBase) -> None:
     deleted = base.delete(entry.id, author="bo", expected_version=1)
     assert deleted.deleted_at is not None and not deleted.searchable
     assert base.list() == [] and base.list(include_deleted=True)[0].id == entry.id
-    with pytest.raises(EntryNotFound, match="deleted"):
+    with pytest.raises(EntryStateError, match="is deleted; restore it first"):
         base.update(entry.id, expected_version=2, author="bo", answer="x")
     with pytest.raises(EntryStateError, match="already deleted"):
         base.delete(entry.id, author="bo")
