@@ -186,7 +186,7 @@ async def import_entries(
     token: AdminToken,
     format: Annotated[Format, Query(description="the file's format")],
     filename: Annotated[
-        str | None, Query(max_length=200, description="the file's name, used in errors")
+        str | None, Query(max_length=4096, description="the file's name, used in errors")
     ] = None,
 ) -> dict[str, Any]:
     """Import a file sent as the request body; all or nothing, matched by external key."""
@@ -196,6 +196,8 @@ async def import_entries(
     base = context.need_faq()
     # Errors name the user's file, never a server path.
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if len(name) > 120:  # a long name only names the file; it does not refuse it
+        name = name[:100] + "\u2026" + name[-19:]
     source = name if name.isprintable() and name else f"the uploaded {format} file"
     result = await asyncio.to_thread(
         lambda: import_data(base, data, fmt=format, author=_author(token), source=source)

@@ -106,12 +106,8 @@ def bootstrap_admin_token(services: Services) -> str | None:
         with os.fdopen(fd, "w") as handle:
             handle.write(token + "\n")
         os.replace(temporary, path)
-    log.warning(
-        "created admin token #%s (saved to %s): %s - log in to /agent and /admin/faq with it",
-        info.id,
-        path,
-        token,
-    )
+    # The secret goes to the terminal and the file, not into the logs as well.
+    log.warning("created admin token #%s (saved to %s)", info.id, path)
     print(f"deskbot: admin token (also in {path}): {token}", flush=True)
     return token
 

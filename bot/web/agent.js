@@ -5,6 +5,7 @@
   var C = window.DeskbotConsole;
   var el = C.el;
   var POLL_MS = 2000;
+  var ERROR_MS = 8000;
   var state = { selected: null, view: "waiting", timer: null, seen: {}, me: null, holder: null };
 
   function field(labelText, input) {
@@ -114,6 +115,7 @@
     if (old) old.remove();
     var p = el("p", "error", error.message);
     p.id = "console-error";
+    state.errorAt = Date.now();
     p.setAttribute("role", "alert");
     detail.insertBefore(p, detail.firstChild);
   }
@@ -235,6 +237,9 @@
     return C.api("GET", "/api/agent/conversations/" + encodeURIComponent(id)).then(function (data) {
       if (id !== state.selected) return;
       var detail = document.getElementById("detail");
+      // An error stays long enough to read, then goes: the view is current again.
+      var stale = document.getElementById("console-error");
+      if (stale && Date.now() - state.errorAt > ERROR_MS) stale.remove();
       var events = document.getElementById("events");
       var conv = data.conversation;
       if (full || !events) {

@@ -290,6 +290,7 @@
   Widget.prototype.showBot = function (message) {
     var meta = message.metadata || {};
     var sender = meta.sender === "agent" ? "agent" : "bot";
+    if (sender === "agent") this.clearButtons();  // a person answers; the bot's offers are past
     if (message.text !== undefined && message.text !== null) {
       this.log.appendChild(this.bubble(sender, message.text, meta.agent));
     }

@@ -276,6 +276,11 @@ def test_bad_import_files_get_a_4xx_naming_the_users_file(
     rows = '[{"id": "x", "question": "q", "answer": ""}]'
     json_rows = client.post(f"{FAQ}/import?format=json", content=rows, headers=admin_headers)
     assert json_rows.json()["detail"].startswith("the uploaded json file: 1 invalid row(s)")
+    long_name = "a" * 250 + ".json"  # a long name shortens in the message; it refuses nothing
+    named = client.post(
+        f"{FAQ}/import?format=json&filename={long_name}", content=rows, headers=admin_headers
+    )
+    assert named.json()["detail"].startswith("a" * 100 + "\u2026" + "a" * 14 + ".json: 1 invalid")
     assert client.get(f"{FAQ}/entries", headers=admin_headers).json()["revision"] == revision
 
 

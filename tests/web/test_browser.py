@@ -132,6 +132,8 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     agent.get_by_role("heading", name="Conversations").wait_for()
 
     session_id = open_widget(user, web_server)
+    send(user, "hello")
+    expect_bot(user, "Northwind Shop")  # with quick replies
     send(user, "I want to talk to a person")
     expect_bot(user, "connecting you with a member of our customer service team")
 
@@ -156,6 +158,7 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     agent.get_by_role("button", name="Send").click()
 
     reply = expect_bot(user, "Hi, this is Ana.", who="agent")
+    assert user.locator(".deskbot-buttons").count() == 0  # the bot's old offers are gone
     assert reply.inner_text() == "Hi, this is Ana. <script>alert(1)</script>"
     assert user.locator(".deskbot-agent .deskbot-author").last.inner_text().startswith("Agent")
 
