@@ -51,6 +51,15 @@ def decode(data: bytes, source: str) -> str:
         raise ImportValidationError(source, [RowError(0, "-", problem)]) from None
 
 
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """A YAML parser error in one line: what is wrong and on which line (the parser's own
+    text spans several lines and names ``<unicode string>``)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f" on line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"not YAML: {problem}{where}"
+
+
 def detect_format(path: Path) -> str:
     """Guess a file's format from its name; a folder is a Rasa project.
 
@@ -220,7 +229,7 @@ def read_yaml(text: str, source: str = "<yaml>") -> list[FaqDraft]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ImportValidationError(source, [RowError(0, "-", f"not YAML: {exc}")]) from exc
+        raise ImportValidationError(source, [RowError(0, "-", yaml_problem(exc))]) from exc
     if isinstance(data, Mapping) and "faq" in data:
         data = data["faq"]
     return _records(data, source)

@@ -17,7 +17,7 @@ import yaml
 
 from knowledge.entries import FaqDraft, FaqEntry
 from knowledge.errors import ImportValidationError, RowError
-from knowledge.formats import decode, drafts_from_records
+from knowledge.formats import decode, drafts_from_records, yaml_problem
 
 _EXAMPLE = re.compile(r"^\s*-\s?(.*)$")
 # Entity markup `[text](entity)` or `[text]{...}` keeps its text.
@@ -72,7 +72,7 @@ class _Collected:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            self.errors.append(RowError(0, label, f"not YAML: {exc}"))
+            self.errors.append(RowError(0, label, yaml_problem(exc)))
             return
         if data is None or (not alone and not isinstance(data, Mapping)):
             return

@@ -295,6 +295,10 @@
       return C.api("POST", "/api/faq/import?format=" + format + "&filename=" +
         encodeURIComponent(file.name), bytes, true);
     }).then(function (r) {
+      if (!r.created.length && !r.updated.length && !r.unchanged.length) {
+        message(file.name + " holds no entries (a header only?); nothing was imported.", true);
+        return;
+      }
       message("Imported: " + r.created.length + " new, " + r.updated.length + " changed, " +
         r.unchanged.length + " unchanged.");
       refresh();

@@ -246,6 +246,7 @@ def test_a_file_that_is_not_utf8_is_refused_by_line(base: FaqBase, tmp_path: Pat
     [
         ("nlu: 5\n", "nlu must be a list of intents, got int"),
         ("- intent: faq/x\n", "must be a mapping with nlu and responses"),
+        ("nlu: [unclosed\n", "not YAML: expected ',' or ']', but got '<stream end>' on line 2"),
         (RASA_NLU + "responses: 5\n", "responses must be a mapping of response names, got int"),
         (RASA_NLU + "responses:\n  utter_faq/ask_hours: 5\n", "no utter_faq/ask_hours text"),
         (

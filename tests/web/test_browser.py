@@ -249,6 +249,10 @@ def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
     assert "menu-latin1.csv" in error.inner_text() and "not UTF-8" in error.inner_text()
     admin.get_by_label("Show deleted").uncheck()
     assert admin.locator('tr[data-key="soup"]').count() == 0  # nothing imported
+    header_only = {"name": "empty.csv", "mimeType": "text/csv", "buffer": b"id,question,answer\n"}
+    admin.set_input_files("#import-file", files=[header_only])
+    admin.get_by_role("button", name="Import", exact=True).click()
+    admin.locator("#faq-message.error", has_text="empty.csv holds no entries").wait_for()
 
 
 def test_the_unchanged_rasa_webchat_bundle_converses_with_deskbot(
