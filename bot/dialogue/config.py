@@ -12,6 +12,9 @@ DEFAULT_WAITING_TEXT = (
 )
 DEFAULT_REPHRASE_TEXT = "Okay. Please tell me in other words what you need."
 DEFAULT_RELEASED_TEXT = "You're chatting with the assistant again. How can I help?"
+DEFAULT_FAQ_GONE_TEXT = (
+    "Sorry, that answer is no longer available. Could you ask your question again?"
+)
 DEFAULT_SUGGEST_TEXT = "Did you mean one of these?"
 DEFAULT_STOPPED_TEXT = "Okay, I've stopped that."
 DEFAULT_ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."

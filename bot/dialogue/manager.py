@@ -13,6 +13,7 @@ from bot.actions import ActionError, ActionNotFound, ActionRejected, ActionRunne
 from bot.dialogue import builtin
 from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
+    DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_RELEASED_TEXT,
     DEFAULT_REPHRASE_TEXT,
@@ -404,7 +405,12 @@ class DialogueManager:
         if key is not None:
             entry = await self.faq.entry(key)
             if entry is None:
-                return False
+                # An old "did you mean" button for an entry removed or switched off since:
+                # not the user's misunderstanding, so no fallback step either.
+                user_data["faq"] = {"entry": key, "decision": "gone"}
+                turn.action(builtin.FAQ_ACTION, faq=key, error="no longer answered")
+                turn.say(BotMessage(text=DEFAULT_FAQ_GONE_TEXT))
+                return True
             builtin.say_faq_answer(turn, entry, user_data, decision="chosen")
             return True
         text = str(parse.get("text") or "")

@@ -6,7 +6,9 @@
   var el = C.el;
   var POLL_MS = 2000;
   var ERROR_MS = 8000;
-  var state = { selected: null, view: "waiting", timer: null, seen: {}, me: null, holder: null };
+  var state = {
+    selected: null, view: "waiting", timer: null, seen: {}, lastSeq: 0, me: null, holder: null,
+  };
 
   function field(labelText, input) {
     var box = el("div");
@@ -234,7 +236,10 @@
   function loadDetail(full) {
     var id = state.selected;
     if (!id) return Promise.resolve();
-    return C.api("GET", "/api/agent/conversations/" + encodeURIComponent(id)).then(function (data) {
+    // A poll asks only for what came after the last event shown, not the whole transcript.
+    var after = full || !document.getElementById("events") ? 0 : state.lastSeq;
+    return C.api("GET", "/api/agent/conversations/" + encodeURIComponent(id) +
+      "?after=" + after).then(function (data) {
       if (id !== state.selected) return;
       var detail = document.getElementById("detail");
       // An error stays long enough to read, then goes: the view is current again.
@@ -287,6 +292,7 @@
         });
         detail.appendChild(reply);
         state.seen = {};
+        state.lastSeq = 0;
       }
       var human = conv.handoff === "human";
       var holder = human ? conv.agent : null;
@@ -309,6 +315,7 @@
         human ? holder + " is answering this conversation" :
         "Take over the conversation to reply";
       data.events.forEach(function (event) {
+        state.lastSeq = Math.max(state.lastSeq, event.seq);
         if (state.seen[event.seq]) return;
         state.seen[event.seq] = true;
         var item = renderEvent(id, event);

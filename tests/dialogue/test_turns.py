@@ -11,7 +11,12 @@ import pytest
 
 from bot.actions import ActionError, ActionResult
 from bot.dialogue import BotMessage, DialogueManager
-from bot.dialogue.config import DEFAULT_RELEASED_TEXT, DEFAULT_REPHRASE_TEXT, DEFAULT_WAITING_TEXT
+from bot.dialogue.config import (
+    DEFAULT_FAQ_GONE_TEXT,
+    DEFAULT_RELEASED_TEXT,
+    DEFAULT_REPHRASE_TEXT,
+    DEFAULT_WAITING_TEXT,
+)
 from bot.errors import BotError, ConflictError
 
 
@@ -338,6 +343,11 @@ async def test_faq_answer_suggest_and_choice(make_dm) -> None:
     users = [d for k, d in await transcript(dm, "q") if k == "user"]
     assert [u["faq"]["decision"] for u in users] == ["answer", "suggest", "chosen"]
     assert users[0]["faq"]["entry"] == "shipping_time"
+    # A button kept from before an entry was removed: said so, not counted as a miss.
+    gone = await dm.handle("q", "/faq" + json.dumps({"faq_key": "retired_entry"}))
+    assert texts(gone) == [DEFAULT_FAQ_GONE_TEXT]
+    state = await dm.store.load("q")
+    assert state is not None and state.fallback_count == 0
 
 
 async def test_without_faq_or_model_the_bot_still_falls_back(make_dm) -> None:
