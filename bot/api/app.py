@@ -50,6 +50,7 @@ from knowledge import (
 )
 
 log = logging.getLogger("deskbot")
+_UNPARSED_BODY = "There was an error parsing the body"
 # Builds the parts the API needs beyond Services (dialogue, faq, retriever) for tests or
 # embedders; by default they are taken from the services the lead's build_services makes.
 Components = Callable[[Services], AbstractAsyncContextManager[dict[str, Any]]]
@@ -190,7 +191,15 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         name = "NotFound" if error.status_code == 404 else "HTTPError"
-        return _error(error.status_code, name, str(error.detail), request)
+        detail = str(error.detail)
+        if error.status_code == 400 and detail == _UNPARSED_BODY:
+            # FastAPI's words when the body is not JSON it can read for reasons other than
+            # syntax (those are 422s naming the character).
+            detail = (
+                "body: could not be read as JSON: it must be UTF-8 text and nested at most a "
+                "few hundred levels"
+            )
+        return _error(error.status_code, name, detail, request)
 
     @app.exception_handler(OverflowError)
     async def out_of_range(request: Request, error: Exception) -> JSONResponse:

@@ -66,6 +66,15 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
     bad = client.post(WEBHOOK, content=b"not json", headers={"content-type": "application/json"})
     assert bad.status_code == 422 and bad.json()["error"] == "ValidationError"
     assert bad.json()["detail"].startswith("body: not valid JSON at character 0: ")
+    for unreadable in (  # Latin-1 bytes; nesting past the JSON parser's recursion limit
+        '{"sender": "x", "message": "caf\xe9"}'.encode("latin-1"),
+        b'{"sender": "x", "message": "hi", "metadata": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ):
+        refused = client.post(
+            WEBHOOK, content=unreadable, headers={"content-type": "application/json"}
+        )
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["detail"].startswith("body: ")
 
 
 def test_a_message_over_the_size_limit_is_refused_with_413(client: TestClient) -> None:
