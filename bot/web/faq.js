@@ -29,7 +29,7 @@
 
   function build() {
     var app = document.getElementById("app");
-    var layout = el("div", "layout");
+    var layout = el("div", "layout wide-list");
     var left = el("section", "panel");
     left.setAttribute("aria-labelledby", "entries-title");
     var title = el("h2", "", "Entries");
@@ -80,7 +80,8 @@
     exportButton.id = "export";
     [formatLabel, format, fileLabel, file, importButton, exportButton]
       .forEach(function (n) { transfer.appendChild(n); });
-    [title, search, table, transfer].forEach(function (n) { left.appendChild(n); });
+    // Import and export above the list: a long base would push them out of sight.
+    [title, search, transfer, table].forEach(function (n) { left.appendChild(n); });
 
     var right = el("section", "panel");
     var feedback = el("p", "status");
@@ -198,7 +199,7 @@
           var deleted = !!entry.deleted_at;
           var row = el("tr", deleted ? "deleted" : entry.active ? "" : "inactive");
           row.setAttribute("data-key", entry.external_key);
-          row.appendChild(el("td", "", entry.external_key));
+          row.appendChild(keyCell(entry.external_key));
           var question = el("td", "", entry.question);
           if (deleted || !entry.active) {
             question.appendChild(el("span", "tag", deleted ? "deleted" : "inactive"));
@@ -217,6 +218,16 @@
           body.appendChild(row);
         });
       }).catch(function (err) { message(err.message, true); });
+  }
+
+  /* A key breaks after "_", "-", "." or "/" rather than mid-word (text nodes only). */
+  function keyCell(key) {
+    var cell = el("td", "key");
+    String(key).split(/(?<=[_./-])/).forEach(function (part, i) {
+      if (i) cell.appendChild(document.createElement("wbr"));
+      cell.appendChild(document.createTextNode(part));
+    });
+    return cell;
   }
 
   function edit(entry) {
