@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from bot.api.auth import Context
 from bot.api.context import ApiContext, InvalidRequest
 from bot.api.schemas import ParseRequest, RestMessage
-from bot.dialogue.messages import BotMessage
+from bot.dialogue.messages import BotMessage, shown_agent
 from bot.dialogue.shortcut import parse_shortcut
 from bot.errors import BotError
 from bot.payloads import has_surrogate, json_problem, shows_anything
@@ -159,7 +159,7 @@ async def widget_history(session_id: str, context: Context) -> dict[str, Any]:
                     if isinstance(b, dict) and b.get("payload")
                 )
             if event.type == "agent":
-                item["agent"] = event.actor
+                item["agent"] = shown_agent(event.actor)
             messages.append(item)
     return {
         "session_id": session_id,

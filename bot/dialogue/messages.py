@@ -72,7 +72,7 @@ class BotMessage:
         elif self.attachment:
             out["attachment"] = self.attachment
         if self.sender == "agent":
-            out["metadata"] = {"sender": "agent", "agent": self.agent}
+            out["metadata"] = {"sender": "agent", "agent": shown_agent(self.agent)}
         return out
 
 
@@ -87,6 +87,16 @@ def _quick_reply(button: dict[str, Any]) -> dict[str, Any]:
     if button.get("type") == "web_url" and button.get("url"):
         reply.update(type="web_url", url=button["url"])
     return reply
+
+
+def shown_agent(agent: str | None) -> str | None:
+    """An agent as the user may see them: "ana" for "agent:ana#3" (the prefix and the API
+    token's number are the console's bookkeeping, not the user's business)."""
+    if agent is None:
+        return None
+    name = agent.removeprefix("agent:")
+    base, _, number = name.rpartition("#")
+    return base if base and number.isdigit() else name
 
 
 # A channel registers one of these to receive messages produced outside a user's own turn

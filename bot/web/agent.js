@@ -115,7 +115,8 @@
     var detail = document.getElementById("detail");
     var old = document.getElementById("console-error");
     if (old) old.remove();
-    var p = el("p", "error", error.message);
+    // The API's hint for scripts ("force=true") is what the console's confirm does.
+    var p = el("p", "error", String(error.message).replace(/ \(force=true\)$/, ""));
     p.id = "console-error";
     state.errorAt = Date.now();
     p.setAttribute("role", "alert");
