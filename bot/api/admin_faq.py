@@ -145,16 +145,20 @@ async def update_entry(
     )
 
 
+Version = Annotated[int | None, Query(ge=1, description="refuse if changed since")]
+
+
 @router.delete("/entries/{entry_id}")
 async def delete_entry(
     entry_id: int,
     context: Context,
     token: AdminToken,
-    version: Annotated[int | None, Query(ge=1, description="refuse if changed since")] = None,
+    version: Version = None,
 ) -> dict[str, Any]:
     """Delete an entry (kept in the history; the bot stops answering with it)."""
     return await _write(
-        context, lambda base: base.delete(entry_id, author=_author(token), expected_version=version)
+        context,
+        lambda base: base.delete(entry_id, author=_author(token), expected_version=version),
     )
 
 
@@ -163,7 +167,7 @@ async def restore_entry(
     entry_id: int,
     context: Context,
     token: AdminToken,
-    version: Annotated[int | None, Query(ge=1, description="refuse if changed since")] = None,
+    version: Version = None,
 ) -> dict[str, Any]:
     """Bring a deleted entry back as it was; the bot answers with it again."""
     return await _write(

@@ -1,4 +1,5 @@
-"""The dialogue manager: one user turn from text to replies, and the agents' handoff controls."""
+"""The dialogue manager: one user turn from text to replies (the agents' controls are in
+``bot.dialogue.agents``)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from typing import Any, Literal, TypeGuard
 
 from bot.actions import ActionError, ActionNotFound, ActionRejected, ActionRunner
 from bot.dialogue import builtin
+from bot.dialogue.agents import AgentDesk
 from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
-    DEFAULT_RELEASED_TEXT,
     DEFAULT_REPHRASE_TEXT,
     DEFAULT_STOPPED_TEXT,
     DialogueConfig,
@@ -29,19 +30,18 @@ from bot.dialogue.shortcut import parse_shortcut
 from bot.dialogue.slots import extract_slots
 from bot.dialogue.tracker import action_call, apply_events
 from bot.dialogue.turn import Turn
-from bot.errors import BotError, ConflictError, NotFoundError
-from bot.payloads import shows_anything
+from bot.errors import BotError
 from bot.project import Domain, Rule, Story
 from bot.sessions import SessionStore
 from bot.state import Conversation
-from bot.transcripts import TranscriptEvent, TranscriptLog
+from bot.transcripts import TranscriptLog
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 5000
 Outcome = Literal["listen", "continue", "rejected"]
 
 
-class DialogueManager:
+class DialogueManager(AgentDesk):
     """Joins NLU, rules and stories, forms, the FAQ base and custom actions into replies.
 
     Every turn holds the conversation's lock, so turns of one conversation run one at a time
@@ -133,122 +133,6 @@ class DialogueManager:
                 )
                 turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
         return turn.messages
-
-    async def takeover(
-        self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
-    ) -> None:
-        """Take the conversation from the bot, or with ``force`` from the agent who has it
-        (``holder``: only if it is still them)."""
-        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
-            conversation = turn.conversation
-            if conversation.handoff == "closed":
-                raise ConflictError(f"conversation {conversation_id!r} is closed")
-            other = _other_holder(conversation, agent, "take it over", force, holder)
-            if other:
-                reason = f"taken over from {other}"
-                turn.transcript("handoff", {"to": "human", "from": "human", "reason": reason})
-            conversation.agent = agent
-            turn.set_handoff("human", "agent took over")
-
-    async def release(
-        self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
-    ) -> None:
-        """Give the conversation back to the bot, which tells the user so."""
-        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
-            conversation = turn.conversation
-            if conversation.handoff == "bot":
-                raise ConflictError(f"conversation {conversation_id!r} is already with the bot")
-            if conversation.handoff == "closed":
-                raise ConflictError(
-                    f"conversation {conversation_id!r} is closed; the user's next message "
-                    "reopens it with the bot"
-                )
-            _other_holder(conversation, agent, "give it back", force, holder)
-            turn.set_handoff("bot", "agent released it")
-            conversation.agent = None
-            conversation.fallback_count = 0
-            # Talking to a person or waiting for one: either way, say who answers now.
-            message = render_response(
-                self.domain, "utter_back_to_bot", conversation.slots, channel=_channel(turn)
-            )
-            turn.say(message or BotMessage(text=DEFAULT_RELEASED_TEXT))
-        await self._deliver(conversation_id, turn.messages)
-
-    async def close(
-        self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
-    ) -> None:
-        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
-            if turn.conversation.handoff == "closed":
-                raise ConflictError(f"conversation {conversation_id!r} is already closed")
-            _other_holder(turn.conversation, agent, "close it", force, holder)
-            turn.set_handoff("closed", "agent closed it")
-            turn.conversation.agent = None
-            turn.transcript("status", {"to": "closed"})
-
-    async def holder(self, conversation_id: str) -> str | None:
-        """The agent who has the conversation taken over, if any."""
-        state = await self.store.load(conversation_id)
-        return state.holder if state is not None else None
-
-    async def agent_message(self, conversation_id: str, agent: str, text: str) -> BotMessage:
-        """Send an agent's words to the user; the agent must have taken the conversation."""
-        if not shows_anything(text):
-            raise BotError("an agent message needs text")
-        message = BotMessage(text=text, sender="agent", agent=agent)
-        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
-            conversation = turn.conversation
-            if conversation.handoff != "human":
-                raise ConflictError("take the conversation over before writing to the user")
-            if conversation.agent and conversation.agent != agent:
-                raise ConflictError(
-                    f"{conversation.agent} has taken this conversation over; take it over "
-                    "yourself before writing to the user"
-                )
-            turn.rasa_event({"event": "bot", "text": text, "metadata": {"agent": agent}})
-            turn.transcript("agent", {"text": text, "agent": agent})
-        await self._deliver(conversation_id, [message])
-        return message
-
-    async def _deliver(self, conversation_id: str, messages: list[BotMessage]) -> None:
-        """Push messages made outside the user's own turn to the listeners (their widget)."""
-        for message in messages:
-            for sink in list(self._listeners):
-                try:
-                    await sink(conversation_id, message)
-                except Exception:
-                    log.exception("a message sink failed for %s", conversation_id)
-
-    async def annotate(
-        self,
-        conversation_id: str,
-        seq: int,
-        intent: str,
-        entities: list[dict[str, Any]],
-        agent: str,
-    ) -> None:
-        """Record the right intent and entities of user message ``seq`` for retraining."""
-        page = await self.transcripts.read(conversation_id, after=seq - 1, limit=1)
-        if not page.events or page.events[0].seq != seq or page.events[0].type != "user":
-            raise NotFoundError(f"conversation {conversation_id!r} has no user message {seq}")
-        text = str(page.events[0].data.get("text", ""))
-        for entity in entities:
-            start, end = entity.get("start"), entity.get("end")
-            if (
-                not isinstance(start, int)
-                or not isinstance(end, int)
-                or not 0 <= start < end <= len(text)
-            ):
-                raise BotError(f"entity {entity.get('entity')!r} has offsets outside the message")
-        await self.transcripts.append(
-            conversation_id,
-            [
-                TranscriptEvent(
-                    "annotation",
-                    {"seq": seq, "text": text, "intent": intent, "entities": entities},
-                    actor=f"agent:{agent}",
-                )
-            ],
-        )
 
     # ----------------------------------------------------------------- one turn
     @asynccontextmanager
@@ -535,35 +419,6 @@ class DialogueManager:
             if message is not None:
                 turn.say(message)
         apply_events(turn, result.events, self.domain)
-
-
-def _other_holder(
-    conversation: Conversation, agent: str, doing: str, force: bool, expected: str | None
-) -> str | None:
-    """The other agent who has the conversation, once ``agent`` may act on it anyway.
-
-    Raises:
-        ConflictError: another agent has it and ``force`` is not given, or ``expected`` names
-            someone other than who has it now (the agent decided on an old view).
-    """
-    holder = conversation.holder
-    if not holder or holder == agent:
-        return None
-    if not force:
-        raise ConflictError(
-            f"{holder} has taken this conversation over; {doing} only if they are gone (force=true)"
-        )
-    if expected is not None and expected != holder:
-        raise ConflictError(f"{holder} has this conversation now, not {expected}; look again")
-    return holder
-
-
-def _channel(turn: Turn) -> str:
-    """The channel the user last wrote on (an agent's action has none of its own)."""
-    for event in reversed(turn.conversation.events):
-        if event.get("event") == "user":
-            return str(event.get("input_channel") or turn.channel)
-    return turn.channel
 
 
 def _not_understood(text: str) -> dict[str, Any]:

@@ -1,0 +1,176 @@
+"""What agents do to a conversation: take it over, write to the user, give it back, close it,
+and annotate its messages. One agent has a conversation at a time."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from bot.dialogue.config import DEFAULT_RELEASED_TEXT
+from bot.dialogue.messages import BotMessage, MessageSink
+from bot.dialogue.responses import render_response
+from bot.dialogue.turn import Turn
+from bot.errors import BotError, ConflictError, NotFoundError
+from bot.payloads import shows_anything
+from bot.project import Domain
+from bot.sessions import SessionStore
+from bot.state import Conversation
+from bot.transcripts import TranscriptEvent, TranscriptLog
+
+log = logging.getLogger(__name__)
+
+
+class AgentDesk:
+    """The agents' side of ``DialogueManager`` (a mixin: it runs its changes as turns of the
+    manager, under the conversation's lock)."""
+
+    domain: Domain
+    store: SessionStore
+    transcripts: TranscriptLog
+    _listeners: list[MessageSink]
+
+    def _turn(
+        self, conversation_id: str, *, channel: str = "rest", actor: str = "bot"
+    ) -> AbstractAsyncContextManager[Turn]:
+        raise NotImplementedError
+
+    async def takeover(
+        self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
+    ) -> None:
+        """Take the conversation from the bot, or with ``force`` from the agent who has it
+        (``holder``: only if it is still them)."""
+        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+            conversation = turn.conversation
+            if conversation.handoff == "closed":
+                raise ConflictError(f"conversation {conversation_id!r} is closed")
+            other = _other_holder(conversation, agent, "take it over", force, holder)
+            if other:
+                reason = f"taken over from {other}"
+                turn.transcript("handoff", {"to": "human", "from": "human", "reason": reason})
+            conversation.agent = agent
+            turn.set_handoff("human", "agent took over")
+
+    async def release(
+        self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
+    ) -> None:
+        """Give the conversation back to the bot, which tells the user so."""
+        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+            conversation = turn.conversation
+            if conversation.handoff == "bot":
+                raise ConflictError(f"conversation {conversation_id!r} is already with the bot")
+            if conversation.handoff == "closed":
+                raise ConflictError(
+                    f"conversation {conversation_id!r} is closed; the user's next message "
+                    "reopens it with the bot"
+                )
+            _other_holder(conversation, agent, "give it back", force, holder)
+            turn.set_handoff("bot", "agent released it")
+            conversation.agent = None
+            conversation.fallback_count = 0
+            # Talking to a person or waiting for one: either way, say who answers now.
+            message = render_response(
+                self.domain, "utter_back_to_bot", conversation.slots, channel=_channel(turn)
+            )
+            turn.say(message or BotMessage(text=DEFAULT_RELEASED_TEXT))
+        await self._deliver(conversation_id, turn.messages)
+
+    async def close(
+        self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
+    ) -> None:
+        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+            if turn.conversation.handoff == "closed":
+                raise ConflictError(f"conversation {conversation_id!r} is already closed")
+            _other_holder(turn.conversation, agent, "close it", force, holder)
+            turn.set_handoff("closed", "agent closed it")
+            turn.conversation.agent = None
+            turn.transcript("status", {"to": "closed"})
+
+    async def agent_message(self, conversation_id: str, agent: str, text: str) -> BotMessage:
+        """Send an agent's words to the user; the agent must have taken the conversation."""
+        if not shows_anything(text):
+            raise BotError("an agent message needs text")
+        message = BotMessage(text=text, sender="agent", agent=agent)
+        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+            conversation = turn.conversation
+            if conversation.handoff != "human":
+                raise ConflictError("take the conversation over before writing to the user")
+            if conversation.agent and conversation.agent != agent:
+                raise ConflictError(
+                    f"{conversation.agent} has taken this conversation over; take it over "
+                    "yourself before writing to the user"
+                )
+            turn.rasa_event({"event": "bot", "text": text, "metadata": {"agent": agent}})
+            turn.transcript("agent", {"text": text, "agent": agent})
+        await self._deliver(conversation_id, [message])
+        return message
+
+    async def _deliver(self, conversation_id: str, messages: list[BotMessage]) -> None:
+        """Push messages made outside the user's own turn to the listeners (their widget)."""
+        for message in messages:
+            for sink in list(self._listeners):
+                try:
+                    await sink(conversation_id, message)
+                except Exception:
+                    log.exception("a message sink failed for %s", conversation_id)
+
+    async def annotate(
+        self,
+        conversation_id: str,
+        seq: int,
+        intent: str,
+        entities: list[dict[str, Any]],
+        agent: str,
+    ) -> None:
+        """Record the right intent and entities of user message ``seq`` for retraining."""
+        page = await self.transcripts.read(conversation_id, after=seq - 1, limit=1)
+        if not page.events or page.events[0].seq != seq or page.events[0].type != "user":
+            raise NotFoundError(f"conversation {conversation_id!r} has no user message {seq}")
+        text = str(page.events[0].data.get("text", ""))
+        for entity in entities:
+            start, end = entity.get("start"), entity.get("end")
+            if (
+                not isinstance(start, int)
+                or not isinstance(end, int)
+                or not 0 <= start < end <= len(text)
+            ):
+                raise BotError(f"entity {entity.get('entity')!r} has offsets outside the message")
+        await self.transcripts.append(
+            conversation_id,
+            [
+                TranscriptEvent(
+                    "annotation",
+                    {"seq": seq, "text": text, "intent": intent, "entities": entities},
+                    actor=f"agent:{agent}",
+                )
+            ],
+        )
+
+
+def _other_holder(
+    conversation: Conversation, agent: str, doing: str, force: bool, expected: str | None
+) -> str | None:
+    """The other agent who has the conversation, once ``agent`` may act on it anyway.
+
+    Raises:
+        ConflictError: another agent has it and ``force`` is not given, or ``expected`` names
+            someone other than who has it now (the agent decided on an old view).
+    """
+    holder = conversation.holder
+    if not holder or holder == agent:
+        return None
+    if not force:
+        raise ConflictError(
+            f"{holder} has taken this conversation over; {doing} only if they are gone (force=true)"
+        )
+    if expected is not None and expected != holder:
+        raise ConflictError(f"{holder} has this conversation now, not {expected}; look again")
+    return holder
+
+
+def _channel(turn: Turn) -> str:
+    """The channel the user last wrote on (an agent's action has none of its own)."""
+    for event in reversed(turn.conversation.events):
+        if event.get("event") == "user":
+            return str(event.get("input_channel") or turn.channel)
+    return turn.channel
