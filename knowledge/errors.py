@@ -36,19 +36,22 @@ class InvalidEntryError(KnowledgeError):
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """One problem in one row of an import file (rows count from 1, after any header).
+    """One problem in one row of an import file.
 
-    Row 0 is the file as a whole (its encoding, its header, its top-level shape).
+    ``row`` counts list items from 1 in JSON and YAML (``unit`` "row") and file lines from 1,
+    header included, in CSV (``unit`` "line"), so the number is what an editor shows. Row 0 is
+    the file as a whole (its encoding, its header, its top-level shape).
     """
 
     row: int
     field: str
     problem: str
+    unit: str = "row"
 
     def __str__(self) -> str:
         if self.row == 0:
             return self.problem if self.field == "-" else f"{self.field}: {self.problem}"
-        return f"row {self.row}, {self.field}: {self.problem}"
+        return f"{self.unit} {self.row}, {self.field}: {self.problem}"
 
 
 class ImportValidationError(KnowledgeError):

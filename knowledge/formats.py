@@ -1,7 +1,7 @@
 """Reading and writing FAQ files: CSV, JSON and YAML (Rasa retrieval intents: `rasa_files`).
 
 Every reader returns validated drafts or raises `ImportValidationError` naming each bad row
-(rows count from 1: the first data row of a CSV, the first item of a JSON/YAML list).
+(JSON/YAML rows count list items from 1; CSV errors name the file line, header included).
 Optional fields a row or a CSV header leaves out are marked absent in the draft, so that an
 import keeps what is stored for them.
 
@@ -16,6 +16,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,12 @@ def detect_format(path: Path) -> str:
     raise KnowledgeError(f"{path}: unknown FAQ file type; use .csv, .json, .yaml or a Rasa folder")
 
 
-def drafts_from_records(records: Sequence[Any], source: str) -> list[FaqDraft]:
+def drafts_from_records(
+    records: Sequence[Any], source: str, lines: Sequence[int] | None = None
+) -> list[FaqDraft]:
     """Validate a list of entry mappings (JSON/YAML shape) into drafts, all or nothing.
+
+    ``lines`` gives each record's line in its file (CSV); errors then name lines, not rows.
 
     Raises:
         ImportValidationError: one or more rows are invalid (each error names its row).
@@ -89,12 +94,17 @@ def drafts_from_records(records: Sequence[Any], source: str) -> list[FaqDraft]:
     errors: list[RowError] = []
     drafts: list[FaqDraft] = []
     seen: dict[str, int] = {}
-    for row, record in enumerate(records, start=1):
-        draft = _draft(record, row, errors)
+    unit = "row" if lines is None else "line"
+    for index, record in enumerate(records):
+        row = index + 1 if lines is None else lines[index]
+        found: list[RowError] = []
+        draft = _draft(record, row, found)
+        errors += [replace(e, unit=unit) for e in found]
         if draft is None:
             continue
         if draft.external_key in seen:
-            errors.append(RowError(row, "id", f"duplicate of row {seen[draft.external_key]}"))
+            duplicate = f"duplicate of {unit} {seen[draft.external_key]}"
+            errors.append(RowError(row, "id", duplicate, unit))
             continue
         seen[draft.external_key] = row
         drafts.append(draft)
@@ -152,10 +162,10 @@ def _csv_list(cell: str, row: int, name: str, errors: list[RowError]) -> Any:
         try:
             return json.loads(cell)
         except json.JSONDecodeError as exc:
-            errors.append(RowError(row, name, f"not a JSON list ({exc.msg})"))
+            errors.append(RowError(row, name, f"not a JSON list ({exc.msg})", "line"))
             return None
     if name in ("buttons", "links"):
-        errors.append(RowError(row, name, "must be a JSON list of objects"))
+        errors.append(RowError(row, name, "must be a JSON list of objects", "line"))
         return None
     return [part.strip() for part in cell.split("|") if part.strip()]
 
@@ -169,10 +179,13 @@ def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
         need = ", ".join(missing or ["id"])
         raise ImportValidationError(source, [RowError(0, need, "header lacks this column")])
     records: list[Any] = []
+    lines: list[int] = []
     errors: list[RowError] = []
-    for row, raw in enumerate(reader, start=1):
+    for raw in reader:
+        # line_num is the record's last line; a quoted cell may span several
+        row = reader.line_num - sum(str(c).count("\n") for c in raw.values() if c)
         if None in raw:
-            errors.append(RowError(row, "-", "more cells than header columns"))
+            errors.append(RowError(row, "-", "more cells than header columns", "line"))
             continue
         record: dict[str, Any] = {}
         for name, cell in raw.items():
@@ -189,8 +202,9 @@ def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
             else:
                 record[name] = cell
         records.append(record)
+        lines.append(row)
     try:
-        drafts = drafts_from_records(records, source)
+        drafts = drafts_from_records(records, source, lines)
     except ImportValidationError as exc:
         errors.extend(exc.errors)
     if errors:

@@ -112,10 +112,21 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
         ("hours", ("opening hours", "when do you open")),
         ("refund", ()),
     ]
-    bad = write(tmp_path, "bad.csv", "id,question,answer,active\nk,q,a,maybe\nk2,,a,true\n")
+    bad = write(
+        tmp_path,
+        "bad.csv",
+        'id,question,answer,active\nk,q,a,maybe\nk2,,a,true\nk3,"two\nlines",a,\nk3,q,a,\n',
+    )
     with pytest.raises(ImportValidationError) as info:
         import_file(base, bad, author="imp")
-    assert {(e.row, e.field) for e in info.value.errors} == {(1, "active"), (2, "question")}
+    # CSV errors name the file's lines as an editor numbers them (the header is line 1)
+    assert {(e.row, e.field) for e in info.value.errors} == {
+        (2, "active"),
+        (3, "question"),
+        (6, "id"),
+    }
+    assert "line 3, question: missing" in str(info.value)
+    assert "line 6, id: duplicate of line 4" in str(info.value)
     no_header = write(tmp_path, "nh.csv", "key,text\nk,q\n")
     with pytest.raises(ImportValidationError, match="header"):
         import_file(base, no_header, author="imp")
