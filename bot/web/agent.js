@@ -179,13 +179,25 @@
     return form;
   }
 
+  // "agent:ana#3" is the API's bookkeeping (role, name, token number); agents know "ana".
+  // Two logins with one name are told apart, since one may take over from the other.
+  function person(actor) {
+    if (!actor) return "?";
+    if (actor === state.me) return "you";
+    var name = actor.replace(/^agent:/, "");
+    var match = /^(.+)#\d+$/.exec(name);
+    if (!match) return name;
+    var mine = state.me && /^(?:agent:)?(.+)#\d+$/.exec(state.me);
+    return mine && mine[1] === match[1] ? match[1] + " (another login)" : match[1];
+  }
+
   function renderEvent(conversationId, event) {
     var data = event.data || {};
     var item;
     if (event.type === "user" || event.type === "bot" || event.type === "agent") {
       item = el("li", event.type);
       var who = event.type === "user" ? "User" : event.type === "bot" ? "Bot" :
-        "Agent " + (data.agent || "");
+        "Agent " + person(data.agent);
       item.appendChild(el("span", "who", who + ":"));
       item.appendChild(el("span", "text", data.text || ""));
       if (event.type === "user") {
@@ -194,10 +206,10 @@
       }
     } else if (event.type === "handoff") {
       item = el("li", "meta", "handoff: " + (data.from || "?") + " \u2192 " + data.to +
-        (data.reason ? " (" + data.reason + ")" : "") + (event.actor ? " by " + event.actor : ""));
+        (data.reason ? " (" + data.reason + ")" : "") + (event.actor ? " by " + person(event.actor) : ""));
     } else if (event.type === "annotation") {
       item = el("li", "meta", "annotated message " + data.seq + " as " + data.intent +
-        " by " + (event.actor || "?"));
+        " by " + person(event.actor));
     } else {
       return null;
     }
@@ -212,7 +224,7 @@
     if (holder && holder !== state.me) {
       var doing = { takeover: "Take it over from them", release: "Give it back to the bot",
         close: "Close it" }[name];
-      if (!window.confirm(holder + " has this conversation. " + doing + "?")) {
+      if (!window.confirm(person(holder) + " has this conversation. " + doing + "?")) {
         return Promise.resolve();
       }
       // The server refuses if someone else has it by now: the agent confirmed for this one.
@@ -302,10 +314,11 @@
       var badge = document.getElementById("handoff-state");
       badge.className = "badge " + conv.handoff;
       badge.textContent = conv.handoff.replace("_", " ") +
-        (holder ? " \u2013 " + (holder === state.me ? "you" : holder) : "");
+        (holder ? " \u2013 " + person(holder) : "");
+      badge.title = holder || "";
       var takeover = document.getElementById("action-takeover");
       takeover.disabled = mine || conv.handoff === "closed";
-      takeover.textContent = human && !mine ? "Take over from " + holder : "Take over";
+      takeover.textContent = human && !mine ? "Take over from " + person(holder) : "Take over";
       // A closed conversation reopens with the user's next message; nothing to give back.
       document.getElementById("action-release").disabled =
         conv.handoff === "bot" || conv.handoff === "closed";
@@ -313,7 +326,7 @@
       document.getElementById("reply-send").disabled = !mine;
       document.getElementById("reply-text").placeholder = mine ?
         "Write to the user; it appears in their chat at once" :
-        human ? holder + " is answering this conversation" :
+        human ? person(holder) + " is answering this conversation" :
         "Take over the conversation to reply";
       data.events.forEach(function (event) {
         state.lastSeq = Math.max(state.lastSeq, event.seq);
