@@ -39,6 +39,7 @@ from bot.api.socketio_channel import (
 from bot.db import create_db_engine
 from bot.errors import BotError
 from bot.services import Services, build_services
+from bot.sessions import SqlSessionStore
 from bot.settings import Settings
 from knowledge import (
     EntryNotFound,
@@ -153,9 +154,16 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
                 app.state.deskbot = context
                 if settings.bootstrap_admin_token:
                     await asyncio.to_thread(bootstrap_admin_token, services)
+                purging = (
+                    asyncio.create_task(services.sessions.purge_periodically())
+                    if isinstance(services.sessions, SqlSessionStore)
+                    else None  # Redis expires state by itself
+                )
                 try:
                     yield
                 finally:
+                    if purging is not None:
+                        purging.cancel()
                     mount.handler = None
                     await sio.shutdown()
         finally:

@@ -132,8 +132,11 @@ def register(app: typer.Typer) -> None:
         async def run() -> bool:
             store = build_session_store(settings, engine)
             try:
-                await store.delete(conversation_id)
-                return await TranscriptLog(engine).delete(conversation_id)
+                # Under the conversation's lock: a turn running meanwhile would otherwise
+                # write its state and events back after the deletion.
+                async with store.lock(conversation_id):
+                    await store.delete(conversation_id)
+                    return await TranscriptLog(engine).delete(conversation_id)
             finally:
                 await store.close()
 

@@ -8,9 +8,10 @@ from dataclasses import replace
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, LockNotOwnedError
 
 from bot.errors import ConflictError, LockTimeoutError
+from bot.sessions.base import renewing
 from bot.state import Conversation
 
 # Compare-and-set in one round trip: the version check and the write cannot interleave.
@@ -90,8 +91,17 @@ class RedisSessionStore:
         )
         if not await lock.acquire():
             raise LockTimeoutError(f"conversation {conversation_id!r} is busy; try again")
+
+        async def renew() -> bool:
+            try:
+                await lock.reacquire()
+            except LockNotOwnedError:
+                return False
+            return True
+
         try:
-            yield
+            async with renewing(renew, self.lock_timeout, conversation_id):
+                yield
         finally:
             # If it expired while held, the next holder's lock is left alone.
             with suppress(LockError):

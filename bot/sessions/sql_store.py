@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -13,10 +14,14 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import ConflictError, LockTimeoutError
+from bot.sessions.base import renewing
 from bot.state import Conversation
 from bot.tables import conversation_locks, session_states
 
 POLL_SECONDS = (0.005, 0.2)
+PURGE_SECONDS = 3600.0
+
+log = logging.getLogger(__name__)
 
 
 class SqlSessionStore:
@@ -102,10 +107,26 @@ class SqlSessionStore:
                 raise LockTimeoutError(f"conversation {conversation_id!r} is busy; try again")
             await asyncio.sleep(delay)
             delay = min(delay * 2, POLL_SECONDS[1])
+
+        async def renew() -> bool:
+            return await asyncio.to_thread(self._extend, conversation_id, token)
+
         try:
-            yield
+            async with renewing(renew, self.lock_timeout, conversation_id):
+                yield
         finally:
             await asyncio.to_thread(self._release, conversation_id, token)
+
+    def _extend(self, conversation_id: str, token: str) -> bool:
+        table = conversation_locks
+        with self.engine.begin() as conn:
+            return bool(
+                conn.execute(
+                    update(table)
+                    .where(table.c.conversation_id == conversation_id, table.c.token == token)
+                    .values(expires_at=time.time() + self.lock_timeout)
+                ).rowcount
+            )
 
     def _try_acquire(self, conversation_id: str, token: str) -> bool:
         now = time.time()
@@ -158,6 +179,19 @@ class SqlSessionStore:
             return conn.execute(
                 delete(session_states).where(session_states.c.expires_at <= time.time())
             ).rowcount
+
+    async def purge_periodically(self, every: float = PURGE_SECONDS) -> None:
+        """Delete expired state rows every ``every`` seconds until cancelled (a serving
+        process runs this: expired rows are never read, but nothing else removes them)."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                purged = await self.purge_expired()
+            except Exception:  # a database hiccup; the next round tries again
+                log.warning("purging expired conversation state failed", exc_info=True)
+            else:
+                if purged:
+                    log.info("purged %d expired conversation states", purged)
 
     async def close(self) -> None:
         """The engine belongs to the caller; nothing to close here."""

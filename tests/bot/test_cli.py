@@ -37,6 +37,36 @@ def test_db_upgrade_token_and_conversation_delete(tmp_path: Path) -> None:
     assert gone.returncode == 0 and "no transcript" in gone.stdout
 
 
+def test_conversation_delete_waits_for_a_turn_in_progress(tmp_path: Path) -> None:
+    # A turn holds the conversation (its lock row, as a running worker would): deleting now
+    # would let that turn write the conversation back, so the delete waits and, past the
+    # lock timeout, refuses with one line; once free it deletes.
+    import asyncio
+
+    from bot.db import create_db_engine
+    from bot.sessions import SqlSessionStore
+    from bot.state import Conversation
+
+    assert run(["db", "upgrade"], tmp_path).returncode == 0
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'var' / 'deskbot.db'}")
+    store = SqlSessionStore(engine, lock_timeout=60)
+
+    async def while_held() -> subprocess.CompletedProcess[str]:
+        await store.save(Conversation(id="busy"), 0)
+        async with store.lock("busy"):
+            return await asyncio.to_thread(
+                run, ["conversation", "delete", "busy"], tmp_path, DESKBOT_LOCK_TIMEOUT_SECONDS="1"
+            )
+
+    refused = asyncio.run(while_held())
+    assert refused.returncode != 0 and "busy" in refused.stderr, refused.stderr
+    assert asyncio.run(store.load("busy")) is not None  # nothing deleted meanwhile
+    freed = run(["conversation", "delete", "busy"], tmp_path)
+    assert freed.returncode == 0, freed.stderr
+    assert asyncio.run(store.load("busy")) is None
+    engine.dispose()
+
+
 def test_token_list_and_revoke(tmp_path: Path) -> None:
     from bot.db import create_db_engine
     from bot.tokens import TokenStore

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import select
 
 from bot.db import create_db_engine
 from bot.sessions import (
@@ -18,6 +22,7 @@ from bot.sessions import (
     SqlSessionStore,
 )
 from bot.state import Conversation
+from bot.tables import session_states
 
 
 async def _make_store(
@@ -132,14 +137,68 @@ async def test_lock_is_exclusive_and_times_out(make_store) -> None:
         pass
 
 
-async def test_lock_of_a_dead_holder_expires(make_store) -> None:
+async def test_a_lock_is_renewed_while_its_holder_works(make_store) -> None:
+    # A turn waiting on a slow action server outlives the lock timeout; the next turn of the
+    # same conversation must still wait for it rather than run beside it.
     store = await make_store(lock_timeout=0.4)
-    entered = store.lock("orphan")
-    await entered.__aenter__()  # never exited: the holder "died"
+    async with store.lock("slow"):
+        await asyncio.sleep(1.2)  # three timeouts
+        with pytest.raises(LockTimeoutError):
+            async with store.lock("slow", wait=0.3):
+                pass
+    started = time.monotonic()
+    async with store.lock("slow", wait=1):
+        assert time.monotonic() - started < 0.3  # released on exit, not by expiry
+
+
+_HOLDER = """
+import asyncio, sys
+from bot.db import create_db_engine
+from bot.sessions import RedisSessionStore, SqlSessionStore
+kind, where, prefix = sys.argv[1:4]
+
+async def main():
+    if kind == "redis":
+        store = RedisSessionStore.from_url(where, prefix=prefix, lock_timeout=0.4)
+    else:
+        store = SqlSessionStore(create_db_engine(where), lock_timeout=0.4)
+    async with store.lock("orphan"):
+        print("held", flush=True)
+        await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def test_lock_of_a_dead_holder_expires(make_store, request: pytest.FixtureRequest) -> None:
+    store = await make_store(lock_timeout=0.4)
+    if isinstance(store, RedisSessionStore):
+        where, prefix = request.getfixturevalue("redis_url"), store.keys.prefix
+    else:
+        assert isinstance(store, SqlSessionStore)
+        where, prefix = store.engine.url.render_as_string(hide_password=False), "-"
+    kind = "redis" if isinstance(store, RedisSessionStore) else "sql"
+    holder = subprocess.Popen(  # noqa: ASYNC220 (started once; its output is read in a thread)
+        [sys.executable, "-c", _HOLDER, kind, where, prefix],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+    try:
+        assert holder.stdout is not None
+        line = await asyncio.to_thread(holder.stdout.readline)
+        assert line.strip() == "held"
+        await asyncio.sleep(1.0)  # past its timeout: the live holder renews it
+        with pytest.raises(LockTimeoutError):
+            async with store.lock("orphan", wait=0.1):
+                pass
+    finally:
+        holder.kill()  # the holder dies without releasing
+        holder.wait(timeout=10)
     started = time.monotonic()
     async with store.lock("orphan", wait=3):
         waited = time.monotonic() - started
-    assert 0.2 <= waited < 3
+    assert waited < 3
 
 
 async def test_state_expires_after_ttl(make_store) -> None:
@@ -150,6 +209,23 @@ async def test_state_expires_after_ttl(make_store) -> None:
     assert await store.load("short") is None
     again = await store.save(Conversation(id="short", slots={"fresh": True}), 0)
     assert again.version == 1
+
+
+async def test_a_serving_sql_store_purges_expired_rows(
+    new_database, request: pytest.FixtureRequest
+) -> None:
+    engine = create_db_engine(new_database("sqlite"))
+    store = SqlSessionStore(engine, ttl_seconds=0.2)
+    await store.save(Conversation(id="old"), 0)
+    purging = asyncio.create_task(store.purge_periodically(every=0.3))
+    try:
+        await asyncio.sleep(0.8)
+    finally:
+        purging.cancel()
+    with engine.connect() as conn:
+        rows = conn.execute(select(session_states.c.conversation_id)).all()
+    assert rows == []  # the row is gone, not only unreadable
+    engine.dispose()
 
 
 async def test_delete_removes_state(make_store) -> None:
