@@ -10,9 +10,11 @@ import asyncio
 import hashlib
 import importlib
 import importlib.util
+import inspect
 import logging
 import pkgutil
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -115,6 +117,13 @@ def _result(body: Any) -> ActionResult:
     )
 
 
+def _in_thread(run: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    async def threaded(*args: Any) -> Any:
+        return await asyncio.to_thread(run, *args)
+
+    return threaded
+
+
 class InProcessActionRunner:
     """Loads a project's actions (a package folder or one ``.py`` file) and runs them with
     rasa-sdk's own executor, so actions behave exactly as on a rasa-sdk action server."""
@@ -127,6 +136,12 @@ class InProcessActionRunner:
         # Action subclass loaded in the process, another project's included.
         for action in _own_actions(_load_actions(path)):
             self.executor.register_action(action)
+        # rasa-sdk calls a synchronous run() inline. On an action server that stalls only the
+        # action server; here it would stall every conversation this worker serves (an
+        # action calling a slow API with requests), so those run in a thread.
+        for name, run in list(self.executor.actions.items()):
+            if not inspect.iscoroutinefunction(run):
+                self.executor.actions[name] = _in_thread(run)
 
     def names(self) -> set[str] | None:
         return {a.name for a in self.executor.list_actions()}
@@ -152,7 +167,13 @@ class InProcessActionRunner:
 
 
 class RemoteActionRunner:
-    """Calls an action server's ``POST /webhook`` with a timeout and retries on 5xx/network."""
+    """Calls an action server's ``POST /webhook`` with a timeout.
+
+    An action may do something that must happen once (open a ticket, take a payment), so a
+    call is repeated only when the server cannot have run it: the connection was never made,
+    or it answered 503 (not available). A timeout after the request went out, a 500 or a
+    broken connection is reported, not retried: the action may have run.
+    """
 
     def __init__(
         self,
@@ -175,8 +196,13 @@ class RemoteActionRunner:
         for attempt in range(self.retries + 1):
             try:
                 response = await self.client.post(self.url, json=action_call)
-            except httpx.HTTPError as error:
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
                 last_error = f"{type(error).__name__}: {error}"
+            except httpx.HTTPError as error:
+                raise ActionError(
+                    f"action {name!r} failed at {self.url}: {type(error).__name__}: {error}"
+                    " (not retried: the server may have run it)"
+                ) from error
             else:
                 if response.status_code == 200:
                     return _result(response.json())
@@ -184,9 +210,9 @@ class RemoteActionRunner:
                     raise ActionRejected(_error_text(response) or f"action {name!r} rejected")
                 if response.status_code == 404:
                     raise ActionNotFound(f"action server does not know action {name!r}")
-                if response.status_code < 500 and response.status_code != 449:
-                    raise ActionError(f"action server answered {response.status_code} for {name!r}")
                 last_error = f"HTTP {response.status_code}: {_error_text(response)}"
+                if response.status_code != 503:
+                    raise ActionError(f"action {name!r} failed at {self.url}: {last_error}")
             if attempt < self.retries:
                 await asyncio.sleep(0.1 * 2**attempt)
         raise ActionError(f"action {name!r} failed at {self.url}: {last_error}")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bot.actions import ActionError, RemoteActionRunner
+from bot.actions import ActionError, InProcessActionRunner, RemoteActionRunner
 from bot.dialogue import DialogueManager
 from bot.dialogue.config import DEFAULT_ERROR_TEXT
 
@@ -119,6 +123,108 @@ async def test_unreachable_server_fails_after_retries() -> None:
         await runner.run({"next_action": "action_x", "tracker": {}, "domain": {}})
     assert time.monotonic() - started >= 0.3  # backed off between the three attempts
     await runner.aclose()
+
+
+@contextmanager
+def counting_server(status: int, delay: float) -> Iterator[tuple[str, list[float]]]:
+    """A real HTTP server that answers every POST with ``status`` after ``delay`` seconds
+    and records when each call arrived."""
+    calls: list[float] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            calls.append(time.monotonic())
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            time.sleep(delay)
+            body = b'{"events": [], "responses": []}' if status == 200 else b'{"error": "x"}'
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with suppress(OSError):  # the client may have given up already
+                self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/webhook", calls
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_an_action_that_may_have_run_is_never_called_twice() -> None:
+    # A slow action (opening a ticket) timed out after the request went out, or crashed with
+    # a 500: it may have done its work, so it is reported, not run again.
+    call = {"next_action": "action_open_ticket", "tracker": {}, "domain": {}}
+    with counting_server(200, delay=0.8) as (url, calls):
+        runner = RemoteActionRunner(url, timeout=0.3, retries=2)
+        with pytest.raises(ActionError, match=r"ReadTimeout.*not retried"):
+            await runner.run(call)
+        await runner.aclose()
+        await asyncio.sleep(1)
+        assert len(calls) == 1
+    with counting_server(500, delay=0) as (url, calls):
+        runner = RemoteActionRunner(url, timeout=2, retries=2)
+        with pytest.raises(ActionError, match="HTTP 500"):
+            await runner.run(call)
+        await runner.aclose()
+        assert len(calls) == 1
+
+
+async def test_an_unavailable_server_is_asked_again() -> None:
+    # 503 means the server did not take the call: asking again cannot run it twice.
+    with counting_server(503, delay=0) as (url, calls):
+        runner = RemoteActionRunner(url, timeout=2, retries=2)
+        with pytest.raises(ActionError, match="HTTP 503"):
+            await runner.run({"next_action": "action_x", "tracker": {}, "domain": {}})
+        await runner.aclose()
+        assert len(calls) == 3
+
+
+SLOW_SYNC_ACTION = """
+import time
+from rasa_sdk import Action
+
+class SlowLookup(Action):
+    def name(self):
+        return "action_slow_lookup"
+
+    def run(self, dispatcher, tracker, domain):
+        time.sleep(0.6)  # a blocking call, as with requests.get
+        dispatcher.utter_message(text="looked it up")
+        return [{"event": "slot", "name": "found", "value": True}]
+"""
+
+
+async def test_a_blocking_in_process_action_does_not_stall_other_conversations(
+    tmp_path: Path,
+) -> None:
+    actions = tmp_path / "slow_actions.py"
+    actions.write_text(SLOW_SYNC_ACTION)
+    runner = InProcessActionRunner(actions)
+    ticks = 0
+
+    async def other_conversations() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.02)
+            ticks += 1
+
+    ticker = asyncio.create_task(other_conversations())
+    try:
+        result = await runner.run(
+            {"next_action": "action_slow_lookup", "tracker": {"sender_id": "s"}, "domain": {}}
+        )
+    finally:
+        ticker.cancel()
+    assert [r.get("text") for r in result.responses] == ["looked it up"]
+    assert result.events == [{"event": "slot", "name": "found", "value": True}]
+    assert ticks >= 10  # the event loop kept serving while the action slept
 
 
 async def test_a_validator_that_cannot_run_never_lets_a_value_through(make_dm) -> None:
