@@ -18,7 +18,9 @@ from bot.tables import api_tokens
 Role = Literal["agent", "admin"]
 ROLES: tuple[str, ...] = ("agent", "admin")
 TOKEN_PREFIX = "dbt_"
-MAX_NAME_CHARS = 200  # the width of api_tokens.name
+# Names go into 200-character columns as "agent:<name>#<id>" (transcript actors) and
+# "<name>#<id>" (FAQ revision authors); 100 leaves room for the rest.
+MAX_NAME_CHARS = 100
 _ID = re.compile(r"#?[0-9]+")  # how `token revoke` tells an id from a name
 
 
@@ -27,6 +29,13 @@ class TokenInfo:
     id: int
     name: str
     role: str
+
+    @property
+    def signature(self) -> str:
+        """Who acted, as transcripts and FAQ revisions record it: "ana#3" (names may repeat;
+        the token's number tells two of them apart). Names from before the length limit
+        are cut to fit."""
+        return f"{self.name[:MAX_NAME_CHARS] or self.role}#{self.id}"
 
 
 @dataclass(frozen=True)

@@ -57,9 +57,10 @@ class TranscriptPage:
     next_after: int | None  # pass as ``after`` for the next page; None when this was the last
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def as_utc(value: datetime) -> datetime:
+    """A time in UTC. A naive one is taken as UTC already: SQLite hands back naive times (all
+    we store is UTC), and a filter typed without an offset means UTC too."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _check(event: TranscriptEvent) -> None:
@@ -176,12 +177,31 @@ class TranscriptLog:
             ).all()
         events = [
             TranscriptEvent(
-                type=r.type, data=r.data, actor=r.actor, created_at=_utc(r.created_at), seq=r.seq
+                type=r.type, data=r.data, actor=r.actor, created_at=as_utc(r.created_at), seq=r.seq
             )
             for r in rows[:limit]
         ]
         more = len(rows) > limit
         return TranscriptPage(events=events, next_after=events[-1].seq if more else None)
+
+    async def last_of(self, conversation_id: str, event_type: str) -> TranscriptEvent | None:
+        """The conversation's newest event of one type, if it has any."""
+        return await asyncio.to_thread(self._last_of, conversation_id, event_type)
+
+    def _last_of(self, conversation_id: str, event_type: str) -> TranscriptEvent | None:
+        table = conversation_events
+        with self.engine.connect() as conn:
+            r = conn.execute(
+                select(table)
+                .where(table.c.conversation_id == conversation_id, table.c.type == event_type)
+                .order_by(table.c.seq.desc())
+                .limit(1)
+            ).first()
+        if r is None:
+            return None
+        return TranscriptEvent(
+            type=r.type, data=r.data, actor=r.actor, created_at=as_utc(r.created_at), seq=r.seq
+        )
 
     async def get(self, conversation_id: str) -> ConversationSummary | None:
         found = await self.list_conversations(conversation_ids=[conversation_id], limit=1)
@@ -203,9 +223,9 @@ class TranscriptLog:
         c = conversations.c
         conditions = []
         if since is not None:
-            conditions.append(c.updated_at >= since)
+            conditions.append(c.updated_at >= as_utc(since))
         if until is not None:
-            conditions.append(c.updated_at < until)
+            conditions.append(c.updated_at < as_utc(until))
         if status is not None:
             conditions.append(c.status == status)
         if handoff is not None:
@@ -232,8 +252,8 @@ class TranscriptLog:
                     handoff=r.handoff,
                     has_low_confidence=r.has_low_confidence,
                     last_seq=r.last_seq,
-                    created_at=_utc(r.created_at),
-                    updated_at=_utc(r.updated_at),
+                    created_at=as_utc(r.created_at),
+                    updated_at=as_utc(r.updated_at),
                 )
                 for r in rows
             ]

@@ -53,10 +53,6 @@ def hit_json(hit: FaqHit, rank: int) -> dict[str, Any]:
     }
 
 
-def _author(token: AdminToken) -> str:
-    return f"{token.name}#{token.id}"
-
-
 async def _refresh(context: ApiContext) -> None:
     if context.retriever is not None:
         await asyncio.to_thread(context.retriever.refresh)
@@ -125,7 +121,7 @@ async def create_entry(body: FaqCreate, context: Context, token: AdminToken) -> 
         language=body.language,
         active=body.active,
     )
-    return await _write(context, lambda base: base.create(draft, author=_author(token)))
+    return await _write(context, lambda base: base.create(draft, author=token.signature))
 
 
 @router.put("/entries/{entry_id}")
@@ -140,7 +136,7 @@ async def update_entry(
     return await _write(
         context,
         lambda base: base.update(
-            entry_id, expected_version=body.version, author=_author(token), **changes
+            entry_id, expected_version=body.version, author=token.signature, **changes
         ),
     )
 
@@ -158,7 +154,7 @@ async def delete_entry(
     """Delete an entry (kept in the history; the bot stops answering with it)."""
     return await _write(
         context,
-        lambda base: base.delete(entry_id, author=_author(token), expected_version=version),
+        lambda base: base.delete(entry_id, author=token.signature, expected_version=version),
     )
 
 
@@ -172,7 +168,7 @@ async def restore_entry(
     """Bring a deleted entry back as it was; the bot answers with it again."""
     return await _write(
         context,
-        lambda base: base.restore(entry_id, author=_author(token), expected_version=version),
+        lambda base: base.restore(entry_id, author=token.signature, expected_version=version),
     )
 
 
@@ -204,7 +200,7 @@ async def import_entries(
         name = name[:100] + "\u2026" + name[-19:]
     source = name if name.isprintable() and name else f"the uploaded {format} file"
     result = await asyncio.to_thread(
-        lambda: import_data(base, data, fmt=format, author=_author(token), source=source)
+        lambda: import_data(base, data, fmt=format, author=token.signature, source=source)
     )
     await _refresh(context)
     return {

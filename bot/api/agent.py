@@ -16,7 +16,7 @@ from bot.api.context import ApiContext, InvalidRequest
 from bot.api.schemas import AgentReply, Annotation
 from bot.errors import NotFoundError
 from bot.tables import conversation_events
-from bot.transcripts import ConversationSummary, TranscriptEvent
+from bot.transcripts import ConversationSummary, TranscriptEvent, as_utc
 
 router = APIRouter(prefix="/api/agent", tags=["agents"])
 View = Literal["all", "live", "waiting", "human", "low_confidence", "closed"]
@@ -45,10 +45,6 @@ def _event(event: TranscriptEvent) -> dict[str, Any]:
     }
 
 
-def _agent_name(token: AgentToken) -> str:
-    return f"{token.name}#{token.id}" if token.name else f"agent#{token.id}"
-
-
 async def _with_intent(context: ApiContext, intent: str) -> list[str]:
     """Ids of conversations with a user message parsed (or annotated) as ``intent``."""
     events = conversation_events
@@ -74,7 +70,7 @@ async def _with_intent(context: ApiContext, intent: str) -> list[str]:
 @router.get("/me")
 async def me(token: AgentToken) -> dict[str, Any]:
     """Who this token is."""
-    return {"id": token.id, "name": token.name, "role": token.role, "agent": _agent_name(token)}
+    return {"id": token.id, "name": token.name, "role": token.role, "agent": token.signature}
 
 
 @router.get("/conversations")
@@ -94,7 +90,7 @@ async def list_conversations(
     if view == "live":
         filters["status"] = "open"
         recent = datetime.now(UTC) - timedelta(minutes=LIVE_MINUTES)
-        since = max(since, recent) if since else recent
+        since = max(as_utc(since), recent) if since else recent
     elif view == "waiting":
         filters["handoff"] = "pending_human"
     elif view == "human":
@@ -164,7 +160,7 @@ async def _agent_action(
     """Take over, release or close, refused (409) while another agent has the conversation
     unless ``force``. A holder whose token was revoked has left: no force is needed."""
     await _summary_or_404(context, conversation_id)
-    me = _agent_name(token)
+    me = token.signature
     current = await _holder(context, conversation_id)
     if current and current != me and not force:
         token_id = current.rpartition("#")[2]
@@ -213,7 +209,7 @@ async def send_message(
     """Send the user a message as this agent; it reaches their widget at once."""
     await _summary_or_404(context, conversation_id)
     message = await context.need_dialogue().agent_message(
-        conversation_id, _agent_name(token), body.text
+        conversation_id, token.signature, body.text
     )
     return {"sent": message.to_socketio()}
 
@@ -240,7 +236,7 @@ async def annotate(
         for e in body.entities
     ]
     await context.need_dialogue().annotate(
-        conversation_id, body.seq, body.intent, entities, _agent_name(token)
+        conversation_id, body.seq, body.intent, entities, token.signature
     )
     return {"seq": body.seq, "intent": body.intent, "entities": entities}
 

@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal, TypeGuard
+from typing import Any, Literal, TypeGuard, cast
 
 from bot.actions import ActionError, ActionNotFound, ActionRejected, ActionRunner
 from bot.dialogue import builtin
@@ -33,7 +33,7 @@ from bot.dialogue.turn import Turn
 from bot.errors import BotError
 from bot.project import Domain, Rule, Story
 from bot.sessions import SessionStore
-from bot.state import Conversation
+from bot.state import Conversation, Handoff
 from bot.transcripts import TranscriptLog
 
 log = logging.getLogger(__name__)
@@ -143,11 +143,32 @@ class DialogueManager(AgentDesk):
             stored = await self.store.load(conversation_id)
             expected = stored.version if stored else 0
             conversation = stored or Conversation(id=conversation_id)
+            known = stored is not None or await self._recover(conversation)
             turn = Turn(conversation, channel=channel, actor=actor)
             if stored is None or self._session_expired(conversation):
-                builtin.start_session(turn, self.domain, fresh=stored is None)
+                builtin.start_session(turn, self.domain, fresh=not known)
             yield turn
             await self._commit(turn, expected)
+
+    async def _recover(self, conversation: Conversation) -> bool:
+        """Take who answers a conversation from its transcript when its state is gone.
+
+        State can be lost while the transcript keeps the conversation: its TTL passed, or
+        Redis restarted without persistence. Starting over as "bot" would let the bot answer
+        a user an agent is talking to, and refuse that agent's next message. Slots and form
+        progress are not rebuilt; the conversation starts a new session. Returns whether the
+        transcript knew the conversation.
+        """
+        summary = await self.transcripts.get(conversation.id)
+        if summary is None:
+            return False
+        conversation.handoff = cast(Handoff, summary.handoff)
+        conversation.paused = summary.handoff == "human"
+        if summary.handoff == "human":
+            taken = await self.transcripts.last_of(conversation.id, "handoff")
+            actor = taken.actor if taken is not None else None
+            conversation.agent = actor.removeprefix("agent:") if actor else None
+        return True
 
     def _session_expired(self, conversation: Conversation) -> bool:
         minutes = self.domain.session_config.expiration_minutes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,7 +64,8 @@ def coerce(slot: Slot, value: Any) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             return None
-        return number
+        # "nan" and "inf" parse, but are no amount, and JSON (PostgreSQL's) refuses them
+        return number if math.isfinite(number) else None
     if slot.type == "categorical" and slot.values:
         for allowed in slot.values:
             if str(allowed).lower() == str(value).lower():

@@ -19,6 +19,7 @@ from bot.api import create_app
 from bot.api.annotations import markup
 from bot.cli import web
 from bot.settings import Settings
+from bot.tokens import MAX_NAME_CHARS
 
 AGENT = "/api/agent"
 
@@ -68,6 +69,14 @@ def test_conversations_filter_by_view_intent_and_date(
     future = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert ids(client, agent_headers, f"?since={future}") == []
     assert len(ids(client, agent_headers, f"?until={future}")) == 4
+    # a time without an offset is UTC, also beside the live view's own cut-off
+    naive = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert len(ids(client, agent_headers, f"?view=live&since={naive}")) == 4
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert ids(client, agent_headers, f"?since={ahead}") == []
+    # an offset is honoured: an hour from now in UTC+02:00 is an hour ago in UTC
+    plus_two = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S%%2B02:00")
+    assert len(ids(client, agent_headers, f"?since={plus_two}")) == 4
     listed = client.get(f"{AGENT}/conversations", headers=agent_headers).json()
     assert listed["waiting"] == 1
     bad = client.get(f"{AGENT}/conversations?view=nope", headers=agent_headers)
@@ -98,6 +107,19 @@ def test_filters_and_export_work_on_postgresql(
         # PostgreSQL's "integer out of range" is the caller's mistake too.
         huge = client.get(f"{AGENT}/conversations/pg-asker?after={2**40}", headers=headers)
         assert huge.status_code == 422 and "out of range" in huge.json()["detail"]
+        # The longest token name still fits where actors and authors are recorded (a
+        # 200-character name made every action of its holder a 500 on PostgreSQL).
+        name = "n" * MAX_NAME_CHARS
+        longest = bearer(app, "agent", name)
+        say(client, "pg-long", "hello")
+        taken = client.post(f"{AGENT}/conversations/pg-long/takeover", headers=longest)
+        assert taken.status_code == 200, taken.text
+        created = client.post(
+            "/api/faq/entries",
+            json={"external_key": "by", "question": "Who wrote this?", "answer": "Someone."},
+            headers=bearer(app, "admin", name),
+        )
+        assert created.status_code == 201, created.text
 
 
 def test_a_transcript_shows_each_turns_parse_and_faq_match(

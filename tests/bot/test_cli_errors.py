@@ -96,8 +96,8 @@ def test_token_name_length_is_checked_before_postgresql_refuses_it(
     long = one_error_line(
         cli("token", "create", "--role", "agent", "--name", "x" * 300, DESKBOT_DATABASE_URL=url)
     )
-    assert long == "error: a token name has at most 200 characters, got 300"
-    made = cli("token", "create", "--role", "agent", "--name", "x" * 200, DESKBOT_DATABASE_URL=url)
+    assert long == "error: a token name has at most 100 characters, got 300"
+    made = cli("token", "create", "--role", "agent", "--name", "x" * 100, DESKBOT_DATABASE_URL=url)
     assert made.code == 0 and "agent token #" in made.out
 
 

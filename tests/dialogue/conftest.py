@@ -90,7 +90,7 @@ def make_dm(
         )
         return dialogue_from_project(
             project,
-            store=SqlSessionStore(engine),
+            store=options.pop("store", None) or SqlSessionStore(engine),
             transcripts=TranscriptLog(engine),
             **options,
         )

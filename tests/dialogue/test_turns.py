@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+from redis.asyncio import Redis
 
 from bot.actions import ActionError, ActionResult
 from bot.dialogue import BotMessage, DialogueManager
@@ -17,7 +18,10 @@ from bot.dialogue.config import (
     DEFAULT_REPHRASE_TEXT,
     DEFAULT_WAITING_TEXT,
 )
+from bot.dialogue.slots import coerce
 from bot.errors import BotError, ConflictError
+from bot.project import Slot
+from bot.sessions import RedisSessionStore
 
 
 def texts(messages: list[BotMessage]) -> list[str | None]:
@@ -233,6 +237,51 @@ async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) ->
         ("bot", "closed"),
         ("closed", "bot"),
     ]
+
+
+def test_a_float_slot_takes_numbers_only() -> None:
+    # "nan" and "inf" parse as floats; PostgreSQL's JSON refused them and the turn was lost.
+    amount = Slot(name="amount", type="float")
+    assert [coerce(amount, v) for v in ("12.5", 3, "nan", "inf", "-Infinity", "x")] == [
+        12.5,
+        3.0,
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
+@pytest.mark.parametrize("kind", ["sql", "redis"])
+async def test_lost_state_keeps_the_agent_who_holds_the_conversation(
+    make_dm, kind: str, request: pytest.FixtureRequest
+) -> None:
+    # Redis restarted without persistence (or the state's TTL passed) while Ann answered:
+    # the transcript still says who has the conversation, so the bot must not cut in.
+    store = None
+    if kind == "redis":
+        url, prefix = (request.getfixturevalue(n) for n in ("redis_url", "redis_prefix"))
+        store = RedisSessionStore(Redis.from_url(url), prefix=prefix)
+    dm = make_dm(store=store)
+    await dm.handle("lost", "/greet")
+    await dm.handle("lost", "/human_handoff")
+    await dm.takeover("lost", "ann")
+    await dm.store.delete("lost")  # the state is gone; the transcript is not
+    assert await dm.handle("lost", "/greet") == []  # still Ann's: the bot stays silent
+    message = await dm.agent_message("lost", "ann", "Still here")
+    assert message.text == "Still here"
+    with pytest.raises(ConflictError, match="ann has taken this conversation over"):
+        await dm.agent_message("lost", "bob", "me too")
+    sessions = [d for k, d in await transcript(dm, "lost") if k == "session"]
+    assert [d["new_conversation"] for d in sessions] == [True, False]
+    await dm.release("lost", "ann")
+    await dm.close("lost", "ann")
+    await dm.store.delete("lost")
+    # a closed conversation lost too: the user's next message reopens it, as it would have
+    assert texts(await dm.handle("lost", "/greet")) == ["Hello! How can I help?"]
+    summary = await dm.transcripts.get("lost")
+    assert summary is not None and (summary.handoff, summary.status) == ("bot", "open")
+    await dm.store.close()
 
 
 async def test_one_agent_at_a_time_and_the_user_hears_of_the_release(make_dm) -> None:
