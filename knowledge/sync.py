@@ -3,6 +3,8 @@
 A process that writes publishes the new revision on Redis; every process listens and calls
 `FaqRetriever.refresh`. Without Redis (or if a message is lost) each process polls
 `FaqBase.current_revision()`; polling also runs beside Redis, less often, as a safety net.
+While Redis cannot be reached (down at start, or lost later) polling runs at its own pace
+again, so edits still arrive within seconds; a worker never fails to start for it.
 """
 
 from __future__ import annotations
@@ -47,10 +49,16 @@ class FaqSync:
         self.retriever = retriever
         self.base: FaqBase = retriever.base
         self.channel = revision_channel(key_prefix)
-        self.poll_interval = redis_poll_interval if redis_url else poll_interval
+        self.poll_interval = poll_interval
+        self.redis_poll_interval = redis_poll_interval
+        # Short timeouts: an edit publishes from the editor's request, which must not hang
+        # on a Redis host that does not answer.
         self._redis: redis.Redis | None = (
-            redis.Redis.from_url(redis_url, socket_connect_timeout=5) if redis_url else None
+            redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+            if redis_url
+            else None
         )
+        self._redis_ok = False  # subscribed and hearing from Redis
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -63,7 +71,6 @@ class FaqSync:
         self.base.add_listener(self._published)
         if self._redis is not None:
             self._pubsub = cast(Any, self._redis).pubsub(ignore_subscribe_messages=True)
-            self._pubsub.subscribe(self.channel)
             self._threads.append(threading.Thread(target=self._listen, daemon=True))
         self._threads.append(threading.Thread(target=self._poll, daemon=True))
         for thread in self._threads:
@@ -92,21 +99,31 @@ class FaqSync:
                 log.warning("could not publish FAQ revision %s; other workers will poll", revision)
 
     def _listen(self) -> None:
+        subscribed = warned = False
         while not self._stop.is_set():
             try:
+                if not subscribed:
+                    self._pubsub.subscribe(self.channel)
+                    subscribed = True
+                # redis-py reconnects and subscribes again by itself after a lost connection
                 message = self._pubsub.get_message(timeout=0.5)
-            except (redis.RedisError, ValueError):
+            except (redis.RedisError, ValueError, OSError):
                 if self._stop.is_set():
                     return
-                log.warning("lost the FAQ revision channel; relying on polling")
+                if not warned:  # once per outage
+                    log.warning("cannot reach the FAQ revision channel; polling meanwhile")
+                self._redis_ok, warned = False, True
                 self._stop.wait(1.0)
                 continue
+            if not self._redis_ok:
+                self._redis_ok, warned = True, False
+                self._wake.set()  # catch up with whatever was published while away
             if message is not None:
                 self._wake.set()
 
     def _poll(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self.poll_interval)
+            self._wake.wait(self.redis_poll_interval if self._redis_ok else self.poll_interval)
             self._wake.clear()
             if self._stop.is_set():
                 return

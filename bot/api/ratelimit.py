@@ -7,12 +7,16 @@ process's memory otherwise.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.errors import BotError
+
+log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 KEY_PREFIX = "deskbot:ratelimit:v1"
@@ -62,17 +66,33 @@ class MemoryCounters:
 
 
 class RedisCounters:
-    """Counters in Redis (INCR with an expiry), shared by every worker."""
+    """Counters in Redis (INCR with an expiry), shared by every worker.
+
+    While Redis cannot be reached, this process counts on its own (each worker then allows
+    the limit by itself) rather than refusing every message: a limit exists to stop floods,
+    not to take the chat down with the cache.
+    """
 
     def __init__(self, url: str) -> None:
-        self.redis: Redis = Redis.from_url(url)
+        self.redis: Redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        self.fallback = MemoryCounters()
+        self._down_since: float | None = None
 
     async def hit(self, key: str, window: int) -> int:
         name = f"{KEY_PREFIX}:{key}:{window}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, WINDOW_SECONDS * 2)
-            count, _ = await pipe.execute()
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, WINDOW_SECONDS * 2)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError):
+            if self._down_since is None:
+                self._down_since = time.time()
+                log.warning("cannot reach Redis for rate limits; counting in this process")
+            return await self.fallback.hit(key, window)
+        if self._down_since is not None:
+            log.warning("Redis is back for rate limits")
+            self._down_since = None
         return int(count)
 
     async def close(self) -> None:

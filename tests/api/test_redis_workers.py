@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import socketio
-from botstack import bearer, make_components, start_server, stop_server
+from botstack import bearer, free_port, make_components, start_server, stop_server
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
@@ -65,3 +65,18 @@ def test_rate_limits_are_shared_through_redis(
         ]
         assert [c.status_code for c in codes] == [200, 200, 200, 429]
         assert "limit 3 per minute" in codes[-1].json()["detail"]
+
+
+def test_chat_goes_on_while_redis_is_down(settings_for: Callable[..., Settings]) -> None:
+    # Redis configured (rate limits, FAQ sync, socket.io fan-out) but not running, with the
+    # SQL session store: every message used to be a 500 and the worker could not start.
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    settings = settings_for(redis_url=down, rate_limit_conversation=3, rate_limit_address=0)
+    with TestClient(create_app(settings, components=make_components())) as client:
+        codes = [
+            client.post("/webhooks/rest/webhook", json={"sender": "no-redis", "message": "hi"})
+            for _ in range(4)
+        ]
+        # the limit still holds, counted by this worker alone
+        assert [c.status_code for c in codes] == [200, 200, 200, 429]
+        assert codes[0].json()[0]["text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -100,6 +101,25 @@ def test_edit_reaches_another_process_by_polling(sqlite_base: FaqBase, tmp_path:
     with worker(url, "-", "unused", tmp_path / "w") as process:
         assert ask(process, "how do I get my money back") == "refund"
         assert propagation_seconds(sqlite_base, process) <= 2.0
+
+
+def test_a_worker_whose_redis_is_down_starts_and_polls(
+    sqlite_base: FaqBase, tmp_path: Path
+) -> None:
+    # Redis configured but not running: the worker used to fail at start; now it serves and
+    # hears of edits by polling until Redis is back.
+    seed(sqlite_base)
+    url = sqlite_base.engine.url.render_as_string(hide_password=False)
+    down = f"redis://127.0.0.1:{_free_port()}/0"
+    with worker(url, down, "unused", tmp_path / "w") as process:
+        assert ask(process, "how do I get my money back") == "refund"
+        assert propagation_seconds(sqlite_base, process) <= 2.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class _NoEncoder:
