@@ -111,6 +111,31 @@ def test_concurrent_edits_one_wins(base: FaqBase) -> None:
     assert base.get(entry.id).version == 2
 
 
+def test_concurrent_creates_of_one_key_one_wins(base: FaqBase) -> None:
+    # Two editors saving the same new key at once (a double-click): one entry, and the
+    # other told it exists; on SQLite the loser used to hit a raw IntegrityError.
+    outcomes: list[str] = []
+
+    def create(key: str) -> None:
+        try:
+            base.create(FaqDraft(key, "Is this new?", "Yes."), author="ana")
+            outcomes.append("ok")
+        except InvalidEntryError as error:
+            outcomes.append("exists" if "exists" in str(error) else str(error))
+        except Exception as error:  # what the race used to raise
+            outcomes.append(type(error).__name__)
+
+    for round_ in range(15):
+        threads = [threading.Thread(target=create, args=(f"new-{round_}",)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(set(outcomes)) == ["exists", "ok"]
+    assert outcomes.count("ok") == 15
+    assert len(base.list()) == 15
+
+
 def test_soft_delete_and_restore(base: FaqBase) -> None:
     entry = base.create(DRAFT, author="ana")
     deleted = base.delete(entry.id, author="bo", expected_version=1)
