@@ -101,10 +101,18 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
         # A stored id the bot would refuse (not text, too long) is replaced, not confirmed:
         # the widget keeps the confirmed id, and every message under a bad one would fail.
         session_id = requested if is_valid_sender(requested) else uuid.uuid4().hex
-        async with sio.session(sid) as session:
-            session["session_id"] = session_id
-        await sio.enter_room(sid, ROOM_PREFIX + session_id)
+        await _join(sid, session_id)
         await sio.emit("session_confirm", session_id, to=sid)
+
+    async def _join(sid: str, session_id: str) -> None:
+        """Make ``session_id`` this socket's conversation, leaving the one it had: a socket
+        that switched kept receiving the old conversation's messages."""
+        async with sio.session(sid) as session:
+            previous = session.get("session_id")
+            session["session_id"] = session_id
+        if previous is not None and previous != session_id:
+            await sio.leave_room(sid, ROOM_PREFIX + previous)
+        await sio.enter_room(sid, ROOM_PREFIX + session_id)
 
     async def user_uttered(sid: str, data: Any = None) -> dict[str, Any] | None:
         """Handle one message; the return value acknowledges it to clients that ask
@@ -118,9 +126,7 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
             await _refuse(sid, "session_id must be 1-200 printable characters", 422)
             return None
         if session.get("session_id") != session_id:
-            async with sio.session(sid) as saved:
-                saved["session_id"] = session_id
-            await sio.enter_room(sid, ROOM_PREFIX + session_id)
+            await _join(sid, session_id)
         environ = sio.get_environ(sid) or {}
         address = _client_address(environ)
         try:

@@ -123,6 +123,22 @@ def test_two_tabs_of_one_session_both_receive_replies(
     assert "9 to 5" in two.next("bot_uttered")["text"]
 
 
+def test_a_socket_that_switches_sessions_hears_only_the_new_one(
+    live_server: LiveServer, tabs: list[Tab]
+) -> None:
+    switcher = open_tab(live_server, tabs)
+    old = switcher.session(None)
+    new = switcher.session(None)  # e.g. the widget's "new conversation"
+    assert new != old
+    other = open_tab(live_server, tabs)
+    assert other.session(old) == old
+    other.say(old, "hello")
+    assert other.next("bot_uttered")["text"] == "Hello! How can I help?"
+    assert switcher.quiet(1.0) == []  # the old conversation's reply is not for it any more
+    switcher.say(new, "hello")
+    assert switcher.next("bot_uttered")["text"] == "Hello! How can I help?"
+
+
 def test_an_agent_message_reaches_the_users_socket_and_the_bot_stays_silent(
     live_server: LiveServer, tabs: list[Tab]
 ) -> None:
