@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     rate_limit_address: int = Field(
         120, ge=0, description="user messages per client address per minute (0: no limit)"
     )
-    max_message_chars: int = Field(2000, ge=1, description="longest user message accepted")
+    max_message_chars: int = Field(
+        2000, ge=1, le=5000, description="longest user message accepted (the bot's own limit: 5000)"
+    )
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="largest HTTP request body accepted (413 past it)"
     )

@@ -44,6 +44,8 @@ def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_pa
         ("DESKBOT_DATABASE_URL", "sqlite:/var/x.db", "DESKBOT_DATABASE_URL is not a database"),
         ("DESKBOT_DATABASE_URL", "postgresql://h:port/db", "DESKBOT_DATABASE_URL is not a"),
         ("DESKBOT_DATABASE_URL", "sqlite://x.db", "DESKBOT_DATABASE_URL: a SQLite URL has three"),
+        # above the bot's own limit, longer messages got a 400 instead of the promised 413
+        ("DESKBOT_MAX_MESSAGE_CHARS", "10000", "DESKBOT_MAX_MESSAGE_CHARS"),
     ],
 )
 def test_invalid_settings_fail_with_one_line_naming_the_variable(
