@@ -117,8 +117,9 @@ class CachedEncoder:
 
 
 def tune_rows(retriever: FaqRetriever, queries: list[LabelledQuery]) -> list[tuple[Any, ...]]:
-    """(best score, lead, right?, out of scope?, best cosine) for every query: the calibration's
-    inputs, and the similarity the floor is checked against."""
+    """(best score, lead, right?, out of scope?, best cosine, confidence) for every query: the
+    score-and-lead calibration's inputs, the similarity the floor is checked against, and the
+    retriever's own confidence (with the head: its probability, calibrated on the base)."""
     vectors = retriever.encoder.encode([q.query for q in queries])
     rows = []
     for i, q in enumerate(queries):
@@ -127,7 +128,9 @@ def tune_rows(retriever: FaqRetriever, queries: list[LabelledQuery]) -> list[tup
             best = hits[0].score
             lead = best - hits[1].score if len(hits) > 1 else best
             right = hits[0].entry.external_key == q.expected
-            rows.append((best, lead, right, q.expected is None, hits[0].similarity))
+            rows.append(
+                (best, lead, right, q.expected is None, hits[0].similarity, hits[0].confidence)
+            )
     return rows
 
 
@@ -148,19 +151,14 @@ def tune(per_dataset: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
         conf = fit.predict_proba(np.array([r[:2] for r in rows]))[:, 1]
         right = np.array([r[2] for r in rows])
         oos = np.array([r[3] for r in rows])
-        sweep = []
-        for threshold in np.arange(0.3, 0.99, 0.05):
-            answered = conf >= threshold
-            sweep.append({
-                "threshold": round(float(threshold), 2),
-                "answered_right": round(float((answered & right)[~oos].mean()), 4),
-                "answer_precision": round(
-                    float((answered & right).sum() / max(1, answered.sum())), 4
-                ),
-                "oos_answered": round(float(answered[oos].mean()), 4) if oos.any() else 0.0,
-            })  # fmt: skip
+        own = np.array([r[5] for r in rows])
+        grid = np.arange(0.3, 0.99, 0.05)
+        fine = np.arange(0.8, 0.9501, 0.005)
+        sweep = [_operating_point(conf, right, oos, t) for t in grid]
+        steps = sorted({round(float(t), 3) for t in (*grid, *fine)})
+        own_sweep = [_operating_point(own, right, oos, t) for t in steps]
         similarity = np.array([r[4] for r in rows])
-        offered = conf >= RetrieverConfig().suggest_threshold
+        offered = conf >= RetrieverConfig().thresholds("hybrid-plain")[1]
         floors = {}
         for floor in (0.2, 0.25, 0.3, 0.35, 0.4):
             below = similarity < floor
@@ -169,8 +167,20 @@ def tune(per_dataset: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
                 "right_offers": int((offered & right).sum()),
                 "oos_offers_kept": int((offered & oos & ~below).sum()),
             }  # fmt: skip
-        out[name] = {"thresholds": sweep, "similarity_floor": floors}
+        out[name] = {"thresholds": sweep, "own_thresholds": own_sweep, "similarity_floor": floors}
     return out
+
+
+def _operating_point(
+    conf: np.ndarray, right: np.ndarray, oos: np.ndarray, threshold: float
+) -> dict[str, float]:
+    answered = conf >= threshold
+    return {
+        "threshold": round(float(threshold), 3),
+        "answered_right": round(float((answered & right)[~oos].mean()), 4),
+        "answer_precision": round(float((answered & right).sum() / max(1, answered.sum())), 4),
+        "oos_answered": round(float(answered[oos].mean()), 4) if oos.any() else 0.0,
+    }
 
 
 def machine() -> str:
@@ -231,6 +241,8 @@ def main() -> None:
         for name in args.datasets:
             for row in result[name]["thresholds"]:
                 print(f"  {name:10s}", row)
+            for row in result[name]["own_thresholds"]:
+                print(f"  {name:10s} own confidence", row)
             print(f"  {name:10s} similarity floor", json.dumps(result[name]["similarity_floor"]))
     summary = {
         "command": " ".join(sys.argv),

@@ -35,6 +35,9 @@ class FaqHit:
         matched_phrasing: the entry's phrasing closest to the query.
         confidence: calibrated probability that this entry is the right answer.
         similarity: cosine of the query and its closest phrasing of the entry (0 in bm25 mode).
+        path: how it was scored (``hybrid`` with the base's adapted head, ``hybrid-plain``
+            before the head is trained or for bases too large for one, ``dense``, ``bm25``);
+            each path has its own calibration and thresholds.
     """
 
     entry: FaqEntry
@@ -42,6 +45,7 @@ class FaqHit:
     matched_phrasing: str
     confidence: float = 0.0
     similarity: float = 0.0
+    path: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +232,8 @@ class FaqRetriever:
                     if eid in state.entries and eid not in dense:
                         dense[eid] = (float(score), int(pid) & 0xFFFF)
         lexical = self._lexical(state, text) if mode != "dense" else {}
-        head = self._head_scores(state, query) if mode == "hybrid" else {}
+        adapted = self._head if mode == "hybrid" else None  # one head for the whole search
+        head = self._head_scores(state, query, adapted)
         if mode == "hybrid" and query is not None:
             self._fill_dense(state, query, dense, set(lexical) | set(head))
         fused: list[tuple[float, int, int, float]] = []
@@ -244,17 +249,25 @@ class FaqRetriever:
                 score += self.config.head_weight * head.get(eid, 0.0)
             fused.append((score, eid, pos if pos >= 0 else lpos, d))
         fused.sort(key=lambda item: -item[0])
-        calibration = self.config.calibration[self._path(head)]
+        path = self._path(head)
+        calibration = self.config.calibration.get(path)
         floor = self.config.min_similarity if mode != "bm25" else -1.0
         hits = []
         for rank, (score, eid, pos, similarity) in enumerate(fused[:k]):
-            other = fused[1][0] if rank == 0 and len(fused) > 1 else fused[0][0]
-            lead = score - other if len(fused) > 1 else score
             entry = state.entries[eid]
-            # The calibration learnt from real questions, where a lead meant something; among
-            # entries that barely resemble the message (keyboard mash) a lead is noise.
-            confidence = calibration.confidence(score, lead) if similarity >= floor else 0.0
-            hits.append(FaqHit(entry, score, entry.phrasings[pos], confidence, similarity))
+            if similarity < floor:
+                # Calibrations learnt from real questions; among entries that barely
+                # resemble the message (keyboard mash) neither a lead nor a probability
+                # means anything.
+                confidence = 0.0
+            elif adapted is not None and head:
+                confidence = adapted.calibration.confidence(head.get(eid, 0.0))
+            else:
+                assert calibration is not None
+                other = fused[1][0] if rank == 0 and len(fused) > 1 else fused[0][0]
+                lead = score - other if len(fused) > 1 else score
+                confidence = calibration.confidence(score, lead)
+            hits.append(FaqHit(entry, score, entry.phrasings[pos], confidence, similarity, path))
         return hits
 
     def _path(self, head: dict[int, float]) -> str:
@@ -279,8 +292,9 @@ class FaqRetriever:
                 out[int(eid)] = (float(value), int(pid) & 0xFFFF)
         return out
 
-    def _head_scores(self, state: IndexState, query: np.ndarray | None) -> dict[int, float]:
-        head = self._head
+    def _head_scores(
+        self, state: IndexState, query: np.ndarray | None, head: EntryHead | None
+    ) -> dict[int, float]:
         if head is None or query is None or head.content_key != state.content_key:
             return {}
         probs = head.probabilities(query)[0]
@@ -314,9 +328,10 @@ class FaqRetriever:
         if not hits:
             return FaqDecision("none", (), 0.0)
         best = hits[0]
-        if best.confidence >= self.config.answer_threshold:
+        answer_at, suggest_at = self.config.thresholds(best.path)
+        if best.confidence >= answer_at:
             return FaqDecision("answer", (best,), best.confidence)
-        if best.confidence >= self.config.suggest_threshold:
+        if best.confidence >= suggest_at:
             window = best.score - self.config.suggest_window
             options = [h for h in hits if h.score >= window and h.confidence > 0.0]
             options = options[: self.config.max_suggestions]

@@ -33,15 +33,25 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
-#: Per scoring path: hybrid with the adapted head, hybrid before the head is trained (or for
-#: bases too large to adapt), dense only, BM25 only.
+#: Per scoring path without an adapted head: hybrid before the head is trained (or for bases
+#: too large to adapt), dense only, BM25 only. With the head ("hybrid"), confidence is the
+#: head's probability calibrated on the base itself (knowledge.adaptation.HeadCalibration).
 #: Fitted by ``bench/faq_quality.py --tune`` on the BANKING77-FAQ and CLINC150-FAQ dev queries
 #: pooled; ``bm25`` takes raw BM25 scores, the others fused scores.
 DEFAULT_CALIBRATION: dict[str, Calibration] = {
-    "hybrid": Calibration(top=0.866, margin=8.153, bias=-1.378),
     "hybrid-plain": Calibration(top=2.597, margin=16.11, bias=-2.173),
     "dense": Calibration(top=2.561, margin=17.36, bias=-2.101),
     "bm25": Calibration(top=0.075, margin=1.459, bias=-1.338),
+}
+
+#: (answer, suggest) thresholds per path, each chosen on the dev queries as the lowest answer
+#: threshold with CLINC150 out-of-scope answers at most 2% and answer precision at least 0.95
+#: on both BANKING77 and CLINC150 (docs/benchmarks.md).
+PATH_THRESHOLDS: dict[str, tuple[float, float]] = {
+    "hybrid": (0.835, 0.5),
+    "hybrid-plain": (0.92, 0.5),
+    "dense": (0.92, 0.5),
+    "bm25": (0.92, 0.5),
 }
 
 
@@ -54,8 +64,10 @@ class RetrieverConfig:
         candidates: phrasings fetched from each index per query.
         lexical_weight: weight of saturated BM25 (``s / (s + lexical_saturation)``).
         head_weight: weight of the adapted head's probability.
-        answer_threshold: confidence at or above which the best entry is answered.
-        suggest_threshold: confidence at or above which "did you mean" options are offered.
+        answer_threshold: confidence at or above which the best entry is answered (None:
+            the scoring path's own, ``PATH_THRESHOLDS``).
+        suggest_threshold: confidence at or above which "did you mean" options are offered
+            (None: the path's own).
         min_similarity: an entry whose closest phrasing has a lower cosine with the message
             gets confidence 0 (never answered or suggested); not used in ``bm25`` mode.
         suggest_window: options must score within this of the best entry.
@@ -68,8 +80,8 @@ class RetrieverConfig:
     lexical_weight: float = 0.1
     lexical_saturation: float = 5.0
     head_weight: float = 0.5
-    answer_threshold: float = 0.92
-    suggest_threshold: float = 0.5
+    answer_threshold: float | None = None
+    suggest_threshold: float | None = None
     min_similarity: float = 0.3
     suggest_window: float = 0.15
     max_suggestions: int = 3
@@ -78,3 +90,11 @@ class RetrieverConfig:
     calibration: dict[str, Calibration] = field(default_factory=lambda: dict(DEFAULT_CALIBRATION))
     vectors: VectorConfig = field(default_factory=VectorConfig)
     head: HeadConfig = field(default_factory=HeadConfig)
+
+    def thresholds(self, path: str) -> tuple[float, float]:
+        """(answer, suggest) thresholds for hits scored along ``path``."""
+        answer, suggest = PATH_THRESHOLDS.get(path, PATH_THRESHOLDS["hybrid-plain"])
+        return (
+            answer if self.answer_threshold is None else self.answer_threshold,
+            suggest if self.suggest_threshold is None else self.suggest_threshold,
+        )

@@ -272,7 +272,16 @@ def test_decisions_follow_the_thresholds(
     retriever = start_retriever(filled, encoder)
     sure = retriever.decide("How do I reset my password?")
     assert sure.kind == "answer" and sure.hits[0].entry.external_key == "reset-password"
-    assert sure.confidence >= retriever.config.answer_threshold
+    best = sure.hits[0]
+    # with the base's own head: its probability, calibrated on the base, against the path's
+    # own threshold
+    assert best.path == "hybrid" and retriever.config.thresholds("hybrid")[0] == 0.835
+    assert sure.confidence >= 0.835
+    head = retriever._head
+    assert head is not None and head.calibration.samples > 0
+    probability = head.probabilities(encoder.encode(["How do I reset my password?"]))[0]
+    column = list(head.entry_ids).index(best.entry.id)
+    assert best.confidence == pytest.approx(head.calibration.confidence(probability[column]))
     unrelated = retriever.decide("what is the capital of mongolia")
     assert unrelated.kind == "none" and unrelated.hits == ()
     cautious = start_retriever(filled, encoder, answer_threshold=1.01, suggest_threshold=0.0,

@@ -1,0 +1,71 @@
+"""Each FAQ base calibrates its entry head on itself: held-out phrasings say what a
+probability is worth there."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge.adaptation import (
+    PRIOR_CALIBRATION,
+    HeadCalibration,
+    HeadConfig,
+    _fit_calibration,
+    calibrate,
+    held_out,
+    train_head,
+)
+
+
+def synthetic_base(
+    noise: float, entries: int = 20, phrasings: int = 5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors around one centre per entry; more noise, more look-alike entries."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(entries, 32))
+    vectors = np.repeat(centres, phrasings, axis=0) + noise * rng.normal(
+        size=(entries * phrasings, 32)
+    )
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float32), np.repeat(np.arange(entries), phrasings)
+
+
+def test_the_calibration_says_how_often_the_head_is_right_in_this_base() -> None:
+    accuracy = {}
+    for noise in (0.9, 1.6):  # distinct entries, then look-alikes
+        vectors, labels = synthetic_base(noise)
+        probabilities, right = held_out(vectors, labels, HeadConfig())
+        assert len(right) == 100  # one held-out phrasing per entry and fold
+        # (a weak prior: what is tested here is the fit; the prior has its own test)
+        calibration = calibrate(vectors, labels, HeadConfig(prior_strength=0.5))
+        assert calibration.samples == 100
+        predicted = np.mean([calibration.confidence(p) for p in probabilities])
+        assert abs(predicted - right.mean()) < 0.05  # calibrated on the whole
+        assert calibration.confidence(0.2) < calibration.confidence(0.6)  # and monotone
+        accuracy[noise] = right.mean()
+    assert accuracy[0.9] > accuracy[1.6] + 0.1
+
+
+def test_entries_with_one_phrasing_are_never_held_out() -> None:
+    vectors, labels = synthetic_base(noise=0.3, phrasings=1)
+    assert calibrate(vectors, labels, HeadConfig()) == PRIOR_CALIBRATION
+    # a base mixing both learns from the entries that have phrasings to spare
+    mixed = np.concatenate([labels, labels[:5]])
+    more = np.concatenate([vectors, vectors[:5] + 0.01])
+    assert calibrate(more, mixed, HeadConfig()).samples == 10
+
+
+def test_few_held_out_phrasings_stay_near_the_prior() -> None:
+    few = _fit_calibration(np.array([0.9, 0.8, 0.95]), np.array([True, True, True]), 5.0)
+    many = _fit_calibration(np.full(2000, 0.5), np.ones(2000, dtype=bool), 5.0)
+    assert abs(few.slope - PRIOR_CALIBRATION.slope) < 0.3
+    assert abs(few.bias - PRIOR_CALIBRATION.bias) < 0.5
+    assert many.confidence(0.5) > 0.99  # enough evidence overrides the prior
+
+
+def test_the_trained_head_carries_its_calibration() -> None:
+    vectors, labels = synthetic_base(noise=0.3)
+    head = train_head(vectors, labels + 100, "key", HeadConfig())
+    assert head is not None and head.calibration.samples == 100
+    big = train_head(vectors, labels, "key", HeadConfig(calibration_max_entries=10))
+    assert big is not None and big.calibration == PRIOR_CALIBRATION  # too large to refit
+    assert HeadCalibration(1.0, 0.0).confidence(0.5) == 0.5
