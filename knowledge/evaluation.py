@@ -74,7 +74,25 @@ def load_queries(path: Path) -> list[LabelledQuery]:
 def evaluate(
     retriever: FaqRetriever, queries: Sequence[LabelledQuery], *, batch_size: int = 256
 ) -> EvaluationReport:
-    """Search and decide every query with the retriever's own thresholds; score the results."""
+    """Search and decide every query with the retriever's own thresholds; score the results.
+
+    Raises:
+        KnowledgeError: there are no queries, or the FAQ base has no entries.
+        ImportValidationError: a query expects an entry the base does not have (a typo
+            would otherwise count as a miss and lower the score silently).
+    """
+    if not queries:
+        raise KnowledgeError("no queries to score")
+    known = {entry.external_key for entry in retriever.base.list(active_only=True)}
+    if not known:
+        raise KnowledgeError("the FAQ holds no entries to score against")
+    unknown = [
+        RowError(row, "expected", f"no FAQ entry has the id {q.expected!r}")
+        for row, q in enumerate(queries, start=1)
+        if q.expected is not None and q.expected not in known
+    ]
+    if unknown:
+        raise ImportValidationError("queries", unknown)
     encode = retriever.config.mode != "bm25"
     hits_at_1 = hits_at_5 = answered_right = answers = right_answers = oos_answers = 0
     reciprocal = 0.0

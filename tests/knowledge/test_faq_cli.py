@@ -104,6 +104,30 @@ def test_evaluate_faq_writes_the_report(cli: typer.Typer, tmp_path: Path, mode: 
     assert code == 2 and "hybrid, dense, bm25" in out
 
 
+def test_evaluate_refuses_queries_it_cannot_score(cli: typer.Typer, tmp_path: Path) -> None:
+    # A typo in an expected id counted as a miss and lowered the score without a word.
+    faq_file = tmp_path / "faq.json"
+    faq_file.write_text(json.dumps(ENTRIES))
+    report = tmp_path / "r.json"
+
+    def evaluate(queries: object, faq: Path = faq_file) -> tuple[int, str]:
+        queries_file = tmp_path / "q.json"
+        queries_file.write_text(json.dumps(queries))
+        return run(cli, "evaluate", "faq", "--faq", str(faq), "--queries", str(queries_file),
+                   "--report", str(report), "--retriever", "bm25")  # fmt: skip
+
+    code, out = evaluate([{"query": "opening hours", "expected": "hours"},
+                          {"query": "refund?", "expected": "refnud"}])  # fmt: skip
+    assert code == 2 and "row 2, expected: no FAQ entry has the id 'refnud'" in out
+    code, out = evaluate([])
+    assert code == 2 and "no queries to score" in out
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    code, out = evaluate([{"query": "hi", "expected": None}], faq=empty)
+    assert code == 2 and "no entries" in out
+    assert not report.exists()
+
+
 def test_bad_files_and_empty_search_get_one_line_errors(cli: typer.Typer, tmp_path: Path) -> None:
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes("id,question,answer\nlatin,Café open?,Oui\n".encode("latin-1"))
