@@ -185,7 +185,15 @@
     var start = window.io ? Promise.resolve() : loadScript(this.server + "/vendor/socket.io.min.js");
     this.socket = true; // connecting
     start.then(function () {
-      var socket = window.io(self.server, { path: "/socket.io/", auth: self.options.auth || {} });
+      // WebSocket first: one connection stays on one server process, so several workers
+      // (`deskbot serve --workers N`) need no sticky sessions. Long polling, for networks
+      // that block WebSockets, sends each request anew and needs one worker or stickiness.
+      var socket = window.io(self.server, {
+        path: "/socket.io/",
+        auth: self.options.auth || {},
+        transports: ["websocket", "polling"],
+        tryAllTransports: true
+      });
       self.socket = socket;
       socket.on("connect", function () {
         socket.emit("session_request", { session_id: self.sessionId });
@@ -280,7 +288,7 @@
     var item = el("div", "deskbot-message deskbot-" + sender);
     if (restored) item.classList.add("deskbot-restored");
     var who = sender === "user" ? "You" : sender === "agent" ? "Agent" : "Assistant";
-    if (sender === "agent" && agent) who = "Agent";
+    if (sender === "agent" && agent) who = agent;  // the agent's name, as the API gives it
     var name = el("span", sender === "agent" ? "deskbot-author" : "deskbot-sr", who + ": ");
     item.appendChild(name);
     item.appendChild(el("span", "deskbot-text", text || ""));

@@ -139,6 +139,15 @@ def make_components(project: Path = PROJECT, *, seed_faq: bool = True) -> Any:
     return build
 
 
+def app_from_environment() -> FastAPI:
+    """An app factory for uvicorn's worker processes: settings from ``DESKBOT_*`` variables,
+    the test components (``uvicorn botstack:app_from_environment --factory --workers N``)."""
+    from bot.api import create_app
+    from bot.settings import load_settings
+
+    return create_app(load_settings(), components=make_components())
+
+
 def context_of(app: FastAPI) -> ApiContext:
     context: ApiContext = app.state.deskbot
     return context

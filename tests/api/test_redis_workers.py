@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -80,3 +84,63 @@ def test_chat_goes_on_while_redis_is_down(settings_for: Callable[..., Settings])
         # the limit still holds, counted by this worker alone
         assert [c.status_code for c in codes] == [200, 200, 200, 429]
         assert codes[0].json()[0]["text"]
+
+
+def test_the_widgets_websocket_works_across_worker_processes(
+    settings_for: Callable[..., Settings], redis_url: str
+) -> None:
+    # The README's production setup: several uvicorn workers behind one port. Long-polling
+    # requests of one socket landed on workers that did not know its session, and messages
+    # were lost; a WebSocket stays with one worker, and state is shared through Redis.
+    settings = settings_for(redis_url=redis_url, session_store="redis")
+    port = free_port()
+    env = {
+        **os.environ,
+        "DESKBOT_DATABASE_URL": settings.database_url,
+        "DESKBOT_REDIS_URL": redis_url,
+        "DESKBOT_PROJECT_DIR": str(settings.project_dir),
+        "DESKBOT_BOOTSTRAP_ADMIN_TOKEN": "false",
+        "DESKBOT_SESSION_STORE": "redis",
+        "DESKBOT_DATA_DIR": str(settings.data_dir),
+        "DESKBOT_RATE_LIMIT_ADDRESS": "0",
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[2])]),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "botstack:app_from_environment", "--factory",
+         "--workers", "2", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "no server"
+            time.sleep(0.3)
+        replies = []
+        for n in range(8):  # new connections are spread over both workers
+            received: queue.Queue[tuple[str, Any]] = queue.Queue()
+            user = socketio.Client(reconnection=False)
+            user.on("session_confirm", lambda data, q=received: q.put(("session_confirm", data)))
+            user.on("bot_uttered", lambda data, q=received: q.put(("bot_uttered", data)))
+            user.connect(url, transports=["websocket"])
+            try:
+                session_id = f"ws-{n}-{uuid.uuid4().hex[:8]}"
+                user.emit("session_request", {"session_id": session_id})
+                assert received.get(timeout=15) == ("session_confirm", session_id)
+                for text in ("hello", "When are you open?"):
+                    user.emit("user_uttered", {"message": text, "session_id": session_id})
+                    event, message = received.get(timeout=15)
+                    assert event == "bot_uttered"
+                    replies.append(message["text"])
+            finally:
+                user.disconnect()
+        assert len(replies) == 16
+        assert replies.count("Hello! How can I help?") == 8
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
