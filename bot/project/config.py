@@ -1,9 +1,11 @@
 """Project configuration: deskbot keys in ``config.yml``, mapped from Rasa's pipeline/policies.
 
 deskbot keys sit under a ``deskbot:`` key or at the top level. From a Rasa ``config.yml`` the
-parts that mean something here are taken over (``FallbackClassifier.threshold``,
-``RulePolicy.core_fallback_threshold``, ``random_seed``, ``max_history``); the rest is noted in
-``ProjectConfig.notes``.
+parts that mean something here are taken over (``RulePolicy.core_fallback_threshold``,
+``random_seed``, ``max_history``); the rest is noted in ``ProjectConfig.notes``.
+``FallbackClassifier.threshold`` is noted, not taken: DIET's confidences and deskbot's are on
+different scales, and deskbot calibrates its NLU fallback threshold on the project's own data
+when it trains.
 """
 
 from __future__ import annotations
@@ -141,14 +143,17 @@ def _from_rasa(data: Mapping[str, Any], file: str) -> ProjectConfig:
         for key in ("pipeline", "policies")
         if isinstance(data.get(key), str)
     ]
-    nlu_fallback: float | None = None
     core_fallback = Thresholds().core_fallback
     seed: int | None = None
     max_history: int | None = None
     for part in pipeline:
         name, line = str(part["name"]), part["_line"]
         if name == "FallbackClassifier" and "threshold" in part:
-            nlu_fallback = float(part["threshold"])
+            # Rasa's 0.7 on deskbot's scale refused most of a project's own examples.
+            notes.append(Note(file, line, (
+                f"FallbackClassifier.threshold {part['threshold']} not taken: deskbot "
+                "calibrates its own when training (deskbot.thresholds.nlu_fallback overrides)"
+            )))  # fmt: skip
         if "random_seed" in part and seed is None:
             seed = int(part["random_seed"])
         if name in ("DIETClassifier", "ResponseSelector") and "epochs" in part:
@@ -168,7 +173,7 @@ def _from_rasa(data: Mapping[str, Any], file: str) -> ProjectConfig:
     return ProjectConfig(
         language=str(data.get("language") or "en"),
         nlu=NluSettings(seed=seed),
-        thresholds=Thresholds(nlu_fallback=nlu_fallback, core_fallback=core_fallback),
+        thresholds=Thresholds(core_fallback=core_fallback),
         max_history=max_history,
         pipeline=tuple(str(p["name"]) for p in pipeline),
         policies=tuple(str(p["name"]) for p in policies),

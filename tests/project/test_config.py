@@ -13,13 +13,15 @@ from tests.project.conftest import write_files
 
 def test_rasa_config_is_mapped(helpdesk: Path) -> None:
     config = read_config(helpdesk / "config.yml")
-    assert config.thresholds.nlu_fallback == 0.7
+    # Rasa's fallback threshold (0.7) is on DIET's scale; the model calibrates its own
+    assert config.thresholds.nlu_fallback is None
     assert config.thresholds.core_fallback == 0.4
     assert config.nlu.seed == 1 and config.nlu.epochs is None  # DIET's epochs are not taken
     assert config.max_history == 4 and config.language == "en"
     notes = [str(n) for n in config.notes]
     assert any("DIETClassifier.epochs ignored" in n and ":11:" in n for n in notes)
     assert any("Duckling" in n and ":16:" in n for n in notes)
+    assert any("FallbackClassifier.threshold 0.7 not taken" in n for n in notes)
 
 
 def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
@@ -57,7 +59,9 @@ def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
     assert config.handoff.after_fallbacks == 3 and config.max_history == 6
     assert config.action_endpoint == "http://actions:5055/webhook"
     assert [n.message for n in config.notes] == [
-        "pipeline component my.CustomComponent is not supported; ignored"
+        "FallbackClassifier.threshold 0.6 not taken: deskbot calibrates its own when training"
+        " (deskbot.thresholds.nlu_fallback overrides)",
+        "pipeline component my.CustomComponent is not supported; ignored",
     ]
 
 

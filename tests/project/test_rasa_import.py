@@ -179,7 +179,7 @@ def test_import_rasa_2_project(project: Writer, tmp_path: Path) -> None:
     assert (out / "tests/test_flows.yml").is_file()
     # 2.x forms still read; config mapped; endpoints and actions copied.
     assert loaded.domain.forms["restaurant_form"].required_slots == ("cuisine", "people")
-    assert loaded.config.thresholds.nlu_fallback == 0.55
+    assert loaded.config.thresholds.nlu_fallback is None  # DIET's scale: calibrated anew
     assert loaded.config.action_endpoint == "http://localhost:5055/webhook"
     assert (out / "actions/booking.py").is_file() and not (out / "actions/__pycache__").exists()
     assert report.counts["faq entries"] == 2 and report.counts["synonyms"] == 1
@@ -203,7 +203,8 @@ def test_import_helpdesk(helpdesk: Path, tmp_path: Path) -> None:
     original = load_project(helpdesk)
     assert loaded.domain.to_wire() == original.domain.to_wire()
     assert len(loaded.rules) == 7 and len(loaded.stories) == 14
-    assert loaded.config.thresholds.nlu_fallback == 0.7 and loaded.config.nlu.seed == 1
+    assert loaded.config.thresholds.nlu_fallback is None and loaded.config.nlu.seed == 1
+    assert "FallbackClassifier.threshold 0.7 not taken" in result.output
     assert (tmp_path / "hd/data/nlu.yml").read_text() == (helpdesk / "data/nlu.yml").read_text()
 
 
