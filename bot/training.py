@@ -3,6 +3,11 @@
 FAQ files seed the database once; afterwards the database is the truth (staff edit it live),
 and every FAQ phrasing also teaches the NLU model an ``faq`` intent, so "is this an FAQ
 question?" is learnt while "which entry?" is left to the retriever.
+
+The model is retrained when the project's own NLU data changed. Edits of the FAQ base are
+answered at once by the retriever and do not retrain it at the next start (a restart after
+importing thousands of entries trained for many minutes); ``train`` says when the base changed
+since, and ``--force`` teaches the model the new questions.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ class TrainOutcome:
     intents: int
     faq_entries: int
     faq_imported: int
+    faq_changed: bool = False  # the FAQ base changed since the model was trained
+
+
+STAMP = "project.json"  # beside the model: what it was trained from
 
 
 def nlu_model_dir(project: Project) -> Path:
@@ -108,6 +117,20 @@ def _trained_hash(model_dir: Path) -> str | None:
         return None
 
 
+def _stamp(model_dir: Path) -> dict[str, object]:
+    try:
+        stamp = json.loads((model_dir / STAMP).read_text())
+    except (OSError, ValueError):
+        return {}
+    return stamp if isinstance(stamp, dict) else {}
+
+
+def _project_hash(project: Project) -> str:
+    """The project's own NLU data, without the FAQ base's phrasings."""
+    data = load_training_data(*project.nlu_files) if project.nlu_files else TrainingData()
+    return data.fingerprint()
+
+
 def train_project(
     project: Project,
     settings: Settings,
@@ -135,8 +158,21 @@ def train_project(
         faq_entries=faq_entries,
         faq_imported=imported,
     )
-    if not force and _trained_hash(model_dir) == data.fingerprint():
-        return TrainOutcome(trained=False, seconds=time.perf_counter() - started, **outcome)  # type: ignore[arg-type]
+    project_hash = _project_hash(project)
+    revision = base.current_revision()
+    stamp = _stamp(model_dir)
+    unchanged = (
+        stamp.get("project_hash") == project_hash
+        if stamp
+        else _trained_hash(model_dir) == data.fingerprint()  # a model from before the stamp
+    )
+    if not force and unchanged:
+        return TrainOutcome(
+            trained=False,
+            seconds=time.perf_counter() - started,
+            faq_changed=bool(stamp) and stamp.get("faq_revision") != revision,
+            **outcome,  # type: ignore[arg-type]
+        )
     nlu = project.config.nlu
     base_model = nlu.base_model or (
         None if settings.encoder == DEFAULT_ENCODER else settings.encoder
@@ -153,6 +189,8 @@ def train_project(
     staging = Path(tempfile.mkdtemp(prefix=".nlu-", dir=project.models_dir))
     try:
         train(data, config, staging)
+        stamped = {"project_hash": project_hash, "faq_revision": revision}
+        (staging / STAMP).write_text(json.dumps(stamped) + "\n")
         old = model_dir.with_name(f".nlu-old-{int(time.time())}")
         if model_dir.exists():
             model_dir.rename(old)

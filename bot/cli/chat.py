@@ -57,6 +57,11 @@ def train_project_command(
         f"{outcome.faq_entries} entries ({outcome.faq_imported} imported now), "
         f"indexed at revision {revision}"
     )
+    if outcome.faq_changed:
+        console.print(
+            "The FAQ base changed since the NLU model was trained: the bot answers from it "
+            "already; `deskbot train --force` also teaches the model the new questions."
+        )
 
 
 def register(app: typer.Typer) -> None:

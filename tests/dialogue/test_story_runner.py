@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.db import create_db_engine
 from bot.dialogue import DialogueManager
 from bot.project import Project
 from bot.story_tests import run_story
+from knowledge import FaqBase, FaqDraft
 
 PROJECT = Path(__file__).parent / "project"
 
@@ -88,3 +90,11 @@ def test_deskbot_init_then_train_trains_the_model_and_indexes_the_faq(tmp_path: 
     assert any((tmp_path / "var" / "faq" / "index").iterdir())
     again = deskbot("train", "--project", str(bot), "--epochs", "1")
     assert "up to date" in again.stdout  # unchanged data is not trained twice
+    assert "FAQ base changed" not in again.stdout
+    # Staff add an FAQ entry: answered at once, so the next start does not retrain for it
+    # (it used to, for minutes), but says how to teach the model the new question.
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'var' / 'deskbot.db'}")
+    FaqBase(engine).create(FaqDraft("gift-wrap", "Do you gift wrap?", "Yes."), author="ana")
+    engine.dispose()
+    edited = deskbot("train", "--project", str(bot), "--epochs", "1")
+    assert "up to date" in edited.stdout and "deskbot train --force" in edited.stdout
