@@ -5,17 +5,32 @@ Built by the CLI or ``create_app``; never at import time.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import SettingsError
 
 ENV_PREFIX = "DESKBOT_"
+
+
+def _origins(value: Any) -> Any:
+    """``["https://a", "https://b"]`` or ``https://a,https://b`` (what people type)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"not a JSON list ({error.msg})") from None
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 class Settings(BaseSettings):
@@ -47,8 +62,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="port the server binds")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info")
     # -- web channels, console and limits (bot.api) --
-    cors_origins: list[str] = Field(
-        default_factory=list, description="origins allowed to call the API and socket.io"
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="origins allowed to call the API and socket.io: a JSON list or commas",
     )
     jwt_secret: str | None = Field(
         None, description="when set, socket.io clients must connect with auth={'token': jwt}"
@@ -72,6 +88,8 @@ class Settings(BaseSettings):
     bootstrap_admin_token: bool = Field(
         True, description="create and print an admin token on first start when none exists"
     )
+
+    _read_origins = field_validator("cors_origins", mode="before")(_origins)
 
     @model_validator(mode="after")
     def _redis_needed(self) -> Settings:
@@ -120,3 +138,5 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         raise SettingsError(_describe(error)) from None
+    except SourceError as error:  # a value pydantic-settings could not even read
+        raise SettingsError(str(error).splitlines()[0]) from None

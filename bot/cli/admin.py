@@ -14,7 +14,8 @@ import typer
 from sqlalchemy import Engine
 
 from bot import db
-from bot.settings import ENV_PREFIX, load_settings
+from bot.errors import BotError
+from bot.settings import ENV_PREFIX, Settings, load_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -63,6 +64,7 @@ def register(app: typer.Typer) -> None:
         options = {"project_dir": project, "host": host, "port": port}
         overrides = {k: v for k, v in options.items() if v is not None}
         settings = load_settings(**overrides)
+        _preflight(settings)
         # Worker processes build their settings from the environment: pass the options on.
         for name, value in overrides.items():
             os.environ[f"{ENV_PREFIX}{name.upper()}"] = str(value)
@@ -75,6 +77,19 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             log_level=settings.log_level,
         )
+
+    def _preflight(settings: Settings) -> None:
+        """What would otherwise fail inside the server's start-up, with a traceback per
+        worker, or start a server that answers every message with 503."""
+        from nlu.encoder import choose_device, resolve_model_path
+
+        if not settings.project_dir.is_dir():
+            raise BotError(
+                f"DESKBOT_PROJECT_DIR: {settings.project_dir} is not a folder; "
+                "give the bot project to serve (see `deskbot init`)"
+            )
+        choose_device(settings.device)
+        resolve_model_path(settings.encoder)
 
     @token_app.command("create")
     def token_create(

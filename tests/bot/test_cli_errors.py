@@ -116,6 +116,17 @@ def test_port_out_of_range_names_the_option(cli: Cli) -> None:
     assert "--port" in refused.err and "DESKBOT_PORT" not in refused.err
 
 
+def test_serve_refuses_what_would_fail_in_every_worker(cli: Cli, tmp_path: Path) -> None:
+    # These started a server that answered 503 to everything, or printed a traceback per
+    # worker ending in "Application startup failed".
+    missing = one_error_line(cli("serve", "--project", str(tmp_path / "nowhere")))
+    assert "DESKBOT_PROJECT_DIR" in missing and "is not a folder" in missing
+    encoder = one_error_line(
+        cli("serve", "--project", str(tmp_path), DESKBOT_ENCODER=str(tmp_path / "no-model"))
+    )
+    assert "is not a local Hugging Face checkpoint" in encoder
+
+
 def test_check_of_a_missing_project_names_the_folder(cli: Cli, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     done = cli("check", "--project", str(missing))

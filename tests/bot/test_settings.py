@@ -46,6 +46,7 @@ def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_pa
         ("DESKBOT_DATABASE_URL", "sqlite://x.db", "DESKBOT_DATABASE_URL: a SQLite URL has three"),
         # above the bot's own limit, longer messages got a 400 instead of the promised 413
         ("DESKBOT_MAX_MESSAGE_CHARS", "10000", "DESKBOT_MAX_MESSAGE_CHARS"),
+        ("DESKBOT_CORS_ORIGINS", '["https://a.example"', "DESKBOT_CORS_ORIGINS: not a JSON list"),
     ],
 )
 def test_invalid_settings_fail_with_one_line_naming_the_variable(
@@ -57,6 +58,18 @@ def test_invalid_settings_fail_with_one_line_naming_the_variable(
     message = str(caught.value)
     assert message.startswith(expected)
     assert "\n" not in message
+
+
+def test_cors_origins_as_a_json_list_or_with_commas(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a plain origin used to end in a 30-line traceback (it was read as JSON only)
+    for given in (
+        '["https://a.example", "https://b.example"]',
+        "https://a.example, https://b.example",
+    ):
+        monkeypatch.setenv("DESKBOT_CORS_ORIGINS", given)
+        assert load_settings().cors_origins == ["https://a.example", "https://b.example"]
+    monkeypatch.setenv("DESKBOT_CORS_ORIGINS", "http://x.com")
+    assert load_settings().cors_origins == ["http://x.com"]
 
 
 def test_a_postgres_url_as_hosts_hand_it_out_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
