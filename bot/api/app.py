@@ -194,7 +194,13 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
-        return _error(422, "ValidationError", _validation_detail(error), request)
+        detail = _validation_detail(error)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        whole_body = any(tuple(item.get("loc", ())) == ("body",) for item in error.errors())
+        if whole_body and kind and kind != "application/json" and not kind.endswith("+json"):
+            # curl -d sends a form: FastAPI then read no JSON at all and blamed the shape
+            detail = f"the body must be JSON sent as Content-Type: application/json, not {kind}"
+        return _error(422, "ValidationError", detail, request)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

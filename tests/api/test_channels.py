@@ -63,6 +63,13 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
     for unreachable in ("a/b", ".", ".."):
         refused = client.post(WEBHOOK, json={"sender": unreachable, "message": "hi"})
         assert refused.status_code == 400 and '"/"' in refused.json()["detail"], unreachable
+    # curl -d "sender=x&message=hi" sends a form; the error says what to send instead
+    form = client.post(WEBHOOK, data={"sender": "x", "message": "hi"})
+    assert form.status_code == 422
+    assert form.json()["detail"] == (
+        "the body must be JSON sent as Content-Type: application/json, "
+        "not application/x-www-form-urlencoded"
+    )
     bad = client.post(WEBHOOK, content=b"not json", headers={"content-type": "application/json"})
     assert bad.status_code == 422 and bad.json()["error"] == "ValidationError"
     assert bad.json()["detail"].startswith("body: not valid JSON at character 0: ")
