@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class RestMessage(BaseModel):
@@ -88,6 +88,10 @@ class FaqCreate(BaseModel):
 
 class FaqUpdate(BaseModel):
     """An edit of an FAQ entry, made against the version the editor loaded."""
+
+    # An entry's key cannot change; sending it (or a misspelt field) was silently dropped
+    # and the edit then read "nothing to change".
+    model_config = ConfigDict(extra="forbid")
 
     version: int = Field(ge=1, description="the entry's version when the editor loaded it")
     question: str | None = None

@@ -79,8 +79,13 @@
     if (intent) params.set("intent", intent);
     var since = document.getElementById("since").value;
     var until = document.getElementById("until").value;
-    if (since) params.set("since", since + "T00:00:00Z");
-    if (until) params.set("until", until + "T23:59:59Z");
+    // The agent's own days: local midnight to the next local midnight, sent in UTC.
+    if (since) params.set("since", new Date(since + "T00:00:00").toISOString());
+    if (until) {
+      var end = new Date(until + "T00:00:00");
+      end.setDate(end.getDate() + 1);
+      params.set("until", end.toISOString());
+    }
     return "/api/agent/conversations?" + params.toString();
   }
 

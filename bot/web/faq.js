@@ -70,6 +70,14 @@
     formatLabel.setAttribute("for", "format");
     var file = input("import-file");
     file.type = "file";
+    // A chosen file sets the format by its name (.csv, .json, .yaml/.yml): a CSV read as
+    // YAML said only "must be a list of entries". A .yml may be a Rasa file; keep rasa then.
+    file.addEventListener("change", function () {
+      var name = (file.files[0] && file.files[0].name || "").toLowerCase();
+      var suffix = name.slice(name.lastIndexOf(".") + 1);
+      var byName = { csv: "csv", json: "json", yaml: "yaml", yml: "yaml" }[suffix];
+      if (byName && !(byName === "yaml" && format.value === "rasa")) format.value = byName;
+    });
     var fileLabel = el("label", "sr-only", "File to import");
     fileLabel.setAttribute("for", "import-file");
     var importButton = el("button", "secondary", "Import");
@@ -269,7 +277,8 @@
       request = C.api("POST", "/api/faq/entries", body);
     }
     request.then(function (saved) {
-      message("Saved " + saved.external_key + " (version " + saved.version + ").");
+      message(entry && saved.version === entry.version ? "Nothing changed; nothing saved." :
+        "Saved " + saved.external_key + " (version " + saved.version + ").");
       edit(saved);
       return refresh();
     }).catch(function (err) {
@@ -307,7 +316,9 @@
         encodeURIComponent(file.name), bytes, true);
     }).then(function (r) {
       if (!r.created.length && !r.updated.length && !r.unchanged.length) {
-        message(file.name + " holds no entries (a header only?); nothing was imported.", true);
+        message(file.name + " holds no entries" + (format === "rasa" ?
+          " (a Rasa FAQ is intents named faq/…, with responses utter_faq/…)" :
+          " (a header only?)") + "; nothing was imported.", true);
         return;
       }
       message("Imported: " + r.created.length + " new, " + r.updated.length + " changed, " +

@@ -116,6 +116,13 @@ def test_invalid_edits_say_what_is_wrong(client: TestClient, admin_headers: dict
     entry = entry_by_key(client, admin_headers, "shipping")
     nothing = client.put(f"{FAQ}/entries/{entry['id']}", json={"version": 1}, headers=admin_headers)
     assert nothing.status_code == 422 and "nothing to change" in nothing.json()["detail"]
+    rekey = client.put(
+        f"{FAQ}/entries/{entry['id']}",
+        json={"version": 1, "external_key": "other"},
+        headers=admin_headers,
+    )
+    assert rekey.status_code == 422
+    assert rekey.json()["detail"] == "external_key: Extra inputs are not permitted"
     no_version = client.put(
         f"{FAQ}/entries/{entry['id']}", json={"answer": "x"}, headers=admin_headers
     )

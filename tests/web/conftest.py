@@ -132,8 +132,8 @@ def new_page(browser: Any) -> Iterator[Any]:
     """Open pages in fresh browser contexts (each its own localStorage and sessionStorage)."""
     contexts: list[Any] = []
 
-    def make() -> Any:
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
+    def make(**options: Any) -> Any:
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

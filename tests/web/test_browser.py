@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 from botstack import LiveServer
 
 
@@ -86,8 +87,10 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     page.locator(".deskbot-restored", has_text="registered the return").wait_for()
     assert page.get_attribute(".deskbot", "data-session-id") == session_id
     restored = page.locator(".deskbot-restored .deskbot-text").all_inner_texts()
-    assert restored[0] == "hello" and "Northwind Shop" in restored[1]
-    assert restored[2] == "Return an item"  # the clicked button's title, not its payload
+    # the bot's opening (the page's data-init-payload), then the user's "hello"
+    assert "Northwind Shop" in restored[0] and restored[1] == "hello"
+    assert "Northwind Shop" in restored[2]
+    assert restored[3] == "Return an item"  # the clicked button's title, not its payload
     assert page.get_by_role("link", name="Size chart").count() == 1
 
     page.keyboard.press("Escape")  # keyboard: Escape closes and focus returns to the launcher
@@ -103,6 +106,35 @@ def login(page: Any, url: str, token: str) -> None:
 
 def handoff_is(page: Any, state: str) -> None:
     page.locator("#handoff-state").filter(has_text=re.compile(f"^{state}$")).wait_for()
+
+
+def test_the_consoles_dates_are_the_agents_own_days(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # "From" and "To" were UTC days: an agent far from UTC missed today's conversations.
+    # The zone is picked so that the agent's date differs from UTC's right now.
+    from datetime import UTC, datetime
+
+    behind = datetime.now(UTC).hour < 12
+    zone, box = ("Etc/GMT+12", "To") if behind else ("Etc/GMT-14", "From")
+    page = new_page(timezone_id=zone)
+    httpx.post(
+        web_server.url + "/webhooks/rest/webhook", json={"sender": "far-away", "message": "hi"}
+    )
+    login(page, web_server.url + "/agent", token_for("agent", "ana"))
+    page.get_by_label("Show").select_option("all")
+    page.locator('[data-conversation="far-away"]').wait_for()
+    today = page.evaluate(  # the agent's local date, as the date input takes it
+        "(() => { const d = new Date(), two = (n) => String(n).padStart(2, '0');"
+        " return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()); })()"
+    )
+    assert today != datetime.now(UTC).strftime("%Y-%m-%d")  # the case that went wrong
+    field = "until=" if box == "To" else "since="
+    with page.expect_response(lambda r: "/api/agent/conversations?" in r.url and field in r.url):
+        page.get_by_label(box).fill(today)
+        page.get_by_label(box).dispatch_event("change")
+    page.wait_for_timeout(200)  # the list is redrawn from that response
+    assert page.locator('[data-conversation="far-away"]').count() == 1
 
 
 def test_a_message_typed_while_connecting_is_sent_once_connected(
@@ -237,7 +269,7 @@ def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
     row.get_by_role("button", name="Edit cookies").wait_for()
     assert row.locator(".tag").count() == 0
 
-    admin.get_by_label("Format").select_option("csv")
+    admin.get_by_label("Format").select_option("yaml")
     latin1 = "id,question,answer\nsoup,Is there soup?,Soupe du jour \u00e0 midi\n"
     admin.set_input_files(
         "#import-file",
@@ -245,6 +277,7 @@ def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
             {"name": "menu-latin1.csv", "mimeType": "text/csv", "buffer": latin1.encode("latin-1")}
         ],
     )
+    assert admin.get_by_label("Format").input_value() == "csv"  # taken from the file's name
     admin.get_by_role("button", name="Import", exact=True).click()
     error = admin.locator("#faq-message.error")
     error.wait_for()
