@@ -62,6 +62,7 @@ class HeadCalibration:
 #: The mean of the held-out fits of BANKING77-FAQ (slope 1.35, bias 0.93) and CLINC150-FAQ
 #: (1.09, 1.99), dev bases; see docs/benchmarks.md.
 PRIOR_CALIBRATION = HeadCalibration(slope=1.2, bias=1.4)
+MIN_SLOPE = 0.25
 
 
 class EntryHead:
@@ -200,4 +201,5 @@ def _fit_calibration(
 
     cast(Any, optimiser).step(closure)
     slope, bias = (float(v) for v in theta.detach())
-    return HeadCalibration(slope, bias, len(right))
+    # More probable must stay more confident, whatever a small or odd sample says.
+    return HeadCalibration(max(slope, MIN_SLOPE), bias, len(right))

@@ -38,6 +38,7 @@ class FaqHit:
         path: how it was scored (``hybrid`` with the base's adapted head, ``hybrid-plain``
             before the head is trained or for bases too large for one, ``dense``, ``bm25``);
             each path has its own calibration and thresholds.
+        probability: the adapted head's probability of this entry (0 without a head).
     """
 
     entry: FaqEntry
@@ -46,6 +47,7 @@ class FaqHit:
     confidence: float = 0.0
     similarity: float = 0.0
     path: str = ""
+    probability: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +269,9 @@ class FaqRetriever:
                 other = fused[1][0] if rank == 0 and len(fused) > 1 else fused[0][0]
                 lead = score - other if len(fused) > 1 else score
                 confidence = calibration.confidence(score, lead)
-            hits.append(FaqHit(entry, score, entry.phrasings[pos], confidence, similarity, path))
+            phrasing = entry.phrasings[pos]
+            probability = head.get(eid, 0.0)
+            hits.append(FaqHit(entry, score, phrasing, confidence, similarity, path, probability))
         return hits
 
     def _path(self, head: dict[int, float]) -> str:
@@ -329,7 +333,11 @@ class FaqRetriever:
             return FaqDecision("none", (), 0.0)
         best = hits[0]
         answer_at, suggest_at = self.config.thresholds(best.path)
-        if best.confidence >= answer_at:
+        # The base's calibration knows only its own questions: a base whose held-out
+        # phrasings are all recognised trusts any probability. The head must still favour
+        # the entry before it is answered (a guard against questions the base never had).
+        sure = best.path != "hybrid" or best.probability >= self.config.min_head_probability
+        if best.confidence >= answer_at and sure:
             return FaqDecision("answer", (best,), best.confidence)
         if best.confidence >= suggest_at:
             window = best.score - self.config.suggest_window

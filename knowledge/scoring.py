@@ -70,6 +70,10 @@ class RetrieverConfig:
             (None: the path's own).
         min_similarity: an entry whose closest phrasing has a lower cosine with the message
             gets confidence 0 (never answered or suggested); not used in ``bm25`` mode.
+        min_head_probability: with the adapted head, an entry it gives a lower probability is
+            suggested at most, however its base's calibration maps that probability (on the
+            dev bases the answer threshold already implies 0.42-0.63, so this changes nothing
+            there; it guards bases whose held-out phrasings were all recognised).
         suggest_window: options must score within this of the best entry.
         max_suggestions: at most this many options.
         adapt: train the entry head in the background after changes.
@@ -83,6 +87,7 @@ class RetrieverConfig:
     answer_threshold: float | None = None
     suggest_threshold: float | None = None
     min_similarity: float = 0.3
+    min_head_probability: float = 0.4
     suggest_window: float = 0.15
     max_suggestions: int = 3
     adapt: bool = True

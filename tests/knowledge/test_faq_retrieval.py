@@ -289,6 +289,12 @@ def test_decisions_follow_the_thresholds(
     offer = cautious.decide("How do I reset my password?")
     assert offer.kind == "suggest" and 1 <= len(offer.hits) <= 3
     assert offer.hits[0].entry.external_key == "reset-password"
+    # However sure the base's calibration is, an entry the head does not favour enough is
+    # offered, not answered.
+    guarded = start_retriever(filled, encoder, min_head_probability=1.01, suggest_window=10.0)
+    offered = guarded.decide("How do I reset my password?")
+    assert offered.kind == "suggest" and offered.confidence >= 0.835
+    assert offered.hits[0].probability < 1.01 and offered.hits[0].path == "hybrid"
     silent = start_retriever(filled, encoder, answer_threshold=1.01, suggest_threshold=1.01)
     assert silent.decide("How do I reset my password?").kind == "none"
 
