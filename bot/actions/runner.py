@@ -10,11 +10,9 @@ import asyncio
 import hashlib
 import importlib
 import importlib.util
-import inspect
 import logging
 import pkgutil
 import sys
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -117,13 +115,6 @@ def _result(body: Any) -> ActionResult:
     )
 
 
-def _in_thread(run: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    async def threaded(*args: Any) -> Any:
-        return await asyncio.to_thread(run, *args)
-
-    return threaded
-
-
 class InProcessActionRunner:
     """Loads a project's actions (a package folder or one ``.py`` file) and runs them with
     rasa-sdk's own executor, so actions behave exactly as on a rasa-sdk action server."""
@@ -134,14 +125,12 @@ class InProcessActionRunner:
         self.executor = ActionExecutor()
         # Register only this project's classes: rasa-sdk's register_package would take every
         # Action subclass loaded in the process, another project's included.
+        # Run as rasa-sdk runs them, a synchronous run() inline included: moving those to a
+        # thread broke actions that hold thread-bound objects (a sqlite3 connection) or wrap
+        # an async run() in a plain decorator. An action that blocks (requests) blocks this
+        # worker meanwhile; such actions belong on an action server (README).
         for action in _own_actions(_load_actions(path)):
             self.executor.register_action(action)
-        # rasa-sdk calls a synchronous run() inline. On an action server that stalls only the
-        # action server; here it would stall every conversation this worker serves (an
-        # action calling a slow API with requests), so those run in a thread.
-        for name, run in list(self.executor.actions.items()):
-            if not inspect.iscoroutinefunction(run):
-                self.executor.actions[name] = _in_thread(run)
 
     def names(self) -> set[str] | None:
         return {a.name for a in self.executor.list_actions()}
@@ -185,7 +174,12 @@ class RemoteActionRunner:
     ) -> None:
         self.url = url
         self.retries = retries
-        self.client = client or httpx.AsyncClient(timeout=timeout)
+        # Idle connections are dropped before rasa-sdk's server closes them (Sanic: 5 s), so
+        # a call never goes out on a connection the server is closing: that failure is not
+        # retried any more, as it cannot be told from a crash mid-action.
+        self.client = client or httpx.AsyncClient(
+            timeout=timeout, limits=httpx.Limits(keepalive_expiry=2.0)
+        )
 
     def names(self) -> set[str] | None:
         return None
