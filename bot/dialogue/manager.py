@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeGuard, cast
 
 from bot.actions import ActionError, ActionNotFound, ActionRejected, ActionRunner
@@ -162,6 +163,10 @@ class DialogueManager(AgentDesk):
         summary = await self.transcripts.get(conversation.id)
         if summary is None:
             return False
+        ttl = getattr(self.store, "ttl_seconds", None)
+        idle = (datetime.now(UTC) - summary.updated_at).total_seconds()
+        if ttl is not None and idle > ttl:
+            return True  # idle past the state's lifetime: it expired; start over as before
         conversation.handoff = cast(Handoff, summary.handoff)
         conversation.paused = summary.handoff == "human"
         if summary.handoff == "human":
@@ -479,9 +484,12 @@ def is_valid_sender(sender_id: object) -> TypeGuard[str]:
     )
 
 
+SENDER_RULE = (
+    'sender id must be 1-200 printable characters, not only spaces, without "/", '
+    'and not "." or ".."'
+)
+
+
 def _check_sender(sender_id: str) -> None:
     if not is_valid_sender(sender_id):
-        raise BotError(
-            'sender id must be 1-200 printable characters, not only spaces, without "/", '
-            'and not "." or ".."'
-        )
+        raise BotError(SENDER_RULE)

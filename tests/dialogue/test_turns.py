@@ -281,6 +281,14 @@ async def test_lost_state_keeps_the_agent_who_holds_the_conversation(
     assert texts(await dm.handle("lost", "/greet")) == ["Hello! How can I help?"]
     summary = await dm.transcripts.get("lost")
     assert summary is not None and (summary.handoff, summary.status) == ("bot", "open")
+    # State that expired after its lifetime of idleness starts over as it always did: an
+    # agent who never gave a conversation back does not keep the user from the bot forever.
+    await dm.handle("idle", "/human_handoff")
+    await dm.takeover("idle", "ann")
+    dm.store.ttl_seconds = 1.0  # type: ignore[attr-defined]
+    await asyncio.sleep(1.3)
+    await dm.store.delete("idle")
+    assert texts(await dm.handle("idle", "/greet")) == ["Hello! How can I help?"]
     await dm.store.close()
 
 
