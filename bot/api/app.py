@@ -7,7 +7,7 @@ import fcntl
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -85,7 +85,8 @@ def _validation_detail(error: RequestValidationError) -> str:
             parts.append(f"body: not valid JSON at character {where}: {reason}")
             continue
         field = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body",))
-        parts.append(f"{field or 'body'}: {item.get('msg', 'invalid')}")
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{field or 'body'}: {message}")
     return "; ".join(parts)
 
 
@@ -164,6 +165,8 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
                 finally:
                     if purging is not None:
                         purging.cancel()
+                        with suppress(asyncio.CancelledError):
+                            await purging
                     mount.handler = None
                     await sio.shutdown()
         finally:

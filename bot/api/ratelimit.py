@@ -19,6 +19,7 @@ from bot.errors import BotError
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
+RETRY_SECONDS = 10.0  # after Redis failed, count locally this long before asking it again
 KEY_PREFIX = "deskbot:ratelimit:v1"
 
 
@@ -80,6 +81,9 @@ class RedisCounters:
 
     async def hit(self, key: str, window: int) -> int:
         name = f"{KEY_PREFIX}:{key}:{window}"
+        if self._down_since is not None and time.time() - self._down_since < RETRY_SECONDS:
+            # Known to be away: do not spend a timeout on every message to find out again.
+            return await self.fallback.hit(key, window)
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.incr(name)
@@ -87,8 +91,8 @@ class RedisCounters:
                 count, _ = await pipe.execute()
         except (RedisError, OSError):
             if self._down_since is None:
-                self._down_since = time.time()
                 log.warning("cannot reach Redis for rate limits; counting in this process")
+            self._down_since = time.time()
             return await self.fallback.hit(key, window)
         if self._down_since is not None:
             log.warning("Redis is back for rate limits")

@@ -69,7 +69,12 @@ def _client_address(environ: dict[str, Any]) -> str | None:
 def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncServer:
     """The socket.io server with its handlers, and the dialogue sink that pushes messages."""
     manager = (
-        socketio.AsyncRedisManager(settings.redis_url, channel="deskbot:socketio:v1")
+        socketio.AsyncRedisManager(
+            settings.redis_url,
+            channel="deskbot:socketio:v1",
+            # a Redis host that does not answer must not hold each delivery for minutes
+            redis_options={"socket_connect_timeout": 2},
+        )
         if settings.redis_url
         else None
     )

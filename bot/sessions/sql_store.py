@@ -175,16 +175,19 @@ class SqlSessionStore:
         return await asyncio.to_thread(self._purge_expired)
 
     def _purge_expired(self) -> int:
+        now = time.time()
         with self.engine.begin() as conn:
+            # an expired lock is free already; its row only takes room
+            conn.execute(delete(conversation_locks).where(conversation_locks.c.expires_at <= now))
             return conn.execute(
-                delete(session_states).where(session_states.c.expires_at <= time.time())
+                delete(session_states).where(session_states.c.expires_at <= now)
             ).rowcount
 
     async def purge_periodically(self, every: float = PURGE_SECONDS) -> None:
-        """Delete expired state rows every ``every`` seconds until cancelled (a serving
-        process runs this: expired rows are never read, but nothing else removes them)."""
+        """Delete expired state rows now and every ``every`` seconds until cancelled (a
+        serving process runs this: expired rows are never read, but nothing else removes
+        them; a process restarted more often than hourly still purges)."""
         while True:
-            await asyncio.sleep(every)
             try:
                 purged = await self.purge_expired()
             except Exception:  # a database hiccup; the next round tries again
@@ -192,6 +195,7 @@ class SqlSessionStore:
             else:
                 if purged:
                     log.info("purged %d expired conversation states", purged)
+            await asyncio.sleep(every)
 
     async def close(self) -> None:
         """The engine belongs to the caller; nothing to close here."""
