@@ -30,7 +30,7 @@ def _origins(value: Any) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"not a JSON list ({error.msg})") from None
-    return [part.strip() for part in text.split(",") if part.strip()]
+    return [part.strip().strip("\"'") for part in text.split(",") if part.strip().strip("\"'")]
 
 
 class Settings(BaseSettings):

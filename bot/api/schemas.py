@@ -7,13 +7,23 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.dialogue.manager import SENDER_RULE, is_valid_sender
+
 
 class RestMessage(BaseModel):
     """``POST /webhooks/rest/webhook`` (Rasa's REST channel)."""
 
-    sender: str = Field(min_length=1, max_length=200, description="the conversation id")
+    sender: str = Field(description="the conversation id")
     message: str = Field(description="the user's text, or /intent{...}")
     metadata: dict[str, Any] | None = None
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        # the same rule (and status) for an empty id as for one with a "/"
+        if not is_valid_sender(value):
+            raise ValueError(SENDER_RULE)
+        return value
 
 
 class ParseRequest(BaseModel):

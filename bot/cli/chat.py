@@ -60,7 +60,7 @@ def train_project_command(
     if outcome.faq_changed:
         console.print(
             "The FAQ base changed since the NLU model was trained: the bot answers from it "
-            "already; `deskbot train --force` also teaches the model the new questions."
+            "already; `deskbot train --force` retrains the model with its current questions."
         )
 
 

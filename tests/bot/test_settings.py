@@ -68,8 +68,9 @@ def test_cors_origins_as_a_json_list_or_with_commas(monkeypatch: pytest.MonkeyPa
     ):
         monkeypatch.setenv("DESKBOT_CORS_ORIGINS", given)
         assert load_settings().cors_origins == ["https://a.example", "https://b.example"]
-    monkeypatch.setenv("DESKBOT_CORS_ORIGINS", "http://x.com")
-    assert load_settings().cors_origins == ["http://x.com"]
+    for one in ("http://x.com", '"http://x.com"'):
+        monkeypatch.setenv("DESKBOT_CORS_ORIGINS", one)
+        assert load_settings().cors_origins == ["http://x.com"]
 
 
 def test_a_postgres_url_as_hosts_hand_it_out_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
