@@ -139,6 +139,8 @@ def _draft(record: Any, row: int, errors: list[RowError]) -> FaqDraft | None:
         return clean_draft(FaqDraft(**values))
     except InvalidEntryError as exc:
         message = str(exc)
+        if "id" in record:  # the file's own word for the key
+            message = message.replace("external_key", "id")
         field = message.split(" ", 1)[0].split("[", 1)[0].split(".", 1)[0]
         errors.append(RowError(row, field if field in _KNOWN_KEYS else "-", message))
         return None
@@ -177,7 +179,10 @@ def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
     missing = [c for c in ("question", "answer") if c not in header]
     if missing or not ({"id", "external_key"} & set(header)):
         need = ", ".join(missing or ["id"])
-        raise ImportValidationError(source, [RowError(0, need, "header lacks this column")])
+        problem = "header lacks this column"
+        if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
+            problem += f" (the header reads {header[0]!r}: save the file with commas)"
+        raise ImportValidationError(source, [RowError(0, need, problem)])
     records: list[Any] = []
     lines: list[int] = []
     errors: list[RowError] = []

@@ -26,7 +26,11 @@ ASSETS = {
     "vendor/swagger-ui-bundle.js",
     "vendor/swagger-ui.css",
 }
-TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 def _file(name: str) -> FileResponse:
@@ -50,6 +54,8 @@ for _route, _name in PAGES.items():
     router.add_api_route(_route, _serving(_name), methods=["GET"])
 for _name in sorted(ASSETS):
     router.add_api_route(f"/{_name}", _serving(_name), methods=["GET"])
+# Browsers ask for /favicon.ico on every page; a 404 there is an error in each console.
+router.add_api_route("/favicon.ico", _serving("favicon.svg"), methods=["GET"])
 
 
 @router.get("/docs")

@@ -101,6 +101,7 @@ def test_pages_and_assets_are_served(client: TestClient) -> None:
         ("/widget.js", "text/javascript"),
         ("/widget.css", "text/css"),
         ("/vendor/socket.io.min.js", "text/javascript"),
+        ("/favicon.ico", "image/svg+xml"),  # asked for by every browser on every page
     ):
         response = client.get(path)
         assert response.status_code == 200, path

@@ -127,6 +127,14 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
     }
     assert "line 3, question: missing" in str(info.value)
     assert "line 6, id: duplicate of line 4" in str(info.value)
+    # what a spreadsheet saved with semicolons, and a key that is too long, are told in
+    # the file's own terms
+    semicolons = write(tmp_path, "semi.csv", "id;question;answer\nk;q;a\n")
+    with pytest.raises(ImportValidationError, match="save the file with commas"):
+        import_file(base, semicolons, author="imp")
+    long_key = write(tmp_path, "long.csv", "id,question,answer\n" + "k" * 201 + ",q,a\n")
+    with pytest.raises(ImportValidationError, match="line 2, id: id is longer than 200"):
+        import_file(base, long_key, author="imp")
     no_header = write(tmp_path, "nh.csv", "key,text\nk,q\n")
     with pytest.raises(ImportValidationError, match="header"):
         import_file(base, no_header, author="imp")
