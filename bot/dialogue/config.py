@@ -31,12 +31,17 @@ class DialogueConfig:
             on its own; the one before it offers a human.
         max_history_events: events kept in the live state (the transcript keeps all).
         max_actions_per_turn: a guard against rules that loop.
+        handoff_min_confidence: a request for a person is acted on at this intent confidence
+            or above; below it the message counts as not understood (the FAQ is tried, then
+            the fallback offers a person). A question read as a request for a person at 0.39
+            sent the user to the queue and an agent to a question the FAQ answers.
     """
 
     nlu_threshold: float = 0.3
     handoff_after_fallbacks: int = 3
     max_history_events: int = 200
     max_actions_per_turn: int = 10
+    handoff_min_confidence: float = 0.5
     handoff_intents: tuple[str, ...] = ("human_handoff", "handoff", "request_human")
     stop_intents: tuple[str, ...] = ("stop", "cancel")
     # A typed "yes" right after the bot offered a person accepts the offer.

@@ -199,7 +199,10 @@ class DialogueManager(AgentDesk):
             turn.set_handoff("bot", "user wrote after close")
             turn.transcript("status", {"to": "open"})
         intent = parse.get("intent") or {}
-        low = _is_low(intent, self.config.nlu_threshold)
+        low = _is_low(intent, self.config.nlu_threshold) or (
+            intent.get("name") in self.config.handoff_intents
+            and float(intent.get("confidence") or 0.0) < self.config.handoff_min_confidence
+        )
         conversation.latest_message = {**parse, "metadata": metadata or {}}
         turn.rasa_event(
             {

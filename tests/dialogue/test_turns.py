@@ -22,6 +22,7 @@ from bot.dialogue.slots import coerce
 from bot.errors import BotError, ConflictError
 from bot.project import Slot
 from bot.sessions import RedisSessionStore
+from tests.dialogue.conftest import FixedParser
 
 
 def texts(messages: list[BotMessage]) -> list[str | None]:
@@ -198,6 +199,20 @@ async def test_a_handoff_action_that_says_nothing_or_fails_still_brings_a_person
         dm = make_dm(actions=runner)
         assert texts(await dm.handle("q", "/human_handoff")) == ["Connecting you to a person."]
         assert (await dm.transcripts.get("q")).handoff == "pending_human"  # type: ignore[union-attr]
+
+
+async def test_an_unsure_request_for_a_person_is_not_acted_on(make_dm) -> None:
+    # "when is your support team available?" read as human_handoff at 0.39 queued the user
+    # for a person; an unsure reading is treated as not understood (the FAQ first).
+    table = {
+        "when is support available?": ("human_handoff", 0.39),
+        "get me a human": ("human_handoff", 0.8),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    unsure = texts(await dm.handle("u", "when is support available?"))
+    assert unsure and unsure != ["Connecting you to a person."]
+    assert (await dm.transcripts.get("u")).handoff == "bot"  # type: ignore[union-attr]
+    assert texts(await dm.handle("s", "get me a human")) == ["Connecting you to a person."]
 
 
 async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) -> None:
