@@ -85,8 +85,8 @@ def register(app: typer.Typer) -> None:
 
         if not settings.project_dir.is_dir():
             raise BotError(
-                f"DESKBOT_PROJECT_DIR: {settings.project_dir} is not a folder; "
-                "give the bot project to serve (see `deskbot init`)"
+                f"the bot project {settings.project_dir} is not a folder (--project or "
+                "DESKBOT_PROJECT_DIR); give the project to serve (see `deskbot init`)"
             )
         choose_device(settings.device)
         resolve_model_path(settings.encoder)

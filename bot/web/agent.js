@@ -188,8 +188,9 @@
   // Two logins with one name are told apart, since one may take over from the other.
   function person(actor) {
     if (!actor) return "?";
-    if (actor === state.me) return "you";
+    // Transcript actors read "agent:ana#3", agent messages and the login "ana#3".
     var name = actor.replace(/^agent:/, "");
+    if (name === (state.me || "").replace(/^agent:/, "")) return "you";
     var match = /^(.+)#\d+$/.exec(name);
     if (!match) return name;
     var mine = state.me && /^(?:agent:)?(.+)#\d+$/.exec(state.me);
@@ -202,12 +203,13 @@
     if (event.type === "user" || event.type === "bot" || event.type === "agent") {
       item = el("li", event.type);
       var who = event.type === "user" ? "User" : event.type === "bot" ? "Bot" :
-        "Agent " + person(data.agent);
+        (person(data.agent) === "you" ? "You (agent)" : "Agent " + person(data.agent));
       item.appendChild(el("span", "who", who + ":"));
       item.appendChild(el("span", "text", data.text || ""));
       if (event.type === "user") {
         item.appendChild(el("div", "parse", parseLine(data)));
-        item.appendChild(annotateForm(conversationId, event));
+        // A button's or the widget's payload ("/greet") is no text to teach the model.
+        if (!/^\//.test(data.text || "")) item.appendChild(annotateForm(conversationId, event));
       }
     } else if (event.type === "handoff") {
       item = el("li", "meta", "handoff: " + (data.from || "?") + " \u2192 " + data.to +

@@ -120,7 +120,7 @@ def test_serve_refuses_what_would_fail_in_every_worker(cli: Cli, tmp_path: Path)
     # These started a server that answered 503 to everything, or printed a traceback per
     # worker ending in "Application startup failed".
     missing = one_error_line(cli("serve", "--project", str(tmp_path / "nowhere")))
-    assert "DESKBOT_PROJECT_DIR" in missing and "is not a folder" in missing
+    assert "--project or DESKBOT_PROJECT_DIR" in missing and "is not a folder" in missing
     encoder = one_error_line(
         cli("serve", "--project", str(tmp_path), DESKBOT_ENCODER=str(tmp_path / "no-model"))
     )

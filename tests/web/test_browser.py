@@ -175,6 +175,8 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     entry.click()
     agent.get_by_role("button", name="Take over").click()
     handoff_is(agent, "human \u2013 you")
+    # the transcript names the agent's own actions as theirs, not "another login"
+    agent.locator(".events li.meta", has_text="(agent took over) by you").wait_for()
     # A second agent sees who has it and cannot write to the user in between.
     other = new_page()
     login(other, web_server.url + "/agent", token_for("agent", "bo"))
