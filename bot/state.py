@@ -9,6 +9,22 @@ from typing import Any, Literal
 
 from bot.errors import BotError
 
+# An agent in the transcript: "agent:ana#3" (Conversation.agent and the API say "ana#3").
+AGENT_ACTOR = "agent:"
+
+
+def agent_actor(agent: str) -> str:
+    """The transcript actor for what an agent does."""
+    return AGENT_ACTOR + agent
+
+
+def agent_of(actor: str | None) -> str | None:
+    """The agent behind a transcript actor ("ana#3" for "agent:ana#3"); None for others."""
+    if actor is None or not actor.startswith(AGENT_ACTOR):
+        return None
+    return actor.removeprefix(AGENT_ACTOR)
+
+
 SCHEMA_VERSION = 1
 
 Handoff = Literal["bot", "pending_human", "human", "closed"]

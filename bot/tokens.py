@@ -38,6 +38,12 @@ class TokenInfo:
         return f"{self.name[:MAX_NAME_CHARS] or self.role}#{self.id}"
 
 
+def token_id_of(signature: str) -> int | None:
+    """The token number in a signature ("ana#3" -> 3), or None if it has none."""
+    number = signature.rpartition("#")[2]
+    return int(number) if number.isascii() and number.isdigit() else None
+
+
 @dataclass(frozen=True)
 class TokenRecord:
     """What is known about a token, never the token itself (only its hash is stored)."""

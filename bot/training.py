@@ -64,14 +64,20 @@ def seed_faq(project: Project, base: FaqBase) -> int:
     return written
 
 
-def training_data(project: Project, base: FaqBase) -> TrainingData:
-    """The project's NLU examples plus FAQ phrasings as intent ``faq``.
+def project_data(project: Project) -> TrainingData:
+    """The project's own NLU examples, without the FAQ base's phrasings."""
+    return load_training_data(*project.nlu_files) if project.nlu_files else TrainingData()
+
+
+def training_data(project: Project, base: FaqBase, own: TrainingData | None = None) -> TrainingData:
+    """The project's NLU examples (``own``, when already read) plus FAQ phrasings as
+    intent ``faq``.
 
     The FAQ phrasings are capped (round-robin over entries, questions first) at twice the
     largest other intent, or one per entry: a ``faq`` class ten times larger than the others
     swallowed messages that belonged to them.
     """
-    data = load_training_data(*project.nlu_files) if project.nlu_files else TrainingData()
+    data = project_data(project) if own is None else own
     known = {e.text.strip().lower() for e in data.examples}
     sizes = Counter(e.intent for e in data.examples)
     entries = base.list(active_only=True)
@@ -125,12 +131,6 @@ def _stamp(model_dir: Path) -> dict[str, object]:
     return stamp if isinstance(stamp, dict) else {}
 
 
-def _project_hash(project: Project) -> str:
-    """The project's own NLU data, without the FAQ base's phrasings."""
-    data = load_training_data(*project.nlu_files) if project.nlu_files else TrainingData()
-    return data.fingerprint()
-
-
 def train_project(
     project: Project,
     settings: Settings,
@@ -148,7 +148,8 @@ def train_project(
     started = time.perf_counter()
     base = FaqBase(engine)
     imported = seed_faq(project, base)
-    data = training_data(project, base)
+    own = project_data(project)
+    data = training_data(project, base, own)
     model_dir = nlu_model_dir(project)
     faq_entries = len(base.list(active_only=True))
     outcome = dict(
@@ -158,7 +159,7 @@ def train_project(
         faq_entries=faq_entries,
         faq_imported=imported,
     )
-    project_hash = _project_hash(project)
+    project_hash = own.fingerprint()
     revision = base.current_revision()
     stamp = _stamp(model_dir)
     unchanged = (

@@ -63,6 +63,16 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _event_of(row: Any) -> TranscriptEvent:
+    return TranscriptEvent(
+        type=row.type,
+        data=row.data,
+        actor=row.actor,
+        created_at=as_utc(row.created_at),
+        seq=row.seq,
+    )
+
+
 def _check(event: TranscriptEvent) -> None:
     if event.type not in EVENT_TYPES:
         raise BotError(f"unknown transcript event type {event.type!r}")
@@ -175,12 +185,7 @@ class TranscriptLog:
                 .order_by(table.c.seq)
                 .limit(limit + 1)
             ).all()
-        events = [
-            TranscriptEvent(
-                type=r.type, data=r.data, actor=r.actor, created_at=as_utc(r.created_at), seq=r.seq
-            )
-            for r in rows[:limit]
-        ]
+        events = [_event_of(r) for r in rows[:limit]]
         more = len(rows) > limit
         return TranscriptPage(events=events, next_after=events[-1].seq if more else None)
 
@@ -197,11 +202,7 @@ class TranscriptLog:
                 .order_by(table.c.seq.desc())
                 .limit(1)
             ).first()
-        if r is None:
-            return None
-        return TranscriptEvent(
-            type=r.type, data=r.data, actor=r.actor, created_at=as_utc(r.created_at), seq=r.seq
-        )
+        return None if r is None else _event_of(r)
 
     async def get(self, conversation_id: str) -> ConversationSummary | None:
         found = await self.list_conversations(conversation_ids=[conversation_id], limit=1)

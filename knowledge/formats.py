@@ -187,8 +187,10 @@ def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
     lines: list[int] = []
     errors: list[RowError] = []
     for raw in reader:
-        # line_num is the record's last line; a quoted cell may span several
-        row = reader.line_num - sum(str(c).count("\n") for c in raw.values() if c)
+        # line_num is the record's last line; a quoted cell may span several (cells past
+        # the header's come as a list under the key None)
+        cells = [c for v in raw.values() for c in (v if isinstance(v, list) else [v])]
+        row = reader.line_num - sum(c.count("\n") for c in cells if c)
         if None in raw:
             errors.append(RowError(row, "-", "more cells than header columns", "line"))
             continue

@@ -16,6 +16,7 @@ from bot.api.context import ApiContext, InvalidRequest
 from bot.api.schemas import AgentReply, Annotation
 from bot.errors import NotFoundError
 from bot.tables import conversation_events
+from bot.tokens import token_id_of
 from bot.transcripts import ConversationSummary, TranscriptEvent, as_utc
 
 router = APIRouter(prefix="/api/agent", tags=["agents"])
@@ -162,12 +163,12 @@ async def _agent_action(
     await _summary_or_404(context, conversation_id)
     me = token.signature
     current = await _holder(context, conversation_id)
-    if current and current != me and not force:
-        token_id = current.rpartition("#")[2]
-        if token_id.isascii() and token_id.isdigit():
-            live = await asyncio.to_thread(context.services.tokens.is_live, int(token_id))
-            if not live:
-                force, holder = True, current
+    # A holder whose token was revoked has left: taking over from them needs no force.
+    token_id = token_id_of(current) if current and current != me and not force else None
+    if token_id is not None and not await asyncio.to_thread(
+        context.services.tokens.is_live, token_id
+    ):
+        force, holder = True, current
     dialogue = context.need_dialogue()
     method = {"takeover": dialogue.takeover, "release": dialogue.release, "close": dialogue.close}
     await method[action](conversation_id, me, force=force, holder=holder)

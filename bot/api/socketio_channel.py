@@ -18,7 +18,7 @@ import socketio
 
 from bot.api.channels import run_turn
 from bot.api.context import ApiContext
-from bot.dialogue.manager import is_valid_sender
+from bot.dialogue.manager import SENDER_RULE, is_valid_sender
 from bot.dialogue.messages import BotMessage
 from bot.errors import BotError
 from bot.settings import Settings
@@ -128,7 +128,7 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
         session = await sio.get_session(sid)
         session_id = data.get("session_id") or session.get("session_id") or sid
         if not is_valid_sender(session_id):  # refused before it becomes this socket's session
-            await _refuse(sid, "session_id must be 1-200 printable characters", 422)
+            await _refuse(sid, f"session_id: {SENDER_RULE}", 422)
             return None
         if session.get("session_id") != session_id:
             await _join(sid, session_id)

@@ -15,7 +15,7 @@ from bot.errors import BotError, ConflictError, NotFoundError
 from bot.payloads import shows_anything
 from bot.project import Domain
 from bot.sessions import SessionStore
-from bot.state import Conversation
+from bot.state import Conversation, agent_actor
 from bot.transcripts import TranscriptEvent, TranscriptLog
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class AgentDesk:
     ) -> None:
         """Take the conversation from the bot, or with ``force`` from the agent who has it
         (``holder``: only if it is still them)."""
-        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+        async with self._turn(conversation_id, actor=agent_actor(agent)) as turn:
             conversation = turn.conversation
             if conversation.handoff == "closed":
                 raise ConflictError(f"conversation {conversation_id!r} is closed")
@@ -55,7 +55,7 @@ class AgentDesk:
         self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
     ) -> None:
         """Give the conversation back to the bot, which tells the user so."""
-        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+        async with self._turn(conversation_id, actor=agent_actor(agent)) as turn:
             conversation = turn.conversation
             if conversation.handoff == "bot":
                 raise ConflictError(f"conversation {conversation_id!r} is already with the bot")
@@ -78,7 +78,7 @@ class AgentDesk:
     async def close(
         self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
     ) -> None:
-        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+        async with self._turn(conversation_id, actor=agent_actor(agent)) as turn:
             if turn.conversation.handoff == "closed":
                 raise ConflictError(f"conversation {conversation_id!r} is already closed")
             _other_holder(turn.conversation, agent, "close it", force, holder)
@@ -91,7 +91,7 @@ class AgentDesk:
         if not shows_anything(text):
             raise BotError("an agent message needs text")
         message = BotMessage(text=text, sender="agent", agent=agent)
-        async with self._turn(conversation_id, actor=f"agent:{agent}") as turn:
+        async with self._turn(conversation_id, actor=agent_actor(agent)) as turn:
             conversation = turn.conversation
             if conversation.handoff != "human":
                 raise ConflictError("take the conversation over before writing to the user")
@@ -141,7 +141,7 @@ class AgentDesk:
                 TranscriptEvent(
                     "annotation",
                     {"seq": seq, "text": text, "intent": intent, "entities": entities},
-                    actor=f"agent:{agent}",
+                    actor=agent_actor(agent),
                 )
             ],
         )

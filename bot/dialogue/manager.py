@@ -34,7 +34,7 @@ from bot.dialogue.turn import Turn
 from bot.errors import BotError
 from bot.project import Domain, Rule, Story
 from bot.sessions import SessionStore
-from bot.state import Conversation, Handoff
+from bot.state import Conversation, Handoff, agent_of
 from bot.transcripts import TranscriptLog
 
 log = logging.getLogger(__name__)
@@ -163,16 +163,14 @@ class DialogueManager(AgentDesk):
         summary = await self.transcripts.get(conversation.id)
         if summary is None:
             return False
-        ttl = getattr(self.store, "ttl_seconds", None)
         idle = (datetime.now(UTC) - summary.updated_at).total_seconds()
-        if ttl is not None and idle > ttl:
+        if idle > self.store.ttl_seconds:
             return True  # idle past the state's lifetime: it expired; start over as before
         conversation.handoff = cast(Handoff, summary.handoff)
         conversation.paused = summary.handoff == "human"
         if summary.handoff == "human":
             taken = await self.transcripts.last_of(conversation.id, "handoff")
-            actor = taken.actor if taken is not None else None
-            conversation.agent = actor.removeprefix("agent:") if actor else None
+            conversation.agent = agent_of(taken.actor if taken is not None else None)
         return True
 
     def _session_expired(self, conversation: Conversation) -> bool:
@@ -199,10 +197,7 @@ class DialogueManager(AgentDesk):
             turn.set_handoff("bot", "user wrote after close")
             turn.transcript("status", {"to": "open"})
         intent = parse.get("intent") or {}
-        low = _is_low(intent, self.config.nlu_threshold) or (
-            intent.get("name") in self.config.handoff_intents
-            and float(intent.get("confidence") or 0.0) < self.config.handoff_min_confidence
-        )
+        low = _is_low(intent, self.config)
         conversation.latest_message = {**parse, "metadata": metadata or {}}
         turn.rasa_event(
             {
@@ -467,10 +462,14 @@ def _offered_a_person(conversation: Conversation) -> bool:
     return False
 
 
-def _is_low(intent: dict[str, Any], threshold: float) -> bool:
+def _is_low(intent: dict[str, Any], config: DialogueConfig) -> bool:
+    """Whether a parse counts as not understood; a request for a person needs more
+    confidence than other intents, as acting on it wrongly costs an agent's time."""
     name = intent.get("name")
     confidence = float(intent.get("confidence") or 0.0)
-    return name in (None, "nlu_fallback") or confidence < threshold
+    if name in config.handoff_intents:
+        return confidence < max(config.nlu_threshold, config.handoff_min_confidence)
+    return name in (None, "nlu_fallback") or confidence < config.nlu_threshold
 
 
 def is_valid_sender(sender_id: object) -> TypeGuard[str]:

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.state import agent_of
+
 Sender = Literal["bot", "agent"]
 
 
@@ -94,7 +96,7 @@ def shown_agent(agent: str | None) -> str | None:
     token's number are the console's bookkeeping, not the user's business)."""
     if agent is None:
         return None
-    name = agent.removeprefix("agent:")
+    name = agent_of(agent) or agent
     base, _, number = name.rpartition("#")
     return base if base and number.isdigit() else name
 

@@ -30,6 +30,8 @@ class SessionStore(Protocol):
     not renew, is freed after ``lock_timeout`` seconds.
     """
 
+    ttl_seconds: float  # idle state expires after this
+
     async def load(self, conversation_id: str) -> Conversation | None: ...
 
     async def save(self, conversation: Conversation, expected_version: int) -> Conversation:

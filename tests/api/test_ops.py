@@ -123,3 +123,38 @@ def test_first_start_prints_and_saves_an_admin_token(
         assert me["role"] == "admin"
     with TestClient(create_app(settings)):
         assert path.read_text().strip() == token  # not replaced once an admin token exists
+
+
+def test_a_serving_app_purges_expired_conversation_state(
+    settings_for: Callable[..., Settings],
+) -> None:
+    # Expired rows are never read, but only a serving process removes them (at start, then
+    # hourly): a row left by an earlier run is gone once the app is up.
+    import asyncio
+    import time
+
+    from sqlalchemy import select
+
+    from bot.db import create_db_engine, upgrade
+    from bot.sessions import SqlSessionStore
+    from bot.state import Conversation
+    from bot.tables import session_states
+
+    settings = settings_for()
+    upgrade(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    store = SqlSessionStore(engine, ttl_seconds=0.01)
+    asyncio.run(store.save(Conversation(id="left-over"), 0))
+    time.sleep(0.05)
+
+    def rows() -> list[str]:
+        with engine.connect() as conn:
+            return [r[0] for r in conn.execute(select(session_states.c.conversation_id))]
+
+    assert rows() == ["left-over"]
+    with TestClient(create_app(settings, components=make_components())):
+        deadline = time.monotonic() + 10
+        while rows() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert rows() == []
+    engine.dispose()

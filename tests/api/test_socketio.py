@@ -15,6 +15,7 @@ import socketio
 from botstack import LiveServer, bearer, make_components, start_server, stop_server
 
 from bot.api import create_app
+from bot.dialogue.manager import SENDER_RULE
 
 WAIT = 15.0
 SECRET = "a-socket-secret-of-at-least-32-bytes"
@@ -223,7 +224,7 @@ def test_a_session_id_the_bot_would_refuse_is_replaced_not_confirmed(
         assert fresh != stored and len(fresh) == 32  # a new id the widget then keeps
     tab.sio.emit("session_request", {"session_id": {"a": 1}})
     assert len(tab.next("session_confirm")) == 32
-    refusal = {"error": 422, "detail": "session_id must be 1-200 printable characters"}
+    refusal = {"error": 422, "detail": f"session_id: {SENDER_RULE}"}  # the REST channel's rule
     for bad in ({"a": 1}, "x" * 300, "   "):
         tab.sio.emit("user_uttered", {"message": "hello", "session_id": bad})
         assert tab.next("deskbot_error") == refusal

@@ -127,6 +127,10 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
     }
     assert "line 3, question: missing" in str(info.value)
     assert "line 6, id: duplicate of line 4" in str(info.value)
+    # a surplus cell spanning lines does not shift the line named
+    extra = write(tmp_path, "extra.csv", 'id,question,answer\nk,q,a,"x\ny"\nk2,q,a\n')
+    with pytest.raises(ImportValidationError, match="line 2, -: more cells than header"):
+        import_file(base, extra, author="imp")
     # what a spreadsheet saved with semicolons, and a key that is too long, are told in
     # the file's own terms
     semicolons = write(tmp_path, "semi.csv", "id;question;answer\nk;q;a\n")
