@@ -94,7 +94,16 @@ def stackfaq(root: Path) -> tuple[list[dict[str, Any]], list[LabelledQuery]]:
     return entries, queries
 
 
+def clinc150_oos_train(root: Path) -> list[LabelledQuery]:
+    """CLINC150's ``oos_train``: 100 more out-of-scope questions, from the train split. With
+    ``oos_val`` they make a 200-question estimate of how often the bot answers a question no
+    entry answers (100 alone moves 0.01 per question)."""
+    data = json.loads((root / "clinc150/data_full.train_val.json").read_text())
+    return [LabelledQuery(t, None) for t, _ in data["oos_train"]]
+
+
 DATASETS = {"banking77": banking77, "clinc150": clinc150, "stackfaq": stackfaq}
+EXTRA_OOS = {"clinc150": clinc150_oos_train}
 
 
 class CachedEncoder:
@@ -119,7 +128,8 @@ class CachedEncoder:
 def tune_rows(retriever: FaqRetriever, queries: list[LabelledQuery]) -> list[tuple[Any, ...]]:
     """(best score, lead, right?, out of scope?, best cosine, confidence) for every query: the
     score-and-lead calibration's inputs, the similarity the floor is checked against, and the
-    retriever's own confidence (with the head: its probability, calibrated on the base)."""
+    retriever's own confidence (with the head: its probability, calibrated on the base; 0 when
+    the answer guards would stop it, so a sweep over it shows what the retriever would do)."""
     vectors = retriever.encoder.encode([q.query for q in queries])
     rows = []
     for i, q in enumerate(queries):
@@ -128,9 +138,8 @@ def tune_rows(retriever: FaqRetriever, queries: list[LabelledQuery]) -> list[tup
             best = hits[0].score
             lead = best - hits[1].score if len(hits) > 1 else best
             right = hits[0].entry.external_key == q.expected
-            rows.append(
-                (best, lead, right, q.expected is None, hits[0].similarity, hits[0].confidence)
-            )
+            own = hits[0].confidence if retriever.may_answer(hits[0]) else 0.0
+            rows.append((best, lead, right, q.expected is None, hits[0].similarity, own))
     return rows
 
 
@@ -138,7 +147,7 @@ def tune(per_dataset: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
     """Fit one calibration on all datasets' queries; sweep the answer threshold per dataset."""
     from sklearn.linear_model import LogisticRegression
 
-    pooled = [row for rows in per_dataset.values() for row in rows]
+    pooled = [row for name, rows in per_dataset.items() if "+" not in name for row in rows]
     fit = LogisticRegression(C=100.0).fit(
         np.array([r[:2] for r in pooled]), np.array([r[2] for r in pooled])
     )
@@ -223,22 +232,31 @@ def main() -> None:
                     faq_file, encoder, mode=mode, config=replace(config), cache_dir=args.cache
                 ) as retriever:
                     report = evaluate(retriever, queries).to_dict()
+                    if name in EXTRA_OOS:
+                        extra = EXTRA_OOS[name](args.data_root)
+                        report["oos_answered_oos_train"] = evaluate(retriever, extra).oos_answered
                     if args.tune:
                         tuning.setdefault(mode, {})[name] = tune_rows(retriever, queries)
+                        if name in EXTRA_OOS:  # the sweep again, with 200 OOS questions
+                            tuning[mode][f"{name}+oos_train"] = tune_rows(
+                                retriever, queries + EXTRA_OOS[name](args.data_root)
+                            )
                 report.update(dataset=name, entries=len(entries),
                               seconds=round(time.perf_counter() - started, 1))  # fmt: skip
                 results.append(report)
+                extra_oos = report.get("oos_answered_oos_train")
                 print(
                     f"{name:10s} {mode:7s} R@1 {report['recall_at_1']:.3f} "
                     f"R@5 {report['recall_at_5']:.3f} MRR {report['mrr']:.3f} "
                     f"right {report['answered_right']:.3f} prec {report['answer_precision']:.3f} "
-                    f"oos {report['oos_answered']:.3f}",
+                    f"oos {report['oos_answered']:.3f}"
+                    + ("" if extra_oos is None else f" (oos_train {extra_oos:.3f})"),
                     flush=True,
                 )
     tuned = {mode: tune(rows) for mode, rows in tuning.items()}
     for mode, result in tuned.items():
         print(mode, "calibration", json.dumps(result["calibration"]))
-        for name in args.datasets:
+        for name in [n for n in result if n != "calibration"]:
             for row in result[name]["thresholds"]:
                 print(f"  {name:10s}", row)
             for row in result[name]["own_thresholds"]:

@@ -23,6 +23,8 @@ def retriever_config(project: Project) -> RetrieverConfig:
         config = replace(config, suggest_threshold=thresholds.faq_suggest)
     if thresholds.faq_min_similarity is not None:
         config = replace(config, min_similarity=thresholds.faq_min_similarity)
+    if thresholds.faq_answer_similarity is not None:
+        config = replace(config, min_answer_similarity=thresholds.faq_answer_similarity)
     return config
 
 

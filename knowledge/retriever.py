@@ -327,17 +327,25 @@ class FaqRetriever:
         """Answer, suggest ("did you mean…", up to ``max_suggestions``) or neither."""
         return self.decide_hits(self.search(text, max(5, self.config.max_suggestions)))
 
+    def may_answer(self, hit: FaqHit) -> bool:
+        """Whether ``hit`` passes the guards an answer needs besides its confidence.
+
+        The base's calibration knows only its own questions, never one from outside it: a
+        base whose held-out phrasings are all recognised trusts any probability, and the head
+        maps an unrelated question onto some entry. So an answer also needs the head to
+        favour the entry and the message to resemble one of the entry's phrasings.
+        """
+        if hit.path == "hybrid" and hit.probability < self.config.min_head_probability:
+            return False
+        return hit.path == "bm25" or hit.similarity >= self.config.min_answer_similarity
+
     def decide_hits(self, hits: Sequence[FaqHit]) -> FaqDecision:
         """The decision for hits already found (see :meth:`decide`)."""
         if not hits:
             return FaqDecision("none", (), 0.0)
         best = hits[0]
         answer_at, suggest_at = self.config.thresholds(best.path)
-        # The base's calibration knows only its own questions: a base whose held-out
-        # phrasings are all recognised trusts any probability. The head must still favour
-        # the entry before it is answered (a guard against questions the base never had).
-        sure = best.path != "hybrid" or best.probability >= self.config.min_head_probability
-        if best.confidence >= answer_at and sure:
+        if best.confidence >= answer_at and self.may_answer(best):
             return FaqDecision("answer", (best,), best.confidence)
         if best.confidence >= suggest_at:
             window = best.score - self.config.suggest_window

@@ -74,6 +74,10 @@ class RetrieverConfig:
             suggested at most, however its base's calibration maps that probability (on the
             dev bases the answer threshold already implies 0.42-0.63, so this changes nothing
             there; it guards bases whose held-out phrasings were all recognised).
+        min_answer_similarity: an entry whose closest phrasing has a lower cosine with the
+            message is suggested at most, however confident the scoring is (not used in
+            ``bm25`` mode). Out-of-scope questions that the head maps onto an entry they barely
+            resemble are what it stops.
         suggest_window: options must score within this of the best entry.
         max_suggestions: at most this many options.
         adapt: train the entry head in the background after changes.
@@ -88,6 +92,7 @@ class RetrieverConfig:
     suggest_threshold: float | None = None
     min_similarity: float = 0.3
     min_head_probability: float = 0.4
+    min_answer_similarity: float = 0.4
     suggest_window: float = 0.15
     max_suggestions: int = 3
     adapt: bool = True

@@ -60,16 +60,18 @@ class Thresholds:
     """Confidence thresholds.
 
     ``nlu_fallback`` None means: the model's calibrated threshold if it has one, else 0.4
-    (see ``nlu_fallback_or``). ``faq_answer`` / ``faq_suggest`` / ``faq_min_similarity``
-    None keep the retriever's defaults (knowledge.RetrieverConfig), which were tuned on dev
-    queries with the packaged encoder; another encoder has its own cosine scale, so set
-    ``faq_min_similarity`` (the cosine below which an entry is never offered) with it.
+    (see ``nlu_fallback_or``). ``faq_answer`` / ``faq_suggest`` / ``faq_min_similarity`` /
+    ``faq_answer_similarity`` None keep the retriever's defaults (knowledge.RetrieverConfig),
+    which were tuned on dev queries with the packaged encoder; another encoder has its own
+    cosine scale, so set the two cosines with it: ``faq_min_similarity`` (below it an entry is
+    never offered) and ``faq_answer_similarity`` (below it an entry is suggested at most).
     """
 
     nlu_fallback: float | None = None
     faq_answer: float | None = None
     faq_suggest: float | None = None
     faq_min_similarity: float | None = None
+    faq_answer_similarity: float | None = None
     core_fallback: float = 0.3
 
     def nlu_fallback_or(self, calibrated: float | None) -> float:

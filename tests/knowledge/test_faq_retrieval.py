@@ -295,6 +295,17 @@ def test_decisions_follow_the_thresholds(
     offered = guarded.decide("How do I reset my password?")
     assert offered.kind == "suggest" and offered.confidence >= 0.835
     assert offered.hits[0].probability < 1.01 and offered.hits[0].path == "hybrid"
+    # Nor is an entry none of whose phrasings the message resembles closely enough.
+    assert best.similarity >= retriever.config.min_answer_similarity == 0.4
+    distant = start_retriever(filled, encoder, min_answer_similarity=best.similarity + 0.01,
+                              suggest_window=10.0)  # fmt: skip
+    kept_back = distant.decide("How do I reset my password?")
+    assert kept_back.kind == "suggest" and kept_back.confidence >= 0.835
+    assert kept_back.hits[0].entry.external_key == "reset-password"
+    # BM25 alone has no cosine to check.
+    lexical = start_retriever(filled, encoder, mode="bm25", answer_threshold=0.01,
+                              min_answer_similarity=1.01)  # fmt: skip
+    assert lexical.decide("How do I reset my password?").kind == "answer"
     silent = start_retriever(filled, encoder, answer_threshold=1.01, suggest_threshold=1.01)
     assert silent.decide("How do I reset my password?").kind == "none"
 

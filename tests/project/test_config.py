@@ -114,10 +114,15 @@ def test_project_thresholds_reach_the_faq_retriever() -> None:
     default = retriever_config(Configured(Thresholds()))  # type: ignore[arg-type]
     assert default == RetrieverConfig()
     tuned = retriever_config(
-        Configured(Thresholds(faq_answer=0.8, faq_suggest=0.4, faq_min_similarity=0.5))  # type: ignore[arg-type]
+        Configured(
+            Thresholds(
+                faq_answer=0.8, faq_suggest=0.4, faq_min_similarity=0.5, faq_answer_similarity=0.6
+            )
+        )  # type: ignore[arg-type]
     )
-    assert (tuned.answer_threshold, tuned.suggest_threshold, tuned.min_similarity) == (
-        0.8,
-        0.4,
-        0.5,
-    )
+    assert (
+        tuned.answer_threshold,
+        tuned.suggest_threshold,
+        tuned.min_similarity,
+        tuned.min_answer_similarity,
+    ) == (0.8, 0.4, 0.5, 0.6)
