@@ -122,7 +122,7 @@ def test_serve_migrates_and_answers_health(tmp_path: Path) -> None:
     server = subprocess.Popen(
         [*DESKBOT, "serve", "--port", str(port), "--project", str(PROJECT)],
         cwd=tmp_path,
-        env={**os.environ},
+        env={**os.environ, "DESKBOT_RATE_LIMIT_ADDRESS": "2"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -146,6 +146,19 @@ def test_serve_migrates_and_answers_health(tmp_path: Path) -> None:
             timeout=30,
         )
         assert reply.json() == [{"recipient_id": "cli-test", "text": "Hello! How can I help?"}]
+
+        # Behind a reverse proxy on this host, each user is limited by their own address
+        # (X-Forwarded-For, trusted from 127.0.0.1), not all together by the proxy's.
+        def send(address: str, sender: str) -> int:
+            return httpx.post(
+                f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                json={"sender": sender, "message": "/greet"},
+                headers={"X-Forwarded-For": address},
+                timeout=30,
+            ).status_code
+
+        assert [send("203.0.113.7", f"proxied-{i}") for i in range(3)] == [200, 200, 429]
+        assert send("198.51.100.9", "proxied-other") == 200
     finally:
         server.terminate()
         server.wait(timeout=20)
