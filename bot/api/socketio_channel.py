@@ -60,6 +60,23 @@ def _metadata(data: dict[str, Any]) -> dict[str, Any] | None:
     return raw if isinstance(raw, dict) else {"value": raw}
 
 
+def _bound_conversation(claims: Any) -> str | None:
+    """The one conversation a JWT allows, if it is a user's token in Rasa's convention
+    (``{"user": {"username": <conversation id>, "role": "user"}}``, as for Rasa's HTTP API);
+    None for any other token, which may open any conversation as before.
+
+    Raises:
+        ValueError: a user's token whose username cannot name a conversation.
+    """
+    user = claims.get("user") if isinstance(claims, dict) else None
+    if not isinstance(user, dict) or user.get("role") != "user":
+        return None
+    username = user.get("username")
+    if not is_valid_sender(username):
+        raise ValueError("a user's JWT must name its conversation in user.username")
+    return username
+
+
 def _client_address(environ: dict[str, Any]) -> str | None:
     # engine.io's ASGI environ hard-codes REMOTE_ADDR to 127.0.0.1; the ASGI scope has the peer.
     client = (environ.get("asgi.scope") or {}).get("client")
@@ -98,14 +115,24 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
         except jwt.PyJWTError as error:
             log.info("socket %s refused: %s", sid, error)
             return False
+        try:
+            _bound_conversation(claims)
+        except ValueError as error:
+            log.info("socket %s refused: %s", sid, error)
+            return False
         await sio.save_session(sid, {"claims": claims})
         return True
 
     async def session_request(sid: str, data: Any = None) -> None:
         requested = data.get("session_id") if isinstance(data, dict) else None
+        bound = _bound_conversation((await sio.get_session(sid)).get("claims"))
         # A stored id the bot would refuse (not text, too long) is replaced, not confirmed:
         # the widget keeps the confirmed id, and every message under a bad one would fail.
-        session_id = requested if is_valid_sender(requested) else uuid.uuid4().hex
+        # A token for one conversation gets that one, whatever the client had stored.
+        if bound is not None:
+            session_id = bound
+        else:
+            session_id = requested if is_valid_sender(requested) else uuid.uuid4().hex
         await _join(sid, session_id)
         await sio.emit("session_confirm", session_id, to=sid)
 
@@ -129,6 +156,10 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
         session_id = data.get("session_id") or session.get("session_id") or sid
         if not is_valid_sender(session_id):  # refused before it becomes this socket's session
             await _refuse(sid, f"session_id: {SENDER_RULE}", 422)
+            return None
+        bound = _bound_conversation(session.get("claims"))
+        if bound is not None and session_id != bound:
+            await _refuse(sid, "session_id: this token is for another conversation", 403)
             return None
         if session.get("session_id") != session_id:
             await _join(sid, session_id)

@@ -175,7 +175,9 @@ def test_bad_user_uttered_payloads_get_an_error_event(
     assert not [event for event, _ in tab.quiet(0.5) if event == "bot_uttered"]
 
 
-def test_with_a_jwt_secret_sockets_need_a_valid_token(settings_for: Any) -> None:
+def test_with_a_jwt_secret_sockets_need_a_valid_token_and_a_user_keeps_to_theirs(
+    settings_for: Any,
+) -> None:
     app = create_app(settings_for(jwt_secret=SECRET), components=make_components())
     live, thread = start_server(app)
     # Over websocket: after a refusal, python-socketio's polling client waits for its
@@ -194,6 +196,22 @@ def test_with_a_jwt_secret_sockets_need_a_valid_token(settings_for: Any) -> None
             tab = Tab(live.url, auth=good, transport=transport)
             assert tab.session("abc123") == "abc123"
             tab.close()
+        # A user's token in Rasa's convention opens its own conversation and no other.
+        user = {"user": {"username": "conv-of-ana", "role": "user"}}
+        tab = Tab(live.url, auth={"token": jwt.encode(user, SECRET)}, transport="websocket")
+        assert tab.session("abc123") == "conv-of-ana"
+        assert tab.session(None) == "conv-of-ana"
+        tab.say("abc123", "hello")
+        assert tab.next("deskbot_error") == {
+            "error": 403,
+            "detail": "session_id: this token is for another conversation",
+        }
+        tab.say("conv-of-ana", "hello")
+        assert tab.next("bot_uttered")["text"]
+        tab.close()
+        nameless = {"user": {"role": "user"}}
+        with pytest.raises(socketio.exceptions.ConnectionError, match="failed to connect"):
+            Tab(live.url, auth={"token": jwt.encode(nameless, SECRET)}, transport="websocket")
     finally:
         stop_server(live, thread)
 
