@@ -272,6 +272,8 @@ class DialogueManager(AgentDesk):
         if not low:
             if builtin.faq_key(parse) is not None or intent in self.config.faq_intents:
                 understood = await self._answer_faq(turn, parse, user_data)
+            elif self._faq_may_outrank(parse):
+                understood = await self._answer_faq(turn, parse, user_data, outranking=True)
             if not understood:
                 understood = await self._predict_and_run(turn, intent)
             if not understood and form is not None and intent in self.config.stop_intents:
@@ -304,9 +306,32 @@ class DialogueManager(AgentDesk):
             # An interruption was handled; go back to the question the form was asking.
             await self.forms.ask(turn, conversation.active_form, conversation.requested_slot)
 
+    def _faq_may_outrank(self, parse: dict[str, Any]) -> bool:
+        """Whether an understood but unsure intent should yield to a FAQ answer: a story's
+        canned reply at 0.4 was sent where the FAQ had the right entry at 0.99. Requests
+        for a person and to stop keep their meaning."""
+        intent = parse.get("intent") or {}
+        return (
+            self.faq is not None
+            and float(intent.get("confidence") or 0.0) < self.config.faq_over_intent
+            and intent.get("name") not in self.config.handoff_intents
+            and intent.get("name") not in self.config.stop_intents
+        )
+
     async def _answer_faq(
-        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
+        self,
+        turn: Turn,
+        parse: dict[str, Any],
+        user_data: dict[str, Any],
+        *,
+        outranking: bool = False,
     ) -> bool:
+        """Answer from the FAQ, or offer its suggestions; False when it has neither.
+
+        ``outranking``: the NLU understood an intent, unsurely; only a FAQ answer more
+        confident than the intent is given, and nothing is recorded otherwise (the intent
+        goes on, and the FAQ may be asked again should it fail).
+        """
         if self.faq is None:
             return False
         key = builtin.faq_key(parse)
@@ -325,6 +350,15 @@ class DialogueManager(AgentDesk):
         if not text or text.startswith("/"):
             return False
         choice = await self.faq.decide(text)
+        if outranking:
+            intent = parse.get("intent") or {}
+            sure = float(intent.get("confidence") or 0.0)
+            # FaqAnswer.score is the retriever's calibrated confidence in the entry
+            if choice.decision != "answer" or not choice.options or choice.options[0].score <= sure:
+                return False
+            builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
+            user_data["faq"]["over_intent"] = {"name": intent.get("name"), "confidence": sure}
+            return True
         if choice.decision == "answer" and choice.options:
             builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
             return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.actions import ActionRunner, InProcessActionRunner, RemoteActionRunner
 from bot.dialogue.config import DialogueConfig
 from bot.dialogue.manager import DialogueManager
@@ -16,10 +18,13 @@ def dialogue_config(project: Project) -> DialogueConfig:
     dialogue manager adds a threshold only when the project sets one explicitly."""
     thresholds = project.config.thresholds
     offer_at = max(1, project.config.handoff.after_fallbacks)
-    return DialogueConfig(
+    config = DialogueConfig(
         nlu_threshold=thresholds.nlu_fallback or 0.0,
         handoff_after_fallbacks=offer_at + 1,
     )
+    if thresholds.faq_over_intent is not None:
+        config = replace(config, faq_over_intent=thresholds.faq_over_intent)
+    return config
 
 
 def build_action_runner(project: Project) -> ActionRunner | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import replace
 
 import pytest
 from redis.asyncio import Redis
@@ -17,12 +18,13 @@ from bot.dialogue.config import (
     DEFAULT_RELEASED_TEXT,
     DEFAULT_REPHRASE_TEXT,
     DEFAULT_WAITING_TEXT,
+    DialogueConfig,
 )
 from bot.dialogue.slots import coerce
 from bot.errors import BotError, ConflictError
 from bot.project import Slot
 from bot.sessions import RedisSessionStore
-from tests.dialogue.conftest import FixedParser
+from tests.dialogue.conftest import FixedParser, KeywordFaq
 
 
 def texts(messages: list[BotMessage]) -> list[str | None]:
@@ -213,6 +215,38 @@ async def test_an_unsure_request_for_a_person_is_not_acted_on(make_dm) -> None:
     assert unsure and unsure != ["Connecting you to a person."]
     assert (await dm.transcripts.get("u")).handoff == "bot"  # type: ignore[union-attr]
     assert texts(await dm.handle("s", "get me a human")) == ["Connecting you to a person."]
+
+
+async def test_an_unsure_intent_yields_to_a_surer_faq_answer(make_dm) -> None:
+    # "how many days do I have to send something back" read as shipping_time at 0.34 got the
+    # delivery-times reply although the FAQ answered it at 0.99.
+    table = {
+        "shipping, you say?": ("greet", 0.5),
+        "shipping hello": ("greet", 0.95),
+        "pay hello": ("greet", 0.5),
+        "shipping or a person": ("human_handoff", 0.6),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    assert texts(await dm.handle("a", "shipping, you say?")) == ["Shipping takes 2-4 days."]
+    user = [d for k, d in await transcript(dm, "a") if k == "user"][-1]
+    assert user["faq"] == {
+        "entry": "shipping_time",
+        "score": 0.9,
+        "decision": "answer",
+        "over_intent": {"name": "greet", "confidence": 0.5},
+    }
+    # A sure intent keeps its reply; a FAQ that only suggests does not outrank one; a
+    # request for a person keeps its meaning.
+    assert texts(await dm.handle("b", "shipping hello")) == ["Hello! How can I help?"]
+    assert texts(await dm.handle("c", "pay hello")) == ["Hello! How can I help?"]
+    assert texts(await dm.handle("d", "shipping or a person")) == ["Connecting you to a person."]
+    # Nor does a FAQ answer less sure than the intent; and a project can turn this off.
+    unsure_faq = KeywordFaq()
+    unsure_faq.entries["shipping_time"] = replace(unsure_faq.entries["shipping_time"], score=0.45)
+    dm = make_dm(parser=FixedParser(table), faq=unsure_faq)
+    assert texts(await dm.handle("e", "shipping, you say?")) == ["Hello! How can I help?"]
+    dm = make_dm(parser=FixedParser(table), config=DialogueConfig(faq_over_intent=0.0))
+    assert texts(await dm.handle("f", "shipping, you say?")) == ["Hello! How can I help?"]
 
 
 async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) -> None:

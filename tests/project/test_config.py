@@ -37,7 +37,8 @@ def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
             deskbot:
               language: en
               nlu: {base_model: bert-small, epochs: 5, max_length: 48}
-              thresholds: {nlu_fallback: 0.35, faq_answer: 0.6, faq_min_similarity: 0.45}
+              thresholds:
+                {nlu_fallback: 0.35, faq_answer: 0.6, faq_min_similarity: 0.45, faq_over_intent: 0}
               handoff: {after_fallbacks: 3}
               max_history: 6
         """,
@@ -56,6 +57,7 @@ def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
     assert config.thresholds.nlu_fallback == 0.35 and config.thresholds.faq_answer == 0.6
     assert config.thresholds.faq_suggest is None  # the retriever's own threshold applies
     assert config.thresholds.faq_min_similarity == 0.45
+    assert config.thresholds.faq_over_intent == 0.0
     assert config.handoff.after_fallbacks == 3 and config.max_history == 6
     assert config.action_endpoint == "http://actions:5055/webhook"
     assert [n.message for n in config.notes] == [
@@ -126,3 +128,9 @@ def test_project_thresholds_reach_the_faq_retriever() -> None:
         tuned.min_similarity,
         tuned.min_answer_similarity,
     ) == (0.8, 0.4, 0.5, 0.6)
+    # and the one the dialogue manager weighs a FAQ answer against an unsure intent with
+    from bot.dialogue.wiring import dialogue_config
+
+    assert dialogue_config(Configured(Thresholds())).faq_over_intent == 0.7  # type: ignore[arg-type]
+    off = dialogue_config(Configured(Thresholds(faq_over_intent=0.0)))  # type: ignore[arg-type]
+    assert off.faq_over_intent == 0.0
