@@ -250,7 +250,12 @@
       var button = document.getElementById("action-" + name);
       if (button) button.disabled = true;
     });
-    loadDetail(true).then(refreshList);
+    loadDetail(true).then(function () {
+      // On a phone the transcript is below the list: bring it into view.
+      if (window.matchMedia("(max-width: 760px)").matches) {
+        document.getElementById("detail").scrollIntoView();
+      }
+    }).then(refreshList);
   }
 
   function loadDetail(full) {

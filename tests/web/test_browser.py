@@ -252,6 +252,48 @@ def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
     assert re.search(r"Someone else changed this entry: .*reload the entry", message.inner_text())
 
 
+def test_the_faq_editor_and_the_console_fit_a_phone(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    # At 390 px the editor kept two columns: the page was 484 px wide and the Edit buttons
+    # and the editor were off screen.
+    phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+    width = "document.scrollingElement.scrollWidth"
+    admin = new_page(**phone)
+    login(admin, web_server.url + "/admin/faq", token_for("admin", "ada"))
+    edit = admin.get_by_role("button", name="Edit express_shipping")
+    edit.wait_for()
+    assert admin.evaluate(width) <= 390
+    box = edit.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    edit.click()
+    answer = admin.get_by_label("Answer")
+    answer.wait_for()
+    in_view = (
+        "e => { const r = e.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }"
+    )
+    # editing scrolled the form into view
+    assert admin.get_by_label("Question", exact=True).first.evaluate(in_view)
+    assert admin.evaluate(width) <= 390
+    screenshot(admin, "faq-editor-phone.png")
+
+    httpx.post(
+        web_server.url + "/webhooks/rest/webhook", json={"sender": "pocket", "message": "hi"}
+    )
+    agent = new_page(**phone)
+    login(agent, web_server.url + "/agent", token_for("agent", "ana"))
+    agent.get_by_label("Show").select_option("all")
+    agent.locator('[data-conversation="pocket"]').click()
+    title = agent.locator("#detail-title")
+    title.wait_for()
+    agent.wait_for_timeout(300)
+    assert title.evaluate("e => e.getBoundingClientRect().top >= 0")
+    assert title.evaluate("e => e.getBoundingClientRect().top < innerHeight")
+    assert agent.evaluate(width) <= 390
+    screenshot(agent, "agent-console-phone.png")
+
+
 def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
     new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
 ) -> None:
