@@ -24,7 +24,13 @@ if TYPE_CHECKING:
         RowError,
         StaleEditError,
     )
-    from knowledge.evaluation import EvaluationReport, LabelledQuery, evaluate, load_queries
+    from knowledge.evaluation import (
+        EvaluationReport,
+        LabelledQuery,
+        QueryOutcome,
+        evaluate,
+        load_queries,
+    )
     from knowledge.index import FaqIndex, IndexState
     from knowledge.retriever import FaqDecision, FaqHit, FaqRetriever
     from knowledge.scoring import Calibration, RetrieverConfig
@@ -64,6 +70,7 @@ _HOME = {
     "InvalidEntryError": "knowledge.errors",
     "KnowledgeError": "knowledge.errors",
     "LabelledQuery": "knowledge.evaluation",
+    "QueryOutcome": "knowledge.evaluation",
     "Link": "knowledge.entries",
     "RetrieverConfig": "knowledge.scoring",
     "Revision": "knowledge.entries",
@@ -106,6 +113,7 @@ __all__ = [
     "KnowledgeError",
     "LabelledQuery",
     "Link",
+    "QueryOutcome",
     "RetrieverConfig",
     "Revision",
     "RowError",

@@ -57,12 +57,14 @@ class RowError:
 class ImportValidationError(KnowledgeError):
     """An import file has invalid rows; nothing was written."""
 
-    def __init__(self, source: str, errors: list[RowError]) -> None:
+    def __init__(
+        self, source: str, errors: list[RowError], outcome: str = "nothing imported"
+    ) -> None:
         shown = "; ".join(str(e) for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         rows = sum(1 for e in errors if e.row > 0)
         what = f"{rows} invalid row(s), " if rows else ""
-        super().__init__(f"{source}: {what}nothing imported: {shown}{more}")
+        super().__init__(f"{source}: {what}{outcome}: {shown}{more}")
         self.source = source
         self.errors = errors
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -62,19 +63,61 @@ def load_queries(path: Path) -> list[LabelledQuery]:
     for row, item in enumerate(data, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("query"), str):
             errors.append(RowError(row, "query", "missing or not text"))
-        elif item.get("expected") is not None and not isinstance(item["expected"], str):
+        elif not item["query"].strip():
+            errors.append(RowError(row, "query", "empty"))
+        elif "expected" not in item:
+            # A misspelt key would otherwise make the query out of scope, silently.
+            others = sorted(set(item) - {"query"})
+            found = f" (found {', '.join(others)})" if others else ""
+            errors.append(
+                RowError(row, "expected", f"missing: an entry id, or null for none{found}")
+            )
+        elif item["expected"] is not None and not isinstance(item["expected"], str):
             errors.append(RowError(row, "expected", "must be an entry id (text) or null"))
         else:
-            queries.append(LabelledQuery(item["query"], item.get("expected")))
+            queries.append(LabelledQuery(item["query"], item["expected"]))
     if errors:
-        raise ImportValidationError(str(path), errors)
+        raise ImportValidationError(str(path), errors, NOTHING_SCORED)
     return queries
 
 
+NOTHING_SCORED = "nothing scored"
+
+
+@dataclass(frozen=True, slots=True)
+class QueryOutcome:
+    """What the retriever did with one labelled query (``deskbot evaluate faq --details``).
+
+    ``decision`` is answer, suggest or none; ``entry`` the best-scoring entry's key, whatever
+    the decision; ``rank`` where the expected entry came among the top 10 (None: not
+    there, or no entry expected); ``right``: answered with the expected entry, or, for a
+    query no entry answers, not answered.
+    """
+
+    query: str
+    expected: str | None
+    decision: str
+    entry: str | None
+    confidence: float
+    rank: int | None
+    right: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 def evaluate(
-    retriever: FaqRetriever, queries: Sequence[LabelledQuery], *, batch_size: int = 256
+    retriever: FaqRetriever,
+    queries: Sequence[LabelledQuery],
+    *,
+    batch_size: int = 256,
+    source: str = "queries",
+    outcomes: list[QueryOutcome] | None = None,
 ) -> EvaluationReport:
     """Search and decide every query with the retriever's own thresholds; score the results.
+
+    ``source`` names the queries in errors; ``outcomes``, when given, receives one
+    :class:`QueryOutcome` per query, in order.
 
     Raises:
         KnowledgeError: there are no queries, or the FAQ base has no entries.
@@ -87,12 +130,14 @@ def evaluate(
     if not known:
         raise KnowledgeError("the FAQ holds no entries to score against")
     unknown = [
-        RowError(row, "expected", f"no FAQ entry has the id {q.expected!r}")
+        RowError(
+            row, "expected", f"no FAQ entry has the id {q.expected!r}{_close(q.expected, known)}"
+        )
         for row, q in enumerate(queries, start=1)
         if q.expected is not None and q.expected not in known
     ]
     if unknown:
-        raise ImportValidationError("queries", unknown)
+        raise ImportValidationError(source, unknown, NOTHING_SCORED)
     encode = retriever.config.mode != "bm25"
     hits_at_1 = hits_at_5 = answered_right = answers = right_answers = oos_answers = 0
     reciprocal = 0.0
@@ -109,11 +154,24 @@ def evaluate(
             right = answered and decision.hits[0].entry.external_key == labelled.expected
             answers += answered
             right_answers += right
+            expected = labelled.expected
+            rank = keys.index(expected) + 1 if expected is not None and expected in keys else None
+            if outcomes is not None:
+                outcomes.append(
+                    QueryOutcome(
+                        query=labelled.query,
+                        expected=labelled.expected,
+                        decision=decision.kind,
+                        entry=keys[0] if keys else None,
+                        confidence=round(decision.confidence, 4),
+                        rank=rank,
+                        right=right if labelled.expected is not None else not answered,
+                    )
+                )
             if labelled.expected is None:
                 oos_answers += answered
                 continue
-            if labelled.expected in keys:
-                rank = keys.index(labelled.expected) + 1
+            if rank is not None:
                 hits_at_1 += rank == 1
                 hits_at_5 += rank <= 5
                 reciprocal += 1.0 / rank
@@ -130,6 +188,11 @@ def evaluate(
         oos_answered=_share(oos_answers, n_oos),
         retriever=retriever.config.mode,
     )
+
+
+def _close(key: str, known: set[str]) -> str:
+    match = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def _share(part: float, whole: int) -> float:

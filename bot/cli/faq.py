@@ -204,9 +204,13 @@ def register(
         retriever_mode: Annotated[
             str, typer.Option("--retriever", help="bm25, dense or hybrid.")
         ] = "hybrid",
+        details: Annotated[
+            Path | None,
+            typer.Option("--details", help="Also write what happened to each query (JSON lines)."),
+        ] = None,
     ) -> None:
         """Score FAQ retrieval and decisions on labelled queries."""
-        from knowledge import evaluate, load_queries
+        from knowledge import QueryOutcome, evaluate, load_queries
         from knowledge.scoring import MODES
 
         if retriever_mode not in MODES:
@@ -216,13 +220,21 @@ def register(
             labelled = load_queries(queries)
             settings = load_settings()
             encoder = make_encoder(settings)
+            outcomes: list[QueryOutcome] = []
             with scratch_retriever(faq, encoder, mode=mode) as retriever:
-                result = evaluate(retriever, labelled)
+                result = evaluate(retriever, labelled, source=str(queries), outcomes=outcomes)
         except (BotError, KnowledgeError) as exc:
             raise _fail(exc) from None
         data: dict[str, Any] = result.to_dict()
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        if details is not None:
+            details.parent.mkdir(parents=True, exist_ok=True)
+            lines = (json.dumps(o.to_dict(), ensure_ascii=False) for o in outcomes)
+            details.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        if result.n == 0:
+            typer.echo("note: no query expects an entry, so recall, MRR and answered right "
+                       "measure nothing here (they read 0)")  # fmt: skip
         typer.echo(
             f"{mode}: R@1 {result.recall_at_1:.3f}  R@5 {result.recall_at_5:.3f}  "
             f"MRR {result.mrr:.3f}  answered right {result.answered_right:.3f}  "

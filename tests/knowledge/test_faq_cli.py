@@ -99,6 +99,21 @@ def test_evaluate_faq_writes_the_report(cli: typer.Typer, tmp_path: Path, mode: 
     assert data["recall_at_1"] == 1.0 and data["recall_at_5"] == 1.0 and data["mrr"] == 1.0
     for key in ("answered_right", "answer_precision", "oos_answered"):
         assert 0.0 <= data[key] <= 1.0
+    # --details: one line per query, in order, agreeing with the report
+    details = tmp_path / "details.jsonl"
+    code, out = run(cli, "evaluate", "faq", "--faq", str(faq_file), "--queries",
+                    str(queries_file), "--report", str(report), "--retriever", mode,
+                    "--details", str(details))  # fmt: skip
+    assert code == 0, out
+    rows = [json.loads(line) for line in details.read_text().splitlines()]
+    assert [r["query"] for r in rows] == [q["query"] for q in queries]
+    assert [r["rank"] for r in rows] == [1, 1, 1, None]
+    assert [r["entry"] for r in rows[:3]] == ["hours", "password", "refund"]
+    answers = [r for r in rows if r["decision"] == "answer"]
+    right = sum(r["right"] for r in rows[:3])
+    assert right / 3 == pytest.approx(data["answered_right"], abs=1e-4)
+    assert rows[3]["right"] == (rows[3]["decision"] != "answer")
+    assert all(0.0 <= r["confidence"] <= 1.0 for r in rows) and len(answers) <= 4
     code, out = run(cli, "evaluate", "faq", "--faq", str(faq_file), "--queries",
                     str(queries_file), "--report", str(report), "--retriever", "magic")  # fmt: skip
     assert code == 2 and "hybrid, dense, bm25" in out
@@ -118,7 +133,18 @@ def test_evaluate_refuses_queries_it_cannot_score(cli: typer.Typer, tmp_path: Pa
 
     code, out = evaluate([{"query": "opening hours", "expected": "hours"},
                           {"query": "refund?", "expected": "refnud"}])  # fmt: skip
-    assert code == 2 and "row 2, expected: no FAQ entry has the id 'refnud'" in out
+    queries_file = tmp_path / "q.json"
+    assert code == 2 and out.strip() == (
+        f"error: {queries_file}: 1 invalid row(s), nothing scored: row 2, expected: "
+        "no FAQ entry has the id 'refnud' (did you mean 'refund'?)"
+    )
+    # A misspelt "expected" made the query out of scope without a word; an empty query was
+    # scored.
+    code, out = evaluate([{"query": "opening hours", "expcted": "hours"},
+                          {"query": " ", "expected": None}])  # fmt: skip
+    assert code == 2
+    assert "row 1, expected: missing: an entry id, or null for none (found expcted)" in out
+    assert "row 2, query: empty" in out
     code, out = evaluate([])
     assert code == 2 and "no queries to score" in out
     empty = tmp_path / "empty.json"
@@ -126,6 +152,10 @@ def test_evaluate_refuses_queries_it_cannot_score(cli: typer.Typer, tmp_path: Pa
     code, out = evaluate([{"query": "hi", "expected": None}], faq=empty)
     assert code == 2 and "no entries" in out
     assert not report.exists()
+    # Only out-of-scope queries: scored, with a word that the ranking figures measure nothing.
+    code, out = evaluate([{"query": "airspeed of a swallow", "expected": None}])
+    assert code == 0 and "note: no query expects an entry" in out
+    assert json.loads(report.read_text())["n"] == 0
 
 
 def test_bad_files_and_empty_search_get_one_line_errors(cli: typer.Typer, tmp_path: Path) -> None:
