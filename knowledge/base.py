@@ -205,9 +205,13 @@ class FaqBase:
             self._lock_writes(conn)
             current = self._get(conn, entry_id)
             if current.deleted_at is not None:
-                raise EntryStateError(f"FAQ entry {entry_id} is deleted; restore it first")
+                raise EntryStateError(
+                    f"FAQ entry {current.external_key!r} is deleted; restore it first"
+                )
             if current.version != expected_version:
-                raise StaleEditError(entry_id, expected_version, current.version)
+                raise StaleEditError(
+                    entry_id, expected_version, current.version, current.external_key
+                )
             entry = self._apply(conn, current, cleaned, author, "update")
             revision = self._last_revision(conn)
         self._notify(revision)
@@ -343,7 +347,7 @@ class FaqBase:
         )
         if result.rowcount != 1:  # another writer got there between our read and write
             latest = self._get(conn, current.id)
-            raise StaleEditError(current.id, current.version, latest.version)
+            raise StaleEditError(current.id, current.version, latest.version, current.external_key)
         entry = self._get(conn, current.id)
         self._record(conn, entry, action, diff, author)
         return entry
@@ -356,9 +360,11 @@ class FaqBase:
             current = self._get(conn, entry_id)
             if (current.deleted_at is not None) == deleted:
                 state = "already deleted" if deleted else "not deleted"
-                raise EntryStateError(f"FAQ entry {entry_id} is {state}")
+                raise EntryStateError(f"FAQ entry {current.external_key!r} is {state}")
             if expected_version is not None and current.version != expected_version:
-                raise StaleEditError(entry_id, expected_version, current.version)
+                raise StaleEditError(
+                    entry_id, expected_version, current.version, current.external_key
+                )
             now = _now()
             result = conn.execute(
                 faq_entries.update()
@@ -370,7 +376,10 @@ class FaqBase:
                 )
             )
             if result.rowcount != 1:
-                raise StaleEditError(entry_id, current.version, self._get(conn, entry_id).version)
+                latest = self._get(conn, entry_id)
+                raise StaleEditError(
+                    entry_id, current.version, latest.version, current.external_key
+                )
             entry = self._get(conn, entry_id)
             action = "delete" if deleted else "restore"
             self._record(conn, entry, action, {"deleted": [not deleted, deleted]}, author)

@@ -20,9 +20,10 @@ class EntryStateError(KnowledgeError):
 class StaleEditError(KnowledgeError):
     """An edit was made against an older version of the entry than the one stored."""
 
-    def __init__(self, entry_id: int, expected: int, current: int) -> None:
+    def __init__(self, entry_id: int, expected: int, current: int, key: str | None = None) -> None:
+        name = f"FAQ entry {key!r}" if key else f"FAQ entry {entry_id}"
         super().__init__(
-            f"FAQ entry {entry_id} is at version {current}, but the edit was made against "
+            f"{name} is at version {current}, but the edit was made against "
             f"version {expected}; reload the entry and apply the edit again"
         )
         self.entry_id = entry_id

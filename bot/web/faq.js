@@ -284,6 +284,8 @@
     }).catch(function (err) {
       message(err.status === 409 ? "Someone else changed this entry: " + err.message
         : err.message, true);
+      // The list shows the version that won; the form keeps this editor's text to reapply.
+      if (err.status === 409) refresh();
     });
   }
 

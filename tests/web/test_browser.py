@@ -249,7 +249,15 @@ def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
     stale.get_by_role("button", name="Save", exact=True).click()
     message = stale.locator("#faq-message.error")
     message.wait_for()
-    assert re.search(r"Someone else changed this entry: .*reload the entry", message.inner_text())
+    assert re.search(
+        r"Someone else changed this entry: FAQ entry 'express_shipping' is at version 3, .*"
+        r"reload the entry",
+        message.inner_text(),
+    )
+    # Its list now shows the version that won; its form still holds the text to reapply.
+    row = stale.locator("#entries tbody tr", has_text="Do you offer express delivery?")
+    row.locator("td").nth(2).filter(has_text=re.compile("^3$")).wait_for()
+    assert stale.get_by_label("Answer").input_value() == "Express delivery costs 9.95."
 
 
 def test_the_faq_editor_and_the_console_fit_a_phone(
