@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -172,21 +172,51 @@ def _csv_list(cell: str, row: int, name: str, errors: list[RowError]) -> Any:
     return [part.strip() for part in cell.split("|") if part.strip()]
 
 
+def _csv_records(reader: csv.DictReader[str], errors: list[RowError]) -> Iterator[dict[str, Any]]:
+    """The reader's records; bad quoting ends the file with an error on the record's line."""
+    ended = reader.line_num  # the header's last line
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            start = ended + 1
+            problem = (
+                "a quoted cell that starts on this line is never closed"
+                if "unexpected end of data" in str(exc)
+                else f"bad quoting ({exc})"
+            )
+            errors.append(RowError(start, "-", problem, "line"))
+            return
+        ended = reader.line_num
+        yield raw
+
+
 def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
     """Read CSV with a header row (``id,question,answer,alternatives,tags,...``)."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    # strict: a quote left open swallowed the rest of the file into one cell, which was then
+    # reported as missing cells on the wrong line
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        error = RowError(1, "-", f"bad quoting ({exc})", "line")
+        raise ImportValidationError(source, [error]) from None
+    if not header:
+        raise ImportValidationError(source, [RowError(0, "-", "the file is empty")])
     missing = [c for c in ("question", "answer") if c not in header]
-    if missing or not ({"id", "external_key"} & set(header)):
-        need = ", ".join(missing or ["id"])
-        problem = "header lacks this column"
+    if not ({"id", "external_key"} & set(header)):
+        missing.insert(0, "id")
+    if missing:
+        problem = "header lacks " + ("this column" if len(missing) == 1 else "these columns")
         if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
             problem += f" (the header reads {header[0]!r}: save the file with commas)"
-        raise ImportValidationError(source, [RowError(0, need, problem)])
+        raise ImportValidationError(source, [RowError(0, ", ".join(missing), problem)])
     records: list[Any] = []
     lines: list[int] = []
     errors: list[RowError] = []
-    for raw in reader:
+    for raw in _csv_records(reader, errors):
         # line_num is the record's last line; a quoted cell may span several (cells past
         # the header's come as a list under the key None)
         cells = [c for v in raw.values() for c in (v if isinstance(v, list) else [v])]

@@ -140,8 +140,21 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
     with pytest.raises(ImportValidationError, match="line 2, id: id is longer than 200"):
         import_file(base, long_key, author="imp")
     no_header = write(tmp_path, "nh.csv", "key,text\nk,q\n")
-    with pytest.raises(ImportValidationError, match="header"):
+    with pytest.raises(ImportValidationError, match="id, question, answer: header lacks these"):
         import_file(base, no_header, author="imp")
+    with pytest.raises(ImportValidationError, match="the file is empty"):
+        import_file(base, write(tmp_path, "empty.csv", ""), author="imp")
+    # A quote left open swallowed the rest of the file and was reported as a missing
+    # answer on the line before; now the line it opens on is named, and nothing is written.
+    unclosed = write(tmp_path, "open.csv", 'id,question,answer\nk9,Q?,"A"\nk8,"Unclosed,A2\n')
+    with pytest.raises(ImportValidationError) as info:
+        import_file(base, unclosed, author="imp")
+    assert str(info.value).endswith(
+        "line 3, -: a quoted cell that starts on this line is never closed"
+    )
+    stray = write(tmp_path, "stray.csv", 'id,question,answer\nk9,"Q"?,A\n')
+    with pytest.raises(ImportValidationError, match="line 2, -: bad quoting"):
+        import_file(base, stray, author="imp")
     assert len(base.list()) == 2
 
 
