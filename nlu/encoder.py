@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -100,7 +100,11 @@ def load_tokenizer(path: Path) -> Any:
 
 def load_encoder_model(path: Path) -> Any:
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    # transformers 5 draws a "Loading weights" bar on stderr, into every CLI command's output
+    # and the server's log
+    cast(Any, hf_logging).disable_progress_bar()
     return AutoModel.from_pretrained(str(path), local_files_only=True)
 
 

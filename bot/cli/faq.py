@@ -181,6 +181,8 @@ def register(
         with opened() as (settings, base), started(settings, base) as retriever:
             hits = retriever.search(text, k)
             decision = retriever.decide_hits(hits)
+        if hits:
+            typer.echo("confidence\tscore\tentry\tclosest phrasing")
         for hit in hits:
             typer.echo(
                 f"{hit.confidence:.3f}\t{hit.score:.3f}\t{hit.entry.external_key}\t"

@@ -42,12 +42,15 @@
           throw new Error("This page needs an admin token.");
         }
         document.getElementById("who").textContent = me.name + " (" + me.role + ")";
+        document.getElementById("logout").hidden = false;
         main.textContent = "";
         start(me);
       });
     }
     function form(message) {
       main.textContent = "";
+      document.getElementById("who").textContent = "";
+      document.getElementById("logout").hidden = true;  // nobody is logged in
       var box = el("form", "login");
       box.setAttribute("aria-labelledby", "login-title");
       var heading = el("h2", "", title);
@@ -59,7 +62,11 @@
       input.type = "password";
       input.autocomplete = "off";
       input.required = true;
-      var hint = el("p", "", "Create one with: deskbot token create --role " + role);
+      var hint = el("p", "", (role === "admin"
+        ? "The first deskbot serve writes an admin token to var/admin-token.txt (in the data " +
+          "folder). More: "
+        : "Ask an admin for one, or create it: ") +
+        "deskbot token create --role " + role + " --name YOUR-NAME");
       var error = el("p", "error", message || "");
       error.setAttribute("role", "alert");
       var submit = el("button", "", "Log in");

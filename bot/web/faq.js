@@ -193,6 +193,8 @@
       table.appendChild(row);
     });
     result.appendChild(table);
+    // The editor panel scrolls on its own; the verdict was left below its fold.
+    result.scrollIntoView({ block: "nearest" });
   }
 
   function refresh() {

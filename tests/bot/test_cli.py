@@ -37,6 +37,24 @@ def test_db_upgrade_token_and_conversation_delete(tmp_path: Path) -> None:
     assert gone.returncode == 0 and "no transcript" in gone.stdout
 
 
+def test_faq_search_prints_a_table_and_no_progress_bar(tmp_path: Path) -> None:
+    # transformers drew "Loading weights: 100%|####|" on stderr into every command that
+    # loads the encoder.
+    faq = tmp_path / "faq.json"
+    faq.write_text(
+        '[{"id": "hours", "question": "When are you open?", "answer": "9 to 5."},'
+        ' {"id": "refund", "question": "How do I get a refund?", "answer": "Ask us."}]'
+    )
+    assert run(["db", "upgrade"], tmp_path).returncode == 0
+    assert run(["faq", "import", str(faq)], tmp_path).returncode == 0
+    found = run(["faq", "search", "what are your opening hours"], tmp_path)
+    assert found.returncode == 0, found.stderr
+    lines = found.stdout.splitlines()
+    assert lines[0] == "confidence\tscore\tentry\tclosest phrasing"
+    assert lines[1].split("\t")[2] == "hours"
+    assert "Loading weights" not in found.stderr and "it/s" not in found.stderr
+
+
 def test_conversation_delete_waits_for_a_turn_in_progress(tmp_path: Path) -> None:
     # A turn holds the conversation (its lock row, as a running worker would): deleting now
     # would let that turn write the conversation back, so the delete waits and, past the

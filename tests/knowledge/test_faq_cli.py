@@ -56,7 +56,9 @@ def test_import_list_search_reindex_export(cli: typer.Typer, tmp_path: Path) -> 
     assert code == 0 and "hours\tv1\tactive\tWhen are you open?" in out and "refund" not in out
     code, out = run(cli, "faq", "search", "I would like my money back")
     assert code == 0
-    assert out.splitlines()[0].split("\t")[2] == "refund"
+    header, best = out.splitlines()[:2]
+    assert header.split("\t") == ["confidence", "score", "entry", "closest phrasing"]
+    assert best.split("\t")[2] == "refund"
     assert "decision: answer" in out
     code, out = run(cli, "faq", "reindex")
     assert code == 0 and "reindexed 7 phrasings" in out

@@ -101,7 +101,9 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
 def login(page: Any, url: str, token: str) -> None:
     page.goto(url)
     page.get_by_label("API token").fill(token)
+    assert page.locator("#logout").is_hidden()  # no one to log out yet
     page.get_by_role("button", name="Log in").click()
+    page.locator("#logout").wait_for()
 
 
 def handoff_is(page: Any, state: str) -> None:
@@ -230,6 +232,11 @@ def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
     admin.get_by_role("button", name="Try", exact=True).click()
     admin.locator("#try-decision", has_text="answer").wait_for()
     assert "express_shipping" in admin.locator("#try-matches").inner_text()
+    assert admin.locator("#try-decision").evaluate(  # scrolled into view inside its panel
+        "e => { const r = e.getBoundingClientRect(), p = e.closest('.panel')"
+        ".getBoundingClientRect(); return r.top >= p.top && r.bottom <= p.bottom"
+        " && r.bottom <= innerHeight; }"
+    )
     screenshot(admin, "faq-editor.png")
 
     user = new_page()
