@@ -66,14 +66,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
+def create_db_engine(url: str, *, must_exist: bool = False, **kwargs: Any) -> Engine:
     """An engine for a sqlite:// or postgresql+psycopg:// URL, ready for threads.
 
-    A SQLite file's folder is created if missing.
+    A SQLite file's folder is created if missing, unless ``must_exist``: commands that only
+    use a database refuse a missing SQLite file rather than leave an empty one (and its
+    folder) wherever they were run.
+
+    Raises:
+        DatabaseError: the SQLite folder cannot be created, or ``must_exist`` and no file.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
+            if must_exist and not Path(parsed.database).exists():
+                raise DatabaseError(
+                    f"no database at {parsed.database}; {UPGRADE_HINT} (`deskbot train` and "
+                    "`deskbot serve` do it too), or set DESKBOT_DATABASE_URL to yours"
+                )
             folder = Path(parsed.database).parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,12 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def check_role(role: str) -> None:
+    """Raise BotError unless ``role`` is one a token can have."""
+    if role not in ROLES:
+        raise BotError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+
+
 class TokenStore:
     """Creates and verifies bearer tokens; an admin token also passes where agent is needed."""
 
@@ -68,8 +74,7 @@ class TokenStore:
 
     def create(self, role: str, name: str = "") -> tuple[str, TokenInfo]:
         """Return the new token (shown once) and what it grants."""
-        if role not in ROLES:
-            raise BotError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        check_role(role)
         name = name.strip()
         if len(name) > MAX_NAME_CHARS:
             raise BotError(f"a token name has at most {MAX_NAME_CHARS} characters, got {len(name)}")

@@ -97,8 +97,9 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Option(help="who holds it (default: the role)")] = "",
     ) -> None:
         """Create an API token; it is printed once and stored only as a hash."""
-        from bot.tokens import TokenStore
+        from bot.tokens import TokenStore, check_role
 
+        check_role(role)  # before the database: a typo is told first
         with _engine() as engine:
             token, info = TokenStore(engine).create(role, name)
         typer.echo(f"{info.role} token #{info.id}: {token}")
@@ -142,7 +143,7 @@ def register(app: typer.Typer) -> None:
         from bot.transcripts import TranscriptLog
 
         settings = load_settings()
-        engine = db.create_db_engine(settings.database_url)
+        engine = db.create_db_engine(settings.database_url, must_exist=True)
 
         async def run() -> bool:
             store = build_session_store(settings, engine)
@@ -167,7 +168,7 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def _engine() -> Iterator[Engine]:
     """An engine on the configured database, disposed of afterwards."""
-    engine = db.create_db_engine(load_settings().database_url)
+    engine = db.create_db_engine(load_settings().database_url, must_exist=True)
     try:
         yield engine
     finally:

@@ -94,7 +94,7 @@ def register(
     def opened() -> Iterator[tuple[Settings, FaqBase]]:
         try:
             settings = load_settings()
-            engine = create_db_engine(settings.database_url)
+            engine = create_db_engine(settings.database_url, must_exist=True)
         except (BotError, KnowledgeError) as exc:
             raise _fail(exc) from None
         try:

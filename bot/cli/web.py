@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         from bot.api.annotations import export_yaml
 
         settings = load_settings()
-        engine = db.create_db_engine(settings.database_url)
+        engine = db.create_db_engine(settings.database_url, must_exist=True)
         try:
             text, count = export_yaml(engine)
         finally:

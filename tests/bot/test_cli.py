@@ -27,6 +27,13 @@ def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[s
 
 
 def test_db_upgrade_token_and_conversation_delete(tmp_path: Path) -> None:
+    # Before the database is set up, commands that only use it say so, and leave no empty
+    # database (or var/ folder) behind in whatever folder they were run from.
+    for command in (["faq", "list"], ["token", "list"], ["conversation", "delete", "x"]):
+        refused = run(command, tmp_path)
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        assert "no database at var/deskbot.db; run `deskbot db upgrade`" in refused.stderr
+        assert not (tmp_path / "var").exists()
     done = run(["db", "upgrade"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "var" / "deskbot.db").exists()

@@ -67,7 +67,16 @@ def one_error_line(outcome: Outcome) -> str:
         ["faq", "list"],
     ],
 )
-def test_data_commands_before_migrating_say_run_db_upgrade(cli: Cli, args: list[str]) -> None:
+def test_data_commands_before_migrating_say_run_db_upgrade(
+    cli: Cli, args: list[str], tmp_path: Path
+) -> None:
+    # no database file: said so, and none is left behind
+    line = one_error_line(cli(*args))
+    assert line.startswith("error: no database at var/deskbot.db; run `deskbot db upgrade`")
+    assert not (tmp_path / "var").exists()
+    # a database file without deskbot's tables (made by something else)
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "deskbot.db").touch()
     line = one_error_line(cli(*args))
     assert "the database is not set up" in line
     assert line.endswith("run `deskbot db upgrade`")
