@@ -22,7 +22,13 @@ def retriever_config(project: Project) -> RetrieverConfig:
     if thresholds.faq_suggest is not None:
         config = replace(config, suggest_threshold=thresholds.faq_suggest)
     if thresholds.faq_min_similarity is not None:
-        config = replace(config, min_similarity=thresholds.faq_min_similarity)
+        # A project that set the offer floor for its own encoder's cosine scale before the
+        # answer floor existed keeps answering as it did: 0.4 means something else there.
+        config = replace(
+            config,
+            min_similarity=thresholds.faq_min_similarity,
+            min_answer_similarity=thresholds.faq_min_similarity,
+        )
     if thresholds.faq_answer_similarity is not None:
         config = replace(config, min_answer_similarity=thresholds.faq_answer_similarity)
     return config

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -172,39 +172,42 @@ def _csv_list(cell: str, row: int, name: str, errors: list[RowError]) -> Any:
     return [part.strip() for part in cell.split("|") if part.strip()]
 
 
-def _csv_records(reader: csv.DictReader[str], errors: list[RowError]) -> Iterator[dict[str, Any]]:
-    """The reader's records; bad quoting ends the file with an error on the record's line."""
-    ended = reader.line_num  # the header's last line
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            start = ended + 1
-            problem = (
-                "a quoted cell that starts on this line is never closed"
-                if "unexpected end of data" in str(exc)
-                else f"bad quoting ({exc})"
-            )
-            errors.append(RowError(start, "-", problem, "line"))
-            return
-        ended = reader.line_num
-        yield raw
+def _unclosed_quote(text: str) -> int | None:
+    """The line a quoted cell that never closes starts on, if the text has one.
+
+    Python's csv reader (not strict, so hand-made quirks such as ``"a" b`` still read as
+    before) would take the rest of the file into that one cell and report missing cells on
+    the wrong line.
+    """
+    reader = csv.reader(io.StringIO(text), strict=True)
+    ended = 0
+    lines = text.splitlines()
+    try:
+        for _ in reader:
+            ended = reader.line_num
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return None  # a quirk the lenient reader accepts; not this problem
+        start = ended + 1
+        while start <= len(lines) and not lines[start - 1].strip():
+            start += 1  # blank lines between records are skipped, not the record
+        return start
+    return None
 
 
 def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
     """Read CSV with a header row (``id,question,answer,alternatives,tags,...``)."""
-    # strict: a quote left open swallowed the rest of the file into one cell, which was then
-    # reported as missing cells on the wrong line
-    reader = csv.DictReader(io.StringIO(text), strict=True)
-    try:
-        header = reader.fieldnames or []
-    except csv.Error as exc:
-        error = RowError(1, "-", f"bad quoting ({exc})", "line")
-        raise ImportValidationError(source, [error]) from None
-    if not header:
+    if not text.strip():
         raise ImportValidationError(source, [RowError(0, "-", "the file is empty")])
+    opened = _unclosed_quote(text)
+    if opened is not None:
+        problem = "a quoted cell that starts on this line is never closed"
+        raise ImportValidationError(source, [RowError(opened, "-", problem, "line")])
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    if not header:
+        problem = "the first line must be the header (id, question, answer, ...)"
+        raise ImportValidationError(source, [RowError(1, "-", problem, "line")])
     missing = [c for c in ("question", "answer") if c not in header]
     if not ({"id", "external_key"} & set(header)):
         missing.insert(0, "id")
@@ -216,7 +219,7 @@ def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
     records: list[Any] = []
     lines: list[int] = []
     errors: list[RowError] = []
-    for raw in _csv_records(reader, errors):
+    for raw in reader:
         # line_num is the record's last line; a quoted cell may span several (cells past
         # the header's come as a list under the key None)
         cells = [c for v in raw.values() for c in (v if isinstance(v, list) else [v])]

@@ -35,11 +35,13 @@ class DialogueConfig:
             or above; below it the message counts as not understood (the FAQ is tried, then
             the fallback offers a person). A question read as a request for a person at 0.39
             sent the user to the queue and an agent to a question the FAQ answers.
-        faq_over_intent: an intent understood with less confidence than this yields to a FAQ
-            answer that is more confident than it (not a request for a person or to stop).
-            The demo's NLU reads its own intents at 0.78-0.98 and misreads others at
-            0.20-0.64, where a story's canned reply went out although the FAQ answered the
-            question at 0.99. 0 turns this off.
+        faq_over_intent: an intent understood with less confidence than this, whose rule or
+            story gives a canned reply, yields to a FAQ answer that is more confident than it
+            (not a request for a person or to stop). The demo's NLU reads its own intents at
+            0.78-0.98 and misreads others at 0.20-0.64, where a story's canned reply went out
+            although the FAQ answered the question at 0.99. 0 turns this off.
+        faq_over_action: the same for an intent that would start a form or run a custom
+            action: a lower bar, as that is the bot's own work. Never with entities.
     """
 
     nlu_threshold: float = 0.3
@@ -48,6 +50,7 @@ class DialogueConfig:
     max_actions_per_turn: int = 10
     handoff_min_confidence: float = 0.5
     faq_over_intent: float = 0.7
+    faq_over_action: float = 0.5
     handoff_intents: tuple[str, ...] = ("human_handoff", "handoff", "request_human")
     stop_intents: tuple[str, ...] = ("stop", "cancel")
     # A typed "yes" right after the bot offered a person accepts the offer.

@@ -272,7 +272,7 @@ class DialogueManager(AgentDesk):
         if not low:
             if builtin.faq_key(parse) is not None or intent in self.config.faq_intents:
                 understood = await self._answer_faq(turn, parse, user_data)
-            elif self._faq_may_outrank(parse):
+            elif self._faq_may_outrank(turn, parse):
                 understood = await self._answer_faq(turn, parse, user_data, outranking=True)
             if not understood:
                 understood = await self._predict_and_run(turn, intent)
@@ -306,17 +306,33 @@ class DialogueManager(AgentDesk):
             # An interruption was handled; go back to the question the form was asking.
             await self.forms.ask(turn, conversation.active_form, conversation.requested_slot)
 
-    def _faq_may_outrank(self, parse: dict[str, Any]) -> bool:
+    def _faq_may_outrank(self, turn: Turn, parse: dict[str, Any]) -> bool:
         """Whether an understood but unsure intent should yield to a FAQ answer: a story's
-        canned reply at 0.4 was sent where the FAQ had the right entry at 0.99. Requests
-        for a person and to stop keep their meaning."""
+        canned reply at 0.4 was sent where the FAQ had the right entry at 0.99.
+
+        A canned reply (an ``utter_`` response, or nothing at all) yields below
+        ``faq_over_intent``; an intent that would start a form or run a custom action, the
+        bot's own work, only below ``faq_over_action``; one that came with entities (data the
+        user gave for that work) never. Requests for a person and to stop keep their meaning.
+        """
         intent = parse.get("intent") or {}
-        return (
-            self.faq is not None
-            and float(intent.get("confidence") or 0.0) < self.config.faq_over_intent
-            and intent.get("name") not in self.config.handoff_intents
-            and intent.get("name") not in self.config.stop_intents
+        confidence = float(intent.get("confidence") or 0.0)
+        if (
+            self.faq is None
+            or confidence >= self.config.faq_over_intent
+            or intent.get("name") in self.config.handoff_intents
+            or intent.get("name") in self.config.stop_intents
+            or parse.get("entities")
+        ):
+            return False
+        conversation = turn.conversation
+        upcoming = conversation.followup_action or self.policy.predict(
+            conversation_tokens(conversation.events),
+            slots=conversation.slots,
+            active_loop=conversation.active_form,
         )
+        canned = upcoming is None or upcoming == LISTEN or upcoming.startswith("utter_")
+        return canned or confidence < self.config.faq_over_action
 
     async def _answer_faq(
         self,
@@ -349,7 +365,14 @@ class DialogueManager(AgentDesk):
         text = str(parse.get("text") or "")
         if not text or text.startswith("/"):
             return False
-        choice = await self.faq.decide(text)
+        if outranking:
+            try:
+                choice = await self.faq.decide(text)
+            except Exception:  # the intent was going to answer anyway: let it
+                log.exception("FAQ search failed; the intent answers instead")
+                return False
+        else:
+            choice = await self.faq.decide(text)
         if outranking:
             intent = parse.get("intent") or {}
             sure = float(intent.get("confidence") or 0.0)

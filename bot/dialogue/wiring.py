@@ -24,6 +24,8 @@ def dialogue_config(project: Project) -> DialogueConfig:
     )
     if thresholds.faq_over_intent is not None:
         config = replace(config, faq_over_intent=thresholds.faq_over_intent)
+    if thresholds.faq_over_action is not None:
+        config = replace(config, faq_over_action=thresholds.faq_over_action)
     return config
 
 

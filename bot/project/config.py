@@ -72,8 +72,10 @@ class Thresholds:
     faq_suggest: float | None = None
     faq_min_similarity: float | None = None
     faq_answer_similarity: float | None = None
-    #: An intent below this confidence yields to a more confident FAQ answer (0: never).
+    #: An intent below this confidence yields to a more confident FAQ answer (0: never);
+    #: one that would start a form or run a custom action only below ``faq_over_action``.
     faq_over_intent: float | None = None
+    faq_over_action: float | None = None
     core_fallback: float = 0.3
 
     def nlu_fallback_or(self, calibrated: float | None) -> float:

@@ -284,10 +284,18 @@
       edit(saved);
       return refresh();
     }).catch(function (err) {
-      message(err.status === 409 ? "Someone else changed this entry: " + err.message
-        : err.message, true);
-      // The list shows the version that won; the form keeps this editor's text to reapply.
-      if (err.status === 409) refresh();
+      if (err.status !== 409 || !entry) { message(err.message, true); return; }
+      // The form keeps this editor's text; it now stands against the version that won, so
+      // a second Save replaces that version knowingly and Edit loads it instead.
+      C.api("GET", "/api/faq/entries/" + entry.id).then(function (latest) {
+        state.editing = latest;
+        document.getElementById("editor-title").textContent =
+          "Edit " + latest.external_key + " (version " + latest.version + ")";
+        message("Someone else changed this entry: " + err.message + " Your text is still " +
+          "here: Save again to replace their version (" + latest.version + ") with it, or " +
+          "press Edit to load theirs.", true);
+        return refresh();
+      }).catch(function (again) { message(again.message, true); });
     });
   }
 

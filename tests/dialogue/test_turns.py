@@ -7,12 +7,13 @@ import asyncio
 import json
 import time
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from bot.actions import ActionError, ActionResult
-from bot.dialogue import BotMessage, DialogueManager
+from bot.dialogue import BotMessage, DialogueManager, FaqChoice
 from bot.dialogue.config import (
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_RELEASED_TEXT,
@@ -247,6 +248,41 @@ async def test_an_unsure_intent_yields_to_a_surer_faq_answer(make_dm) -> None:
     assert texts(await dm.handle("e", "shipping, you say?")) == ["Hello! How can I help?"]
     dm = make_dm(parser=FixedParser(table), config=DialogueConfig(faq_over_intent=0.0))
     assert texts(await dm.handle("f", "shipping, you say?")) == ["Hello! How can I help?"]
+
+
+class _EntityParser(FixedParser):
+    async def parse(self, text: str) -> dict[str, Any]:
+        parse = await super().parse(text)
+        if "sofa" in text:
+            start = text.index("sofa")
+            parse["entities"] = [
+                {"entity": "product", "value": "sofa", "start": start, "end": start + 4}
+            ]
+        return parse
+
+
+class _BrokenFaq(KeywordFaq):
+    async def decide(self, text: str) -> FaqChoice:
+        raise RuntimeError("the index is not loaded")
+
+
+async def test_only_a_canned_reply_yields_to_the_faq(make_dm) -> None:
+    # An unsure intent whose rule starts a form or runs a custom action, or that came with
+    # entities, is the bot's own work: the FAQ does not take it over.
+    table = {
+        "shipping back a return": ("request_return", 0.6),
+        "shipping, return?": ("request_return", 0.4),
+        "shipping of my sofa": ("greet", 0.5),
+        "shipping, you say?": ("greet", 0.5),
+    }
+    dm = make_dm(parser=_EntityParser(table))
+    assert texts(await dm.handle("g", "shipping back a return")) == ["What is your order number?"]
+    assert texts(await dm.handle("h", "shipping of my sofa")) == ["Hello! How can I help?"]
+    # ... unless the intent is below the lower bar for such work
+    assert texts(await dm.handle("j", "shipping, return?")) == ["Shipping takes 2-4 days."]
+    # A FAQ that fails leaves the answer to the intent, as before the FAQ was asked.
+    dm = make_dm(parser=_EntityParser(table), faq=_BrokenFaq())
+    assert texts(await dm.handle("i", "shipping, you say?")) == ["Hello! How can I help?"]
 
 
 async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) -> None:

@@ -152,9 +152,12 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
     assert str(info.value).endswith(
         "line 3, -: a quoted cell that starts on this line is never closed"
     )
-    stray = write(tmp_path, "stray.csv", 'id,question,answer\nk9,"Q"?,A\n')
-    with pytest.raises(ImportValidationError, match="line 2, -: bad quoting"):
-        import_file(base, stray, author="imp")
+    gap = write(tmp_path, "gap.csv", 'id,question,answer\nk9,Q?,A\n\n\nk8,"Open,A2\n')
+    with pytest.raises(ImportValidationError, match="line 5, -: a quoted cell that starts"):
+        import_file(base, gap, author="imp")
+    blank_first = write(tmp_path, "blank.csv", "\nid,question,answer\nk9,Q?,A\n")
+    with pytest.raises(ImportValidationError, match="line 1, -: the first line must be the header"):
+        import_file(base, blank_first, author="imp")
     assert len(base.list()) == 2
 
 

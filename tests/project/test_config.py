@@ -128,9 +128,12 @@ def test_project_thresholds_reach_the_faq_retriever() -> None:
         tuned.min_similarity,
         tuned.min_answer_similarity,
     ) == (0.8, 0.4, 0.5, 0.6)
+    # a floor set for another encoder's scale, without the answer floor: no 0.4 imposed
+    scaled = retriever_config(Configured(Thresholds(faq_min_similarity=0.2)))  # type: ignore[arg-type]
+    assert (scaled.min_similarity, scaled.min_answer_similarity) == (0.2, 0.2)
     # and the one the dialogue manager weighs a FAQ answer against an unsure intent with
     from bot.dialogue.wiring import dialogue_config
 
     assert dialogue_config(Configured(Thresholds())).faq_over_intent == 0.7  # type: ignore[arg-type]
-    off = dialogue_config(Configured(Thresholds(faq_over_intent=0.0)))  # type: ignore[arg-type]
-    assert off.faq_over_intent == 0.0
+    off = dialogue_config(Configured(Thresholds(faq_over_intent=0.0, faq_over_action=0.2)))  # type: ignore[arg-type]
+    assert (off.faq_over_intent, off.faq_over_action) == (0.0, 0.2)

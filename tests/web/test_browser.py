@@ -261,10 +261,14 @@ def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
         r"reload the entry",
         message.inner_text(),
     )
-    # Its list now shows the version that won; its form still holds the text to reapply.
+    # Its list now shows the version that won; its form still holds the text, and a second
+    # Save replaces that version knowingly.
     row = stale.locator("#entries tbody tr", has_text="Do you offer express delivery?")
     row.locator("td").nth(2).filter(has_text=re.compile("^3$")).wait_for()
     assert stale.get_by_label("Answer").input_value() == "Express delivery costs 9.95."
+    assert "Save again to replace their version (3)" in message.inner_text()
+    stale.get_by_role("button", name="Save", exact=True).click()
+    stale.locator("#faq-message", has_text="Saved express_shipping (version 4)").wait_for()
 
 
 def test_the_faq_editor_and_the_console_fit_a_phone(
