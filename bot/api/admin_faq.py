@@ -232,6 +232,7 @@ async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> di
     """Ranked matches of a question with scores, and what the bot would do with it."""
     if not shows_anything(body.text):  # the channels refuse it; trying it would mislead
         raise InvalidRequest("text: must not be empty")
+    context.limiter.check_size(body.text)  # what the chat would refuse, the same way
     retriever = context.need_retriever()
 
     def run() -> tuple[list[FaqHit], Any]:

@@ -117,5 +117,6 @@ class FaqUpdate(BaseModel):
 class FaqTry(BaseModel):
     """A question to try against the FAQ."""
 
-    text: str = Field(min_length=1, max_length=2000)
+    # no max_length here: the configured message limit applies, with the webhook's 413
+    text: str = Field(min_length=1)
     k: int = Field(5, ge=1, le=20)

@@ -197,6 +197,12 @@ def test_try_a_question_shows_ranked_matches_and_the_decision(
     assert nothing["decision"] == "none" and nothing["matches"] == []
     blank = client.post(f"{FAQ}/try", json={"text": "\u0000\u200b"}, headers=admin_headers)
     assert blank.status_code == 422 and blank.json()["detail"] == "text: must not be empty"
+    # too long for the chat: refused as the webhook refuses it (413, the same words)
+    long = client.post(f"{FAQ}/try", json={"text": "x" * 2001}, headers=admin_headers)
+    chat = client.post("/webhooks/rest/webhook", json={"sender": "t", "message": "x" * 2001})
+    assert long.status_code == chat.status_code == 413
+    words = "message is 2001 characters; the limit is 2000"
+    assert long.json()["detail"] == chat.json()["detail"] == words
 
 
 def test_a_deleted_entry_comes_back_by_creating_its_key_or_restoring_it(
