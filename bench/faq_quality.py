@@ -143,8 +143,9 @@ def tune_rows(retriever: FaqRetriever, queries: list[LabelledQuery]) -> list[tup
     return rows
 
 
-def tune(per_dataset: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
-    """Fit one calibration on all datasets' queries; sweep the answer threshold per dataset."""
+def tune(per_dataset: dict[str, list[tuple[Any, ...]]], mode: str = "hybrid") -> dict[str, Any]:
+    """Fit one calibration on all datasets' queries; sweep the answer threshold per dataset
+    (an answer also needs the answer-similarity guard's cosine, except in bm25 mode)."""
     from sklearn.linear_model import LogisticRegression
 
     pooled = [row for name, rows in per_dataset.items() if "+" not in name for row in rows]
@@ -158,12 +159,16 @@ def tune(per_dataset: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
     }  # fmt: skip
     for name, rows in per_dataset.items():
         conf = fit.predict_proba(np.array([r[:2] for r in rows]))[:, 1]
+        answerable = conf  # what may be answered; suggestions are not held to the guard
+        if mode != "bm25":
+            guard = RetrieverConfig().min_answer_similarity
+            answerable = np.where(np.array([r[4] for r in rows]) >= guard, conf, 0.0)
         right = np.array([r[2] for r in rows])
         oos = np.array([r[3] for r in rows])
         own = np.array([r[5] for r in rows])
         grid = np.arange(0.3, 0.99, 0.05)
         fine = np.arange(0.8, 0.9501, 0.005)
-        sweep = [_operating_point(conf, right, oos, t) for t in grid]
+        sweep = [_operating_point(answerable, right, oos, t) for t in grid]
         steps = sorted({round(float(t), 3) for t in (*grid, *fine)})
         own_sweep = [_operating_point(own, right, oos, t) for t in steps]
         similarity = np.array([r[4] for r in rows])
@@ -253,7 +258,7 @@ def main() -> None:
                     + ("" if extra_oos is None else f" (oos_train {extra_oos:.3f})"),
                     flush=True,
                 )
-    tuned = {mode: tune(rows) for mode, rows in tuning.items()}
+    tuned = {mode: tune(rows, mode) for mode, rows in tuning.items()}
     for mode, result in tuned.items():
         print(mode, "calibration", json.dumps(result["calibration"]))
         for name in [n for n in result if n != "calibration"]:
