@@ -52,6 +52,8 @@ class RowError:
     def __str__(self) -> str:
         if self.row == 0:
             return self.problem if self.field == "-" else f"{self.field}: {self.problem}"
+        if self.field == "-":  # the row as a whole, not one of its fields
+            return f"{self.unit} {self.row}: {self.problem}"
         return f"{self.unit} {self.row}, {self.field}: {self.problem}"
 
 

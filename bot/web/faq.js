@@ -291,9 +291,11 @@
         state.editing = latest;
         document.getElementById("editor-title").textContent =
           "Edit " + latest.external_key + " (version " + latest.version + ")";
-        message("Someone else changed this entry: " + err.message + " Your text is still " +
-          "here: Save again to replace their version (" + latest.version + ") with it, or " +
-          "press Edit to load theirs.", true);
+        // The server's advice (reload, apply again) is what Edit does; say it in the
+        // editor's terms instead of quoting it.
+        message("Someone else saved " + latest.external_key + " since you opened it (it is " +
+          "now version " + latest.version + "). Your text is still here: Save again to " +
+          "replace their version with it, or press Edit to load theirs.", true);
         return refresh();
       }).catch(function (again) { message(again.message, true); });
     });

@@ -129,7 +129,7 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
     assert "line 6, id: duplicate of line 4" in str(info.value)
     # a surplus cell spanning lines does not shift the line named
     extra = write(tmp_path, "extra.csv", 'id,question,answer\nk,q,a,"x\ny"\nk2,q,a\n')
-    with pytest.raises(ImportValidationError, match="line 2, -: more cells than header"):
+    with pytest.raises(ImportValidationError, match="line 2: more cells than header"):
         import_file(base, extra, author="imp")
     # what a spreadsheet saved with semicolons, and a key that is too long, are told in
     # the file's own terms
@@ -150,13 +150,13 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
     with pytest.raises(ImportValidationError) as info:
         import_file(base, unclosed, author="imp")
     assert str(info.value).endswith(
-        "line 3, -: a quoted cell that starts on this line is never closed"
+        "line 3: a quoted cell that starts on this line is never closed"
     )
     gap = write(tmp_path, "gap.csv", 'id,question,answer\nk9,Q?,A\n\n\nk8,"Open,A2\n')
-    with pytest.raises(ImportValidationError, match="line 5, -: a quoted cell that starts"):
+    with pytest.raises(ImportValidationError, match="line 5: a quoted cell that starts"):
         import_file(base, gap, author="imp")
     blank_first = write(tmp_path, "blank.csv", "\nid,question,answer\nk9,Q?,A\n")
-    with pytest.raises(ImportValidationError, match="line 1, -: the first line must be the header"):
+    with pytest.raises(ImportValidationError, match="line 1: the first line must be the header"):
         import_file(base, blank_first, author="imp")
     assert len(base.list()) == 2
 
