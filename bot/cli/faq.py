@@ -123,10 +123,23 @@ def register(
             str | None, typer.Option("--format", help="csv, json, yaml or rasa.")
         ] = None,
         author: Annotated[str, typer.Option("--author", help="Recorded in the history.")] = "cli",
+        check: Annotated[
+            bool, typer.Option("--check", help="Only validate the file; write nothing.")
+        ] = False,
     ) -> None:
         """Import entries (all or nothing; upserts by id, unchanged rows untouched)."""
+        from knowledge import read_file
+
+        try:  # the file first: its errors are the user's to fix whatever the database
+            drafts = read_file(file, fmt)
+        except KnowledgeError as exc:
+            raise _fail(exc) from None
+        if check:
+            count = f"{len(drafts)} entr{'y' if len(drafts) == 1 else 'ies'}"
+            typer.echo(f"{file}: {count}, all valid (nothing written)")
+            return
         with opened() as (_, base):
-            result = import_file(base, file, author=author, fmt=fmt)
+            result = base.upsert_many(drafts, author=author)
         typer.echo(
             f"imported {file}: {len(result.created)} created, {len(result.updated)} updated, "
             f"{len(result.unchanged)} unchanged (revision {result.revision})"

@@ -34,6 +34,15 @@ def test_db_upgrade_token_and_conversation_delete(tmp_path: Path) -> None:
         assert refused.returncode != 0 and "Traceback" not in refused.stderr
         assert "no database at var/deskbot.db; run `deskbot db upgrade`" in refused.stderr
         assert not (tmp_path / "var").exists()
+    # An FAQ file is checked on its own, and its errors come before the database's.
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text('[{"id": "a", "question": "Q?", "answer": "A."}]')
+    bad.write_text('[{"id": "a", "question": "", "answer": "A."}]')
+    checked = run(["faq", "import", "--check", str(good)], tmp_path)
+    assert checked.returncode == 0 and "1 entry, all valid (nothing written)" in checked.stdout
+    refused = run(["faq", "import", str(bad)], tmp_path)
+    assert refused.returncode == 2 and "row 1, question: missing" in refused.stderr
+    assert not (tmp_path / "var").exists()
     done = run(["db", "upgrade"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "var" / "deskbot.db").exists()
