@@ -228,6 +228,7 @@ def main() -> None:
     tuning: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
     for name in args.datasets:
         entries, queries = DATASETS[name](args.data_root)
+        extra = EXTRA_OOS[name](args.data_root) if name in EXTRA_OOS else []
         with tempfile.TemporaryDirectory() as tmp:
             faq_file = Path(tmp) / "faq.json"
             faq_file.write_text(json.dumps(entries))
@@ -237,14 +238,13 @@ def main() -> None:
                     faq_file, encoder, mode=mode, config=replace(config), cache_dir=args.cache
                 ) as retriever:
                     report = evaluate(retriever, queries).to_dict()
-                    if name in EXTRA_OOS:
-                        extra = EXTRA_OOS[name](args.data_root)
+                    if extra:
                         report["oos_answered_oos_train"] = evaluate(retriever, extra).oos_answered
                     if args.tune:
                         tuning.setdefault(mode, {})[name] = tune_rows(retriever, queries)
-                        if name in EXTRA_OOS:  # the sweep again, with 200 OOS questions
+                        if extra:  # the sweep again, with 200 OOS questions
                             tuning[mode][f"{name}+oos_train"] = tune_rows(
-                                retriever, queries + EXTRA_OOS[name](args.data_root)
+                                retriever, queries + extra
                             )
                 report.update(dataset=name, entries=len(entries),
                               seconds=round(time.perf_counter() - started, 1))  # fmt: skip

@@ -116,16 +116,16 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
             log.info("socket %s refused: %s", sid, error)
             return False
         try:
-            _bound_conversation(claims)
+            bound = _bound_conversation(claims)
         except ValueError as error:
             log.info("socket %s refused: %s", sid, error)
             return False
-        await sio.save_session(sid, {"claims": claims})
+        await sio.save_session(sid, {"claims": claims, "bound": bound})
         return True
 
     async def session_request(sid: str, data: Any = None) -> None:
         requested = data.get("session_id") if isinstance(data, dict) else None
-        bound = _bound_conversation((await sio.get_session(sid)).get("claims"))
+        bound = (await sio.get_session(sid)).get("bound")
         # A stored id the bot would refuse (not text, too long) is replaced, not confirmed:
         # the widget keeps the confirmed id, and every message under a bad one would fail.
         # A token for one conversation gets that one, whatever the client had stored.
@@ -157,7 +157,7 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
         if not is_valid_sender(session_id):  # refused before it becomes this socket's session
             await _refuse(sid, f"session_id: {SENDER_RULE}", 422)
             return None
-        bound = _bound_conversation(session.get("claims"))
+        bound = session.get("bound")
         if bound is not None and session_id != bound:
             await _refuse(sid, "session_id: this token is for another conversation", 403)
             return None

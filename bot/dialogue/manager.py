@@ -272,8 +272,8 @@ class DialogueManager(AgentDesk):
         if not low:
             if builtin.faq_key(parse) is not None or intent in self.config.faq_intents:
                 understood = await self._answer_faq(turn, parse, user_data)
-            elif self._faq_may_outrank(turn, parse):
-                understood = await self._answer_faq(turn, parse, user_data, outranking=True)
+            else:
+                understood = await self._faq_over_intent(turn, parse, user_data)
             if not understood:
                 understood = await self._predict_and_run(turn, intent)
             if not understood and form is not None and intent in self.config.stop_intents:
@@ -306,9 +306,12 @@ class DialogueManager(AgentDesk):
             # An interruption was handled; go back to the question the form was asking.
             await self.forms.ask(turn, conversation.active_form, conversation.requested_slot)
 
-    def _faq_may_outrank(self, turn: Turn, parse: dict[str, Any]) -> bool:
-        """Whether an understood but unsure intent should yield to a FAQ answer: a story's
-        canned reply at 0.4 was sent where the FAQ had the right entry at 0.99.
+    async def _faq_over_intent(
+        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
+    ) -> bool:
+        """Answer from the FAQ instead of an understood but unsure intent, when the FAQ is
+        surer: a story's canned reply at 0.4 was sent where the FAQ had the right entry at
+        0.99. False (nothing said or recorded) leaves the message to the intent.
 
         A canned reply (an ``utter_`` response, or nothing at all) yields below
         ``faq_over_intent``; an intent that would start a form or run a custom action, the
@@ -316,13 +319,16 @@ class DialogueManager(AgentDesk):
         user gave for that work) never. Requests for a person and to stop keep their meaning.
         """
         intent = parse.get("intent") or {}
-        confidence = float(intent.get("confidence") or 0.0)
+        sure = float(intent.get("confidence") or 0.0)
+        text = str(parse.get("text") or "")
         if (
             self.faq is None
-            or confidence >= self.config.faq_over_intent
+            or sure >= self.config.faq_over_intent
             or intent.get("name") in self.config.handoff_intents
             or intent.get("name") in self.config.stop_intents
             or parse.get("entities")
+            or not text
+            or text.startswith("/")
         ):
             return False
         conversation = turn.conversation
@@ -332,22 +338,24 @@ class DialogueManager(AgentDesk):
             active_loop=conversation.active_form,
         )
         canned = upcoming is None or upcoming == LISTEN or upcoming.startswith("utter_")
-        return canned or confidence < self.config.faq_over_action
+        if not canned and sure >= self.config.faq_over_action:
+            return False
+        try:
+            choice = await self.faq.decide(text)
+        except Exception:  # the intent was going to answer anyway: let it
+            log.exception("FAQ search failed; the intent answers instead")
+            return False
+        # FaqAnswer.score is the retriever's calibrated confidence in the entry
+        if choice.decision != "answer" or not choice.options or choice.options[0].score <= sure:
+            return False
+        builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
+        user_data["faq"]["over_intent"] = {"name": intent.get("name"), "confidence": sure}
+        return True
 
     async def _answer_faq(
-        self,
-        turn: Turn,
-        parse: dict[str, Any],
-        user_data: dict[str, Any],
-        *,
-        outranking: bool = False,
+        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
     ) -> bool:
-        """Answer from the FAQ, or offer its suggestions; False when it has neither.
-
-        ``outranking``: the NLU understood an intent, unsurely; only a FAQ answer more
-        confident than the intent is given, and nothing is recorded otherwise (the intent
-        goes on, and the FAQ may be asked again should it fail).
-        """
+        """Answer from the FAQ, or offer its suggestions; False when it has neither."""
         if self.faq is None:
             return False
         key = builtin.faq_key(parse)
@@ -365,23 +373,7 @@ class DialogueManager(AgentDesk):
         text = str(parse.get("text") or "")
         if not text or text.startswith("/"):
             return False
-        if outranking:
-            try:
-                choice = await self.faq.decide(text)
-            except Exception:  # the intent was going to answer anyway: let it
-                log.exception("FAQ search failed; the intent answers instead")
-                return False
-        else:
-            choice = await self.faq.decide(text)
-        if outranking:
-            intent = parse.get("intent") or {}
-            sure = float(intent.get("confidence") or 0.0)
-            # FaqAnswer.score is the retriever's calibrated confidence in the entry
-            if choice.decision != "answer" or not choice.options or choice.options[0].score <= sure:
-                return False
-            builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
-            user_data["faq"]["over_intent"] = {"name": intent.get("name"), "confidence": sure}
-            return True
+        choice = await self.faq.decide(text)
         if choice.decision == "answer" and choice.options:
             builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
             return True

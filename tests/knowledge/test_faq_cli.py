@@ -111,11 +111,10 @@ def test_evaluate_faq_writes_the_report(cli: typer.Typer, tmp_path: Path, mode: 
     assert [r["query"] for r in rows] == [q["query"] for q in queries]
     assert [r["rank"] for r in rows] == [1, 1, 1, None]
     assert [r["entry"] for r in rows[:3]] == ["hours", "password", "refund"]
-    answers = [r for r in rows if r["decision"] == "answer"]
     right = sum(r["right"] for r in rows[:3])
     assert right / 3 == pytest.approx(data["answered_right"], abs=1e-4)
     assert rows[3]["right"] == (rows[3]["decision"] != "answer")
-    assert all(0.0 <= r["confidence"] <= 1.0 for r in rows) and len(answers) <= 4
+    assert all(0.0 <= r["confidence"] <= 1.0 for r in rows)
     code, out = run(cli, "evaluate", "faq", "--faq", str(faq_file), "--queries",
                     str(queries_file), "--report", str(report), "--retriever", "magic")  # fmt: skip
     assert code == 2 and "hybrid, dense, bm25" in out

@@ -296,13 +296,18 @@ def test_the_faq_editor_and_the_console_fit_a_phone(
     assert admin.evaluate(width) <= 390
     screenshot(admin, "faq-editor-phone.png")
 
-    httpx.post(
-        web_server.url + "/webhooks/rest/webhook", json={"sender": "pocket", "message": "hi"}
-    )
+    # enough conversations that the transcript's panel starts below the fold
+    for sender in [f"pocket-{i}" for i in range(12)] + ["pocket"]:
+        httpx.post(
+            web_server.url + "/webhooks/rest/webhook", json={"sender": sender, "message": "hi"}
+        )
     agent = new_page(**phone)
     login(agent, web_server.url + "/agent", token_for("agent", "ana"))
     agent.get_by_label("Show").select_option("all")
-    agent.locator('[data-conversation="pocket"]').click()
+    opened = agent.locator('[data-conversation="pocket"]')
+    opened.wait_for()
+    assert agent.evaluate("document.getElementById('detail').getBoundingClientRect().top") > 844
+    opened.click()
     title = agent.locator("#detail-title")
     title.wait_for()
     agent.wait_for_timeout(300)
