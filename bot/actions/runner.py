@@ -119,10 +119,14 @@ class InProcessActionRunner:
     """Loads a project's actions (a package folder or one ``.py`` file) and runs them with
     rasa-sdk's own executor, so actions behave exactly as on a rasa-sdk action server."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, timeout: float = 10.0) -> None:
         from rasa_sdk.executor import ActionExecutor
 
         self.executor = ActionExecutor()
+        # An async action that never finishes would hold its conversation's lock for
+        # MAX_HOLD_TIMEOUTS lock timeouts; it is cancelled after the same time an action
+        # server gets. (A synchronous run() that blocks cannot be interrupted.)
+        self.timeout = timeout
         # Register only this project's classes: rasa-sdk's register_package would take every
         # Action subclass loaded in the process, another project's included.
         # Run as rasa-sdk runs them, a synchronous run() inline included: moving those to a
@@ -139,7 +143,12 @@ class InProcessActionRunner:
         from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
         try:
-            result = await self.executor.run(action_call)
+            result = await asyncio.wait_for(self.executor.run(action_call), self.timeout)
+        except TimeoutError as error:
+            raise ActionError(
+                f"action {action_call.get('next_action')!r} did not finish within"
+                f" {self.timeout:g} s"
+            ) from error
         except ActionExecutionRejection as error:
             raise ActionRejected(str(error.message)) from error
         except ActionNotFoundException as error:

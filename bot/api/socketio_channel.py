@@ -138,7 +138,11 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
 
     async def _join(sid: str, session_id: str) -> None:
         """Make ``session_id`` this socket's conversation, leaving the one it had: a socket
-        that switched kept receiving the old conversation's messages."""
+        that switched kept receiving the old conversation's messages.
+
+        Two events of one socket run as concurrent tasks, yet cannot interleave here: the
+        session and the rooms are this process's memory (with the Redis manager too), so none
+        of these awaits suspends."""
         async with sio.session(sid) as session:
             previous = session.get("session_id")
             session["session_id"] = session_id

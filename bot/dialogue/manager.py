@@ -25,7 +25,7 @@ from bot.dialogue.config import (
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
-from bot.dialogue.ports import FaqSource, Parser
+from bot.dialogue.ports import FaqChoice, FaqSource, Parser
 from bot.dialogue.responses import message_from_action, render_response
 from bot.dialogue.shortcut import parse_shortcut
 from bot.dialogue.slots import extract_slots
@@ -341,7 +341,7 @@ class DialogueManager(AgentDesk):
         if not canned and sure >= self.config.faq_over_action:
             return False
         try:
-            choice = await self.faq.decide(text)
+            choice = await self._faq_choice(turn, text)
         except Exception:  # the intent was going to answer anyway: let it
             log.exception("FAQ search failed; the intent answers instead")
             return False
@@ -373,7 +373,7 @@ class DialogueManager(AgentDesk):
         text = str(parse.get("text") or "")
         if not text or text.startswith("/"):
             return False
-        choice = await self.faq.decide(text)
+        choice = await self._faq_choice(turn, text)
         if choice.decision == "answer" and choice.options:
             builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
             return True
@@ -382,6 +382,15 @@ class DialogueManager(AgentDesk):
             return True
         user_data["faq"] = {"decision": "none"}
         return False
+
+    async def _faq_choice(self, turn: Turn, text: str) -> FaqChoice:
+        """The FAQ's decision on ``text``; an intent that kept the message from the FAQ and
+        then did nothing with it falls back to the FAQ, which is not searched again."""
+        assert self.faq is not None
+        choice = turn.faq_choices.get(text)
+        if choice is None:
+            choice = turn.faq_choices[text] = await self.faq.decide(text)
+        return choice
 
     async def _predict_and_run(self, turn: Turn, intent: str | None) -> bool:
         """Run predicted actions until the policy says listen; True if any ran."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dialogue.messages import BotMessage
+from bot.dialogue.ports import FaqChoice
 from bot.state import Conversation
 from bot.transcripts import TranscriptEvent
 
@@ -24,6 +25,8 @@ class Turn:
     # The transcript data of this turn's user message; FAQ details are added as they are known.
     user_data: dict[str, Any] = field(default_factory=dict)
     form_asked: bool = False
+    # The FAQ's decision per text: the paths of one turn that ask it share one search.
+    faq_choices: dict[str, FaqChoice] = field(default_factory=dict)
 
     @property
     def slots(self) -> dict[str, Any]:

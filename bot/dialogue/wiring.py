@@ -29,12 +29,13 @@ def dialogue_config(project: Project) -> DialogueConfig:
     return config
 
 
-def build_action_runner(project: Project) -> ActionRunner | None:
-    """The project's action server when one is configured, else its actions code in-process."""
+def build_action_runner(project: Project, *, timeout: float = 10.0) -> ActionRunner | None:
+    """The project's action server when one is configured, else its actions code in-process;
+    either way a call that takes longer than ``timeout`` seconds fails."""
     if project.config.action_endpoint:
-        return RemoteActionRunner(project.config.action_endpoint)
+        return RemoteActionRunner(project.config.action_endpoint, timeout=timeout)
     if project.actions_dir is not None:
-        return InProcessActionRunner(project.actions_dir)
+        return InProcessActionRunner(project.actions_dir, timeout=timeout)
     return None
 
 

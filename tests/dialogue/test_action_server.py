@@ -261,3 +261,37 @@ async def test_handoff_runs_the_servers_own_action_or_the_built_in_one(
     for conversation in ("r5", "r6"):
         summary = await remote_dm.transcripts.get(conversation)
         assert summary is not None and summary.handoff == "pending_human"
+
+
+HANGING_ACTION = """
+import asyncio
+from rasa_sdk import Action
+
+class CheckOrder(Action):
+    calls = 0
+
+    def name(self):
+        return "action_check_order"
+
+    async def run(self, dispatcher, tracker, domain):
+        CheckOrder.calls += 1
+        if CheckOrder.calls == 1:
+            await asyncio.Event().wait()  # a call to a service that never answers
+        dispatcher.utter_message(text="order checked")
+        return []
+"""
+
+
+async def test_an_in_process_action_that_never_finishes_is_cut_off(make_dm, tmp_path: Path) -> None:
+    # It used to hold the conversation's lock, renewed, for ten lock timeouts (300 s).
+    actions = tmp_path / "hanging_actions.py"
+    actions.write_text(HANGING_ACTION)
+    dm = make_dm(actions=InProcessActionRunner(actions, timeout=0.3))
+    first = await asyncio.wait_for(dm.handle("hang", "/check_order"), 10)
+    assert texts(first) == [DEFAULT_ERROR_TEXT]
+    page = await dm.transcripts.read("hang", limit=100)
+    errors = [e.data["error"] for e in page.events if e.type == "action" and "error" in e.data]
+    assert errors == ["action 'action_check_order' did not finish within 0.3 s"]
+    # The lock is free and the state was saved: the conversation goes on at once.
+    again = await asyncio.wait_for(dm.handle("hang", "/check_order"), 5)
+    assert texts(again) == ["order checked"]

@@ -250,6 +250,29 @@ async def test_an_unsure_intent_yields_to_a_surer_faq_answer(make_dm) -> None:
     assert texts(await dm.handle("f", "shipping, you say?")) == ["Hello! How can I help?"]
 
 
+class _CountingFaq(KeywordFaq):
+    def __init__(self) -> None:
+        super().__init__()
+        self.searched: list[str] = []
+
+    async def decide(self, text: str) -> FaqChoice:
+        self.searched.append(text)
+        return await super().decide(text)
+
+
+async def test_one_turn_searches_the_faq_once(make_dm) -> None:
+    # An unsure intent the FAQ only has suggestions for keeps the message; with no rule it
+    # does nothing, and the FAQ's suggestions answer. They were searched for twice.
+    faq = _CountingFaq()
+    dm = make_dm(parser=FixedParser({"pay how?": ("thank_you_not_in_rules", 0.5)}), faq=faq)
+    replies = await dm.handle("once", "pay how?")
+    assert [b["title"] for b in replies[-1].buttons][:2] == [
+        "Can I pay by card?",
+        "Can I pay with PayPal?",
+    ]
+    assert faq.searched == ["pay how?"]
+
+
 class _EntityParser(FixedParser):
     async def parse(self, text: str) -> dict[str, Any]:
         parse = await super().parse(text)
