@@ -6,6 +6,11 @@ class BotError(Exception):
 
     status_code = 400
 
+    @classmethod
+    def error_name(cls) -> str:
+        """The ``error`` field of the JSON answer: the class name unless one is set."""
+        return str(cls.__dict__.get("public_name", cls.__name__))
+
 
 class SettingsError(BotError):
     """Settings that cannot be used; the message names the DESKBOT_ variable."""

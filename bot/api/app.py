@@ -185,7 +185,7 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
 
     @app.exception_handler(BotError)
     async def bot_error(request: Request, error: BotError) -> JSONResponse:
-        response = _error(error.status_code, type(error).__name__, str(error), request)
+        response = _error(error.status_code, error.error_name(), str(error), request)
         if isinstance(error, RateLimited):  # clients and proxies read when to come back here
             response.headers["Retry-After"] = str(error.retry_after)
         return response
@@ -211,11 +211,12 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
         detail = str(error.detail)
         if error.status_code == 400 and detail == _UNPARSED_BODY:
             # FastAPI's words when the body is not JSON it can read for reasons other than
-            # syntax (those are 422s naming the character).
+            # syntax; answered as those are, so every unreadable body gets the same 422.
             detail = (
                 "body: could not be read as JSON: it must be UTF-8 text and nested at most a "
                 "few hundred levels"
             )
+            return _error(422, "ValidationError", detail, request)
         return _error(error.status_code, name, detail, request)
 
     @app.exception_handler(OverflowError)

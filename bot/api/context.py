@@ -67,6 +67,7 @@ class InvalidRequest(BotError):
     """A request that is well-formed JSON but cannot be carried out as sent."""
 
     status_code = 422
+    public_name = "ValidationError"  # as FastAPI's own refusals of a request's shape
 
 
 class ServiceUnavailable(BotError):
