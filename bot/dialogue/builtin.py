@@ -130,6 +130,11 @@ async def fallback(turn: Turn, domain: Domain, config: DialogueConfig) -> None:
 
 HANDOFF_ACTIONS = frozenset({"action_handoff", "action_human_handoff"})
 
+# Rasa's default intents and the actions they run in every project, before any rule, a form
+# included: the way out of a conversation gone wrong. (Rasa's third, ``back``, which reverts
+# the previous user message, is not supported.)
+DEFAULT_INTENT_ACTIONS = {"restart": "action_restart", "session_start": "action_session_start"}
+
 
 async def run(turn: Turn, name: str, domain: Domain, config: DialogueConfig) -> bool | None:
     """Run a built-in action; None when ``name`` is not one (it is a custom action)."""
@@ -148,6 +153,9 @@ async def run(turn: Turn, name: str, domain: Domain, config: DialogueConfig) -> 
         conversation.fallback_count = 0
         turn.rasa_event({"event": "restart"})
         start_session(turn, domain, fresh=False)
+        said = render_response(domain, "utter_restart", turn.slots, channel=turn.channel)
+        if said is not None:  # as Rasa's action_restart, when the domain has one
+            turn.say(said)
         return True
     if name == "action_deactivate_loop":
         turn.action(name)

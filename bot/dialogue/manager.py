@@ -233,6 +233,10 @@ class DialogueManager(AgentDesk):
         )
         form = conversation.active_form
         requested = conversation.requested_slot
+        default_action = builtin.DEFAULT_INTENT_ACTIONS.get(intent or "")
+        if default_action is not None and not low:
+            await builtin.run(turn, default_action, self.domain, self.config)
+            return
         if not low and intent in self.config.affirm_intents and _offered_a_person(conversation):
             # The last turn offered a person (its buttons send /human_handoff); typing "yes"
             # means the same.

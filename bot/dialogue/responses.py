@@ -62,13 +62,24 @@ def render_response(
     return render_variant(chosen, slots)
 
 
+# What rasa-sdk's CollectingDispatcher writes into every message, kwargs aside.
+_MESSAGE_KEYS = frozenset(
+    ("text", "buttons", "elements", "custom", "template", "response", "image", "attachment")
+)
+
+
 def message_from_action(
     response: Mapping[str, Any], domain: Domain, slots: Mapping[str, Any]
 ) -> BotMessage | None:
-    """A message a custom action asked for: a named response, or text/buttons/image/custom."""
+    """A message a custom action asked for: a named response, or text/buttons/image/custom.
+
+    rasa-sdk's ``dispatcher.utter_message(response=..., **kwargs)`` puts ``kwargs`` beside the
+    message's own keys; as in Rasa, they fill the response's ``{placeholders}`` before slots.
+    """
     name = response.get("response") or response.get("template")
     if name:
-        return render_response(domain, str(name), {**slots, **(response.get("kwargs") or {})})
+        values = {k: v for k, v in response.items() if k not in _MESSAGE_KEYS}
+        return render_response(domain, str(name), {**slots, **values})
     if not any(response.get(k) for k in ("text", "buttons", "image", "custom", "attachment")):
         return None
     custom = response.get("custom") or response.get("json_message") or None

@@ -295,3 +295,30 @@ async def test_an_in_process_action_that_never_finishes_is_cut_off(make_dm, tmp_
     # The lock is free and the state was saved: the conversation goes on at once.
     again = await asyncio.wait_for(dm.handle("hang", "/check_order"), 5)
     assert texts(again) == ["order checked"]
+
+
+KWARG_ACTION = """
+from rasa_sdk import Action
+
+class CheckOrder(Action):
+    def name(self):
+        return "action_check_order"
+
+    def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(
+            response="utter_return_submitted", product="lamp", order_number="NW-1"
+        )
+        return []
+"""
+
+
+async def test_values_an_action_passes_to_a_response_fill_it(make_dm, tmp_path: Path) -> None:
+    # rasa-sdk puts utter_message's extra keyword arguments beside text and buttons; they
+    # were ignored, and the user read "{product}".
+    actions = tmp_path / "kwarg_actions.py"
+    actions.write_text(KWARG_ACTION)
+    dm = make_dm(actions=InProcessActionRunner(actions))
+    await dm.handle("kw", '/inform{"product": "sofa"}')
+    assert texts(await dm.handle("kw", "/check_order")) == [
+        "Return for lamp on order NW-1 is registered."
+    ]

@@ -95,6 +95,27 @@ async def test_interruption_in_a_form_is_answered_then_the_form_asks_again(make_
     assert state is not None and state.active_form == "return_form"
 
 
+async def test_restart_and_session_start_work_anywhere_a_form_included(make_dm) -> None:
+    # Rasa's default intents. "/restart" in the middle of a form got "I didn't quite
+    # understand that" and the form asked again: the user had no way out.
+    dm = make_dm()
+    await dm.handle("r", '/inform{"product": "sofa"}')
+    assert texts(await dm.handle("r", "/request_return")) == ["What is your order number?"]
+    assert texts(await dm.handle("r", "/restart")) == []  # the project has no utter_restart
+    state = await dm.store.load("r")
+    assert state is not None and state.active_form is None and state.requested_slot is None
+    assert state.slots.get("product") is None
+    assert texts(await dm.handle("r", "/greet")) == ["Hello! How can I help?"]
+    # A new session leaves the form too, and carries the slots over as the project says.
+    await dm.handle("s", '/inform{"product": "sofa"}')
+    await dm.handle("s", "/request_return")
+    assert texts(await dm.handle("s", "/session_start")) == []
+    state = await dm.store.load("s")
+    assert state is not None and state.active_form is None
+    assert state.slots.get("product") == "sofa"
+    assert ("action", {"name": "action_restart"}) in await transcript(dm, "r")
+
+
 async def test_stop_leaves_the_form(make_dm) -> None:
     dm = make_dm()
     await dm.handle("s", "/request_return")
