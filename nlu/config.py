@@ -33,7 +33,8 @@ class TrainConfig:
         entity_loss_weight: weight of the tagger loss beside the intent loss.
         seed: fixes initialisation, dev split and batch order.
         dev_fraction: share of each intent carved out as dev when no dev set is given.
-        patience: epochs without a better dev score before stopping.
+        patience: epochs without a better dev score before stopping, the best epoch kept
+            (with 100 or more dev examples; with fewer, every epoch runs and the last is kept).
         retrieval_intents: ``collapse`` turns ``faq/ask_x`` into ``faq``; ``keep`` keeps it.
         device: ``auto``, ``cpu`` or ``cuda``.
         autocast: ``auto`` (bf16 on CUDA and on CPUs with bf16 units), ``bf16`` or ``off``.

@@ -42,6 +42,13 @@ from nlu.predict import length_buckets, predict_texts
 
 log = logging.getLogger(__name__)
 
+# Below this many dev examples one example moves the dev score by a percent or more, too
+# little to choose between epochs: training runs its whole schedule and keeps the last weights,
+# as Rasa does, and the dev set only reports. Choosing on that noise ended an imported Rasa
+# project's training after its first epoch (45 dev examples, patience 3), before its tagger
+# had found a single entity.
+MIN_DEV_TO_CHOOSE_EPOCH = 100
+
 
 def collapse_retrieval_intents(data: TrainingData, mode: str) -> TrainingData:
     """``collapse``: ``faq/ask_x`` becomes ``faq``; ``keep`` leaves names as they are."""
@@ -316,7 +323,8 @@ def train(
     )
     # Where the bar stays quiet (a log, a pipe) a line per epoch still shows training moves.
     say_epochs = config.progress and bar.disable
-    while step < total and stale < config.patience:
+    choose = len(dev_set) >= MIN_DEV_TO_CHOOSE_EPOCH
+    while step < total and (stale < config.patience or not choose):
         epoch += 1
         network.train()
         for idx in _batches(items, config, rng):
@@ -354,7 +362,7 @@ def train(
             )
         history.append(round(report["intent_accuracy"], 5))
         bar.set_postfix(epoch=epoch, dev_acc=f"{report['intent_accuracy']:.4f}")
-        if report["score"] > best["score"]:
+        if report["score"] > best["score"] or not choose:
             state = {k: v.detach().clone() for k, v in judged.state_dict().items()}
             best = {"score": report["score"], "epoch": epoch, "state": state}
             stale = 0

@@ -22,7 +22,9 @@ from nlu import (
     load_training_data,
     train,
 )
+from nlu import training as nlu_training
 from nlu.training import collapse_retrieval_intents, split_dev
+from tests.nlu.conftest import TOY_CONFIG
 
 pytestmark = pytest.mark.slow
 
@@ -315,3 +317,19 @@ def test_ema_training_saves_the_averaged_weights(toy_data: TrainingData, tmp_pat
     assert not torch.allclose(averaged, trained)
     with pytest.raises(NluError, match="ema_decay"):
         TrainConfig(ema_decay=1.5)
+
+
+def test_only_a_dev_set_large_enough_to_tell_epochs_apart_chooses_one(
+    toy_data: TrainingData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Frozen weights score the same every epoch. An imported Rasa project's 45 dev examples
+    # stopped its training after the first epoch, and its tagger found no entity; a set that
+    # small now only reports, and the whole schedule runs.
+    frozen = replace(TOY_CONFIG, epochs=3, patience=1, encoder_lr=0.0, head_lr=0.0)
+    small = train(toy_data, frozen, tmp_path / "small", dev=toy_data)
+    meta = json.loads((small / "training.json").read_text())
+    assert (meta["epochs_run"], meta["best_epoch"]) == (3, 3)
+    monkeypatch.setattr(nlu_training, "MIN_DEV_TO_CHOOSE_EPOCH", len(toy_data.examples))
+    chosen = train(toy_data, frozen, tmp_path / "chosen", dev=toy_data)
+    meta = json.loads((chosen / "training.json").read_text())
+    assert (meta["epochs_run"], meta["best_epoch"]) == (2, 1)
