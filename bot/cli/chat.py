@@ -12,6 +12,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from bot import db
+from bot.cli.output import output_file, write_output
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
 
@@ -76,6 +77,8 @@ def register(app: typer.Typer) -> None:
         report: Annotated[Path | None, typer.Option(help="write results as JSON here")] = None,
     ) -> None:
         """Replay the project's test conversations (tests/test_*.yml) and report each."""
+        if report is not None:
+            output_file(report, "--report")
         passed = asyncio.run(_test(_settings(project), report))
         if not passed:
             raise typer.Exit(1)
@@ -152,7 +155,7 @@ async def _test(settings: Settings, report: Path | None) -> bool:
     passed = sum(r.passed for r in results)
     console.print(f"{passed} passed, {len(results) - passed} failed")
     if report is not None:
-        await asyncio.to_thread(report.write_text, _report_json(results))
+        await asyncio.to_thread(write_output, report, _report_json(results), "--report")
     return passed == len(results)
 
 

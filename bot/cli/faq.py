@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bot.cli.output import output_file, write_output
 from bot.db import create_db_engine, upgrade
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
@@ -155,6 +156,7 @@ def register(
     ) -> None:
         """Write every entry to a file."""
         with opened() as (_, base):
+            output_file(file, "FILE")
             count = export_file(base, file, fmt=fmt, include_deleted=deleted)
         typer.echo(f"exported {count} entries to {file}")
 
@@ -232,6 +234,9 @@ def register(
             raise _fail(KnowledgeError(f"--retriever must be one of {', '.join(MODES)}"))
         mode: Mode = retriever_mode
         try:
+            output_file(report, "--report")
+            if details is not None:
+                output_file(details, "--details")
             labelled = load_queries(queries)
             settings = load_settings()
             encoder = make_encoder(settings)
@@ -241,12 +246,13 @@ def register(
         except (BotError, KnowledgeError) as exc:
             raise _fail(exc) from None
         data: dict[str, Any] = result.to_dict()
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        if details is not None:
-            details.parent.mkdir(parents=True, exist_ok=True)
-            lines = (json.dumps(o.to_dict(), ensure_ascii=False) for o in outcomes)
-            details.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        try:
+            write_output(report, json.dumps(data, indent=2) + "\n", "--report")
+            if details is not None:
+                lines = (json.dumps(o.to_dict(), ensure_ascii=False) for o in outcomes)
+                write_output(details, "".join(line + "\n" for line in lines), "--details")
+        except BotError as exc:
+            raise _fail(exc) from None
         if result.n == 0:
             typer.echo("note: no query expects an entry, so recall, MRR and answered right "
                        "measure nothing here (they read 0)")  # fmt: skip

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.cli.output import output_file, write_output
+from bot.errors import BotError
 from nlu import NluError, TrainConfig
 
 
@@ -106,16 +108,16 @@ def evaluate_nlu(
     from nlu.evaluation import plot_confusion
 
     try:
+        output_file(report, "--report")
         nlu_model = NluModel.load(model, device=device, threads=threads)
         result = evaluate(nlu_model, load_training_data(*data), oos_label=oos_label)
-    except NluError as exc:
+    except (NluError, BotError) as exc:
         raise _fail(exc) from None
     try:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_output(report, json.dumps(result, indent=2, ensure_ascii=False) + "\n", "--report")
         if plots is not None:
             plot_confusion(result, plots)
-    except OSError as exc:
+    except (OSError, BotError) as exc:
         raise _fail(exc) from None
     _print_report(result)
 

@@ -157,6 +157,13 @@ def test_evaluate_refuses_queries_it_cannot_score(cli: typer.Typer, tmp_path: Pa
     code, out = evaluate([{"query": "airspeed of a swallow", "expected": None}])
     assert code == 0 and "note: no query expects an entry" in out
     assert json.loads(report.read_text())["n"] == 0
+    # A report path that is a folder, or under a file, is refused before anything is scored
+    # (it ended in a traceback after the scoring).
+    for where, problem in ((tmp_path, "is a folder"), (report / "r.json", "is a file")):
+        code, out = run(cli, "evaluate", "faq", "--faq", str(faq_file), "--queries",
+                        str(queries_file), "--report", str(where))  # fmt: skip
+        assert code == 2 and problem in out and "Traceback" not in out, out
+        assert "R@1" not in out
 
 
 def test_bad_files_and_empty_search_get_one_line_errors(cli: typer.Typer, tmp_path: Path) -> None:
@@ -174,6 +181,11 @@ def test_bad_files_and_empty_search_get_one_line_errors(cli: typer.Typer, tmp_pa
     assert code == 2 and "nlu must be a list of intents, got int" in out
     code, out = run(cli, "faq", "export", str(tmp_path / "no" / "dir" / "x.yaml"))
     assert code == 2 and "cannot write" in out and "Traceback" not in out
+    # A folder given as the file to write: it said "unknown FAQ format ''".
+    code, out = run(cli, "faq", "export", str(tmp_path))
+    assert code == 2 and out.strip() == (
+        f"error: FILE {tmp_path} is a folder: give a file name, e.g. {tmp_path / 'out.json'}"
+    )
     for text in ("", "   "):
         code, out = run(cli, "faq", "search", text)
         assert code == 2 and "text is empty" in out and "decision" not in out

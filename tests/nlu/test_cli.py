@@ -84,6 +84,23 @@ def test_known_errors_print_one_line_and_exit_non_zero(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert result.output.count("\n") == 1 and "is not a trained NLU model" in result.output
+    result = runner.invoke(
+        app(),
+        [
+            "evaluate",
+            "nlu",
+            "--model",
+            str(tmp_path),
+            "--data",
+            str(bad),
+            "--report",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: --report {tmp_path} is a folder: give a file name, e.g. {tmp_path / 'out.json'}"
+    )
 
 
 @pytest.mark.slow
