@@ -8,8 +8,16 @@ class BotError(Exception):
 
     @classmethod
     def error_name(cls) -> str:
-        """The ``error`` field of the JSON answer: the class name unless one is set."""
-        return str(cls.__dict__.get("public_name", cls.__name__))
+        """The ``error`` field of the JSON answer: the class name, unless it or a base sets
+        ``public_name``."""
+        return str(getattr(cls, "public_name", cls.__name__))
+
+
+class InvalidInput(BotError):
+    """What a caller sent cannot be used as it is (an empty agent message, bad offsets)."""
+
+    status_code = 422
+    public_name = "ValidationError"  # as FastAPI's own refusals of a request's shape
 
 
 class SettingsError(BotError):

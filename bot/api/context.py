@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fastapi import Request
 
 from bot.dialogue.messages import BotMessage, MessageSink
-from bot.errors import BotError
+from bot.errors import BotError, InvalidInput
 from bot.services import Services
 
 if TYPE_CHECKING:
@@ -63,11 +63,8 @@ class Dialogue(Protocol):
     def ready(self) -> dict[str, bool]: ...
 
 
-class InvalidRequest(BotError):
+class InvalidRequest(InvalidInput):
     """A request that is well-formed JSON but cannot be carried out as sent."""
-
-    status_code = 422
-    public_name = "ValidationError"  # as FastAPI's own refusals of a request's shape
 
 
 class ServiceUnavailable(BotError):

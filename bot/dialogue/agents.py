@@ -11,7 +11,7 @@ from bot.dialogue.config import DEFAULT_RELEASED_TEXT
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.responses import render_response
 from bot.dialogue.turn import Turn
-from bot.errors import BotError, ConflictError, NotFoundError
+from bot.errors import ConflictError, InvalidInput, NotFoundError
 from bot.payloads import shows_anything
 from bot.project import Domain
 from bot.sessions import SessionStore
@@ -89,7 +89,7 @@ class AgentDesk:
     async def agent_message(self, conversation_id: str, agent: str, text: str) -> BotMessage:
         """Send an agent's words to the user; the agent must have taken the conversation."""
         if not shows_anything(text):
-            raise BotError("an agent message needs text")
+            raise InvalidInput("text: an agent message needs text")
         message = BotMessage(text=text, sender="agent", agent=agent)
         async with self._turn(conversation_id, actor=agent_actor(agent)) as turn:
             conversation = turn.conversation
@@ -134,7 +134,9 @@ class AgentDesk:
                 or not isinstance(end, int)
                 or not 0 <= start < end <= len(text)
             ):
-                raise BotError(f"entity {entity.get('entity')!r} has offsets outside the message")
+                raise InvalidInput(
+                    f"entity {entity.get('entity')!r} has offsets outside the message"
+                )
         await self.transcripts.append(
             conversation_id,
             [
