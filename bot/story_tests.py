@@ -36,57 +36,91 @@ def _user_text(step: Step) -> str:
     return f"/{step.name}"
 
 
-def _expected_turns(story: TestStory) -> list[tuple[Step, list[Step]]]:
-    turns: list[tuple[Step, list[Step]]] = []
+def _expected_turns(story: TestStory) -> list[tuple[Step, list[list[Step]]]]:
+    """Each user step with what the bot should do after it: one list of steps, then one more
+    for each ``active_loop: null`` that ends a form the story skipped through."""
+    turns: list[tuple[Step, list[list[Step]]]] = []
     for step in story.steps:
         if step.kind == "intent":
-            turns.append((step, []))
+            turns.append((step, [[]]))
         elif turns and step.kind in ("action", "bot"):
-            turns[-1][1].append(step)
+            turns[-1][1][-1].append(step)
+        elif turns and step.kind == "active_loop" and step.name is None:
+            turns[-1][1].append([])
     return turns
 
 
 async def run_story(dm: DialogueManager, story: TestStory) -> StoryResult:
-    """Replay one test conversation in a fresh conversation; stop at the first difference."""
+    """Replay one test conversation in a fresh conversation; stop at the first difference.
+
+    As in Rasa's test stories, an ``active_loop: null`` reached while the bot's form still
+    waits for answers (a story that skips through a form's happy path) means the form got
+    them: the form is ended there and the bot goes on.
+    """
     conversation = f"test-{uuid.uuid4().hex[:12]}"
     result = StoryResult(story=story, passed=True)
     after = 0
-    for user_step, expected in _expected_turns(story):
-        text = _user_text(user_step)
-        messages = await dm.handle(conversation, text, channel="test")
+
+    async def since() -> list[Any]:
+        nonlocal after
         page = await dm.transcripts.read(conversation, after=after, limit=1000)
         after = page.events[-1].seq or after if page.events else after
-        user = next((e.data for e in page.events if e.type == "user"), {})
-        intent = ((user.get("parse") or {}).get("intent") or {}).get("name")
-        actions = [
-            str(e.data["name"])
-            for e in page.events
-            if e.type == "action"
-            and not e.data.get("inside_form")
-            and e.data.get("name") not in SKIPPED_ACTIONS
-        ]
-        texts = [m.text for m in messages if m.text]
-        result.turns.append({"user": text, "intent": intent, "actions": actions, "bot": texts})
+        return list(page.events)
+
+    for user_step, segments in _expected_turns(story):
+        text = _user_text(user_step)
         where = f"{story.file}:{user_step.line}"
+        messages = await dm.handle(conversation, text, channel="test")
+        events = await since()
+        user: dict[str, Any] = next((e.data for e in events if e.type == "user"), {})
+        intent = ((user.get("parse") or {}).get("intent") or {}).get("name")
+        result.turns.append({"user": text, "intent": intent, "actions": [], "bot": []})
         if user_step.name and not text.startswith("/") and intent != user_step.name:
             return _fail(
                 result, f"{where}: {text!r} was read as {intent!r}, expected {user_step.name!r}"
             )
-        want_actions = [s.name for s in expected if s.kind == "action" and s.name]
-        if want_actions and actions != want_actions:
-            return _fail(
-                result, f"{where}: after {text!r} the bot ran {actions}, expected {want_actions}"
-            )
-        for step in expected:
-            if (
-                step.kind == "bot"
-                and step.name
-                and step.name.strip() not in [t.strip() for t in texts]
-            ):
-                return _fail(
-                    result, f"{where}: after {text!r} the bot said {texts}, expected {step.name!r}"
-                )
+        when = f"after {text!r}"
+        expected = segments[0]
+        for following in segments[1:]:
+            state = await dm.store.load(conversation)
+            if state is None or state.active_form is None:
+                expected = expected + following  # the form ended by itself in this turn
+                continue
+            failure = _difference(result, expected, events, messages)
+            if failure is not None:
+                return _fail(result, f"{where}: {when} the bot {failure}")
+            messages = await dm.finish_form(conversation, channel="test")
+            events = await since()
+            when = f"when the form after {text!r} ended"
+            expected = following
+        failure = _difference(result, expected, events, messages)
+        if failure is not None:
+            return _fail(result, f"{where}: {when} the bot {failure}")
     return result
+
+
+def _difference(
+    result: StoryResult, expected: list[Step], events: list[Any], messages: list[Any]
+) -> str | None:
+    """What the bot did that the story did not expect (recorded in ``result``), or None."""
+    actions = [
+        str(e.data["name"])
+        for e in events
+        if e.type == "action"
+        and not e.data.get("inside_form")
+        and e.data.get("name") not in SKIPPED_ACTIONS
+    ]
+    texts = [m.text for m in messages if m.text]
+    result.turns[-1]["actions"] += actions
+    result.turns[-1]["bot"] += texts
+    want_actions = [s.name for s in expected if s.kind == "action" and s.name]
+    if want_actions and actions != want_actions:
+        return f"ran {actions}, expected {want_actions}"
+    said = [t.strip() for t in texts]
+    for step in expected:
+        if step.kind == "bot" and step.name and step.name.strip() not in said:
+            return f"said {texts}, expected {step.name!r}"
+    return None
 
 
 def _fail(result: StoryResult, message: str) -> StoryResult:

@@ -31,7 +31,7 @@ from bot.dialogue.shortcut import parse_shortcut
 from bot.dialogue.slots import extract_slots
 from bot.dialogue.tracker import action_call, apply_events
 from bot.dialogue.turn import Turn
-from bot.errors import BotError
+from bot.errors import BotError, InvalidInput
 from bot.project import Domain, Rule, Story
 from bot.sessions import SessionStore
 from bot.state import Conversation, Handoff, agent_of
@@ -133,6 +133,24 @@ class DialogueManager(AgentDesk):
                     "action", {"name": "error", "error": f"{type(error).__name__}: {error}"}
                 )
                 turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
+        return turn.messages
+
+    async def finish_form(self, sender_id: str, *, channel: str = "rest") -> list[BotMessage]:
+        """End the active form as if its last answer had come, then run what follows.
+
+        For test conversations: Rasa's test stories write a form's happy path as
+        ``active_loop: <form>`` then ``active_loop: null``, without the answers.
+        """
+        _check_sender(sender_id)
+        async with self._turn(sender_id, channel=channel, actor="bot") as turn:
+            form = turn.conversation.active_form
+            if form is not None:
+                # The form's last run, which finds its slots filled, is what rules about a
+                # form's end follow; the transcript shows the form ended, not a run.
+                turn.rasa_event({"event": "action", "name": form})
+                turn.conversation.latest_action = form
+                turn.set_active_loop(None)
+                await self._predict_and_run(turn, None)
         return turn.messages
 
     # ----------------------------------------------------------------- one turn
@@ -307,7 +325,9 @@ class DialogueManager(AgentDesk):
             and not turn.form_asked
             and conversation.handoff == "bot"
         ):
-            # An interruption was handled; go back to the question the form was asking.
+            # An interruption was handled; go back to the question the form was asking. The
+            # form runs again, as in Rasa: a story or rule about what follows sees it.
+            turn.action(conversation.active_form)
             await self.forms.ask(turn, conversation.active_form, conversation.requested_slot)
 
     async def _faq_over_intent(
@@ -556,4 +576,4 @@ SENDER_RULE = (
 
 def _check_sender(sender_id: str) -> None:
     if not is_valid_sender(sender_id):
-        raise BotError(SENDER_RULE)
+        raise InvalidInput(SENDER_RULE)
