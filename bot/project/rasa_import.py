@@ -97,8 +97,10 @@ def _files(folder: Path) -> Iterator[Path]:
 
 
 def _copy(path: Path, target: Path) -> None:
+    # Contents only: a project copied from a read-only place (a package, a shared mount)
+    # must still be editable.
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(path, target)
+    shutil.copyfile(path, target)
 
 
 def _copy_actions(source: Path, target: Path) -> None:
@@ -108,8 +110,10 @@ def _copy_actions(source: Path, target: Path) -> None:
     if folder.is_file():
         _copy(folder, target / folder.name)
         return
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(folder, target / folder.name, ignore=ignore, dirs_exist_ok=True)
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and "__pycache__" not in relative.parts and path.suffix != ".pyc":
+            _copy(path, target / folder.name / relative)
 
 
 def _retrieval_responses(domain: Domain) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -153,8 +154,12 @@ RASA_2 = {
 
 def test_import_rasa_2_project(project: Writer, tmp_path: Path) -> None:
     source = project(RASA_2, "rasa2")
+    for path in source.rglob("*"):  # as on a read-only mount: the copy must stay editable
+        path.chmod(0o555 if path.is_dir() else 0o444)
     report = import_rasa(source, tmp_path / "out")
     out = tmp_path / "out"
+    copied = list(out.rglob("*"))
+    assert copied and all(p.stat().st_mode & stat.S_IWUSR for p in copied)
     loaded = load_project(out)
     # Retrieval responses became FAQ entries; the rest of the domain is kept.
     assert "utter_faq/opening_hours" not in loaded.domain.responses
