@@ -27,7 +27,14 @@ from bot.faq_source import build_retriever
 from bot.project import Project
 from bot.settings import Settings
 from knowledge import FaqBase, import_file
-from nlu import Example, TrainConfig, TrainingData, load_training_data, train
+from nlu import (
+    Example,
+    TrainConfig,
+    TrainingData,
+    load_training_data,
+    train,
+    with_builtin_entities,
+)
 
 log = logging.getLogger(__name__)
 FAQ_INTENT = "faq"
@@ -65,8 +72,10 @@ def seed_faq(project: Project, base: FaqBase) -> int:
 
 
 def project_data(project: Project) -> TrainingData:
-    """The project's own NLU examples, without the FAQ base's phrasings."""
-    return load_training_data(*project.nlu_files) if project.nlu_files else TrainingData()
+    """The project's own NLU examples, without the FAQ base's phrasings, and the patterns of
+    the built-in entities it asks for."""
+    data = load_training_data(*project.nlu_files) if project.nlu_files else TrainingData()
+    return with_builtin_entities(data, project.config.nlu.builtin_entities or ())
 
 
 def training_data(project: Project, base: FaqBase, own: TrainingData | None = None) -> TrainingData:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nlu.batcher import MicroBatcher
+    from nlu.builtin_entities import BUILTIN_ENTITIES, with_builtin_entities
     from nlu.config import TrainConfig
     from nlu.data import OOS_LABELS, EntitySpan, Example, TrainingData, write_rasa_yaml
     from nlu.encoder import SentenceEncoder, choose_device, cpu_supports_bf16, mean_pool
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from nlu.training import train
 
 _HOME = {
+    "BUILTIN_ENTITIES": "nlu.builtin_entities",
     "EXTRACTOR_NAME": "nlu.inference",
     "Entity": "nlu.result",
     "EntitySpan": "nlu.data",
@@ -46,9 +48,11 @@ _HOME = {
     "mean_pool": "nlu.encoder",
     "parse_markup": "nlu.markup",
     "train": "nlu.training",
+    "with_builtin_entities": "nlu.builtin_entities",
     "write_rasa_yaml": "nlu.data",
 }
 __all__ = [
+    "BUILTIN_ENTITIES",
     "EXTRACTOR_NAME",
     "FALLBACK_INTENT",
     "OOS_LABELS",
@@ -72,6 +76,7 @@ __all__ = [
     "mean_pool",
     "parse_markup",
     "train",
+    "with_builtin_entities",
     "write_rasa_yaml",
 ]
 

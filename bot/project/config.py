@@ -53,6 +53,9 @@ class NluSettings:
     epochs: int | None = None
     seed: int | None = None
     max_length: int | None = None
+    # Entities found by pattern (nlu.BUILTIN_ENTITIES), e.g. ("email",); a Rasa project's
+    # Duckling dimensions map here.
+    builtin_entities: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ def _from_rasa(data: Mapping[str, Any], file: str) -> ProjectConfig:
     core_fallback = Thresholds().core_fallback
     seed: int | None = None
     max_history: int | None = None
+    builtin: tuple[str, ...] | None = None
     for part in pipeline:
         name, line = str(part["name"]), part["_line"]
         if name == "FallbackClassifier" and "threshold" in part:
@@ -165,7 +169,8 @@ def _from_rasa(data: Mapping[str, Any], file: str) -> ProjectConfig:
         if name in ("DIETClassifier", "ResponseSelector") and "epochs" in part:
             notes.append(Note(file, line, f"{name}.epochs ignored; set deskbot.nlu.epochs"))
         if name == "DucklingEntityExtractor":
-            notes.append(Note(file, line, "Duckling is not supported; its entities are not found"))
+            builtin, note = _duckling(part)
+            notes.append(Note(file, line, note))
         elif name not in _COVERED:
             notes.append(Note(file, line, f"pipeline component {name} is not supported; ignored"))
     for part in policies:
@@ -178,13 +183,31 @@ def _from_rasa(data: Mapping[str, Any], file: str) -> ProjectConfig:
             notes.append(Note(file, line, f"policy {name} is not supported; ignored"))
     return ProjectConfig(
         language=str(data.get("language") or "en"),
-        nlu=NluSettings(seed=seed),
+        nlu=NluSettings(seed=seed, builtin_entities=builtin),
         thresholds=Thresholds(core_fallback=core_fallback),
         max_history=max_history,
         pipeline=tuple(str(p["name"]) for p in pipeline),
         policies=tuple(str(p["name"]) for p in policies),
         notes=tuple(notes),
     )
+
+
+def _duckling(part: Mapping[str, Any]) -> tuple[tuple[str, ...] | None, str]:
+    """The built-in entities standing in for a Duckling component, and what to tell."""
+    from nlu.builtin_entities import BUILTIN_ENTITIES
+
+    raw = part.get("dimensions")
+    if isinstance(raw, list):
+        found = tuple(str(d) for d in raw if str(d) in BUILTIN_ENTITIES)
+        missed = ", ".join(str(d) for d in raw if str(d) not in BUILTIN_ENTITIES)
+    else:  # Duckling's every dimension
+        found, missed = tuple(BUILTIN_ENTITIES), "the other dimensions"
+    said = "Duckling is not supported"
+    if found:
+        said += f"; {', '.join(found)} found by deskbot's own patterns (nlu.builtin_entities)"
+    if missed:
+        said += f"; not found: {missed}"
+    return found or None, said
 
 
 def _from_deskbot(config: ProjectConfig, data: Mapping[str, Any], file: str) -> ProjectConfig:
@@ -223,6 +246,18 @@ def _from_deskbot(config: ProjectConfig, data: Mapping[str, Any], file: str) -> 
 def _typed(value: Any, annotation: str, file: str, line: int) -> Any:
     if value is None:
         return None
+    if "tuple[str" in annotation:  # only builtin_entities so far
+        from nlu.builtin_entities import BUILTIN_ENTITIES
+
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ProjectError(file, line, f"expected a list of names, got {value!r}")
+        unknown = [v for v in value if v not in BUILTIN_ENTITIES]
+        if unknown:
+            known = ", ".join(BUILTIN_ENTITIES)
+            raise ProjectError(
+                file, line, f"unknown built-in entity {unknown[0]!r}; known: {known}"
+            )
+        return tuple(value)
     try:
         if "float" in annotation:
             return float(value)

@@ -181,7 +181,8 @@ def _write_config(source: Path, target: Path) -> None:
     if not isinstance(data, dict):
         data = {}
     own: dict[str, Any] = {"language": config.language}
-    nlu = {k: v for k, v in vars(config.nlu).items() if v is not None}
+    nlu = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(config.nlu).items()}
+    nlu = {k: v for k, v in nlu.items() if v is not None}
     if nlu:
         own["nlu"] = nlu
     thresholds = {k: v for k, v in vars(config.thresholds).items() if v is not None}

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from nlu import EntitySpan, TrainingDataError, load_training_data, write_rasa_yaml
+from nlu import (
+    EntitySpan,
+    NluError,
+    TrainingData,
+    TrainingDataError,
+    load_training_data,
+    with_builtin_entities,
+    write_rasa_yaml,
+)
+from nlu.extractors import RuleExtractors
 from nlu.readers import bio_to_spans
 
 SHARED = Path("/work/shared/data")
@@ -254,3 +263,22 @@ def test_bio_to_spans_handles_stray_inside_tags() -> None:
         ("the rolling", "artist"),
         ("stones", "artist"),
     ]
+
+
+def test_builtin_entities_are_found_by_pattern_in_what_users_type() -> None:
+    # An imported Rasa project's email form (Duckling's email dimension) could only be
+    # finished with a button.
+    data = with_builtin_entities(TrainingData(), ["email", "url", "phone-number"])
+    rules = RuleExtractors.from_training_data(data)
+    found = rules.rule_entities(
+        "I'm jane.doe+hd@example.co.uk, see https://example.com/a?b=1. or call +44 20 7946 0958",
+        [],
+    )
+    assert [(e.entity, e.value) for e in found] == [
+        ("email", "jane.doe+hd@example.co.uk"),
+        ("url", "https://example.com/a?b=1"),
+        ("phone-number", "+44 20 7946 0958"),
+    ]
+    assert rules.rule_entities("order NW-12345, ask me @ noon", []) == []
+    with pytest.raises(NluError, match="unknown built-in entity 'time'"):
+        with_builtin_entities(TrainingData(), ["time"])

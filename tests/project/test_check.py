@@ -137,7 +137,10 @@ def test_good_project_is_clean(project: Writer) -> None:
 def test_bad_project_reports_everything(project: Writer) -> None:
     found = messages(check_project(project(BAD)))
     expected = {
-        ("config.yml", 2, "warning", "Duckling is not supported; its entities are not found"),
+        ("config.yml", 2, "warning", (
+            "Duckling is not supported; email, url, phone-number found by deskbot's own "
+            "patterns (nlu.builtin_entities); not found: the other dimensions"
+        )),
         ("nlu.yml", 12, "warning", "multi-intent greet+buy is not supported"),
         ("stories.yml", 4, "warning", "story 'bad': checkpoints are not supported"),
         ("stories.yml", 5, "error", "story 'bad': unknown intent shout"),

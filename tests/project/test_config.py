@@ -21,6 +21,9 @@ def test_rasa_config_is_mapped(helpdesk: Path) -> None:
     notes = [str(n) for n in config.notes]
     assert any("DIETClassifier.epochs ignored" in n and ":11:" in n for n in notes)
     assert any("Duckling" in n and ":16:" in n for n in notes)
+    # Its Duckling asks for emails, which deskbot finds by its own pattern.
+    assert config.nlu.builtin_entities == ("email",)
+    assert any("email found by deskbot's own patterns" in n for n in notes)
     assert any("FallbackClassifier.threshold 0.7 not taken" in n for n in notes)
 
 
@@ -96,6 +99,12 @@ def test_nlu_fallback_threshold_choice() -> None:
         ("deskbot:\n  nlu:\n    epoch: 3\n", 3, "unknown setting nlu.epoch"),
         ("pipeline:\n  - threshold: 0.3\n", 2, "needs a `name`"),
         ("deskbot:\n  handoff:\n    after_fallbacks: 1.5\n", 3, "expected a number"),
+        (
+            "deskbot:\n  nlu:\n    builtin_entities: [emial]\n",
+            3,
+            "unknown built-in entity 'emial'; known: email, url, phone-number",
+        ),
+        ("deskbot:\n  nlu:\n    builtin_entities: email\n", 3, "expected a list of names"),
     ],
 )
 def test_bad_settings_name_line(tmp_path: Path, text: str, line: int, words: str) -> None:

@@ -209,6 +209,7 @@ def test_import_helpdesk(helpdesk: Path, tmp_path: Path) -> None:
     assert loaded.domain.to_wire() == original.domain.to_wire()
     assert len(loaded.rules) == 7 and len(loaded.stories) == 14
     assert loaded.config.thresholds.nlu_fallback is None and loaded.config.nlu.seed == 1
+    assert loaded.config.nlu.builtin_entities == ("email",)  # its Duckling dimension
     assert "FallbackClassifier.threshold 0.7 not taken" in result.output
     assert (tmp_path / "hd/data/nlu.yml").read_text() == (helpdesk / "data/nlu.yml").read_text()
 

@@ -1,0 +1,49 @@
+"""Entities found by pattern without examples: the Duckling dimensions a form usually asks for.
+
+Rasa projects get these from a Duckling server (``DucklingEntityExtractor``), which deskbot
+does not run. A project names the ones it wants (``deskbot.nlu.builtin_entities``, or the
+``dimensions`` of its Duckling component); they become regexes of the training data, found
+after the network wherever it found nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from nlu.data import TrainingData
+from nlu.errors import NluError
+
+# Dimensions whose value is the text itself, as a user types it in a chat message. Those that
+# Duckling normalises (numbers in words, times, amounts) are not offered.
+BUILTIN_ENTITIES: Mapping[str, str] = {
+    "email": r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])",
+    "url": r"(?<![\w@])(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]",
+    "phone-number": r"(?<![\w+])\+?\d(?:[ .-]?\(?\d+\)?){6,14}(?!\w)",
+}
+
+
+def with_builtin_entities(data: TrainingData, names: Iterable[str]) -> TrainingData:
+    """``data`` with the patterns of the named built-in entities among its regexes.
+
+    Raises:
+        NluError: a name that is not a built-in entity.
+    """
+    names = tuple(names)
+    unknown = [n for n in names if n not in BUILTIN_ENTITIES]
+    if unknown:
+        raise NluError(
+            f"unknown built-in entity {unknown[0]!r}; known: {', '.join(BUILTIN_ENTITIES)}"
+        )
+    if not names:
+        return data
+    regexes = {k: tuple(v) for k, v in data.regexes.items()}
+    for name in names:
+        if BUILTIN_ENTITIES[name] not in regexes.get(name, ()):
+            regexes[name] = (*regexes.get(name, ()), BUILTIN_ENTITIES[name])
+    return TrainingData(
+        examples=data.examples,
+        synonyms=data.synonyms,
+        regexes=regexes,
+        lookups=data.lookups,
+        intent_metadata=data.intent_metadata,
+    )
