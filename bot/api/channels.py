@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
+from starlette.types import Message
 
 from bot.api.auth import Context
 from bot.api.context import ApiContext, InvalidRequest
@@ -18,7 +21,37 @@ from bot.errors import BotError
 from bot.payloads import has_surrogate, json_problem, shows_anything
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["channels"])
+# What curl -d and plain fetch() label a body; Rasa reads such a body as JSON all the same.
+_RELABELLED = frozenset({"application/x-www-form-urlencoded", "text/plain"})
+
+
+class RasaBodyRoute(APIRoute):
+    """Rasa's channels read the body as JSON whatever its Content-Type (Sanic's
+    ``request.json``), so ``curl -d '{"sender": ...}'``, sent as a form, works with Rasa: it
+    works here too. A body that does not look like JSON keeps its type and its refusal."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind in _RELABELLED:
+                body = await request.body()
+                if body.lstrip()[:1] in (b"{", b"["):
+                    headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
+                    scope = {**request.scope, "headers": [*headers, _JSON_TYPE]}
+
+                    async def replay() -> Message:
+                        return {"type": "http.request", "body": body, "more_body": False}
+
+                    request = Request(scope, replay)
+            return await handler(request)
+
+        return route
+
+
+_JSON_TYPE = (b"content-type", b"application/json")
+router = APIRouter(tags=["channels"], route_class=RasaBodyRoute)
 HISTORY_LIMIT = 200
 MAX_METADATA_BYTES = 16_384  # Rasa channels send a few ids and flags, not documents
 # Background metric tasks are kept referenced until done (asyncio holds only weak references).

@@ -71,6 +71,19 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
         "the body must be JSON sent as Content-Type: application/json, "
         "not application/x-www-form-urlencoded"
     )
+    # ... but JSON sent as a form, as by curl -d '{...}' without a header, is read as Rasa
+    # reads it; so is /model/parse's.
+    for kind in ("application/x-www-form-urlencoded", "text/plain;charset=UTF-8"):
+        sent = client.post(
+            WEBHOOK,
+            content=b' {"sender": "curl", "message": "/greet"}',
+            headers={"content-type": kind},
+        )
+        assert sent.status_code == 200 and sent.json()[0]["recipient_id"] == "curl", sent.text
+        parsed = client.post(
+            "/model/parse", content=b'{"text": "/greet"}', headers={"content-type": kind}
+        )
+        assert parsed.json()["intent"]["name"] == "greet", parsed.text
     bad = client.post(WEBHOOK, content=b"not json", headers={"content-type": "application/json"})
     assert bad.status_code == 422 and bad.json()["error"] == "ValidationError"
     assert bad.json()["detail"].startswith("body: not valid JSON at character 0: ")
