@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from knowledge.entries import FaqDraft, FaqEntry
-from knowledge.errors import ImportValidationError, RowError
+from knowledge.errors import ImportValidationError, KnowledgeError, RowError
 from knowledge.formats import decode, drafts_from_records, yaml_problem
 
 _EXAMPLE = re.compile(r"^\s*-\s?(.*)$")
@@ -158,7 +158,13 @@ def read_rasa(path: Path, source: str | None = None) -> list[FaqDraft]:
     """
     source = source or str(path)
     collected = _Collected()
-    for file in _yaml_files(path):
+    files = _yaml_files(path)
+    if not files:  # a folder given by mistake read as an empty FAQ, "0 entries, all valid"
+        raise KnowledgeError(
+            f"{source} is a folder without Rasa YAML files: give a FAQ file (.json, .csv, "
+            ".yaml) or a Rasa project folder"
+        )
+    for file in files:
         label = "-" if file == path else str(file.relative_to(path))
         try:
             text = decode(file.read_bytes(), label)

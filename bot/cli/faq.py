@@ -155,8 +155,11 @@ def register(
         deleted: Annotated[bool, typer.Option("--deleted", help="Include deleted.")] = False,
     ) -> None:
         """Write every entry to a file."""
+        try:
+            output_file(file, "FILE")  # before the database: one thing to fix at a time
+        except BotError as exc:
+            raise _fail(exc) from None
         with opened() as (_, base):
-            output_file(file, "FILE")
             count = export_file(base, file, fmt=fmt, include_deleted=deleted)
         typer.echo(f"exported {count} entries to {file}")
 
@@ -215,8 +218,22 @@ def register(
 
     @evaluate_app.command("faq")
     def evaluate_faq(
-        faq: Annotated[Path, typer.Option("--faq", help="JSON list of FAQ entries.")],
-        queries: Annotated[Path, typer.Option("--queries", help="JSON list of {query, expected}.")],
+        faq: Annotated[
+            Path,
+            typer.Option(
+                "--faq",
+                help='FAQ entries: a JSON list of {"id", "question", "answer", "alternatives", '
+                '"tags"}, or any file `faq import` reads.',
+            ),
+        ],
+        queries: Annotated[
+            Path,
+            typer.Option(
+                "--queries",
+                help='A JSON list of {"query": text, "expected": an entry\'s id, or null '
+                "for a question the FAQ cannot answer}.",
+            ),
+        ],
         report: Annotated[Path, typer.Option("--report", help="Where to write the JSON report.")],
         retriever_mode: Annotated[
             str, typer.Option("--retriever", help="bm25, dense or hybrid.")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bot import db
+from bot.cli.output import output_file, write_output
 from bot.settings import load_settings
 
 
@@ -23,12 +24,12 @@ def register(app: typer.Typer) -> None:
         """Write the agents' annotations as Rasa NLU training data (version 3.1)."""
         from bot.api.annotations import export_yaml
 
+        output_file(out, "OUT")
         settings = load_settings()
         engine = db.create_db_engine(settings.database_url, must_exist=True)
         try:
             text, count = export_yaml(engine)
         finally:
             engine.dispose()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        write_output(out, text, "OUT")
         typer.echo(f"wrote {count} annotated example(s) to {out}")

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from bot.api import create_app
 from bot.api.annotations import markup
 from bot.cli import web
+from bot.errors import BotError
 from bot.settings import Settings
 from bot.tokens import MAX_NAME_CHARS
 
@@ -301,6 +302,10 @@ def test_the_cli_writes_the_same_yaml(
     assert result.exit_code == 0, result.output
     assert "wrote 1 annotated example(s)" in result.output
     assert out.read_text() == client.get(f"{AGENT}/annotations.yml", headers=agent_headers).text
+    # A folder as OUT ended in a traceback.
+    result = CliRunner().invoke(cli, ["export", "annotations", str(tmp_path)])
+    assert isinstance(result.exception, BotError)
+    assert str(result.exception).startswith(f"OUT {tmp_path} is a folder: give a file name")
 
 
 def test_entity_markup() -> None:

@@ -181,6 +181,11 @@ def test_bad_files_and_empty_search_get_one_line_errors(cli: typer.Typer, tmp_pa
     assert code == 2 and "nlu must be a list of intents, got int" in out
     code, out = run(cli, "faq", "export", str(tmp_path / "no" / "dir" / "x.yaml"))
     assert code == 2 and "cannot write" in out and "Traceback" not in out
+    # A folder without FAQ files read as an empty FAQ ("0 entries, all valid").
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = run(cli, "faq", "import", str(empty), "--check")
+    assert code == 2 and "is a folder without Rasa YAML files" in out
     # A folder given as the file to write: it said "unknown FAQ format ''".
     code, out = run(cli, "faq", "export", str(tmp_path))
     assert code == 2 and out.strip() == (
