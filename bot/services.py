@@ -113,6 +113,8 @@ async def _build_bot(services: Services) -> None:
     else:
         log.warning("no trained NLU model in %s: run `deskbot train`", model_dir)
     services.actions = build_action_runner(project, timeout=settings.action_timeout_seconds)
+    if project.config.action_endpoint:
+        await asyncio.to_thread(_warn_missing_actions, project)
     services.dialogue = dialogue_from_project(
         project,
         store=services.sessions,
@@ -121,3 +123,20 @@ async def _build_bot(services: Services) -> None:
         faq=KnowledgeFaq(retriever, base),
         actions=services.actions,
     )
+
+
+def _warn_missing_actions(project: Project) -> None:
+    """Say at start which domain actions the action server lacks: each would otherwise fail
+    only when a user reaches it (a form's validator failing every answer, say)."""
+    from bot.actions.runner import server_actions
+    from bot.project.check import BUILTIN_ACTIONS, DEFAULT_ACTIONS
+
+    url = str(project.config.action_endpoint)
+    served = server_actions(url)
+    if served is None:
+        log.warning("the action server at %s did not answer; its actions run when needed", url)
+        return
+    custom = {a for a in project.domain.actions if not a.startswith("utter_")}
+    missing = sorted(custom - BUILTIN_ACTIONS - DEFAULT_ACTIONS - served)
+    if missing:
+        log.warning("the action server at %s lacks %s", url, ", ".join(missing))

@@ -224,6 +224,20 @@ class RemoteActionRunner:
         await self.client.aclose()
 
 
+def server_actions(webhook_url: str, *, timeout: float = 2.0) -> set[str] | None:
+    """The actions an action server has (rasa-sdk's ``GET /actions``), or None when it cannot
+    be asked (down, not rasa-sdk): a domain action it lacks fails only when first run."""
+    base = webhook_url.rstrip("/").removesuffix("/webhook")
+    try:
+        response = httpx.get(f"{base}/actions", timeout=timeout)
+        listed = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    if not isinstance(listed, list):
+        return None
+    return {str(a["name"]) for a in listed if isinstance(a, dict) and "name" in a}
+
+
 def _error_text(response: httpx.Response) -> str:
     try:
         body = response.json()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bot.actions.runner import server_actions
 from bot.project.domain import placeholders
 from bot.project.nlu_examples import NluExample, read_nlu
 from bot.project.project import Project, load_project
@@ -218,6 +219,11 @@ class _Checker:
     def check_actions(self) -> None:
         config = self.project.config
         code = action_code(self.project.actions_dir)
+        served = server_actions(config.action_endpoint) if config.action_endpoint else None
+        if config.action_endpoint and served is None:
+            config_file = (str(self.project.root / "config.yml"), 0)
+            self.add(config_file, "warning", f"the action server at {config.action_endpoint} "
+                     "did not answer: its actions are not checked")  # fmt: skip
         for name in self.domain.actions:
             where = self.at(f"action:{name}")
             if name.startswith("utter_"):
@@ -225,7 +231,12 @@ class _Checker:
                     self.add(where, "error", f"action {name} has no response; add one under "
                              "responses:")  # fmt: skip
                 continue
-            if name in BUILTIN_ACTIONS or name in DEFAULT_ACTIONS or config.action_endpoint:
+            if name in BUILTIN_ACTIONS or name in DEFAULT_ACTIONS:
+                continue
+            if config.action_endpoint:
+                if served is not None and name not in served:
+                    self.add(where, "warning", f"custom action {name}: the action server at "
+                             f"{config.action_endpoint} does not have it")  # fmt: skip
                 continue
             if code is None:
                 self.add(where, "warning", f"custom action {name}: no actions/ code and no "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,8 +20,12 @@ import httpx
 import pytest
 
 from bot.actions import ActionError, InProcessActionRunner, RemoteActionRunner
+from bot.actions.runner import server_actions
 from bot.dialogue import DialogueManager
 from bot.dialogue.config import DEFAULT_ERROR_TEXT
+from bot.project import load_project
+from bot.project.check import check_project
+from bot.services import _warn_missing_actions
 
 PROJECT = Path(__file__).parent / "project"
 
@@ -322,3 +328,30 @@ async def test_values_an_action_passes_to_a_response_fill_it(make_dm, tmp_path: 
     assert texts(await dm.handle("kw", "/check_order")) == [
         "Return for lamp on order NW-1 is registered."
     ]
+
+
+def test_check_and_start_name_the_actions_the_server_lacks(
+    action_server: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A server without a form's validator failed every answer of that form, and neither
+    # `deskbot check` nor the server's start said why.
+    assert {"action_check_order", "validate_return_form"} <= (
+        server_actions(f"{action_server}/webhook") or set()
+    )
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("actions", "__pycache__"))
+    config = project / "config.yml"
+    config.write_text(f"deskbot:\n  action_endpoint: {action_server}/webhook\n")
+    found = [p.message for p in check_project(project) if "action server" in p.message]
+    assert found == [
+        f"custom action action_missing: the action server at {action_server}/webhook "
+        "does not have it"
+    ]
+    with caplog.at_level(logging.WARNING, logger="bot.services"):
+        _warn_missing_actions(load_project(project))
+    assert f"the action server at {action_server}/webhook lacks action_missing" in caplog.text
+    down = f"http://127.0.0.1:{_free_port()}/webhook"
+    assert server_actions(down) is None
+    config.write_text(f"deskbot:\n  action_endpoint: {down}\n")
+    found = [p.message for p in check_project(project) if "action server" in p.message]
+    assert found == [f"the action server at {down} did not answer: its actions are not checked"]
