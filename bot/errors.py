@@ -20,6 +20,12 @@ class InvalidInput(BotError):
     public_name = "ValidationError"  # as FastAPI's own refusals of a request's shape
 
 
+class StateUnavailable(BotError):
+    """The session store cannot be reached (Redis down): the turn is refused, nothing lost."""
+
+    status_code = 503
+
+
 class SettingsError(BotError):
     """Settings that cannot be used; the message names the DESKBOT_ variable."""
 

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.api import admin_faq, agent, channels, ops, pages
 from bot.api.bodylimit import BodyLimit
 from bot.api.context import ApiContext
-from bot.api.metrics import ApiMetrics
+from bot.api.metrics import ApiMetrics, TimedParser
 from bot.api.ratelimit import (
     CounterStore,
     MemoryCounters,
@@ -151,6 +151,10 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
                 sio = build_socketio(settings, context)
                 if context.dialogue is not None:
                     context.dialogue.add_listener(message_sink(sio))
+                    if context.dialogue.parser is not None:
+                        context.dialogue.parser = TimedParser(
+                            context.dialogue.parser, context.metrics.nlu_latency
+                        )
                 mount.handler = asgi_app(sio)
                 app.state.deskbot = context
                 if settings.bootstrap_admin_token:
@@ -185,6 +189,8 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
 
     @app.exception_handler(BotError)
     async def bot_error(request: Request, error: BotError) -> JSONResponse:
+        if error.status_code >= 500:  # the operator's problem, not the caller's
+            log.warning("%s %s: %s", request.method, request.url.path, error)
         response = _error(error.status_code, error.error_name(), str(error), request)
         if isinstance(error, RateLimited):  # clients and proxies read when to come back here
             response.headers["Retry-After"] = str(error.retry_after)

@@ -8,9 +8,11 @@ from dataclasses import replace
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError, LockNotOwnedError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.errors import ConflictError, LockTimeoutError
+from bot.errors import ConflictError, LockTimeoutError, StateUnavailable
 from bot.sessions.base import renewing
 from bot.state import Conversation
 
@@ -37,6 +39,18 @@ class RedisKeys:
         return f"{self.prefix}:lock:v1:{conversation_id}"
 
 
+@asynccontextmanager
+async def _reachable() -> AsyncIterator[None]:
+    """A Redis that does not answer is a refused turn (503) the user can retry, not a 500
+    with a traceback per message."""
+    try:
+        yield
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        raise StateUnavailable(
+            f"conversation state is unreachable (Redis: {error}); try again shortly"
+        ) from None
+
+
 class RedisSessionStore:
     """State in Redis hashes (``version``, ``data``); expiry is Redis' own TTL."""
 
@@ -59,20 +73,22 @@ class RedisSessionStore:
         return cls(Redis.from_url(url), **kwargs)
 
     async def load(self, conversation_id: str) -> Conversation | None:
-        raw = await self.client.hget(self.keys.conversation(conversation_id), "data")
+        async with _reachable():
+            raw = await self.client.hget(self.keys.conversation(conversation_id), "data")
         return None if raw is None else Conversation.from_json(raw)
 
     async def save(self, conversation: Conversation, expected_version: int) -> Conversation:
         saved = replace(conversation, version=expected_version + 1)
-        ok = await self._save_script(
-            keys=[self.keys.conversation(conversation.id)],
-            args=[
-                str(expected_version),
-                str(saved.version),
-                saved.to_json(),
-                int(self.ttl_seconds * 1000),
-            ],
-        )
+        async with _reachable():
+            ok = await self._save_script(
+                keys=[self.keys.conversation(conversation.id)],
+                args=[
+                    str(expected_version),
+                    str(saved.version),
+                    saved.to_json(),
+                    int(self.ttl_seconds * 1000),
+                ],
+            )
         if ok != 1:
             raise ConflictError(
                 f"conversation {conversation.id!r} changed since version {expected_version}"
@@ -89,7 +105,9 @@ class RedisSessionStore:
             blocking_timeout=self.lock_timeout if wait is None else wait,
             sleep=0.005,
         )
-        if not await lock.acquire():
+        async with _reachable():
+            acquired = await lock.acquire()
+        if not acquired:
             raise LockTimeoutError(f"conversation {conversation_id!r} is busy; try again")
 
         async def renew() -> bool:
@@ -103,12 +121,14 @@ class RedisSessionStore:
             async with renewing(renew, self.lock_timeout, conversation_id):
                 yield
         finally:
-            # If it expired while held, the next holder's lock is left alone.
-            with suppress(LockError):
+            # If it expired while held, the next holder's lock is left alone; if Redis went
+            # away, the lock expires with it.
+            with suppress(LockError, RedisConnectionError, RedisTimeoutError):
                 await lock.release()
 
     async def delete(self, conversation_id: str) -> None:
-        await self.client.delete(self.keys.conversation(conversation_id))
+        async with _reachable():
+            await self.client.delete(self.keys.conversation(conversation_id))
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -86,6 +86,24 @@ def test_chat_goes_on_while_redis_is_down(settings_for: Callable[..., Settings])
         assert codes[0].json()[0]["text"]
 
 
+def test_a_redis_session_store_that_is_down_refuses_turns_with_503(
+    settings_for: Callable[..., Settings], caplog: Any
+) -> None:
+    # With the state itself in Redis chat cannot go on; every message was a 500 with a
+    # traceback in the log, and nothing said what was wrong.
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    settings = settings_for(redis_url=down, session_store="redis")
+    with TestClient(create_app(settings, components=make_components())) as client:
+        refused = client.post("/webhooks/rest/webhook", json={"sender": "s1", "message": "hi"})
+        assert refused.status_code == 503
+        body = refused.json()
+        assert body["error"] == "StateUnavailable"
+        assert body["detail"].startswith("conversation state is unreachable (Redis: ")
+        assert body["detail"].endswith("; try again shortly")
+        assert client.get("/ready").status_code == 503
+    assert "Traceback" not in caplog.text and "the server failed" not in caplog.text
+
+
 def test_the_widgets_websocket_works_across_worker_processes(
     settings_for: Callable[..., Settings], redis_url: str
 ) -> None:
