@@ -117,7 +117,22 @@ class Settings(BaseSettings):
                 "DESKBOT_DATABASE_URL: a SQLite URL has three slashes before a relative path "
                 "(sqlite:///var/deskbot.db) and four before an absolute one (sqlite:////srv/x.db)"
             )
+        if self.redis_url:
+            _check_redis_url(self.redis_url)
         return self
+
+
+def _check_redis_url(url: str) -> None:
+    """Refuse what redis-py would refuse only at first use (a traceback at start)."""
+    from redis.connection import parse_url
+
+    try:
+        parse_url(url)  # type: ignore[no-untyped-call]
+    except ValueError as error:
+        raise ValueError(
+            f"DESKBOT_REDIS_URL is not a Redis URL ({error}); expected e.g. "
+            "redis://127.0.0.1:6379/0"
+        ) from None
 
 
 def _describe(error: ValidationError) -> str:
