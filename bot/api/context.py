@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fastapi import Request
 
 from bot.dialogue.messages import BotMessage, MessageSink
+from bot.dialogue.ports import Parser
 from bot.errors import BotError, InvalidInput
 from bot.services import Services
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 class Dialogue(Protocol):
     """The part of ``bot.dialogue.DialogueManager`` the channels and the console call."""
+
+    parser: Parser | None  # the app times it into its metrics
 
     async def handle(
         self,

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
+from bot.dialogue.ports import Parser
 from bot.transcripts import TranscriptEvent
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+
+
+class TimedParser:
+    """The NLU parser, timed into ``deskbot_nlu_seconds`` for chat turns and ``/model/parse``
+    alike (it used to see only ``/model/parse``)."""
+
+    def __init__(self, parser: Parser, histogram: Histogram) -> None:
+        self.parser = parser
+        self.histogram = histogram
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            return await self.parser.parse(text)
+        finally:
+            self.histogram.observe(time.perf_counter() - started)
 
 
 class ApiMetrics:
