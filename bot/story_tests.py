@@ -36,24 +36,30 @@ def _user_text(step: Step) -> str:
     return f"/{step.name}"
 
 
-def _expected_turns(story: TestStory) -> list[tuple[Step, list[list[Step]]]]:
-    """Each user step with what the bot should do after it: one list of steps, then one more
-    for each ``active_loop: null`` that ends a form the story skipped through."""
-    turns: list[tuple[Step, list[list[Step]]]] = []
+Segment = tuple[str | None, list[Step]]
+
+
+def _expected_turns(story: TestStory) -> list[tuple[Step, list[Segment]]]:
+    """Each user step with what the bot should do after it: its steps, then the steps after
+    each ``active_loop: null``, with the form that null ends (the last one the story started)."""
+    turns: list[tuple[Step, list[Segment]]] = []
+    form: str | None = None
     for step in story.steps:
         if step.kind == "intent":
-            turns.append((step, [[]]))
+            turns.append((step, [(None, [])]))
         elif turns and step.kind in ("action", "bot"):
-            turns[-1][1][-1].append(step)
-        elif turns and step.kind == "active_loop" and step.name is None:
-            turns[-1][1].append([])
+            turns[-1][1][-1][1].append(step)
+        elif step.kind == "active_loop" and step.name is not None:
+            form = step.name
+        elif turns and step.kind == "active_loop":
+            turns[-1][1].append((form, []))
     return turns
 
 
 async def run_story(dm: DialogueManager, story: TestStory) -> StoryResult:
     """Replay one test conversation in a fresh conversation; stop at the first difference.
 
-    As in Rasa's test stories, an ``active_loop: null`` reached while the bot's form still
+    As in Rasa's test stories, an ``active_loop: null`` reached while the form it ends still
     waits for answers (a story that skips through a form's happy path) means the form got
     them: the form is ended there and the bot goes on.
     """
@@ -80,10 +86,10 @@ async def run_story(dm: DialogueManager, story: TestStory) -> StoryResult:
                 result, f"{where}: {text!r} was read as {intent!r}, expected {user_step.name!r}"
             )
         when = f"after {text!r}"
-        expected = segments[0]
-        for following in segments[1:]:
+        expected = segments[0][1]
+        for form, following in segments[1:]:
             state = await dm.store.load(conversation)
-            if state is None or state.active_form is None:
+            if state is None or form is None or state.active_form != form:
                 expected = expected + following  # the form ended by itself in this turn
                 continue
             failure = _difference(result, expected, events, messages)

@@ -18,7 +18,9 @@ from nlu.errors import NluError
 BUILTIN_ENTITIES: Mapping[str, str] = {
     "email": r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])",
     "url": r"(?<![\w@])(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]",
-    "phone-number": r"(?<![\w+])\+?\d(?:[ .-]?\(?\d+\)?){6,14}(?!\w)",
+    # One digit per group: with \d+ a long run of digits had exponentially many splits to
+    # try before failing (26 digits and a letter took 3 s, holding the worker).
+    "phone-number": r"(?<![\w+(])\+?\(?\d(?:[ .-]?\(?\d\)?){6,14}(?!\w)",
 }
 
 

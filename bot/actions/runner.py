@@ -142,9 +142,16 @@ class InProcessActionRunner:
     async def run(self, action_call: dict[str, Any]) -> ActionResult:
         from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
+        deadline = asyncio.timeout(self.timeout)
         try:
-            result = await asyncio.wait_for(self.executor.run(action_call), self.timeout)
+            async with deadline:
+                result = await self.executor.run(action_call)
         except TimeoutError as error:
+            if not deadline.expired():  # the action's own timeout: a failure like any other
+                log.exception("custom action %s failed", action_call.get("next_action"))
+                raise ActionError(
+                    f"action {action_call.get('next_action')!r} failed: {error!r}"
+                ) from error
             raise ActionError(
                 f"action {action_call.get('next_action')!r} did not finish within"
                 f" {self.timeout:g} s"

@@ -151,10 +151,11 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
                 sio = build_socketio(settings, context)
                 if context.dialogue is not None:
                     context.dialogue.add_listener(message_sink(sio))
-                    if context.dialogue.parser is not None:
-                        context.dialogue.parser = TimedParser(
-                            context.dialogue.parser, context.metrics.nlu_latency
-                        )
+                    parser = context.dialogue.parser
+                    if isinstance(parser, TimedParser):  # a dialogue served before
+                        parser = parser.parser
+                    if parser is not None:
+                        context.dialogue.parser = TimedParser(parser, context.metrics.nlu_latency)
                 mount.handler = asgi_app(sio)
                 app.state.deskbot = context
                 if settings.bootstrap_admin_token:

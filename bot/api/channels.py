@@ -28,14 +28,16 @@ _RELABELLED = frozenset({"application/x-www-form-urlencoded", "text/plain"})
 class RasaBodyRoute(APIRoute):
     """Rasa's channels read the body as JSON whatever its Content-Type (Sanic's
     ``request.json``), so ``curl -d '{"sender": ...}'``, sent as a form, works with Rasa: it
-    works here too. A body that does not look like JSON keeps its type and its refusal."""
+    works here too. A body that does not look like JSON keeps its type and its refusal, and so
+    does a browser's request (it has an Origin): relabelled, a form or text post from any web
+    page would pass without the CORS preflight that a JSON post needs."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if kind in _RELABELLED:
+            if kind in _RELABELLED and "origin" not in request.headers:
                 body = await request.body()
                 if body.lstrip()[:1] in (b"{", b"["):
                     headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]

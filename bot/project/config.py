@@ -197,7 +197,7 @@ def _duckling(part: Mapping[str, Any]) -> tuple[tuple[str, ...] | None, str]:
     from nlu.builtin_entities import BUILTIN_ENTITIES
 
     raw = part.get("dimensions")
-    if isinstance(raw, list):
+    if isinstance(raw, list) and raw:  # none listed means all of them, as in Rasa
         found = tuple(str(d) for d in raw if str(d) in BUILTIN_ENTITIES)
         missed = ", ".join(str(d) for d in raw if str(d) not in BUILTIN_ENTITIES)
     else:  # Duckling's every dimension

@@ -84,6 +84,13 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
             "/model/parse", content=b'{"text": "/greet"}', headers={"content-type": kind}
         )
         assert parsed.json()["intent"]["name"] == "greet", parsed.text
+    # A web page's form post keeps its refusal: relabelled, it would skip the CORS preflight.
+    cross = client.post(
+        WEBHOOK,
+        content=b'{"sender": "csrf", "message": "hi"}',
+        headers={"content-type": "text/plain", "origin": "https://evil.example"},
+    )
+    assert cross.status_code == 422
     bad = client.post(WEBHOOK, content=b"not json", headers={"content-type": "application/json"})
     assert bad.status_code == 422 and bad.json()["error"] == "ValidationError"
     assert bad.json()["detail"].startswith("body: not valid JSON at character 0: ")

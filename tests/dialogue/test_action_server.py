@@ -303,6 +303,25 @@ async def test_an_in_process_action_that_never_finishes_is_cut_off(make_dm, tmp_
     assert texts(again) == ["order checked"]
 
 
+async def test_an_actions_own_timeout_is_not_reported_as_ours(tmp_path: Path) -> None:
+    actions = tmp_path / "timing_out_actions.py"
+    actions.write_text(
+        "from rasa_sdk import Action\n"
+        "class CheckOrder(Action):\n"
+        "    def name(self):\n"
+        "        return 'action_check_order'\n"
+        "    async def run(self, dispatcher, tracker, domain):\n"
+        "        raise TimeoutError('the stock service timed out')\n"
+    )
+    runner = InProcessActionRunner(actions, timeout=30)
+    call = {"next_action": "action_check_order", "tracker": {"sender_id": "s"}, "domain": {}}
+    with pytest.raises(ActionError) as caught:
+        await runner.run(call)
+    assert str(caught.value) == (
+        "action 'action_check_order' failed: TimeoutError('the stock service timed out')"
+    )
+
+
 KWARG_ACTION = """
 from rasa_sdk import Action
 

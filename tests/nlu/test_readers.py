@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import threading
 from pathlib import Path
 
 import pytest
@@ -280,5 +281,13 @@ def test_builtin_entities_are_found_by_pattern_in_what_users_type() -> None:
         ("phone-number", "+44 20 7946 0958"),
     ]
     assert rules.rule_entities("order NW-12345, ask me @ noon", []) == []
+    assert [e.value for e in rules.rule_entities("or (555) 123-4567", [])] == ["(555) 123-4567"]
+    # Long runs a pattern cannot match must fail at once: the phone pattern used to try
+    # exponentially many splits of a digit run, holding the worker for minutes.
+    for hostile in ("1" * 5000 + "a", "1-" * 3000 + "x", "(1" * 3000 + "x", "a@" * 3000):
+        done = threading.Thread(target=rules.rule_entities, args=(hostile, []), daemon=True)
+        done.start()
+        done.join(timeout=10)
+        assert not done.is_alive(), hostile[:12]
     with pytest.raises(NluError, match="unknown built-in entity 'time'"):
         with_builtin_entities(TrainingData(), ["time"])

@@ -146,3 +146,12 @@ def test_project_thresholds_reach_the_faq_retriever() -> None:
     assert dialogue_config(Configured(Thresholds())).faq_over_intent == 0.7  # type: ignore[arg-type]
     off = dialogue_config(Configured(Thresholds(faq_over_intent=0.0, faq_over_action=0.2)))  # type: ignore[arg-type]
     assert (off.faq_over_intent, off.faq_over_action) == (0.0, 0.2)
+
+
+def test_duckling_without_dimensions_means_all_of_them(tmp_path: Path) -> None:
+    for listed in ("", "\n    dimensions: []"):
+        (tmp_path / "config.yml").write_text(
+            f"pipeline:\n  - name: DucklingEntityExtractor{listed}\n"
+        )
+        config = read_config(tmp_path / "config.yml")
+        assert config.nlu.builtin_entities == ("email", "url", "phone-number"), listed
