@@ -24,6 +24,16 @@ BUILTIN_ENTITIES: Mapping[str, str] = {
 }
 
 
+def check_builtin_entities(names: Iterable[str]) -> None:
+    """Raises:
+    NluError: a name that is not a built-in entity."""
+    unknown = [n for n in names if n not in BUILTIN_ENTITIES]
+    if unknown:
+        raise NluError(
+            f"unknown built-in entity {unknown[0]!r}; known: {', '.join(BUILTIN_ENTITIES)}"
+        )
+
+
 def with_builtin_entities(data: TrainingData, names: Iterable[str]) -> TrainingData:
     """``data`` with the patterns of the named built-in entities among its regexes.
 
@@ -31,21 +41,5 @@ def with_builtin_entities(data: TrainingData, names: Iterable[str]) -> TrainingD
         NluError: a name that is not a built-in entity.
     """
     names = tuple(names)
-    unknown = [n for n in names if n not in BUILTIN_ENTITIES]
-    if unknown:
-        raise NluError(
-            f"unknown built-in entity {unknown[0]!r}; known: {', '.join(BUILTIN_ENTITIES)}"
-        )
-    if not names:
-        return data
-    regexes = {k: tuple(v) for k, v in data.regexes.items()}
-    for name in names:
-        if BUILTIN_ENTITIES[name] not in regexes.get(name, ()):
-            regexes[name] = (*regexes.get(name, ()), BUILTIN_ENTITIES[name])
-    return TrainingData(
-        examples=data.examples,
-        synonyms=data.synonyms,
-        regexes=regexes,
-        lookups=data.lookups,
-        intent_metadata=data.intent_metadata,
-    )
+    check_builtin_entities(names)
+    return data.merge(TrainingData(regexes={n: (BUILTIN_ENTITIES[n],) for n in names}))

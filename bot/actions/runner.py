@@ -146,21 +146,16 @@ class InProcessActionRunner:
         try:
             async with deadline:
                 result = await self.executor.run(action_call)
-        except TimeoutError as error:
-            if not deadline.expired():  # the action's own timeout: a failure like any other
-                log.exception("custom action %s failed", action_call.get("next_action"))
-                raise ActionError(
-                    f"action {action_call.get('next_action')!r} failed: {error!r}"
-                ) from error
-            raise ActionError(
-                f"action {action_call.get('next_action')!r} did not finish within"
-                f" {self.timeout:g} s"
-            ) from error
         except ActionExecutionRejection as error:
             raise ActionRejected(str(error.message)) from error
         except ActionNotFoundException as error:
             raise ActionNotFound(str(error.message)) from error
         except Exception as error:
+            if deadline.expired():  # ours, not a TimeoutError the action raised itself
+                raise ActionError(
+                    f"action {action_call.get('next_action')!r} did not finish within"
+                    f" {self.timeout:g} s"
+                ) from error
             log.exception("custom action %s failed", action_call.get("next_action"))
             raise ActionError(
                 f"action {action_call.get('next_action')!r} failed: {error}"

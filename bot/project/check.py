@@ -25,6 +25,13 @@ DEFAULT_ACTIONS = frozenset({
 })  # fmt: skip
 # Actions deskbot's dialogue manager runs itself: an FAQ answer, and handing over to a human.
 BUILTIN_ACTIONS = frozenset({"action_faq", "action_handoff"})
+
+
+def is_custom_action(name: str) -> bool:
+    """An action the project's code (or its action server) must provide."""
+    return not name.startswith("utter_") and name not in BUILTIN_ACTIONS | DEFAULT_ACTIONS
+
+
 # Slots every domain has without declaring them.
 DEFAULT_SLOTS = frozenset({"requested_slot", "session_started_metadata"})
 
@@ -231,7 +238,7 @@ class _Checker:
                     self.add(where, "error", f"action {name} has no response; add one under "
                              "responses:")  # fmt: skip
                 continue
-            if name in BUILTIN_ACTIONS or name in DEFAULT_ACTIONS:
+            if not is_custom_action(name):
                 continue
             if config.action_endpoint:
                 if served is not None and name not in served:

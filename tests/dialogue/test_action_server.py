@@ -317,9 +317,7 @@ async def test_an_actions_own_timeout_is_not_reported_as_ours(tmp_path: Path) ->
     call = {"next_action": "action_check_order", "tracker": {"sender_id": "s"}, "domain": {}}
     with pytest.raises(ActionError) as caught:
         await runner.run(call)
-    assert str(caught.value) == (
-        "action 'action_check_order' failed: TimeoutError('the stock service timed out')"
-    )
+    assert str(caught.value) == "action 'action_check_order' failed: the stock service timed out"
 
 
 KWARG_ACTION = """
