@@ -19,8 +19,12 @@ BUILTIN_ENTITIES: Mapping[str, str] = {
     "email": r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])",
     "url": r"(?<![\w@])(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]",
     # One digit per group: with \d+ a long run of digits had exponentially many splits to
-    # try before failing (26 digits and a letter took 3 s, holding the worker).
-    "phone-number": r"(?<![\w+(])\+?\(?\d(?:[ .-]?\(?\d\)?){6,14}(?!\w)",
+    # try before failing (26 digits and a letter took 3 s, holding the worker). Dates
+    # (2024-01-15, 15/01/2024, 15.01.24) have as many digits and are not phone numbers.
+    "phone-number": (
+        r"(?<![\w+(])(?!\d{4}-\d\d-\d\d(?!\d))(?!\d\d?[./]\d\d?[./]\d\d(?:\d\d)?(?!\d))"
+        r"\+?\(?\d(?:[ .-]?\(?\d\)?){6,14}(?!\w)"
+    ),
 }
 
 

@@ -200,7 +200,9 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
     @app.exception_handler(KnowledgeError)
     async def knowledge_error(request: Request, error: KnowledgeError) -> JSONResponse:
         status = next((s for kind, s in KNOWLEDGE_STATUS if isinstance(error, kind)), 400)
-        return _error(status, type(error).__name__, str(error), request)
+        # Every refusal of what the client sent is named alike, whichever part refused it.
+        name = "ValidationError" if status == 422 else type(error).__name__
+        return _error(status, name, str(error), request)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

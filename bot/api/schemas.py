@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.dialogue.manager import SENDER_RULE, is_valid_sender
+from bot.dialogue.senders import SENDER_RULE, is_valid_sender
 
 
 class RestMessage(BaseModel):

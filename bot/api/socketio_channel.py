@@ -18,8 +18,8 @@ import socketio
 
 from bot.api.channels import run_turn
 from bot.api.context import ApiContext
-from bot.dialogue.manager import SENDER_RULE, is_valid_sender
 from bot.dialogue.messages import BotMessage
+from bot.dialogue.senders import SENDER_RULE, is_valid_sender
 from bot.errors import BotError
 from bot.settings import Settings
 

@@ -17,7 +17,7 @@ from bot.dialogue.config import (
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.ports import FaqAnswer
 from bot.dialogue.responses import render_response
-from bot.dialogue.tracker import reset_slots
+from bot.dialogue.tracker import restart
 from bot.dialogue.turn import Turn
 from bot.project import Domain
 
@@ -147,11 +147,7 @@ async def run(turn: Turn, name: str, domain: Domain, config: DialogueConfig) -> 
         return False
     if name == "action_restart":
         turn.action(name)
-        reset_slots(turn, domain)
-        if conversation.active_form:
-            turn.set_active_loop(None)
-        conversation.fallback_count = 0
-        turn.rasa_event({"event": "restart"})
+        restart(turn, domain)
         start_session(turn, domain, fresh=False)
         said = render_response(domain, "utter_restart", turn.slots, channel=turn.channel)
         if said is not None:  # as Rasa's action_restart, when the domain has one

@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeGuard, cast
+from typing import Any, Literal, cast
 
 from bot.actions import ActionError, ActionNotFound, ActionRejected, ActionRunner
 from bot.dialogue import builtin
@@ -22,16 +22,17 @@ from bot.dialogue.config import (
     DEFAULT_STOPPED_TEXT,
     DialogueConfig,
 )
+from bot.dialogue.custom_actions import CustomActions
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
 from bot.dialogue.ports import FaqChoice, FaqSource, Parser
-from bot.dialogue.responses import message_from_action, render_response
+from bot.dialogue.responses import render_response
+from bot.dialogue.senders import check_sender
 from bot.dialogue.shortcut import parse_shortcut
 from bot.dialogue.slots import extract_slots
-from bot.dialogue.tracker import action_call, apply_events
 from bot.dialogue.turn import Turn
-from bot.errors import BotError, InvalidInput
+from bot.errors import BotError
 from bot.project import Domain, Rule, Story
 from bot.sessions import SessionStore
 from bot.state import Conversation, Handoff, agent_of
@@ -64,20 +65,16 @@ class DialogueManager(AgentDesk):
         rng: random.Random | None = None,
     ) -> None:
         self.domain = domain
-        # Sent with every custom action call; built once rather than per call.
-        self._domain_wire = domain.to_wire()
         self.policy = Policy(rules, stories)
         self.store = store
         self.transcripts = transcripts
         self.parser = parser
         self.faq = faq
-        self.actions = actions
+        self.custom = CustomActions(domain, actions)
         self.config = config or DialogueConfig()
         self.rng = rng or random.Random()
-        self.forms = FormLoop(domain, self._run_custom_for_form, self._has_custom_action)
+        self.forms = FormLoop(domain, self.custom.run_for_form, self.custom.has)
         self._listeners: list[MessageSink] = []
-        known = actions.names() if actions is not None else set()
-        self._known_actions = known
         # Confident messages of these intents are not taken as a form's free-text answer.
         self._interruptions = {
             *self.config.faq_intents,
@@ -112,7 +109,7 @@ class DialogueManager(AgentDesk):
         channel: str = "rest",
     ) -> list[BotMessage]:
         """Handle one user message and return the bot's replies (none while an agent has it)."""
-        _check_sender(sender_id)
+        check_sender(sender_id)
         if len(text) > MAX_MESSAGE_CHARS:
             raise BotError(f"message is {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
         async with self._turn(sender_id, channel=channel, actor="bot") as turn:
@@ -141,7 +138,7 @@ class DialogueManager(AgentDesk):
         For test conversations: Rasa's test stories write a form's happy path as
         ``active_loop: <form>`` then ``active_loop: null``, without the answers.
         """
-        _check_sender(sender_id)
+        check_sender(sender_id)
         async with self._turn(sender_id, channel=channel, actor="bot") as turn:
             form = turn.conversation.active_form
             if form is not None:
@@ -460,7 +457,7 @@ class DialogueManager(AgentDesk):
             if not await self._answer_faq(turn, parse, turn.user_data):
                 await builtin.fallback(turn, self.domain, self.config)
             return "continue"
-        if name in builtin.HANDOFF_ACTIONS and self._has_custom_action(name):
+        if name in builtin.HANDOFF_ACTIONS and self.custom.has(name):
             return await self._custom_outcome(turn, name)
         handled = await builtin.run(turn, name, self.domain, self.config)
         if handled is not None:
@@ -475,7 +472,7 @@ class DialogueManager(AgentDesk):
         handoff = name in builtin.HANDOFF_ACTIONS
         waiting = turn.conversation.handoff == "pending_human"
         try:
-            await self._run_custom(turn, name)
+            await self.custom.run(turn, name)
         except ActionRejected as error:
             turn.action(name, error=f"rejected: {error}")
             return "rejected"
@@ -492,39 +489,6 @@ class DialogueManager(AgentDesk):
             reason = f"{name} asked for a person"
             await builtin.handoff(turn, self.domain, reason, was_waiting=waiting)
         return "continue"
-
-    def _has_custom_action(self, name: str) -> bool:
-        if self.actions is None:
-            return False
-        if self._known_actions is not None:
-            return name in self._known_actions
-        return name in self.domain.actions
-
-    async def _run_custom_for_form(self, turn: Turn, name: str) -> bool:
-        if not self._has_custom_action(name):
-            return False
-        try:
-            await self._run_custom(turn, name, inside_form=True)
-        except ActionRejected:
-            raise
-        except ActionError as error:
-            log.warning("form action %s failed: %s", name, error)
-            turn.action(name, inside_form=True, error=str(error))
-            return False
-        return True
-
-    async def _run_custom(self, turn: Turn, name: str, *, inside_form: bool = False) -> None:
-        if self.actions is None:
-            raise ActionError(f"action {name!r} needs custom action code and none is configured")
-        result = await self.actions.run(
-            action_call(name, turn.conversation, self._domain_wire, turn.channel)
-        )
-        turn.action(name, inside_form=inside_form)
-        for response in result.responses:
-            message = message_from_action(response, self.domain, turn.slots)
-            if message is not None:
-                turn.say(message)
-        apply_events(turn, result.events, self.domain)
 
 
 def _not_understood(text: str) -> dict[str, Any]:
@@ -552,28 +516,3 @@ def _is_low(intent: dict[str, Any], config: DialogueConfig) -> bool:
     if name in config.handoff_intents:
         return confidence < max(config.nlu_threshold, config.handoff_min_confidence)
     return name in (None, "nlu_fallback") or confidence < config.nlu_threshold
-
-
-def is_valid_sender(sender_id: object) -> TypeGuard[str]:
-    """Whether ``sender_id`` can name a conversation: 1-200 printable characters, no "/" (the
-    agents' console and the widget history address a conversation by its id in a URL path),
-    not "." or ".."."""
-    return (
-        isinstance(sender_id, str)
-        and 0 < len(sender_id) <= 200
-        and sender_id.isprintable()
-        and not sender_id.isspace()
-        and "/" not in sender_id
-        and sender_id not in (".", "..")
-    )
-
-
-SENDER_RULE = (
-    'sender id must be 1-200 printable characters, not only spaces, without "/", '
-    'and not "." or ".."'
-)
-
-
-def _check_sender(sender_id: str) -> None:
-    if not is_valid_sender(sender_id):
-        raise InvalidInput(SENDER_RULE)

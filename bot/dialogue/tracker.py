@@ -50,6 +50,22 @@ def reset_slots(turn: Turn, domain: Domain) -> None:
         turn.set_slot(name, slot.initial_value, source="reset")
 
 
+def restart(turn: Turn, domain: Domain) -> None:
+    """Rasa's ``restart``: slots, form and fallback count reset, and out of the agents' queue
+    (Rasa unpauses a restarted tracker; an agent would otherwise pick up a conversation the
+    user has started over). A conversation an agent holds never reaches the bot."""
+    conversation = turn.conversation
+    reset_slots(turn, domain)
+    if conversation.active_form:
+        turn.set_active_loop(None)
+    conversation.fallback_count = 0
+    conversation.followup_action = None
+    if conversation.handoff == "pending_human":
+        turn.set_handoff("bot", "user restarted the conversation")
+    turn.rasa_event({"event": "restart"})
+    turn.transcript("session", {"event": "restart"})
+
+
 def apply_events(turn: Turn, events: Sequence[Mapping[str, Any]], domain: Domain) -> None:
     """Apply what an action returned (slot, reset_slots, restart, followup, active_loop,
     pause/resume, reminder, bot, undo/rewind); unknown events are logged and skipped."""
@@ -61,13 +77,7 @@ def apply_events(turn: Turn, events: Sequence[Mapping[str, Any]], domain: Domain
         elif kind == "reset_slots":
             reset_slots(turn, domain)
         elif kind == "restart":
-            reset_slots(turn, domain)
-            if conversation.active_form:
-                turn.set_active_loop(None)
-            conversation.fallback_count = 0
-            conversation.followup_action = None
-            turn.rasa_event({"event": "restart"})
-            turn.transcript("session", {"event": "restart"})
+            restart(turn, domain)
         elif kind == "followup":
             conversation.followup_action = event.get("name")
         elif kind in ("active_loop", "form"):

@@ -15,7 +15,7 @@ import socketio
 from botstack import LiveServer, bearer, make_components, start_server, stop_server
 
 from bot.api import create_app
-from bot.dialogue.manager import SENDER_RULE
+from bot.dialogue.senders import SENDER_RULE
 
 WAIT = 15.0
 SECRET = "a-socket-secret-of-at-least-32-bytes"

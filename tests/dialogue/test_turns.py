@@ -116,6 +116,23 @@ async def test_restart_and_session_start_work_anywhere_a_form_included(make_dm) 
     assert ("action", {"name": "action_restart"}) in await transcript(dm, "r")
 
 
+async def test_restart_while_waiting_for_a_person_leaves_the_queue(make_dm) -> None:
+    # An agent would otherwise pick up a conversation its user had started over.
+    dm = make_dm()
+    await dm.handle("rq", "/human_handoff")
+    assert (await dm.transcripts.get("rq")).handoff == "pending_human"  # type: ignore[union-attr]
+    await dm.handle("rq", "/restart")
+    assert (await dm.transcripts.get("rq")).handoff == "bot"  # type: ignore[union-attr]
+    assert (
+        "handoff",
+        {"to": "bot", "from": "pending_human", "reason": "user restarted the conversation"},
+    ) in await transcript(dm, "rq")
+    # A restart from a custom action does the same.
+    await dm.handle("rq", "/pause_me")
+    await dm.handle("rq", "/restart_me")
+    assert (await dm.transcripts.get("rq")).handoff == "bot"  # type: ignore[union-attr]
+
+
 async def test_stop_leaves_the_form(make_dm) -> None:
     dm = make_dm()
     await dm.handle("s", "/request_return")

@@ -1,0 +1,66 @@
+"""Custom actions (rasa-sdk code, in process or on an action server) run within a turn."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.actions import ActionError, ActionRejected, ActionRunner
+from bot.dialogue.responses import message_from_action
+from bot.dialogue.tracker import action_call, apply_events
+from bot.dialogue.turn import Turn
+from bot.project import Domain
+
+log = logging.getLogger(__name__)
+
+
+class CustomActions:
+    """Calls a project's custom actions and applies what they say and return."""
+
+    def __init__(self, domain: Domain, runner: ActionRunner | None) -> None:
+        self.domain = domain
+        self.runner = runner
+        # Sent with every call; built once rather than per call.
+        self._domain_wire = domain.to_wire()
+        self._known = runner.names() if runner is not None else set()
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` can run as a custom action (the runner knows it, or, for a
+        runner that cannot list its actions, the domain does)."""
+        if self.runner is None:
+            return False
+        if self._known is not None:
+            return name in self._known
+        return name in self.domain.actions
+
+    async def run(self, turn: Turn, name: str, *, inside_form: bool = False) -> None:
+        """Run ``name``, say its messages and apply its events.
+
+        Raises:
+            ActionError: no runner, or the action failed (``ActionRejected``: it refused).
+        """
+        if self.runner is None:
+            raise ActionError(f"action {name!r} needs custom action code and none is configured")
+        result = await self.runner.run(
+            action_call(name, turn.conversation, self._domain_wire, turn.channel)
+        )
+        turn.action(name, inside_form=inside_form)
+        for response in result.responses:
+            message = message_from_action(response, self.domain, turn.slots)
+            if message is not None:
+                turn.say(message)
+        apply_events(turn, result.events, self.domain)
+
+    async def run_for_form(self, turn: Turn, name: str) -> bool:
+        """Run a form's validation action; False when there is none or it failed (the form
+        then goes on without it). Raises ``ActionRejected`` as the form must hear it."""
+        if not self.has(name):
+            return False
+        try:
+            await self.run(turn, name, inside_form=True)
+        except ActionRejected:
+            raise
+        except ActionError as error:
+            log.warning("form action %s failed: %s", name, error)
+            turn.action(name, inside_form=True, error=str(error))
+            return False
+        return True
