@@ -131,3 +131,9 @@ async def test_order_status_action(actions: ModuleType) -> None:
     assert "What's your order number?" in said.messages[-1]["text"]
     await action.run(said, tracker({"order_number": "ZZ-00000"}), {})
     assert "couldn't find an order ZZ-00000" in said.messages[-1]["text"]
+    # A phone number the tagger took for an order number is not "an order we can't find".
+    phone = tracker({}, [{"entity": "order_number", "value": "+44 20 7946 0958"}])
+    assert await action.run(said, phone, {}) == [
+        {"event": "slot", "timestamp": None, "name": "order_number", "value": None}
+    ]
+    assert said.messages[-1]["text"].startswith("That doesn't look like an order number.")

@@ -32,6 +32,11 @@ ORDERS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
+NOT_AN_ORDER_NUMBER = (
+    "That doesn't look like an order number. It has two letters and five digits, like NW-12345."
+)
+
+
 def normalise_order_number(text: str) -> str | None:
     """``nw48213`` -> ``NW-48213``; None when the text is not an order number."""
     match = ORDER_NUMBER.match(text or "")
@@ -55,10 +60,13 @@ class ActionCheckOrderStatus(Action):
             dispatcher.utter_message(text="Sure! What's your order number? It looks like NW-12345.")
             return []
         number = normalise_order_number(str(raw))
-        order = ORDERS.get(number or "")
-        if number is None or order is None:
+        if number is None:  # the tagger took something else for one (a phone number, say)
+            dispatcher.utter_message(text=NOT_AN_ORDER_NUMBER)
+            return [SlotSet("order_number", None)]
+        order = ORDERS.get(number)
+        if order is None:
             dispatcher.utter_message(
-                text=f"I couldn't find an order {raw}. Please check the number in your "
+                text=f"I couldn't find an order {number}. Please check the number in your "
                 "confirmation email (it looks like NW-12345)."
             )
             return [SlotSet("order_number", None)]
@@ -84,10 +92,7 @@ class ValidateReturnForm(FormValidationAction):
         """Accept a well-formed order number that exists in the order system."""
         number = normalise_order_number(str(slot_value or ""))
         if number is None:
-            dispatcher.utter_message(
-                text="That doesn't look like an order number. It has two letters and five "
-                "digits, like NW-12345."
-            )
+            dispatcher.utter_message(text=NOT_AN_ORDER_NUMBER)
             return {"order_number": None}
         if number not in ORDERS:
             dispatcher.utter_message(text=f"I couldn't find order {number}. Could you check it?")
