@@ -56,6 +56,7 @@ def build_session_store(settings: Settings, engine: Engine) -> SessionStore:
         assert settings.redis_url is not None  # the settings validator guarantees it
         return RedisSessionStore.from_url(
             settings.redis_url,
+            prefix=settings.redis_prefix,
             ttl_seconds=settings.session_ttl_seconds,
             lock_timeout=settings.lock_timeout_seconds,
         )
@@ -102,7 +103,7 @@ async def _build_bot(services: Services) -> None:
     await asyncio.to_thread(retriever.start)
     services.closers.append(retriever.close)
     services.retriever = retriever
-    sync = FaqSync(retriever, redis_url=settings.redis_url)
+    sync = FaqSync(retriever, redis_url=settings.redis_url, key_prefix=settings.redis_prefix)
     sync.start()
     services.closers.append(sync.close)
     model_dir = nlu_model_dir(project)

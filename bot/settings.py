@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         "sqlite:///var/deskbot.db", description="SQLAlchemy URL of the database"
     )
     redis_url: str | None = Field(None, description="Redis URL; enables Redis features")
+    redis_prefix: str = Field(
+        "deskbot",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="first part of every Redis key and channel; bots sharing a Redis differ",
+    )
     session_store: Literal["sql", "redis"] = Field(
         "sql", description="where conversation state lives"
     )

@@ -130,7 +130,9 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
         engine = create_db_engine(settings.database_url)
         services = await build_services(settings, engine)
         counters: CounterStore = (
-            RedisCounters(settings.redis_url) if settings.redis_url else MemoryCounters()
+            RedisCounters(settings.redis_url, prefix=settings.redis_prefix)
+            if settings.redis_url
+            else MemoryCounters()
         )
         limiter = RateLimiter(
             counters,

@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 RETRY_SECONDS = 10.0  # after Redis failed, count locally this long before asking it again
-KEY_PREFIX = "deskbot:ratelimit:v1"
 
 
 class RateLimited(BotError):
@@ -74,13 +73,14 @@ class RedisCounters:
     not to take the chat down with the cache.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, prefix: str = "deskbot") -> None:
         self.redis: Redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        self.key_prefix = f"{prefix}:ratelimit:v1"
         self.fallback = MemoryCounters()
         self._down_since: float | None = None
 
     async def hit(self, key: str, window: int) -> int:
-        name = f"{KEY_PREFIX}:{key}:{window}"
+        name = f"{self.key_prefix}:{key}:{window}"
         if self._down_since is not None and time.time() - self._down_since < RETRY_SECONDS:
             # Known to be away: do not spend a timeout on every message to find out again.
             return await self.fallback.hit(key, window)

@@ -88,7 +88,7 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
     manager = (
         socketio.AsyncRedisManager(
             settings.redis_url,
-            channel="deskbot:socketio:v1",
+            channel=f"{settings.redis_prefix}:socketio:v1",
             # a Redis host that does not answer must not hold each delivery for minutes
             redis_options={"socket_connect_timeout": 2},
         )

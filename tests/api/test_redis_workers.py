@@ -71,6 +71,45 @@ def test_rate_limits_are_shared_through_redis(
         assert "limit 3 per minute" in codes[-1].json()["detail"]
 
 
+def test_bots_sharing_a_redis_keep_apart_by_prefix(
+    settings_for: Callable[..., Settings], redis_url: str
+) -> None:
+    # Their own database numbers would not do: pub/sub channels span databases.
+    from redis import Redis
+
+    sender = f"both-{uuid.uuid4().hex}"
+    prefixes = [f"bot-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    apps = [
+        create_app(
+            settings_for(
+                redis_url=redis_url,
+                redis_prefix=prefix,
+                session_store="redis",
+                rate_limit_conversation=2,
+                rate_limit_address=0,
+            ),
+            components=make_components(),
+        )
+        for prefix in prefixes
+    ]
+    with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
+        codes = [
+            client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "hi"})
+            for client in (one, two, one, two)
+        ]
+        assert [c.status_code for c in codes] == [200] * 4  # each bot counts its own
+        third = one.post("/webhooks/rest/webhook", json={"sender": sender, "message": "hi"})
+        assert third.status_code == 429
+    redis = Redis.from_url(redis_url)
+    try:
+        for prefix in prefixes:
+            assert redis.exists(f"{prefix}:conv:v1:{sender}")
+            assert redis.keys(f"{prefix}:ratelimit:v1:*{sender}*")
+        assert not redis.exists(f"deskbot:conv:v1:{sender}")
+    finally:
+        redis.close()
+
+
 def test_chat_goes_on_while_redis_is_down(settings_for: Callable[..., Settings]) -> None:
     # Redis configured (rate limits, FAQ sync, socket.io fan-out) but not running, with the
     # SQL session store: every message used to be a 500 and the worker could not start.

@@ -49,6 +49,7 @@ def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_pa
         ("DESKBOT_CORS_ORIGINS", '["https://a.example"', "DESKBOT_CORS_ORIGINS: not a JSON list"),
         # redis-py refused it only at start, in a 56-line traceback
         ("DESKBOT_REDIS_URL", "127.0.0.1:6379", "DESKBOT_REDIS_URL is not a Redis URL"),
+        ("DESKBOT_REDIS_PREFIX", "shop bot", "DESKBOT_REDIS_PREFIX: String should match"),
     ],
 )
 def test_invalid_settings_fail_with_one_line_naming_the_variable(
