@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -142,6 +142,23 @@ class FaqBase:
             value = conn.execute(select(func.max(faq_revisions.c.id))).scalar()
         return int(value or 0)
 
+    def revision_stamp(self, revision: int) -> str | None:
+        """What identifies revision ``revision`` beyond its number (the entry, its version
+        and the time it was written); None for revision 0 or one the base does not have.
+
+        A database restored from a backup reuses revision numbers for other changes: an
+        index persisted before the restore has the same number, not the same stamp.
+        """
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    faq_revisions.c.entry_id,
+                    faq_revisions.c.entry_version,
+                    faq_revisions.c.created_at,
+                ).where(faq_revisions.c.id == revision)
+            ).first()
+        return None if row is None else _stamp(row)
+
     def changes_since(self, revision: int) -> ChangeSet:
         """The latest state of every entry changed after ``revision``, read consistently.
 
@@ -150,15 +167,23 @@ class FaqBase:
         """
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(faq_revisions.c.id, faq_revisions.c.entry_id, faq_revisions.c.snapshot)
+                select(
+                    faq_revisions.c.id,
+                    faq_revisions.c.entry_id,
+                    faq_revisions.c.entry_version,
+                    faq_revisions.c.created_at,
+                    faq_revisions.c.snapshot,
+                )
                 .where(faq_revisions.c.id > revision)
                 .order_by(faq_revisions.c.id)
             ).all()
         latest: dict[int, Mapping[str, Any]] = {}
-        for _, entry_id, snapshot in rows:
-            latest[int(entry_id)] = snapshot
-        last = int(rows[-1][0]) if rows else revision
-        return ChangeSet(last, tuple(entry_from_row(s) for s in latest.values()))
+        for row in rows:
+            latest[int(row.entry_id)] = row.snapshot
+        if not rows:
+            return ChangeSet(revision)
+        entries = tuple(entry_from_row(s) for s in latest.values())
+        return ChangeSet(int(rows[-1].id), entries, stamp=_stamp(rows[-1][1:4]))
 
     # -- writes ----------------------------------------------------------------------------
     def create(self, draft: FaqDraft, *, author: str) -> FaqEntry:
@@ -401,6 +426,15 @@ class FaqBase:
                 created_at=_now(),
             )
         )
+
+
+def _stamp(row: Sequence[Any]) -> str:
+    """A revision's entry id, entry version and write time, as one comparable text."""
+    entry_id, version, created = row
+    if isinstance(created, datetime) and created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
+    written = created.isoformat() if isinstance(created, datetime) else str(created)
+    return f"{int(entry_id)}.{int(version)}@{written}"
 
 
 def _stored(value: Any) -> Any:

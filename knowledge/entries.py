@@ -155,10 +155,15 @@ class Revision:
 
 @dataclass(frozen=True, slots=True)
 class ChangeSet:
-    """What changed after a revision: the latest state of every touched entry."""
+    """What changed after a revision: the latest state of every touched entry.
+
+    ``stamp`` identifies the revision row ``revision`` itself (see ``FaqBase.revision_stamp``);
+    None when nothing changed or the base is empty.
+    """
 
     revision: int
     entries: tuple[FaqEntry, ...] = field(default_factory=tuple)
+    stamp: str | None = None
 
 
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})

@@ -41,6 +41,8 @@ class IndexState:
         vectors: FAISS vectors of their phrasings.
         lexical: BM25 over phrasings; may lag behind (it filters edited entries out).
         content_key: changes whenever the set of phrasings changes (adaptation keys on it).
+        stamp: the base's stamp of ``revision`` (``FaqBase.revision_stamp``), which tells a
+            state from one at the same revision number of a database since restored.
     """
 
     revision: int
@@ -49,6 +51,7 @@ class IndexState:
     vectors: VectorIndex
     lexical: LexicalIndex | None = None
     content_key: str = field(default="0")
+    stamp: str | None = None
 
     def phrasing_count(self) -> int:
         """How many phrasings the state holds."""
@@ -105,7 +108,7 @@ class FaqIndex:
         index = VectorIndex.build(ids, vectors, self._dimension(vectors), self.vector_config)
         state = IndexState(
             changes.revision, self.embeddings.encoder.name, entries, index,
-            content_key=str(changes.revision),
+            content_key=_new_content_key(), stamp=changes.stamp,
         )  # fmt: skip
         with self._write_lock:
             self._swap(self._with_lexical(state, sync=True))
@@ -138,10 +141,10 @@ class FaqIndex:
             vectors = state.vectors
             if remove or len(add_ids):
                 vectors = vectors.updated(np.array(remove, np.int64), add_ids, add_vectors)
-                content_key = str(changes.revision)
+                content_key = _new_content_key()
             new = replace(
                 state, revision=changes.revision, entries=entries, vectors=vectors,
-                content_key=content_key,
+                content_key=content_key, stamp=changes.stamp,
             )  # fmt: skip
             sync = new.phrasing_count() <= self.lexical_sync_limit
             self._swap(self._with_lexical(new, sync=sync))
@@ -227,7 +230,7 @@ class FaqIndex:
         meta = {
             "format": _FORMAT, "revision": state.revision, "encoder": state.encoder,
             "dimension": state.vectors.dimension, "count": state.vectors.size,
-            "content_key": state.content_key,
+            "content_key": state.content_key, "stamp": state.stamp,
         }  # fmt: skip
         (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         pointer = directory / f"CURRENT.{uuid.uuid4().hex[:8]}"
@@ -267,11 +270,17 @@ class FaqIndex:
             raise IndexCorruptError(f"{folder}: vector count does not match the entries")
         state = IndexState(
             int(meta["revision"]), str(meta["encoder"]), entries, vectors,
-            content_key=str(meta.get("content_key", meta["revision"])),
+            content_key=str(meta.get("content_key", meta["revision"])), stamp=meta.get("stamp"),
         )  # fmt: skip
         with self._write_lock:
             self._swap(self._with_lexical(state, sync=vectors.size <= self.lexical_sync_limit))
         return state
+
+
+def _new_content_key() -> str:
+    # Not the revision number: a restored database reuses numbers for other content, and a
+    # head trained on the old content must not be taken for the new.
+    return uuid.uuid4().hex
 
 
 def _lexical_for(state: IndexState) -> LexicalIndex:

@@ -115,8 +115,7 @@ class FaqRetriever:
         with self._refresh_lock:
             try:
                 state = self.index.load()
-                if state.revision > self.base.current_revision():
-                    raise IndexCorruptError("the index is ahead of the database (reset?)")
+                self._check_same_history(state)
                 self.index.apply(self.base.changes_since(state.revision))
             except IndexCorruptError as exc:
                 if self.data_dir is not None:
@@ -138,9 +137,26 @@ class FaqRetriever:
         """Apply every change committed since the index's revision; returns the revision."""
         with self._refresh_lock:
             state = self._state()
+            try:
+                self._check_same_history(state)
+            except IndexCorruptError as exc:
+                log.warning("rebuilding the FAQ index: %s", exc)
+                state = self.index.build(self.base.changes_since(0))
+                self.index.save()
+                return state.revision
             if self.base.current_revision() != state.revision:
                 state = self.index.apply(self.base.changes_since(state.revision))
             return state.revision
+
+    def _check_same_history(self, state: IndexState) -> None:
+        """Raises ``IndexCorruptError`` when the base no longer has the revision the index
+        reflects: the database was reset or restored from a backup (its revision numbers
+        then name other changes, and the index could answer from entries it lacks)."""
+        if self.base.revision_stamp(state.revision) != state.stamp:
+            raise IndexCorruptError(
+                f"the database no longer has the FAQ revision {state.revision} the index was "
+                "built at (reset or restored from a backup?)"
+            )
 
     def reindex(self) -> int:
         """Rebuild the whole index from the base (and persist it); returns the revision."""

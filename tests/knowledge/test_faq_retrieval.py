@@ -143,6 +143,46 @@ def test_an_index_ahead_of_the_database_is_rebuilt(
     other.engine.dispose()
 
 
+def test_a_database_restored_from_a_backup_is_never_answered_from_the_old_index(
+    encoder: object, start_retriever: Start, tmp_path: Path
+) -> None:
+    # The restored database reuses revision numbers for other changes: the index persisted
+    # after "ghost" was created, at the same number, answered "ghost" at 0.998.
+    import shutil
+
+    from bot.db import create_db_engine, upgrade
+
+    db, backup = tmp_path / "faq.db", tmp_path / "backup.db"
+    upgrade(f"sqlite:///{db}")
+    engine = create_db_engine(f"sqlite:///{db}")
+    base = FaqBase(engine)
+    base.create(FaqDraft("hours", "When are you open?", "9 to 5."), author="t")
+    engine.dispose()
+    shutil.copy(db, backup)
+    base.create(FaqDraft("ghost", "Is the haunted tour refundable?", "Boo."), author="t")
+    first = start_retriever(base, encoder, data_dir=tmp_path / "data")
+    assert keys(first, "is the haunted tour refundable", 1) == ["ghost"]
+    revision = first.revision
+    first.close()
+    engine.dispose()
+    shutil.copy(backup, db)  # the restore; then one edit, which takes the same number
+    hours = base.get_by_key("hours")
+    base.update(hours.id, expected_version=1, author="t", answer="8 to 6.")
+    assert base.current_revision() == revision
+    second = start_retriever(base, encoder, data_dir=tmp_path / "data")
+    assert indexed_keys(second) == {"hours"}
+    assert second.search("When are you open?", 1)[0].entry.answer == "8 to 6."
+    # A running process whose database is restored under it rebuilds at its next refresh.
+    base.create(FaqDraft("late", "Do you deliver late?", "No."), author="t")
+    assert second.refresh() == base.current_revision()
+    engine.dispose()
+    shutil.copy(backup, db)
+    base.create(FaqDraft("pets", "Can I bring my dog?", "Yes."), author="t")
+    second.refresh()
+    assert indexed_keys(second) == {"hours", "pets"}
+    engine.dispose()
+
+
 def test_concurrent_searches_during_updates(
     filled: FaqBase, encoder: object, start_retriever: Start
 ) -> None:
