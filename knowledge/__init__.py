@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         KnowledgeError,
         RowError,
         StaleEditError,
+        StaleImportError,
     )
     from knowledge.evaluation import (
         EvaluationReport,
@@ -76,6 +77,7 @@ _HOME = {
     "Revision": "knowledge.entries",
     "RowError": "knowledge.errors",
     "StaleEditError": "knowledge.errors",
+    "StaleImportError": "knowledge.errors",
     "UpsertResult": "knowledge.base",
     "VectorConfig": "knowledge.vectors",
     "evaluate": "knowledge.evaluation",
@@ -118,6 +120,7 @@ __all__ = [
     "Revision",
     "RowError",
     "StaleEditError",
+    "StaleImportError",
     "UpsertResult",
     "VectorConfig",
     "evaluate",

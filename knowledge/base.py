@@ -21,7 +21,13 @@ from knowledge.entries import (
     clean_field,
     entry_from_row,
 )
-from knowledge.errors import EntryNotFound, EntryStateError, InvalidEntryError, StaleEditError
+from knowledge.errors import (
+    EntryNotFound,
+    EntryStateError,
+    InvalidEntryError,
+    StaleEditError,
+    StaleImportError,
+)
 from knowledge.tables import faq_entries, faq_revisions
 
 #: Key of the PostgreSQL advisory lock that serialises writers, so that revision numbers
@@ -33,12 +39,14 @@ ChangeListener = Callable[[int], None]
 
 @dataclass(frozen=True, slots=True)
 class UpsertResult:
-    """What an import did: keys created, updated and left unchanged, and the revision after."""
+    """What an import did: keys created, updated and left unchanged, and the revision after;
+    ``deleted``: entries the file marks deleted that it deleted (created first if new)."""
 
     created: tuple[str, ...]
     updated: tuple[str, ...]
     unchanged: tuple[str, ...]
     revision: int
+    deleted: tuple[str, ...] = ()
 
 
 def _now() -> datetime:
@@ -237,6 +245,11 @@ class FaqBase:
                 raise StaleEditError(
                     entry_id, expected_version, current.version, current.external_key
                 )
+            if "question" in cleaned or "alternatives" in cleaned:
+                # As clean_draft does for imports, so an export imported back is unchanged.
+                question = cleaned.get("question", current.question)
+                alternatives = cleaned.get("alternatives", current.alternatives)
+                cleaned["alternatives"] = tuple(a for a in alternatives if a != question)
             entry = self._apply(conn, current, cleaned, author, "update")
             revision = self._last_revision(conn)
         self._notify(revision)
@@ -266,25 +279,44 @@ class FaqBase:
         """
         return self._set_deleted(entry_id, author, expected_version, deleted=False)
 
-    def upsert_many(self, drafts: Iterable[FaqDraft], *, author: str) -> UpsertResult:
+    def upsert_many(
+        self, drafts: Iterable[FaqDraft], *, author: str, overwrite: bool = False
+    ) -> UpsertResult:
         """Create or update entries by external key in ONE transaction (all or nothing).
 
-        Unchanged entries get no revision; a deleted entry named again is restored. Fields a
-        draft marks absent (its format cannot carry them) keep their stored values.
+        Unchanged entries get no revision; a deleted entry named again is restored, and one
+        the draft marks deleted is deleted. Fields a draft marks absent (its format cannot
+        carry them) keep their stored values.
+
+        Raises:
+            StaleImportError: unless ``overwrite``, drafts carrying the version they were
+                exported at would change entries edited, deleted or restored since.
         """
         cleaned = [clean_draft(d) for d in drafts]
-        outcomes: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
+        outcomes: dict[str, list[str]] = {
+            "created": [], "updated": [], "unchanged": [], "deleted": []
+        }  # fmt: skip
         with self.engine.begin() as conn:
             self._lock_writes(conn)
-            for draft in cleaned:
-                current = self._find_key(conn, draft.external_key)
-                outcome, _ = self._put(conn, current, draft, author)
+            currents = [self._find_key(conn, d.external_key) for d in cleaned]
+            if not overwrite:
+                conflicts = [
+                    _conflict(current, draft)
+                    for current, draft in zip(currents, cleaned, strict=True)
+                ]
+                if any(conflicts):
+                    raise StaleImportError([c for c in conflicts if c])
+            for current, draft in zip(currents, cleaned, strict=True):
+                outcome, entry = self._put(conn, current, draft, author)
+                if draft.deleted and entry.deleted_at is None:
+                    self._write_deleted(conn, entry, author, deleted=True)
+                    outcome = "deleted"
                 outcomes[outcome].append(draft.external_key)
             revision = self._last_revision(conn)
-        created, updated, unchanged = (tuple(outcomes[k]) for k in outcomes)
-        if created or updated:
+        created, updated, unchanged, deleted = (tuple(outcomes[k]) for k in outcomes)
+        if created or updated or deleted:
             self._notify(revision)
-        return UpsertResult(created, updated, unchanged, revision)
+        return UpsertResult(created, updated, unchanged, revision, deleted)
 
     # -- internals -------------------------------------------------------------------------
     def _lock_writes(self, conn: Connection) -> None:
@@ -325,8 +357,9 @@ class FaqBase:
         """
         if current is None:
             return "created", self._insert(conn, draft, author)
-        action = "update" if current.deleted_at is None else "restore"
-        entry = self._apply(conn, current, draft.given(), author, action, undelete=True)
+        revive = current.deleted_at is not None and not draft.deleted
+        action = "restore" if revive else "update"
+        entry = self._apply(conn, current, draft.given(), author, action, undelete=revive)
         return ("unchanged" if entry.version == current.version else "updated"), entry
 
     def _insert(self, conn: Connection, draft: FaqDraft, author: str) -> FaqEntry:
@@ -390,26 +423,28 @@ class FaqBase:
                 raise StaleEditError(
                     entry_id, expected_version, current.version, current.external_key
                 )
-            now = _now()
-            result = conn.execute(
-                faq_entries.update()
-                .where(faq_entries.c.id == entry_id, faq_entries.c.version == current.version)
-                .values(
-                    deleted_at=now if deleted else None,
-                    version=current.version + 1,
-                    updated_at=now,
-                )
-            )
-            if result.rowcount != 1:
-                latest = self._get(conn, entry_id)
-                raise StaleEditError(
-                    entry_id, current.version, latest.version, current.external_key
-                )
-            entry = self._get(conn, entry_id)
-            action = "delete" if deleted else "restore"
-            self._record(conn, entry, action, {"deleted": [not deleted, deleted]}, author)
+            entry = self._write_deleted(conn, current, author, deleted=deleted)
             revision = self._last_revision(conn)
         self._notify(revision)
+        return entry
+
+    def _write_deleted(
+        self, conn: Connection, current: FaqEntry, author: str, *, deleted: bool
+    ) -> FaqEntry:
+        now = _now()
+        result = conn.execute(
+            faq_entries.update()
+            .where(faq_entries.c.id == current.id, faq_entries.c.version == current.version)
+            .values(
+                deleted_at=now if deleted else None, version=current.version + 1, updated_at=now
+            )
+        )
+        if result.rowcount != 1:
+            latest = self._get(conn, current.id)
+            raise StaleEditError(current.id, current.version, latest.version, current.external_key)
+        entry = self._get(conn, current.id)
+        action = "delete" if deleted else "restore"
+        self._record(conn, entry, action, {"deleted": [not deleted, deleted]}, author)
         return entry
 
     def _record(
@@ -426,6 +461,25 @@ class FaqBase:
                 created_at=_now(),
             )
         )
+
+
+def _conflict(current: FaqEntry | None, draft: FaqDraft) -> str | None:
+    """Why importing ``draft`` would undo a newer change of ``current``; None if it would not.
+
+    Only a draft that says which version it was exported at can tell; an entry it would
+    leave as it is is no conflict, however new.
+    """
+    if current is None or draft.version is None or current.version <= draft.version:
+        return None
+    undeletes = current.deleted_at is not None and not draft.deleted
+    if undeletes:
+        return f"{current.external_key} (deleted since; the file would restore it)"
+    if not _changed(current, draft.given()) and draft.deleted == (current.deleted_at is not None):
+        return None
+    return (
+        f"{current.external_key} (now version {current.version}; "
+        f"the file has version {draft.version})"
+    )
 
 
 def _stamp(row: Sequence[Any]) -> str:

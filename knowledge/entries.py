@@ -52,6 +52,8 @@ class FaqDraft:
 
     ``absent`` names the editable fields the source did not carry (a Rasa file has no tags, a
     CSV may lack a column): a new entry gets their defaults, an existing one keeps its values.
+    ``version`` is the entry's version when its file was exported (an import refuses to
+    replace a newer one); ``deleted`` marks an entry exported as deleted, which stays so.
     """
 
     external_key: str
@@ -64,6 +66,8 @@ class FaqDraft:
     language: str = "en"
     active: bool = True
     absent: frozenset[str] = frozenset()
+    version: int | None = None
+    deleted: bool = False
 
     def fields(self) -> dict[str, Any]:
         """The editable fields in their stored (JSON) form."""
@@ -169,7 +173,7 @@ class ChangeSet:
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
 
 
-def _text(value: Any, name: str, *, limit: int = MAX_TEXT_LENGTH) -> str:
+def _text(value: Any, name: str, *, limit: int = MAX_TEXT_LENGTH, one_line: bool = True) -> str:
     if not isinstance(value, str):
         raise InvalidEntryError(f"{name} must be text, got {type(value).__name__}")
     text = value.strip()
@@ -177,6 +181,10 @@ def _text(value: Any, name: str, *, limit: int = MAX_TEXT_LENGTH) -> str:
         raise InvalidEntryError(f"{name} is empty")
     if len(text) > limit:
         raise InvalidEntryError(f"{name} is {len(text):,} characters long; the limit is {limit:,}")
+    if one_line and ("\n" in text or "\r" in text):
+        # A question, a phrasing, a tag is one line of a form; a line break in one was
+        # lost on the way through the editor's one-line field and Rasa's example lists.
+        raise InvalidEntryError(f"{name} must be one line; it contains a line break")
     if "\x00" in text:  # PostgreSQL text cannot hold it; nothing legitimate needs it
         raise InvalidEntryError(f"{name} contains a NUL character (\\x00)")
     # Text a reader cannot see (zero-width spaces, control characters only) would be an
@@ -233,7 +241,7 @@ def clean_field(name: str, value: Any) -> Any:
     if name == "question":
         return _text(value, name)
     if name == "answer":
-        return _text(value, name, limit=MAX_ANSWER_LENGTH)
+        return _text(value, name, limit=MAX_ANSWER_LENGTH, one_line=False)
     if name in ("alternatives", "tags"):
         texts = _texts(value, name)
         if len(texts) > MAX_ALTERNATIVES:
@@ -283,7 +291,13 @@ def clean_draft(draft: FaqDraft) -> FaqDraft:
     }
     alternatives = tuple(a for a in values["alternatives"] if a != values["question"])
     values["alternatives"] = alternatives
-    return FaqDraft(external_key=clean_key(draft.external_key), **values, absent=draft.absent)
+    return FaqDraft(
+        external_key=clean_key(draft.external_key),
+        **values,
+        absent=draft.absent,
+        version=draft.version,
+        deleted=draft.deleted,
+    )
 
 
 def entry_from_row(row: Mapping[Any, Any]) -> FaqEntry:

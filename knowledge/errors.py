@@ -31,6 +31,20 @@ class StaleEditError(KnowledgeError):
         self.current = current
 
 
+class StaleImportError(KnowledgeError):
+    """An import would replace entries changed in the base after its file was exported."""
+
+    def __init__(self, conflicts: list[str]) -> None:
+        count = f"{len(conflicts)} entr{'y' if len(conflicts) == 1 else 'ies'}"
+        more = f" (and {len(conflicts) - 5} more)" if len(conflicts) > 5 else ""
+        super().__init__(
+            f"nothing imported: {count} changed after this file was exported: "
+            f"{'; '.join(conflicts[:5])}{more}. Export again and make your changes there, "
+            "or import with overwrite to replace them with the file's"
+        )
+        self.conflicts = conflicts
+
+
 class InvalidEntryError(KnowledgeError):
     """An entry's fields break a rule (empty question, bad button, unknown field)."""
 

@@ -7,7 +7,9 @@ import keeps what is stored for them.
 
 Columns / keys: ``id`` (the external key), ``question``, ``answer``, ``alternatives``,
 ``tags``, and optionally ``buttons``, ``links``, ``language``, ``active``. In CSV, list cells
-hold a JSON list, or texts separated by ``|``; buttons and links are JSON.
+hold a JSON list, or texts separated by ``|``; buttons and links are JSON. Exports add
+``version`` (the entry's version then: an import will not undo a newer edit with it) and,
+for deleted entries, ``deleted`` (they stay deleted when imported).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -28,8 +31,11 @@ from knowledge.errors import ImportValidationError, InvalidEntryError, Knowledge
 FORMATS = ("csv", "json", "yaml", "rasa")
 _KNOWN_KEYS = {
     "id", "external_key", "question", "answer", "alternatives", "tags",
-    "buttons", "links", "language", "active",
+    "buttons", "links", "language", "active", "version", "deleted",
 }  # fmt: skip
+_CSV_COLUMNS = ["id", "question", "answer", "alternatives", "tags", "buttons", "links",
+                "language", "active", "version", "deleted"]  # fmt: skip
+_RASA_TOP_KEY = re.compile(r"^(?:nlu|responses)[ \t]*:", re.MULTILINE)
 _FIELD_DEFAULTS: dict[str, Any] = {
     "alternatives": [], "tags": [], "buttons": [], "links": [], "language": "en", "active": True,
 }  # fmt: skip
@@ -75,7 +81,9 @@ def detect_format(path: Path) -> str:
         if path.is_file():
             with path.open("rb") as file:
                 head = file.read(20000).decode("utf-8", "replace")
-        return "rasa" if "nlu:" in head or "responses:" in head else "yaml"
+        # Rasa's keys at the top level of the file, not "nlu:" anywhere: an answer that
+        # mentions it made a plain export unreadable on import.
+        return "rasa" if _RASA_TOP_KEY.search(head) else "yaml"
     if suffix in ("csv", "json"):
         return suffix
     raise KnowledgeError(f"{path}: unknown FAQ file type; use .csv, .json, .yaml or a Rasa folder")
@@ -135,6 +143,15 @@ def _draft(record: Any, row: int, errors: list[RowError]) -> FaqDraft | None:
         value = record.get(name, default)
         values[name] = default if value is None else value
     values["absent"] = frozenset(name for name in _FIELD_DEFAULTS if name not in record)
+    version, deleted = record.get("version"), record.get("deleted")
+    if version is not None and (type(version) is not int or version < 1):
+        problem = f"must be a whole number from 1 (the version when exported), got {version!r}"
+        errors.append(RowError(row, "version", problem))
+        return None
+    if deleted not in (None, True, False):
+        errors.append(RowError(row, "deleted", f"must be true or false, got {deleted!r}"))
+        return None
+    values["version"], values["deleted"] = version, bool(deleted)
     try:
         return clean_draft(FaqDraft(**values))
     except InvalidEntryError as exc:
@@ -151,7 +168,12 @@ def records_from_entries(entries: Iterable[FaqEntry | FaqDraft]) -> list[dict[st
     out = []
     for entry in entries:
         draft = entry.draft() if isinstance(entry, FaqEntry) else entry
-        out.append({"id": draft.external_key, **draft.fields()})
+        record = {"id": draft.external_key, **draft.fields()}
+        if isinstance(entry, FaqEntry):
+            record["version"] = entry.version
+            if entry.deleted_at is not None:
+                record["deleted"] = True
+        out.append(record)
     return out
 
 
@@ -232,12 +254,18 @@ def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
             cell = cell or ""
             if name in ("alternatives", "tags", "buttons", "links"):
                 record[name] = _csv_list(cell, row, name, errors)
-            elif name == "active":
+            elif name in ("active", "deleted"):
                 flag = cell.strip().lower()
+                empty = "true" if name == "active" else "false"  # what a blank cell means
                 record[name] = (
-                    flag in ("", "1", "true", "yes")
+                    (flag or empty) in ("1", "true", "yes")
                     if flag in ("", "0", "1", "true", "false", "yes", "no")
                     else cell
+                )
+            elif name == "version":
+                number = cell.strip()
+                record[name] = (
+                    int(number) if number.isascii() and number.isdigit() else (number or None)
                 )
             else:
                 record[name] = cell
@@ -255,9 +283,7 @@ def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
 def write_csv(entries: Iterable[FaqEntry | FaqDraft]) -> str:
     """Entries as CSV text (lists as JSON cells, so any text survives a round trip)."""
     out = io.StringIO()
-    columns = ["id", "question", "answer", "alternatives", "tags", "buttons", "links",
-               "language", "active"]  # fmt: skip
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=_CSV_COLUMNS, lineterminator="\n", restval="")
     writer.writeheader()
     for record in records_from_entries(entries):
         writer.writerow({
@@ -269,19 +295,60 @@ def write_csv(entries: Iterable[FaqEntry | FaqDraft]) -> str:
 
 
 # -- JSON / YAML ---------------------------------------------------------------------------
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:  # json.loads would keep the last one without a word
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
 def read_json(text: str, source: str = "<json>") -> list[FaqDraft]:
     """Read a JSON list of ``{"id", "question", "answer", "alternatives", "tags", ...}``."""
+    if not text.strip():
+        raise ImportValidationError(source, [RowError(0, "-", "the file is empty")])
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except ValueError as exc:  # JSONDecodeError included
         raise ImportValidationError(source, [RowError(0, "-", f"not JSON: {exc}")]) from exc
     return _records(data, source)
 
 
+class _FaqLoader(yaml.SafeLoader):
+    """YAML as staff write it: an entry's id is kept as written (YAML 1.1 reads ``007`` as
+    7, ``on`` as true and ``1_000`` as 1000, which would update another entry), and a key
+    given twice in one mapping is refused rather than the first silently dropped."""
+
+
+_AS_WRITTEN = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool"))
+
+
+def _mapping(loader: _FaqLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} appears twice in one entry", key_node.start_mark
+            )
+        if key in ("id", "external_key") and value_node.tag in _AS_WRITTEN:
+            out[key] = value_node.value
+        else:
+            out[key] = loader.construct_object(value_node, deep=True)
+    return out
+
+
+_FaqLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
 def read_yaml(text: str, source: str = "<yaml>") -> list[FaqDraft]:
     """Read a YAML list of entries (same keys as JSON), or ``{"faq": [...]}``."""
+    if not text.strip():
+        raise ImportValidationError(source, [RowError(0, "-", "the file is empty")])
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_FaqLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         raise ImportValidationError(source, [RowError(0, "-", yaml_problem(exc))]) from exc
     if isinstance(data, Mapping) and "faq" in data:

@@ -29,7 +29,9 @@ def _key(intent: str) -> str:
 
 
 def _intent(key: str) -> str:
-    return key if "/" in key else f"faq/{key}"
+    # A key that itself starts with "faq/" gets the prefix again, or it would come back
+    # from an import without it (as another entry).
+    return key if "/" in key and not key.startswith("faq/") else f"faq/{key}"
 
 
 def _examples(value: Any) -> list[str]:
@@ -59,6 +61,7 @@ class _Collected:
         self.examples: dict[str, list[str]] = {}
         self.responses: dict[str, Any] = {}
         self.errors: list[RowError] = []
+        self.lists: list[str] = []  # files in a folder that hold a YAML list, not Rasa data
 
     def add(self, text: str, label: str, *, alone: bool) -> None:
         """Take the retrieval intents of one file's text.
@@ -75,6 +78,8 @@ class _Collected:
             self.errors.append(RowError(0, label, yaml_problem(exc)))
             return
         if data is None or (not alone and not isinstance(data, Mapping)):
+            if isinstance(data, list):
+                self.lists.append(label)
             return
         if not isinstance(data, Mapping):
             self.errors.append(RowError(0, label, "must be a mapping with nlu and responses"))
@@ -172,15 +177,44 @@ def read_rasa(path: Path, source: str | None = None) -> list[FaqDraft]:
             collected.errors.extend(RowError(0, label, str(e)) for e in exc.errors)
             continue
         collected.add(text, label, alone=file == path)
+    if path.is_dir() and not collected.examples and not collected.errors:
+        # It read as "0 entries, all valid", the FAQ beside the project skipped unnamed.
+        hint = (
+            f"; {collected.lists[0]} holds a list, as a FAQ file does: import it by its name"
+            if collected.lists
+            else ""
+        )
+        raise KnowledgeError(f"{source}: no retrieval intents (faq/...) in its Rasa files{hint}")
     return collected.drafts(source)
 
 
 def write_rasa(entries: Iterable[FaqEntry | FaqDraft]) -> str:
-    """Entries as one Rasa 3.x YAML file holding both the NLU examples and the responses."""
+    """Entries as one Rasa 3.x YAML file holding both the NLU examples and the responses.
+
+    A Rasa file cannot mark an entry inactive (imported into an empty base, it is active)
+    or deleted; tags, links and the language are not carried either (an import into the
+    same base keeps them).
+
+    Raises:
+        KnowledgeError: a deleted entry, or a phrasing Rasa would read as entity markup
+            (``[text](entity)``), which an import of the file would then change.
+    """
     nlu: list[dict[str, Any]] = []
     responses: dict[str, Any] = {}
     for entry in entries:
+        if isinstance(entry, FaqEntry) and entry.deleted_at is not None:
+            raise KnowledgeError(
+                f"a Rasa file cannot mark an entry deleted ({entry.external_key}); "
+                "export deleted entries as csv, json or yaml"
+            )
         draft = entry.draft() if isinstance(entry, FaqEntry) else entry
+        for text in (draft.question, *draft.alternatives):
+            markup = _MARKUP.search(text)
+            if markup is not None:
+                raise KnowledgeError(
+                    f"{draft.external_key}: Rasa would read {markup[0]!r} in {text!r} as "
+                    "entity markup; reword it, or export as csv, json or yaml"
+                )
         intent = _intent(draft.external_key)
         lines = "".join(f"- {text}\n" for text in (draft.question, *draft.alternatives))
         nlu.append({"intent": intent, "examples": lines})

@@ -73,19 +73,29 @@ def read_file(path: Path, fmt: str | None = None, *, source: str | None = None) 
 
 
 def import_file(
-    base: FaqBase, path: Path, *, author: str, fmt: str | None = None, source: str | None = None
+    base: FaqBase,
+    path: Path,
+    *,
+    author: str,
+    fmt: str | None = None,
+    source: str | None = None,
+    overwrite: bool = False,
 ) -> UpsertResult:
     """Validate a whole file, then upsert its entries by external key in one transaction.
 
-    Nothing is written when any row is invalid; unchanged entries get no revision; fields
+    Nothing is written when any row is invalid, or (unless ``overwrite``) when the file
+    would undo an edit made after it was exported; unchanged entries get no revision; fields
     the format does not carry (a Rasa file's tags, a CSV's missing columns) keep their values.
     """
-    return base.upsert_many(read_file(path, fmt, source=source), author=author)
+    drafts = read_file(path, fmt, source=source)
+    return base.upsert_many(drafts, author=author, overwrite=overwrite)
 
 
-def import_data(base: FaqBase, data: bytes, *, fmt: str, author: str, source: str) -> UpsertResult:
+def import_data(
+    base: FaqBase, data: bytes, *, fmt: str, author: str, source: str, overwrite: bool = False
+) -> UpsertResult:
     """:func:`import_file` for a file's contents (an upload named ``source`` in errors)."""
-    return base.upsert_many(read_data(data, fmt, source), author=author)
+    return base.upsert_many(read_data(data, fmt, source), author=author, overwrite=overwrite)
 
 
 def render(entries: list[FaqEntry] | list[FaqDraft], fmt: str) -> str:

@@ -130,7 +130,9 @@ async def update_entry(
 ) -> dict[str, Any]:
     """Edit an entry made at ``version``; 409 when someone saved a newer version meanwhile."""
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    changes = {k: v for k, v in changes.items() if v is not None}
+    nulls = sorted(k for k, v in changes.items() if v is None)
+    if nulls:
+        raise InvalidRequest(f"{nulls[0]}: must not be null; leave a field out to keep it")
     if not changes:
         raise InvalidRequest("nothing to change: send at least one field besides version")
     return await _write(
@@ -188,8 +190,16 @@ async def import_entries(
     filename: Annotated[
         str | None, Query(max_length=4096, description="the file's name, used in errors")
     ] = None,
+    overwrite: Annotated[
+        bool,
+        Query(description="replace entries edited, deleted or restored since the export"),
+    ] = False,
 ) -> dict[str, Any]:
-    """Import a file sent as the request body; all or nothing, matched by external key."""
+    """Import a file sent as the request body; all or nothing, matched by external key.
+
+    An exported file records each entry's version; an import that would undo a later edit
+    is refused with 409 naming the entries, unless ``overwrite``.
+    """
     data = await request.body()
     if not data.strip():
         raise InvalidRequest("the request body is empty: send the file's contents")
@@ -200,13 +210,16 @@ async def import_entries(
         name = name[:100] + "\u2026" + name[-19:]
     source = name if name.isprintable() and name else f"the uploaded {format} file"
     result = await asyncio.to_thread(
-        lambda: import_data(base, data, fmt=format, author=token.signature, source=source)
+        lambda: import_data(
+            base, data, fmt=format, author=token.signature, source=source, overwrite=overwrite
+        )
     )
     await _refresh(context)
     return {
         "created": list(result.created),
         "updated": list(result.updated),
         "unchanged": list(result.unchanged),
+        "deleted": list(result.deleted),
         "revision": result.revision,
     }
 

@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -48,6 +49,7 @@ from knowledge import (
     InvalidEntryError,
     KnowledgeError,
     StaleEditError,
+    StaleImportError,
 )
 
 log = logging.getLogger("deskbot")
@@ -58,6 +60,7 @@ Components = Callable[[Services], AbstractAsyncContextManager[dict[str, Any]]]
 KNOWLEDGE_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (EntryNotFound, 404),
     (StaleEditError, 409),
+    (StaleImportError, 409),
     (EntryStateError, 409),
     (InvalidEntryError, 422),
     (ImportValidationError, 422),
@@ -69,11 +72,11 @@ async def _from_services(services: Services) -> AsyncIterator[dict[str, Any]]:
     yield {name: getattr(services, name, None) for name in ("dialogue", "faq", "retriever")}
 
 
-def _error(status: int, error: str, detail: str, request: Request) -> JSONResponse:
+def _error(status: int, error: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
     context: ApiContext | None = getattr(request.app.state, "deskbot", None)
     if context is not None:
         context.metrics.errors.labels(error=error).inc()
-    return JSONResponse({"error": error, "detail": detail}, status_code=status)
+    return JSONResponse({"error": error, "detail": detail, **extra}, status_code=status)
 
 
 def _validation_detail(error: RequestValidationError) -> str:
@@ -204,6 +207,10 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
         status = next((s for kind, s in KNOWLEDGE_STATUS if isinstance(error, kind)), 400)
         # Every refusal of what the client sent is named alike, whichever part refused it.
         name = "ValidationError" if status == 422 else type(error).__name__
+        if isinstance(error, ImportValidationError):
+            # detail names the first five; a file with thirty bad rows took six imports
+            rows = [asdict(e) for e in error.errors]
+            return _error(status, name, str(error), request, rows=rows)
         return _error(status, name, str(error), request)
 
     @app.exception_handler(RequestValidationError)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from bot.dialogue.senders import SENDER_RULE, is_valid_sender
 
@@ -72,17 +72,24 @@ class Annotation(BaseModel):
 
 
 class FaqButton(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # as an import refuses a button's other keys
+
     title: str
     payload: str
 
 
 class FaqLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     title: str
     url: str
 
 
 class FaqCreate(BaseModel):
     """A new FAQ entry."""
+
+    # A misspelt field ("tagz") made an entry without it, and said nothing.
+    model_config = ConfigDict(extra="forbid")
 
     external_key: str = Field(min_length=1, max_length=200)
     # Blank texts are refused by knowledge, in the same words as in imports ("question is empty").
@@ -103,7 +110,7 @@ class FaqUpdate(BaseModel):
     # and the edit then read "nothing to change".
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1, description="the entry's version when the editor loaded it")
+    version: StrictInt = Field(ge=1, description="the entry's version when the editor loaded it")
     question: str | None = None
     answer: str | None = None
     alternatives: list[str] | None = None

@@ -127,8 +127,19 @@ def register(
         check: Annotated[
             bool, typer.Option("--check", help="Only validate the file; write nothing.")
         ] = False,
+        overwrite: Annotated[
+            bool,
+            typer.Option(
+                "--overwrite",
+                help="Replace entries edited, deleted or restored after the file was exported.",
+            ),
+        ] = False,
     ) -> None:
-        """Import entries (all or nothing; upserts by id, unchanged rows untouched)."""
+        """Import entries (all or nothing; upserts by id, unchanged rows untouched).
+
+        An exported file records each entry's version: by default an import that would
+        undo a later edit is refused, naming the entries.
+        """
         from knowledge import read_file
 
         try:  # the file first: its errors are the user's to fix whatever the database
@@ -140,10 +151,11 @@ def register(
             typer.echo(f"{file}: {count}, all valid (nothing written)")
             return
         with opened() as (_, base):
-            result = base.upsert_many(drafts, author=author)
+            result = base.upsert_many(drafts, author=author, overwrite=overwrite)
+        deleted = f", {len(result.deleted)} deleted" if result.deleted else ""
         typer.echo(
             f"imported {file}: {len(result.created)} created, {len(result.updated)} updated, "
-            f"{len(result.unchanged)} unchanged (revision {result.revision})"
+            f"{len(result.unchanged)} unchanged{deleted} (revision {result.revision})"
         )
 
     @faq_app.command("export")

@@ -261,6 +261,8 @@
       .filter(function (s) { return s; });
   }
 
+  function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+
   function saveEntry() {
     var body = {
       question: document.getElementById("f-question").value.trim(),
@@ -272,7 +274,23 @@
     var entry = state.editing;
     var request;
     if (entry) {
+      // Only what was changed here: the form's fields cannot show everything an entry may
+      // hold (a tag with a comma, an answer's \r\n), and saving them unchanged rewrote it.
+      var shown = {
+        question: entry.question, alternatives: entry.alternatives, answer: entry.answer,
+        tags: lines(entry.tags.join(", "), ","), active: entry.active,
+      };
+      Object.keys(shown).forEach(function (name) {
+        var untouched = name === "answer" ?
+          body.answer === entry.answer.replace(/\r\n?/g, "\n").trim() :
+          same(body[name], shown[name]);
+        if (untouched) delete body[name];
+      });
       body.version = entry.version;
+      if (Object.keys(body).length === 1) {
+        message("Nothing changed; nothing saved.");
+        return;
+      }
       request = C.api("PUT", "/api/faq/entries/" + entry.id, body);
     } else {
       body.external_key = document.getElementById("f-key").value.trim();
@@ -323,20 +341,29 @@
     var file = document.getElementById("import-file").files[0];
     if (!file) { message("Choose a file to import first.", true); return; }
     var format = document.getElementById("format").value;
+    var path = "/api/faq/import?format=" + format + "&filename=" + encodeURIComponent(file.name);
     // The bytes as they are: the server names a file that is not UTF-8 rather than import
     // a browser's replacement characters.
     file.arrayBuffer().then(function (bytes) {
-      return C.api("POST", "/api/faq/import?format=" + format + "&filename=" +
-        encodeURIComponent(file.name), bytes, true);
+      return C.api("POST", path, bytes, true).catch(function (err) {
+        // The file is older than edits made since it was exported: replace them only
+        // when the user says so.
+        if (err.status !== 409) throw err;
+        if (!window.confirm(err.message + "\n\nReplace them with the file's version?")) {
+          throw new Error("Nothing was imported: " + err.message);
+        }
+        return C.api("POST", path + "&overwrite=true", bytes, true);
+      });
     }).then(function (r) {
-      if (!r.created.length && !r.updated.length && !r.unchanged.length) {
+      if (!r.created.length && !r.updated.length && !r.unchanged.length && !r.deleted.length) {
         message(file.name + " holds no entries" + (format === "rasa" ?
           " (a Rasa FAQ is intents named faq/…, with responses utter_faq/…)" :
           " (a header only?)") + "; nothing was imported.", true);
         return;
       }
       message("Imported: " + r.created.length + " new, " + r.updated.length + " changed, " +
-        r.unchanged.length + " unchanged.");
+        r.unchanged.length + " unchanged" +
+        (r.deleted.length ? ", " + r.deleted.length + " deleted." : "."));
       refresh();
     }).catch(function (err) { message(err.message, true); });
   }

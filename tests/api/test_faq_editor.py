@@ -123,6 +123,22 @@ def test_invalid_edits_say_what_is_wrong(client: TestClient, admin_headers: dict
     )
     assert rekey.status_code == 422
     assert rekey.json()["detail"] == "external_key: Extra inputs are not permitted"
+    for body, problem in [
+        ({"version": 1, "answer": None}, "answer: must not be null"),
+        ({"version": True, "answer": "x"}, "version: Input should be a valid integer"),
+        ({"version": 1, "question": "two\nlines"}, "question must be one line"),
+    ]:
+        refused = client.put(f"{FAQ}/entries/{entry['id']}", json=body, headers=admin_headers)
+        assert refused.status_code == 422 and refused.json()["detail"].startswith(problem)
+    for extra, field in [({"tagz": ["x"]}, "tagz"), ({"buttons": [{"title": "t", "payload":
+                         "/p", "colour": "red"}]}, "buttons.0.colour")]:  # fmt: skip
+        misspelt = client.post(
+            f"{FAQ}/entries",
+            json={"external_key": "new-one", "question": "q?", "answer": "a", **extra},
+            headers=admin_headers,
+        )
+        assert misspelt.status_code == 422
+        assert misspelt.json()["detail"] == f"{field}: Extra inputs are not permitted"
     no_version = client.put(
         f"{FAQ}/entries/{entry['id']}", json={"answer": "x"}, headers=admin_headers
     )
@@ -279,7 +295,23 @@ def test_bad_import_files_get_a_4xx_naming_the_users_file(
         "error": "ValidationError",
         "detail": "faq.csv: nothing imported: line 2 is not UTF-8 text (byte 0xe9); "
         "save the file as UTF-8 and import it again",
+        "rows": [
+            {
+                "row": 0,
+                "field": "-",
+                "problem": "line 2 is not UTF-8 text (byte 0xe9); save the file as UTF-8 "
+                "and import it again",
+                "unit": "row",
+            }
+        ],
     }
+    # Every bad row is listed, not only the five the detail has room for.
+    many = "id,question,answer\n" + "".join(f"k{i},,a\n" for i in range(7))
+    seven = client.post(f"{FAQ}/import?format=csv", content=many, headers=admin_headers)
+    assert seven.status_code == 422 and "(and 2 more)" in seven.json()["detail"]
+    assert [(r["row"], r["field"]) for r in seven.json()["rows"]] == [
+        (line, "question") for line in range(2, 9)
+    ]
     for body, problem in [
         ("nlu: 5\n", "nlu must be a list of intents, got int"),
         ("nlu: []\nresponses: [1]\n", "responses must be a mapping of response names, got list"),

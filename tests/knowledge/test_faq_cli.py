@@ -223,3 +223,33 @@ def test_a_deleted_entry_is_restored_or_brought_back_by_an_import(
         engine.dispose()
     code, out = run(cli, "faq", "restore", "nope")
     assert code == 2 and "no FAQ entry has the key 'nope'" in out
+
+
+def test_an_old_export_is_refused_unless_overwrite_and_deleted_entries_stay_so(
+    cli: typer.Typer, tmp_path: Path
+) -> None:
+    source = tmp_path / "faq.json"
+    source.write_text(json.dumps(ENTRIES))
+    run(cli, "faq", "import", str(source))
+    old = tmp_path / "old.json"
+    assert run(cli, "faq", "export", str(old))[0] == 0
+    engine = create_db_engine(os.environ["DESKBOT_DATABASE_URL"])
+    try:
+        base = FaqBase(engine)
+        refund = base.get_by_key("refund")
+        base.update(refund.id, expected_version=1, author="editor", answer="Within 3 days.")
+        code, out = run(cli, "faq", "import", str(old))
+        assert code == 2 and out.startswith("error: nothing imported: 1 entry changed after")
+        assert "refund (now version 2; the file has version 1)" in out
+        assert base.get(refund.id).answer == "Within 3 days."
+        code, out = run(cli, "faq", "import", str(old), "--overwrite")
+        assert code == 0 and "0 created, 1 updated, 2 unchanged" in out
+        base.delete(base.get_by_key("hours").id, author="editor")
+        backup = tmp_path / "backup.csv"
+        assert run(cli, "faq", "export", str(backup), "--deleted")[0] == 0
+        base.restore(base.get_by_key("hours").id, author="editor")
+        code, out = run(cli, "faq", "import", str(backup), "--overwrite")
+        assert code == 0 and "0 created, 0 updated, 2 unchanged, 1 deleted" in out
+        assert base.get_by_key("hours").deleted_at is not None
+    finally:
+        engine.dispose()

@@ -115,7 +115,7 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
     bad = write(
         tmp_path,
         "bad.csv",
-        'id,question,answer,active\nk,q,a,maybe\nk2,,a,true\nk3,"two\nlines",a,\nk3,q,a,\n',
+        'id,question,answer,active\nk,q,a,maybe\nk2,,a,true\nk3,q,"two\nlines",\nk3,q,a,\n',
     )
     with pytest.raises(ImportValidationError) as info:
         import_file(base, bad, author="imp")
@@ -309,3 +309,146 @@ def test_errors_name_the_source_and_limits_apply_to_imports(base: FaqBase, tmp_p
         import_file(base, path, author="imp", source="upload")
     with pytest.raises(KnowledgeError, match="cannot write"):
         export_file(base, tmp_path / "no" / "such" / "dir.json")
+
+
+def test_an_export_with_deleted_entries_keeps_them_deleted(base: FaqBase, tmp_path: Path) -> None:
+    # The file had no mark for them: importing it brought every deleted entry back to life.
+    base.upsert_many(ROUND_TRIP, author="imp")
+    refund = base.get_by_key("refund")
+    base.delete(refund.id, author="ed")
+    for fmt in ("json", "csv", "yaml"):
+        out = tmp_path / f"all.{fmt}"
+        export_file(base, out, include_deleted=True)
+        result = import_file(base, out, author="imp")
+        assert result.unchanged == ("hours", "refund", "chitchat/thanks"), fmt
+        assert base.get(refund.id).deleted_at is not None
+    # Into another base: created, then deleted, with its history saying so.
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps([{**r, "id": "gone-" + r["id"]} for r in json.loads(
+        (tmp_path / "all.json").read_text()) if r.get("deleted")]))  # fmt: skip
+    result = import_file(base, other, author="imp")
+    assert result.deleted == ("gone-refund",) and result.created == ()
+    gone = base.get_by_key("gone-refund")
+    assert gone.deleted_at is not None
+    assert [r.action for r in base.history(gone.id)] == ["create", "delete"]
+    with pytest.raises(KnowledgeError, match="a Rasa file cannot mark an entry deleted"):
+        export_file(base, tmp_path / "all.yml", fmt="rasa", include_deleted=True)
+
+
+def test_an_older_export_does_not_undo_later_edits_unless_told_to(
+    base: FaqBase, tmp_path: Path
+) -> None:
+    from knowledge import StaleImportError
+
+    base.upsert_many(ROUND_TRIP, author="imp")
+    old = tmp_path / "old.json"
+    export_file(base, old)
+    hours, refund = base.get_by_key("hours"), base.get_by_key("refund")
+    base.update(hours.id, expected_version=1, author="colleague", answer="8-6 now")
+    base.delete(refund.id, author="colleague")
+    thanks = base.get_by_key("chitchat/thanks")  # edited and back: newer, same content
+    base.update(thanks.id, expected_version=1, author="c", answer="x")
+    base.update(thanks.id, expected_version=2, author="c", answer=thanks.answer)
+    revision = base.current_revision()
+    with pytest.raises(StaleImportError) as info:
+        import_file(base, old, author="imp")
+    assert info.value.conflicts == [
+        "hours (now version 2; the file has version 1)",
+        "refund (deleted since; the file would restore it)",
+    ]
+    assert "import with overwrite" in str(info.value)
+    assert base.current_revision() == revision  # nothing written
+    # A file that names no versions (written by hand) upserts as before.
+    hand = write(tmp_path, "hand.json", json.dumps([{"id": "hours", "question": "When are "
+                 "you open?", "answer": "9-5 again"}]))  # fmt: skip
+    assert import_file(base, hand, author="imp").updated == ("hours",)
+    result = import_file(base, old, author="imp", overwrite=True)
+    assert result.updated == ("hours", "refund")
+    assert base.get(hours.id).answer == hours.answer and base.get(refund.id).deleted_at is None
+    # Exported now, the same file imports cleanly.
+    export_file(base, old)
+    assert import_file(base, old, author="imp").updated == ()
+
+
+def test_what_the_editor_and_rasa_files_cannot_carry_is_refused_not_changed(
+    base: FaqBase, tmp_path: Path
+) -> None:
+    # A line break in a question was lost in the editor's one-line field and in Rasa's
+    # example lists; a "faq/" key came back from a Rasa file without its prefix.
+    bad = write(tmp_path, "bad.json", json.dumps([
+        {"id": "a", "question": "line one\nline two", "answer": "fine\nover lines"},
+        {"id": "b", "question": "q", "answer": "a", "alternatives": ["x\ry"]},
+        {"id": "c", "question": "q", "answer": "a", "tags": ["t\n"]},
+    ]))  # fmt: skip
+    with pytest.raises(ImportValidationError) as info:
+        import_file(base, bad, author="imp")
+    assert [str(e) for e in info.value.errors] == [
+        "row 1, question: question must be one line; it contains a line break",
+        "row 2, alternatives: alternatives[0] must be one line; it contains a line break",
+    ]  # a tag's trailing line break is trimmed, as its spaces are
+    base.upsert_many([FaqDraft("faq/nested", "Nested?", "Yes.")], author="imp")
+    out = tmp_path / "faq.yml"
+    export_file(base, out, fmt="rasa")
+    assert "intent: faq/faq/nested" in out.read_text()
+    assert import_file(base, out, author="imp", fmt="rasa").unchanged == ("faq/nested",)
+    base.upsert_many([FaqDraft("price", "What is [the price](price)?", "10.")], author="imp")
+    with pytest.raises(KnowledgeError, match=r"price: Rasa would read '\[the price\]\(price\)'"):
+        export_file(base, out, fmt="rasa")
+
+
+def test_a_plain_yaml_export_mentioning_rasa_keys_reads_back_as_plain_yaml(
+    base: FaqBase, tmp_path: Path
+) -> None:
+    base.upsert_many(
+        [FaqDraft("cfg", "What goes in config?", "Write nlu: and responses: at the top.")],
+        author="imp",
+    )
+    out = tmp_path / "faq.yml"
+    export_file(base, out)
+    assert import_file(base, out, author="imp").unchanged == ("cfg",)
+
+
+def test_an_edit_drops_an_alternative_equal_to_the_question_as_an_import_does(
+    base: FaqBase, tmp_path: Path
+) -> None:
+    entry = base.create(FaqDraft("ws", "Whitespace key?", "a"), author="t")
+    edited = base.update(
+        entry.id, expected_version=1, author="t", alternatives=["Whitespace key?", "Other"]
+    )
+    assert edited.alternatives == ("Other",)
+    edited = base.update(edited.id, expected_version=2, author="t", question="Other")
+    assert edited.alternatives == ()
+    out = tmp_path / "ws.json"
+    export_file(base, out)
+    assert import_file(base, out, author="imp").unchanged == ("ws",)
+
+
+def test_hand_written_files_are_read_as_written(base: FaqBase, tmp_path: Path) -> None:
+    yaml_text = "".join(
+        f"- id: {key}\n  question: Which {n}\n  answer: It.\n{extra}"
+        for n, (key, extra) in enumerate(
+            [("007", ""), ("on", ""), ("1_000", ""), ("12", "  active: no\n")]
+        )
+    )
+    drafts = read_file(write(tmp_path, "hand.yaml", yaml_text))
+    assert [(d.external_key, d.active) for d in drafts] == [
+        ("007", True), ("on", True), ("1_000", True), ("12", False)
+    ]  # fmt: skip
+    for name, text, problem in [
+        ("twice.yaml", "- id: a\n  question: q\n  answer: one\n  answer: two\n",
+         "the key 'answer' appears twice in one entry on line 4"),
+        ("twice.json", '[{"id": "a", "question": "q", "answer": "one", "answer": "two"}]',
+         "not JSON: the key 'answer' appears twice in one object"),
+        ("empty.json", " \n", "the file is empty"),
+        ("empty.yaml", "\n", "the file is empty"),
+    ]:  # fmt: skip
+        with pytest.raises(ImportValidationError, match=re.escape(problem)):
+            import_file(base, write(tmp_path, name, text), author="imp")
+    assert base.current_revision() == 0
+    # A Rasa project folder whose FAQ is a deskbot file beside it said "0 entries".
+    project = tmp_path / "project"
+    write(project, "domain.yml", "version: '3.1'\nintents: [greet]\n")
+    write(project, "faq/shop.yml", "- {id: a, question: q, answer: a}\n")
+    with pytest.raises(KnowledgeError, match=r"no retrieval intents \(faq/...\) in its Rasa "
+                       r"files; faq/shop.yml holds a list, as a FAQ file does"):  # fmt: skip
+        import_file(base, project, author="imp")

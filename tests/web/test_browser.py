@@ -357,6 +357,53 @@ def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
     admin.locator("#faq-message.error", has_text="empty.csv holds no entries").wait_for()
 
 
+def test_the_editor_saves_only_what_was_changed_and_asks_before_an_old_file_wins(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    token = token_for("admin", "ada")
+    api = httpx.Client(base_url=web_server.url, headers={"Authorization": f"Bearer {token}"})
+    created = api.post("/api/faq/entries", json={
+        "external_key": "gift_wrap", "question": "Do you gift wrap?", "tags": ["a|b", "x,y"],
+        "answer": "Yes, for 2 euros.\r\nChoose it at checkout.",
+    })  # fmt: skip
+    assert created.status_code == 201, created.text
+    old_file = api.get("/api/faq/export?format=json").text
+    admin = new_page()
+    dialogs: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    admin.on("dialog", answer)
+    login(admin, web_server.url + "/admin/faq", token_for("admin", "ada"))
+    admin.get_by_role("button", name="Edit gift_wrap").click()
+    admin.get_by_label("Question", exact=True).first.fill("Can you gift wrap my order?")
+    admin.get_by_role("button", name="Save", exact=True).click()
+    admin.locator("#faq-message", has_text="Saved gift_wrap (version 2)").wait_for()
+    saved = api.get(f"/api/faq/entries/{created.json()['id']}").json()
+    # The form shows tags joined by commas and the answer's line breaks as \n; saving them
+    # unchanged used to split "x,y" and rewrite the answer.
+    assert saved["tags"] == ["a|b", "x,y"]
+    assert saved["answer"] == "Yes, for 2 euros.\r\nChoose it at checkout."
+    history = api.get(f"/api/faq/entries/{saved['id']}/history").json()
+    assert set(history["revisions"][-1]["changes"]) == {"question"}
+
+    # An export from before that edit: importing it asks first, then replaces the edit.
+    admin.set_input_files(
+        "#import-file",
+        files=[{"name": "old.json", "mimeType": "application/json",
+                "buffer": old_file.encode()}],
+    )  # fmt: skip
+    admin.get_by_role("button", name="Import", exact=True).click()
+    admin.locator("#faq-message", has_text="Imported: 0 new, 1 changed").wait_for()
+    assert len(dialogs) == 1
+    assert dialogs[0].startswith("nothing imported: 1 entry changed after this file was exported")
+    assert "gift_wrap (now version 2; the file has version 1)" in dialogs[0]
+    assert api.get(f"/api/faq/entries/{saved['id']}").json()["question"] == "Do you gift wrap?"
+    api.close()
+
+
 def test_the_unchanged_rasa_webchat_bundle_converses_with_deskbot(
     new_page: Any, web_server: LiveServer, webchat_page: str
 ) -> None:
