@@ -208,6 +208,11 @@ def write_rasa(entries: Iterable[FaqEntry | FaqDraft]) -> str:
                 "export deleted entries as csv, json or yaml"
             )
         draft = entry.draft() if isinstance(entry, FaqEntry) else entry
+        if any(ch.isspace() for ch in draft.external_key):
+            raise KnowledgeError(
+                f"the key {draft.external_key!r} cannot name a Rasa intent (it has a space); "
+                "change the key, or export as csv, json or yaml"
+            )
         for text in (draft.question, *draft.alternatives):
             markup = _MARKUP.search(text)
             if markup is not None:

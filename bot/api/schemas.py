@@ -91,7 +91,7 @@ class FaqCreate(BaseModel):
     # A misspelt field ("tagz") made an entry without it, and said nothing.
     model_config = ConfigDict(extra="forbid")
 
-    external_key: str = Field(min_length=1, max_length=200)
+    external_key: str  # checked by knowledge, in the words an import uses ("external_key is empty")
     # Blank texts are refused by knowledge, in the same words as in imports ("question is empty").
     question: str
     answer: str
@@ -125,5 +125,5 @@ class FaqTry(BaseModel):
     """A question to try against the FAQ."""
 
     # no max_length here: the configured message limit applies, with the webhook's 413
-    text: str = Field(min_length=1)
+    text: str  # empty or blank: "text: must not be empty", as the chat refuses it
     k: int = Field(5, ge=1, le=20)

@@ -7,7 +7,7 @@ import logging
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from bot.dialogue.config import DEFAULT_RELEASED_TEXT
+from bot.dialogue.config import DEFAULT_CLOSED_TEXT, DEFAULT_JOINED_TEXT, DEFAULT_RELEASED_TEXT
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.responses import render_response
 from bot.dialogue.turn import Turn
@@ -49,7 +49,11 @@ class AgentDesk:
                 reason = f"taken over from {other}"
                 turn.transcript("handoff", {"to": "human", "from": "human", "reason": reason})
             conversation.agent = agent
+            joined = conversation.handoff != "human"
             turn.set_handoff("human", "agent took over")
+            if joined:  # a user left without a word would think the bot had broken
+                self._tell_user(turn, "utter_agent_joined", DEFAULT_JOINED_TEXT)
+        await self._deliver(conversation_id, turn.messages)
 
     async def release(
         self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
@@ -69,11 +73,15 @@ class AgentDesk:
             conversation.agent = None
             conversation.fallback_count = 0
             # Talking to a person or waiting for one: either way, say who answers now.
-            message = render_response(
-                self.domain, "utter_back_to_bot", conversation.slots, channel=_channel(turn)
-            )
-            turn.say(message or BotMessage(text=DEFAULT_RELEASED_TEXT))
+            self._tell_user(turn, "utter_back_to_bot", DEFAULT_RELEASED_TEXT)
         await self._deliver(conversation_id, turn.messages)
+
+    def _tell_user(self, turn: Turn, response: str, default: str) -> None:
+        """Say the domain's ``response``, or ``default`` when it has none."""
+        message = render_response(
+            self.domain, response, turn.conversation.slots, channel=_channel(turn)
+        )
+        turn.say(message or BotMessage(text=default))
 
     async def close(
         self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
@@ -85,6 +93,8 @@ class AgentDesk:
             turn.set_handoff("closed", "agent closed it")
             turn.conversation.agent = None
             turn.transcript("status", {"to": "closed"})
+            self._tell_user(turn, "utter_chat_closed", DEFAULT_CLOSED_TEXT)
+        await self._deliver(conversation_id, turn.messages)
 
     async def agent_message(self, conversation_id: str, agent: str, text: str) -> BotMessage:
         """Send an agent's words to the user; the agent must have taken the conversation."""

@@ -28,8 +28,12 @@ class BotMessage:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def split(self) -> list[BotMessage]:
-        """Rasa sends a text holding a blank line as separate messages; buttons go last."""
-        if not self.text or "\n\n" not in self.text:
+        """Rasa sends a text holding a blank line as separate messages; buttons go last.
+
+        A person's message stays one: its blank lines are paragraphs (split, the live
+        widget showed two bubbles where its history showed one).
+        """
+        if not self.text or "\n\n" not in self.text or self.sender == "agent":
             return [self]
         parts = [p for p in self.text.split("\n\n") if p.strip()]
         head = [BotMessage(text=p, sender=self.sender, agent=self.agent) for p in parts[:-1]]

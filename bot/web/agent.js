@@ -137,9 +137,12 @@
       parts.push("intent " + parse.intent.name + conf);
     }
     (parse.entities || []).forEach(function (e) { parts.push(e.entity + "=" + e.value); });
-    if (data.faq) {
-      parts.push("FAQ " + data.faq.entry + " score " + Number(data.faq.score).toFixed(2) +
-        " (" + data.faq.decision + ")");
+    var faq = data.faq;
+    if (faq && faq.entry !== undefined) {
+      var score = typeof faq.score === "number" ? " score " + faq.score.toFixed(2) : "";
+      parts.push("FAQ " + faq.entry + score + " (" + faq.decision + ")");
+    } else if (faq) {
+      parts.push("FAQ: no match");
     }
     if (data.low_confidence) parts.push("LOW CONFIDENCE");
     return parts.join(" \u00B7 ");
@@ -300,6 +303,7 @@
         label.setAttribute("for", "reply-text");
         var text = el("textarea");
         text.id = "reply-text";
+        text.maxLength = 4000;  // the API's limit: stopped here rather than refused after
         text.placeholder = "Take over the conversation to reply";
         var send = el("button", "", "Send");
         send.type = "submit";

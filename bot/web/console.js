@@ -2,6 +2,8 @@
 (function () {
   "use strict";
   var KEY = "deskbot.token";
+  var NOTE = "deskbot.login-note";
+  var loggedIn = false;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -24,9 +26,20 @@
       var read = type.indexOf("json") >= 0 ? response.json() : response.text();
       return read.then(function (data) {
         if (response.ok) return data;
-        if (response.status === 401) { window.sessionStorage.removeItem(KEY); }
+        if (response.status === 401) {
+          window.sessionStorage.removeItem(KEY);
+          if (loggedIn) {
+            // Revoked or expired while the page was open: it kept polling, showing a stale
+            // list under the old name. Back to the login form, saying why.
+            loggedIn = false;
+            window.sessionStorage.setItem(NOTE, "Your token is no longer accepted (it may " +
+              "have been revoked). Log in with a valid token.");
+            window.location.reload();
+          }
+        }
         var error = new Error((data && data.detail) || response.statusText);
         error.status = response.status;
+        error.code = data && data.error;  // "StaleEditError", "EntryStateError", ...
         throw error;
       });
     });
@@ -44,6 +57,7 @@
         document.getElementById("who").textContent = me.name + " (" + me.role + ")";
         document.getElementById("logout").hidden = false;
         main.textContent = "";
+        loggedIn = true;
         start(me);
       });
     }
@@ -84,8 +98,10 @@
       window.sessionStorage.removeItem(KEY);
       window.location.reload();
     });
+    var note = window.sessionStorage.getItem(NOTE);
+    window.sessionStorage.removeItem(NOTE);
     if (token()) attempt().catch(function (e) { form(e.message); });
-    else form("");
+    else form(note || "");
   }
 
   window.DeskbotConsole = { el: el, api: api, login: login, token: token };

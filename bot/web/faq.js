@@ -163,7 +163,11 @@
     box.addEventListener("submit", function (e) {
       e.preventDefault();
       C.api("POST", "/api/faq/try", { text: text.value, k: 5 }).then(showTry).catch(function (err) {
-        message(err.message, true);
+        // Here, in place of the last result, which would otherwise pass for this question's.
+        var shown = document.getElementById("try-result");
+        shown.textContent = "";
+        shown.appendChild(el("p", "error", err.message));
+        shown.scrollIntoView({ block: "nearest" });
       });
     });
     return box;
@@ -302,6 +306,13 @@
       edit(saved);
       return refresh();
     }).catch(function (err) {
+      if (err.status === 409 && entry && err.code === "EntryStateError") {
+        // Deleted meanwhile: saving again cannot help (it answered "someone else saved"
+        // on every press); restoring can.
+        message(entry.external_key + " was deleted since you opened it. Your text is still " +
+          "here: tick Show deleted and press Restore, then Save.", true);
+        return refresh();
+      }
       if (err.status !== 409 || !entry) { message(err.message, true); return; }
       // The form keeps this editor's text; it now stands against the version that won, so
       // a second Save replaces that version knowingly and Edit loads it instead.
@@ -324,7 +335,13 @@
     if (!entry || !window.confirm("Delete " + entry.external_key + "?")) return;
     C.api("DELETE", "/api/faq/entries/" + entry.id + "?version=" + entry.version)
       .then(function () { message("Deleted " + entry.external_key + "."); edit(null); refresh(); })
-      .catch(function (err) { message(err.message, true); });
+      .catch(function (err) {
+        if (err.code !== "StaleEditError") { message(err.message, true); return; }
+        message("Someone else saved " + entry.external_key + " since you opened it; " +
+          "nothing was deleted. Press Edit to see their version, then delete it if you " +
+          "still want to.", true);
+        refresh();
+      });
   }
 
   function restoreEntry(entry) {

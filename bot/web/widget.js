@@ -196,6 +196,10 @@
       });
       self.socket = socket;
       socket.on("connect", function () {
+        if (self.offline) {  // the one "cannot reach" line goes, and the user learns why
+          self.offline.textContent = "Connected again.";
+          self.offline = null;
+        }
         socket.emit("session_request", { session_id: self.sessionId });
       });
       socket.on("session_confirm", function (confirmed) {
@@ -215,10 +219,21 @@
       });
       socket.on("deskbot_error", function (error) {
         self.setTyping(false);
+        var sent = self.lastSent;
+        if (sent && error && error.error >= 400 && error.error < 500) {
+          // Refused, not delivered (too many messages, too long): say so on the bubble and
+          // give the text back, rather than leave a bubble that looks sent.
+          sent.bubble.classList.add("deskbot-failed");
+          sent.bubble.appendChild(el("span", "deskbot-failed-note", " Not sent"));
+          if (!self.input.value) self.input.value = sent.text;
+          self.lastSent = null;
+        }
         self.notice((error && error.detail) || "The message could not be sent.");
       });
       socket.on("connect_error", function () {
-        self.notice("Cannot reach the assistant; retrying\u2026");
+        // One line while the server is away, not one more per retry.
+        if (self.offline) return;
+        self.offline = self.notice("Cannot reach the assistant; retrying\u2026");
       });
     }).catch(function (error) {
       self.socket = null;
@@ -273,7 +288,9 @@
 
   Widget.prototype.send = function (message, shown) {
     this.clearButtons();
-    this.log.appendChild(this.bubble("user", shown));
+    var bubble = this.bubble("user", shown);
+    this.lastSent = { bubble: bubble, text: shown };
+    this.log.appendChild(bubble);
     this.scroll();
     if (!this.socket || this.socket === true || !this.sessionId) {
       // Typed before the session was confirmed: sent as soon as it is, not dropped.
@@ -376,8 +393,10 @@
   };
 
   Widget.prototype.notice = function (text) {
-    this.log.appendChild(el("div", "deskbot-notice", text));
+    var line = el("div", "deskbot-notice", text);
+    this.log.appendChild(line);
     this.scroll();
+    return line;
   };
 
   Widget.prototype.setTyping = function (on) {

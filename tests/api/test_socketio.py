@@ -15,6 +15,7 @@ import socketio
 from botstack import LiveServer, bearer, make_components, start_server, stop_server
 
 from bot.api import create_app
+from bot.dialogue.config import DEFAULT_JOINED_TEXT
 from bot.dialogue.senders import SENDER_RULE
 
 WAIT = 15.0
@@ -150,6 +151,7 @@ def test_an_agent_message_reaches_the_users_socket_and_the_bot_stays_silent(
     headers = bearer(live_server.app, "agent", "ana")
     base = f"{live_server.url}/api/agent/conversations/{session_id}"
     assert httpx.post(f"{base}/takeover", headers=headers).json()["handoff"] == "human"
+    assert tab.next("bot_uttered")["text"] == DEFAULT_JOINED_TEXT  # told, not left guessing
     ack = tab.sio.call("user_uttered", {"message": "hello?", "session_id": session_id})
     assert ack == {"replies": 0, "handoff": "human"}  # the widget's cue to stop "typing"
     assert [e for e in tab.quiet(1.0) if e[0] == "bot_uttered"] == []  # the bot is silent

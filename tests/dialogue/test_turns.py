@@ -15,7 +15,9 @@ from redis.asyncio import Redis
 from bot.actions import ActionError, ActionResult
 from bot.dialogue import BotMessage, DialogueManager, FaqChoice
 from bot.dialogue.config import (
+    DEFAULT_CLOSED_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
+    DEFAULT_JOINED_TEXT,
     DEFAULT_RELEASED_TEXT,
     DEFAULT_REPHRASE_TEXT,
     DEFAULT_WAITING_TEXT,
@@ -357,17 +359,23 @@ async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) ->
     await dm.takeover("h", "ann")
     assert await dm.handle("h", "/greet") == []  # the bot is silent while a human has it
     assert await dm.handle("h", "are you there?") == []
-    message = await dm.agent_message("h", "ann", "Hi, Ann here <b>!</b>")
+    message = await dm.agent_message("h", "ann", "Hi, Ann here <b>!</b>\n\nHow can I help?")
     assert message.sender == "agent" and message.to_socketio()["metadata"]["agent"] == "ann"
-    assert delivered == [("h", message)]
+    # The user hears that a person joined; a person's paragraphs stay one message.
+    assert [(c, m.sender, m.text) for c, m in delivered] == [
+        ("h", "bot", DEFAULT_JOINED_TEXT),
+        ("h", "agent", "Hi, Ann here <b>!</b>\n\nHow can I help?"),
+    ]
+    assert message.split() == [message]
     events = await transcript(dm, "h")
     assert [d["text"] for k, d in events if k == "user"][-2:] == ["/greet", "are you there?"]
-    assert ("agent", {"text": "Hi, Ann here <b>!</b>", "agent": "ann"}) in events
+    assert ("agent", {"text": message.text, "agent": "ann"}) in events
     await dm.release("h", "ann")
     assert texts(await dm.handle("h", "/greet")) == ["Hello! How can I help?"]
     state = await dm.store.load("h")
     assert state is not None and state.slots["product"] == "sofa"  # slots survive the handoff
     await dm.close("h", "ann")
+    assert delivered[-1] == ("h", BotMessage(text=DEFAULT_CLOSED_TEXT))
     summary = await dm.transcripts.get("h")
     assert summary is not None and (summary.handoff, summary.status) == ("closed", "closed")
     with pytest.raises(ConflictError):
@@ -457,6 +465,7 @@ async def test_one_agent_at_a_time_and_the_user_hears_of_the_release(make_dm) ->
     await dm.release("two", "bob")
     assert await holder(dm, "two") is None
     assert [(cid, m.sender, m.text) for cid, m in delivered] == [
+        ("two", "bot", DEFAULT_JOINED_TEXT),  # once: Bob's taking over from Ann is not news
         ("two", "agent", "Bob here."),
         ("two", "bot", DEFAULT_RELEASED_TEXT),
     ]
@@ -467,7 +476,7 @@ async def test_one_agent_at_a_time_and_the_user_hears_of_the_release(make_dm) ->
     # Released while still queued (nobody free): the user learns who answers now, too.
     await dm.handle("q", "/human_handoff")
     await dm.release("q", "ann")
-    assert [(cid, m.text) for cid, m in delivered[2:]] == [("q", DEFAULT_RELEASED_TEXT)]
+    assert [(cid, m.text) for cid, m in delivered[3:]] == [("q", DEFAULT_RELEASED_TEXT)]
     # Closed: there is nothing to give back (the user's next message reopens it), or to close.
     await dm.close("q", "ann")
     with pytest.raises(ConflictError, match="is closed; the user's next message reopens it"):

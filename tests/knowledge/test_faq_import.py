@@ -391,6 +391,10 @@ def test_what_the_editor_and_rasa_files_cannot_carry_is_refused_not_changed(
     export_file(base, out, fmt="rasa")
     assert "intent: faq/faq/nested" in out.read_text()
     assert import_file(base, out, author="imp", fmt="rasa").unchanged == ("faq/nested",)
+    base.upsert_many([FaqDraft("bad key", "Spaced?", "Yes.")], author="imp")
+    with pytest.raises(KnowledgeError, match="the key 'bad key' cannot name a Rasa intent"):
+        export_file(base, out, fmt="rasa")
+    base.delete(base.get_by_key("bad key").id, author="imp")
     base.upsert_many([FaqDraft("price", "What is [the price](price)?", "10.")], author="imp")
     with pytest.raises(KnowledgeError, match=r"price: Rasa would read '\[the price\]\(price\)'"):
         export_file(base, out, fmt="rasa")

@@ -95,10 +95,13 @@ class Dispatcher:
         self.messages.append(kwargs)
 
 
-def tracker(slots: dict[str, Any], entities: list[dict[str, Any]] | None = None) -> Any:
+def tracker(
+    slots: dict[str, Any], entities: list[dict[str, Any]] | None = None, form: str | None = None
+) -> Any:
     from rasa_sdk import Tracker
 
-    return Tracker("u1", slots, {"entities": entities or []}, [], False, None, None, "")
+    loop = {"name": form} if form else None
+    return Tracker("u1", slots, {"entities": entities or []}, [], False, None, loop, "")
 
 
 def test_return_form_validation(actions: ModuleType) -> None:
@@ -131,6 +134,14 @@ async def test_order_status_action(actions: ModuleType) -> None:
     assert "What's your order number?" in said.messages[-1]["text"]
     await action.run(said, tracker({"order_number": "ZZ-00000"}), {})
     assert "couldn't find an order ZZ-00000" in said.messages[-1]["text"]
+    # Asked about another order during a return: answered, the return's order kept.
+    returning = tracker(
+        {"order_number": "NW-48213"},
+        [{"entity": "order_number", "value": "NW-33091"}],
+        form="return_form",
+    )
+    assert await action.run(said, returning, {}) == []
+    assert said.messages[-1]["text"].startswith("Your order NW-33091 is delayed.")
     # A phone number the tagger took for an order number is not "an order we can't find".
     phone = tracker({}, [{"entity": "order_number", "value": "+44 20 7946 0958"}])
     assert await action.run(said, phone, {}) == [

@@ -110,6 +110,22 @@ def handoff_is(page: Any, state: str) -> None:
     page.locator("#handoff-state").filter(has_text=re.compile(f"^{state}$")).wait_for()
 
 
+def test_a_refused_message_is_marked_not_sent_and_given_back(
+    new_page: Any, web_server: LiveServer
+) -> None:
+    user = new_page()
+    open_widget(user, web_server)
+    send(user, "hello")
+    expect_bot(user, "Northwind Shop")
+    user.evaluate("document.getElementById('deskbot-input').removeAttribute('maxlength')")
+    long_text = "word " * 500  # past the server's 2,000 characters
+    send(user, long_text)
+    user.locator(".deskbot-notice", has_text="the limit is 2000").wait_for()
+    failed = user.locator(".deskbot-user.deskbot-failed")
+    assert failed.count() == 1 and "Not sent" in failed.inner_text()
+    assert user.get_by_label("Your message").input_value() == long_text.strip()
+
+
 def test_the_consoles_dates_are_the_agents_own_days(
     new_page: Any, web_server: LiveServer, token_for: Any
 ) -> None:
@@ -168,6 +184,8 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     session_id = open_widget(user, web_server)
     send(user, "hello")
     expect_bot(user, "Northwind Shop")  # with quick replies
+    send(user, "zxqv blorp")
+    expect_bot(user, "rephrase")
     send(user, "I want to talk to a person")
     expect_bot(user, "connecting you with a member of our customer service team")
 
@@ -177,6 +195,10 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     entry.click()
     agent.get_by_role("button", name="Take over").click()
     handoff_is(agent, "human \u2013 you")
+    expect_bot(user, "A member of our team has joined the chat")  # not left guessing
+    # A message the FAQ had nothing for read "FAQ undefined score NaN (none)".
+    missed = agent.locator(".events li.user", has_text="zxqv blorp").locator(".parse")
+    assert "FAQ: no match" in missed.inner_text() and "undefined" not in missed.inner_text()
     # the transcript names the agent's own actions as theirs, not "another login"
     agent.locator(".events li.meta", has_text="(agent took over) by you").wait_for()
     # A second agent sees who has it and cannot write to the user in between.
@@ -192,12 +214,16 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     assert other.get_by_role("link", name="FAQ editor").count() == 0  # agents cannot edit it
     other.close()
     bots_before = bot_bubbles(user)
-    agent.get_by_label("Reply to the user").fill("Hi, this is Ana. <script>alert(1)</script>")
+    written = "Hi, this is Ana.\n\nHow can I help? <script>alert(1)</script>"
+    agent.get_by_label("Reply to the user").fill(written)
     agent.get_by_role("button", name="Send").click()
 
     reply = expect_bot(user, "Hi, this is Ana.", who="agent")
     assert user.locator(".deskbot-buttons").count() == 0  # the bot's old offers are gone
-    assert reply.inner_text() == "Hi, this is Ana. <script>alert(1)</script>"
+    # One bubble with its paragraphs, as the history shows it; the console keeps them too.
+    assert reply.inner_text() == written
+    sent = agent.locator(".events li.agent .text", has_text="Hi, this is Ana.")
+    assert sent.inner_text() == written
     assert user.locator(".deskbot-agent .deskbot-author").last.inner_text().strip() == "ana:"
 
     send(user, "thanks, where is my parcel?")
@@ -238,6 +264,11 @@ def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
         " && r.bottom <= innerHeight; }"
     )
     screenshot(admin, "faq-editor.png")
+    # A refused question replaces the last result, in sight, rather than leave it standing.
+    admin.get_by_label("Question", exact=True).last.fill("   ")
+    admin.get_by_role("button", name="Try", exact=True).click()
+    admin.locator("#try-result .error", has_text="text: must not be empty").wait_for()
+    assert admin.locator("#try-decision").count() == 0
 
     user = new_page()
     open_widget(user, web_server)
@@ -323,9 +354,20 @@ def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
     admin = new_page()
     admin.on("dialog", lambda dialog: dialog.accept())
     login(admin, web_server.url + "/admin/faq", token_for("admin", "ada"))
+    late = new_page()
+    login(late, web_server.url + "/admin/faq", token_for("admin", "bob"))
+    late.get_by_role("button", name="Edit cookies").click()
     admin.get_by_role("button", name="Edit cookies").click()
     admin.get_by_role("button", name="Delete", exact=True).click()
     admin.locator("#faq-message", has_text="Deleted cookies").wait_for()
+    # Saving an entry deleted meanwhile said "someone else saved it; Save again", forever.
+    late.get_by_label("Answer").fill("We use two cookies.")
+    for _ in range(2):
+        late.get_by_role("button", name="Save", exact=True).click()
+        late.locator(
+            "#faq-message.error", has_text="cookies was deleted since you opened it"
+        ).wait_for()
+    late.close()
     admin.get_by_role("button", name="Edit cookies").wait_for(state="detached")  # list refreshed
     admin.get_by_label("Show deleted").check()
     row = admin.locator('tr[data-key="cookies"]')

@@ -73,6 +73,10 @@ class ActionCheckOrderStatus(Action):
         dispatcher.utter_message(
             text=f"Your order {number} is {order['status']}. {order['detail']}"
         )
+        if tracker.active_loop_name == "return_form":
+            # A question about another order in the middle of a return: answered, but the
+            # return stays with its own order (it used to switch to this one unsaid).
+            return []
         return [SlotSet("order_number", number)]
 
 
