@@ -235,6 +235,8 @@ def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
         missing.insert(0, "id")
     if missing:
         problem = "header lacks " + ("this column" if len(missing) == 1 else "these columns")
+        if "id" in missing and {h.strip().lower() for h in header} & {"key", "keys", "faq key"}:
+            problem += " (name the column of entry keys id)"  # the editor calls them Key
         if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
             problem += f" (the header reads {header[0]!r}: save the file with commas)"
         raise ImportValidationError(source, [RowError(0, ", ".join(missing), problem)])

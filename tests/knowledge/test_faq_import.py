@@ -134,6 +134,7 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
         "id;question;answer\nk;q;a\n": "save the file with commas",  # a spreadsheet's
         "id,question,answer\n" + "k" * 201 + ",q,a\n": "line 2, id: id is longer than 200",
         "key,text\nk,q\n": "id, question, answer: header lacks these",
+        "key,question,answer\nk,q,a\n": r"header lacks this column \(name the column of entry",
         "": "the file is empty",
         "\nid,question,answer\nk9,Q?,A\n": "line 1: the first line must be the header",
         # A quote left open swallowed the rest of the file and was reported as a missing
