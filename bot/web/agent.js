@@ -96,7 +96,12 @@
       document.getElementById("waiting-count").textContent =
         data.waiting + (data.waiting === 1 ? " conversation waits" : " conversations wait") +
         " for a person";
-      if (!data.conversations.length) list.appendChild(el("li", "", "None."));
+      if (!data.conversations.length) {
+        var from = document.getElementById("since").value;
+        var to = document.getElementById("until").value;
+        list.appendChild(el("li", "", from && to && from > to ?
+          "None: From is after To." : "None."));
+      }
       data.conversations.forEach(function (c) {
         var item = el("li");
         var button = el("button");

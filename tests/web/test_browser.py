@@ -153,6 +153,11 @@ def test_the_consoles_dates_are_the_agents_own_days(
         page.get_by_label(box).dispatch_event("change")
     page.wait_for_timeout(200)  # the list is redrawn from that response
     assert page.locator('[data-conversation="far-away"]').count() == 1
+    # A range the wrong way round said only "None.".
+    page.get_by_label("From").fill("2030-01-02")
+    page.get_by_label("To").fill("2030-01-01")
+    page.get_by_label("To").dispatch_event("change")
+    page.locator("#conversations li", has_text="None: From is after To.").wait_for()
 
 
 def test_a_message_typed_while_connecting_is_sent_once_connected(
