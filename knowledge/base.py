@@ -28,6 +28,7 @@ from knowledge.errors import (
     StaleEditError,
     StaleImportError,
 )
+from knowledge.merge import ImportPlan, file_wins, merge
 from knowledge.tables import faq_entries, faq_revisions
 
 #: Key of the PostgreSQL advisory lock that serialises writers, so that revision numbers
@@ -210,7 +211,10 @@ class FaqBase:
                 raise InvalidEntryError(
                     f"an entry with the key {draft.external_key!r} exists; update it instead"
                 )
-            _, entry = self._put(conn, current, draft, author)
+            if current is None:
+                entry = self._insert(conn, draft, author)
+            else:  # a deleted entry comes back with this content
+                entry = self._apply(conn, current, draft.given(), author, "restore", undelete=True)
             revision = self._last_revision(conn)
         self._notify(revision)
         return entry
@@ -286,31 +290,48 @@ class FaqBase:
 
         Unchanged entries get no revision; a deleted entry named again is restored, and one
         the draft marks deleted is deleted. Fields a draft marks absent (its format cannot
-        carry them) keep their stored values.
+        carry them) keep their stored values. A draft that carries the version it was
+        exported at, of an entry changed since, is merged (``knowledge.merge``): only what
+        the file changed is written.
 
         Raises:
-            StaleImportError: unless ``overwrite``, drafts carrying the version they were
-                exported at would change entries edited, deleted or restored since.
+            StaleImportError: unless ``overwrite``, the file and the base changed the same
+                field of an entry differently since its export, or one deleted what the
+                other changed.
+            InvalidEntryError: a draft is invalid, or two name the same key.
         """
         cleaned = [clean_draft(d) for d in drafts]
+        keys = [d.external_key for d in cleaned]
+        twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+        if twice is not None:
+            raise InvalidEntryError(f"the key {twice!r} is given twice")
         outcomes: dict[str, list[str]] = {
             "created": [], "updated": [], "unchanged": [], "deleted": []
         }  # fmt: skip
         with self.engine.begin() as conn:
             self._lock_writes(conn)
-            currents = [self._find_key(conn, d.external_key) for d in cleaned]
-            if not overwrite:
-                conflicts = [
-                    _conflict(current, draft)
-                    for current, draft in zip(currents, cleaned, strict=True)
-                ]
-                if any(conflicts):
-                    raise StaleImportError([c for c in conflicts if c])
-            for current, draft in zip(currents, cleaned, strict=True):
-                outcome, entry = self._put(conn, current, draft, author)
-                if draft.deleted and entry.deleted_at is None:
-                    self._write_deleted(conn, entry, author, deleted=True)
-                    outcome = "deleted"
+            currents = [self._find_key(conn, key) for key in keys]
+            plans = [
+                None if current is None else self._plan(conn, current, draft, overwrite)
+                for current, draft in zip(currents, cleaned, strict=True)
+            ]
+            conflicts = [p.conflict for p in plans if p is not None and p.conflict]
+            if conflicts:
+                raise StaleImportError(conflicts)
+            for current, draft, plan in zip(currents, cleaned, plans, strict=True):
+                if current is None or plan is None:
+                    entry, outcome = self._insert(conn, draft, author), "created"
+                    if draft.deleted:
+                        entry, outcome = self._write_deleted(conn, entry, author, True), "deleted"
+                    outcomes[outcome].append(draft.external_key)
+                    continue
+                action = "restore" if plan.revive else "update"
+                entry = self._apply(
+                    conn, current, plan.fields, author, action, undelete=plan.revive
+                )
+                outcome = "unchanged" if entry.version == current.version else "updated"
+                if plan.delete:
+                    entry, outcome = self._write_deleted(conn, entry, author, True), "deleted"
                 outcomes[outcome].append(draft.external_key)
             revision = self._last_revision(conn)
         created, updated, unchanged, deleted = (tuple(outcomes[k]) for k in outcomes)
@@ -348,19 +369,25 @@ class FaqBase:
     def _last_revision(self, conn: Connection) -> int:
         return int(conn.execute(select(func.max(faq_revisions.c.id))).scalar() or 0)
 
-    def _put(
-        self, conn: Connection, current: FaqEntry | None, draft: FaqDraft, author: str
-    ) -> tuple[str, FaqEntry]:
-        """Write a cleaned draft: insert it, or update (and revive, if deleted) ``current``.
-
-        Returns ``created``, ``updated`` or ``unchanged``, and the entry as stored.
-        """
-        if current is None:
-            return "created", self._insert(conn, draft, author)
-        revive = current.deleted_at is not None and not draft.deleted
-        action = "restore" if revive else "update"
-        entry = self._apply(conn, current, draft.given(), author, action, undelete=revive)
-        return ("unchanged" if entry.version == current.version else "updated"), entry
+    def _plan(
+        self, conn: Connection, current: FaqEntry, draft: FaqDraft, overwrite: bool
+    ) -> ImportPlan:
+        """What an import writes over ``current``: the draft as it is, or, when the base
+        moved on since the draft's version, the draft's changes merged over the base's."""
+        if overwrite or draft.version is None or current.version <= draft.version:
+            return file_wins(current, draft)
+        row = conn.execute(
+            select(faq_revisions.c.snapshot)
+            .where(
+                faq_revisions.c.entry_id == current.id,
+                faq_revisions.c.entry_version == draft.version,
+            )
+            .order_by(faq_revisions.c.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:  # a version this base never had: the file is from another base
+            return file_wins(current, draft)
+        return merge(current, draft, entry_from_row(row.snapshot))
 
     def _insert(self, conn: Connection, draft: FaqDraft, author: str) -> FaqEntry:
         now = _now()
@@ -423,13 +450,13 @@ class FaqBase:
                 raise StaleEditError(
                     entry_id, expected_version, current.version, current.external_key
                 )
-            entry = self._write_deleted(conn, current, author, deleted=deleted)
+            entry = self._write_deleted(conn, current, author, deleted)
             revision = self._last_revision(conn)
         self._notify(revision)
         return entry
 
     def _write_deleted(
-        self, conn: Connection, current: FaqEntry, author: str, *, deleted: bool
+        self, conn: Connection, current: FaqEntry, author: str, deleted: bool
     ) -> FaqEntry:
         now = _now()
         result = conn.execute(
@@ -461,25 +488,6 @@ class FaqBase:
                 created_at=_now(),
             )
         )
-
-
-def _conflict(current: FaqEntry | None, draft: FaqDraft) -> str | None:
-    """Why importing ``draft`` would undo a newer change of ``current``; None if it would not.
-
-    Only a draft that says which version it was exported at can tell; an entry it would
-    leave as it is is no conflict, however new.
-    """
-    if current is None or draft.version is None or current.version <= draft.version:
-        return None
-    undeletes = current.deleted_at is not None and not draft.deleted
-    if undeletes:
-        return f"{current.external_key} (deleted since; the file would restore it)"
-    if not _changed(current, draft.given()) and draft.deleted == (current.deleted_at is not None):
-        return None
-    return (
-        f"{current.external_key} (now version {current.version}; "
-        f"the file has version {draft.version})"
-    )
 
 
 def _stamp(row: Sequence[Any]) -> str:

@@ -244,10 +244,12 @@
     return cell;
   }
 
+  // state.loaded: the entry as the form was filled from it, which Save compares the form
+  // with; state.editing: its latest version known, which Save is made against (after a
+  // conflict or a restore, the form keeps the user's text and only the version moves on).
   function edit(entry) {
-    state.editing = entry;
-    document.getElementById("editor-title").textContent =
-      entry ? "Edit " + entry.external_key + " (version " + entry.version + ")" : "New entry";
+    state.loaded = entry;
+    moveTo(entry);
     var key = document.getElementById("f-key");
     key.value = entry ? entry.external_key : "";
     key.disabled = !!entry;
@@ -258,6 +260,12 @@
     document.getElementById("f-active").checked = entry ? entry.active : true;
     document.getElementById("delete").hidden = !entry;
     document.getElementById("f-question").focus();
+  }
+
+  function moveTo(entry) {
+    state.editing = entry;
+    document.getElementById("editor-title").textContent =
+      entry ? "Edit " + entry.external_key + " (version " + entry.version + ")" : "New entry";
   }
 
   function lines(text, separator) {
@@ -276,17 +284,19 @@
       active: document.getElementById("f-active").checked,
     };
     var entry = state.editing;
+    var loaded = state.loaded;
     var request;
     if (entry) {
-      // Only what was changed here: the form's fields cannot show everything an entry may
-      // hold (a tag with a comma, an answer's \r\n), and saving them unchanged rewrote it.
+      // Only what was changed here, against the entry as the form was filled: the form
+      // cannot show everything an entry may hold (a tag with a comma, an answer's \r\n),
+      // and what someone else saved since must not be sent back as it was.
       var shown = {
-        question: entry.question, alternatives: entry.alternatives, answer: entry.answer,
-        tags: lines(entry.tags.join(", "), ","), active: entry.active,
+        question: loaded.question, alternatives: loaded.alternatives, answer: loaded.answer,
+        tags: lines(loaded.tags.join(", "), ","), active: loaded.active,
       };
       Object.keys(shown).forEach(function (name) {
         var untouched = name === "answer" ?
-          body.answer === entry.answer.replace(/\r\n?/g, "\n").trim() :
+          body.answer === loaded.answer.replace(/\r\n?/g, "\n").trim() :
           same(body[name], shown[name]);
         if (untouched) delete body[name];
       });
@@ -317,14 +327,12 @@
       // The form keeps this editor's text; it now stands against the version that won, so
       // a second Save replaces that version knowingly and Edit loads it instead.
       C.api("GET", "/api/faq/entries/" + entry.id).then(function (latest) {
-        state.editing = latest;
-        document.getElementById("editor-title").textContent =
-          "Edit " + latest.external_key + " (version " + latest.version + ")";
+        moveTo(latest);
         // The server's advice (reload, apply again) is what Edit does; say it in the
         // editor's terms instead of quoting it.
         message("Someone else saved " + latest.external_key + " since you opened it (it is " +
           "now version " + latest.version + "). Your text is still here: Save again to " +
-          "replace their version with it, or press Edit to load theirs.", true);
+          "put your changes over theirs, or press Edit to load theirs.", true);
         return refresh();
       }).catch(function (again) { message(again.message, true); });
     });
@@ -349,7 +357,11 @@
       .then(function (restored) {
         message("Restored " + restored.external_key + (restored.active ?
           "; the bot answers with it again." : "; tick Active for the bot to answer with it."));
-        edit(restored);
+        var open = state.editing && state.editing.id === restored.id;
+        // The entry being edited when someone deleted it: keep the user's text to Save.
+        if (open) { moveTo(restored); message("Restored " + restored.external_key +
+          "; your text is still here: Save to apply it."); }
+        else edit(restored);
         return refresh();
       }).catch(function (err) { message(err.message, true); });
   }

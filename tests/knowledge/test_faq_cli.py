@@ -238,12 +238,16 @@ def test_an_old_export_is_refused_unless_overwrite_and_deleted_entries_stay_so(
         base = FaqBase(engine)
         refund = base.get_by_key("refund")
         base.update(refund.id, expected_version=1, author="editor", answer="Within 3 days.")
+        records = json.loads(old.read_text())
+        records[1]["answer"] = "Within 4 days."  # the file changes what the editor changed
+        old.write_text(json.dumps(records))
         code, out = run(cli, "faq", "import", str(old))
         assert code == 2 and out.startswith("error: nothing imported: 1 entry changed after")
-        assert "refund (now version 2; the file has version 1)" in out
+        assert "refund (answer changed here since version 1 as well)" in out
         assert base.get(refund.id).answer == "Within 3 days."
         code, out = run(cli, "faq", "import", str(old), "--overwrite")
         assert code == 0 and "0 created, 1 updated, 2 unchanged" in out
+        assert base.get(refund.id).answer == "Within 4 days."
         base.delete(base.get_by_key("hours").id, author="editor")
         backup = tmp_path / "backup.csv"
         assert run(cli, "faq", "export", str(backup), "--deleted")[0] == 0

@@ -13,6 +13,7 @@ from knowledge import (
     FaqBase,
     FaqDraft,
     ImportValidationError,
+    InvalidEntryError,
     KnowledgeError,
     Link,
     export_file,
@@ -336,7 +337,7 @@ def test_an_export_with_deleted_entries_keeps_them_deleted(base: FaqBase, tmp_pa
         export_file(base, tmp_path / "all.yml", fmt="rasa", include_deleted=True)
 
 
-def test_an_older_export_does_not_undo_later_edits_unless_told_to(
+def test_an_older_export_is_merged_with_later_edits_not_written_over_them(
     base: FaqBase, tmp_path: Path
 ) -> None:
     from knowledge import StaleImportError
@@ -344,31 +345,47 @@ def test_an_older_export_does_not_undo_later_edits_unless_told_to(
     base.upsert_many(ROUND_TRIP, author="imp")
     old = tmp_path / "old.json"
     export_file(base, old)
+    exported = {r["id"]: r for r in json.loads(old.read_text())}
     hours, refund = base.get_by_key("hours"), base.get_by_key("refund")
     base.update(hours.id, expected_version=1, author="colleague", answer="8-6 now")
     base.delete(refund.id, author="colleague")
-    thanks = base.get_by_key("chitchat/thanks")  # edited and back: newer, same content
-    base.update(thanks.id, expected_version=1, author="c", answer="x")
-    base.update(thanks.id, expected_version=2, author="c", answer=thanks.answer)
+
+    def file_with(**changes: dict[str, object]) -> Path:
+        records = [{**r, **changes.get(k.replace("/", "_"), {})} for k, r in exported.items()]
+        return write(tmp_path, "edited.json", json.dumps(records))
+
+    # The file as exported undoes nothing: the new answer stays, refund stays deleted.
+    result = import_file(base, old, author="imp")
+    assert result.unchanged == ("hours", "refund", "chitchat/thanks") and not result.updated
+    assert base.get(hours.id).answer == "8-6 now" and base.get(refund.id).deleted_at
+    # What the file changed is written over what the base changed, when they differ in field.
+    result = import_file(base, file_with(hours={"tags": ["store", "hours"]}), author="imp")
+    assert result.updated == ("hours",)
+    merged = base.get(hours.id)
+    assert (merged.answer, merged.tags) == ("8-6 now", ("store", "hours"))
+    # The same field changed on both sides, or a deleted entry changed: refused, unwritten.
     revision = base.current_revision()
+    clash = file_with(hours={"answer": "10-4"}, refund={"answer": "Within 2 days."})
     with pytest.raises(StaleImportError) as info:
-        import_file(base, old, author="imp")
+        import_file(base, clash, author="imp")
     assert info.value.conflicts == [
-        "hours (now version 2; the file has version 1)",
-        "refund (deleted since; the file would restore it)",
+        "hours (answer changed here since version 1 as well)",
+        "refund (deleted since version 1; the file changes it)",
     ]
     assert "import with overwrite" in str(info.value)
-    assert base.current_revision() == revision  # nothing written
+    assert base.current_revision() == revision
+    # Told to, the file wins whole.
+    result = import_file(base, clash, author="imp", overwrite=True)
+    assert result.updated == ("hours", "refund")
+    overwritten = base.get(hours.id)
+    assert (overwritten.answer, overwritten.tags) == ("10-4", ROUND_TRIP[0].tags)
+    assert base.get(refund.id).deleted_at is None
     # A file that names no versions (written by hand) upserts as before.
     hand = write(tmp_path, "hand.json", json.dumps([{"id": "hours", "question": "When are "
                  "you open?", "answer": "9-5 again"}]))  # fmt: skip
     assert import_file(base, hand, author="imp").updated == ("hours",)
-    result = import_file(base, old, author="imp", overwrite=True)
-    assert result.updated == ("hours", "refund")
-    assert base.get(hours.id).answer == hours.answer and base.get(refund.id).deleted_at is None
-    # Exported now, the same file imports cleanly.
-    export_file(base, old)
-    assert import_file(base, old, author="imp").updated == ()
+    with pytest.raises(InvalidEntryError, match="the key 'hours' is given twice"):
+        base.upsert_many([FaqDraft("hours", "q", "a"), FaqDraft("hours", "q", "b")], author="i")
 
 
 def test_what_the_editor_and_rasa_files_cannot_carry_is_refused_not_changed(
