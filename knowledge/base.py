@@ -17,6 +17,8 @@ from knowledge.entries import (
     FaqDraft,
     FaqEntry,
     Revision,
+    as_utc,
+    check_one_line,
     clean_draft,
     clean_field,
     entry_from_row,
@@ -390,6 +392,7 @@ class FaqBase:
         return merge(current, draft, entry_from_row(row.snapshot))
 
     def _insert(self, conn: Connection, draft: FaqDraft, author: str) -> FaqEntry:
+        check_one_line(draft.external_key, draft.fields())
         now = _now()
         values = {
             "external_key": draft.external_key,
@@ -420,6 +423,7 @@ class FaqBase:
         if not changed and not (undelete and current.deleted_at is not None):
             return current
         values = {name: _stored(value) for name, value in changed.items()}
+        check_one_line(current.external_key, values)
         old = current.draft().fields()
         diff: dict[str, Any] = {name: [old[name], values[name]] for name in values}
         if undelete and current.deleted_at is not None:
@@ -493,9 +497,8 @@ class FaqBase:
 def _stamp(row: Sequence[Any]) -> str:
     """A revision's entry id, entry version and write time, as one comparable text."""
     entry_id, version, created = row
-    if isinstance(created, datetime) and created.tzinfo is None:
-        created = created.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
-    written = created.isoformat() if isinstance(created, datetime) else str(created)
+    # In UTC: the stamp must not change with the database session's time zone (PGTZ).
+    written = as_utc(created).isoformat() if isinstance(created, datetime) else str(created)
     return f"{int(entry_id)}.{int(version)}@{written}"
 
 
@@ -533,5 +536,5 @@ def _revision(row: Mapping[Any, Any]) -> Revision:
         changes=row["changes"],
         snapshot=row["snapshot"],
         author=str(row["author"]),
-        created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+        created_at=as_utc(created),
     )

@@ -18,7 +18,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -327,14 +327,24 @@ _AS_WRITTEN = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float",
 
 
 def _mapping(loader: _FaqLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    written: set[Any] = set()
+    for key_node, _ in node.value:  # the keys written here; merged ones (<<) may be overridden
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            raise yaml.constructor.ConstructorError(
+                None, None, "found a key that is a list or mapping", key_node.start_mark
+            )
+        if key in written:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} appears twice in one entry", key_node.start_mark
+            )
+        written.add(key)
     loader.flatten_mapping(node)
     out: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} appears twice in one entry", key_node.start_mark
-            )
         if key in ("id", "external_key") and value_node.tag in _AS_WRITTEN:
             out[key] = value_node.value
         else:

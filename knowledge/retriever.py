@@ -152,6 +152,8 @@ class FaqRetriever:
         """Raises ``IndexCorruptError`` when the base no longer has the revision the index
         reflects: the database was reset or restored from a backup (its revision numbers
         then name other changes, and the index could answer from entries it lacks)."""
+        if state.stamp is None and state.revision > 0:
+            raise IndexCorruptError("the index was saved by an older deskbot; rebuilding once")
         if self.base.revision_stamp(state.revision) != state.stamp:
             raise IndexCorruptError(
                 f"the database no longer has the FAQ revision {state.revision} the index was "

@@ -20,9 +20,10 @@ BUILTIN_ENTITIES: Mapping[str, str] = {
     "url": r"(?<![\w@])(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]",
     # One digit per group: with \d+ a long run of digits had exponentially many splits to
     # try before failing (26 digits and a letter took 3 s, holding the worker). Dates
-    # (2024-01-15, 15/01/2024, 15.01.24) have as many digits and are not phone numbers.
+    # (2024-01-15, 15.01.2024) have as many digits and are not phone numbers; a date shape
+    # followed by more digit groups (06.12.34.56.78) is one.
     "phone-number": (
-        r"(?<![\w+(])(?!\d{4}-\d\d-\d\d(?!\d))(?!\d\d?[./]\d\d?[./]\d\d(?:\d\d)?(?!\d))"
+        r"(?<![\w+(])(?!(?:\d{4}-\d\d-\d\d|\d\d?[./]\d\d?[./]\d\d(?:\d\d)?)(?![ ./-]?\d))"
         r"\+?\(?\d(?:[ .-]?\(?\d\)?){6,14}(?!\w)"
     ),
 }

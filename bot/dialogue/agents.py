@@ -7,7 +7,12 @@ import logging
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from bot.dialogue.config import DEFAULT_CLOSED_TEXT, DEFAULT_JOINED_TEXT, DEFAULT_RELEASED_TEXT
+from bot.dialogue.config import (
+    DEFAULT_CLOSED_TEXT,
+    DEFAULT_JOINED_TEXT,
+    DEFAULT_RELEASED_TEXT,
+    DEFAULT_TRANSFERRED_TEXT,
+)
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.responses import render_response
 from bot.dialogue.turn import Turn
@@ -51,8 +56,12 @@ class AgentDesk:
             conversation.agent = agent
             joined = conversation.handoff != "human"
             turn.set_handoff("human", "agent took over")
-            if joined:  # a user left without a word would think the bot had broken
+            # A user left without a word would think the bot had broken, or wonder why
+            # someone else now writes.
+            if joined:
                 self._tell_user(turn, "utter_agent_joined", DEFAULT_JOINED_TEXT)
+            elif other:
+                self._tell_user(turn, "utter_agent_changed", DEFAULT_TRANSFERRED_TEXT)
         await self._deliver(conversation_id, turn.messages)
 
     async def release(

@@ -13,6 +13,7 @@ DEFAULT_WAITING_TEXT = (
 DEFAULT_REPHRASE_TEXT = "Okay. Please tell me in other words what you need."
 DEFAULT_RELEASED_TEXT = "You're chatting with the assistant again. How can I help?"
 DEFAULT_JOINED_TEXT = "A member of our team has joined the chat and will answer you here."
+DEFAULT_TRANSFERRED_TEXT = "Another member of our team has taken over the chat."
 DEFAULT_CLOSED_TEXT = "This chat has been closed. Write here again any time."
 DEFAULT_FAQ_GONE_TEXT = (
     "Sorry, that answer is no longer available. Could you ask your question again?"

@@ -364,6 +364,10 @@
     loadDetail(false);
   }
 
+  C.keepUnsaved(function () {
+    var reply = document.getElementById("reply-text");
+    return !!(reply && reply.value.trim());
+  });
   C.login("Agents' console", "agent", function (me) {
     state.me = me.agent;
     // The FAQ editor needs an admin token; an agent's link would only lead to a refusal.

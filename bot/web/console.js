@@ -4,6 +4,8 @@
   var KEY = "deskbot.token";
   var NOTE = "deskbot.login-note";
   var loggedIn = false;
+  var unsaved = function () { return false; };
+  var EXPIRED = "Your token is no longer accepted (it may have been revoked).";
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -30,11 +32,14 @@
           window.sessionStorage.removeItem(KEY);
           if (loggedIn) {
             // Revoked or expired while the page was open: it kept polling, showing a stale
-            // list under the old name. Back to the login form, saying why.
+            // list under the old name. Back to the login form, saying why, unless that
+            // would throw away what the user has typed: then they are told first.
             loggedIn = false;
-            window.sessionStorage.setItem(NOTE, "Your token is no longer accepted (it may " +
-              "have been revoked). Log in with a valid token.");
-            window.location.reload();
+            if (unsaved()) expired();
+            else {
+              window.sessionStorage.setItem(NOTE, EXPIRED + " Log in with a valid token.");
+              window.location.reload();
+            }
           }
         }
         var error = new Error((data && data.detail) || response.statusText);
@@ -44,6 +49,22 @@
       });
     });
   }
+
+  function expired() {
+    var banner = el("div", "expired");
+    banner.setAttribute("role", "alert");
+    banner.appendChild(el("p", "error", EXPIRED + " What you typed is still here: copy it, " +
+      "then log in again."));
+    var again = el("button", "", "Log in again");
+    again.type = "button";
+    again.addEventListener("click", function () { window.location.reload(); });
+    banner.appendChild(again);
+    var main = document.getElementById("app");
+    main.insertBefore(banner, main.firstChild);
+  }
+
+  /* ``check`` says whether the page holds text the user has not saved or sent yet. */
+  function keepUnsaved(check) { unsaved = check; }
 
   /* Show the login form until a token works; then call start(me). */
   function login(title, role, start) {
@@ -104,5 +125,7 @@
     else form(note || "");
   }
 
-  window.DeskbotConsole = { el: el, api: api, login: login, token: token };
+  window.DeskbotConsole = {
+    el: el, api: api, login: login, token: token, keepUnsaved: keepUnsaved,
+  };
 })();

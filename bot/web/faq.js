@@ -275,7 +275,11 @@
 
   function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
-  function saveEntry() {
+  /* The form's fields, only those changed against the entry as the form was filled: the
+   * form cannot show everything an entry may hold (a tag with a comma, an answer's \r\n),
+   * and what someone else saved since must not be sent back as it was. A new entry's
+   * fields are all its own. */
+  function formChanges() {
     var body = {
       question: document.getElementById("f-question").value.trim(),
       alternatives: lines(document.getElementById("f-alternatives").value, "\n"),
@@ -283,23 +287,32 @@
       tags: lines(document.getElementById("f-tags").value, ","),
       active: document.getElementById("f-active").checked,
     };
-    var entry = state.editing;
     var loaded = state.loaded;
+    if (!loaded) return body;
+    var shown = {  // each field as the form showed it
+      question: loaded.question.replace(/[\r\n]/g, "").trim(),  // as a one-line input does
+      alternatives: lines(loaded.alternatives.join("\n"), "\n"),
+      answer: loaded.answer.replace(/\r\n?/g, "\n").trim(),  // as a textarea does
+      tags: lines(loaded.tags.join(", "), ","), active: loaded.active,
+    };
+    Object.keys(shown).forEach(function (name) {
+      if (same(body[name], shown[name])) delete body[name];
+    });
+    return body;
+  }
+
+  function unsaved() {
+    if (!document.getElementById("f-question")) return false;
+    var changes = formChanges();
+    if (state.loaded) return Object.keys(changes).length > 0;
+    return !!(changes.question || changes.answer || changes.alternatives.length);
+  }
+
+  function saveEntry() {
+    var body = formChanges();
+    var entry = state.editing;
     var request;
     if (entry) {
-      // Only what was changed here, against the entry as the form was filled: the form
-      // cannot show everything an entry may hold (a tag with a comma, an answer's \r\n),
-      // and what someone else saved since must not be sent back as it was.
-      var shown = {
-        question: loaded.question, alternatives: loaded.alternatives, answer: loaded.answer,
-        tags: lines(loaded.tags.join(", "), ","), active: loaded.active,
-      };
-      Object.keys(shown).forEach(function (name) {
-        var untouched = name === "answer" ?
-          body.answer === loaded.answer.replace(/\r\n?/g, "\n").trim() :
-          same(body[name], shown[name]);
-        if (untouched) delete body[name];
-      });
       body.version = entry.version;
       if (Object.keys(body).length === 1) {
         message("Nothing changed; nothing saved.");
@@ -409,6 +422,7 @@
     }).catch(function (err) { message(err.message, true); });
   }
 
+  C.keepUnsaved(unsaved);
   C.login("FAQ editor", "admin", function () {
     build();
     refresh();

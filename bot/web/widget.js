@@ -160,7 +160,7 @@
       // characters alone are not a message, so do not show an empty bubble for them.
       if (!text.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Z}]/gu, "")) return;
       input.value = "";
-      self.send(text, text);
+      self.send(text, text, text);
     });
   };
 
@@ -210,7 +210,7 @@
         // Messages typed while connecting go after the history is shown, so the restored
         // log (which is read from the server) does not show them twice.
         self.restore().then(function () {
-          self.queued.splice(0).forEach(function (message) { self.emit(message); });
+          self.queued.splice(0).forEach(function (item) { self.emit(item.message, item.sent); });
         });
       });
       socket.on("bot_uttered", function (message) {
@@ -219,15 +219,6 @@
       });
       socket.on("deskbot_error", function (error) {
         self.setTyping(false);
-        var sent = self.lastSent;
-        if (sent && error && error.error >= 400 && error.error < 500) {
-          // Refused, not delivered (too many messages, too long): say so on the bubble and
-          // give the text back, rather than leave a bubble that looks sent.
-          sent.bubble.classList.add("deskbot-failed");
-          sent.bubble.appendChild(el("span", "deskbot-failed-note", " Not sent"));
-          if (!self.input.value) self.input.value = sent.text;
-          self.lastSent = null;
-        }
         self.notice((error && error.detail) || "The message could not be sent.");
       });
       socket.on("connect_error", function () {
@@ -271,14 +262,24 @@
     }).catch(function () { /* history is a convenience */ });
   };
 
-  Widget.prototype.emit = function (message) {
+  /* Send one message; ``sent`` is its bubble and the text typed for it, if any. */
+  Widget.prototype.emit = function (message, sent) {
     var payload = { message: message, session_id: this.sessionId };
     if (this.options.metadata) payload.metadata = this.options.metadata;
     var self = this;
     this.setTyping(true);
     this.socket.emit("user_uttered", payload, function (ack) {
-      // The turn is over: replies (if any) came first. None means a person has the chat.
+      // The turn is over: replies (if any) came first. No replies means a person has the
+      // chat; no acknowledgement at all, that the server refused the message.
       self.setTyping(false);
+      if (!ack && sent) {
+        // Too many messages, too long, or the server could not take it: say so on its own
+        // bubble and give the typed text back, rather than leave a bubble that looks sent.
+        sent.bubble.classList.add("deskbot-failed");
+        sent.bubble.appendChild(el("span", "deskbot-failed-note", " Not sent"));
+        if (sent.typed && !self.input.value) self.input.value = sent.typed;
+        return;
+      }
       if (ack && ack.replies === 0 && ack.handoff === "human" && !self.waitingNoticeShown) {
         self.waitingNoticeShown = true;
         self.notice("Your message was passed on; a person will answer here.");
@@ -286,19 +287,20 @@
     });
   };
 
-  Widget.prototype.send = function (message, shown) {
+  /* Show and send a message; ``typed``: the text to give back if it is refused (a
+   * button's title is not, as sending it would not send the button's payload). */
+  Widget.prototype.send = function (message, shown, typed) {
     this.clearButtons();
-    var bubble = this.bubble("user", shown);
-    this.lastSent = { bubble: bubble, text: shown };
-    this.log.appendChild(bubble);
+    var sent = { bubble: this.bubble("user", shown), typed: typed };
+    this.log.appendChild(sent.bubble);
     this.scroll();
     if (!this.socket || this.socket === true || !this.sessionId) {
       // Typed before the session was confirmed: sent as soon as it is, not dropped.
-      this.queued.push(message);
+      this.queued.push({ message: message, sent: sent });
       this.connect();
       return;
     }
-    this.emit(message);
+    this.emit(message, sent);
   };
 
   Widget.prototype.bubble = function (sender, text, agent, restored) {

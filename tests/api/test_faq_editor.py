@@ -126,7 +126,7 @@ def test_invalid_edits_say_what_is_wrong(client: TestClient, admin_headers: dict
     for body, problem in [
         ({"version": 1, "answer": None}, "answer: must not be null"),
         ({"version": True, "answer": "x"}, "version: Input should be a valid integer"),
-        ({"version": 1, "question": "two\nlines"}, "question must be one line"),
+        ({"version": 1, "question": "two\nlines"}, "shipping: question must be one line"),
     ]:
         refused = client.put(f"{FAQ}/entries/{entry['id']}", json=body, headers=admin_headers)
         assert refused.status_code == 422 and refused.json()["detail"].startswith(problem)

@@ -103,6 +103,26 @@ def test_bots_sharing_a_redis_keep_apart_by_prefix(
         assert [c.status_code for c in codes] == [200] * 4  # each bot counts its own
         third = one.post("/webhooks/rest/webhook", json={"sender": sender, "message": "hi"})
         assert third.status_code == 429
+    # Pub/sub, which ignores database numbers, is kept apart too: each bot's socket.io
+    # workers share messages on a channel of its own.
+    servers = [start_server(app) for app in apps]
+    users = [socketio.Client(reconnection=False) for _ in servers]
+    try:
+        for user, (server, _) in zip(users, servers, strict=True):
+            user.connect(server.url, transports=["polling"])
+            user.call("session_request", {"session_id": sender}, timeout=10)
+        wanted = {f"{prefix}:socketio:v1".encode() for prefix in prefixes}
+        listening = Redis.from_url(redis_url)
+        deadline = time.monotonic() + 10
+        while not wanted <= set(listening.pubsub_channels()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert wanted <= set(listening.pubsub_channels())
+        listening.close()
+    finally:
+        for user in users:
+            threading.Thread(target=user.disconnect, daemon=True).start()
+        for server, thread in servers:
+            stop_server(server, thread)
     redis = Redis.from_url(redis_url)
     try:
         for prefix in prefixes:

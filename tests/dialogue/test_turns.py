@@ -20,6 +20,7 @@ from bot.dialogue.config import (
     DEFAULT_JOINED_TEXT,
     DEFAULT_RELEASED_TEXT,
     DEFAULT_REPHRASE_TEXT,
+    DEFAULT_TRANSFERRED_TEXT,
     DEFAULT_WAITING_TEXT,
     DialogueConfig,
 )
@@ -465,7 +466,8 @@ async def test_one_agent_at_a_time_and_the_user_hears_of_the_release(make_dm) ->
     await dm.release("two", "bob")
     assert await holder(dm, "two") is None
     assert [(cid, m.sender, m.text) for cid, m in delivered] == [
-        ("two", "bot", DEFAULT_JOINED_TEXT),  # once: Bob's taking over from Ann is not news
+        ("two", "bot", DEFAULT_JOINED_TEXT),
+        ("two", "bot", DEFAULT_TRANSFERRED_TEXT),  # Bob took it from Ann
         ("two", "agent", "Bob here."),
         ("two", "bot", DEFAULT_RELEASED_TEXT),
     ]
@@ -476,7 +478,7 @@ async def test_one_agent_at_a_time_and_the_user_hears_of_the_release(make_dm) ->
     # Released while still queued (nobody free): the user learns who answers now, too.
     await dm.handle("q", "/human_handoff")
     await dm.release("q", "ann")
-    assert [(cid, m.text) for cid, m in delivered[3:]] == [("q", DEFAULT_RELEASED_TEXT)]
+    assert [(cid, m.text) for cid, m in delivered[4:]] == [("q", DEFAULT_RELEASED_TEXT)]
     # Closed: there is nothing to give back (the user's next message reopens it), or to close.
     await dm.close("q", "ann")
     with pytest.raises(ConflictError, match="is closed; the user's next message reopens it"):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
+from bot.db import create_db_engine
 from knowledge import (
     Button,
     EntryNotFound,
@@ -260,3 +262,24 @@ def test_texts_have_length_limits(base: FaqBase) -> None:
     with pytest.raises(InvalidEntryError, match="question is 1,001 characters long"):
         base.update(entry.id, expected_version=1, author="a", question="q" * 1001)
     assert [e.external_key for e in base.list()] == ["long"]
+
+
+def test_a_revision_stamp_is_the_same_in_any_session_time_zone(new_database: Any) -> None:
+    # PostgreSQL hands times back in the session's zone: a reindex run with another PGTZ
+    # rebuilt the index at the next start.
+    from sqlalchemy import create_engine
+
+    url = new_database("postgresql")
+    utc = create_db_engine(url)
+    berlin = create_engine(url, connect_args={"options": "-c timezone=Europe/Berlin"})
+    try:
+        base = FaqBase(utc)
+        base.create(FaqDraft("hours", "When are you open?", "9-5"), author="t")
+        revision = base.current_revision()
+        stamp = base.revision_stamp(revision)
+        assert stamp is not None and stamp.endswith("+00:00")
+        assert FaqBase(berlin).revision_stamp(revision) == stamp
+        assert FaqBase(berlin).changes_since(0).stamp == stamp
+    finally:
+        utc.dispose()
+        berlin.dispose()

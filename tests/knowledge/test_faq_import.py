@@ -393,17 +393,31 @@ def test_what_the_editor_and_rasa_files_cannot_carry_is_refused_not_changed(
 ) -> None:
     # A line break in a question was lost in the editor's one-line field and in Rasa's
     # example lists; a "faq/" key came back from a Rasa file without its prefix.
-    bad = write(tmp_path, "bad.json", json.dumps([
-        {"id": "a", "question": "line one\nline two", "answer": "fine\nover lines"},
-        {"id": "b", "question": "q", "answer": "a", "alternatives": ["x\ry"]},
-        {"id": "c", "question": "q", "answer": "a", "tags": ["t\n"]},
-    ]))  # fmt: skip
-    with pytest.raises(ImportValidationError) as info:
-        import_file(base, bad, author="imp")
-    assert [str(e) for e in info.value.errors] == [
-        "row 1, question: question must be one line; it contains a line break",
-        "row 2, alternatives: alternatives[0] must be one line; it contains a line break",
-    ]  # a tag's trailing line break is trimmed, as its spaces are
+    for record, problem in [
+        ({"id": "a", "question": "line one\nline two", "answer": "fine\nover lines"},
+         "a: question must be one line"),
+        ({"id": "b", "question": "q", "answer": "a", "alternatives": ["y", "x\ry"]},
+         "b: alternatives[1] must be one line"),
+    ]:  # fmt: skip
+        with pytest.raises(InvalidEntryError, match=re.escape(problem)):
+            import_file(base, write(tmp_path, "bad.json", json.dumps([record])), author="imp")
+    assert base.current_revision() == 0
+    # A tag's trailing line break is trimmed, as its spaces are.
+    tags = [{"id": "c", "question": "q", "answer": "a", "tags": ["t\n"]}]
+    assert import_file(base, write(tmp_path, "t.json", json.dumps(tags)), author="i").created
+    # An entry saved before the rule still exports and imports back unchanged; an edit of
+    # another field leaves it be, and only a new line break is refused.
+    from sqlalchemy import update
+
+    from knowledge.tables import faq_entries
+
+    with base.engine.begin() as conn:
+        conn.execute(update(faq_entries).values(question="old\nstyle"))
+    legacy = tmp_path / "legacy.json"
+    export_file(base, legacy)
+    assert import_file(base, legacy, author="imp").unchanged == ("c",)
+    edited = base.update(base.get_by_key("c").id, expected_version=1, author="t", answer="b")
+    assert edited.question == "old\nstyle"
     base.upsert_many([FaqDraft("faq/nested", "Nested?", "Yes.")], author="imp")
     out = tmp_path / "faq.yml"
     export_file(base, out, fmt="rasa")
@@ -462,11 +476,16 @@ def test_hand_written_files_are_read_as_written(base: FaqBase, tmp_path: Path) -
         ("twice.json", '[{"id": "a", "question": "q", "answer": "one", "answer": "two"}]',
          "not JSON: the key 'answer' appears twice in one object"),
         ("empty.json", " \n", "the file is empty"),
+        ("listkey.yaml", "- {id: a, question: q, answer: x, [1]: 2}\n",
+         "found a key that is a list or mapping on line 1"),
         ("empty.yaml", "\n", "the file is empty"),
     ]:  # fmt: skip
         with pytest.raises(ImportValidationError, match=re.escape(problem)):
             import_file(base, write(tmp_path, name, text), author="imp")
     assert base.current_revision() == 0
+    # YAML's merge keys are YAML as staff may write it: what an entry says wins.
+    merged = "- &base {id: a, question: Q, answer: A.}\n- <<: *base\n  id: b\n"
+    assert [d.external_key for d in read_file(write(tmp_path, "merge.yaml", merged))] == ["a", "b"]
     # A Rasa project folder whose FAQ is a deskbot file beside it said "0 entries".
     project = tmp_path / "project"
     write(project, "domain.yml", "version: '3.1'\nintents: [greet]\n")

@@ -283,8 +283,10 @@ def test_builtin_entities_are_found_by_pattern_in_what_users_type() -> None:
     assert rules.rule_entities("order NW-12345, ask me @ noon", []) == []
     assert [e.value for e in rules.rule_entities("or (555) 123-4567", [])] == ["(555) 123-4567"]
     assert [e.value for e in rules.rule_entities("call 555.123.4567", [])] == ["555.123.4567"]
-    for date in ("2024-01-15", "15/01/2024", "15.01.24", "1/2/2025"):
+    for date in ("2024-01-15", "15.01.2024", "15.01.24", "1.2.2025"):
         assert rules.rule_entities(f"ordered on {date}", []) == [], date
+    for dotted in ("06.12.34.56.78", "12.34.56.78", "2024-01-15-1234"):  # not dates
+        assert [e.value for e in rules.rule_entities(f"call {dotted}", [])] == [dotted]
     # Long runs a pattern cannot match must fail at once: the phone pattern used to try
     # exponentially many splits of a digit run, holding the worker for minutes.
     for hostile in ("1" * 5000 + "a", "1-" * 3000 + "x", "(1" * 3000 + "x", "a@" * 3000):

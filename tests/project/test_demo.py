@@ -142,6 +142,13 @@ async def test_order_status_action(actions: ModuleType) -> None:
     )
     assert await action.run(said, returning, {}) == []
     assert said.messages[-1]["text"].startswith("Your order NW-33091 is delayed.")
+    for asked in ("NW-99999", "+44 20 7946 0958"):  # unknown, or not an order number at all
+        wrong = tracker(
+            {"order_number": "NW-48213"},
+            [{"entity": "order_number", "value": asked}],
+            "return_form",
+        )
+        assert await action.run(said, wrong, {}) == []
     # A phone number the tagger took for an order number is not "an order we can't find".
     phone = tracker({}, [{"entity": "order_number", "value": "+44 20 7946 0958"}])
     assert await action.run(said, phone, {}) == [

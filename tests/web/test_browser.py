@@ -123,8 +123,17 @@ def test_a_refused_message_is_marked_not_sent_and_given_back(
     send(user, long_text)
     user.locator(".deskbot-notice", has_text="the limit is 2000").wait_for()
     failed = user.locator(".deskbot-user.deskbot-failed")
-    assert failed.count() == 1 and "Not sent" in failed.inner_text()
+    failed.wait_for()
+    assert "Not sent" in failed.inner_text()
     assert user.get_by_label("Your message").input_value() == long_text.strip()
+    # Another message right after a refused one: the refusal is pinned on the right bubble.
+    before = bot_bubbles(user)
+    send(user, long_text)
+    send(user, "where is my order")
+    user.wait_for_function(f"document.querySelectorAll('.deskbot-bot').length > {before}")
+    user.wait_for_function("document.querySelectorAll('.deskbot-failed').length === 2")
+    assert all("word word" in t for t in failed.all_inner_texts())
+    assert "Not sent" not in user.locator(".deskbot-user").last.inner_text()
 
 
 def test_the_consoles_dates_are_the_agents_own_days(
@@ -482,6 +491,34 @@ def test_an_entry_deleted_while_being_edited_is_restored_with_the_editors_text(
     saved = api.get(f"/api/faq/entries/{entry['id']}").json()
     assert saved["answer"] == "Send us a photo and we replace it." and saved["deleted_at"] is None
     api.close()
+
+
+def test_a_revoked_token_returns_to_the_login_unless_text_would_be_lost(
+    new_page: Any, web_server: LiveServer
+) -> None:
+    # The console kept polling with 401s under the old name, showing a stale list.
+    from bot.api import auth
+
+    tokens = web_server.context.services.tokens
+    pages = {}
+    for name in ("gil", "hal"):
+        token, info = tokens.create("agent", name)
+        page = new_page()
+        login(page, web_server.url + "/agent", token)
+        page.get_by_role("heading", name="Conversations").wait_for()
+        pages[name] = (page, info)
+    typing, _ = pages["hal"]
+    httpx.post(web_server.url + "/webhooks/rest/webhook", json={"sender": "hal-1", "message": "hi"})
+    typing.get_by_label("Show").select_option("all")
+    typing.locator('[data-conversation="hal-1"]').click()
+    typing.get_by_label("Reply to the user").fill("Half a reply")
+    for _, info in pages.values():
+        tokens.revoke(info.id)
+    auth._cache.clear()  # as if the 30 s the server trusts a checked token had passed
+    idle, _ = pages["gil"]
+    idle.locator("form.login .error", has_text="no longer accepted").wait_for()
+    typing.locator(".expired", has_text="What you typed is still here").wait_for()
+    assert typing.get_by_label("Reply to the user").input_value() == "Half a reply"
 
 
 def test_the_unchanged_rasa_webchat_bundle_converses_with_deskbot(

@@ -60,24 +60,23 @@ class ActionCheckOrderStatus(Action):
             dispatcher.utter_message(text="Sure! What's your order number? It looks like NW-12345.")
             return []
         number = normalise_order_number(str(raw))
+        order = ORDERS.get(number or "")
         if number is None:  # the tagger took something else for one (a phone number, say)
             dispatcher.utter_message(text=NOT_AN_ORDER_NUMBER)
-            return [SlotSet("order_number", None)]
-        order = ORDERS.get(number)
-        if order is None:
+        elif order is None:
             dispatcher.utter_message(
                 text=f"I couldn't find an order {number}. Please check the number in your "
                 "confirmation email (it looks like NW-12345)."
             )
-            return [SlotSet("order_number", None)]
-        dispatcher.utter_message(
-            text=f"Your order {number} is {order['status']}. {order['detail']}"
-        )
+        else:
+            dispatcher.utter_message(
+                text=f"Your order {number} is {order['status']}. {order['detail']}"
+            )
         if tracker.active_loop_name == "return_form":
             # A question about another order in the middle of a return: answered, but the
-            # return stays with its own order (it used to switch to this one unsaid).
+            # return keeps its own order (it used to switch to this one, or lose it, unsaid).
             return []
-        return [SlotSet("order_number", number)]
+        return [SlotSet("order_number", number if order else None)]
 
 
 class ValidateReturnForm(FormValidationAction):
