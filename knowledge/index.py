@@ -108,7 +108,7 @@ class FaqIndex:
         index = VectorIndex.build(ids, vectors, self._dimension(vectors), self.vector_config)
         state = IndexState(
             changes.revision, self.embeddings.encoder.name, entries, index,
-            content_key=_new_content_key(), stamp=changes.stamp,
+            content_key=_content_key(changes), stamp=changes.stamp,
         )  # fmt: skip
         with self._write_lock:
             self._swap(self._with_lexical(state, sync=True))
@@ -141,7 +141,7 @@ class FaqIndex:
             vectors = state.vectors
             if remove or len(add_ids):
                 vectors = vectors.updated(np.array(remove, np.int64), add_ids, add_vectors)
-                content_key = _new_content_key()
+                content_key = _content_key(changes)
             new = replace(
                 state, revision=changes.revision, entries=entries, vectors=vectors,
                 content_key=content_key, stamp=changes.stamp,
@@ -277,10 +277,11 @@ class FaqIndex:
         return state
 
 
-def _new_content_key() -> str:
-    # Not the revision number: a restored database reuses numbers for other content, and a
-    # head trained on the old content must not be taken for the new.
-    return uuid.uuid4().hex
+def _content_key(changes: ChangeSet) -> str:
+    # The stamp of the revision whose content this is, not its number: a restored database
+    # reuses numbers for other content, and a head trained on the old content must not be
+    # taken for the new. A rebuild at the same revision keeps the key, and the head.
+    return changes.stamp or "empty"
 
 
 def _lexical_for(state: IndexState) -> LexicalIndex:

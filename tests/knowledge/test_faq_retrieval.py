@@ -92,8 +92,12 @@ def test_unchanged_phrasings_are_never_encoded_twice(
     assert encoder.encoded == first + 1  # type: ignore[attr-defined]
     assert retriever.search("give me a refund", 1)[0].entry.answer == "Paid in 3 days."
     searched = encoder.encoded  # type: ignore[attr-defined]
+    assert retriever.wait_adapted(30)
+    head = retriever._head
     retriever.reindex()
     assert encoder.encoded == searched  # type: ignore[attr-defined]
+    # Nor is the entry head retrained for the same content.
+    assert retriever.wait_adapted(30) and retriever._head is head
 
 
 def test_restart_loads_the_index_and_catches_up(
