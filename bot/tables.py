@@ -21,6 +21,7 @@ from sqlalchemy import (
 from knowledge.tables import NAMING
 
 metadata = MetaData(naming_convention=NAMING)
+PREVIEW_CHARS = 200
 
 conversations = Table(
     "conversations",
@@ -33,6 +34,8 @@ conversations = Table(
     Column("last_seq", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # What the user last wrote (its start): the agents' list tells waiting chats apart by it.
+    Column("last_user_text", String(PREVIEW_CHARS), nullable=True),
     Index("ix_conversations_updated_at", "updated_at"),
     Index("ix_conversations_handoff", "handoff"),
 )

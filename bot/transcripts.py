@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.errors import BotError
 from bot.state import HANDOFF_STATES
-from bot.tables import conversation_events, conversations
+from bot.tables import PREVIEW_CHARS, conversation_events, conversations
 
 EVENT_TYPES = frozenset(
     {"user", "bot", "agent", "action", "slot", "handoff", "form", "annotation", "session", "status"}
@@ -49,6 +49,7 @@ class ConversationSummary:
     last_seq: int
     created_at: datetime
     updated_at: datetime
+    last_user_text: str | None = None  # the start of what the user last typed
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,12 @@ class TranscriptLog:
                 summary["handoff"] = event.data["to"]
             elif event.type == "status":
                 summary["status"] = event.data["to"]
-            elif event.type == "user" and event.data.get("low_confidence"):
-                summary["has_low_confidence"] = True
+            elif event.type == "user":
+                if event.data.get("low_confidence"):
+                    summary["has_low_confidence"] = True
+                text = str(event.data.get("text") or "")
+                if text and not text.startswith("/"):  # a button's payload says little
+                    summary["last_user_text"] = " ".join(text.split())[:PREVIEW_CHARS]
         with self.engine.begin() as conn:
             # Bumping last_seq first takes the row lock (PostgreSQL) / write lock (SQLite),
             # so concurrent appends to one conversation get disjoint, increasing ranges.
@@ -255,6 +260,7 @@ class TranscriptLog:
                     last_seq=r.last_seq,
                     created_at=as_utc(r.created_at),
                     updated_at=as_utc(r.updated_at),
+                    last_user_text=r.last_user_text,
                 )
                 for r in rows
             ]

@@ -33,6 +33,7 @@ def _summary(summary: ConversationSummary) -> dict[str, Any]:
         "last_seq": summary.last_seq,
         "created_at": summary.created_at.isoformat(),
         "updated_at": summary.updated_at.isoformat(),
+        "last_user_text": summary.last_user_text,
     }
 
 

@@ -112,6 +112,8 @@
         button.appendChild(el("span", "badge " + c.handoff, c.handoff.replace("_", " ")));
         if (c.low_confidence) button.appendChild(el("span", "badge low", "low confidence"));
         if (c.status === "closed") button.appendChild(el("span", "badge closed", "closed"));
+        // What the user last wrote: an id alone does not tell two waiting chats apart.
+        if (c.last_user_text) button.appendChild(el("div", "preview", c.last_user_text));
         var when = el("div", "parse", new Date(c.updated_at).toLocaleString());
         button.appendChild(when);
         button.addEventListener("click", function () { select(c.id); });

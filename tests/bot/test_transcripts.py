@@ -89,6 +89,22 @@ async def test_summary_follows_handoff_status_and_low_confidence(db_engine: Engi
     assert summary.last_seq == 5
 
 
+async def test_summary_keeps_the_start_of_what_the_user_last_wrote(db_engine: Engine) -> None:
+    # The agents' list showed only ids: two waiting chats could not be told apart.
+    log = TranscriptLog(db_engine)
+    assert (await log.append("p", [TranscriptEvent("bot", {"text": "hello"})])) is not None
+    assert (await log.get("p")).last_user_text is None  # type: ignore[union-attr]
+    await log.append(
+        "p", [user("my parcel\n  never   came"), TranscriptEvent("bot", {"text": "x"})]
+    )
+    await log.append("p", [user("/human_handoff")])  # a button's payload keeps the last text
+    summary = await log.get("p")
+    assert summary is not None and summary.last_user_text == "my parcel never came"
+    await log.append("p", [user("é" * 500)])
+    listed = await log.list_conversations(conversation_ids=["p"])
+    assert listed[0].last_user_text == "é" * 200
+
+
 async def test_invalid_events_are_refused_and_nothing_is_written(db_engine: Engine) -> None:
     log = TranscriptLog(db_engine)
     with pytest.raises(BotError, match="unknown transcript event type"):

@@ -207,6 +207,8 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     # The waiting conversation appears in the console without a reload (it polls).
     entry = agent.locator(f'[data-conversation="{session_id}"]')
     entry.wait_for(timeout=10_000)
+    # told apart from other waiting chats by what the user last wrote
+    assert entry.locator(".preview").inner_text() == "I want to talk to a person"
     entry.click()
     agent.get_by_role("button", name="Take over").click()
     handoff_is(agent, "human \u2013 you")
