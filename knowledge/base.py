@@ -50,6 +50,7 @@ class UpsertResult:
     unchanged: tuple[str, ...]
     revision: int
     deleted: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the file held that the entries leave out
 
 
 def _now() -> datetime:

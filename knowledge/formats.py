@@ -41,6 +41,13 @@ _FIELD_DEFAULTS: dict[str, Any] = {
 }  # fmt: skip
 
 
+class Drafts(list[FaqDraft]):
+    """A file's validated drafts, with notes on what the file held that they leave out
+    (a Rasa response's other variants, say): imported, but worth telling."""
+
+    notes: tuple[str, ...] = ()
+
+
 def decode(data: bytes, source: str) -> str:
     """A file's bytes as text (UTF-8, with or without a byte order mark).
 

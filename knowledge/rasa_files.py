@@ -17,7 +17,7 @@ import yaml
 
 from knowledge.entries import FaqDraft, FaqEntry
 from knowledge.errors import ImportValidationError, KnowledgeError, RowError
-from knowledge.formats import decode, drafts_from_records, yaml_problem
+from knowledge.formats import Drafts, decode, drafts_from_records, yaml_problem
 
 _EXAMPLE = re.compile(r"^\s*-\s?(.*)$")
 # Entity markup `[text](entity)` or `[text]{...}` keeps its text.
@@ -62,6 +62,8 @@ class _Collected:
         self.responses: dict[str, Any] = {}
         self.errors: list[RowError] = []
         self.lists: list[str] = []  # files in a folder that hold a YAML list, not Rasa data
+        self.notes: list[str] = []
+        self._where: dict[str, str] = {}  # response -> the file it was last read from
 
     def add(self, text: str, label: str, *, alone: bool) -> None:
         """Take the retrieval intents of one file's text.
@@ -101,10 +103,16 @@ class _Collected:
             responses = {}
         for name, variants in responses.items():
             if isinstance(name, str) and name.startswith("utter_") and "/" in name:
-                self.responses[name.removeprefix("utter_")] = variants
+                intent = name.removeprefix("utter_")
+                if intent in self.responses and self.responses[intent] != variants:
+                    first = self._where[intent]
+                    self.notes.append(f"{name} is in {first} and {label}; {label}'s is used")
+                self.responses[intent] = variants
+                self._where[intent] = label
 
-    def drafts(self, source: str) -> list[FaqDraft]:
-        """Every retrieval intent with its response as a draft (rows in the order found)."""
+    def drafts(self, source: str) -> Drafts:
+        """Every retrieval intent with its response as a draft (rows in the order found),
+        with notes on what a FAQ entry does not carry."""
         if self.errors:
             raise ImportValidationError(source, self.errors)
         records: list[Any] = []
@@ -121,6 +129,7 @@ class _Collected:
             # keeps what the base holds for them (see FaqDraft.absent).
             record["buttons"] = first.get("buttons") or []
             records.append(record)
+            self._note_variants(intent, self.responses.get(intent), first)
         try:
             drafts = drafts_from_records(records, source)
         except ImportValidationError as exc:
@@ -128,7 +137,22 @@ class _Collected:
             raise ImportValidationError(source, sorted(errors, key=lambda e: e.row)) from None
         if no_answer:
             raise ImportValidationError(source, list(no_answer.values()))
-        return drafts
+        unasked = [i for i in self.responses if i not in self.examples]
+        self.notes += [f"utter_{i} has no {i} examples, so it is not imported" for i in unasked]
+        found = Drafts(drafts)
+        found.notes = tuple(self.notes)
+        return found
+
+    def _note_variants(self, intent: str, variants: Any, first: Mapping[str, Any]) -> None:
+        if isinstance(variants, list) and len(variants) > 1:
+            self.notes.append(
+                f"utter_{intent} has {len(variants)} variants; the first is the answer"
+            )
+        dropped = sorted(set(first) - {"text", "buttons"})
+        if dropped:
+            self.notes.append(
+                f"utter_{intent}: only the text and buttons are imported, not {', '.join(dropped)}"
+            )
 
 
 def _first_variant(variants: Any) -> Mapping[str, Any] | None:
@@ -138,7 +162,7 @@ def _first_variant(variants: Any) -> Mapping[str, Any] | None:
     return first if first["text"].strip() else None
 
 
-def read_rasa_text(text: str, source: str = "<rasa>") -> list[FaqDraft]:
+def read_rasa_text(text: str, source: str = "<rasa>") -> Drafts:
     """Read retrieval intents and their responses from the text of one Rasa YAML file.
 
     Raises:
@@ -150,7 +174,7 @@ def read_rasa_text(text: str, source: str = "<rasa>") -> list[FaqDraft]:
     return collected.drafts(source)
 
 
-def read_rasa(path: Path, source: str | None = None) -> list[FaqDraft]:
+def read_rasa(path: Path, source: str | None = None) -> Drafts:
     """Read retrieval intents and their responses from a Rasa file or project folder.
 
     Args:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from knowledge.base import FaqBase, UpsertResult
@@ -88,14 +89,19 @@ def import_file(
     the format does not carry (a Rasa file's tags, a CSV's missing columns) keep their values.
     """
     drafts = read_file(path, fmt, source=source)
-    return base.upsert_many(drafts, author=author, overwrite=overwrite)
+    return _with_notes(base.upsert_many(drafts, author=author, overwrite=overwrite), drafts)
 
 
 def import_data(
     base: FaqBase, data: bytes, *, fmt: str, author: str, source: str, overwrite: bool = False
 ) -> UpsertResult:
     """:func:`import_file` for a file's contents (an upload named ``source`` in errors)."""
-    return base.upsert_many(read_data(data, fmt, source), author=author, overwrite=overwrite)
+    drafts = read_data(data, fmt, source)
+    return _with_notes(base.upsert_many(drafts, author=author, overwrite=overwrite), drafts)
+
+
+def _with_notes(result: UpsertResult, drafts: list[FaqDraft]) -> UpsertResult:
+    return replace(result, notes=getattr(drafts, "notes", ()))
 
 
 def render(entries: list[FaqEntry] | list[FaqDraft], fmt: str) -> str:

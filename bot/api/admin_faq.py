@@ -221,6 +221,7 @@ async def import_entries(
         "unchanged": list(result.unchanged),
         "deleted": list(result.deleted),
         "revision": result.revision,
+        "notes": list(result.notes),
     }
 
 

@@ -146,6 +146,8 @@ def register(
             drafts = read_file(file, fmt)
         except KnowledgeError as exc:
             raise _fail(exc) from None
+        for note in getattr(drafts, "notes", ()):
+            typer.echo(f"note: {note}")
         if check:
             count = f"{len(drafts)} entr{'y' if len(drafts) == 1 else 'ies'}"
             typer.echo(f"{file}: {count}, all valid (nothing written)")

@@ -405,7 +405,8 @@
       }
       message("Imported: " + r.created.length + " new, " + r.updated.length + " changed, " +
         r.unchanged.length + " unchanged" +
-        (r.deleted.length ? ", " + r.deleted.length + " deleted." : "."));
+        (r.deleted.length ? ", " + r.deleted.length + " deleted." : ".") +
+        (r.notes.length ? " Note: " + r.notes.join("; ") + "." : ""));
       refresh();
     }).catch(function (err) { message(err.message, true); });
   }

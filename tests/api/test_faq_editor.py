@@ -277,7 +277,13 @@ def test_rasa_export_and_import_keep_tags_and_inactive_entries(
     result = client.post(f"{FAQ}/import?format=rasa", content=exported, headers=admin_headers)
     assert result.status_code == 200, result.text
     assert result.json()["updated"] == [] and len(result.json()["unchanged"]) == 3
+    assert result.json()["notes"] == []
     assert client.get(f"{FAQ}/entries", headers=admin_headers).json() == before
+    # What a Rasa file holds beyond what an entry carries is named in the answer.
+    two = exported.replace("responses:\n", "responses:\n  utter_faq/orphan:\n  - text: x\n", 1)
+    noted = client.post(f"{FAQ}/import?format=rasa", content=two, headers=admin_headers)
+    assert noted.json()["notes"] == ["utter_faq/orphan has no faq/orphan examples, so it is not "
+                                     "imported"]  # fmt: skip
 
 
 def test_bad_import_files_get_a_4xx_naming_the_users_file(

@@ -257,3 +257,17 @@ def test_an_old_export_is_refused_unless_overwrite_and_deleted_entries_stay_so(
         assert base.get_by_key("hours").deleted_at is not None
     finally:
         engine.dispose()
+
+
+def test_a_rasa_import_prints_what_it_leaves_out(cli: typer.Typer, tmp_path: Path) -> None:
+    rasa = tmp_path / "faq.yml"
+    rasa.write_text(
+        "nlu:\n- intent: faq/hours\n  examples: |\n    - When are you open?\n"
+        "responses:\n  utter_faq/hours:\n  - text: 9-5.\n  - text: Nine to five.\n"
+    )
+    code, out = run(cli, "faq", "import", str(rasa), "--check")
+    assert code == 0
+    assert out.splitlines() == [
+        "note: utter_faq/hours has 2 variants; the first is the answer",
+        f"{rasa}: 1 entry, all valid (nothing written)",
+    ]

@@ -493,3 +493,23 @@ def test_hand_written_files_are_read_as_written(base: FaqBase, tmp_path: Path) -
     with pytest.raises(KnowledgeError, match=r"no retrieval intents \(faq/...\) in its Rasa "
                        r"files; faq/shop.yml holds a list, as a FAQ file does"):  # fmt: skip
         import_file(base, project, author="imp")
+
+
+def test_a_rasa_import_says_what_the_entries_leave_out(base: FaqBase, tmp_path: Path) -> None:
+    # Other variants, conditions and responses without examples were dropped without a word.
+    project = tmp_path / "proj"
+    write(project, "data/nlu.yml", RASA_NLU)
+    write(project, "domain.yml", RASA_DOMAIN.replace(
+        "  - text: We are open 9-5.\n",
+        "  - text: We are open 9-5.\n    channel: web\n  - text: Open 9 to 5.\n",
+    ) + "  utter_faq/ask_parking:\n  - text: Free parking.\n")  # fmt: skip
+    write(project, "data/responses.yml", "responses:\n  utter_faq/ask_refund:\n  - text: 3 days.\n")
+    result = import_file(base, project, author="imp")
+    assert result.created == ("ask_hours", "ask_refund")
+    assert base.get_by_key("ask_refund").answer == "Refunds take 5 days."
+    assert result.notes == (
+        "utter_faq/ask_refund is in data/responses.yml and domain.yml; domain.yml's is used",
+        "utter_faq/ask_hours has 2 variants; the first is the answer",
+        "utter_faq/ask_hours: only the text and buttons are imported, not channel",
+        "utter_faq/ask_parking has no faq/ask_parking examples, so it is not imported",
+    )
