@@ -181,6 +181,12 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
         except BotError as error:
             await _refuse(sid, str(error), error.status_code)
             return None
+        text = data["message"]
+        if not text.startswith("/"):  # a button's payload: its other tabs show the reply only
+            # The user's other tabs of this chat showed the bot's reply to a message they
+            # never saw (rasa-webchat ignores the event).
+            room = ROOM_PREFIX + session_id
+            await sio.emit("deskbot_user_echo", {"text": text}, room=room, skip_sid=sid)
         for reply in replies:
             await sio.emit("bot_uttered", reply.to_socketio(), room=ROOM_PREFIX + session_id)
         if replies:

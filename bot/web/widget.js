@@ -217,6 +217,12 @@
         self.setTyping(false);
         self.showBot(message || {});
       });
+      socket.on("deskbot_user_echo", function (message) {
+        // Written in another tab of this chat: shown here too, before the reply it gets.
+        self.clearButtons();
+        self.log.appendChild(self.bubble("user", String((message && message.text) || "")));
+        self.scroll();
+      });
       socket.on("deskbot_error", function (error) {
         self.setTyping(false);
         self.notice((error && error.detail) || "The message could not be sent.");

@@ -136,6 +136,32 @@ def test_a_refused_message_is_marked_not_sent_and_given_back(
     assert "Not sent" not in user.locator(".deskbot-user").last.inner_text()
 
 
+def test_two_tabs_of_one_chat_show_the_same_conversation(
+    new_page: Any, web_server: LiveServer
+) -> None:
+    # The second tab showed the bot's answer to a question it never showed.
+    first = new_page()
+    session_id = open_widget(first, web_server)
+    second = first.context.new_page()  # the same browser: the same stored chat
+    assert open_widget(second, web_server) == session_id
+    send(first, "Do you offer express delivery?")
+    expect_bot(first, "express", who="bot")
+    second.locator(
+        ".deskbot-user .deskbot-text", has_text="Do you offer express delivery?"
+    ).wait_for()
+    texts = second.locator(".deskbot-message .deskbot-text").all_inner_texts()
+    asked = texts.index("Do you offer express delivery?")
+    second.wait_for_function(
+        "n => document.querySelectorAll('.deskbot-message').length > n", arg=asked + 1
+    )
+    assert (
+        first.locator(".deskbot-user .deskbot-text")
+        .all_inner_texts()
+        .count("Do you offer express delivery?")
+        == 1
+    )  # not echoed back to the tab that sent it
+
+
 def test_the_consoles_dates_are_the_agents_own_days(
     new_page: Any, web_server: LiveServer, token_for: Any
 ) -> None:
