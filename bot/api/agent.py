@@ -237,10 +237,23 @@ async def annotate(
         {**e.model_dump(exclude_none=True), "value": e.value or text[e.start : e.end]}
         for e in body.entities
     ]
-    await context.need_dialogue().annotate(
-        conversation_id, body.seq, body.intent, entities, token.signature
+    dialogue = context.need_dialogue()
+    await dialogue.annotate(conversation_id, body.seq, body.intent, entities, token.signature)
+    # Kept (an annotator may be adding an intent), but said: a typo would teach the model
+    # an intent nothing answers.
+    notes = (
+        []
+        if body.intent in dialogue.domain.intents
+        else [
+            f"the project has no intent {body.intent!r}; training adds it, and no rule answers it"
+        ]
     )
-    return {"seq": body.seq, "intent": body.intent, "entities": entities}
+    notes += [
+        f"the project has no entity {name!r}"
+        for name in dict.fromkeys(e["entity"] for e in entities)
+        if name not in dialogue.domain.entities
+    ]
+    return {"seq": body.seq, "intent": body.intent, "entities": entities, "notes": notes}
 
 
 @router.get("/annotations.yml", response_class=PlainTextResponse)

@@ -19,6 +19,7 @@ from bot.services import Services
 if TYPE_CHECKING:
     from bot.api.metrics import ApiMetrics
     from bot.api.ratelimit import RateLimiter
+    from bot.project import Domain
     from knowledge import FaqBase, FaqRetriever
 
 
@@ -26,6 +27,7 @@ class Dialogue(Protocol):
     """The part of ``bot.dialogue.DialogueManager`` the channels and the console call."""
 
     parser: Parser | None  # the app times it into its metrics
+    domain: Domain  # annotations are checked against its intents and entities
 
     async def handle(
         self,

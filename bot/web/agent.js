@@ -176,19 +176,28 @@
       e.preventDefault();
       var text = event.data.text || "";
       var found = [];
+      var unread = [];
       entities.value.split(",").forEach(function (pair) {
+        if (!pair.trim()) return;
         var bits = pair.split("=");
-        if (bits.length < 2) return;
         var type = bits[0].trim();
         var value = bits.slice(1).join("=").trim();
-        var start = text.indexOf(value);
-        if (type && value && start >= 0) {
-          found.push({ entity: type, start: start, end: start + value.length });
-        }
+        var start = value ? text.indexOf(value) : -1;
+        // A pair it cannot place used to be dropped, and the form said "Saved".
+        if (bits.length < 2 || !type || start < 0) { unread.push(pair.trim()); return; }
+        found.push({ entity: type, start: start, end: start + value.length });
       });
+      if (unread.length) {
+        showError(new Error("Not saved: \"" + unread.join("\", \"") + "\" is not type=text " +
+          "with text from the message."));
+        return;
+      }
       C.api("POST", "/api/agent/conversations/" + encodeURIComponent(conversationId) +
         "/annotations", { seq: event.seq, intent: intent.value.trim(), entities: found })
-        .then(function () { save.textContent = "Saved"; })
+        .then(function (saved) {
+          save.textContent = "Saved";
+          if (saved.notes && saved.notes.length) showError(new Error("Saved; " + saved.notes.join("; ")));
+        })
         .catch(showError);
     });
     return form;

@@ -242,6 +242,12 @@ def test_annotations_are_recorded_and_exported_as_rasa_yaml(
     saved = client.post(url, json=body, headers=agent_headers)
     assert saved.status_code == 200, saved.text
     assert saved.json()["entities"][0]["value"] == "laptop"
+    # Kept, but said: a typo would teach the model an intent that nothing answers.
+    assert saved.json()["notes"] == [
+        "the project has no intent 'report_broken'; training adds it, and no rule answers it",
+        "the project has no entity 'product'",
+        "the project has no entity 'city'",
+    ]
     bot_seq = next(e["seq"] for e in events if e["type"] == "bot")
     not_user = client.post(url, json={**body, "seq": bot_seq}, headers=agent_headers)
     assert not_user.status_code == 404
@@ -277,6 +283,12 @@ def test_annotations_are_recorded_and_exported_as_rasa_yaml(
             },
         ],
     }
+    # A known intent gets no note.
+    say(client, "a3", "where is my order")
+    a3 = client.get(f"{AGENT}/conversations/a3", headers=agent_headers).json()["events"]
+    known = {"seq": next(e["seq"] for e in a3 if e["type"] == "user"), "intent": "check_order"}
+    known_url = f"{AGENT}/conversations/a3/annotations"
+    assert client.post(known_url, json=known, headers=agent_headers).json()["notes"] == []
 
 
 def test_the_cli_writes_the_same_yaml(

@@ -242,6 +242,12 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     # A message the FAQ had nothing for read "FAQ undefined score NaN (none)".
     missed = agent.locator(".events li.user", has_text="zxqv blorp").locator(".parse")
     assert "FAQ: no match" in missed.inner_text() and "undefined" not in missed.inner_text()
+    # An entity the annotation form cannot read was dropped, and the form said "Saved".
+    form = agent.locator(".events li.user", has_text="zxqv blorp").locator("form.annotate")
+    form.get_by_label("Entities as type=text").fill("bogus")
+    form.get_by_role("button", name="Save annotation").click()
+    agent.locator("#console-error", has_text='Not saved: "bogus" is not type=text').wait_for()
+    assert form.get_by_role("button", name="Save annotation").count() == 1
     # the transcript names the agent's own actions as theirs, not "another login"
     agent.locator(".events li.meta", has_text="(agent took over) by you").wait_for()
     # A second agent sees who has it and cannot write to the user in between.
