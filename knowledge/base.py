@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from knowledge.entries import (
     clean_draft,
     clean_field,
     entry_from_row,
+    other_phrasings,
 )
 from knowledge.errors import (
     EntryNotFound,
@@ -162,13 +163,7 @@ class FaqBase:
         index persisted before the restore has the same number, not the same stamp.
         """
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    faq_revisions.c.entry_id,
-                    faq_revisions.c.entry_version,
-                    faq_revisions.c.created_at,
-                ).where(faq_revisions.c.id == revision)
-            ).first()
+            row = conn.execute(select(*_STAMPED).where(faq_revisions.c.id == revision)).first()
         return None if row is None else _stamp(row)
 
     def changes_since(self, revision: int) -> ChangeSet:
@@ -179,13 +174,7 @@ class FaqBase:
         """
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(
-                    faq_revisions.c.id,
-                    faq_revisions.c.entry_id,
-                    faq_revisions.c.entry_version,
-                    faq_revisions.c.created_at,
-                    faq_revisions.c.snapshot,
-                )
+                select(faq_revisions.c.id, faq_revisions.c.snapshot, *_STAMPED)
                 .where(faq_revisions.c.id > revision)
                 .order_by(faq_revisions.c.id)
             ).all()
@@ -195,7 +184,7 @@ class FaqBase:
         if not rows:
             return ChangeSet(revision)
         entries = tuple(entry_from_row(s) for s in latest.values())
-        return ChangeSet(int(rows[-1].id), entries, stamp=_stamp(rows[-1][1:4]))
+        return ChangeSet(int(rows[-1].id), entries, stamp=_stamp(rows[-1]))
 
     # -- writes ----------------------------------------------------------------------------
     def create(self, draft: FaqDraft, *, author: str) -> FaqEntry:
@@ -253,10 +242,11 @@ class FaqBase:
                     entry_id, expected_version, current.version, current.external_key
                 )
             if "question" in cleaned or "alternatives" in cleaned:
-                # As clean_draft does for imports, so an export imported back is unchanged.
-                question = cleaned.get("question", current.question)
-                alternatives = cleaned.get("alternatives", current.alternatives)
-                cleaned["alternatives"] = tuple(a for a in alternatives if a != question)
+                # As an import does, so an export imported back is unchanged.
+                cleaned["alternatives"] = other_phrasings(
+                    cleaned.get("question", current.question),
+                    cleaned.get("alternatives", current.alternatives),
+                )
             entry = self._apply(conn, current, cleaned, author, "update")
             revision = self._last_revision(conn)
         self._notify(revision)
@@ -495,12 +485,15 @@ class FaqBase:
         )
 
 
-def _stamp(row: Sequence[Any]) -> str:
-    """A revision's entry id, entry version and write time, as one comparable text."""
-    entry_id, version, created = row
-    # In UTC: the stamp must not change with the database session's time zone (PGTZ).
-    written = as_utc(created).isoformat() if isinstance(created, datetime) else str(created)
-    return f"{int(entry_id)}.{int(version)}@{written}"
+#: The columns of a revision that ``_stamp`` reads.
+_STAMPED = (faq_revisions.c.entry_id, faq_revisions.c.entry_version, faq_revisions.c.created_at)
+
+
+def _stamp(row: Any) -> str:
+    """A revision's entry id, entry version and write time (a row with ``_STAMPED``), as
+    one comparable text; in UTC, so it does not change with the session's time zone."""
+    written = as_utc(row.created_at).isoformat()
+    return f"{int(row.entry_id)}.{int(row.entry_version)}@{written}"
 
 
 def _stored(value: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -52,8 +52,9 @@ class FaqDraft:
 
     ``absent`` names the editable fields the source did not carry (a Rasa file has no tags, a
     CSV may lack a column): a new entry gets their defaults, an existing one keeps its values.
-    ``version`` is the entry's version when its file was exported (an import refuses to
-    replace a newer one); ``deleted`` marks an entry exported as deleted, which stays so.
+    ``version`` is the entry's version when its file was exported (an import merges the
+    file's changes with the base's since, ``knowledge.merge``); ``deleted`` marks an entry
+    exported as deleted, which stays so.
     """
 
     external_key: str
@@ -295,6 +296,11 @@ def clean_key(value: Any) -> str:
     return key
 
 
+def other_phrasings(question: str, alternatives: Iterable[str]) -> tuple[str, ...]:
+    """The alternatives without the question itself (it is indexed once, as the question)."""
+    return tuple(a for a in alternatives if a != question)
+
+
 def clean_draft(draft: FaqDraft) -> FaqDraft:
     """Validate every field of a draft; return it normalised (trimmed, de-duplicated).
 
@@ -309,8 +315,7 @@ def clean_draft(draft: FaqDraft) -> FaqDraft:
         name: clean_field(name, defaults.get(name, getattr(draft, name)))
         for name in EDITABLE_FIELDS
     }
-    alternatives = tuple(a for a in values["alternatives"] if a != values["question"])
-    values["alternatives"] = alternatives
+    values["alternatives"] = other_phrasings(values["question"], values["alternatives"])
     return FaqDraft(
         external_key=clean_key(draft.external_key),
         **values,

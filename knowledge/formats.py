@@ -98,7 +98,7 @@ def detect_format(path: Path) -> str:
 
 def drafts_from_records(
     records: Sequence[Any], source: str, lines: Sequence[int] | None = None
-) -> list[FaqDraft]:
+) -> Drafts:
     """Validate a list of entry mappings (JSON/YAML shape) into drafts, all or nothing.
 
     ``lines`` gives each record's line in its file (CSV); errors then name lines, not rows.
@@ -125,7 +125,7 @@ def drafts_from_records(
         drafts.append(draft)
     if errors:
         raise ImportValidationError(source, errors)
-    return drafts
+    return Drafts(drafts)
 
 
 def _draft(record: Any, row: int, errors: list[RowError]) -> FaqDraft | None:
@@ -224,7 +224,7 @@ def _unclosed_quote(text: str) -> int | None:
     return None
 
 
-def read_csv(text: str, source: str = "<csv>") -> list[FaqDraft]:
+def read_csv(text: str, source: str = "<csv>") -> Drafts:
     """Read CSV with a header row (``id,question,answer,alternatives,tags,...``)."""
     if not text.strip():
         raise ImportValidationError(source, [RowError(0, "-", "the file is empty")])
@@ -313,7 +313,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def read_json(text: str, source: str = "<json>") -> list[FaqDraft]:
+def read_json(text: str, source: str = "<json>") -> Drafts:
     """Read a JSON list of ``{"id", "question", "answer", "alternatives", "tags", ...}``."""
     if not text.strip():
         raise ImportValidationError(source, [RowError(0, "-", "the file is empty")])
@@ -362,7 +362,7 @@ def _mapping(loader: _FaqLoader, node: yaml.MappingNode) -> dict[Any, Any]:
 _FaqLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
-def read_yaml(text: str, source: str = "<yaml>") -> list[FaqDraft]:
+def read_yaml(text: str, source: str = "<yaml>") -> Drafts:
     """Read a YAML list of entries (same keys as JSON), or ``{"faq": [...]}``."""
     if not text.strip():
         raise ImportValidationError(source, [RowError(0, "-", "the file is empty")])
@@ -375,7 +375,7 @@ def read_yaml(text: str, source: str = "<yaml>") -> list[FaqDraft]:
     return _records(data, source)
 
 
-def _records(data: Any, source: str) -> list[FaqDraft]:
+def _records(data: Any, source: str) -> Drafts:
     if not isinstance(data, list):
         raise ImportValidationError(source, [RowError(0, "-", "must be a list of entries")])
     return drafts_from_records(data, source)

@@ -115,13 +115,13 @@ class FaqRetriever:
         with self._refresh_lock:
             try:
                 state = self.index.load()
-                self._check_same_history(state)
-                self.index.apply(self.base.changes_since(state.revision))
             except IndexCorruptError as exc:
                 if self.data_dir is not None:
-                    log.info("rebuilding the FAQ index: %s", exc)
+                    log.info("building the FAQ index: %s", exc)
                 self.index.build(self.base.changes_since(0))
-            self.index.save()
+            else:
+                self._catch_up(state)
+            self.index.save()  # what start caught up, or built, is not built again next time
 
     def close(self) -> None:
         """Persist the index, stop background work and close the embedding cache."""
@@ -136,29 +136,30 @@ class FaqRetriever:
     def refresh(self) -> int:
         """Apply every change committed since the index's revision; returns the revision."""
         with self._refresh_lock:
-            state = self._state()
-            try:
-                self._check_same_history(state)
-            except IndexCorruptError as exc:
-                log.warning("rebuilding the FAQ index: %s", exc)
-                state = self.index.build(self.base.changes_since(0))
+            state, rebuilt = self._catch_up(self._state())
+            if rebuilt:
                 self.index.save()
-                return state.revision
-            if self.base.current_revision() != state.revision:
-                state = self.index.apply(self.base.changes_since(state.revision))
             return state.revision
 
-    def _check_same_history(self, state: IndexState) -> None:
-        """Raises ``IndexCorruptError`` when the base no longer has the revision the index
-        reflects: the database was reset or restored from a backup (its revision numbers
-        then name other changes, and the index could answer from entries it lacks)."""
+    def _catch_up(self, state: IndexState) -> tuple[IndexState, bool]:
+        """Apply what the base committed after ``state``; rebuild instead (True) when
+        the base no longer has the revision ``state`` reflects: the database was reset or
+        restored from a backup, whose revision numbers then name other changes, so the
+        index could answer from entries the base lacks."""
+        why = None
         if state.stamp is None and state.revision > 0:
-            raise IndexCorruptError("the index was saved by an older deskbot; rebuilding once")
-        if self.base.revision_stamp(state.revision) != state.stamp:
-            raise IndexCorruptError(
+            why = "the index was saved by an older deskbot; rebuilding it once"
+        elif self.base.revision_stamp(state.revision) != state.stamp:
+            why = (
                 f"the database no longer has the FAQ revision {state.revision} the index was "
                 "built at (reset or restored from a backup?)"
             )
+        if why is not None:
+            log.warning("rebuilding the FAQ index: %s", why)
+            return self.index.build(self.base.changes_since(0)), True
+        if self.base.current_revision() != state.revision:
+            state = self.index.apply(self.base.changes_since(state.revision))
+        return state, False
 
     def reindex(self) -> int:
         """Rebuild the whole index from the base (and persist it); returns the revision."""

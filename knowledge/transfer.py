@@ -10,6 +10,7 @@ from knowledge.entries import FaqDraft, FaqEntry
 from knowledge.errors import KnowledgeError
 from knowledge.formats import (
     FORMATS,
+    Drafts,
     decode,
     detect_format,
     read_csv,
@@ -29,7 +30,7 @@ def _check_format(fmt: str) -> None:
         raise KnowledgeError(f"unknown FAQ format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def read_data(data: bytes, fmt: str, source: str) -> list[FaqDraft]:
+def read_data(data: bytes, fmt: str, source: str) -> Drafts:
     """Read and validate the contents of one file (an upload) without touching the base.
 
     Args:
@@ -46,7 +47,7 @@ def read_data(data: bytes, fmt: str, source: str) -> list[FaqDraft]:
     return _READERS[fmt](decode(data, source), source)
 
 
-def read_file(path: Path, fmt: str | None = None, *, source: str | None = None) -> list[FaqDraft]:
+def read_file(path: Path, fmt: str | None = None, *, source: str | None = None) -> Drafts:
     """Read and validate every entry of a file (or Rasa folder) without touching the base.
 
     Args:
@@ -84,24 +85,24 @@ def import_file(
 ) -> UpsertResult:
     """Validate a whole file, then upsert its entries by external key in one transaction.
 
-    Nothing is written when any row is invalid, or (unless ``overwrite``) when the file
-    would undo an edit made after it was exported; unchanged entries get no revision; fields
-    the format does not carry (a Rasa file's tags, a CSV's missing columns) keep their values.
+    Nothing is written when any row is invalid, or (unless ``overwrite``) when the file and
+    the base changed the same field since the file's export (``knowledge.merge``); unchanged
+    entries get no revision; fields the format does not carry (a Rasa file's tags, a CSV's
+    missing columns) keep their values.
     """
-    drafts = read_file(path, fmt, source=source)
-    return _with_notes(base.upsert_many(drafts, author=author, overwrite=overwrite), drafts)
+    return _upsert(base, read_file(path, fmt, source=source), author, overwrite)
 
 
 def import_data(
     base: FaqBase, data: bytes, *, fmt: str, author: str, source: str, overwrite: bool = False
 ) -> UpsertResult:
     """:func:`import_file` for a file's contents (an upload named ``source`` in errors)."""
-    drafts = read_data(data, fmt, source)
-    return _with_notes(base.upsert_many(drafts, author=author, overwrite=overwrite), drafts)
+    return _upsert(base, read_data(data, fmt, source), author, overwrite)
 
 
-def _with_notes(result: UpsertResult, drafts: list[FaqDraft]) -> UpsertResult:
-    return replace(result, notes=getattr(drafts, "notes", ()))
+def _upsert(base: FaqBase, drafts: Drafts, author: str, overwrite: bool) -> UpsertResult:
+    result = base.upsert_many(drafts, author=author, overwrite=overwrite)
+    return replace(result, notes=drafts.notes)
 
 
 def render(entries: list[FaqEntry] | list[FaqDraft], fmt: str) -> str:

@@ -146,7 +146,7 @@ def register(
             drafts = read_file(file, fmt)
         except KnowledgeError as exc:
             raise _fail(exc) from None
-        for note in getattr(drafts, "notes", ()):
+        for note in drafts.notes:
             typer.echo(f"note: {note}")
         if check:
             count = f"{len(drafts)} entr{'y' if len(drafts) == 1 else 'ies'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -198,65 +199,62 @@ def test_bad_files_and_empty_search_get_one_line_errors(cli: typer.Typer, tmp_pa
     assert "0 entries" in out
 
 
-def test_a_deleted_entry_is_restored_or_brought_back_by_an_import(
-    cli: typer.Typer, tmp_path: Path
-) -> None:
+@pytest.fixture
+def imported(cli: typer.Typer, tmp_path: Path) -> Iterator[tuple[Path, FaqBase]]:
+    """ENTRIES imported through the CLI: the file, and the base the CLI wrote."""
     source = tmp_path / "faq.json"
     source.write_text(json.dumps(ENTRIES))
-    run(cli, "faq", "import", str(source))
+    assert run(cli, "faq", "import", str(source))[0] == 0
     engine = create_db_engine(os.environ["DESKBOT_DATABASE_URL"])
-    try:
-        base = FaqBase(engine)
-        hours = base.get_by_key("hours")
-        base.delete(hours.id, author="editor")
-        code, out = run(cli, "faq", "restore", "hours")
-        assert code == 0 and out.strip() == "restored hours (version 3)"
-        code, out = run(cli, "faq", "restore", "hours")
-        assert code == 2 and "not deleted" in out
-        base.delete(hours.id, author="editor")
-        code, out = run(cli, "faq", "import", str(source))
-        assert code == 0 and "0 created, 1 updated, 2 unchanged" in out
-        assert base.get(hours.id).deleted_at is None
-        actions = [r.action for r in base.history(hours.id)]
-        assert actions == ["create", "delete", "restore", "delete", "restore"]
-    finally:
-        engine.dispose()
+    yield source, FaqBase(engine)
+    engine.dispose()
+
+
+def test_a_deleted_entry_is_restored_or_brought_back_by_an_import(
+    cli: typer.Typer, imported: tuple[Path, FaqBase]
+) -> None:
+    source, base = imported
+    hours = base.get_by_key("hours")
+    base.delete(hours.id, author="editor")
+    code, out = run(cli, "faq", "restore", "hours")
+    assert code == 0 and out.strip() == "restored hours (version 3)"
+    code, out = run(cli, "faq", "restore", "hours")
+    assert code == 2 and "not deleted" in out
+    base.delete(hours.id, author="editor")
+    code, out = run(cli, "faq", "import", str(source))
+    assert code == 0 and "0 created, 1 updated, 2 unchanged" in out
+    assert base.get(hours.id).deleted_at is None
+    actions = [r.action for r in base.history(hours.id)]
+    assert actions == ["create", "delete", "restore", "delete", "restore"]
     code, out = run(cli, "faq", "restore", "nope")
     assert code == 2 and "no FAQ entry has the key 'nope'" in out
 
 
-def test_an_old_export_is_refused_unless_overwrite_and_deleted_entries_stay_so(
-    cli: typer.Typer, tmp_path: Path
+def test_a_conflicting_old_export_is_refused_unless_overwrite_and_deleted_stay_so(
+    cli: typer.Typer, imported: tuple[Path, FaqBase], tmp_path: Path
 ) -> None:
-    source = tmp_path / "faq.json"
-    source.write_text(json.dumps(ENTRIES))
-    run(cli, "faq", "import", str(source))
+    _, base = imported
     old = tmp_path / "old.json"
     assert run(cli, "faq", "export", str(old))[0] == 0
-    engine = create_db_engine(os.environ["DESKBOT_DATABASE_URL"])
-    try:
-        base = FaqBase(engine)
-        refund = base.get_by_key("refund")
-        base.update(refund.id, expected_version=1, author="editor", answer="Within 3 days.")
-        records = json.loads(old.read_text())
-        records[1]["answer"] = "Within 4 days."  # the file changes what the editor changed
-        old.write_text(json.dumps(records))
-        code, out = run(cli, "faq", "import", str(old))
-        assert code == 2 and out.startswith("error: nothing imported: 1 entry changed after")
-        assert "refund (answer changed here since version 1 as well)" in out
-        assert base.get(refund.id).answer == "Within 3 days."
-        code, out = run(cli, "faq", "import", str(old), "--overwrite")
-        assert code == 0 and "0 created, 1 updated, 2 unchanged" in out
-        assert base.get(refund.id).answer == "Within 4 days."
-        base.delete(base.get_by_key("hours").id, author="editor")
-        backup = tmp_path / "backup.csv"
-        assert run(cli, "faq", "export", str(backup), "--deleted")[0] == 0
-        base.restore(base.get_by_key("hours").id, author="editor")
-        code, out = run(cli, "faq", "import", str(backup), "--overwrite")
-        assert code == 0 and "0 created, 0 updated, 2 unchanged, 1 deleted" in out
-        assert base.get_by_key("hours").deleted_at is not None
-    finally:
-        engine.dispose()
+    refund = base.get_by_key("refund")
+    base.update(refund.id, expected_version=1, author="editor", answer="Within 3 days.")
+    records = json.loads(old.read_text())
+    records[1]["answer"] = "Within 4 days."  # the file changes what the editor changed
+    old.write_text(json.dumps(records))
+    code, out = run(cli, "faq", "import", str(old))
+    assert code == 2 and out.startswith("error: nothing imported: 1 entry changed after")
+    assert "refund (answer changed here since version 1 as well)" in out
+    assert base.get(refund.id).answer == "Within 3 days."
+    code, out = run(cli, "faq", "import", str(old), "--overwrite")
+    assert code == 0 and "0 created, 1 updated, 2 unchanged" in out
+    assert base.get(refund.id).answer == "Within 4 days."
+    base.delete(base.get_by_key("hours").id, author="editor")
+    backup = tmp_path / "backup.csv"
+    assert run(cli, "faq", "export", str(backup), "--deleted")[0] == 0
+    base.restore(base.get_by_key("hours").id, author="editor")
+    code, out = run(cli, "faq", "import", str(backup), "--overwrite")
+    assert code == 0 and "0 created, 0 updated, 2 unchanged, 1 deleted" in out
+    assert base.get_by_key("hours").deleted_at is not None
 
 
 def test_a_rasa_import_prints_what_it_leaves_out(cli: typer.Typer, tmp_path: Path) -> None:
