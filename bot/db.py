@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 import knowledge.tables
 from bot import tables
 from bot.errors import BotError
+from knowledge import enable_wal
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -59,9 +60,9 @@ def explain(error: DBAPIError | CommandError) -> DatabaseError | None:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL lets readers run beside the one writer; busy_timeout waits instead of failing.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # busy_timeout waits instead of failing; WAL lets readers run beside the one writer.
     cursor.execute("PRAGMA busy_timeout=30000")
+    enable_wal(dbapi_connection)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

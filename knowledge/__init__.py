@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         render,
     )
     from knowledge.vectors import VectorConfig
+    from knowledge.wal import enable_wal
 
 _HOME = {
     "Button": "knowledge.entries",
@@ -80,6 +81,7 @@ _HOME = {
     "StaleImportError": "knowledge.errors",
     "UpsertResult": "knowledge.base",
     "VectorConfig": "knowledge.vectors",
+    "enable_wal": "knowledge.wal",
     "evaluate": "knowledge.evaluation",
     "export_file": "knowledge.transfer",
     "import_data": "knowledge.transfer",
@@ -123,6 +125,7 @@ __all__ = [
     "StaleImportError",
     "UpsertResult",
     "VectorConfig",
+    "enable_wal",
     "evaluate",
     "export_file",
     "import_data",

@@ -12,6 +12,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from knowledge.wal import enable_wal
+
 
 @runtime_checkable
 class Encoder(Protocol):
@@ -66,7 +68,7 @@ class EmbeddingCache:
             self._db = sqlite3.connect(
                 directory / "embeddings.sqlite", check_same_thread=False, timeout=30
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
+            enable_wal(self._db)
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS embedding (key BLOB PRIMARY KEY, vector BLOB)"
             )
