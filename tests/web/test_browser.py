@@ -517,10 +517,13 @@ def test_an_entry_deleted_while_being_edited_is_restored_with_the_editors_text(
     # Following its advice keeps the text (Restore used to refill the form from the server).
     late.get_by_label("Show deleted").check()
     late.get_by_role("button", name="Restore damaged_parcel").click()
-    late.locator("#faq-message", has_text="your text is still here").wait_for()
+    # Patterns, not text: has_text="..." ignores case, so the refusal's "Your text is still
+    # here" and "Someone else saved damaged_parcel" satisfied these waits too early.
+    restored = re.compile("^Restored damaged_parcel; your text is still here")
+    late.locator("#faq-message", has_text=restored).wait_for()
     assert late.get_by_label("Answer").input_value() == "Send us a photo and we replace it."
     late.get_by_role("button", name="Save", exact=True).click()
-    late.locator("#faq-message", has_text="Saved damaged_parcel").wait_for()
+    late.locator("#faq-message", has_text=re.compile("^Saved damaged_parcel")).wait_for()
     saved = api.get(f"/api/faq/entries/{entry['id']}").json()
     assert saved["answer"] == "Send us a photo and we replace it." and saved["deleted_at"] is None
     api.close()
