@@ -70,13 +70,15 @@ async def list_entries(
     q: Annotated[str | None, Query(description="words every listed entry contains")] = None,
     include_deleted: bool = False,
 ) -> dict[str, Any]:
-    """Entries ordered by id, optionally only those containing every word of ``q``."""
+    """Entries ordered by id, optionally only those containing every word of ``q``;
+    ``total`` counts the entries listed, ``in_base`` all there are (deleted ones only with
+    ``include_deleted``)."""
     base = context.need_faq()
     entries = await asyncio.to_thread(base.list, include_deleted=include_deleted)
     words = (q or "").lower().split()
     shown = [entry_json(e) for e in entries if _matches(e, words)]
     revision = await asyncio.to_thread(base.current_revision)
-    return {"entries": shown, "total": len(entries), "revision": revision}
+    return {"entries": shown, "total": len(shown), "in_base": len(entries), "revision": revision}
 
 
 @router.get("/entries/{entry_id}")

@@ -41,8 +41,12 @@ def test_list_and_search(client: TestClient, admin_headers: dict[str, str]) -> N
         "shipping",
     ]
     assert listed["revision"] >= 3
-    found = client.get(f"{FAQ}/entries?q=refund", headers=admin_headers).json()["entries"]
-    assert [e["external_key"] for e in found] == ["returns"]
+    assert (listed["total"], listed["in_base"]) == (3, 3)
+    found = client.get(f"{FAQ}/entries?q=refund", headers=admin_headers).json()
+    assert [e["external_key"] for e in found["entries"]] == ["returns"]
+    assert (found["total"], found["in_base"]) == (1, 3)  # total counted the whole base
+    nothing = client.get(f"{FAQ}/entries?q=zxqv", headers=admin_headers).json()
+    assert (nothing["entries"], nothing["total"]) == ([], 0)
     by_phrasing = client.get(f"{FAQ}/entries?q=delivery%20price", headers=admin_headers).json()
     assert [e["external_key"] for e in by_phrasing["entries"]] == ["shipping"]
 
