@@ -17,6 +17,7 @@ from bot.tables import api_tokens
 
 Role = Literal["agent", "admin"]
 ROLES: tuple[str, ...] = ("agent", "admin")
+BOOTSTRAP_NAME = "bootstrap-admin"  # the admin token a first start creates
 TOKEN_PREFIX = "dbt_"
 # Names go into 200-character columns as "agent:<name>#<id>" (transcript actors) and
 # "<name>#<id>" (FAQ revision authors); 100 leaves room for the rest.

@@ -42,6 +42,7 @@ from bot.errors import BotError
 from bot.services import Services, build_services
 from bot.sessions import SqlSessionStore
 from bot.settings import Settings
+from bot.tokens import BOOTSTRAP_NAME
 from knowledge import (
     EntryNotFound,
     EntryStateError,
@@ -105,7 +106,7 @@ def bootstrap_admin_token(services: Services) -> str | None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if services.tokens.count("admin") > 0:
             return None
-        token, info = services.tokens.create("admin", "bootstrap-admin")
+        token, info = services.tokens.create("admin", BOOTSTRAP_NAME)
         path = folder / "admin-token.txt"
         temporary = folder / f".admin-token.{os.getpid()}.tmp"
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.state import agent_of
+from bot.tokens import BOOTSTRAP_NAME, ROLES
 
 Sender = Literal["bot", "agent"]
 
@@ -97,12 +98,15 @@ def _quick_reply(button: dict[str, Any]) -> dict[str, Any]:
 
 def shown_agent(agent: str | None) -> str | None:
     """An agent as the user may see them: "ana" for "agent:ana#3" (the prefix and the API
-    token's number are the console's bookkeeping, not the user's business)."""
+    token's number are the console's bookkeeping, not the user's business); None, which
+    the widget shows as "Agent", for a token named after no one (unnamed tokens sign with
+    their role, and the first start's admin token is "bootstrap-admin")."""
     if agent is None:
         return None
     name = agent_of(agent) or agent
     base, _, number = name.rpartition("#")
-    return base if base and number.isdigit() else name
+    shown = base if base and number.isdigit() else name
+    return None if shown in (*ROLES, BOOTSTRAP_NAME) else shown
 
 
 # A channel registers one of these to receive messages produced outside a user's own turn

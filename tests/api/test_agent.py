@@ -20,7 +20,7 @@ from bot.api.annotations import markup
 from bot.cli import web
 from bot.errors import BotError
 from bot.settings import Settings
-from bot.tokens import MAX_NAME_CHARS
+from bot.tokens import BOOTSTRAP_NAME, MAX_NAME_CHARS
 
 AGENT = "/api/agent"
 
@@ -208,6 +208,24 @@ def test_a_second_agent_must_force_a_takeover_and_release_is_announced(
     history = client.get("/api/widget/history/h2").json()["messages"]
     assert history[-1]["sender"] == "bot" and "assistant again" in history[-1]["text"]
     assert client.get(base, headers=bo).json()["conversation"]["agent"] is None
+
+
+@pytest.mark.parametrize(("role", "name"), [("admin", BOOTSTRAP_NAME), ("agent", "")])
+def test_a_token_named_after_no_one_is_shown_to_the_user_as_an_agent(
+    client: TestClient, app: FastAPI, role: str, name: str
+) -> None:
+    # Users saw "bootstrap-admin: Hello" from the first start's token, or "agent: ..."
+    # from an unnamed one; the console still says which token it was.
+    headers = bearer(app, role, name)
+    say(client, "h4", "I want to talk to a person")
+    base = f"{AGENT}/conversations/h4"
+    assert client.post(f"{base}/takeover", headers=headers).status_code == 200
+    sent = client.post(f"{base}/messages", json={"text": "Hello."}, headers=headers).json()
+    assert sent["sent"]["metadata"] == {"sender": "agent", "agent": None}
+    history = client.get("/api/widget/history/h4").json()["messages"]
+    assert history[-1] == {"sender": "agent", "text": "Hello.", "agent": None}
+    held_by = client.get(base, headers=headers).json()["conversation"]["agent"]
+    assert held_by == f"{name or role}#1"
 
 
 def test_a_conversation_held_by_a_revoked_token_is_free_to_take(
