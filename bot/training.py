@@ -48,6 +48,7 @@ class TrainOutcome:
     seconds: float
     examples: int
     intents: int
+    faq_examples: int  # of ``examples``: FAQ questions added as intent ``faq``
     faq_entries: int
     faq_imported: int
     faq_changed: bool = False  # the FAQ base changed since the model was trained
@@ -165,6 +166,7 @@ def train_project(
         model_dir=model_dir,
         examples=len(data.examples),
         intents=len(data.intents),
+        faq_examples=len(data.examples) - len(own.examples),
         faq_entries=faq_entries,
         faq_imported=imported,
     )

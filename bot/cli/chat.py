@@ -54,7 +54,8 @@ def train_project_command(
     verb = f"trained in {outcome.seconds:.0f} s" if outcome.trained else "up to date"
     console.print(
         f"{settings.project_dir}: NLU model {verb} ({outcome.examples} examples, "
-        f"{outcome.intents} intents) at {outcome.model_dir}; FAQ base has "
+        f"{outcome.faq_examples} of them FAQ questions; {outcome.intents} intents) at "
+        f"{outcome.model_dir}; FAQ base has "
         f"{outcome.faq_entries} entries ({outcome.faq_imported} imported now), "
         f"indexed at revision {revision}"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -139,6 +140,10 @@ def test_deskbot_init_then_train_trains_the_model_and_indexes_the_faq(tmp_path: 
     first = deskbot("train", "--project", str(bot), "--epochs", "1")
     assert first.returncode == 0, first.stderr
     assert "NLU model trained" in first.stdout and "indexed at revision" in first.stdout
+    # The count names the FAQ questions it adds, or it disagrees with data/nlu.yml.
+    counts = re.search(r"\((\d+) examples, (\d+) of them FAQ questions;", first.stdout)
+    assert counts is not None, first.stdout
+    assert 0 < int(counts[2]) < int(counts[1])
     assert (bot / "models" / "nlu" / "training.json").exists()
     assert any((tmp_path / "var" / "faq" / "index").iterdir())
     again = deskbot("train", "--project", str(bot), "--epochs", "1")
