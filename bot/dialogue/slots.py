@@ -124,7 +124,10 @@ def trigger_intent_slots(domain: Domain, form: str, intent: str | None) -> dict[
     for name, slot in domain.slots.items():
         for mapping in slot.mappings:
             if mapping.type == "from_trigger_intent" and _intent_allowed(mapping, intent):
-                if mapping.conditions and not _conditions_hold(mapping, form, None):
+                # As in Rasa, only the conditions' forms count: no slot is requested yet
+                # when the form starts, so a requested_slot condition would never hold.
+                forms = {c.active_loop for c in mapping.conditions}
+                if mapping.conditions and form not in forms:
                     continue
                 found[name] = coerce(slot, mapping.value)
                 break

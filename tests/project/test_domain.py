@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.dialogue.slots import trigger_intent_slots
 from bot.project import (
     Domain,
     MappingCondition,
@@ -52,6 +53,16 @@ def test_helpdesk_domain(helpdesk: Path) -> None:
     assert domain.response_for("utter_nothing") is None
     assert "validate_open_incident_form" in domain.actions
     assert domain.lines["slot:confirm"][1] == 29  # `  confirm:` in domain.yml
+
+
+def test_the_intent_that_starts_a_form_fills_its_trigger_slots(helpdesk: Path) -> None:
+    # The helpdesk's conditions name a requested slot, which Rasa ignores for this mapping
+    # (none is requested when the form starts); checking it left the title to be asked for.
+    domain = load_project(helpdesk).domain
+    started = trigger_intent_slots(domain, "open_incident_form", "password_reset")
+    assert started == {"incident_title": "Problem resetting password"}
+    assert trigger_intent_slots(domain, "open_incident_form", "greet") == {}
+    assert trigger_intent_slots(domain, "another_form", "password_reset") == {}
 
 
 def test_rasa_3_shapes(tmp_path: Path) -> None:
