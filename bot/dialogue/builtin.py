@@ -80,12 +80,19 @@ def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[st
 
 
 async def handoff(
-    turn: Turn, domain: Domain, reason: str, *, was_waiting: bool | None = None
+    turn: Turn,
+    domain: Domain,
+    reason: str,
+    *,
+    was_waiting: bool | None = None,
+    record: bool = True,
 ) -> None:
     """Move the conversation to the agents' queue and tell the user so (``was_waiting``:
-    whether they were queued before this turn, when the turn itself may have queued them)."""
+    whether they were queued before this turn, when the turn itself may have queued them;
+    ``record``: False when the project's own handoff action was recorded already)."""
     already = turn.conversation.handoff == "pending_human" if was_waiting is None else was_waiting
-    turn.action("action_handoff", reason=reason)
+    if record:
+        turn.action("action_handoff", reason=reason)
     turn.set_handoff("pending_human", reason)
     said_this_turn = any(e.type == "bot" for e in turn.log)
     if said_this_turn:

@@ -471,6 +471,7 @@ class DialogueManager(AgentDesk):
         failing), the user still gets their person."""
         handoff = name in builtin.HANDOFF_ACTIONS
         waiting = turn.conversation.handoff == "pending_human"
+        recorded = True  # the project's action is in the turn's actions, once
         try:
             await self.custom.run(turn, name)
         except ActionRejected as error:
@@ -478,7 +479,8 @@ class DialogueManager(AgentDesk):
             return "rejected"
         except ActionError as error:
             # The domain may list the built-in handoff action, which the server lacks.
-            if not (handoff and isinstance(error, ActionNotFound)):
+            recorded = not (handoff and isinstance(error, ActionNotFound))
+            if recorded:
                 log.warning("custom action %s failed: %s", name, error)
                 turn.action(name, error=str(error))
                 if not handoff:
@@ -487,7 +489,9 @@ class DialogueManager(AgentDesk):
             # Its own pause event may have queued the conversation already: a user who was
             # not waiting still hears that a person is coming, not that they wait in a queue.
             reason = f"{name} asked for a person"
-            await builtin.handoff(turn, self.domain, reason, was_waiting=waiting)
+            await builtin.handoff(
+                turn, self.domain, reason, was_waiting=waiting, record=not recorded
+            )
         return "continue"
 
 

@@ -200,6 +200,9 @@ async def test_a_projects_own_handoff_action_runs_and_the_conversation_is_queued
     ]
     summary = await dm.transcripts.get("own")
     assert summary is not None and summary.handoff == "pending_human"
+    # Its action is recorded once (test stories saw it twice: the project's, then deskbot's).
+    actions = [d["name"] for kind, d in await transcript(dm, "own") if kind == "action"]
+    assert actions == ["action_human_handoff"]
 
 
 async def test_release_and_close_are_the_holders_and_force_names_whom_it_takes_from(
