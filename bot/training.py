@@ -24,9 +24,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.faq_source import build_retriever
-from bot.project import Project
+from bot.project import Project, retrieval_faq
 from bot.settings import Settings
-from knowledge import FaqBase, import_file
+from knowledge import FaqBase, import_data, import_file
 from nlu import (
     Example,
     TrainConfig,
@@ -62,12 +62,20 @@ def nlu_model_dir(project: Project) -> Path:
 
 
 def seed_faq(project: Project, base: FaqBase) -> int:
-    """Import the project's FAQ files when the base is empty; returns entries written."""
+    """Import the project's FAQ files, and the responses of its Rasa retrieval intents
+    (``utter_faq/x``, answered from the FAQ base), when the base is empty; returns entries
+    written."""
     if base.current_revision() > 0:
         return 0
     written = 0
     for path in project.faq_files:
         result = import_file(base, path, author="project-files")
+        written += len(result.created) + len(result.updated)
+    retrieval = retrieval_faq(project)
+    if retrieval:
+        data = json.dumps(retrieval).encode()
+        source = f"{project.root / 'domain.yml'} (retrieval intents)"
+        result = import_data(base, data, fmt="json", author="project-files", source=source)
         written += len(result.created) + len(result.updated)
     return written
 

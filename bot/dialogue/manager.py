@@ -33,7 +33,7 @@ from bot.dialogue.shortcut import parse_shortcut
 from bot.dialogue.slots import extract_slots
 from bot.dialogue.turn import Turn
 from bot.errors import BotError
-from bot.project import Domain, Rule, Story
+from bot.project import Domain, Rule, Story, retrieval_key
 from bot.sessions import SessionStore
 from bot.state import Conversation, Handoff, agent_of
 from bot.transcripts import TranscriptLog
@@ -95,6 +95,13 @@ class DialogueManager(AgentDesk):
         """Rasa's parse JSON for a text (the ``/intent{...}`` shortcut skips the model)."""
         shortcut = parse_shortcut(text)
         if shortcut is not None:
+            # Rasa's /faq/ask_hours picks that response of a retrieval intent: here, the
+            # FAQ entry it became, as a "did you mean" button picks one.
+            intent = shortcut["intent"]["name"]
+            base, slash, _ = intent.partition("/")
+            if slash and base in self.domain.retrieval_intents and not builtin.faq_key(shortcut):
+                chosen = {"entity": builtin.FAQ_KEY_ENTITY, "value": retrieval_key(intent)}
+                shortcut["entities"].append({**chosen, "start": 0, "end": 0})
             return shortcut
         if self.parser is None:
             return _not_understood(text)
@@ -452,7 +459,7 @@ class DialogueManager(AgentDesk):
             else:
                 turn.say(message)
             return "continue"
-        if name == builtin.FAQ_ACTION:
+        if name == builtin.FAQ_ACTION or self.domain.is_retrieval_action(name):
             parse = turn.conversation.latest_message or {}
             if not await self._answer_faq(turn, parse, turn.user_data):
                 await builtin.fallback(turn, self.domain, self.config)

@@ -22,6 +22,8 @@ def dialogue_config(project: Project) -> DialogueConfig:
         nlu_threshold=thresholds.nlu_fallback or 0.0,
         handoff_after_fallbacks=offer_at + 1,
     )
+    retrieval = project.domain.retrieval_intents  # answered from the FAQ base, as faq is
+    config = replace(config, faq_intents=(*dict.fromkeys((*config.faq_intents, *retrieval)),))
     if thresholds.faq_over_intent is not None:
         config = replace(config, faq_over_intent=thresholds.faq_over_intent)
     if thresholds.faq_over_action is not None:

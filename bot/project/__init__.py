@@ -22,10 +22,11 @@ from bot.project.domain import (
     SlotMapping,
     fill,
     placeholders,
+    retrieval_key,
 )
 from bot.project.domain_reader import read_domain
 from bot.project.project import Project, load_project
-from bot.project.rasa_import import ImportReport, import_rasa
+from bot.project.rasa_import import ImportReport, import_rasa, retrieval_faq
 from bot.project.scaffold import create_project
 from bot.project.source import ProjectError
 from bot.project.stories import (
@@ -74,4 +75,6 @@ __all__ = [
     "read_data_file",
     "read_domain",
     "read_test_stories",
+    "retrieval_faq",
+    "retrieval_key",
 ]

@@ -148,6 +148,13 @@ class SessionConfig:
     carry_over_slots: bool = True
 
 
+def retrieval_key(intent: str) -> str:
+    """The FAQ entry key a retrieval intent's response becomes: ``ask_hours`` for
+    ``faq/ask_hours`` (the FAQ's own), ``chitchat/ask_name`` for the others."""
+    base, _, key = intent.partition("/")
+    return key if base == "faq" else intent
+
+
 @dataclass(frozen=True)
 class Domain:
     """Everything a bot can understand, remember and say.
@@ -175,6 +182,29 @@ class Domain:
         """Every action the domain knows: responses, custom actions and forms, no duplicates."""
         names = [*self.responses, *self.actions, *self.forms]
         return tuple(dict.fromkeys(names))
+
+    @property
+    def retrieval_responses(self) -> dict[str, str]:
+        """Rasa's retrieval intents: ``utter_faq/x`` -> ``faq/x`` for each response of one."""
+        found = {}
+        for name in self.responses:
+            if name.startswith("utter_") and "/" in name:
+                intent = name.removeprefix("utter_")
+                if intent.split("/", 1)[0] in self.intents:
+                    found[name] = intent
+        return found
+
+    @property
+    def retrieval_intents(self) -> tuple[str, ...]:
+        """The retrieval intents (``faq``, ``chitchat``) whose responses the domain holds;
+        deskbot answers them from the FAQ base, where ``deskbot train`` puts those
+        responses."""
+        return tuple(dict.fromkeys(i.split("/", 1)[0] for i in self.retrieval_responses.values()))
+
+    def is_retrieval_action(self, name: str) -> bool:
+        """``utter_faq`` for retrieval intent ``faq``, unless the domain has such a response."""
+        base = name.removeprefix("utter_")
+        return name != base and base in self.retrieval_intents and name not in self.responses
 
     def response_for(self, name: str) -> tuple[ResponseVariant, ...] | None:
         """The variants of response ``name`` (e.g. ``utter_greet``), or None if it has none."""

@@ -24,9 +24,9 @@ from bot.project.check import (
     check_project,
 )
 from bot.project.config import read_config
-from bot.project.domain import Domain
+from bot.project.domain import retrieval_key
 from bot.project.nlu_examples import NluExample, read_nlu
-from bot.project.project import find_actions, find_domain, load_project
+from bot.project.project import Project, find_actions, find_domain, load_project
 from bot.project.source import ProjectError, read_yaml
 
 FAQ_FILE = "faq/rasa_retrieval.yml"
@@ -60,7 +60,7 @@ def import_rasa(src: Path | str, out: Path | str) -> ImportReport:
     if target.resolve().is_relative_to(source.resolve()):
         raise ProjectError(target, 0, "must not be inside the Rasa project")
     project = load_project(source)  # reads (and so validates) everything first
-    retrieval = _retrieval_responses(project.domain)
+    retrieval = project.domain.retrieval_responses
     skipped: list[str] = []
     target.mkdir(parents=True, exist_ok=True)
     for path in project.domain_files:
@@ -84,7 +84,7 @@ def import_rasa(src: Path | str, out: Path | str) -> ImportReport:
     if (source / "endpoints.yml").is_file():
         _copy(source / "endpoints.yml", target / "endpoints.yml")
     _copy_actions(source, target)
-    faq = _faq_entries(project.nlu_files, project.domain, retrieval)
+    faq = retrieval_faq(project)
     if faq:
         _dump(faq, target / FAQ_FILE)
     (target / "models").mkdir(exist_ok=True)
@@ -114,17 +114,6 @@ def _copy_actions(source: Path, target: Path) -> None:
         relative = path.relative_to(folder)
         if path.is_file() and "__pycache__" not in relative.parts and path.suffix != ".pyc":
             _copy(path, target / folder.name / relative)
-
-
-def _retrieval_responses(domain: Domain) -> dict[str, str]:
-    """``utter_faq/x`` -> ``faq/x`` for every response of a retrieval intent."""
-    found = {}
-    for name in domain.responses:
-        if name.startswith("utter_") and "/" in name:
-            intent = name.removeprefix("utter_")
-            if intent.split("/", 1)[0] in domain.intents:
-                found[name] = intent
-    return found
 
 
 def _yaml() -> YAML:
@@ -196,15 +185,16 @@ def _write_config(source: Path, target: Path) -> None:
     _dump(data, target / "config.yml")
 
 
-def _faq_entries(
-    nlu_files: tuple[Path, ...], domain: Domain, retrieval: Mapping[str, str]
-) -> list[dict[str, Any]]:
+def retrieval_faq(project: Project) -> list[dict[str, Any]]:
+    """FAQ entries (the JSON import format) from the project's retrieval intents: each
+    ``utter_faq/x`` response an entry, its ``faq/x`` examples the question and phrasings."""
+    domain = project.domain
     examples: dict[str, list[NluExample]] = {}
-    for path in nlu_files:
+    for path in project.nlu_files:
         for example in read_nlu(path)[1]:
             examples.setdefault(example.intent, []).append(example)
     entries = []
-    for response, intent in retrieval.items():
+    for response, intent in domain.retrieval_responses.items():
         variant = next((v for v in domain.responses[response] if v.text or v.image), None)
         if variant is None:
             continue
@@ -212,7 +202,7 @@ def _faq_entries(
         texts = list(dict.fromkeys(e.text for e in examples.get(intent, ()) if e.text))
         question = texts[0] if texts else key.replace("_", " ").capitalize() + "?"
         entry: dict[str, Any] = {
-            "id": key if base == "faq" else intent,
+            "id": retrieval_key(intent),
             "question": question,
             "alternatives": texts[1:],
             "answer": variant.text or variant.image,

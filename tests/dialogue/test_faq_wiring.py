@@ -9,12 +9,17 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.db import create_db_engine
-from bot.dialogue import DialogueManager
+from bot.dialogue import DialogueManager, dialogue_from_project
 from bot.faq_source import KnowledgeFaq
-from bot.project import Project
+from bot.project import Project, load_project
+from bot.sessions import SqlSessionStore
+from bot.story_tests import run_story
 from bot.training import seed_faq
+from bot.transcripts import TranscriptLog
 from knowledge import FaqBase, FaqRetriever
 from nlu import SentenceEncoder
+from tests.dialogue.conftest import FixedParser
+from tests.project.conftest import write_files
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +89,121 @@ async def test_an_unrelated_question_is_not_answered(wired) -> None:  # type: ig
     dm, _base, _retriever = wired
     replies = await dm.handle("w2", "what is the airspeed of an unladen swallow")
     assert [m.text for m in replies] == ["Sorry, could you say that differently?"]
+
+
+RETRIEVAL_PROJECT = {
+    "config.yml": """
+        language: en
+        pipeline: []
+        policies: []
+    """,
+    "domain.yml": """
+        version: "3.1"
+        intents: [greet, faq, chitchat]
+        responses:
+          utter_greet:
+            - text: "Hello!"
+          utter_faq/ask_hours:
+            - text: "We are open 9 to 5 on weekdays."
+          utter_faq/ask_returns:
+            - text: "Returns are free within 30 days."
+          utter_chitchat/ask_name:
+            - text: "I am Desk, the shop's assistant."
+    """,
+    "data/nlu.yml": """
+        version: "3.1"
+        nlu:
+          - intent: greet
+            examples: |
+              - hello
+          - intent: faq/ask_hours
+            examples: |
+              - when are you open
+              - what are your opening hours
+          - intent: faq/ask_returns
+            examples: |
+              - can I return an item
+              - how do returns work
+          - intent: chitchat/ask_name
+            examples: |
+              - what is your name
+              - who are you
+    """,
+    "data/rules.yml": """
+        version: "3.1"
+        rules:
+          - rule: faq
+            steps:
+              - intent: faq
+              - action: utter_faq
+          - rule: chitchat
+            steps:
+              - intent: chitchat
+              - action: utter_chitchat
+    """,
+    "tests/test_stories.yml": """
+        version: "3.1"
+        stories:
+          - story: a question then chitchat
+            steps:
+              - user: when are you open
+                intent: faq
+              - action: utter_faq
+              - user: what is your name
+                intent: chitchat
+              - action: utter_chitchat
+    """,
+}
+
+
+async def test_a_rasa_project_used_as_it_is_answers_its_retrieval_intents(
+    faq_engine: Engine,
+    encoder: SentenceEncoder,
+    new_database: Callable[[str], str],
+    tmp_path: Path,
+) -> None:
+    # A Rasa project's retrieval intents (faq/x examples, utter_faq/x responses, a rule
+    # faq -> utter_faq) left the user with no reply unless it went through `deskbot import rasa`.
+    project = load_project(write_files(tmp_path / "bot", RETRIEVAL_PROJECT))
+    assert project.domain.retrieval_intents == ("faq", "chitchat")
+    base = FaqBase(faq_engine)
+    assert seed_faq(project, base) == 3
+    assert {e.external_key: e.tags for e in base.list()} == {
+        "ask_hours": ("faq",), "ask_returns": ("faq",), "chitchat/ask_name": ("chitchat",),
+    }  # fmt: skip
+    hours = base.get_by_key("ask_hours")
+    assert (hours.question, hours.alternatives) == (
+        "when are you open",
+        ("what are your opening hours",),
+    )
+    retriever = FaqRetriever(base, encoder, data_dir=tmp_path / "faq")
+    retriever.start()
+    engine = create_db_engine(new_database("sqlite"))
+    try:
+        parser = FixedParser({
+            "when are you open": ("faq", 0.95),
+            "what is your name": ("chitchat", 0.95),
+            "how do returns work": ("faq", 0.95),
+        })  # fmt: skip
+        dm = dialogue_from_project(
+            project,
+            store=SqlSessionStore(engine),
+            transcripts=TranscriptLog(engine),
+            parser=parser,
+            faq=KnowledgeFaq(retriever, base),
+        )
+        said = [m.text for m in await dm.handle("r1", "when are you open")]
+        assert said == ["We are open 9 to 5 on weekdays."]
+        said = [m.text for m in await dm.handle("r1", "what is your name")]
+        assert said == ["I am Desk, the shop's assistant."]
+        # Rasa's shortcut for one response of a retrieval intent picks that entry.
+        said = [m.text for m in await dm.handle("r1", "/faq/ask_returns")]
+        assert said == ["Returns are free within 30 days."]
+        said = [m.text for m in await dm.handle("r1", "/chitchat/ask_name")]
+        assert said == ["I am Desk, the shop's assistant."]
+        # The project's test story, which expects utter_faq, passes as written.
+        results = [await run_story(dm, story) for story in project.test_stories]
+        assert [(r.passed, r.failure) for r in results] == [(True, None)]
+    finally:
+        retriever.close()
+        engine.dispose()

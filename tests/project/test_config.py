@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.project import DEFAULT_NLU_FALLBACK, ProjectError, Thresholds, read_config
+from bot.project import DEFAULT_NLU_FALLBACK, Domain, ProjectError, Thresholds, read_config
 from tests.project.conftest import write_files
 
 
@@ -121,6 +121,7 @@ def test_project_thresholds_reach_the_faq_retriever() -> None:
     class Configured:
         def __init__(self, thresholds: Thresholds) -> None:
             self.config = replace(read_config(None), thresholds=thresholds)
+            self.domain = Domain()
 
     default = retriever_config(Configured(Thresholds()))  # type: ignore[arg-type]
     assert default == RetrieverConfig()
