@@ -2,7 +2,9 @@
 
 A value that cannot be written back out — a lone UTF-16 surrogate, which no UTF-8 encoder
 accepts, or JSON nested past the serialiser's recursion limit — would otherwise be stored and
-break every later read of the conversation that holds it.
+break every later read of the conversation that holds it. So would a NUL character, which
+PostgreSQL refuses in text and cannot query in JSON (one NUL in one event made every agent's
+intent filter fail).
 """
 
 from __future__ import annotations
@@ -28,6 +30,23 @@ def shows_anything(text: str) -> bool:
 def has_surrogate(text: str) -> bool:
     """True when ``text`` holds a UTF-16 surrogate code point (U+D800-U+DFFF)."""
     return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+NUL_PROBLEM = "contains a NUL character (\\u0000), which cannot be stored"
+
+
+def has_nul(text: str) -> bool:
+    """True when ``text`` holds U+0000."""
+    return "\x00" in text
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored (a lone surrogate, a NUL), or None."""
+    if has_surrogate(text):
+        return "contains a lone UTF-16 surrogate (U+D800-U+DFFF), which is not valid Unicode"
+    if has_nul(text):
+        return NUL_PROBLEM
+    return None
 
 
 def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
@@ -62,4 +81,20 @@ def json_problem(value: Any, max_bytes: int, limit: int = MAX_DEPTH) -> str | No
         return f"is not JSON: {error}"
     if size > max_bytes:
         return f"is {size} bytes as JSON; the limit is {max_bytes}"
+    if any(has_nul(text) for text in _strings(value)):
+        return NUL_PROBLEM
     return None
+
+
+def _strings(value: Any) -> Any:
+    """Every string in a JSON value, keys included (iteratively, as nesting_depth)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.api.annotations import export_yaml
 from bot.api.auth import AgentToken, Context
 from bot.api.context import ApiContext, InvalidRequest
-from bot.api.schemas import AgentReply, Annotation
+from bot.api.schemas import AgentReply, Annotation, ConversationId
 from bot.errors import NotFoundError
 from bot.tables import conversation_events
 from bot.tokens import token_id_of
@@ -121,7 +121,7 @@ async def _summary_or_404(context: ApiContext, conversation_id: str) -> Conversa
 
 @router.get("/conversations/{conversation_id}")
 async def read_conversation(
-    conversation_id: str,
+    conversation_id: ConversationId,
     context: Context,
     _token: AgentToken,
     after: Annotated[int, Query(ge=0, description="only events after this seq")] = 0,
@@ -153,7 +153,7 @@ async def _holder(context: ApiContext, conversation_id: str) -> str | None:
 
 async def _agent_action(
     context: ApiContext,
-    conversation_id: str,
+    conversation_id: ConversationId,
     token: AgentToken,
     action: Literal["takeover", "release", "close"],
     force: bool,
@@ -178,7 +178,7 @@ async def _agent_action(
 
 @router.post("/conversations/{conversation_id}/takeover")
 async def takeover(
-    conversation_id: str, context: Context, token: AgentToken, force: Force = False,
+    conversation_id: ConversationId, context: Context, token: AgentToken, force: Force = False,
     holder: Holder = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Take the conversation from the bot: it stays silent while the agent answers. Another
@@ -188,7 +188,7 @@ async def takeover(
 
 @router.post("/conversations/{conversation_id}/release")
 async def release(
-    conversation_id: str, context: Context, token: AgentToken, force: Force = False,
+    conversation_id: ConversationId, context: Context, token: AgentToken, force: Force = False,
     holder: Holder = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Give the conversation back to the bot; the user is told they are talking to it again."""
@@ -197,7 +197,7 @@ async def release(
 
 @router.post("/conversations/{conversation_id}/close")
 async def close(
-    conversation_id: str, context: Context, token: AgentToken, force: Force = False,
+    conversation_id: ConversationId, context: Context, token: AgentToken, force: Force = False,
     holder: Holder = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Close the conversation."""
@@ -206,7 +206,7 @@ async def close(
 
 @router.post("/conversations/{conversation_id}/messages")
 async def send_message(
-    conversation_id: str, body: AgentReply, context: Context, token: AgentToken
+    conversation_id: ConversationId, body: AgentReply, context: Context, token: AgentToken
 ) -> dict[str, Any]:
     """Send the user a message as this agent; it reaches their widget at once."""
     await _summary_or_404(context, conversation_id)
@@ -218,7 +218,7 @@ async def send_message(
 
 @router.post("/conversations/{conversation_id}/annotations")
 async def annotate(
-    conversation_id: str, body: Annotation, context: Context, token: AgentToken
+    conversation_id: ConversationId, body: Annotation, context: Context, token: AgentToken
 ) -> dict[str, Any]:
     """Record the right intent and entities of one user message (exported as training data)."""
     await _summary_or_404(context, conversation_id)

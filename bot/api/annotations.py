@@ -92,9 +92,20 @@ def collect(engine: Engine) -> dict[str, list[str]]:
         text = str(data.get("text") or texts.get(key) or "")
         if not text.strip() or text.startswith("/"):
             continue
-        example = markup(text, data.get("entities") or [])
+        example = _yaml_printable(markup(text, data.get("entities") or []))
         grouped.setdefault(str(data["intent"]), set()).add(" ".join(example.split()))
     return {intent: sorted(examples) for intent, examples in sorted(grouped.items())}
+
+
+def _yaml_printable(text: str) -> str:
+    """``text`` without the characters a YAML file may not hold (control characters other
+    than whitespace, U+FFFE/U+FFFF): a user's message with one made the export unreadable."""
+    return "".join(
+        ch
+        for ch in text
+        if ch in "\t\n\r"
+        or not ("\x00" <= ch < "\x20" or "\x7f" <= ch <= "\x9f" or ch in "\ufffe\uffff")
+    )
 
 
 def render_yaml(grouped: dict[str, list[str]]) -> str:

@@ -14,11 +14,11 @@ from starlette.types import Message
 
 from bot.api.auth import Context
 from bot.api.context import ApiContext, InvalidRequest
-from bot.api.schemas import ParseRequest, RestMessage
+from bot.api.schemas import ConversationId, ParseRequest, RestMessage
 from bot.dialogue.messages import BotMessage, shown_agent
 from bot.dialogue.shortcut import parse_shortcut
 from bot.errors import BotError
-from bot.payloads import has_surrogate, json_problem, shows_anything
+from bot.payloads import has_surrogate, json_problem, shows_anything, text_problem
 
 log = logging.getLogger(__name__)
 # What curl -d and plain fetch() label a body; Rasa reads such a body as JSON all the same.
@@ -113,14 +113,14 @@ async def _observe_turn(context: ApiContext, conversation_id: str) -> None:
 
 
 def check_text(context: ApiContext, text: str, field: str) -> None:
-    """Refuse text that is too long, shows nothing or cannot be stored (a lone surrogate)."""
+    """Refuse text that is too long, shows nothing or cannot be stored (a lone surrogate,
+    a NUL)."""
     context.limiter.check_size(text)
-    if has_surrogate(text):
-        raise InvalidRequest(
-            f"{field}: contains a lone UTF-16 surrogate (U+D800-U+DFFF), which is not valid Unicode"
-        )
-    if not shows_anything(text):
+    if not shows_anything(text) and not has_surrogate(text):
         raise InvalidRequest(f"{field}: must not be empty")
+    problem = text_problem(text)
+    if problem:
+        raise InvalidRequest(f"{field}: {problem}")
 
 
 def client_address(request: Request) -> str | None:
@@ -158,7 +158,7 @@ async def model_parse(body: ParseRequest, context: Context) -> dict[str, Any]:
 
 
 @router.get("/api/widget/history/{session_id}")
-async def widget_history(session_id: str, context: Context) -> dict[str, Any]:
+async def widget_history(session_id: ConversationId, context: Context) -> dict[str, Any]:
     """What was said in one conversation, for the widget to restore after a reload.
 
     The random session id is the capability: whoever holds it is that conversation's user.

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from bot.dialogue.senders import SENDER_RULE, is_valid_sender
+from bot.payloads import text_problem
 
 
 class RestMessage(BaseModel):
@@ -33,10 +34,30 @@ class ParseRequest(BaseModel):
     message_id: str | None = None
 
 
+def _storable(value: str | None) -> str | None:
+    problem = text_problem(value) if value is not None else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _conversation_id(value: str) -> str:
+    if not is_valid_sender(value):
+        raise ValueError(SENDER_RULE)
+    return value
+
+
+# A conversation id in a path: one no conversation can have is refused before the database
+# is asked (a NUL in it made PostgreSQL fail the request with a 500).
+ConversationId = Annotated[str, AfterValidator(_conversation_id)]
+
+
 class AgentReply(BaseModel):
     """A message an agent sends to the user."""
 
     text: str = Field(min_length=1, max_length=4000)
+
+    _text = field_validator("text")(_storable)
 
 
 # Rasa names: letters, digits, "_", "-", "." and "/" (retrieval intents such as faq/returns).
@@ -59,6 +80,7 @@ class AnnotationEntity(BaseModel):
     value: str | None = Field(None, max_length=2000)
 
     _entity_name = field_validator("entity")(_rasa_name)
+    _value = field_validator("value")(_storable)
 
 
 class Annotation(BaseModel):

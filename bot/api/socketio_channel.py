@@ -181,6 +181,11 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
         except BotError as error:
             await _refuse(sid, str(error), error.status_code)
             return None
+        except Exception:  # as the HTTP API's 500: said to the widget, counted and logged
+            log.exception("unhandled error in user_uttered of %s", session_id)
+            context.metrics.errors.labels(error="InternalError").inc()
+            await _refuse(sid, "the server failed; see its log", 500)
+            return None
         text = data["message"]
         if not text.startswith("/"):  # a button's payload: its other tabs show the reply only
             # The user's other tabs of this chat showed the bot's reply to a message they

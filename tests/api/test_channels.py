@@ -57,8 +57,15 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
         blank = client.post(WEBHOOK, json={"sender": "x", "message": shows_nothing})
         assert blank.status_code == 422, repr(shows_nothing)
         assert blank.json() == {"error": "ValidationError", "detail": "message: must not be empty"}
-    for shows_something in ("🙂", "?", "ok\u0000", "\U0001fae9", "\ue000"):
+    for shows_something in ("🙂", "?", "ok\u0001", "\U0001fae9", "\ue000"):
         assert client.post(WEBHOOK, json={"sender": "x", "message": shows_something}).is_success
+    # A NUL cannot be stored (PostgreSQL refuses it): said, rather than a 500 there.
+    nul = client.post(WEBHOOK, json={"sender": "x", "message": "ok\u0000"})
+    assert nul.status_code == 422
+    assert (
+        nul.json()["detail"]
+        == "message: contains a NUL character (\\u0000), which cannot be stored"
+    )
     # The console and the widget history address a conversation by its id in a URL path.
     for unreachable in ("a/b", ".", "..", "", "line\nbreak", "x" * 201):
         refused = client.post(WEBHOOK, json={"sender": unreachable, "message": "hi"})

@@ -174,7 +174,26 @@ def test_bad_user_uttered_payloads_get_an_error_event(
     assert error["error"] == 413 and "limit is 2000" in error["detail"]
     tab.say(session_id, " \u200b\u0000 ")
     assert tab.next("deskbot_error") == {"error": 422, "detail": "message: must not be empty"}
+    tab.say(session_id, "where is my order\u0000 NW-48213")
+    nul = tab.next("deskbot_error")
+    assert nul["error"] == 422 and "NUL character" in nul["detail"]
     assert not [event for event, _ in tab.quiet(0.5) if event == "bot_uttered"]
+
+
+def test_an_unexpected_failure_is_told_to_the_widget_not_left_hanging(
+    live_server: LiveServer, tabs: list[Tab], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only BotError was answered: anything else left the widget's typing indicator on.
+    async def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("bot.api.socketio_channel.run_turn", broken)
+    tab = open_tab(live_server, tabs)
+    session_id = tab.session(None)
+    tab.say(session_id, "hello")
+    assert tab.next("deskbot_error") == {"error": 500, "detail": "the server failed; see its log"}
+    metrics = httpx.get(live_server.url + "/metrics").text
+    assert 'deskbot_errors_total{error="InternalError"} 1.0' in metrics
 
 
 def test_with_a_jwt_secret_sockets_need_a_valid_token_and_a_user_keeps_to_theirs(
