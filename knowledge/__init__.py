@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from knowledge.index import FaqIndex, IndexState
     from knowledge.retriever import FaqDecision, FaqHit, FaqRetriever
     from knowledge.scoring import Calibration, RetrieverConfig
-    from knowledge.sync import FaqSync
+    from knowledge.sync import FaqSync, announce_revision
     from knowledge.transfer import (
         export_file,
         import_data,
@@ -81,6 +81,7 @@ _HOME = {
     "StaleImportError": "knowledge.errors",
     "UpsertResult": "knowledge.base",
     "VectorConfig": "knowledge.vectors",
+    "announce_revision": "knowledge.sync",
     "enable_wal": "knowledge.wal",
     "evaluate": "knowledge.evaluation",
     "export_file": "knowledge.transfer",
@@ -125,6 +126,7 @@ __all__ = [
     "StaleImportError",
     "UpsertResult",
     "VectorConfig",
+    "announce_revision",
     "enable_wal",
     "evaluate",
     "export_file",

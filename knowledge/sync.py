@@ -26,6 +26,26 @@ def revision_channel(prefix: str) -> str:
     return f"{prefix}:faq:v1:revision"
 
 
+def _client(redis_url: str) -> redis.Redis:
+    # Short timeouts: an edit publishes from the editor's request (or a CLI command), which
+    # must not hang on a Redis host that does not answer.
+    return redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+
+
+def announce_revision(redis_url: str, revision: int, *, key_prefix: str = "deskbot") -> bool:
+    """Tell every process watching the base through Redis that it is at ``revision``: for a
+    writer that runs no `FaqSync` (a CLI command), whose edits servers would otherwise see
+    only at their next safety-net poll. False when Redis could not be reached."""
+    client = _client(redis_url)
+    try:
+        client.publish(revision_channel(key_prefix), str(revision))
+        return True
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
 class FaqSync:
     """Watches for edits made by any process and refreshes a retriever.
 
@@ -51,13 +71,7 @@ class FaqSync:
         self.channel = revision_channel(key_prefix)
         self.poll_interval = poll_interval
         self.redis_poll_interval = redis_poll_interval
-        # Short timeouts: an edit publishes from the editor's request, which must not hang
-        # on a Redis host that does not answer.
-        self._redis: redis.Redis | None = (
-            redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
-            if redis_url
-            else None
-        )
+        self._redis: redis.Redis | None = _client(redis_url) if redis_url else None
         self._redis_ok = False  # subscribed and hearing from Redis
         self._stop = threading.Event()
         self._wake = threading.Event()

@@ -15,7 +15,15 @@ from bot.cli.output import output_file, write_output
 from bot.db import create_db_engine, upgrade
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
-from knowledge import EmbeddingCache, Encoder, FaqBase, KnowledgeError, export_file, import_file
+from knowledge import (
+    EmbeddingCache,
+    Encoder,
+    FaqBase,
+    KnowledgeError,
+    announce_revision,
+    export_file,
+    import_file,
+)
 
 if TYPE_CHECKING:
     # The retriever brings torch and faiss: loaded by the commands that search, so that
@@ -98,12 +106,29 @@ def register(
             engine = create_db_engine(settings.database_url, must_exist=True)
         except (BotError, KnowledgeError) as exc:
             raise _fail(exc) from None
+        base = FaqBase(engine)
+        written: list[int] = []
+        base.add_listener(written.append)
         try:
-            yield settings, FaqBase(engine)
+            yield settings, base
         except (BotError, KnowledgeError) as exc:
             raise _fail(exc) from None
         finally:
             engine.dispose()
+            # Running servers hear of it now, not at their next poll (up to 15 s).
+            announced = (
+                not written
+                or not settings.redis_url
+                or announce_revision(
+                    settings.redis_url, max(written), key_prefix=settings.redis_prefix
+                )
+            )
+            if not announced:
+                typer.echo(
+                    "note: Redis did not answer; running servers pick the change up at "
+                    "their next poll (within 15 s)",
+                    err=True,
+                )
 
     @contextmanager
     def started(settings: Settings, base: FaqBase) -> Iterator[FaqRetriever]:

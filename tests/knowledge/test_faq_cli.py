@@ -269,3 +269,38 @@ def test_a_rasa_import_prints_what_it_leaves_out(cli: typer.Typer, tmp_path: Pat
         "note: utter_faq/hours has 2 variants; the first is the answer",
         f"{rasa}: 1 entry, all valid (nothing written)",
     ]
+
+
+def test_an_import_from_the_cli_is_announced_to_running_servers(
+    cli: typer.Typer,
+    tmp_path: Path,
+    redis_url: str,
+    redis_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Servers heard of CLI edits only at their safety-net poll, up to 15 s later.
+    import redis
+
+    from knowledge.sync import revision_channel
+
+    monkeypatch.setenv("DESKBOT_REDIS_URL", redis_url)
+    monkeypatch.setenv("DESKBOT_REDIS_PREFIX", redis_prefix)
+    listener = redis.Redis.from_url(redis_url).pubsub()
+    listener.subscribe(revision_channel(redis_prefix))
+    assert listener.get_message(timeout=5)["type"] == "subscribe"  # listening from here on
+    try:
+        source = tmp_path / "faq.json"
+        source.write_text(json.dumps(ENTRIES))
+        code, out = run(cli, "faq", "import", str(source))
+        assert code == 0, out
+        message = listener.get_message(timeout=5)
+        assert message is not None and out.endswith(f"(revision {int(message['data'])})\n")
+        code, out = run(cli, "faq", "list")  # reads only: nothing to announce
+        assert code == 0 and listener.get_message(timeout=0.5) is None
+    finally:
+        listener.close()
+    monkeypatch.setenv("DESKBOT_REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    changed = [{**ENTRIES[0], "answer": "10-6"}]
+    source.write_text(json.dumps(changed))
+    code, out = run(cli, "faq", "import", str(source))
+    assert code == 0 and "1 updated" in out and "Redis did not answer" in out
