@@ -96,8 +96,9 @@ class TokenStore:
             ).scalar_one()
         return token, TokenInfo(id=new_id, name=name or role, role=role)
 
-    def verify(self, token: str) -> TokenInfo | None:
-        """What the token grants, or None when it is unknown or revoked."""
+    def verify(self, token: str, *, touch: bool = True) -> TokenInfo | None:
+        """What the token grants, or None when it is unknown or revoked; ``touch`` records
+        the use as its last."""
         with self.engine.begin() as conn:
             row = conn.execute(
                 select(api_tokens).where(
@@ -106,15 +107,16 @@ class TokenStore:
             ).first()
             if row is None:
                 return None
-            conn.execute(
-                update(api_tokens)
-                .where(api_tokens.c.id == row.id)
-                .values(last_used_at=datetime.now(UTC))
-            )
+            if touch:
+                conn.execute(
+                    update(api_tokens)
+                    .where(api_tokens.c.id == row.id)
+                    .values(last_used_at=datetime.now(UTC))
+                )
         return TokenInfo(id=row.id, name=row.name, role=row.role)
 
-    async def averify(self, token: str) -> TokenInfo | None:
-        return await asyncio.to_thread(self.verify, token)
+    async def averify(self, token: str, *, touch: bool = True) -> TokenInfo | None:
+        return await asyncio.to_thread(self.verify, token, touch=touch)
 
     def all(self) -> list[TokenRecord]:
         """Every token, revoked ones included, oldest first."""

@@ -11,7 +11,7 @@ from bot.api.context import ApiContext, api_context
 from bot.errors import BotError
 from bot.tokens import TokenInfo
 
-CACHE_SECONDS = 30.0
+TOUCH_SECONDS = 30.0
 
 
 class Unauthorized(BotError):
@@ -26,9 +26,10 @@ class Forbidden(BotError):
     status_code = 403
 
 
-# Verified tokens are remembered briefly so a console polling every 2 s does not write the
-# token's last-used time on every request. A revoked token stops working within CACHE_SECONDS.
-_cache: dict[str, tuple[float, TokenInfo]] = {}
+# Every request reads its token, so a revoked token is refused at once by every worker; the
+# last-used time is written at most once per TOUCH_SECONDS per token, or a console polling
+# every 2 s would write it on every request.
+_touched: dict[str, float] = {}
 
 
 async def current_token(
@@ -45,19 +46,18 @@ async def current_token(
         raise Unauthorized("log in with an API token: send 'Authorization: Bearer <token>'")
     token = token.strip()
     now = time.monotonic()
-    cached = _cache.get(token)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    info = await context.services.tokens.averify(token)
+    touch = _touched.get(token, 0.0) <= now
+    info = await context.services.tokens.averify(token, touch=touch)
     if info is None:
-        _cache.pop(token, None)
+        _touched.pop(token, None)
         raise Unauthorized(
             "this API token is unknown or revoked; create one with "
             "'deskbot token create --role agent'"
         )
-    if len(_cache) > 1000:
-        _cache.clear()
-    _cache[token] = (now + CACHE_SECONDS, info)
+    if touch:
+        if len(_touched) > 1000:
+            _touched.clear()
+        _touched[token] = now + TOUCH_SECONDS
     return info
 
 

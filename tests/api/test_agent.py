@@ -271,6 +271,9 @@ def test_a_conversation_held_by_a_revoked_token_is_free_to_take(
     base = f"{AGENT}/conversations/h3"
     assert client.post(f"{base}/takeover", headers=agent_headers).status_code == 200
     app.state.deskbot.services.tokens.revoke(1)  # ana#1 left, or her token was rotated
+    # Refused at once, though it was checked a moment ago (a 30 s cache let it on).
+    late = client.post(f"{base}/messages", json={"text": "still me"}, headers=agent_headers)
+    assert late.status_code == 401 and "unknown or revoked" in late.json()["detail"]
     ana_again = bearer(app, "agent", "ana")
     taken = client.post(f"{base}/takeover", headers=ana_again)
     assert taken.status_code == 200, taken.text

@@ -20,6 +20,10 @@ def test_tokens_are_stored_hashed_and_verify_by_role(db_engine: Engine) -> None:
     assert verified is not None and verified.role == "agent" and verified.name == "ann"
     assert store.verify(admin_token).role == "admin"  # type: ignore[union-attr]
     assert store.verify(token + "x") is None
+    used = {r.id: r.last_used_at for r in store.all()}
+    assert used[info.id] is not None
+    assert store.verify(token, touch=False) is not None  # a check that records no use
+    assert {r.id: r.last_used_at for r in store.all()} == used
     assert store.revoke(info.id)
     assert store.verify(token) is None
     assert store.count("admin") == 1
