@@ -10,9 +10,11 @@ from typing import Any
 from bot.dialogue.config import (
     DEFAULT_CLOSED_TEXT,
     DEFAULT_JOINED_TEXT,
+    DEFAULT_RELEASED_IN_FORM_TEXT,
     DEFAULT_RELEASED_TEXT,
     DEFAULT_TRANSFERRED_TEXT,
 )
+from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.responses import render_response
 from bot.dialogue.turn import Turn
@@ -34,6 +36,7 @@ class AgentDesk:
     store: SessionStore
     transcripts: TranscriptLog
     _listeners: list[MessageSink]
+    forms: FormLoop
 
     def _turn(
         self, conversation_id: str, *, channel: str = "rest", actor: str = "bot"
@@ -81,8 +84,15 @@ class AgentDesk:
             turn.set_handoff("bot", "agent released it")
             conversation.agent = None
             conversation.fallback_count = 0
-            # Talking to a person or waiting for one: either way, say who answers now.
-            self._tell_user(turn, "utter_back_to_bot", DEFAULT_RELEASED_TEXT)
+            # Talking to a person or waiting for one: either way, say who answers now; and
+            # a form left waiting for an answer asks for it again (the user, told "How can I
+            # help?", did not know the bot still expected it).
+            form, slot = conversation.active_form, conversation.requested_slot
+            if form is not None and slot is not None:
+                self._tell_user(turn, "utter_back_to_bot", DEFAULT_RELEASED_IN_FORM_TEXT)
+                await self.forms.ask(turn, form, slot)
+            else:
+                self._tell_user(turn, "utter_back_to_bot", DEFAULT_RELEASED_TEXT)
         await self._deliver(conversation_id, turn.messages)
 
     def _tell_user(self, turn: Turn, response: str, default: str) -> None:

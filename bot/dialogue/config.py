@@ -12,6 +12,8 @@ DEFAULT_WAITING_TEXT = (
 )
 DEFAULT_REPHRASE_TEXT = "Okay. Please tell me in other words what you need."
 DEFAULT_RELEASED_TEXT = "You're chatting with the assistant again. How can I help?"
+# Released in the middle of a form: the form's question follows, not "How can I help?".
+DEFAULT_RELEASED_IN_FORM_TEXT = "You're chatting with the assistant again."
 DEFAULT_JOINED_TEXT = "A member of our team has joined the chat and will answer you here."
 DEFAULT_TRANSFERRED_TEXT = "Another member of our team has taken over the chat."
 DEFAULT_CLOSED_TEXT = "This chat has been closed. Write here again any time."

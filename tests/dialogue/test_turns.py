@@ -18,6 +18,7 @@ from bot.dialogue.config import (
     DEFAULT_CLOSED_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_JOINED_TEXT,
+    DEFAULT_RELEASED_IN_FORM_TEXT,
     DEFAULT_RELEASED_TEXT,
     DEFAULT_REPHRASE_TEXT,
     DEFAULT_TRANSFERRED_TEXT,
@@ -394,6 +395,22 @@ async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) ->
         ("human", "bot"),
         ("bot", "closed"),
         ("closed", "bot"),
+    ]
+
+
+async def test_released_in_the_middle_of_a_form_the_bot_asks_its_question_again(make_dm) -> None:
+    # The user was told "How can I help?" while the form still waited for an order number.
+    dm = make_dm()
+    delivered = listen(dm)
+    assert texts(await dm.handle("rf", "/request_return")) == ["What is your order number?"]
+    await dm.takeover("rf", "ann")
+    await dm.release("rf", "ann")
+    assert [m.text for _, m in delivered[1:]] == [
+        DEFAULT_RELEASED_IN_FORM_TEXT,
+        "What is your order number?",
+    ]
+    assert texts(await dm.handle("rf", '/inform{"order_number": "NW-10001"}')) == [
+        "Which product do you want to return?"
     ]
 
 
