@@ -221,6 +221,10 @@ class DialogueManager(AgentDesk):
         intent = parse.get("intent") or {}
         low = _is_low(intent, self.config)
         conversation.latest_message = {**parse, "metadata": metadata or {}}
+        # As Rasa's tracker: the bot listened, then the user spoke; an action run next sees
+        # latest_action_name "action_listen" (the policy and transcripts skip it).
+        turn.rasa_event({"event": "action", "name": LISTEN})
+        conversation.latest_action = LISTEN
         turn.rasa_event(
             {
                 "event": "user",

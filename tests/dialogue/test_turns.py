@@ -13,7 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.actions import ActionError, ActionResult
-from bot.dialogue import BotMessage, DialogueManager, FaqChoice
+from bot.dialogue import BotMessage, DialogueManager, FaqChoice, build_action_runner
 from bot.dialogue.config import (
     DEFAULT_CLOSED_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
@@ -151,6 +151,35 @@ async def test_custom_action_sets_slots_and_speaks(make_dm) -> None:
     assert texts(replies) == ["Order NW-10001 is shipped."]
     state = await dm.store.load("c")
     assert state is not None and state.slots["vip"] is True
+
+
+async def test_an_action_sees_the_tracker_rasa_would_give_it(make_dm, project) -> None:
+    # No action_listen events, and latest_action_name None or the bot's previous action:
+    # actions that test for "action_listen" or walk the events by it behaved differently.
+    calls: list[dict[str, Any]] = []
+    runner = build_action_runner(project)
+    assert runner is not None
+
+    class Recording:
+        async def run(self, call: dict[str, Any]) -> ActionResult:
+            calls.append(call)
+            return await runner.run(call)
+
+        def names(self) -> set[str] | None:
+            return runner.names()
+
+        async def aclose(self) -> None:
+            await runner.aclose()
+
+    dm = make_dm(actions=Recording())
+    await dm.handle("tr", "hi there")
+    await dm.handle("tr", '/check_order{"order_number": "NW-10001"}')
+    tracker = calls[-1]["tracker"]
+    assert tracker["latest_action_name"] == "action_listen"
+    kinds = [(e["event"], e.get("name")) for e in tracker["events"]]
+    users = [i for i, (kind, _) in enumerate(kinds) if kind == "user"]
+    assert len(users) == 2 and all(kinds[i - 1] == ("action", "action_listen") for i in users)
+    assert ("action", "utter_greet") in kinds[users[0] : users[1]]
 
 
 async def test_a_crashing_action_gives_an_apology_and_loses_nothing(make_dm) -> None:
