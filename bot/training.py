@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.faq_source import build_retriever
-from bot.project import Project, retrieval_faq
+from bot.project import Project, ProjectError, retrieval_faq
 from bot.settings import Settings
 from knowledge import FaqBase, import_data, import_file
 from nlu import (
@@ -192,6 +192,14 @@ def train_project(
             seconds=time.perf_counter() - started,
             faq_changed=bool(stamp) and stamp.get("faq_revision") != revision,
             **outcome,  # type: ignore[arg-type]
+        )
+    if not data.examples:
+        files = ", ".join(p.name for p in project.nlu_files)
+        raise ProjectError(
+            project.root / "data",
+            0,
+            f"no NLU examples{f' in {files}' if files else ''} and no FAQ questions to learn "
+            "from; add intents with examples (Rasa's nlu: format) or FAQ entries under faq/",
         )
     nlu = project.config.nlu
     base_model = nlu.base_model or (

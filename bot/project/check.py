@@ -25,12 +25,28 @@ DEFAULT_ACTIONS = frozenset({
 })  # fmt: skip
 # Actions deskbot's dialogue manager runs itself: an FAQ answer, and handing over to a human.
 BUILTIN_ACTIONS = frozenset({"action_faq", "action_handoff"})
+# A project's own action of one of these names runs, then deskbot's handoff to a person.
+HANDOFF_ACTIONS = frozenset({"action_handoff", "action_human_handoff"})
 
 
 def is_custom_action(name: str) -> bool:
     """An action the project's code (or its action server) must provide."""
     return not name.startswith("utter_") and name not in BUILTIN_ACTIONS | DEFAULT_ACTIONS
 
+
+# What Rasa 2.x/3.x domains may hold (Rasa's schema refuses anything else).
+DOMAIN_KEYS = frozenset({
+    "version", "intents", "entities", "slots", "responses", "templates", "forms", "actions",
+    "session_config", "config", "e2e_actions",
+})  # fmt: skip
+SLOT_KEYS = frozenset({
+    "type", "mappings", "initial_value", "influence_conversation", "values", "min_value",
+    "max_value", "auto_fill",
+})  # fmt: skip
+MAPPING_KEYS = frozenset({
+    "type", "entity", "role", "group", "intent", "not_intent", "value", "action",
+    "conditions",
+})  # fmt: skip
 
 # Slots every domain has without declaring them.
 DEFAULT_SLOTS = frozenset({"requested_slot", "session_started_metadata"})
@@ -86,9 +102,16 @@ class _Checker:
         self.check_forms()
         self.check_responses()
         self.check_actions()
+        for path in self.project.domain_files:
+            self.check_domain_keys(path)
         for rule in self.project.rules:
             self.check_steps(rule.file, rule.condition, f"rule {rule.name!r} condition")
             self.check_steps(rule.file, rule.steps, f"rule {rule.name!r}")
+            if not rule.wait_for_user_input:
+                self.add((rule.file, rule.line), "warning", f"rule {rule.name!r}: "
+                         "wait_for_user_input is not supported; after a rule's last action "
+                         "deskbot goes on with whatever rule or story matches, or "
+                         "listens")  # fmt: skip
         for story in self.project.stories:
             self.check_steps(story.file, story.steps, f"story {story.name!r}")
         for test in self.project.test_stories:
@@ -174,6 +197,33 @@ class _Checker:
                          f"FAQ entry {index + 1} has no {' or '.join(missing)}")  # fmt: skip
 
     # -- domain ----------------------------------------------------------------------------
+    def check_domain_keys(self, path: Path) -> None:
+        """Keys Rasa's schema would refuse, named: a typo (``slot:``) was dropped silently
+        and surfaced as misleading errors elsewhere ("form requires unknown slot")."""
+        try:
+            data = read_yaml(path)
+        except ProjectError:
+            return  # loading the project reported it already
+        if not isinstance(data, dict):
+            return
+        file = str(path)
+        for key in data:
+            if key not in DOMAIN_KEYS:
+                self.add((file, line_of(data, key)), "warning", f"unknown domain key {key!r} "
+                         f"ignored; expected one of {', '.join(sorted(DOMAIN_KEYS))}")  # fmt: skip
+        slots = data.get("slots")
+        for name, body in slots.items() if isinstance(slots, dict) else ():
+            for key in body if isinstance(body, dict) else ():
+                if key not in SLOT_KEYS:
+                    self.add((file, line_of(body, key)), "warning", f"slot {name}: unknown key "
+                             f"{key!r} ignored")  # fmt: skip
+            mappings = body.get("mappings") if isinstance(body, dict) else None
+            for mapping in mappings if isinstance(mappings, list) else ():
+                for key in mapping if isinstance(mapping, dict) else ():
+                    if key not in MAPPING_KEYS:
+                        self.add((file, line_of(mapping, key)), "warning", f"slot {name}: "
+                                 f"unknown mapping key {key!r} ignored")  # fmt: skip
+
     def check_slots(self) -> None:
         for slot in self.domain.slots.values():
             where = self.at(f"slot:{slot.name}")
@@ -233,6 +283,11 @@ class _Checker:
                      "did not answer: its actions are not checked")  # fmt: skip
         for name in self.domain.actions:
             where = self.at(f"action:{name}")
+            own = _names_action(code, name) or (served is not None and name in served)
+            if name in HANDOFF_ACTIONS and own:
+                self.add(where, "warning", f"{name}: deskbot hands the conversation to a "
+                         "person after it (it joins the agents' queue), whatever your own "
+                         f"{name} does first; name a handoff to another bot otherwise")  # fmt: skip
             if name.startswith("utter_"):
                 if not self.has_response(name):
                     self.add(where, "error", f"action {name} has no response; add one under "
@@ -248,7 +303,7 @@ class _Checker:
             if code is None:
                 self.add(where, "warning", f"custom action {name}: no actions/ code and no "
                          "action_endpoint")  # fmt: skip
-            elif f'"{name}"' not in code and f"'{name}'" not in code:
+            elif not _names_action(code, name):
                 self.add(where, "warning", f"custom action {name} is not defined in actions/")
 
     # -- rules and stories -----------------------------------------------------------------
@@ -272,6 +327,10 @@ class _Checker:
                 if entity.get("entity") not in self.domain.entities:
                     self.add(where, "error", f"{what}: unknown entity {entity.get('entity')}")
         elif step.kind == "action" and step.name is not None:
+            if step.name == "action_back":
+                self.add(where, "warning", f"{what}: action_back is not supported (deskbot "
+                         "does not take back the user's last message); the step does "
+                         "nothing")  # fmt: skip
             if step.name.startswith("utter_") and not self.has_response(step.name):
                 self.add(where, "error", f"{what}: {step.name} has no response")
             elif not self.known_action(step.name):
@@ -298,6 +357,11 @@ def action_code(folder: Path | None) -> str | None:
         return None
     files = [folder] if folder.is_file() else sorted(folder.rglob("*.py"))
     return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+
+
+def _names_action(code: str | None, name: str) -> bool:
+    """Whether the actions' source names ``name`` as a string (``def name(self)`` returns it)."""
+    return code is not None and (f'"{name}"' in code or f"'{name}'" in code)
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

@@ -214,3 +214,14 @@ def test_the_cli_and_light_modules_load_without_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_train_without_examples_names_the_files(tmp_path: Path) -> None:
+    # An empty data/nlu.yml gave "error: no training examples", naming no file or project.
+    bot = tmp_path / "bot"
+    (bot / "data").mkdir(parents=True)
+    (bot / "domain.yml").write_text('version: "3.1"\nintents: [greet]\n')
+    (bot / "data" / "nlu.yml").write_text("")
+    done = run(["train", "--project", str(bot)], tmp_path, DESKBOT_DATA_DIR=str(tmp_path / "var"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{bot / 'data'}: no NLU examples and no FAQ questions" in done.stderr

@@ -8,7 +8,7 @@ import typer
 from typer.testing import CliRunner
 
 from bot.cli.project import register
-from bot.project.check import Problem, check_project, has_errors
+from bot.project.check import DOMAIN_KEYS, Problem, check_project, has_errors
 from tests.project.conftest import Writer
 
 GOOD = {
@@ -200,6 +200,64 @@ def test_retrieval_actions_count_as_responses(project: Writer) -> None:
         """,
     })  # fmt: skip
     assert check_project(root) == []
+
+
+def test_what_rasa_would_refuse_or_deskbot_ignores_is_named(project: Writer) -> None:
+    # A typo in a domain key was dropped silently (`slot:` surfaced as "form requires
+    # unknown slot"); action_back and wait_for_user_input: false did nothing, unsaid.
+    root = project({
+        "domain.yml": """
+            version: "3.1"
+            intents: [greet]
+            slot:
+              mood:
+                type: text
+            slots:
+              name:
+                type: text
+                inital_value: Ann
+                mappings:
+                  - type: from_text
+                    conditons: []
+            responses:
+              utter_greet: [{text: "Hi!"}]
+            actions: [action_handoff]
+        """,
+        "data/nlu.yml": """
+            nlu:
+              - intent: greet
+                examples: |
+                  - hi
+        """,
+        "data/rules.yml": """
+            rules:
+              - rule: greet
+                wait_for_user_input: false
+                steps:
+                  - intent: greet
+                  - action: utter_greet
+                  - action: action_back
+        """,
+    })  # fmt: skip
+    (root / "actions.py").write_text(
+        "from rasa_sdk import Action\n\n\nclass Handoff(Action):\n"
+        "    def name(self):\n        return 'action_handoff'\n"
+    )
+    found = set(messages(check_project(root)))
+    keys = ", ".join(sorted(DOMAIN_KEYS))
+    assert found == {
+        ("domain.yml", 3, "warning", f"unknown domain key 'slot' ignored; expected one of {keys}"),
+        ("domain.yml", 9, "warning", "slot name: unknown key 'inital_value' ignored"),
+        ("domain.yml", 12, "warning", "slot name: unknown mapping key 'conditons' ignored"),
+        ("rules.yml", 2, "warning", "rule 'greet': wait_for_user_input is not supported; after "
+         "a rule's last action deskbot goes on with whatever rule or story matches, or listens"),
+        ("rules.yml", 7, "warning", "rule 'greet': action_back is not supported (deskbot does "
+         "not take back the user's last message); the step does nothing"),
+        # A project's own handoff (to another bot, say) is followed by deskbot's to a person.
+        ("domain.yml", 15, "warning", "action_handoff: deskbot hands the conversation to a "
+         "person after it (it joins the agents' queue), whatever your own action_handoff "
+         "does first; name a handoff to another bot otherwise"),
+    }  # fmt: skip
 
 
 def cli() -> typer.Typer:
