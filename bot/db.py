@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,7 @@ def check(url: str) -> None:
     engine = create_db_engine(url)
     try:
         config = alembic_config(url)
+        config.stdout = io.StringIO()  # its "No new upgrade operations detected." is ours to say
         with engine.connect() as connection:
             config.attributes["connection"] = connection
             command.check(config)
