@@ -39,6 +39,16 @@ class TranscriptEvent:
     created_at: datetime | None = None
     seq: int | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """The event as the agents' API and ``deskbot conversation export`` give it."""
+        return {
+            "seq": self.seq,
+            "type": self.type,
+            "actor": self.actor,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "data": self.data,
+        }
+
 
 @dataclass(frozen=True)
 class ConversationSummary:
@@ -50,6 +60,19 @@ class ConversationSummary:
     created_at: datetime
     updated_at: datetime
     last_user_text: str | None = None  # the start of what the user last typed
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as the agents' API and ``deskbot conversation export`` give it."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "handoff": self.handoff,
+            "low_confidence": self.has_low_confidence,
+            "last_seq": self.last_seq,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "last_user_text": self.last_user_text,
+        }
 
 
 @dataclass(frozen=True)
@@ -172,6 +195,18 @@ class TranscriptLog:
                 ],
             )
         return stamped
+
+    async def read_all(
+        self, conversation_id: str, *, after: int = 0, cap: int | None = None
+    ) -> list[TranscriptEvent]:
+        """Every event with ``seq > after`` in order (the first ``cap`` or more, page by page)."""
+        events: list[TranscriptEvent] = []
+        cursor: int | None = after
+        while cursor is not None and (cap is None or len(events) < cap):
+            page = await self.read(conversation_id, after=cursor, limit=1000)
+            events.extend(page.events)
+            cursor = page.next_after
+        return events
 
     async def read(
         self, conversation_id: str, *, after: int = 0, limit: int = 100

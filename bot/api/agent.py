@@ -17,34 +17,11 @@ from bot.api.schemas import AgentReply, Annotation, ConversationId
 from bot.errors import NotFoundError
 from bot.tables import conversation_events
 from bot.tokens import token_id_of
-from bot.transcripts import ConversationSummary, TranscriptEvent, as_utc
+from bot.transcripts import ConversationSummary, as_utc
 
 router = APIRouter(prefix="/api/agent", tags=["agents"])
 View = Literal["all", "live", "waiting", "human", "low_confidence", "closed"]
 LIVE_MINUTES = 30
-
-
-def _summary(summary: ConversationSummary) -> dict[str, Any]:
-    return {
-        "id": summary.id,
-        "status": summary.status,
-        "handoff": summary.handoff,
-        "low_confidence": summary.has_low_confidence,
-        "last_seq": summary.last_seq,
-        "created_at": summary.created_at.isoformat(),
-        "updated_at": summary.updated_at.isoformat(),
-        "last_user_text": summary.last_user_text,
-    }
-
-
-def _event(event: TranscriptEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "type": event.type,
-        "actor": event.actor,
-        "created_at": event.created_at.isoformat() if event.created_at else None,
-        "data": event.data,
-    }
 
 
 async def _with_intent(context: ApiContext, intent: str) -> list[str]:
@@ -109,7 +86,7 @@ async def list_conversations(
     waiting = await context.services.transcripts.list_conversations(
         handoff="pending_human", limit=500
     )
-    return {"conversations": [_summary(s) for s in found], "waiting": len(waiting)}
+    return {"conversations": [s.to_json() for s in found], "waiting": len(waiting)}
 
 
 async def _summary_or_404(context: ApiContext, conversation_id: str) -> ConversationSummary:
@@ -128,15 +105,10 @@ async def read_conversation(
 ) -> dict[str, Any]:
     """A conversation's summary and transcript; user events carry their parse and FAQ match."""
     summary = await _summary_or_404(context, conversation_id)
-    events: list[TranscriptEvent] = []
-    cursor: int | None = after
-    while cursor is not None and len(events) < 5000:
-        page = await context.services.transcripts.read(conversation_id, after=cursor, limit=1000)
-        events.extend(page.events)
-        cursor = page.next_after
+    events = await context.services.transcripts.read_all(conversation_id, after=after, cap=5000)
     return {
-        "conversation": {**_summary(summary), "agent": await _holder(context, conversation_id)},
-        "events": [_event(e) for e in events],
+        "conversation": {**summary.to_json(), "agent": await _holder(context, conversation_id)},
+        "events": [e.to_json() for e in events],
     }
 
 
@@ -173,7 +145,7 @@ async def _agent_action(
     dialogue = context.need_dialogue()
     method = {"takeover": dialogue.takeover, "release": dialogue.release, "close": dialogue.close}
     await method[action](conversation_id, me, force=force, holder=holder)
-    return _summary(await _summary_or_404(context, conversation_id))
+    return (await _summary_or_404(context, conversation_id)).to_json()
 
 
 @router.post("/conversations/{conversation_id}/takeover")

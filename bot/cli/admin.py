@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ import typer
 from sqlalchemy import Engine
 
 from bot import db
+from bot.cli.output import output_file, write_output
 from bot.errors import BotError
 from bot.settings import ENV_PREFIX, Settings, load_settings
 
@@ -135,6 +137,37 @@ def register(app: typer.Typer) -> None:
                 store.revoke(record.id)
         done = "was already revoked" if record.revoked else "revoked"
         typer.echo(f"{record.role} token #{record.id} ({record.name}) {done}")
+
+    @conversation_app.command("export")
+    def conversation_export(
+        conversation_id: str,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="JSON file to write (default: stdout)")
+        ] = None,
+    ) -> None:
+        """Write everything the transcript holds about a conversation as JSON (what the
+        agents' API shows: its summary and every event)."""
+        from bot.transcripts import TranscriptLog
+
+        if out is not None:
+            output_file(out, "--out")  # before the database: one thing to fix at a time
+        settings = load_settings()
+        engine = db.create_db_engine(settings.database_url, must_exist=True)
+        try:
+            log = TranscriptLog(engine)
+            summary = asyncio.run(log.get(conversation_id))
+            if summary is None:
+                raise BotError(f"no transcript for {conversation_id}")
+            events = asyncio.run(log.read_all(conversation_id))
+        finally:
+            engine.dispose()
+        document = {"conversation": summary.to_json(), "events": [e.to_json() for e in events]}
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            write_output(out, text, "--out")
+            typer.echo(f"exported {len(events)} events of {conversation_id} to {out}", err=True)
 
     @conversation_app.command("delete")
     def conversation_delete(conversation_id: str) -> None:

@@ -227,3 +227,34 @@ def test_train_without_examples_names_the_files(tmp_path: Path) -> None:
     done = run(["train", "--project", str(bot)], tmp_path, DESKBOT_DATA_DIR=str(tmp_path / "var"))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"{bot / 'data'}: no NLU examples and no FAQ questions" in done.stderr
+
+
+def test_conversation_export_writes_the_transcript(tmp_path: Path) -> None:
+    # An operator answering "what do you hold about me" had only the agents' HTTP API.
+    import asyncio
+    import json
+
+    from bot.db import create_db_engine
+    from bot.transcripts import TranscriptEvent, TranscriptLog
+
+    assert run(["db", "upgrade"], tmp_path).returncode == 0
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'var' / 'deskbot.db'}")
+    said = [
+        TranscriptEvent("user", {"text": "Où est ma commande ?"}, actor="user"),
+        TranscriptEvent("bot", {"text": "Which order?"}),
+    ]
+    asyncio.run(TranscriptLog(engine).append("c1", said))
+    engine.dispose()
+    shown = run(["conversation", "export", "c1"], tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    document = json.loads(shown.stdout)
+    assert document["conversation"]["id"] == "c1"
+    assert [(e["type"], e["data"]["text"]) for e in document["events"]] == [
+        ("user", "Où est ma commande ?"),
+        ("bot", "Which order?"),
+    ]
+    saved = run(["conversation", "export", "c1", "--out", "out/c1.json"], tmp_path)
+    assert saved.returncode == 0 and "exported 2 events of c1" in saved.stderr
+    assert json.loads((tmp_path / "out" / "c1.json").read_text()) == document
+    missing = run(["conversation", "export", "nobody"], tmp_path)
+    assert missing.returncode == 2 and missing.stderr.strip() == "error: no transcript for nobody"
