@@ -16,7 +16,7 @@ from sqlalchemy import Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import BotError
-from bot.state import HANDOFF_STATES
+from bot.state import HANDOFF_STATES, agent_of
 from bot.tables import PREVIEW_CHARS, conversation_events, conversations
 
 EVENT_TYPES = frozenset(
@@ -228,6 +228,14 @@ class TranscriptLog:
         events = [_event_of(r) for r in rows[:limit]]
         more = len(rows) > limit
         return TranscriptPage(events=events, next_after=events[-1].seq if more else None)
+
+    async def last_agent(self, conversation_id: str) -> str | None:
+        """The agent who took the conversation last ("ana#3"), when its latest handoff was
+        to one: who holds it, for a conversation whose live state is gone."""
+        taken = await self.last_of(conversation_id, "handoff")
+        if taken is None or taken.data.get("to") != "human":
+            return None
+        return agent_of(taken.actor)
 
     async def last_of(self, conversation_id: str, event_type: str) -> TranscriptEvent | None:
         """The conversation's newest event of one type, if it has any."""

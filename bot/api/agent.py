@@ -119,8 +119,13 @@ Holder = Annotated[
 
 
 async def _holder(context: ApiContext, conversation_id: str) -> str | None:
+    """The agent answering the conversation now. Its live state may be gone (its TTL passed,
+    or Redis restarted) while the transcript says an agent has it: the agent who took it
+    last, as the conversation's next turn will find too."""
     state = await context.services.sessions.load(conversation_id)
-    return state.holder if state is not None else None
+    if state is not None:
+        return state.holder
+    return await context.services.transcripts.last_agent(conversation_id)
 
 
 async def _agent_action(

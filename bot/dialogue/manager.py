@@ -35,7 +35,7 @@ from bot.dialogue.turn import Turn
 from bot.errors import BotError
 from bot.project import Domain, Rule, Story, retrieval_key
 from bot.sessions import SessionStore
-from bot.state import Conversation, Handoff, agent_of
+from bot.state import Conversation, Handoff
 from bot.transcripts import TranscriptLog
 
 log = logging.getLogger(__name__)
@@ -191,8 +191,7 @@ class DialogueManager(AgentDesk):
         conversation.handoff = cast(Handoff, summary.handoff)
         conversation.paused = summary.handoff == "human"
         if summary.handoff == "human":
-            taken = await self.transcripts.last_of(conversation.id, "handoff")
-            conversation.agent = agent_of(taken.actor if taken is not None else None)
+            conversation.agent = await self.transcripts.last_agent(conversation.id)
         return True
 
     def _session_expired(self, conversation: Conversation) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -262,6 +263,21 @@ def test_a_token_named_after_no_one_is_shown_to_the_user_as_an_agent(
     assert history[-1] == {"sender": "agent", "text": "Hello.", "agent": None}
     held_by = client.get(base, headers=headers).json()["conversation"]["agent"]
     assert held_by == f"{name or role}#1"
+
+
+def test_a_conversation_whose_state_is_lost_still_shows_who_holds_it(
+    client: TestClient, app: FastAPI, agent_headers: dict[str, str]
+) -> None:
+    # Its live state gone (TTL, a Redis restart), the console showed no holder until the
+    # user's next turn, though the transcript said Ana had it.
+    say(client, "h5", "I want to talk to a person")
+    base = f"{AGENT}/conversations/h5"
+    assert client.post(f"{base}/takeover", headers=agent_headers).status_code == 200
+    asyncio.run(app.state.deskbot.services.sessions.delete("h5"))
+    assert client.get(base, headers=agent_headers).json()["conversation"]["agent"] == "ana#1"
+    bo = bearer(app, "agent", "bo")
+    refused = client.post(f"{base}/takeover", headers=bo)
+    assert refused.status_code == 409 and "ana#1 has taken" in refused.json()["detail"]
 
 
 def test_a_conversation_held_by_a_revoked_token_is_free_to_take(
