@@ -277,9 +277,16 @@ class FaqBase:
         return self._set_deleted(entry_id, author, expected_version, deleted=False)
 
     def upsert_many(
-        self, drafts: Iterable[FaqDraft], *, author: str, overwrite: bool = False
+        self,
+        drafts: Iterable[FaqDraft],
+        *,
+        author: str,
+        overwrite: bool = False,
+        dry_run: bool = False,
     ) -> UpsertResult:
-        """Create or update entries by external key in ONE transaction (all or nothing).
+        """Create or update entries by external key in ONE transaction (all or nothing);
+        ``dry_run`` does it all, then rolls it back (what an import would do, refusals
+        included, and the revision it would reach).
 
         Unchanged entries get no revision; a deleted entry named again is restored, and one
         the draft marks deleted is deleted. Fields a draft marks absent (its format cannot
@@ -301,7 +308,7 @@ class FaqBase:
         outcomes: dict[str, list[str]] = {
             "created": [], "updated": [], "unchanged": [], "deleted": []
         }  # fmt: skip
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn, conn.begin() as transaction:
             self._lock_writes(conn)
             currents = [self._find_key(conn, key) for key in keys]
             plans = [
@@ -327,8 +334,10 @@ class FaqBase:
                     entry, outcome = self._write_deleted(conn, entry, author, True), "deleted"
                 outcomes[outcome].append(draft.external_key)
             revision = self._last_revision(conn)
+            if dry_run:
+                transaction.rollback()
         created, updated, unchanged, deleted = (tuple(outcomes[k]) for k in outcomes)
-        if created or updated or deleted:
+        if (created or updated or deleted) and not dry_run:
             self._notify(revision)
         return UpsertResult(created, updated, unchanged, revision, deleted)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.cli.output import output_file, write_output
-from bot.db import create_db_engine, upgrade
+from bot.db import DatabaseError, create_db_engine, upgrade
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
 from knowledge import (
@@ -130,6 +130,15 @@ def register(
                     err=True,
                 )
 
+    def database_exists() -> bool:
+        try:
+            create_db_engine(load_settings().database_url, must_exist=True).dispose()
+        except DatabaseError:
+            return False
+        except BotError as exc:  # settings the user must fix first
+            raise _fail(exc) from None
+        return True
+
     @contextmanager
     def started(settings: Settings, base: FaqBase) -> Iterator[FaqRetriever]:
         from knowledge import FaqRetriever
@@ -150,7 +159,11 @@ def register(
         ] = None,
         author: Annotated[str, typer.Option("--author", help="Recorded in the history.")] = "cli",
         check: Annotated[
-            bool, typer.Option("--check", help="Only validate the file; write nothing.")
+            bool,
+            typer.Option(
+                "--check",
+                help="Import and take it back: what it would do, or refuse; nothing written.",
+            ),
         ] = False,
         overwrite: Annotated[
             bool,
@@ -173,12 +186,22 @@ def register(
             raise _fail(exc) from None
         for note in drafts.notes:
             typer.echo(f"note: {note}")
-        if check:
-            count = f"{len(drafts)} entr{'y' if len(drafts) == 1 else 'ies'}"
+        count = f"{len(drafts)} entr{'y' if len(drafts) == 1 else 'ies'}"
+        if check and not database_exists():  # before `deskbot db upgrade`: the file alone
             typer.echo(f"{file}: {count}, all valid (nothing written)")
             return
         with opened() as (_, base):
-            result = base.upsert_many(drafts, author=author, overwrite=overwrite)
+            # --check imports and rolls back: the file's conflicts with later edits are
+            # found as the import would find them.
+            result = base.upsert_many(drafts, author=author, overwrite=overwrite, dry_run=check)
+        if check:
+            deleted = f", delete {len(result.deleted)}" if result.deleted else ""
+            typer.echo(
+                f"{file}: {count}, all valid; importing would create {len(result.created)}, "
+                f"update {len(result.updated)}, leave {len(result.unchanged)} unchanged{deleted} "
+                "(nothing written)"
+            )
+            return
         deleted = f", {len(result.deleted)} deleted" if result.deleted else ""
         typer.echo(
             f"imported {file}: {len(result.created)} created, {len(result.updated)} updated, "

@@ -267,7 +267,8 @@ def test_a_rasa_import_prints_what_it_leaves_out(cli: typer.Typer, tmp_path: Pat
     assert code == 0
     assert out.splitlines() == [
         "note: utter_faq/hours has 2 variants; the first is the answer",
-        f"{rasa}: 1 entry, all valid (nothing written)",
+        f"{rasa}: 1 entry, all valid; importing would create 1, update 0, leave 0 unchanged "
+        "(nothing written)",
     ]
 
 
@@ -304,3 +305,31 @@ def test_an_import_from_the_cli_is_announced_to_running_servers(
     source.write_text(json.dumps(changed))
     code, out = run(cli, "faq", "import", str(source))
     assert code == 0 and "1 updated" in out and "Redis did not answer" in out
+
+
+def test_check_finds_what_the_import_would_refuse_and_writes_nothing(
+    cli: typer.Typer, tmp_path: Path
+) -> None:
+    # --check read the file only: it said "all valid" for a file the import then refused.
+    source = tmp_path / "faq.json"
+    source.write_text(json.dumps(ENTRIES))
+    assert run(cli, "faq", "import", str(source))[0] == 0
+    exported = tmp_path / "exported.json"
+    assert run(cli, "faq", "export", str(exported))[0] == 0
+    base = FaqBase(create_db_engine(os.environ["DESKBOT_DATABASE_URL"]))
+    hours = base.get_by_key("hours")
+    base.update(hours.id, expected_version=hours.version, author="staff", answer="8-6")
+    revision = base.current_revision()
+    rows = json.loads(exported.read_text())
+    rows[0]["answer"] = "9-5, Sundays closed"  # changed in the file too: a conflict
+    rows[1]["answer"] = "Within 3 days."  # changed in the file only
+    exported.write_text(json.dumps(rows))
+    code, out = run(cli, "faq", "import", "--check", str(exported))
+    assert code == 2 and "changed after this file was exported: hours" in out, out
+    rows[0]["answer"] = "9-5"  # as exported: the staff's 8-6 stands
+    exported.write_text(json.dumps(rows))
+    code, out = run(cli, "faq", "import", "--check", str(exported))
+    assert code == 0, out
+    assert "importing would create 0, update 1, leave 2 unchanged (nothing written)" in out
+    assert base.current_revision() == revision
+    assert base.get_by_key("refund").answer == "Within 5 days."
