@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import redis
 
-from knowledge.base import FaqBase
-from knowledge.retriever import FaqRetriever
+if TYPE_CHECKING:  # the CLI announces revisions without loading faiss and torch
+    from knowledge.base import FaqBase
+    from knowledge.retriever import FaqRetriever
 
 log = logging.getLogger(__name__)
 
