@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 MAX_DEPTH = 16
@@ -81,12 +82,12 @@ def json_problem(value: Any, max_bytes: int, limit: int = MAX_DEPTH) -> str | No
         return f"is not JSON: {error}"
     if size > max_bytes:
         return f"is {size} bytes as JSON; the limit is {max_bytes}"
-    if any(has_nul(text) for text in _strings(value)):
+    if any(has_nul(text) for text in json_strings(value)):
         return NUL_PROBLEM
     return None
 
 
-def _strings(value: Any) -> Any:
+def json_strings(value: Any) -> Iterator[str]:
     """Every string in a JSON value, keys included (iteratively, as nesting_depth)."""
     stack = [value]
     while stack:

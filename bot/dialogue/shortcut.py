@@ -7,7 +7,7 @@ import math
 import re
 from typing import Any
 
-from bot.payloads import nesting_depth
+from bot.payloads import json_strings, nesting_depth, text_problem
 
 MAX_ENTITY_DEPTH = 4
 _SHORTCUT = re.compile(r"^/(?P<intent>[^{}\s]+)(?P<entities>\{.*\})?\s*$", re.DOTALL)
@@ -43,6 +43,10 @@ def parse_shortcut(text: str) -> dict[str, Any] | None:
             values = {}
         if nesting_depth(values, MAX_ENTITY_DEPTH) > MAX_ENTITY_DEPTH:
             values = {}  # entity values are scalars or short lists, not documents
+        elif any(text_problem(text) for text in json_strings(values)):
+            # "\u0000" or a lone surrogate, escaped in the message: stored, it broke every
+            # read (and on PostgreSQL every agent's intent filter).
+            values = {}
         if isinstance(values, dict):
             for name, value in values.items():
                 for item in value if isinstance(value, list) else [value]:

@@ -157,7 +157,13 @@ def test_filters_and_export_work_on_postgresql(
             assert response.status_code == 422, response.text
         assert all("NUL" in r.json()["detail"] for r in refused[:5])
         assert client.get(f"{AGENT}/conversations/pg-nul", headers=headers).status_code == 404
-        assert sorted(ids(client, headers, "?intent=greet")) == ["pg-greeter", "pg-long"]
+        # Escaped in a button's JSON the text itself holds no NUL: the values are dropped
+        # (as JSON too deep is), the intent kept.
+        say(client, "pg-nul", '/greet{"name": "a\\u0000b", "x": "\\ud800"}')
+        events = client.get(f"{AGENT}/conversations/pg-nul", headers=headers).json()["events"]
+        user = next(e["data"] for e in events if e["type"] == "user")
+        assert user["parse"]["entities"] == [] and user["parse"]["intent"]["name"] == "greet"
+        assert sorted(ids(client, headers, "?intent=greet")) == ["pg-greeter", "pg-long", "pg-nul"]
 
 
 def test_a_transcript_shows_each_turns_parse_and_faq_match(
