@@ -48,7 +48,7 @@ class TrainOutcome:
     seconds: float
     examples: int
     intents: int
-    faq_examples: int  # of ``examples``: FAQ questions added as intent ``faq``
+    faq_examples: int  # of ``examples``: FAQ questions (intent ``faq`` or a retrieval intent)
     faq_entries: int
     faq_imported: int
     faq_changed: bool = False  # the FAQ base changed since the model was trained
@@ -62,21 +62,26 @@ def nlu_model_dir(project: Project) -> Path:
 
 
 def seed_faq(project: Project, base: FaqBase) -> int:
-    """Import the project's FAQ files, and the responses of its Rasa retrieval intents
-    (``utter_faq/x``, answered from the FAQ base), when the base is empty; returns entries
-    written."""
-    if base.current_revision() > 0:
-        return 0
+    """Import the project's FAQ files when the base is empty, and add each response of its
+    Rasa retrieval intents (``utter_faq/x``, answered from the FAQ base) that the base has
+    never held; returns entries written.
+
+    The base is the source of truth once seeded: staff edits, deletions and entries of the
+    same key from faq/ files are never written over from the project's files.
+    """
     written = 0
-    for path in project.faq_files:
-        result = import_file(base, path, author="project-files")
-        written += len(result.created) + len(result.updated)
-    retrieval = retrieval_faq(project)
-    if retrieval:
-        data = json.dumps(retrieval).encode()
+    if base.current_revision() == 0:
+        for path in project.faq_files:
+            result = import_file(base, path, author="project-files")
+            written += len(result.created) + len(result.updated)
+    known = {entry.external_key for entry in base.list(include_deleted=True)}
+    # A new utter_faq/x in domain.yml reaches a base in use too (as Rasa's would on retraining).
+    new = [entry for entry in retrieval_faq(project) if entry["id"] not in known]
+    if new:
         source = f"{project.root / 'domain.yml'} (retrieval intents)"
+        data = json.dumps(new).encode()
         result = import_data(base, data, fmt="json", author="project-files", source=source)
-        written += len(result.created) + len(result.updated)
+        written += len(result.created)
     return written
 
 
@@ -170,11 +175,12 @@ def train_project(
     data = training_data(project, base, own)
     model_dir = nlu_model_dir(project)
     faq_entries = len(base.list(active_only=True))
+    faq_intents = {FAQ_INTENT, *project.domain.retrieval_intents}  # faq/x examples count too
     outcome = dict(
         model_dir=model_dir,
         examples=len(data.examples),
         intents=len(data.intents),
-        faq_examples=len(data.examples) - len(own.examples),
+        faq_examples=sum(e.intent.split("/", 1)[0] in faq_intents for e in data.examples),
         faq_entries=faq_entries,
         faq_imported=imported,
     )

@@ -452,6 +452,11 @@ class DialogueManager(AgentDesk):
         """Run one action: then listen, go on predicting, or (rejected) let others answer."""
         if name in self.domain.forms:
             return "listen" if await self.forms.activate(turn, name, intent) else "continue"
+        if name == builtin.FAQ_ACTION or self.domain.is_retrieval_action(name):
+            parse = turn.conversation.latest_message or {}
+            if not await self._answer_faq(turn, parse, turn.user_data):
+                await builtin.fallback(turn, self.domain, self.config)
+            return "continue"
         if name.startswith("utter_"):
             message = render_response(
                 self.domain, name, turn.slots, channel=turn.channel, rng=self.rng
@@ -461,11 +466,6 @@ class DialogueManager(AgentDesk):
                 log.error("response %s is not in the domain", name)
             else:
                 turn.say(message)
-            return "continue"
-        if name == builtin.FAQ_ACTION or self.domain.is_retrieval_action(name):
-            parse = turn.conversation.latest_message or {}
-            if not await self._answer_faq(turn, parse, turn.user_data):
-                await builtin.fallback(turn, self.domain, self.config)
             return "continue"
         if name in builtin.HANDOFF_ACTIONS and self.custom.has(name):
             return await self._custom_outcome(turn, name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 SlotType = Literal["text", "bool", "categorical", "float", "list", "any"]
@@ -183,7 +184,7 @@ class Domain:
         names = [*self.responses, *self.actions, *self.forms]
         return tuple(dict.fromkeys(names))
 
-    @property
+    @cached_property  # read on every action the bot runs; a domain never changes
     def retrieval_responses(self) -> dict[str, str]:
         """Rasa's retrieval intents: ``utter_faq/x`` -> ``faq/x`` for each response of one."""
         found = {}
@@ -194,7 +195,7 @@ class Domain:
                     found[name] = intent
         return found
 
-    @property
+    @cached_property
     def retrieval_intents(self) -> tuple[str, ...]:
         """The retrieval intents (``faq``, ``chitchat``) whose responses the domain holds;
         deskbot answers them from the FAQ base, where ``deskbot train`` puts those

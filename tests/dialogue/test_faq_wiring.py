@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from bot.db import create_db_engine
 from bot.dialogue import DialogueManager, dialogue_from_project
+from bot.dialogue.config import DEFAULT_FALLBACK_TEXT
 from bot.faq_source import KnowledgeFaq
 from bot.project import Project, load_project
 from bot.sessions import SqlSessionStore
@@ -184,6 +185,7 @@ async def test_a_rasa_project_used_as_it_is_answers_its_retrieval_intents(
             "when are you open": ("faq", 0.95),
             "what is your name": ("chitchat", 0.95),
             "how do returns work": ("faq", 0.95),
+            "what is the airspeed of a swallow": ("faq", 0.95),
         })  # fmt: skip
         dm = dialogue_from_project(
             project,
@@ -196,6 +198,10 @@ async def test_a_rasa_project_used_as_it_is_answers_its_retrieval_intents(
         assert said == ["We are open 9 to 5 on weekdays."]
         said = [m.text for m in await dm.handle("r1", "what is your name")]
         assert said == ["I am Desk, the shop's assistant."]
+        # A question the FAQ cannot answer: its rule's utter_faq gives the fallback, not
+        # silence (utter_faq is no response of the domain).
+        said = [m.text for m in await dm.handle("r2", "what is the airspeed of a swallow")]
+        assert said == [DEFAULT_FALLBACK_TEXT]
         # Rasa's shortcut for one response of a retrieval intent picks that entry.
         said = [m.text for m in await dm.handle("r1", "/faq/ask_returns")]
         assert said == ["Returns are free within 30 days."]
@@ -207,3 +213,35 @@ async def test_a_rasa_project_used_as_it_is_answers_its_retrieval_intents(
     finally:
         retriever.close()
         engine.dispose()
+
+
+def test_retrieval_responses_reach_the_base_once_and_never_over_staff_edits(
+    faq_engine: Engine, tmp_path: Path
+) -> None:
+    files = {
+        **RETRIEVAL_PROJECT,
+        "faq/faq.yml": """
+            - id: ask_returns
+              question: How do returns work?
+              answer: Returns are free for 60 days.
+        """,
+    }
+    root = write_files(tmp_path / "bot", files)
+    base = FaqBase(faq_engine)
+    assert seed_faq(load_project(root), base) == 3  # the file's entry, two responses
+    # The faq/ file's entry of the same key is not written over by the domain's response.
+    assert base.get_by_key("ask_returns").answer == "Returns are free for 60 days."
+    hours = base.get_by_key("ask_hours")
+    base.update(hours.id, expected_version=hours.version, author="staff", answer="9 to 6.")
+    name = base.get_by_key("chitchat/ask_name")
+    base.delete(name.id, author="staff", expected_version=name.version)
+    # A response added to domain.yml later reaches the base in use; edits and deletions stay.
+    domain = (root / "domain.yml").read_text()
+    (root / "domain.yml").write_text(
+        domain + '  utter_faq/ask_gifts:\n    - text: "We wrap gifts for free."\n'
+    )
+    assert seed_faq(load_project(root), base) == 1
+    assert base.get_by_key("ask_gifts").answer == "We wrap gifts for free."
+    assert base.get_by_key("ask_hours").answer == "9 to 6."
+    assert base.get_by_key("chitchat/ask_name").deleted_at is not None
+    assert seed_faq(load_project(root), base) == 0
