@@ -333,3 +333,17 @@ def test_check_finds_what_the_import_would_refuse_and_writes_nothing(
     assert "importing would create 0, update 1, leave 2 unchanged (nothing written)" in out
     assert base.current_revision() == revision
     assert base.get_by_key("refund").answer == "Within 5 days."
+
+
+def test_check_without_a_reachable_database_checks_the_file(
+    cli: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A CI step validating FAQ files has no database: --check must still give its verdict.
+    monkeypatch.setenv("DESKBOT_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/x")
+    source = tmp_path / "faq.json"
+    source.write_text(json.dumps(ENTRIES))
+    result = CliRunner().invoke(cli, ["faq", "import", "--check", str(source)])
+    assert result.exit_code == 0, result.output
+    assert f"{source}: 3 entries, all valid (nothing written)" in result.stdout
+    assert "note: not compared with the database: cannot use the database" in result.stderr
+    assert run(cli, "faq", "import", str(source))[0] != 0  # a real import needs it
