@@ -7,6 +7,7 @@ import logging
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from bot.actions import ActionRejected
 from bot.dialogue.config import (
     DEFAULT_CLOSED_TEXT,
     DEFAULT_JOINED_TEXT,
@@ -90,7 +91,11 @@ class AgentDesk:
             form, slot = conversation.active_form, conversation.requested_slot
             if form is not None and slot is not None:
                 self._tell_user(turn, "utter_back_to_bot", DEFAULT_RELEASED_IN_FORM_TEXT)
-                await self.forms.ask(turn, form, slot)
+                turn.channel = _channel(turn)  # the user's, for the question's variant
+                try:
+                    await self.forms.ask(turn, form, slot)
+                except ActionRejected as error:  # the release stands; the user just answers
+                    log.warning("%s refused to ask for %s after a release: %s", form, slot, error)
             else:
                 self._tell_user(turn, "utter_back_to_bot", DEFAULT_RELEASED_TEXT)
         await self._deliver(conversation_id, turn.messages)
