@@ -48,6 +48,13 @@ MAPPING_KEYS = frozenset({
     "conditions",
 })  # fmt: skip
 
+# Rasa's socket.io channel settings deskbot's channel has fixed (credentials.yml).
+SOCKETIO_DEFAULTS = {
+    "user_message_evt": "user_uttered",
+    "bot_message_evt": "bot_uttered",
+    "socketio_path": "/socket.io",
+}
+
 # Slots every domain has without declaring them.
 DEFAULT_SLOTS = frozenset({"requested_slot", "session_started_metadata"})
 
@@ -95,6 +102,8 @@ class _Checker:
             self.add((note.file, note.line), "warning", note.message)
         for path in sorted((self.project.root / "data").rglob("*.md")):
             self.add((str(path), 0), "warning", "Rasa 1.x Markdown data is not supported")
+        if (self.project.root / "credentials.yml").is_file():
+            self.check_credentials(self.project.root / "credentials.yml")
         self.check_nlu()
         for path in self.project.faq_files:
             self.check_faq(path)
@@ -195,6 +204,26 @@ class _Checker:
             if missing:
                 self.add((str(path), line_of(entries, index)), "error",
                          f"FAQ entry {index + 1} has no {' or '.join(missing)}")  # fmt: skip
+
+    def check_credentials(self, path: Path) -> None:
+        """Rasa's channel settings: deskbot serves REST and socket.io with Rasa's defaults
+        and reads no credentials.yml, so what would behave otherwise is named."""
+        try:
+            data = read_yaml(path)
+        except ProjectError as error:
+            self.add((error.file, error.line), "warning", f"{error.detail} (not read anyway)")
+            return
+        file = str(path)
+        for channel, settings in data.items() if isinstance(data, dict) else ():
+            where = (file, line_of(data, channel))
+            if channel == "socketio" and isinstance(settings, dict):
+                for key, default in SOCKETIO_DEFAULTS.items():
+                    if str(settings.get(key, default)).strip("/") != default.strip("/"):
+                        self.add(where, "warning", f"socketio {key}: {settings[key]!r} is not "
+                                 f"used; deskbot's socket.io channel uses {default!r}")  # fmt: skip
+            elif channel not in ("rest", "socketio", "rasa"):
+                self.add(where, "warning", f"channel {channel} is not supported; deskbot "
+                         "serves the REST and socket.io channels")  # fmt: skip
 
     # -- domain ----------------------------------------------------------------------------
     def check_domain_keys(self, path: Path) -> None:

@@ -1,8 +1,10 @@
 """Project configuration: deskbot keys in ``config.yml``, mapped from Rasa's pipeline/policies.
 
 deskbot keys sit under a ``deskbot:`` key or at the top level. From a Rasa ``config.yml`` the
-parts that mean something here are taken over (``RulePolicy.core_fallback_threshold``,
-``random_seed``, ``max_history``); the rest is noted in ``ProjectConfig.notes``.
+parts that mean something here are taken over (``random_seed``, ``max_history``); the rest is
+noted in ``ProjectConfig.notes``. (``RulePolicy.core_fallback_threshold`` is kept in
+``Thresholds.core_fallback`` for imported configs, but nothing reads it: rules and stories are
+matched exactly, with no confidence to compare.)
 ``FallbackClassifier.threshold`` is noted, not taken: DIET's confidences and deskbot's are on
 different scales, and deskbot calibrates its NLU fallback threshold on the project's own data
 when it trains.
@@ -177,6 +179,17 @@ def _from_rasa(data: Mapping[str, Any], file: str) -> ProjectConfig:
         name, line = str(part["name"]), part["_line"]
         if name == "RulePolicy" and "core_fallback_threshold" in part:
             core_fallback = float(part["core_fallback_threshold"])
+            notes.append(Note(file, line, (
+                "RulePolicy.core_fallback_threshold has no effect: deskbot matches rules and "
+                "stories exactly; where none applies it runs its fallback"
+            )))  # fmt: skip
+        fallback_action = part.get("core_fallback_action_name", "action_default_fallback")
+        if name == "RulePolicy" and fallback_action != "action_default_fallback":
+            notes.append(Note(file, line, (
+                f"RulePolicy.core_fallback_action_name {fallback_action} not taken: where no "
+                "rule or story applies deskbot runs its two-stage fallback (utter_default, "
+                "then the offer of a person)"
+            )))  # fmt: skip
         if "max_history" in part and max_history is None:
             max_history = int(part["max_history"])
         if name not in _COVERED:

@@ -239,6 +239,13 @@ def test_what_rasa_would_refuse_or_deskbot_ignores_is_named(project: Writer) -> 
                   - action: action_back
         """,
     })  # fmt: skip
+    (root / "credentials.yml").write_text(
+        "rest:\nsocketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_said\n"
+        "  socketio_path: socket.io\nslack:\n  slack_token: x\n"
+    )
+    (root / "config.yml").write_text(
+        "policies:\n  - name: RulePolicy\n    core_fallback_action_name: action_my_fallback\n"
+    )
     (root / "actions.py").write_text(
         "from rasa_sdk import Action\n\n\nclass Handoff(Action):\n"
         "    def name(self):\n        return 'action_handoff'\n"
@@ -253,6 +260,13 @@ def test_what_rasa_would_refuse_or_deskbot_ignores_is_named(project: Writer) -> 
          "a rule's last action deskbot goes on with whatever rule or story matches, or listens"),
         ("rules.yml", 7, "warning", "rule 'greet': action_back is not supported (deskbot does "
          "not take back the user's last message); the step does nothing"),
+        ("credentials.yml", 2, "warning", "socketio bot_message_evt: 'bot_said' is not used; "
+         "deskbot's socket.io channel uses 'bot_uttered'"),
+        ("credentials.yml", 6, "warning", "channel slack is not supported; deskbot serves the "
+         "REST and socket.io channels"),
+        ("config.yml", 2, "warning", "RulePolicy.core_fallback_action_name action_my_fallback "
+         "not taken: where no rule or story applies deskbot runs its two-stage fallback "
+         "(utter_default, then the offer of a person)"),
         # A project's own handoff (to another bot, say) is followed by deskbot's to a person.
         ("domain.yml", 15, "warning", "action_handoff: deskbot hands the conversation to a "
          "person after it (it joins the agents' queue), whatever your own action_handoff "

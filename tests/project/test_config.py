@@ -21,6 +21,7 @@ def test_rasa_config_is_mapped(helpdesk: Path) -> None:
     notes = [str(n) for n in config.notes]
     assert any("DIETClassifier.epochs ignored" in n and ":11:" in n for n in notes)
     assert any("Duckling" in n and ":16:" in n for n in notes)
+    assert any("core_fallback_threshold has no effect" in n for n in notes)  # said, not taken
     # Its Duckling asks for emails, which deskbot finds by its own pattern.
     assert config.nlu.builtin_entities == ("email",)
     assert any("email found by deskbot's own patterns" in n for n in notes)
