@@ -40,7 +40,7 @@ class StaleImportError(KnowledgeError):
         super().__init__(
             f"nothing imported: {count} changed after this file was exported: "
             f"{'; '.join(conflicts[:5])}{more}. Export again and make your changes there, "
-            "or import with overwrite to replace them with the file's"
+            "or import with overwrite to replace them with the file's version"
         )
         self.conflicts = conflicts
 

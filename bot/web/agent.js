@@ -165,6 +165,13 @@
     entities.id = "annotate-entities-" + event.seq;
     entities.placeholder = "type=text, type=text";
     entities.size = 24;
+    // What the model found, to correct or keep: an empty field saved the message without
+    // them, teaching the model that they are not entities.
+    var said = event.data.text || "";
+    entities.value = ((event.data.parse || {}).entities || []).filter(function (e) {
+      return typeof e.start === "number" && typeof e.end === "number" && e.start < e.end &&
+        e.end <= said.length;
+    }).map(function (e) { return e.entity + "=" + said.slice(e.start, e.end); }).join(", ");
     var save = el("button", "secondary", "Save annotation");
     save.type = "submit";
     var intentLabel = el("label", "sr-only", "Right intent");

@@ -225,7 +225,15 @@
           button.type = "button";
           button.setAttribute("aria-label", (deleted ? "Restore " : "Edit ") + entry.external_key);
           button.addEventListener("click", function () {
-            if (deleted) restoreEntry(entry); else edit(entry);
+            if (deleted) { restoreEntry(entry); return; }
+            edit(entry);
+            // The list may be older than another editor's save: load the latest version
+            // while nothing is typed yet, or the next Save meets a conflict the user never
+            // caused.
+            C.api("GET", "/api/faq/entries/" + entry.id).then(function (latest) {
+              var same = state.editing && state.editing.id === latest.id;
+              if (same && latest.version !== state.editing.version && !unsaved()) edit(latest);
+            }, function () {});
           });
           cell.appendChild(button);
           row.appendChild(cell);
@@ -392,7 +400,7 @@
         // when the user says so.
         if (err.status !== 409) throw err;
         if (!window.confirm(err.message + "\n\nReplace them with the file's version?")) {
-          throw new Error("Nothing was imported: " + err.message);
+          throw new Error(err.message);  // it says "nothing imported" already
         }
         return C.api("POST", path + "&overwrite=true", bytes, true);
       });

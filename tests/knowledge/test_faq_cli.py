@@ -326,6 +326,7 @@ def test_check_finds_what_the_import_would_refuse_and_writes_nothing(
     exported.write_text(json.dumps(rows))
     code, out = run(cli, "faq", "import", "--check", str(exported))
     assert code == 2 and "changed after this file was exported: hours" in out, out
+    assert out.rstrip().endswith("to replace them with the file's version")  # not cut off
     rows[0]["answer"] = "9-5"  # as exported: the staff's 8-6 stands
     exported.write_text(json.dumps(rows))
     code, out = run(cli, "faq", "import", "--check", str(exported))

@@ -226,6 +226,8 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     expect_bot(user, "Northwind Shop")  # with quick replies
     send(user, "zxqv blorp")
     expect_bot(user, "rephrase")
+    send(user, "where is NW-48213")
+    expect_bot(user, "NW-48213")
     send(user, "I want to talk to a person")
     expect_bot(user, "connecting you with a member of our customer service team")
 
@@ -247,6 +249,10 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     form.get_by_role("button", name="Save annotation").click()
     agent.locator("#console-error", has_text='Not saved: "bogus" is not type=text').wait_for()
     assert form.get_by_role("button", name="Save annotation").count() == 1
+    # What the model found is in the form: saving an empty field taught it the opposite.
+    found = agent.locator(".events li.user", has_text="where is NW-48213")
+    entities = found.locator("form.annotate").get_by_label("Entities as type=text")
+    assert entities.input_value() == "order_number=NW-48213"
     # the transcript names the agent's own actions as theirs, not "another login"
     agent.locator(".events li.meta", has_text="(agent took over) by you").wait_for()
     # A second agent sees who has it and cannot write to the user in between.
@@ -495,6 +501,34 @@ def test_the_editor_saves_only_what_was_changed_and_asks_before_an_old_file_wins
     replaced = api.get(f"/api/faq/entries/{saved['id']}").json()
     assert replaced["question"] == "Do you offer gift wrapping?"
     api.close()
+
+
+def test_edit_opens_the_latest_version_though_the_list_is_older(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # Edit filled the form from the list as it was loaded: after another editor's save,
+    # the next Save met a conflict this editor never caused.
+    api = httpx.Client(
+        base_url=web_server.url, headers={"Authorization": f"Bearer {token_for('admin', 'ada')}"}
+    )
+    page = new_page()
+    login(page, web_server.url + "/admin/faq", token_for("admin", "bob"))
+    page.get_by_role("button", name="Edit back_in_stock").wait_for()
+    entry = next(
+        e
+        for e in api.get("/api/faq/entries").json()["entries"]
+        if e["external_key"] == "back_in_stock"
+    )
+    newer = {"answer": "We email you when it is back.", "version": entry["version"]}
+    assert api.put(f"/api/faq/entries/{entry['id']}", json=newer).status_code == 200
+    page.get_by_role("button", name="Edit back_in_stock").click()
+    answer = page.get_by_label("Answer")
+    page.wait_for_function(
+        "() => document.getElementById('f-answer').value === 'We email you when it is back.'"
+    )
+    answer.fill("We email you when it is back, and hold one for a day.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("#faq-message", has_text=re.compile("^Saved back_in_stock")).wait_for()
 
 
 def test_an_entry_deleted_while_being_edited_is_restored_with_the_editors_text(
