@@ -60,6 +60,8 @@ class DialogueConfig:
     stop_intents: tuple[str, ...] = ("stop", "cancel")
     # A typed "yes" right after the bot offered a person accepts the offer.
     affirm_intents: tuple[str, ...] = ("affirm",)
+    # A greeting while waiting for a person is told where they stand, not welcomed anew.
+    greet_intents: tuple[str, ...] = ("greet",)
     # A typed or clicked "no" to that offer: the user will rephrase.
     deny_intents: tuple[str, ...] = ("deny",)
     faq_intents: tuple[str, ...] = ("faq",)

@@ -262,6 +262,11 @@ class DialogueManager(AgentDesk):
         if default_action is not None and not low:
             await builtin.run(turn, default_action, self.domain, self.config)
             return
+        waiting = conversation.handoff == "pending_human"
+        if waiting and not low and intent in self.config.greet_intents and form is None:
+            # "hello? anyone there?" in the queue got the welcome and its "Talk to a person".
+            await builtin.handoff(turn, self.domain, "user greeted while waiting")
+            return
         if not low and intent in self.config.affirm_intents and _offered_a_person(conversation):
             # The last turn offered a person (its buttons send /human_handoff); typing "yes"
             # means the same.

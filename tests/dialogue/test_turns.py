@@ -589,6 +589,8 @@ async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(
         replies = texts(await dm.handle("w", text))
         assert replies == [f"Sorry, I didn't quite understand that. {DEFAULT_WAITING_TEXT}"]
     assert texts(await dm.handle("w", "/human_handoff"))  # the project's rule answers again
+    # A greeting in the queue is told where it stands, not welcomed anew.
+    assert texts(await dm.handle("w", "/greet")) == [DEFAULT_WAITING_TEXT]
     handoffs = [(d["from"], d["to"]) for k, d in await transcript(dm, "w") if k == "handoff"]
     assert handoffs == [("bot", "pending_human")]
 
