@@ -1,7 +1,8 @@
 """Predicting the next action from rules and stories by matching the conversation's tail.
 
 The conversation and every rule or story are read as token sequences: ``("intent", name)``,
-``("action", name)``, ``("active_loop", name | None)``. Slot steps are conditions, not tokens.
+``("action", name)``, ``("active_loop", name | None)``. Slot steps are conditions, not tokens;
+so are a step's entities, which the matching user message must carry.
 A rule predicts when its steps so far equal the end of the conversation (from the rule's first
 step); a story predicts when any stretch of it that includes the latest user intent does. Rules
 win over stories; among each, the longest match wins.
@@ -37,9 +38,24 @@ class _Pattern:
         return _loop_at(self.tokens, None)
 
 
+class _UserToken(tuple):  # type: ignore[type-arg]
+    """An intent token that also knows entity names: those a user message carried, or those
+    a story step asks for. Equality is the plain token's; entities are checked apart."""
+
+    entities: frozenset[str] = frozenset()
+
+    def __new__(cls, name: str | None, entities: Iterable[str]) -> _UserToken:
+        token = super().__new__(cls, ("intent", name))
+        token.entities = frozenset(entities)
+        return token
+
+
 def _step_variants(step: Step) -> list[list[Token]]:
     if step.kind == "intent" and step.name:
-        return [[("intent", step.name)]]
+        # A story's `inform` with `order_number` continues only a message that has one (as
+        # Rasa's featurised entities); any `inform` did, so "running shoes" got order status.
+        wanted = [str(e["entity"]) for e in step.entities if e.get("entity")]
+        return [[_UserToken(step.name, wanted) if wanted else ("intent", step.name)]]
     if step.kind == "action" and step.name:
         return [[("action", step.name)]]
     if step.kind == "active_loop":
@@ -65,8 +81,10 @@ def conversation_tokens(events: Iterable[Mapping[str, Any]]) -> list[Token]:
         if kind == "session_started":
             tokens = []
         elif kind == "user":
-            intent = (event.get("parse_data") or {}).get("intent") or {}
-            tokens.append(("intent", intent.get("name")))
+            parse = event.get("parse_data") or {}
+            intent = parse.get("intent") or {}
+            found = [str(e.get("entity")) for e in parse.get("entities") or () if e.get("entity")]
+            tokens.append(_UserToken(intent.get("name"), found))
         elif kind == "action" and event.get("name") not in INVISIBLE_ACTIONS:
             tokens.append(("action", event.get("name")))
         elif kind == "active_loop":
@@ -160,6 +178,8 @@ class Policy:
                 if length > len(tokens) or tuple(tokens[len(tokens) - length :]) != seq[j:k]:
                     continue
                 start = len(tokens) - length
+                if not _entities_given(seq[j:k], tokens[start:]):
+                    continue
                 if pattern.source == "story" and start > anchor:
                     continue
                 if pattern.conversation_start and start != 0:
@@ -186,6 +206,15 @@ class Policy:
                     if not _slot_matches(value, slots.get(name)):
                         return False
         return True
+
+
+def _entities_given(steps: Sequence[Token], tokens: Sequence[Token]) -> bool:
+    """Whether each user message carries the entities its story step names."""
+    for step, token in zip(steps, tokens, strict=True):
+        wanted: frozenset[str] = getattr(step, "entities", frozenset())
+        if wanted and not wanted <= getattr(token, "entities", frozenset()):
+            return False
+    return True
 
 
 def _loop_at(tokens: Sequence[Token], initial: str | None) -> list[str | None]:

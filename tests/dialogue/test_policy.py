@@ -1,0 +1,40 @@
+"""The rule and story policy on its own: what a story's steps require of the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.dialogue.policy import Policy, conversation_tokens
+from bot.project import Step, Story
+
+TRACK = Story(
+    "track an order, number given later",
+    (
+        Step("intent", "track_order"),
+        Step("action", "action_check_order_status"),
+        Step("intent", "inform", entities=({"entity": "order_number", "value": "NW-48213"},)),
+        Step("action", "action_check_order_status"),
+    ),
+)
+
+
+def user(intent: str, *entities: str) -> dict[str, Any]:
+    parse = {"intent": {"name": intent}, "entities": [{"entity": e} for e in entities]}
+    return {"event": "user", "parse_data": parse}
+
+
+def predict(policy: Policy, events: list[dict[str, Any]]) -> str | None:
+    return policy.predict(conversation_tokens(events), slots={}, active_loop=None)
+
+
+def test_a_story_step_with_entities_continues_only_a_message_that_has_them() -> None:
+    # Any `inform` continued the story: "running shoes" (a product) got the order status.
+    policy = Policy([], [TRACK])
+    assert predict(policy, [user("inform", "order_number")]) == "action_check_order_status"
+    assert predict(policy, [user("inform", "order_number", "product")]) == (
+        "action_check_order_status"
+    )
+    assert predict(policy, [user("inform", "product")]) is None
+    assert predict(policy, [user("inform")]) is None
+    # A step that names no entities still takes a message with some, as before.
+    assert predict(policy, [user("track_order", "order_number")]) == "action_check_order_status"
