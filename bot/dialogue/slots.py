@@ -49,7 +49,9 @@ def coerce(slot: Slot, value: Any) -> Any:
     if slot.type == "list":
         return value if isinstance(value, list) else [value]
     if isinstance(value, list):
-        value = value[0]
+        # As Rasa: of several entities for one slot, the last ("the blue running shoes" has
+        # product "blue", then "running shoes"; the first made the return form refuse it).
+        value = value[-1]
     if slot.type == "bool":
         if isinstance(value, str):
             lowered = value.strip().lower()

@@ -456,6 +456,17 @@ def test_a_float_slot_takes_numbers_only() -> None:
     ]
 
 
+async def test_of_several_entities_for_one_slot_the_last_fills_it(make_dm) -> None:
+    # As Rasa does: "the blue running shoes" tagged "blue" and "running shoes" as products,
+    # and the first made the return form refuse the item.
+    dm = make_dm()
+    await dm.handle("two", '/request_return{"order_number": "NW-10001"}')
+    replies = await dm.handle("two", '/inform{"product": ["blue", "Desk LAMP"]}')
+    assert texts(replies) == ["Why are you returning the desk lamp?"]
+    assert coerce(Slot(name="product", type="text"), ["blue", "desk lamp"]) == "desk lamp"
+    assert coerce(Slot(name="items", type="list"), ["a", "b"]) == ["a", "b"]
+
+
 @pytest.mark.parametrize("kind", ["sql", "redis"])
 async def test_lost_state_keeps_the_agent_who_holds_the_conversation(
     make_dm, kind: str, request: pytest.FixtureRequest
