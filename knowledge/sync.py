@@ -39,12 +39,17 @@ def announce_revision(redis_url: str, revision: int, *, key_prefix: str = "deskb
     only at their next safety-net poll. False when Redis could not be reached."""
     client = _client(redis_url)
     try:
-        client.publish(revision_channel(key_prefix), str(revision))
-        return True
-    except redis.RedisError:
-        return False
+        return _publish(client, revision_channel(key_prefix), revision)
     finally:
         client.close()
+
+
+def _publish(client: redis.Redis, channel: str, revision: int) -> bool:
+    try:
+        client.publish(channel, str(revision))
+    except redis.RedisError:
+        return False
+    return True
 
 
 class FaqSync:
@@ -107,11 +112,8 @@ class FaqSync:
     def _published(self, revision: int) -> None:
         # Our own edits are searchable at once in this process; others hear it from Redis.
         self._wake.set()
-        if self._redis is not None:
-            try:
-                self._redis.publish(self.channel, str(revision))
-            except redis.RedisError:
-                log.warning("could not publish FAQ revision %s; other workers will poll", revision)
+        if self._redis is not None and not _publish(self._redis, self.channel, revision):
+            log.warning("could not publish FAQ revision %s; other workers will poll", revision)
 
     def _listen(self) -> None:
         subscribed = warned = False
