@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from bot.api import create_app
 from bot.api.annotations import markup
 from bot.cli import web
+from bot.dialogue.config import DEFAULT_RELEASED_IN_FORM_TEXT
 from bot.errors import BotError
 from bot.settings import Settings
 from bot.tokens import BOOTSTRAP_NAME, MAX_NAME_CHARS
@@ -225,6 +226,24 @@ def test_takeover_reply_release_and_close(
             "error": "ValidationError",
             "detail": "text: an agent message needs text",
         }
+
+
+def test_released_in_a_form_a_rest_user_finds_the_question_in_the_history(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
+    # REST cannot push: the question asked again waits in the widget's history, and the
+    # user's next message answers it.
+    say(client, "rf1", "I want to check my order")
+    say(client, "rf1", "I want to talk to a person")
+    base = f"{AGENT}/conversations/rf1"
+    assert client.post(f"{base}/takeover", headers=agent_headers).status_code == 200
+    assert client.post(f"{base}/release", headers=agent_headers).json()["handoff"] == "bot"
+    history = client.get("/api/widget/history/rf1").json()["messages"]
+    assert [(m["sender"], m["text"]) for m in history[-2:]] == [
+        ("bot", DEFAULT_RELEASED_IN_FORM_TEXT),
+        ("bot", "What is your order number?"),
+    ]
+    assert [r["text"] for r in say(client, "rf1", "it is 12345")] == ["Order 12345 is on its way."]
 
 
 def test_a_second_agent_must_force_a_takeover_and_release_is_announced(

@@ -15,7 +15,11 @@ import socketio
 from botstack import LiveServer, bearer, make_components, start_server, stop_server
 
 from bot.api import create_app
-from bot.dialogue.config import DEFAULT_JOINED_TEXT
+from bot.dialogue.config import (
+    DEFAULT_HANDOFF_TEXT,
+    DEFAULT_JOINED_TEXT,
+    DEFAULT_RELEASED_IN_FORM_TEXT,
+)
 from bot.dialogue.senders import SENDER_RULE
 
 WAIT = 15.0
@@ -160,6 +164,28 @@ def test_an_agent_message_reaches_the_users_socket_and_the_bot_stays_silent(
     message = tab.next("bot_uttered")
     assert message["text"] == "Hi, Ana here."
     assert message["metadata"]["sender"] == "agent"
+
+
+def test_released_in_a_form_the_question_reaches_the_users_socket(
+    live_server: LiveServer, tabs: list[Tab]
+) -> None:
+    # The release is the agent's request, not the user's turn: the question asked again is
+    # pushed to the user's socket, and their answer goes on with the form.
+    tab = open_tab(live_server, tabs)
+    session_id = tab.session(None)
+    tab.say(session_id, "I want to check my order")
+    assert tab.next("bot_uttered")["text"] == "What is your order number?"
+    tab.say(session_id, "I want to talk to a person")
+    assert tab.next("bot_uttered")["text"] == DEFAULT_HANDOFF_TEXT  # no question meanwhile
+    headers = bearer(live_server.app, "agent", "ana")
+    base = f"{live_server.url}/api/agent/conversations/{session_id}"
+    assert httpx.post(f"{base}/takeover", headers=headers).json()["handoff"] == "human"
+    assert tab.next("bot_uttered")["text"] == DEFAULT_JOINED_TEXT
+    assert httpx.post(f"{base}/release", headers=headers).json()["handoff"] == "bot"
+    assert tab.next("bot_uttered")["text"] == DEFAULT_RELEASED_IN_FORM_TEXT
+    assert tab.next("bot_uttered")["text"] == "What is your order number?"
+    tab.say(session_id, "it is 12345")
+    assert tab.next("bot_uttered")["text"] == "Order 12345 is on its way."
 
 
 def test_bad_user_uttered_payloads_get_an_error_event(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from dataclasses import replace
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.actions import ActionError, ActionResult
+from bot.actions import ActionError, ActionResult, InProcessActionRunner
 from bot.dialogue import BotMessage, DialogueManager, FaqChoice, build_action_runner
 from bot.dialogue.config import (
     DEFAULT_CLOSED_TEXT,
@@ -439,6 +440,81 @@ async def test_released_in_the_middle_of_a_form_the_bot_asks_its_question_again(
         "What is your order number?",
     ]
     assert texts(await dm.handle("rf", '/inform{"order_number": "NW-10001"}')) == [
+        "Which product do you want to return?"
+    ]
+
+
+SOCKETIO_ASK = "What is your order number? It is in the email we sent you."
+
+
+@pytest.mark.parametrize(
+    ("started_on", "channel", "question"),
+    [
+        ("socketio", "rest", "What is your order number?"),
+        ("rest", "socketio", SOCKETIO_ASK),
+    ],
+)
+async def test_the_question_asked_again_after_a_release_is_in_the_users_channel(
+    make_dm, started_on: str, channel: str, question: str
+) -> None:
+    # The release is the agent's act, on no channel of its own: the question came in the
+    # REST variant to a user on socket.io. The channel the user last wrote on decides.
+    dm = make_dm()
+    delivered = listen(dm)
+    other = SOCKETIO_ASK if question != SOCKETIO_ASK else "What is your order number?"
+    assert texts(await dm.handle("ch", "/request_return", channel=started_on)) == [other]
+    await dm.handle("ch", "/human_handoff", channel=channel)
+    await dm.takeover("ch", "ann")
+    await dm.release("ch", "ann")
+    assert [m.text for _, m in delivered] == [
+        DEFAULT_JOINED_TEXT,
+        DEFAULT_RELEASED_IN_FORM_TEXT,
+        question,
+    ]
+
+
+REFUSING_ASK = """
+from rasa_sdk import Action
+from rasa_sdk.interfaces import ActionExecutionRejection
+
+
+class AskOrderNumber(Action):
+    def name(self):
+        return "action_ask_order_number"
+
+    def run(self, dispatcher, tracker, domain):
+        if tracker.latest_message["intent"]["name"] == "human_handoff":
+            raise ActionExecutionRejection(self.name(), "not after a request for a person")
+        dispatcher.utter_message(text="Your order number, please?")
+        return []
+"""
+
+
+async def test_a_release_stands_when_the_forms_ask_action_refuses(
+    make_dm, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The refusal (rasa-sdk's ActionExecutionRejection; an action server's 400) escaped the
+    # release: the agent's release failed and the conversation stayed theirs.
+    actions = tmp_path / "refusing_ask_actions.py"
+    actions.write_text(REFUSING_ASK)
+    dm = make_dm(actions=InProcessActionRunner(actions))
+    delivered = listen(dm)
+    # The form asks through the project's action, so the release below asks it too.
+    assert texts(await dm.handle("ra", "/request_return")) == ["Your order number, please?"]
+    await dm.handle("ra", "/human_handoff")
+    await dm.takeover("ra", "ann")
+    with caplog.at_level(logging.WARNING, logger="bot.dialogue.agents"):
+        await dm.release("ra", "ann")
+    assert "return_form refused to ask for order_number after a release" in caplog.text
+    # The user hears who answers now; the refused question is not replaced by another.
+    assert [m.text for _, m in delivered] == [DEFAULT_JOINED_TEXT, DEFAULT_RELEASED_IN_FORM_TEXT]
+    state = await dm.store.load("ra")
+    assert state is not None and (state.handoff, state.agent) == ("bot", None)
+    assert (state.active_form, state.requested_slot) == ("return_form", "order_number")
+    handoffs = [(d["from"], d["to"]) for k, d in await transcript(dm, "ra") if k == "handoff"]
+    assert handoffs[-1] == ("human", "bot")
+    # The form still waits for the answer, and takes it.
+    assert texts(await dm.handle("ra", '/inform{"order_number": "NW-10001"}')) == [
         "Which product do you want to return?"
     ]
 
