@@ -116,6 +116,10 @@ class AgentDesk:
             _other_holder(turn.conversation, agent, "close it", force, holder)
             turn.set_handoff("closed", "agent closed it")
             turn.conversation.agent = None
+            if turn.conversation.active_form is not None:
+                # Closed means dealt with: the form left waiting took the words that reopened
+                # the conversation, days later maybe, as its answer, or asked again after them.
+                turn.set_active_loop(None)
             turn.transcript("status", {"to": "closed"})
             self._tell_user(turn, "utter_chat_closed", DEFAULT_CLOSED_TEXT)
         await self._deliver(conversation_id, turn.messages)

@@ -263,8 +263,9 @@ class DialogueManager(AgentDesk):
             await builtin.run(turn, default_action, self.domain, self.config)
             return
         waiting = conversation.handoff == "pending_human"
-        if waiting and not low and intent in self.config.greet_intents and form is None:
-            # "hello? anyone there?" in the queue got the welcome and its "Talk to a person".
+        if waiting and not low and intent in self.config.greet_intents:
+            # "hello? anyone there?" in the queue got the welcome and its "Talk to a person"
+            # (in a form on hold too: the user is not asked its question while waiting).
             await builtin.handoff(turn, self.domain, "user greeted while waiting")
             return
         if not low and intent in self.config.affirm_intents and _offered_a_person(conversation):
@@ -296,10 +297,13 @@ class DialogueManager(AgentDesk):
         for name, value in candidates.items():
             if form is None or name not in self.domain.forms[form].required_slots:
                 turn.set_slot(name, value, source="user")
-        if form is not None and requested in candidates:
-            waiting = await self.forms.fill(turn, form, candidates)
+        if form is not None and requested in candidates and not waiting:
+            # While the user waits for a person the form is on hold: what they write is for
+            # the person ("anyone there?" was taken as the return's reason, and submitted).
+            # The form asks its question again when an agent gives the conversation back.
+            asking = await self.forms.fill(turn, form, candidates)
             conversation.fallback_count = 0
-            if not waiting:
+            if not asking:
                 await self._predict_and_run(turn, intent)
             return
         understood = False

@@ -444,6 +444,60 @@ async def test_released_in_the_middle_of_a_form_the_bot_asks_its_question_again(
     ]
 
 
+async def test_a_form_waits_for_the_person_asked_for_and_goes_on_after_the_release(
+    make_dm,
+) -> None:
+    # The project's handoff rule leaves the form active (no action_deactivate_loop), as in
+    # Rasa: the user goes on with the return after the agent.
+    dm = make_dm()
+    delivered = listen(dm)
+    await dm.handle("wf", '/request_return{"order_number": "NW-10001", "product": "Lamp"}')
+    # At handoff time the bot says a person is coming, and does not ask the form's question.
+    assert texts(await dm.handle("wf", "/human_handoff")) == ["Connecting you to a person."]
+    state = await dm.store.load("wf")
+    assert state is not None and state.handoff == "pending_human"
+    assert (state.active_form, state.requested_slot) == ("return_form", "return_reason")
+    # Waiting, the form is on hold: "anyone there?" was taken as the return's reason, and
+    # the return registered; a greeting got the welcome, not where the user stands.
+    assert texts(await dm.handle("wf", "anyone there?")) == [
+        f"Sorry, I didn't quite understand that. {DEFAULT_WAITING_TEXT}"
+    ]
+    assert texts(await dm.handle("wf", "/greet")) == [DEFAULT_WAITING_TEXT]
+    state = await dm.store.load("wf")
+    assert state is not None and state.slots["return_reason"] is None
+    assert state.active_form == "return_form"
+    await dm.takeover("wf", "ann")
+    assert await dm.handle("wf", "it broke, can you help?") == []  # for Ann, not the form
+    await dm.release("wf", "ann")
+    assert [m.text for _, m in delivered] == [
+        DEFAULT_JOINED_TEXT,
+        DEFAULT_RELEASED_IN_FORM_TEXT,
+        "Why are you returning the lamp?",
+    ]
+    assert texts(await dm.handle("wf", "It arrived broken")) == [
+        "Return for lamp on order NW-10001 is registered."
+    ]
+    state = await dm.store.load("wf")
+    assert state is not None and state.active_form is None
+    assert state.slots["return_reason"] == "It arrived broken"
+
+
+async def test_closing_a_conversation_ends_the_form_it_was_in(make_dm) -> None:
+    # Closed is dealt with: the user who came back got the form's question again after the
+    # greeting, and their next words were taken as its answer.
+    dm = make_dm()
+    await dm.handle("cf", '/request_return{"order_number": "NW-10001"}')
+    await dm.handle("cf", "/human_handoff")
+    await dm.takeover("cf", "ann")
+    await dm.close("cf", "ann")
+    state = await dm.store.load("cf")
+    assert state is not None and (state.active_form, state.requested_slot) == (None, None)
+    assert texts(await dm.handle("cf", "/greet")) == ["Hello! How can I help?"]
+    assert texts(await dm.handle("cf", '/inform{"product": "Lamp"}')) == [
+        "Sorry, could you say that differently?"
+    ]
+
+
 SOCKETIO_ASK = "What is your order number? It is in the email we sent you."
 
 
