@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.db import create_db_engine
+from bot.dialogue import BotMessage
+from bot.dialogue.config import DEFAULT_RELEASED_IN_FORM_TEXT
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from bot.story_tests import run_story
@@ -56,3 +58,39 @@ async def test_keyboard_mash_is_not_understood_rather_than_guessed(
         assert not any(m.buttons for m in replies), (mash, said)
     gift = await demo_services.dialogue.handle("real", "Do you sell gift cards?")
     assert "gift card" in " ".join(m.text or "" for m in gift).lower()
+
+
+async def test_a_return_goes_on_after_the_person_the_user_asked_for(
+    demo_services: Services,
+) -> None:
+    # The demo's rule ended the return form on a request for a person: released by the
+    # agent, the user was asked "How can I help?" and had to start the return over.
+    dm = demo_services.dialogue
+    assert dm is not None
+    pushed: list[str | None] = []
+
+    async def sink(conversation_id: str, message: BotMessage) -> None:
+        pushed.append(message.text)
+
+    dm.add_listener(sink)
+
+    async def say(text: str) -> list[str | None]:
+        return [m.text for m in await dm.handle("back", text)]
+
+    ask_order = await say("I'd like to return an item")
+    assert ask_order[0] and ask_order[0].startswith("What's your order number?")
+    assert await say("agent please") == [
+        "I'm connecting you with a member of our customer service team. Someone will be with "
+        "you shortly."
+    ]
+    await dm.takeover("back", "ann")
+    await dm.release("back", "ann")
+    assert pushed[-2:] == [DEFAULT_RELEASED_IN_FORM_TEXT, ask_order[0]]
+    assert await say("NW-48213") == ["Which item would you like to return?"]
+    assert await say("the wireless headphones") == [
+        "Could you tell me briefly why you're returning it?"
+    ]
+    done = await say("it stopped working after a week")
+    assert done[0] and done[0].startswith(
+        "Thanks! I've registered the return of the wireless headphones from order NW-48213."
+    )
