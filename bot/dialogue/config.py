@@ -10,6 +10,9 @@ DEFAULT_HANDOFF_TEXT = "I'm passing you to a member of our team. Someone will re
 DEFAULT_WAITING_TEXT = (
     "You're in the queue for a member of our team, who will reply here as soon as one is free."
 )
+# A form started while the user waits for a person is on hold until the person gives the
+# conversation back (its answers would not be taken meanwhile).
+DEFAULT_FORM_ON_HOLD_TEXT = f"{DEFAULT_WAITING_TEXT} I'll ask you about this after that."
 DEFAULT_REPHRASE_TEXT = "Okay. Please tell me in other words what you need."
 DEFAULT_RELEASED_TEXT = "You're chatting with the assistant again. How can I help?"
 # Released in the middle of a form: the form's question follows, not "How can I help?".

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.actions import ActionRejected
-from bot.dialogue.config import DEFAULT_ERROR_TEXT
+from bot.dialogue.config import DEFAULT_ERROR_TEXT, DEFAULT_FORM_ON_HOLD_TEXT
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.responses import render_response
 from bot.dialogue.slots import trigger_intent_slots
@@ -83,6 +83,13 @@ class FormLoop:
             turn.set_active_loop(None)
             return False
         turn.set_slot("requested_slot", next_slot, source="form")
+        if turn.conversation.handoff == "pending_human":
+            # On hold while the user waits for a person, who may take the conversation at
+            # any moment: a question asked now would have its answer refused. The release
+            # asks it.
+            if not any(e.type == "bot" for e in turn.log):
+                turn.say(BotMessage(text=DEFAULT_FORM_ON_HOLD_TEXT))
+            return True
         await self.ask(turn, name, next_slot)
         return True
 

@@ -18,6 +18,7 @@ from bot.dialogue import BotMessage, DialogueManager, FaqChoice, build_action_ru
 from bot.dialogue.config import (
     DEFAULT_CLOSED_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
+    DEFAULT_FORM_ON_HOLD_TEXT,
     DEFAULT_JOINED_TEXT,
     DEFAULT_RELEASED_IN_FORM_TEXT,
     DEFAULT_RELEASED_TEXT,
@@ -480,6 +481,29 @@ async def test_a_form_waits_for_the_person_asked_for_and_goes_on_after_the_relea
     state = await dm.store.load("wf")
     assert state is not None and state.active_form is None
     assert state.slots["return_reason"] == "It arrived broken"
+
+
+async def test_a_form_started_while_waiting_for_a_person_asks_after_the_release(make_dm) -> None:
+    # It asked its first question in the queue, then refused every answer as meant for the
+    # person: the user was asked and ignored.
+    dm = make_dm()
+    delivered = listen(dm)
+    await dm.handle("sw", "/human_handoff")
+    assert texts(await dm.handle("sw", '/request_return{"product": "Lamp"}')) == [
+        DEFAULT_FORM_ON_HOLD_TEXT
+    ]
+    state = await dm.store.load("sw")
+    assert state is not None and state.handoff == "pending_human"
+    assert (state.active_form, state.requested_slot) == ("return_form", "order_number")
+    await dm.takeover("sw", "ann")
+    await dm.release("sw", "ann")
+    assert [m.text for _, m in delivered][-2:] == [
+        DEFAULT_RELEASED_IN_FORM_TEXT,
+        "What is your order number?",
+    ]
+    assert texts(await dm.handle("sw", '/inform{"order_number": "NW-10001"}')) == [
+        "Why are you returning the lamp?"
+    ]
 
 
 async def test_closing_a_conversation_ends_the_form_it_was_in(make_dm) -> None:
