@@ -31,6 +31,8 @@ def retriever_config(project: Project) -> RetrieverConfig:
         )
     if thresholds.faq_answer_similarity is not None:
         config = replace(config, min_answer_similarity=thresholds.faq_answer_similarity)
+    if thresholds.faq_answer_words is not None:
+        config = replace(config, min_answer_words=thresholds.faq_answer_words)
     return config
 
 

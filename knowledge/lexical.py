@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 import bm25s
@@ -19,6 +20,33 @@ def _stemmer() -> Callable[[str], str] | None:
         return None
     stem: Callable[[str], str] = Stemmer.Stemmer("english").stemWord
     return stem
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s' own token pattern
+_ANY_WORD = re.compile(r"(?u)\w+")
+# Words that make no question of a topic word: "my refund?", "delivery please". Not a
+# stop-word list: "where is my order" is a question, "order" alone is not.
+_FILLERS = frozenset({
+    "a", "an", "the", "my", "your", "our", "his", "her", "its", "their", "this", "that",
+    "these", "those", "some", "any", "please", "pls", "thanks", "thank", "hi", "hello",
+    "hey", "ok", "okay",
+})  # fmt: skip
+
+
+def words(text: str) -> list[str]:
+    """The message's words, lowercased, as BM25 tokenises them."""
+    return _WORD.findall(text.lower())
+
+
+def same_words(text: str) -> tuple[str, ...]:
+    """What ``text`` says, case, spacing and punctuation aside ("Plan A?" and "plan a" alike,
+    "plan B" not)."""
+    return tuple(_ANY_WORD.findall(text.lower()))
+
+
+def meaningful_words(text: str) -> int:
+    """How many of the message's words are not fillers ("my address?": 1)."""
+    return sum(1 for word in words(text) if word not in _FILLERS)
 
 
 class LexicalIndex:

@@ -19,6 +19,7 @@ from knowledge.embeddings import EmbeddingCache, Encoder
 from knowledge.entries import FaqEntry
 from knowledge.errors import IndexCorruptError, KnowledgeError
 from knowledge.index import FaqIndex, IndexState
+from knowledge.lexical import meaningful_words, same_words
 from knowledge.scoring import RetrieverConfig
 from knowledge.vectors import entry_of, phrasing_id
 
@@ -39,6 +40,8 @@ class FaqHit:
             before the head is trained or for bases too large for one, ``dense``, ``bm25``);
             each path has its own calibration and thresholds.
         probability: the adapted head's probability of this entry (0 without a head).
+        too_short: the message has too few words to be answered from this entry
+            (``RetrieverConfig.min_answer_words``) and is none of its phrasings.
     """
 
     entry: FaqEntry
@@ -48,6 +51,7 @@ class FaqHit:
     similarity: float = 0.0
     path: str = ""
     probability: float = 0.0
+    too_short: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,8 @@ class FaqRetriever:
         self._adapted = threading.Condition()
         self._stopping = False
         self._adapter: threading.Thread | None = None
+        # normalised phrasing -> entries having it, for the content key it was built from
+        self._owners: tuple[str, dict[tuple[str, ...], list[tuple[int, str]]]] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -232,6 +238,33 @@ class FaqRetriever:
             return True
         return self._head is not None and self._head.content_key == state.content_key
 
+    def shared_phrasings(self, entry_id: int) -> list[tuple[str, str]]:
+        """``(phrasing, other entry's key)`` for each phrasing of the searchable entry
+        ``entry_id`` that another searchable entry has too (case, spacing and punctuation
+        aside): a message saying it matches both equally, so the bot can answer with
+        neither and offers both."""
+        state = self._state()
+        entry = state.entries.get(entry_id)
+        if entry is None:
+            return []
+        owners = self._phrasing_owners(state)
+        shared: list[tuple[str, str]] = []
+        for phrasing in entry.phrasings:
+            others = [key for eid, key in owners.get(same_words(phrasing), ()) if eid != entry_id]
+            shared.extend((phrasing, key) for key in others)
+        return shared
+
+    def _phrasing_owners(self, state: IndexState) -> dict[tuple[str, ...], list[tuple[int, str]]]:
+        cached = self._owners
+        if cached is not None and cached[0] == state.content_key:
+            return cached[1]
+        owners: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+        for entry in state.entries.values():
+            for said in {same_words(p) for p in entry.phrasings}:
+                owners.setdefault(said, []).append((entry.id, entry.external_key))
+        self._owners = (state.content_key, owners)
+        return owners
+
     # -- search ----------------------------------------------------------------------------
     def search(self, text: str, k: int = 5) -> list[FaqHit]:
         """The best ``k`` entries for a message, best first (empty when nothing matches)."""
@@ -273,6 +306,8 @@ class FaqRetriever:
         path = self._path(head)
         calibration = self.config.calibration.get(path)
         floor = self.config.min_similarity if mode != "bm25" else -1.0
+        short = meaningful_words(text) < self.config.min_answer_words
+        said = same_words(text) if short else ()
         hits = []
         for rank, (score, eid, pos, similarity) in enumerate(fused[:k]):
             entry = state.entries[eid]
@@ -290,7 +325,10 @@ class FaqRetriever:
                 confidence = calibration.confidence(score, lead)
             phrasing = entry.phrasings[pos]
             probability = head.get(eid, 0.0)
-            hits.append(FaqHit(entry, score, phrasing, confidence, similarity, path, probability))
+            too_short = short and all(same_words(p) != said for p in entry.phrasings)
+            hits.append(
+                FaqHit(entry, score, phrasing, confidence, similarity, path, probability, too_short)
+            )
         return hits
 
     def _path(self, head: dict[int, float]) -> str:
@@ -352,8 +390,11 @@ class FaqRetriever:
         The base's calibration knows only its own questions, never one from outside it: a
         base whose held-out phrasings are all recognised trusts any probability, and the head
         maps an unrelated question onto some entry. So an answer also needs the head to
-        favour the entry and the message to resemble one of the entry's phrasings.
+        favour the entry, the message to resemble one of the entry's phrasings, and to say
+        more than a topic word.
         """
+        if hit.too_short:
+            return False
         if hit.path == "hybrid" and hit.probability < self.config.min_head_probability:
             return False
         return hit.path == "bm25" or hit.similarity >= self.config.min_answer_similarity
@@ -368,7 +409,14 @@ class FaqRetriever:
             return FaqDecision("answer", (best,), best.confidence)
         if best.confidence >= suggest_at:
             window = best.score - self.config.suggest_window
-            options = [h for h in hits if h.score >= window and h.confidence > 0.0]
+            options: list[FaqHit] = []
+            titles: set[tuple[str, ...]] = set()
+            for hit in hits:
+                title = same_words(hit.entry.question)
+                # Two entries asked the same way would be two identical buttons.
+                if hit.score >= window and hit.confidence > 0.0 and title not in titles:
+                    options.append(hit)
+                    titles.add(title)
             options = options[: self.config.max_suggestions]
             return FaqDecision("suggest", tuple(options), best.confidence)
         return FaqDecision("none", (), best.confidence)

@@ -78,6 +78,11 @@ class RetrieverConfig:
             message is suggested at most, however confident the scoring is (not used in
             ``bm25`` mode). Out-of-scope questions that the head maps onto an entry they barely
             resemble are what it stops.
+        min_answer_words: a message with fewer words (articles, possessives and courtesies
+            not counted) is suggested at most, unless it is one of the entry's own
+            phrasings: "account" or "delivery" names a topic, not a question, and the entry
+            the head favours for it is a guess ("account" was answered with how to delete
+            one). 1 turns this off.
         suggest_window: options must score within this of the best entry.
         max_suggestions: at most this many options.
         adapt: train the entry head in the background after changes.
@@ -93,6 +98,7 @@ class RetrieverConfig:
     min_similarity: float = 0.3
     min_head_probability: float = 0.4
     min_answer_similarity: float = 0.4
+    min_answer_words: int = 2
     suggest_window: float = 0.15
     max_suggestions: int = 3
     adapt: bool = True

@@ -123,7 +123,7 @@ async def create_entry(body: FaqCreate, context: Context, token: AdminToken) -> 
         language=body.language,
         active=body.active,
     )
-    return await _write(context, lambda base: base.create(draft, author=token.signature))
+    return await _write(context, lambda base: base.create(draft, author=token.signature), True)
 
 
 @router.put("/entries/{entry_id}")
@@ -142,6 +142,7 @@ async def update_entry(
         lambda base: base.update(
             entry_id, expected_version=body.version, author=token.signature, **changes
         ),
+        True,
     )
 
 
@@ -176,11 +177,31 @@ async def restore_entry(
     )
 
 
-async def _write(context: ApiContext, change: Callable[[FaqBase], FaqEntry]) -> dict[str, Any]:
-    """Make one change to the base off the event loop, then refresh this process's index."""
+async def _write(
+    context: ApiContext, change: Callable[[FaqBase], FaqEntry], check: bool = False
+) -> dict[str, Any]:
+    """Make one change to the base off the event loop, then refresh this process's index.
+
+    ``check``: also warn of phrasings another entry has too (saved all the same: the other
+    entry may be the one to change).
+    """
     entry = await asyncio.to_thread(change, context.need_faq())
     await _refresh(context)
-    return entry_json(entry)
+    saved = entry_json(entry)
+    if check:
+        saved["warnings"] = await asyncio.to_thread(_shared_phrasings, context, entry)
+    return saved
+
+
+def _shared_phrasings(context: ApiContext, entry: FaqEntry) -> list[str]:
+    retriever = context.retriever
+    if retriever is None:
+        return []
+    return [
+        f"\u201c{phrasing}\u201d is also a phrasing of {other}: the bot cannot tell the two "
+        "apart by it, so it offers both instead of answering"
+        for phrasing, other in retriever.shared_phrasings(entry.id)
+    ]
 
 
 @router.post("/import")

@@ -70,6 +70,8 @@ class Thresholds:
     which were tuned on dev queries with the packaged encoder; another encoder has its own
     cosine scale, so set the two cosines with it: ``faq_min_similarity`` (below it an entry is
     never offered) and ``faq_answer_similarity`` (below it an entry is suggested at most).
+    ``faq_answer_words``: a message with fewer words ("my refund?" has one) is suggested at
+    most (1: off).
     """
 
     nlu_fallback: float | None = None
@@ -77,6 +79,7 @@ class Thresholds:
     faq_suggest: float | None = None
     faq_min_similarity: float | None = None
     faq_answer_similarity: float | None = None
+    faq_answer_words: int | None = None
     #: An intent below this confidence yields to a more confident FAQ answer (0: never);
     #: one that would start a form or run a custom action only below ``faq_over_action``.
     faq_over_intent: float | None = None

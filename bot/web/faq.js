@@ -332,8 +332,10 @@
       request = C.api("POST", "/api/faq/entries", body);
     }
     request.then(function (saved) {
+      var warnings = saved.warnings || [];
       message(entry && saved.version === entry.version ? "Nothing changed; nothing saved." :
-        "Saved " + saved.external_key + " (version " + saved.version + ").");
+        "Saved " + saved.external_key + " (version " + saved.version + ")." +
+        warnings.map(function (w) { return " Note: " + w + "."; }).join(""), warnings.length > 0);
       edit(saved);
       return refresh();
     }).catch(function (err) {

@@ -357,3 +357,44 @@ def test_texts_over_the_length_limits_are_refused(
         headers=admin_headers,
     )
     assert answer.status_code == 422 and "limit is 10,000" in answer.json()["detail"]
+
+
+def test_a_phrasing_another_entry_has_is_saved_with_a_warning(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    # A second entry asked "How much does shipping cost?" left the bot offering two identical
+    # buttons, and the question, answered before, answered no more; the editor said "Saved".
+    created = client.post(
+        f"{FAQ}/entries",
+        json={
+            "external_key": "express",
+            "question": "how much does SHIPPING cost",
+            "alternatives": ["express delivery"],
+            "answer": "Express delivery costs 9 euros.",
+        },
+        headers=admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["warnings"] == [
+        "\u201chow much does SHIPPING cost\u201d is also a phrasing of shipping: the bot cannot "
+        "tell the two apart by it, so it offers both instead of answering"
+    ]
+    tried = client.post(
+        f"{FAQ}/try", json={"text": "How much does shipping cost?"}, headers=admin_headers
+    ).json()
+    assert {m["external_key"] for m in tried["matches"][:2]} == {"shipping", "express"}
+    assert tried["decision"] != "answer"
+    # A phrasing of its own: saved without a word.
+    entry = created.json()
+    fixed = client.put(
+        f"{FAQ}/entries/{entry['id']}",
+        json={"version": entry["version"], "question": "How much is express delivery?"},
+        headers=admin_headers,
+    )
+    assert fixed.status_code == 200 and fixed.json()["warnings"] == []
+    answered = client.post(
+        f"{FAQ}/try", json={"text": "How much does shipping cost?"}, headers=admin_headers
+    ).json()
+    assert answered["decision"] == "answer" and answered["chosen"] == [
+        entry_by_key(client, admin_headers, "shipping")["id"]
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from knowledge import FaqBase, FaqDraft, FaqRetriever
 from knowledge.errors import IndexCorruptError
 from knowledge.scoring import Calibration
 from knowledge.vectors import VectorConfig, VectorIndex
+from tests.knowledge.conftest import SAMPLE
 
 Start = Callable[..., FaqRetriever]
 
@@ -354,6 +356,29 @@ def test_decisions_follow_the_thresholds(
     assert silent.decide("How do I reset my password?").kind == "none"
 
 
+def test_a_topic_word_is_offered_not_answered(
+    filled: FaqBase, encoder: object, start_retriever: Start
+) -> None:
+    # "account" was answered with how to delete one, "delivery" with express shipping: one
+    # word names a topic, and the entry the head favours for it is a guess.
+    retriever = start_retriever(filled, encoder, suggest_window=10.0)
+    for text in ("refund", "my refund?", "REFUND!!"):
+        decision = retriever.decide(text)
+        assert decision.kind == "suggest", text
+        assert decision.hits[0].entry.external_key == "refund" and decision.hits[0].too_short
+    said = retriever.decide("I want a refund")  # two content words: a question
+    assert said.kind == "answer" and not said.hits[0].too_short
+    # An entry's own one-word phrasing is answered as written; 1 word is enough when asked.
+    draft = replace(SAMPLE[2], alternatives=(*SAMPLE[2].alternatives, "Refunds"))
+    filled.upsert_many([draft], author="test", overwrite=True)
+    retriever.refresh()
+    assert retriever.wait_adapted(30)
+    assert not retriever.search("refunds")[0].too_short
+    assert retriever.search("refund")[0].too_short
+    lenient = start_retriever(filled, encoder, min_answer_words=1)
+    assert not lenient.search("refund")[0].too_short
+
+
 def test_keyboard_mash_gets_no_suggestion_however_lopsided_the_scores(
     filled: FaqBase, encoder: object, start_retriever: Start
 ) -> None:
@@ -385,6 +410,24 @@ def test_suggestions_leave_out_entries_below_the_similarity_floor(
     decision = retriever.decide_hits(hits)
     assert decision.kind == "suggest"
     assert [h.entry.external_key for h in decision.hits] == ["a", "c"]
+
+
+def test_suggestions_offer_one_button_per_question(filled: FaqBase, encoder: object) -> None:
+    from knowledge.entries import FaqEntry
+    from knowledge.retriever import FaqHit
+
+    retriever = FaqRetriever(filled, encoder)  # type: ignore[arg-type]
+    asked = ["Express delivery?", "express delivery", "Gift cards?"]
+    entry = [
+        FaqEntry(id=i, external_key=f"e{i}", question=q, answer="a") for i, q in enumerate(asked)
+    ]
+    hits = [
+        FaqHit(e, 1.0 - i / 100, e.question, confidence=0.6, similarity=0.6)
+        for i, e in enumerate(entry)
+    ]
+    decision = retriever.decide_hits(hits)
+    assert decision.kind == "suggest"
+    assert [h.entry.external_key for h in decision.hits] == ["e0", "e2"]
 
 
 def test_calibration_rewards_score_and_lead() -> None:

@@ -129,7 +129,11 @@ def test_project_thresholds_reach_the_faq_retriever() -> None:
     tuned = retriever_config(
         Configured(
             Thresholds(
-                faq_answer=0.8, faq_suggest=0.4, faq_min_similarity=0.5, faq_answer_similarity=0.6
+                faq_answer=0.8,
+                faq_suggest=0.4,
+                faq_min_similarity=0.5,
+                faq_answer_similarity=0.6,
+                faq_answer_words=1,
             )
         )  # type: ignore[arg-type]
     )
@@ -138,7 +142,8 @@ def test_project_thresholds_reach_the_faq_retriever() -> None:
         tuned.suggest_threshold,
         tuned.min_similarity,
         tuned.min_answer_similarity,
-    ) == (0.8, 0.4, 0.5, 0.6)
+        tuned.min_answer_words,
+    ) == (0.8, 0.4, 0.5, 0.6, 1)
     # a floor set for another encoder's scale, without the answer floor: no 0.4 imposed
     scaled = retriever_config(Configured(Thresholds(faq_min_similarity=0.2)))  # type: ignore[arg-type]
     assert (scaled.min_similarity, scaled.min_answer_similarity) == (0.2, 0.2)
