@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -299,6 +300,39 @@ def clean_key(value: Any) -> str:
 def other_phrasings(question: str, alternatives: Iterable[str]) -> tuple[str, ...]:
     """The alternatives without the question itself (it is indexed once, as the question)."""
     return tuple(a for a in alternatives if a != question)
+
+
+_ANY_WORD = re.compile(r"(?u)\w+")
+
+#: Normalised phrasing -> (entry id, external key) of each entry having it.
+PhrasingOwners = dict[tuple[str, ...], list[tuple[int, str]]]
+
+
+def same_words(text: str) -> tuple[str, ...]:
+    """What ``text`` says, case, spacing and punctuation aside ("Plan A?" and "plan a" alike,
+    "plan B" not)."""
+    return tuple(_ANY_WORD.findall(text.lower()))
+
+
+def phrasing_owners(entries: Iterable[FaqEntry]) -> PhrasingOwners:
+    """Which entries have each phrasing (see :func:`shared_phrasings`)."""
+    owners: PhrasingOwners = {}
+    for entry in entries:
+        for said in {same_words(p) for p in entry.phrasings}:
+            owners.setdefault(said, []).append((entry.id, entry.external_key))
+    return owners
+
+
+def shared_phrasings(entry: FaqEntry, owners: PhrasingOwners) -> list[str]:
+    """Each phrasing of ``entry`` that another entry of ``owners`` has too, said for staff: a
+    message saying it matches both equally, so the bot answers with neither and offers both."""
+    return [
+        f"\u201c{phrasing}\u201d is also a phrasing of {key}: the bot cannot tell the two apart "
+        "by it, so it offers both instead of answering"
+        for phrasing in entry.phrasings
+        for eid, key in owners.get(same_words(phrasing), ())
+        if eid != entry.id
+    ]
 
 
 def clean_draft(draft: FaqDraft) -> FaqDraft:

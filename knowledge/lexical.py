@@ -23,7 +23,6 @@ def _stemmer() -> Callable[[str], str] | None:
 
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s' own token pattern
-_ANY_WORD = re.compile(r"(?u)\w+")
 # Words that make no question of a topic word: "my refund?", "delivery please". Not a
 # stop-word list: "where is my order" is a question, "order" alone is not.
 _FILLERS = frozenset({
@@ -36,12 +35,6 @@ _FILLERS = frozenset({
 def words(text: str) -> list[str]:
     """The message's words, lowercased, as BM25 tokenises them."""
     return _WORD.findall(text.lower())
-
-
-def same_words(text: str) -> tuple[str, ...]:
-    """What ``text`` says, case, spacing and punctuation aside ("Plan A?" and "plan a" alike,
-    "plan B" not)."""
-    return tuple(_ANY_WORD.findall(text.lower()))
 
 
 def meaningful_words(text: str) -> int:

@@ -16,10 +16,16 @@ import numpy as np
 from knowledge.adaptation import EntryHead, train_head
 from knowledge.base import FaqBase
 from knowledge.embeddings import EmbeddingCache, Encoder
-from knowledge.entries import FaqEntry
+from knowledge.entries import (
+    FaqEntry,
+    PhrasingOwners,
+    phrasing_owners,
+    same_words,
+    shared_phrasings,
+)
 from knowledge.errors import IndexCorruptError, KnowledgeError
 from knowledge.index import FaqIndex, IndexState
-from knowledge.lexical import meaningful_words, same_words
+from knowledge.lexical import meaningful_words
 from knowledge.scoring import RetrieverConfig
 from knowledge.vectors import entry_of, phrasing_id
 
@@ -109,7 +115,7 @@ class FaqRetriever:
         self._stopping = False
         self._adapter: threading.Thread | None = None
         # normalised phrasing -> entries having it, for the content key it was built from
-        self._owners: tuple[str, dict[tuple[str, ...], list[tuple[int, str]]]] | None = None
+        self._owners: tuple[str, PhrasingOwners] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -238,32 +244,17 @@ class FaqRetriever:
             return True
         return self._head is not None and self._head.content_key == state.content_key
 
-    def shared_phrasings(self, entry_id: int) -> list[tuple[str, str]]:
-        """``(phrasing, other entry's key)`` for each phrasing of the searchable entry
-        ``entry_id`` that another searchable entry has too (case, spacing and punctuation
-        aside): a message saying it matches both equally, so the bot can answer with
-        neither and offers both."""
+    def shared_phrasings(self, entry_id: int) -> list[str]:
+        """Each phrasing of the searchable entry ``entry_id`` that another searchable entry
+        has too, said for staff (``knowledge.entries.shared_phrasings``)."""
         state = self._state()
         entry = state.entries.get(entry_id)
         if entry is None:
             return []
-        owners = self._phrasing_owners(state)
-        shared: list[tuple[str, str]] = []
-        for phrasing in entry.phrasings:
-            others = [key for eid, key in owners.get(same_words(phrasing), ()) if eid != entry_id]
-            shared.extend((phrasing, key) for key in others)
-        return shared
-
-    def _phrasing_owners(self, state: IndexState) -> dict[tuple[str, ...], list[tuple[int, str]]]:
         cached = self._owners
-        if cached is not None and cached[0] == state.content_key:
-            return cached[1]
-        owners: dict[tuple[str, ...], list[tuple[int, str]]] = {}
-        for entry in state.entries.values():
-            for said in {same_words(p) for p in entry.phrasings}:
-                owners.setdefault(said, []).append((entry.id, entry.external_key))
-        self._owners = (state.content_key, owners)
-        return owners
+        if cached is None or cached[0] != state.content_key:
+            cached = self._owners = (state.content_key, phrasing_owners(state.entries.values()))
+        return shared_phrasings(entry, cached[1])
 
     # -- search ----------------------------------------------------------------------------
     def search(self, text: str, k: int = 5) -> list[FaqHit]:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from knowledge.base import FaqBase, UpsertResult
-from knowledge.entries import FaqDraft, FaqEntry
+from knowledge.entries import FaqDraft, FaqEntry, phrasing_owners, shared_phrasings
 from knowledge.errors import KnowledgeError
 from knowledge.formats import (
     FORMATS,
@@ -102,7 +102,24 @@ def import_data(
 
 def _upsert(base: FaqBase, drafts: Drafts, author: str, overwrite: bool) -> UpsertResult:
     result = base.upsert_many(drafts, author=author, overwrite=overwrite)
-    return replace(result, notes=drafts.notes)
+    return replace(result, notes=(*drafts.notes, *shared_after_import(base, result)))
+
+
+def shared_after_import(base: FaqBase, result: UpsertResult) -> list[str]:
+    """Phrasings the entries an import created or changed share with other entries the bot
+    answers from, said for staff (imported all the same: the other entry may be the one to
+    change)."""
+    keys = {*result.created, *result.updated}
+    if not keys:
+        return []
+    live = [e for e in base.list() if e.active]
+    owners = phrasing_owners(live)
+    return [
+        f"{entry.external_key}: {said}"
+        for entry in live
+        if entry.external_key in keys
+        for said in shared_phrasings(entry, owners)
+    ]
 
 
 def render(entries: list[FaqEntry] | list[FaqDraft], fmt: str) -> str:

@@ -195,13 +195,7 @@ async def _write(
 
 def _shared_phrasings(context: ApiContext, entry: FaqEntry) -> list[str]:
     retriever = context.retriever
-    if retriever is None:
-        return []
-    return [
-        f"\u201c{phrasing}\u201d is also a phrasing of {other}: the bot cannot tell the two "
-        "apart by it, so it offers both instead of answering"
-        for phrasing, other in retriever.shared_phrasings(entry.id)
-    ]
+    return [] if retriever is None else retriever.shared_phrasings(entry.id)
 
 
 @router.post("/import")

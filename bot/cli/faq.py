@@ -181,6 +181,7 @@ def register(
         undo a later edit is refused, naming the entries.
         """
         from knowledge import read_file
+        from knowledge.transfer import shared_after_import
 
         try:  # the file first: its errors are the user's to fix whatever the database
             drafts = read_file(file, fmt)
@@ -197,6 +198,7 @@ def register(
                 # --check imports and rolls back: the file's conflicts with later edits
                 # are found as the import would find them.
                 result = base.upsert_many(drafts, author=author, overwrite=overwrite, dry_run=check)
+                shared = [] if check else shared_after_import(base, result)
         except DBAPIError as error:
             if not check:
                 raise
@@ -206,6 +208,8 @@ def register(
             typer.echo(f"{file}: {count}, all valid (nothing written)")
             typer.echo(f"note: not compared with the database: {reason}", err=True)
             return
+        for note in shared:
+            typer.echo(f"note: {note}")
         if check:
             deleted = f", delete {len(result.deleted)}" if result.deleted else ""
             typer.echo(

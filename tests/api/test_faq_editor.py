@@ -398,3 +398,14 @@ def test_a_phrasing_another_entry_has_is_saved_with_a_warning(
     assert answered["decision"] == "answer" and answered["chosen"] == [
         entry_by_key(client, admin_headers, "shipping")["id"]
     ]
+    # An import says so too, for the entries it wrote.
+    imported = client.post(
+        f"{FAQ}/import?format=json",
+        content=b'[{"id": "fees", "question": "Shipping fees", "answer": "See the table."}]',
+        headers=admin_headers,
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["notes"] == [
+        "fees: \u201cShipping fees\u201d is also a phrasing of shipping: the bot cannot tell "
+        "the two apart by it, so it offers both instead of answering"
+    ]

@@ -71,6 +71,17 @@ def test_faq_search_prints_a_table_and_no_progress_bar(tmp_path: Path) -> None:
     assert lines[0] == "confidence\tscore\tentry\tclosest phrasing"
     assert lines[1].split("\t")[2] == "hours"
     assert "Loading weights" not in found.stderr and "it/s" not in found.stderr
+    # A phrasing another entry has is imported, and said: the bot can answer with neither.
+    twin = tmp_path / "twin.json"
+    twin.write_text('[{"id": "late", "question": "when are you OPEN", "answer": "Late."}]')
+    imported = run(["faq", "import", str(twin)], tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.splitlines()[0] == (
+        "note: late: \u201cwhen are you OPEN\u201d is also a phrasing of hours: the bot cannot "
+        "tell the two apart by it, so it offers both instead of answering"
+    )
+    again = run(["faq", "import", str(faq)], tmp_path)  # nothing changed: nothing to say
+    assert again.returncode == 0 and "note:" not in again.stdout
 
 
 def test_conversation_delete_waits_for_a_turn_in_progress(tmp_path: Path) -> None:
