@@ -50,6 +50,12 @@ class DialogueConfig:
             although the FAQ answered the question at 0.99. 0 turns this off.
         faq_over_action: the same for an intent that would start a form or run a custom
             action: a lower bar, as that is the bot's own work. Never with entities.
+        stop_min_confidence: a request to stop is acted on at this intent confidence or above;
+            below it the message counts as not understood, and a form asking for free text
+            takes it as the answer. Stopping wrongly loses the user's answers: with a stop
+            intent being added to the demo, its NLU read "changed my mind" and "I don't want
+            it anymore", reasons for a return, as stops at 0.22 and 0.40, over its own
+            threshold (0.20-0.27), and the return ended; requests to stop came at 0.75-0.97.
     """
 
     nlu_threshold: float = 0.3
@@ -59,6 +65,7 @@ class DialogueConfig:
     handoff_min_confidence: float = 0.5
     faq_over_intent: float = 0.7
     faq_over_action: float = 0.5
+    stop_min_confidence: float = 0.5
     handoff_intents: tuple[str, ...] = ("human_handoff", "handoff", "request_human")
     stop_intents: tuple[str, ...] = ("stop", "cancel")
     # A typed "yes" right after the bot offered a person accepts the offer.

@@ -532,10 +532,13 @@ def _offered_a_person(conversation: Conversation) -> bool:
 
 
 def _is_low(intent: dict[str, Any], config: DialogueConfig) -> bool:
-    """Whether a parse counts as not understood; a request for a person needs more
-    confidence than other intents, as acting on it wrongly costs an agent's time."""
+    """Whether a parse counts as not understood; a request for a person or to stop needs
+    more confidence than other intents, as acting on it wrongly costs an agent's time or
+    the user's answers to a form."""
     name = intent.get("name")
     confidence = float(intent.get("confidence") or 0.0)
     if name in config.handoff_intents:
         return confidence < max(config.nlu_threshold, config.handoff_min_confidence)
+    if name in config.stop_intents:
+        return confidence < max(config.nlu_threshold, config.stop_min_confidence)
     return name in (None, "nlu_fallback") or confidence < config.nlu_threshold

@@ -23,10 +23,12 @@ from bot.dialogue.config import (
     DEFAULT_RELEASED_IN_FORM_TEXT,
     DEFAULT_RELEASED_TEXT,
     DEFAULT_REPHRASE_TEXT,
+    DEFAULT_STOPPED_TEXT,
     DEFAULT_TRANSFERRED_TEXT,
     DEFAULT_WAITING_TEXT,
     DialogueConfig,
 )
+from bot.dialogue.policy import Policy
 from bot.dialogue.slots import coerce
 from bot.errors import BotError, ConflictError
 from bot.project import Slot
@@ -145,6 +147,38 @@ async def test_stop_leaves_the_form(make_dm) -> None:
     assert texts(await dm.handle("s", "/stop")) == ["OK, I stopped the return."]
     state = await dm.store.load("s")
     assert state is not None and state.active_form is None
+
+
+async def test_an_unsure_stop_in_a_form_is_taken_as_the_answer(make_dm) -> None:
+    # "changed my mind", a reason for a return, read as a stop at 0.22 ended the return.
+    parser = FixedParser({"changed my mind": ("stop", 0.3), "stop it": ("stop", 0.9)})
+    dm = make_dm(parser=parser)
+    start = '/request_return{"order_number": "NW-10002", "product": "Chair"}'
+    assert texts(await dm.handle("u", start)) == ["Why are you returning the chair?"]
+    assert texts(await dm.handle("u", "changed my mind")) == [
+        "Return for chair on order NW-10002 is registered."
+    ]
+    await dm.handle("v", start)
+    assert texts(await dm.handle("v", "stop it")) == ["OK, I stopped the return."]
+    # Where nothing takes free text, an unsure stop is not understood, and the form goes on.
+    await dm.handle("w", "/request_return")
+    replies = await dm.handle("w", "changed my mind")
+    assert texts(replies) == [
+        "Sorry, could you say that differently?",
+        "What is your order number?",
+    ]
+    state = await dm.store.load("w")
+    assert state is not None and state.active_form == "return_form"
+
+
+async def test_stop_in_a_form_without_a_rule_for_it_says_it_stopped(make_dm, project) -> None:
+    rules = [r for r in project.rules if r.name != "stop return"]
+    dm = make_dm()
+    dm.policy = Policy(rules, list(project.stories))
+    await dm.handle("s", "/request_return")
+    assert texts(await dm.handle("s", "/stop")) == [DEFAULT_STOPPED_TEXT]
+    state = await dm.store.load("s")
+    assert state is not None and state.active_form is None and state.requested_slot is None
 
 
 async def test_custom_action_sets_slots_and_speaks(make_dm) -> None:
