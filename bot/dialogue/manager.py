@@ -279,7 +279,12 @@ class DialogueManager(AgentDesk):
             # "no" (the demo's says goodbye).
             conversation.fallback_count = 0
             turn.action("action_default_fallback", declined="offer of a person")
-            turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
+            if form is not None and requested and conversation.handoff == "bot":
+                # The offer stood in for the form's question; now the question comes back.
+                turn.action(form)
+                await self.forms.ask(turn, form, requested)
+            else:
+                turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
             return
         if requested in candidates and not low and intent in self._interruptions:
             # Free text would fill the slot, but the message is confidently something else
@@ -340,9 +345,13 @@ class DialogueManager(AgentDesk):
             and conversation.requested_slot
             and not turn.form_asked
             and conversation.handoff == "bot"
+            and not _offers_a_person(turn)
         ):
             # An interruption was handled; go back to the question the form was asking. The
-            # form runs again, as in Rasa: a story or rule about what follows sees it.
+            # form runs again, as in Rasa: a story or rule about what follows sees it. Not
+            # after the offer of a person: two questions at once, and the offer's Yes/No
+            # buttons went unseen under the form's (rasa-webchat shows a message's quick
+            # replies only while it is the last one). "No" brings the question back.
             turn.action(conversation.active_form)
             await self.forms.ask(turn, conversation.active_form, conversation.requested_slot)
 
@@ -521,6 +530,11 @@ def _not_understood(text: str) -> dict[str, Any]:
         "intent_ranking": [],
         "entities": [],
     }
+
+
+def _offers_a_person(turn: Turn) -> bool:
+    """Whether this turn ends with the fallback's offer of a person."""
+    return bool(turn.messages) and turn.messages[-1].text == DEFAULT_OFFER_HUMAN_TEXT
 
 
 def _offered_a_person(conversation: Conversation) -> bool:

@@ -20,6 +20,7 @@ from bot.dialogue.config import (
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_FORM_ON_HOLD_TEXT,
     DEFAULT_JOINED_TEXT,
+    DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_RELEASED_IN_FORM_TEXT,
     DEFAULT_RELEASED_TEXT,
     DEFAULT_REPHRASE_TEXT,
@@ -757,6 +758,32 @@ async def test_no_to_the_offer_of_a_person_invites_a_rephrase(make_dm) -> None:
     assert texts(await dm.handle("no", "blorp"))[0].startswith("Sorry")  # counted afresh
     summary = await dm.transcripts.get("no")
     assert summary is not None and summary.handoff == "bot"
+
+
+async def test_the_offer_of_a_person_in_a_form_is_not_followed_by_its_question(make_dm) -> None:
+    # The form's question after the offer hid the offer's Yes/No buttons in rasa-webchat,
+    # which shows quick replies on the last message only; and it asked two things at once.
+    dm = make_dm()
+    await dm.handle("of", "/request_return")
+    assert texts(await dm.handle("of", "blorp")) == [
+        "Sorry, could you say that differently?",
+        "What is your order number?",
+    ]
+    offer = await dm.handle("of", "zzz qqq")
+    assert texts(offer) == [DEFAULT_OFFER_HUMAN_TEXT]
+    assert [b["payload"] for b in offer[0].buttons] == ["/human_handoff", "/deny"]
+    # "No, I'll rephrase" brings the form's question back, not "tell me in other words".
+    assert texts(await dm.handle("of", "/deny")) == ["What is your order number?"]
+    assert texts(await dm.handle("of", '/inform{"order_number": "NW-10001"}')) == [
+        "Which product do you want to return?"
+    ]
+    # The form's answer, given instead of a reply to the offer, is taken as one.
+    await dm.handle("oa", "/request_return")
+    await dm.handle("oa", "blorp")
+    await dm.handle("oa", "zzz qqq")
+    assert texts(await dm.handle("oa", '/inform{"order_number": "NW-10001"}')) == [
+        "Which product do you want to return?"
+    ]
 
 
 async def test_typing_yes_to_the_offer_of_a_person_accepts_it(make_dm) -> None:
