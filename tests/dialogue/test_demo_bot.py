@@ -9,7 +9,7 @@ import pytest
 
 from bot.db import create_db_engine
 from bot.dialogue import BotMessage
-from bot.dialogue.config import DEFAULT_RELEASED_IN_FORM_TEXT
+from bot.dialogue.config import DEFAULT_OFFER_HUMAN_TEXT, DEFAULT_RELEASED_IN_FORM_TEXT
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from bot.story_tests import run_story
@@ -94,3 +94,51 @@ async def test_a_return_goes_on_after_the_person_the_user_asked_for(
     assert done[0] and done[0].startswith(
         "Thanks! I've registered the return of the wireless headphones from order NW-48213."
     )
+
+
+async def test_a_customer_can_back_out_of_a_return_and_go_on(demo_services: Services) -> None:
+    # "never mind", "forget it", "cancel the return" in the return form were read as an order
+    # cancellation, a "no", or the item; the form asked its question again after each.
+    dm = demo_services.dialogue
+    assert dm is not None
+
+    async def say(text: str) -> list[str]:
+        return [m.text or "" for m in await dm.handle("keep", text)]
+
+    assert (await say("I want to return an item"))[0].startswith("What's your order number?")
+    assert await say("NW-48213") == ["Which item would you like to return?"]
+    stopped = await say("never mind, I'll keep it")
+    assert stopped == [
+        "Okay, I've stopped the return, and nothing has been registered. Is there anything "
+        "else I can help with?"
+    ]
+    state = await dm.store.load("keep")
+    assert state is not None and state.active_form is None and state.requested_slot is None
+    assert await say("how long does delivery take?") == [
+        "Standard delivery takes 2-4 working days, express delivery 1-2 working days. Orders "
+        "placed before 2 pm on a working day leave our warehouse the same day."
+    ]
+    # A return started again asks for the item afresh, for the order given before.
+    assert await say("I'd like to return something") == ["Which item would you like to return?"]
+
+
+async def test_the_offer_of_a_person_in_the_return_form_is_the_last_word(
+    demo_services: Services,
+) -> None:
+    # The form's question came after the offer, and the widget showed no Yes/No buttons
+    # (rasa-webchat shows quick replies on the last message only).
+    dm = demo_services.dialogue
+    assert dm is not None
+    await dm.handle("offer", "I want to return an item")
+    await dm.handle("offer", "asdkjh qweoiu zxcmn")
+    offer = await dm.handle("offer", "qqqq")
+    assert [m.text for m in offer] == [DEFAULT_OFFER_HUMAN_TEXT]
+    assert [b["payload"] for b in offer[-1].buttons] == ["/human_handoff", "/deny"]
+    again = await dm.handle("offer", "/deny")
+    assert [m.text for m in again] == [
+        "What's your order number? You'll find it in your confirmation email; it looks like "
+        "NW-12345."
+    ]
+    assert [m.text for m in await dm.handle("offer", "NW-48213")] == [
+        "Which item would you like to return?"
+    ]

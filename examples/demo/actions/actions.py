@@ -137,3 +137,19 @@ class ValidateReturnForm(FormValidationAction):
             dispatcher.utter_message(text="Could you tell me a bit more about why?")
             return {"return_reason": None}
         return {"return_reason": reason}
+
+
+class ActionClearReturnDetails(Action):
+    """Forget the item and reason of a return that was submitted or stopped.
+
+    A second return found them filled: the form ended as it started, and the bot said
+    nothing. The order number stays, as the order the conversation is about.
+    """
+
+    def name(self) -> str:
+        return "action_clear_return_details"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return [SlotSet("product", None), SlotSet("return_reason", None)]
