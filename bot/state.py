@@ -25,6 +25,14 @@ def agent_of(actor: str | None) -> str | None:
     return actor.removeprefix(AGENT_ACTOR)
 
 
+def agent_name(agent: str) -> str:
+    """The person behind an agent's token: "ana" for "ana#3" or "agent:ana#3" (the number
+    tells the API's tokens apart; people know each other by name)."""
+    name = agent_of(agent) or agent
+    base, _, number = name.rpartition("#")
+    return base if base and number.isdigit() else name
+
+
 SCHEMA_VERSION = 1
 
 Handoff = Literal["bot", "pending_human", "human", "closed"]

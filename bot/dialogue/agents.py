@@ -23,7 +23,7 @@ from bot.errors import ConflictError, InvalidInput, NotFoundError
 from bot.payloads import shows_anything
 from bot.project import Domain
 from bot.sessions import SessionStore
-from bot.state import Conversation, agent_actor
+from bot.state import Conversation, agent_actor, agent_name
 from bot.transcripts import TranscriptEvent, TranscriptLog
 
 log = logging.getLogger(__name__)
@@ -135,8 +135,8 @@ class AgentDesk:
                 raise ConflictError("take the conversation over before writing to the user")
             if conversation.agent and conversation.agent != agent:
                 raise ConflictError(
-                    f"{conversation.agent} has taken this conversation over; take it over "
-                    "yourself before writing to the user"
+                    f"{_as_shown(conversation.agent, agent)} has taken this conversation over; "
+                    "take it over yourself before writing to the user"
                 )
             turn.rasa_event({"event": "bot", "text": text, "metadata": {"agent": agent}})
             turn.transcript("agent", {"text": text, "agent": agent})
@@ -201,11 +201,23 @@ def _other_holder(
         return None
     if not force:
         raise ConflictError(
-            f"{holder} has taken this conversation over; {doing} only if they are gone (force=true)"
+            f"{_as_shown(holder, agent)} has taken this conversation over; {doing} only if "
+            "they are gone (force=true)"
         )
     if expected is not None and expected != holder:
-        raise ConflictError(f"{holder} has this conversation now, not {expected}; look again")
+        now, before = _as_shown(holder, agent), _as_shown(expected, agent)
+        if now == before:  # two logins of one name: only their tokens tell them apart
+            now, before = holder, expected
+        raise ConflictError(f"{now} has this conversation now, not {before}; look again")
     return holder
+
+
+def _as_shown(holder: str, agent: str) -> str:
+    """``holder`` as the console shows them to ``agent``: "ana", not the token's "ana#2",
+    and "ana (another login)" when ``agent`` is an ana too (the console's "ana" alone would
+    read as themselves)."""
+    name = agent_name(holder)
+    return f"{name} (another login)" if name == agent_name(agent) else name
 
 
 def _channel(turn: Turn) -> str:

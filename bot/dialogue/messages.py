@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.state import agent_of
+from bot.state import agent_name
 from bot.tokens import BOOTSTRAP_NAME, ROLES
 
 Sender = Literal["bot", "agent"]
@@ -103,9 +103,7 @@ def shown_agent(agent: str | None) -> str | None:
     their role, and the first start's admin token is "bootstrap-admin")."""
     if agent is None:
         return None
-    name = agent_of(agent) or agent
-    base, _, number = name.rpartition("#")
-    shown = base if base and number.isdigit() else name
+    shown = agent_name(agent)
     return None if shown in (*ROLES, BOOTSTRAP_NAME) else shown
 
 

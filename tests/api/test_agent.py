@@ -257,15 +257,15 @@ def test_a_second_agent_must_force_a_takeover_and_release_is_announced(
     assert client.get(base, headers=agent_headers).json()["conversation"]["agent"] == "ana#1"
     bo = bearer(app, "agent", "bo")
     refused = client.post(f"{base}/takeover", headers=bo)
-    assert refused.status_code == 409 and "ana#1 has taken" in refused.json()["detail"]
+    assert refused.status_code == 409 and "ana has taken" in refused.json()["detail"]
     cut_in = client.post(f"{base}/messages", json={"text": "hi"}, headers=bo)
     assert cut_in.status_code == 409
     assert client.post(f"{base}/takeover?force=true", headers=bo).status_code == 200
     assert client.get(base, headers=bo).json()["conversation"]["agent"] == "bo#2"
     late = client.post(f"{base}/messages", json={"text": "hi"}, headers=agent_headers)
-    assert late.status_code == 409 and "bo#2 has taken" in late.json()["detail"]
+    assert late.status_code == 409 and "bo has taken" in late.json()["detail"]
     stale = client.post(f"{base}/close?force=true&holder=ana%231", headers=agent_headers)
-    assert stale.status_code == 409 and "bo#2 has this conversation now" in stale.json()["detail"]
+    assert stale.status_code == 409 and "bo has this conversation now" in stale.json()["detail"]
     assert client.post(f"{base}/release", headers=bo).json()["handoff"] == "bot"
     history = client.get("/api/widget/history/h2").json()["messages"]
     assert history[-1]["sender"] == "bot" and "assistant again" in history[-1]["text"]
@@ -302,7 +302,42 @@ def test_a_conversation_whose_state_is_lost_still_shows_who_holds_it(
     assert client.get(base, headers=agent_headers).json()["conversation"]["agent"] == "ana#1"
     bo = bearer(app, "agent", "bo")
     refused = client.post(f"{base}/takeover", headers=bo)
-    assert refused.status_code == 409 and "ana#1 has taken" in refused.json()["detail"]
+    assert refused.status_code == 409 and "ana has taken" in refused.json()["detail"]
+
+
+def test_a_refusal_names_the_holder_as_the_console_does(
+    client: TestClient, app: FastAPI, agent_headers: dict[str, str]
+) -> None:
+    # Two agents pressed Take over at once; the second read "ana#1 has taken this
+    # conversation over", a token's number the console shows nowhere else.
+    say(client, "h6", "I want to talk to a person")
+    base = f"{AGENT}/conversations/h6"
+    assert client.post(f"{base}/takeover", headers=agent_headers).status_code == 200
+    bo = bearer(app, "agent", "bo")
+    refusals = {
+        "takeover": client.post(f"{base}/takeover", headers=bo),
+        "message": client.post(f"{base}/messages", json={"text": "hi"}, headers=bo),
+        "stale": client.post(f"{base}/close?force=true&holder=cy%239", headers=bo),
+        # another login of Ana's: "ana" alone would read as herself, as in the console
+        "same name": client.post(f"{base}/takeover", headers=bearer(app, "agent", "ana")),
+    }
+    assert {what: (r.status_code, r.json()["detail"]) for what, r in refusals.items()} == {
+        "takeover": (
+            409,
+            "ana has taken this conversation over; take it over only if they are gone (force=true)",
+        ),
+        "message": (
+            409,
+            "ana has taken this conversation over; take it over yourself before writing to "
+            "the user",
+        ),
+        "stale": (409, "ana has this conversation now, not cy; look again"),
+        "same name": (
+            409,
+            "ana (another login) has taken this conversation over; take it over only if they "
+            "are gone (force=true)",
+        ),
+    }
 
 
 def test_a_conversation_held_by_a_revoked_token_is_free_to_take(
