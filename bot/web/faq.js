@@ -21,6 +21,20 @@
     return node;
   }
 
+  // The API names a field by its JSON name ("external_key is empty"), which is right for
+  // scripts; the editor says the form's label, so the user knows which box to fix.
+  var LABELS = { external_key: "Key", question: "Question", alternatives: "Other phrasings",
+    answer: "Answer", tags: "Tags" };
+
+  function inFormWords(err) {
+    if (err.code !== "ValidationError") return err.message;
+    return err.message.replace(
+      /(^|; )(external_key|question|alternatives|answer|tags)(?:[[.](\d+)]?)?(?=[ :])/g,
+      function (all, start, name, index) {
+        return start + LABELS[name] + (index ? " (no. " + (Number(index) + 1) + ")" : "");
+      });
+  }
+
   function message(text, isError) {
     var box = document.getElementById("faq-message");
     box.className = isError ? "error" : "status";
@@ -346,7 +360,7 @@
           "here: tick Show deleted and press Restore, then Save.", true);
         return refresh();
       }
-      if (err.status !== 409 || !entry) { message(err.message, true); return; }
+      if (err.status !== 409 || !entry) { message(inFormWords(err), true); return; }
       // The form keeps this editor's text; it now stands against the version that won, so
       // a second Save replaces that version knowingly and Edit loads it instead.
       C.api("GET", "/api/faq/entries/" + entry.id).then(function (latest) {

@@ -455,6 +455,27 @@ def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
     admin.locator("#faq-message.error", has_text="empty.csv holds no entries").wait_for()
 
 
+def test_the_editor_names_a_refused_field_as_its_form_does(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # An empty Key read "external_key is empty", a name the form shows nowhere.
+    token = token_for("admin", "ada")
+    admin = new_page()
+    login(admin, web_server.url + "/admin/faq", token)
+    admin.get_by_role("button", name="New entry").click()
+    admin.get_by_label("Question", exact=True).first.fill("Do you sell gift boxes?")
+    admin.get_by_label("Answer").fill("Yes, choose one at checkout.")
+    admin.get_by_role("button", name="Save", exact=True).click()
+    admin.locator("#faq-message.error", has_text=re.compile("^Key is empty$")).wait_for()
+    # The API keeps the name its callers send.
+    refused = httpx.post(
+        web_server.url + "/api/faq/entries",
+        json={"external_key": " ", "question": "Do you sell gift boxes?", "answer": "Yes."},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert (refused.status_code, refused.json()["detail"]) == (422, "external_key is empty")
+
+
 def test_the_editor_saves_only_what_was_changed_and_asks_before_an_old_file_wins(
     new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
 ) -> None:
