@@ -11,6 +11,9 @@
   var SCRIPT = document.currentScript;
   var STORAGE_KEY = "deskbot.session_id";
   var TYPING_TIMEOUT_MS = 15000;
+  // The most any server accepts (its DESKBOT_MAX_MESSAGE_CHARS is at most this); a message
+  // under its own limit but over this is not sent, as a huge paste would break the socket.
+  var MOST_CHARS = 5000;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -123,7 +126,8 @@
     input.id = "deskbot-input";
     input.type = "text";
     input.autocomplete = "off";
-    input.maxLength = 2000;
+    // No maxlength: it cut a longer paste silently. The server refuses a message over its
+    // limit in words ("the limit is 2000"), and the text is given back to shorten.
     input.placeholder = "Type a message\u2026";
     var send = el("button", "deskbot-send", "Send");
     send.type = "submit";
@@ -159,6 +163,12 @@
       // The server's rule (bot.payloads.shows_anything): spaces, control and format
       // characters alone are not a message, so do not show an empty bubble for them.
       if (!text.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Z}]/gu, "")) return;
+      var size = Array.from(text).length;  // characters, as the server counts them
+      if (size > MOST_CHARS) {  // left in the box to shorten
+        self.notice("Your message is " + size.toLocaleString("en") + " characters, too " +
+          "long to send; please shorten it.");
+        return;
+      }
       input.value = "";
       self.send(text, text, text);
     });

@@ -112,20 +112,25 @@ def handoff_is(page: Any, state: str) -> None:
 
 
 def test_a_refused_message_is_marked_not_sent_and_given_back(
-    new_page: Any, web_server: LiveServer
+    new_page: Any, web_server: LiveServer, screenshot: Any
 ) -> None:
     user = new_page()
     open_widget(user, web_server)
     send(user, "hello")
     expect_bot(user, "Northwind Shop")
-    user.evaluate("document.getElementById('deskbot-input').removeAttribute('maxlength')")
-    long_text = "word " * 500  # past the server's 2,000 characters
-    send(user, long_text)
+    # Pasted past 2,000 characters, the box kept the first 2,000 (its maxlength) and said
+    # nothing: the server's limit message was never seen.
+    long_text = "word " * 500
+    box = user.get_by_label("Your message")
+    box.fill(long_text)
+    assert box.input_value() == long_text
+    box.press("Enter")
     user.locator(".deskbot-notice", has_text="the limit is 2000").wait_for()
     failed = user.locator(".deskbot-user.deskbot-failed")
     failed.wait_for()
     assert "Not sent" in failed.inner_text()
     assert user.get_by_label("Your message").input_value() == long_text.strip()
+    screenshot(user, "widget-too-long.png")
     # The next message is sent and answered; the mark stays on the refused bubble alone
     # (each bubble is marked from the server's acknowledgement of its own message).
     before = bot_bubbles(user)
@@ -133,6 +138,12 @@ def test_a_refused_message_is_marked_not_sent_and_given_back(
     user.wait_for_function(f"document.querySelectorAll('.deskbot-bot').length > {before}")
     assert failed.count() == 1 and "word word" in failed.inner_text()
     assert "Not sent" not in user.locator(".deskbot-user").last.inner_text()
+    # Past the most any server takes, it is not sent (megabytes would break the socket).
+    shown = user.locator(".deskbot-user").count()
+    send(user, "x" * 6000)
+    user.locator(".deskbot-notice", has_text="6,000 characters, too long to send").wait_for()
+    assert user.locator(".deskbot-user").count() == shown
+    assert box.input_value() == "x" * 6000
 
 
 def test_two_tabs_of_one_chat_show_the_same_conversation(
