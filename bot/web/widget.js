@@ -72,6 +72,8 @@
     this.historyLoaded = false;
     this.queued = [];
     this.typingTimer = null;
+    this.unread = null;  // the first message of the replies coming in (see scroll)
+    this.turns = 0;  // messages sent and not yet answered
     this.build();
   }
 
@@ -237,6 +239,7 @@
         self.setTyping(false);
         self.notice((error && error.detail) || "The message could not be sent.");
       });
+      socket.on("disconnect", function () { self.turns = 0; });  // their answers are lost
       socket.on("connect_error", function () {
         // One line while the server is away, not one more per retry.
         if (self.offline) return;
@@ -284,10 +287,13 @@
     if (this.options.metadata) payload.metadata = this.options.metadata;
     var self = this;
     this.setTyping(true);
+    this.turns += 1;
     this.socket.emit("user_uttered", payload, function (ack) {
       // The turn is over: replies (if any) came first. No replies means a person has the
       // chat; no acknowledgement at all, that the server refused the message.
       self.setTyping(false);
+      self.turns = Math.max(0, self.turns - 1);
+      if (!self.turns) self.unread = null;
       if (!ack && sent) {
         // Too many messages, too long, or the server could not take it: say so on its own
         // bubble and give the typed text back, rather than leave a bubble that looks sent.
@@ -309,6 +315,7 @@
     this.clearButtons();
     var sent = { bubble: this.bubble("user", shown), typed: typed };
     this.log.appendChild(sent.bubble);
+    this.unread = null;  // the user writes at the bottom; the answer starts anew
     this.scroll();
     if (!this.socket || this.socket === true || !this.sessionId) {
       // Typed before the session was confirmed: sent as soon as it is, not dropped.
@@ -334,8 +341,9 @@
     var meta = message.metadata || {};
     var sender = meta.sender === "agent" ? "agent" : "bot";
     if (sender === "agent") this.clearButtons();  // a person answers; the bot's offers are past
+    var first = null;
     if (message.text !== undefined && message.text !== null) {
-      this.log.appendChild(this.bubble(sender, message.text, meta.agent));
+      first = this.log.appendChild(this.bubble(sender, message.text, meta.agent));
     }
     var attachment = message.attachment;
     if (attachment && attachment.type === "image" && attachment.payload) {
@@ -345,13 +353,17 @@
         img.src = src;
         img.alt = "Image from the assistant";
         this.log.appendChild(img);
+        first = first || img;
       }
     }
     var replies = message.quick_replies || message.buttons || [];
     var links = this.links(replies);
-    if (links) this.log.appendChild(links);
+    if (links) {
+      this.log.appendChild(links);
+      first = first || links;
+    }
     this.showButtons(replies);
-    this.scroll();
+    this.scroll(first);
   };
 
   function isLink(reply) {
@@ -424,8 +436,22 @@
     if (on) this.typingTimer = setTimeout(function () { self.typing.hidden = true; }, TYPING_TIMEOUT_MS);
   };
 
-  Widget.prototype.scroll = function () {
-    this.log.scrollTop = this.log.scrollHeight;
+  /* To the bottom, but not past the start of the first new message (``arrived``: one just
+   * shown): a 10,000-character answer showed its last words, and the user had to scroll far
+   * up to find its start. The replies to the user's messages are new until the turn ends;
+   * a message outside a turn (an agent's) is new alone. */
+  Widget.prototype.scroll = function (arrived) {
+    var log = this.log;
+    if (arrived && !this.unread) this.unread = arrived;
+    var target = log.scrollHeight - log.clientHeight;
+    if (this.unread) {
+      var start = this.unread.getBoundingClientRect().top - log.getBoundingClientRect().top +
+        log.scrollTop - 12;  // the log's padding
+      // and never back up: the user may be reading further down already
+      target = Math.max(Math.min(target, start), log.scrollTop);
+    }
+    log.scrollTop = target;
+    if (!this.turns) this.unread = null;
   };
 
   function injectStyles(server) {

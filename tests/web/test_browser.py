@@ -146,6 +146,48 @@ def test_a_refused_message_is_marked_not_sent_and_given_back(
     assert box.input_value() == "x" * 6000
 
 
+def test_a_long_answer_is_shown_from_its_start(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    # A 10,000-character answer was scrolled to its end: the user saw its last words and
+    # had to scroll 6,900 px up to find where it began.
+    api = httpx.Client(
+        base_url=web_server.url, headers={"Authorization": f"Bearer {token_for('admin', 'ada')}"}
+    )
+    steps = "".join(
+        f"Step {n}: fit shelf pin {n} into its hole and press it home. " for n in range(1, 400)
+    )
+    answer = ("Start here: lay every part out on a soft cloth. " + steps)[:10_000]
+    question = "How do I assemble the oak bookshelf?"
+    entry = {"external_key": "oak_bookshelf", "question": question, "answer": answer}
+    created = api.post("/api/faq/entries", json=entry)
+    assert created.status_code == 201, created.text
+    try:
+        page = new_page()
+        open_widget(page, web_server)
+        expect_bot(page, "Northwind Shop")
+        send(page, question)
+        bubble = expect_bot(page, "Start here: lay every part out")
+        page.wait_for_timeout(300)  # the turn's end
+        log = page.get_by_role("log", name="Conversation")
+        top = bubble.evaluate(
+            "e => e.getBoundingClientRect().top"
+            " - e.closest('.deskbot-log').getBoundingClientRect().top"
+        )
+        assert 0 <= top < 40  # its first line is at the top of the log
+        assert log.evaluate("e => e.scrollHeight - e.clientHeight - e.scrollTop") > 5000
+        screenshot(page, "widget-long-answer.png")
+        # A short answer goes to the bottom, as before.
+        send(page, "Do you offer express delivery?")
+        expect_bot(page, 'Choose "Express" at checkout')
+        page.wait_for_timeout(300)
+        assert log.evaluate("e => e.scrollHeight - e.clientHeight - e.scrollTop") < 2
+    finally:
+        saved = created.json()
+        api.delete(f"/api/faq/entries/{saved['id']}?version={saved['version']}")
+        api.close()
+
+
 def test_two_tabs_of_one_chat_show_the_same_conversation(
     new_page: Any, web_server: LiveServer
 ) -> None:
