@@ -6,8 +6,10 @@
   var el = C.el;
   var POLL_MS = 2000;
   var ERROR_MS = 8000;
+  var NEAR_BOTTOM_PX = 60;
   var state = {
     selected: null, view: "waiting", timer: null, seen: {}, lastSeq: 0, me: null, holder: null,
+    shown: null,
   };
 
   function field(labelText, input) {
@@ -284,11 +286,21 @@
     }).then(refreshList);
   }
 
+  function atBottom(list) {
+    return list.scrollHeight - list.scrollTop - list.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  function toBottom(list) {
+    list.scrollTop = list.scrollHeight;
+    document.getElementById("new-messages").hidden = true;
+  }
+
   function loadDetail(full) {
     var id = state.selected;
     if (!id) return Promise.resolve();
     // A poll asks only for what came after the last event shown, not the whole transcript.
-    var after = full || !document.getElementById("events") ? 0 : state.lastSeq;
+    var after = full || !document.getElementById("events") || state.shown !== id ?
+      0 : state.lastSeq;
     return C.api("GET", "/api/agent/conversations/" + encodeURIComponent(id) +
       "?after=" + after).then(function (data) {
       if (id !== state.selected) return;
@@ -298,8 +310,15 @@
       if (stale && Date.now() - state.errorAt > ERROR_MS) stale.remove();
       var events = document.getElementById("events");
       var conv = data.conversation;
-      if (full || !events) {
+      var rebuild = full || !events || state.shown !== id;
+      // A conversation opens at its latest messages, and new ones stay in view while the
+      // agent is at the bottom; one reading further up keeps their place (a hint says more
+      // came), after an action on the conversation too.
+      var stay = events && state.shown === id && !atBottom(events) ? events.scrollTop : null;
+      var added = 0;
+      if (rebuild) {
         detail.textContent = "";
+        detail.className = "panel conversation";
         var heading = el("h2", "", "Conversation " + conv.id);
         heading.id = "detail-title";
         detail.appendChild(heading);
@@ -321,6 +340,15 @@
         events.setAttribute("aria-label", "Transcript");
         events.setAttribute("aria-live", "polite");
         detail.appendChild(events);
+        var more = el("button", "secondary new-messages", "New messages \u2193");
+        more.type = "button";
+        more.id = "new-messages";
+        more.hidden = true;
+        more.addEventListener("click", function () { toBottom(events); });
+        events.addEventListener("scroll", function () {
+          if (atBottom(events)) more.hidden = true;
+        });
+        detail.appendChild(more);
         var reply = el("form", "reply");
         var label = el("label", "sr-only", "Reply to the user");
         label.setAttribute("for", "reply-text");
@@ -339,12 +367,14 @@
           C.api("POST", "/api/agent/conversations/" + encodeURIComponent(id) + "/messages",
             { text: message }).then(function () {
             text.value = "";
+            toBottom(events);  // to see what was sent
             return loadDetail(false);
           }).catch(showError);
         });
         detail.appendChild(reply);
         state.seen = {};
         state.lastSeq = 0;
+        state.shown = id;
       }
       var human = conv.handoff === "human";
       var holder = human ? conv.agent : null;
@@ -372,8 +402,11 @@
         if (state.seen[event.seq]) return;
         state.seen[event.seq] = true;
         var item = renderEvent(id, event);
-        if (item) events.appendChild(item);
+        if (item) { events.appendChild(item); added += 1; }
       });
+      if (stay === null) toBottom(events);
+      else if (rebuild) events.scrollTop = stay;
+      else if (added) document.getElementById("new-messages").hidden = false;
     }).catch(showError);
   }
 

@@ -350,6 +350,66 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     expect_bot(user, "Northwind Shop")
 
 
+# Whether an element is wholly on screen: in the viewport, and in the list it scrolls in.
+ON_SCREEN = (
+    "e => { const r = e.getBoundingClientRect();"
+    " const box = (e.closest('.events') || document.documentElement).getBoundingClientRect();"
+    " return r.top >= Math.max(0, box.top) && r.bottom <= Math.min(innerHeight, box.bottom); }"
+)
+LEFT_BELOW = "e => e.scrollHeight - e.clientHeight - e.scrollTop"
+
+
+def test_the_console_shows_a_long_conversations_latest_messages_and_keeps_up(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    # A long conversation opened at its top, 4,000 px above the user's latest message and
+    # the reply box; a new message arrived below the view; scrolled down, the agent lost
+    # Take over and Close out of sight.
+    def say(text: str) -> None:
+        httpx.post(
+            web_server.url + "/webhooks/rest/webhook", json={"sender": "long-chat", "message": text}
+        )
+
+    for n in range(25):
+        say(f"hello, this is message {n}")
+    say("where is my parcel? the latest")
+    agent = new_page()
+    login(agent, web_server.url + "/agent", token_for("agent", "ana"))
+    agent.get_by_label("Show").select_option("all")
+    agent.locator('[data-conversation="long-chat"]').click()
+    events = agent.get_by_role("list", name="Transcript")
+    latest = events.locator("li.user", has_text="the latest")
+    latest.wait_for()
+    agent.wait_for_timeout(300)
+    assert latest.evaluate(ON_SCREEN)
+    assert events.evaluate("e => e.scrollHeight > 3 * innerHeight")  # in a long transcript
+    reachable = [
+        agent.get_by_role("button", name="Take over"),
+        agent.get_by_role("button", name="Close"),
+        agent.get_by_label("Reply to the user"),
+        agent.get_by_role("button", name="Send"),
+    ]
+    assert all(control.evaluate(ON_SCREEN) for control in reachable)
+    screenshot(agent, "agent-console-long.png")
+
+    say("one more thing")  # at the bottom, what comes next stays in view
+    events.locator("li.user", has_text="one more thing").wait_for()
+    agent.wait_for_timeout(100)
+    assert events.evaluate(LEFT_BELOW) < 2
+    more = agent.get_by_role("button", name="New messages")
+    assert more.is_hidden()
+
+    events.evaluate("e => { e.scrollTop = 0; }")  # reading from the start is not interrupted
+    say("and a third")
+    events.locator("li.user", has_text="and a third").wait_for()
+    more.wait_for()  # but told that more came
+    assert events.evaluate("e => e.scrollTop") == 0
+    screenshot(agent, "agent-console-new-messages.png")
+    assert all(control.evaluate(ON_SCREEN) for control in reachable)
+    more.click()
+    assert events.evaluate(LEFT_BELOW) < 2 and more.is_hidden()
+
+
 def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
     new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
 ) -> None:
