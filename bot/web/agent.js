@@ -315,6 +315,8 @@
       // agent is at the bottom; one reading further up keeps their place (a hint says more
       // came), after an action on the conversation too.
       var stay = events && state.shown === id && !atBottom(events) ? events.scrollTop : null;
+      // and what the agent had typed stays typed (Take over emptied the reply box)
+      var typed = state.shown === id ? document.getElementById("reply-text").value : "";
       var added = 0;
       if (rebuild) {
         detail.textContent = "";
@@ -356,6 +358,7 @@
         text.id = "reply-text";
         text.maxLength = 4000;  // the API's limit: stopped here rather than refused after
         text.placeholder = "Take over the conversation to reply";
+        text.value = typed;
         var send = el("button", "", "Send");
         send.type = "submit";
         send.id = "reply-send";

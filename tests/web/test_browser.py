@@ -290,8 +290,13 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     # told apart from other waiting chats by what the user last wrote
     assert entry.locator(".preview").inner_text() == "I want to talk to a person"
     entry.click()
-    agent.get_by_role("button", name="Take over").click()
+    agent.get_by_label("Reply to the user").fill("Hi, I am")
+    with agent.expect_response(lambda r: r.url.endswith("?after=0")):  # the view redrawn
+        agent.get_by_role("button", name="Take over").click()
     handoff_is(agent, "human \u2013 you")
+    agent.wait_for_timeout(200)
+    # what was typed before taking over is still there (the box was emptied)
+    assert agent.get_by_label("Reply to the user").input_value() == "Hi, I am"
     expect_bot(user, "A member of our team has joined the chat")  # not left guessing
     # A message the FAQ had nothing for read "FAQ undefined score NaN (none)".
     missed = agent.locator(".events li.user", has_text="zxqv blorp").locator(".parse")
