@@ -215,12 +215,18 @@
     result.scrollIntoView({ block: "nearest" });
   }
 
+  var listed = 0;  // the latest list request; an older one's answer is stale
+
   function refresh() {
     var q = document.getElementById("search").value.trim();
     var query = "?include_deleted=" + document.getElementById("show-deleted").checked;
     if (q) query += "&q=" + encodeURIComponent(q);
+    var request = ++listed;
     return C.api("GET", "/api/faq/entries" + query)
       .then(function (data) {
+        // Lists cross on the wire: a save's refresh answered after "Show deleted" was
+        // ticked hid the deleted entries again, under the pointer about to press Restore.
+        if (request !== listed) return;
         var body = document.querySelector("#entries tbody");
         body.textContent = "";
         data.entries.forEach(function (entry) {

@@ -707,6 +707,41 @@ def test_an_entry_deleted_while_being_edited_is_restored_with_the_editors_text(
     api.close()
 
 
+def test_an_older_list_answered_late_does_not_replace_a_newer_one(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # A save's list refresh answered after "Show deleted" was ticked hid the deleted entries
+    # again, and the Restore button went from under the pointer (a flaky test found it).
+    token = token_for("admin", "ada")
+    api = httpx.Client(base_url=web_server.url, headers={"Authorization": f"Bearer {token}"})
+    made = api.post(
+        "/api/faq/entries",
+        json={"external_key": "late_list", "question": "Is the list late?", "answer": "No."},
+    ).json()
+    assert api.delete(f"/api/faq/entries/{made['id']}").status_code == 200
+    api.close()
+    page = new_page()
+    login(page, web_server.url + "/admin/faq", token)
+    page.locator('tr[data-key="damaged_parcel"]').wait_for()
+    page.evaluate(
+        """() => {
+        const real = window.fetch;
+        window.fetch = (url, options) => real(url, options).then((response) =>
+          String(url).includes("include_deleted=false")
+            ? new Promise((resolve) => setTimeout(() => resolve(response), 800))
+            : response);
+    }"""
+    )
+    page.get_by_label("Search entries").fill(
+        "list"
+    )  # a list without deleted entries, answered late
+    page.get_by_label("Show deleted").check()
+    row = page.locator('tr[data-key="late_list"]')
+    row.wait_for()
+    page.wait_for_timeout(1500)  # past the late answer
+    assert row.is_visible() and page.get_by_role("button", name="Restore late_list").is_visible()
+
+
 def test_a_revoked_token_returns_to_the_login_unless_text_would_be_lost(
     new_page: Any, web_server: LiveServer
 ) -> None:
