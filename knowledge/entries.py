@@ -302,37 +302,43 @@ def other_phrasings(question: str, alternatives: Iterable[str]) -> tuple[str, ..
     return tuple(a for a in alternatives if a != question)
 
 
-_ANY_WORD = re.compile(r"(?u)\w+")
+# Words, and runs of other symbols ("C++", an emoji); sentence punctuation is left out.
+_SAID = re.compile(r"(?u)\w+|[^\w\s.,!?;:'\"\u2026\u00bf\u00a1()\[\]-]+")
 
-#: Normalised phrasing -> (entry id, external key) of each entry having it.
-PhrasingOwners = dict[tuple[str, ...], list[tuple[int, str]]]
+#: Normalised phrasing -> (entry id, external key, phrasing as written) of each entry having it.
+PhrasingOwners = dict[tuple[str, ...], list[tuple[int, str, str]]]
+#: How many other entries a note about a shared phrasing names before "and N more".
+NAMED_OWNERS = 3
 
 
 def same_words(text: str) -> tuple[str, ...]:
-    """What ``text`` says, case, spacing and punctuation aside ("Plan A?" and "plan a" alike,
-    "plan B" not)."""
-    return tuple(_ANY_WORD.findall(text.lower()))
+    """What ``text`` says, case, spacing and sentence punctuation aside ("Plan A?" and
+    "plan a" alike; "plan B", "C++" and "C" not)."""
+    return tuple(_SAID.findall(text.lower()))
 
 
 def phrasing_owners(entries: Iterable[FaqEntry]) -> PhrasingOwners:
-    """Which entries have each phrasing (see :func:`shared_phrasings`)."""
+    """Which entries have each phrasing."""
     owners: PhrasingOwners = {}
     for entry in entries:
-        for said in {same_words(p) for p in entry.phrasings}:
-            owners.setdefault(said, []).append((entry.id, entry.external_key))
+        seen: set[tuple[str, ...]] = set()
+        for phrasing in entry.phrasings:
+            said = same_words(phrasing)
+            if said not in seen:
+                seen.add(said)
+                owners.setdefault(said, []).append((entry.id, entry.external_key, phrasing))
     return owners
 
 
-def shared_phrasings(entry: FaqEntry, owners: PhrasingOwners) -> list[str]:
-    """Each phrasing of ``entry`` that another entry of ``owners`` has too, said for staff: a
-    message saying it matches both equally, so the bot answers with neither and offers both."""
-    return [
-        f"\u201c{phrasing}\u201d is also a phrasing of {key}: the bot cannot tell the two apart "
-        "by it, so it offers both instead of answering"
-        for phrasing in entry.phrasings
-        for eid, key in owners.get(same_words(phrasing), ())
-        if eid != entry.id
-    ]
+def shared_phrasing_note(phrasing: str, keys: list[str]) -> str:
+    """A phrasing other entries (``keys``) have too, said for staff: a message saying it
+    matches them all equally, so the bot answers with none of them."""
+    named = ", ".join(keys[:NAMED_OWNERS])
+    more = f" and {len(keys) - NAMED_OWNERS} more" if len(keys) > NAMED_OWNERS else ""
+    return (
+        f"\u201c{phrasing}\u201d is also a phrasing of {named}{more}, so a message saying it "
+        "is suggested at most, never answered"
+    )
 
 
 def clean_draft(draft: FaqDraft) -> FaqDraft:

@@ -32,13 +32,22 @@ _FILLERS = frozenset({
 })  # fmt: skip
 
 
+# Thai, Lao, Myanmar, Khmer, kana and CJK ideographs: a whole sentence is one "word" to \w+.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
+
+
 def words(text: str) -> list[str]:
     """The message's words, lowercased, as BM25 tokenises them."""
     return _WORD.findall(text.lower())
 
 
-def meaningful_words(text: str) -> int:
-    """How many of the message's words are not fillers ("my address?": 1)."""
+def meaningful_words(text: str) -> int | None:
+    """How many of the message's words are not fillers ("my address?": 1); None for text in
+    a script written without spaces between words, whose words this cannot count."""
+    if _UNSPACED.search(text):
+        return None
     return sum(1 for word in words(text) if word not in _FILLERS)
 
 

@@ -16,13 +16,7 @@ import numpy as np
 from knowledge.adaptation import EntryHead, train_head
 from knowledge.base import FaqBase
 from knowledge.embeddings import EmbeddingCache, Encoder
-from knowledge.entries import (
-    FaqEntry,
-    PhrasingOwners,
-    phrasing_owners,
-    same_words,
-    shared_phrasings,
-)
+from knowledge.entries import FaqEntry, same_words, shared_phrasing_note
 from knowledge.errors import IndexCorruptError, KnowledgeError
 from knowledge.index import FaqIndex, IndexState
 from knowledge.lexical import meaningful_words
@@ -30,6 +24,9 @@ from knowledge.scoring import RetrieverConfig
 from knowledge.vectors import entry_of, phrasing_id
 
 log = logging.getLogger(__name__)
+
+#: Nearest phrasings searched for copies of an entry's phrasing (see shared_phrasings).
+SHARED_NEIGHBOURS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +111,6 @@ class FaqRetriever:
         self._adapted = threading.Condition()
         self._stopping = False
         self._adapter: threading.Thread | None = None
-        # normalised phrasing -> entries having it, for the content key it was built from
-        self._owners: tuple[str, PhrasingOwners] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -245,16 +240,36 @@ class FaqRetriever:
         return self._head is not None and self._head.content_key == state.content_key
 
     def shared_phrasings(self, entry_id: int) -> list[str]:
-        """Each phrasing of the searchable entry ``entry_id`` that another searchable entry
-        has too, said for staff (``knowledge.entries.shared_phrasings``)."""
+        """Notes for staff on each phrasing of the searchable entry ``entry_id`` that other
+        searchable entries have too (``knowledge.entries.shared_phrasing_note``).
+
+        Found among each phrasing's nearest indexed phrasings, whose vectors are the same or
+        nearly (punctuation moves them a little): a few searches, whatever the base's size.
+        """
         state = self._state()
         entry = state.entries.get(entry_id)
         if entry is None:
             return []
-        cached = self._owners
-        if cached is None or cached[0] != state.content_key:
-            cached = self._owners = (state.content_key, phrasing_owners(state.entries.values()))
-        return shared_phrasings(entry, cached[1])
+        positions = range(len(entry.phrasings))
+        ids = np.array([phrasing_id(entry_id, p) for p in positions], dtype=np.int64)
+        _, found = state.vectors.search(state.vectors.vectors_of(ids), SHARED_NEIGHBOURS)
+        notes = []
+        for phrasing, row in zip(entry.phrasings, found, strict=True):
+            said = same_words(phrasing)
+            keys: list[str] = []
+            for pid in row[row >= 0].tolist():
+                other = state.entries.get(pid >> 16)
+                position = pid & 0xFFFF
+                if other is None or other.id == entry_id or other.external_key in keys:
+                    continue
+                if (
+                    position < len(other.phrasings)
+                    and same_words(other.phrasings[position]) == said
+                ):
+                    keys.append(other.external_key)
+            if keys:
+                notes.append(shared_phrasing_note(phrasing, keys))
+        return notes
 
     # -- search ----------------------------------------------------------------------------
     def search(self, text: str, k: int = 5) -> list[FaqHit]:
@@ -297,7 +312,8 @@ class FaqRetriever:
         path = self._path(head)
         calibration = self.config.calibration.get(path)
         floor = self.config.min_similarity if mode != "bm25" else -1.0
-        short = meaningful_words(text) < self.config.min_answer_words
+        counted = meaningful_words(text)
+        short = counted is not None and counted < self.config.min_answer_words
         said = same_words(text) if short else ()
         hits = []
         for rank, (score, eid, pos, similarity) in enumerate(fused[:k]):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 
 from knowledge.base import FaqBase, UpsertResult
-from knowledge.entries import FaqDraft, FaqEntry, phrasing_owners, shared_phrasings
+from knowledge.entries import FaqDraft, FaqEntry, phrasing_owners, shared_phrasing_note
 from knowledge.errors import KnowledgeError
 from knowledge.formats import (
     FORMATS,
@@ -105,21 +106,38 @@ def _upsert(base: FaqBase, drafts: Drafts, author: str, overwrite: bool) -> Upse
     return replace(result, notes=(*drafts.notes, *shared_after_import(base, result)))
 
 
+log = logging.getLogger(__name__)
+
+#: Notes an import gives on shared phrasings before it only counts them.
+MAX_SHARED_NOTES = 10
+
+
 def shared_after_import(base: FaqBase, result: UpsertResult) -> list[str]:
-    """Phrasings the entries an import created or changed share with other entries the bot
-    answers from, said for staff (imported all the same: the other entry may be the one to
-    change)."""
+    """Notes for staff on the phrasings the entries an import created or changed share with
+    other entries the bot answers from, one per phrasing (imported all the same: the other
+    entry may be the one to change). At most ``MAX_SHARED_NOTES``, then a count."""
     keys = {*result.created, *result.updated}
     if not keys:
         return []
-    live = [e for e in base.list() if e.active]
-    owners = phrasing_owners(live)
-    return [
-        f"{entry.external_key}: {said}"
-        for entry in live
-        if entry.external_key in keys
-        for said in shared_phrasings(entry, owners)
-    ]
+    try:
+        live = base.list(active_only=True)
+    except Exception:  # advice only: the import is committed, and must not read as failed
+        log.exception("could not check the imported entries' phrasings against the base")
+        return []
+    notes: list[str] = []
+    shared = 0
+    for owners in phrasing_owners(live).values():
+        imported = [o for o in owners if o[1] in keys]
+        if len(owners) < 2 or not imported:
+            continue
+        shared += 1
+        if len(notes) < MAX_SHARED_NOTES:
+            _, key, phrasing = imported[0]
+            others = [k for _, k, _ in owners if k != key]
+            notes.append(f"{key}: {shared_phrasing_note(phrasing, others)}")
+    if shared > len(notes):
+        notes.append(f"and {shared - len(notes)} more phrasings shared between entries")
+    return notes
 
 
 def render(entries: list[FaqEntry] | list[FaqDraft], fmt: str) -> str:

@@ -8,6 +8,7 @@ loaded; a stale one is refused with 409.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -20,6 +21,7 @@ from bot.api.schemas import FaqCreate, FaqTry, FaqUpdate
 from bot.payloads import shows_anything
 from knowledge import Button, FaqBase, FaqDraft, FaqEntry, FaqHit, Link, import_data, render
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/faq", tags=["faq"])
 Format = Literal["yaml", "json", "csv", "rasa"]
 MEDIA = {
@@ -174,6 +176,7 @@ async def restore_entry(
     return await _write(
         context,
         lambda base: base.restore(entry_id, author=token.signature, expected_version=version),
+        True,  # searchable again: its phrasings may be another entry's now
     )
 
 
@@ -195,7 +198,13 @@ async def _write(
 
 def _shared_phrasings(context: ApiContext, entry: FaqEntry) -> list[str]:
     retriever = context.retriever
-    return [] if retriever is None else retriever.shared_phrasings(entry.id)
+    if retriever is None:
+        return []
+    try:
+        return retriever.shared_phrasings(entry.id)
+    except Exception:  # advice only: the write is committed, and must not read as failed
+        log.exception("could not check the phrasings of FAQ entry %s", entry.id)
+        return []
 
 
 @router.post("/import")

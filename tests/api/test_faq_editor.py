@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -376,14 +377,15 @@ def test_a_phrasing_another_entry_has_is_saved_with_a_warning(
     )
     assert created.status_code == 201, created.text
     assert created.json()["warnings"] == [
-        "\u201chow much does SHIPPING cost\u201d is also a phrasing of shipping: the bot cannot "
-        "tell the two apart by it, so it offers both instead of answering"
+        "\u201chow much does SHIPPING cost\u201d is also a phrasing of shipping, so a message "
+        "saying it is suggested at most, never answered"
     ]
     tried = client.post(
         f"{FAQ}/try", json={"text": "How much does shipping cost?"}, headers=admin_headers
     ).json()
     assert {m["external_key"] for m in tried["matches"][:2]} == {"shipping", "express"}
-    assert tried["decision"] != "answer"
+    # One button for the two entries asked alike, not two identical ones.
+    assert tried["decision"] == "suggest" and len(tried["chosen"]) == 1
     # A phrasing of its own: saved without a word.
     entry = created.json()
     fixed = client.put(
@@ -406,6 +408,19 @@ def test_a_phrasing_another_entry_has_is_saved_with_a_warning(
     )
     assert imported.status_code == 200, imported.text
     assert imported.json()["notes"] == [
-        "fees: \u201cShipping fees\u201d is also a phrasing of shipping: the bot cannot tell "
-        "the two apart by it, so it offers both instead of answering"
+        "fees: \u201cShipping fees\u201d is also a phrasing of shipping, so a message saying it "
+        "is suggested at most, never answered"
     ]
+    # Restored, an entry is searchable again: its phrasings are checked as a save's are.
+    fees = entry_by_key(client, admin_headers, "fees")
+    client.delete(f"{FAQ}/entries/{fees['id']}", headers=admin_headers)
+    restored = client.post(f"{FAQ}/entries/{fees['id']}/restore", headers=admin_headers)
+    assert restored.status_code == 200 and len(restored.json()["warnings"]) == 1
+    # Many entries alike: one note per phrasing, and a count past ten.
+    many = [
+        {"id": f"twin{i}", "question": f"Twin question {i // 2}", "answer": "A."} for i in range(30)
+    ]
+    crowd = client.post(
+        f"{FAQ}/import?format=json", content=json.dumps(many).encode(), headers=admin_headers
+    ).json()["notes"]
+    assert len(crowd) == 11 and crowd[-1] == "and 5 more phrasings shared between entries"

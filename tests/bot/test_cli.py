@@ -77,8 +77,8 @@ def test_faq_search_prints_a_table_and_no_progress_bar(tmp_path: Path) -> None:
     imported = run(["faq", "import", str(twin)], tmp_path)
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.splitlines()[0] == (
-        "note: late: \u201cwhen are you OPEN\u201d is also a phrasing of hours: the bot cannot "
-        "tell the two apart by it, so it offers both instead of answering"
+        "note: late: \u201cwhen are you OPEN\u201d is also a phrasing of hours, so a message "
+        "saying it is suggested at most, never answered"
     )
     again = run(["faq", "import", str(faq)], tmp_path)  # nothing changed: nothing to say
     assert again.returncode == 0 and "note:" not in again.stdout

@@ -412,6 +412,23 @@ def test_suggestions_leave_out_entries_below_the_similarity_floor(
     assert [h.entry.external_key for h in decision.hits] == ["a", "c"]
 
 
+def test_what_counts_as_the_same_phrasing_and_as_a_topic_word() -> None:
+    from knowledge.entries import same_words
+    from knowledge.lexical import meaningful_words
+
+    assert same_words("How much?!") == same_words("how  MUCH") == ("how", "much")
+    assert same_words("Plan A") != same_words("Plan B")  # one letter is a word
+    assert same_words("C++") != same_words("C") and same_words("\U0001f44d") != same_words("")
+    assert [meaningful_words(t) for t in ("account", "my refund?", "where is my order")] == [
+        1,
+        1,
+        3,
+    ]
+    # A sentence without spaces is not one word: the guard leaves such scripts alone.
+    assert meaningful_words("\u6211\u60f3\u9000\u8d27\u600e\u4e48\u529e") is None  # zh
+    assert meaningful_words("\u0e2d\u0e22\u0e32\u0e01\u0e04\u0e37\u0e19") is None  # th
+
+
 def test_suggestions_offer_one_button_per_question(filled: FaqBase, encoder: object) -> None:
     from knowledge.entries import FaqEntry
     from knowledge.retriever import FaqHit
