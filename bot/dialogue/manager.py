@@ -218,7 +218,7 @@ class DialogueManager(AgentDesk):
             turn.set_handoff("bot", "user wrote after close")
             turn.transcript("status", {"to": "open"})
         intent = parse.get("intent") or {}
-        low = _is_low(intent, self.config)
+        low = _is_low(intent, self.config, in_form=conversation.active_form is not None)
         conversation.latest_message = {**parse, "metadata": metadata or {}}
         # As Rasa's tracker: the bot listened, then the user spoke; an action run next sees
         # latest_action_name "action_listen" (the policy and transcripts skip it).
@@ -545,14 +545,15 @@ def _offered_a_person(conversation: Conversation) -> bool:
     return False
 
 
-def _is_low(intent: dict[str, Any], config: DialogueConfig) -> bool:
-    """Whether a parse counts as not understood; a request for a person or to stop needs
-    more confidence than other intents, as acting on it wrongly costs an agent's time or
-    the user's answers to a form."""
+def _is_low(intent: dict[str, Any], config: DialogueConfig, *, in_form: bool) -> bool:
+    """Whether a parse counts as not understood; a request for a person, or to stop in a
+    form, needs more confidence than other intents, as acting on it wrongly costs an agent's
+    time or the user's answers to the form (outside one, a project's own stop or cancel
+    intent is judged as any other, as in Rasa)."""
     name = intent.get("name")
     confidence = float(intent.get("confidence") or 0.0)
     if name in config.handoff_intents:
         return confidence < max(config.nlu_threshold, config.handoff_min_confidence)
-    if name in config.stop_intents:
+    if in_form and name in config.stop_intents:
         return confidence < max(config.nlu_threshold, config.stop_min_confidence)
     return name in (None, "nlu_fallback") or confidence < config.nlu_threshold
