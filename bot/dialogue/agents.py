@@ -116,10 +116,16 @@ class AgentDesk:
             _other_holder(turn.conversation, agent, "close it", force, holder)
             turn.set_handoff("closed", "agent closed it")
             turn.conversation.agent = None
-            if turn.conversation.active_form is not None:
+            form = turn.conversation.active_form
+            if form is not None:
                 # Closed means dealt with: the form left waiting took the words that reopened
-                # the conversation, days later maybe, as its answer, or asked again after them.
+                # the conversation, days later maybe, as its answer, or asked again after them;
+                # and its half-given answers went out with the next one ("Why are you
+                # returning the lamp?" to a user who came back about a chair).
                 turn.set_active_loop(None)
+                for slot in self.domain.forms[form].required_slots:
+                    if turn.conversation.slots.get(slot) is not None:
+                        turn.set_slot(slot, None)
             turn.transcript("status", {"to": "closed"})
             self._tell_user(turn, "utter_chat_closed", DEFAULT_CLOSED_TEXT)
         await self._deliver(conversation_id, turn.messages)

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.dialogue.config import (
     DEFAULT_FALLBACK_TEXT,
+    DEFAULT_FORM_ON_HOLD_TEXT,
     DEFAULT_HANDOFF_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_SUGGEST_TEXT,
@@ -112,6 +113,10 @@ async def fallback(turn: Turn, domain: Domain, config: DialogueConfig) -> None:
         # new (and silence reads as a broken bot).
         # (The project's utter_default may itself invite asking for a person.)
         turn.action("action_default_fallback", attempt=0)
+        if conversation.active_form is not None and conversation.requested_slot:
+            # A form on hold: the order number typed in the queue was "not understood".
+            turn.say(BotMessage(text=DEFAULT_FORM_ON_HOLD_TEXT))
+            return
         turn.say(BotMessage(text=f"Sorry, I didn't quite understand that. {DEFAULT_WAITING_TEXT}"))
         return
     conversation.fallback_count += 1
