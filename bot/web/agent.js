@@ -407,8 +407,10 @@
         var item = renderEvent(id, event);
         if (item) { events.appendChild(item); added += 1; }
       });
-      if (stay === null) toBottom(events);
-      else if (rebuild) events.scrollTop = stay;
+      // Only when something came: a poll with nothing new snapped an agent reading a few
+      // lines up (within NEAR_BOTTOM_PX) back down every two seconds.
+      if (stay === null && (rebuild || added)) toBottom(events);
+      else if (stay !== null && rebuild) events.scrollTop = stay;
       else if (added) document.getElementById("new-messages").hidden = false;
     }).catch(showError);
   }

@@ -413,6 +413,11 @@ def test_the_console_shows_a_long_conversations_latest_messages_and_keeps_up(
     assert all(control.evaluate(ON_SCREEN) for control in reachable)
     more.click()
     assert events.evaluate(LEFT_BELOW) < 2 and more.is_hidden()
+    # A few lines up, within what counts as the bottom: a poll with nothing new left the
+    # agent there (it snapped them down every two seconds).
+    up = events.evaluate("e => { e.scrollTop -= 30; return e.scrollTop; }")
+    agent.wait_for_timeout(2500)  # past a poll
+    assert events.evaluate("e => e.scrollTop") == up
 
 
 def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
