@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +24,39 @@ def unknown_words_only(text: str, vocabulary: set[str]) -> bool:
     return bool(words) and all(w not in vocabulary and w.lower() not in vocabulary for w in words)
 
 
-class NluParser:
-    """Loads a model directory once; ``parse`` goes through a micro-batcher."""
+def words_of(texts: Iterable[str]) -> set[str]:
+    """The words (as judged above) of ``texts``, lowercased."""
+    return {word.lower() for text in texts for word in _WORD.findall(text)}
 
-    def __init__(self, model: NluModel, *, max_batch_size: int = 32, max_wait_ms: float = 3.0):
+
+class NluParser:
+    """Loads a model directory once; ``parse`` goes through a micro-batcher.
+
+    ``known``: words to count as known besides the encoder's whole-word vocabulary, the
+    project's own training words ("nevermind", a stop example, was keyboard mash to a
+    vocabulary that has only "never" and "mind").
+    """
+
+    def __init__(
+        self,
+        model: NluModel,
+        *,
+        max_batch_size: int = 32,
+        max_wait_ms: float = 3.0,
+        known: Iterable[str] = (),
+    ):
         self.model = model
         self.batcher = MicroBatcher(model, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms)
         self.vocabulary = {
             token for token in model.tokenizer.get_vocab() if not token.startswith(("##", "["))
-        }
+        } | set(known)
 
     @classmethod
-    async def load(cls, model_dir: Path, *, device: str, threads: int) -> NluParser:
+    async def load(
+        cls, model_dir: Path, *, device: str, threads: int, known: Iterable[str] = ()
+    ) -> NluParser:
         model = await asyncio.to_thread(NluModel.load, model_dir, device=device, threads=threads)
-        parser = cls(model)
+        parser = cls(model, known=known)
         await parser.batcher.start()
         return parser
 

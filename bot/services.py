@@ -12,12 +12,12 @@ from sqlalchemy import Engine
 from bot.actions import ActionRunner
 from bot.dialogue import DialogueManager, build_action_runner, dialogue_from_project
 from bot.faq_source import KnowledgeFaq, build_retriever
-from bot.nlu_parser import NluParser
+from bot.nlu_parser import NluParser, words_of
 from bot.project import Project, load_project
 from bot.sessions import RedisSessionStore, SessionStore, SqlSessionStore
 from bot.settings import Settings
 from bot.tokens import TokenStore
-from bot.training import nlu_model_dir, seed_faq
+from bot.training import nlu_model_dir, project_data, seed_faq
 from bot.transcripts import TranscriptLog
 from knowledge import FaqBase, FaqRetriever, FaqSync
 
@@ -108,8 +108,12 @@ async def _build_bot(services: Services) -> None:
     services.closers.append(sync.close)
     model_dir = nlu_model_dir(project)
     if (model_dir / "training.json").exists():
+        examples = await asyncio.to_thread(project_data, project)
         services.parser = await NluParser.load(
-            model_dir, device=settings.device, threads=settings.torch_threads
+            model_dir,
+            device=settings.device,
+            threads=settings.torch_threads,
+            known=words_of(e.text for e in examples.examples),
         )
     else:
         log.warning("no trained NLU model in %s: run `deskbot train`", model_dir)

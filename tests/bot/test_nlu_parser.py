@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.nlu_parser import unknown_words_only
+from bot.nlu_parser import unknown_words_only, words_of
 
 VOCAB = {"where", "is", "my", "order", "cost", "shipping", "ok"}
 
@@ -14,3 +14,13 @@ def test_keyboard_mash_is_unknown_but_typos_and_codes_are_not() -> None:
     assert not unknown_words_only("ok", VOCAB)
     assert not unknown_words_only("", VOCAB)
     assert not unknown_words_only("Where", VOCAB)  # case does not matter for uncased models
+
+
+def test_the_projects_own_training_words_are_known() -> None:
+    # "nevermind", a stop example of the demo, was keyboard mash: the encoder's vocabulary
+    # has "never" and "mind" but not the word whole.
+    assert unknown_words_only("nevermind", VOCAB)
+    known = VOCAB | words_of(["Nevermind, I'll keep it", "track NW-1 pls"])
+    assert not unknown_words_only("NEVERMIND!", known)
+    assert unknown_words_only("blorp zzqx", known)
+    assert words_of(["Nevermind, I'll keep it"]) == {"nevermind", "keep"}  # 3+ letters only
