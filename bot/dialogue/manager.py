@@ -17,6 +17,7 @@ from bot.dialogue.agents import AgentDesk
 from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
+    DEFAULT_LEFT_QUEUE_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_REPHRASE_TEXT,
     DEFAULT_STOPPED_TEXT,
@@ -267,6 +268,18 @@ class DialogueManager(AgentDesk):
             # "hello? anyone there?" in the queue got the welcome and its "Talk to a person"
             # (in a form on hold too: the user is not asked its question while waiting).
             await builtin.handoff(turn, self.domain, "user greeted while waiting")
+            return
+        sure = float((parse.get("intent") or {}).get("confidence") or 0.0)
+        if (
+            waiting
+            and form is None
+            and intent in self.config.stop_intents
+            and sure >= max(self.config.nlu_threshold, self.config.stop_min_confidence)
+        ):
+            # "Never mind, I don't need a person" was told "No problem" and left queued: an
+            # agent would later take over a chat its user had left.
+            turn.set_handoff("bot", "user no longer waits")
+            turn.say(BotMessage(text=DEFAULT_LEFT_QUEUE_TEXT))
             return
         if not low and intent in self.config.affirm_intents and _offered_a_person(conversation):
             # The last turn offered a person (its buttons send /human_handoff); typing "yes"

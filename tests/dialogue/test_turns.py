@@ -20,6 +20,7 @@ from bot.dialogue.config import (
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_FORM_ON_HOLD_TEXT,
     DEFAULT_JOINED_TEXT,
+    DEFAULT_LEFT_QUEUE_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_RELEASED_IN_FORM_TEXT,
     DEFAULT_RELEASED_TEXT,
@@ -540,6 +541,26 @@ async def test_a_form_started_while_waiting_for_a_person_asks_after_the_release(
     assert texts(await dm.handle("sw", '/inform{"order_number": "NW-10001"}')) == [
         "Why are you returning the lamp?"
     ]
+
+
+async def test_never_mind_while_waiting_for_a_person_leaves_the_queue(make_dm) -> None:
+    # "Never mind, I don't need a person" got "No problem" and stayed queued: an agent would
+    # later take over a chat its user had left.
+    parser = FixedParser({"never mind": ("stop", 0.9), "maybe stop": ("stop", 0.35)})
+    dm = make_dm(parser=parser)
+    await dm.handle("nq", "/human_handoff")
+    assert texts(await dm.handle("nq", "maybe stop")) != [DEFAULT_LEFT_QUEUE_TEXT]  # unsure
+    state = await dm.store.load("nq")
+    assert state is not None and state.handoff == "pending_human"
+    assert texts(await dm.handle("nq", "never mind")) == [DEFAULT_LEFT_QUEUE_TEXT]
+    state = await dm.store.load("nq")
+    assert state is not None and state.handoff == "bot"
+    # In a form on hold, a stop is the form's (the project's rule): the user still waits.
+    await dm.handle("nf", "/request_return")
+    await dm.handle("nf", "/human_handoff")
+    assert texts(await dm.handle("nf", "never mind")) == ["OK, I stopped the return."]
+    state = await dm.store.load("nf")
+    assert state is not None and state.handoff == "pending_human" and state.active_form is None
 
 
 async def test_closing_a_conversation_ends_the_form_it_was_in(make_dm) -> None:
