@@ -355,7 +355,7 @@
       var warnings = saved.warnings || [];
       message(entry && saved.version === entry.version ? "Nothing changed; nothing saved." :
         "Saved " + saved.external_key + " (version " + saved.version + ")." +
-        warnings.map(function (w) { return " Note: " + w + "."; }).join(""), warnings.length > 0);
+        warnings.map(function (w) { return " Note: " + w + "."; }).join(""));
       edit(saved);
       return refresh();
     }).catch(function (err) {

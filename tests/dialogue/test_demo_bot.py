@@ -86,7 +86,7 @@ async def test_a_return_goes_on_after_the_person_the_user_asked_for(
     await dm.takeover("back", "ann")
     await dm.release("back", "ann")
     assert pushed[-2:] == [DEFAULT_RELEASED_IN_FORM_TEXT, ask_order[0]]
-    assert await say("NW-48213") == ["Which item would you like to return?"]
+    assert await say("NW-48213") == ["Which item from order NW-48213 would you like to return?"]
     assert await say("the wireless headphones") == [
         "Could you tell me briefly why you're returning it?"
     ]
@@ -106,7 +106,7 @@ async def test_a_customer_can_back_out_of_a_return_and_go_on(demo_services: Serv
         return [m.text or "" for m in await dm.handle("keep", text)]
 
     assert (await say("I want to return an item"))[0].startswith("What's your order number?")
-    assert await say("NW-48213") == ["Which item would you like to return?"]
+    assert await say("NW-48213") == ["Which item from order NW-48213 would you like to return?"]
     stopped = await say("never mind, I'll keep it")
     assert stopped == [
         "Okay, I've stopped the return, and nothing has been registered. Is there anything "
@@ -119,7 +119,9 @@ async def test_a_customer_can_back_out_of_a_return_and_go_on(demo_services: Serv
         "placed before 2 pm on a working day leave our warehouse the same day."
     ]
     # A return started again asks for the item afresh, for the order given before.
-    assert await say("I'd like to return something") == ["Which item would you like to return?"]
+    assert await say("I'd like to return something") == [
+        "Which item from order NW-48213 would you like to return?"
+    ]
     # One word the encoder knows only in pieces, but the project's examples have whole, is
     # not keyboard mash (it was taken as the item: "That item isn't in this order").
     assert (await say("nevermind"))[0].startswith("Okay, I've stopped the return")
@@ -143,5 +145,5 @@ async def test_the_offer_of_a_person_in_the_return_form_is_the_last_word(
         "NW-12345."
     ]
     assert [m.text for m in await dm.handle("offer", "NW-48213")] == [
-        "Which item would you like to return?"
+        "Which item from order NW-48213 would you like to return?"
     ]

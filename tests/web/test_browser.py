@@ -58,7 +58,7 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     send(page, "it's NW-12345")
     expect_bot(page, "I couldn't find order NW-12345")  # the rasa-sdk validation action
     send(page, "NW-33091")
-    expect_bot(page, "Which item would you like to return?")
+    expect_bot(page, "Which item from order NW-33091 would you like to return?")
     send(page, "the desk lamp")
     expect_bot(page, "why you're returning it")
     send(page, "Do you offer express delivery?")  # a question mid-form: an FAQ answer
@@ -513,14 +513,16 @@ def test_the_faq_editor_and_the_console_fit_a_phone(
     screenshot(admin, "faq-editor-phone.png")
 
     # enough conversations that the transcript's panel starts below the fold
-    for sender in [f"pocket-{i}" for i in range(12)] + ["pocket"]:
+    # the widget's ids are 32 hex digits: the title "Conversation <id>" did not wrap
+    pocket = "2da1e70e89054aefa3efe18d92f44227"
+    for sender in [f"pocket-{i}" for i in range(12)] + [pocket]:
         httpx.post(
             web_server.url + "/webhooks/rest/webhook", json={"sender": sender, "message": "hi"}
         )
     agent = new_page(**phone)
     login(agent, web_server.url + "/agent", token_for("agent", "ana"))
     agent.get_by_label("Show").select_option("all")
-    opened = agent.locator('[data-conversation="pocket"]')
+    opened = agent.locator(f'[data-conversation="{pocket}"]')
     opened.wait_for()
     assert agent.evaluate("document.getElementById('detail').getBoundingClientRect().top") > 844
     opened.click()
