@@ -237,7 +237,11 @@
       });
       socket.on("deskbot_error", function (error) {
         self.setTyping(false);
-        self.notice((error && error.detail) || "The message could not be sent.");
+        // The server's words are written for API clients too ("message is 2500
+        // characters; the limit is 2000"): shown to a customer, as a sentence.
+        var detail = String((error && error.detail) || "The message could not be sent.");
+        detail = detail.charAt(0).toUpperCase() + detail.slice(1);
+        self.notice(/[.!?]$/.test(detail) ? detail : detail + ".");
       });
       socket.on("disconnect", function () { self.turns = 0; });  // their answers are lost
       socket.on("connect_error", function () {

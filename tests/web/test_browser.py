@@ -125,7 +125,8 @@ def test_a_refused_message_is_marked_not_sent_and_given_back(
     box.fill(long_text)
     assert box.input_value() == long_text
     box.press("Enter")
-    user.locator(".deskbot-notice", has_text="the limit is 2000").wait_for()
+    notice = re.compile("^Message is \\d+ characters; the limit is 2000\\.$")
+    user.locator(".deskbot-notice", has_text=notice).wait_for()
     failed = user.locator(".deskbot-user.deskbot-failed")
     failed.wait_for()
     assert "Not sent" in failed.inner_text()
