@@ -23,6 +23,8 @@ from knowledge.formats import (
 )
 from knowledge.rasa_files import read_rasa, read_rasa_text, write_rasa
 
+log = logging.getLogger(__name__)
+
 _READERS = {"csv": read_csv, "json": read_json, "yaml": read_yaml, "rasa": read_rasa_text}
 
 
@@ -105,8 +107,6 @@ def _upsert(base: FaqBase, drafts: Drafts, author: str, overwrite: bool) -> Upse
     result = base.upsert_many(drafts, author=author, overwrite=overwrite)
     return replace(result, notes=(*drafts.notes, *shared_after_import(base, result)))
 
-
-log = logging.getLogger(__name__)
 
 #: Notes an import gives on shared phrasings before it only counts them.
 MAX_SHARED_NOTES = 10

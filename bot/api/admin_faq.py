@@ -125,7 +125,9 @@ async def create_entry(body: FaqCreate, context: Context, token: AdminToken) -> 
         language=body.language,
         active=body.active,
     )
-    return await _write(context, lambda base: base.create(draft, author=token.signature), True)
+    return await _write(
+        context, lambda base: base.create(draft, author=token.signature), check=True
+    )
 
 
 @router.put("/entries/{entry_id}")
@@ -144,7 +146,7 @@ async def update_entry(
         lambda base: base.update(
             entry_id, expected_version=body.version, author=token.signature, **changes
         ),
-        True,
+        check=True,
     )
 
 
@@ -176,12 +178,12 @@ async def restore_entry(
     return await _write(
         context,
         lambda base: base.restore(entry_id, author=token.signature, expected_version=version),
-        True,  # searchable again: its phrasings may be another entry's now
+        check=True,  # searchable again: its phrasings may be another entry's now
     )
 
 
 async def _write(
-    context: ApiContext, change: Callable[[FaqBase], FaqEntry], check: bool = False
+    context: ApiContext, change: Callable[[FaqBase], FaqEntry], *, check: bool = False
 ) -> dict[str, Any]:
     """Make one change to the base off the event loop, then refresh this process's index.
 

@@ -95,8 +95,7 @@ async def handoff(
     if record:
         turn.action("action_handoff", reason=reason)
     turn.set_handoff("pending_human", reason)
-    said_this_turn = any(e.type == "bot" for e in turn.log)
-    if said_this_turn:
+    if turn.said_anything:
         return
     if already:  # asked again while waiting: say where they stand rather than nothing
         turn.say(BotMessage(text=DEFAULT_WAITING_TEXT))

@@ -55,7 +55,8 @@ class DialogueConfig:
             although the FAQ answered the question at 0.99. 0 turns this off.
         faq_over_action: the same for an intent that would start a form or run a custom
             action: a lower bar, as that is the bot's own work. Never with entities.
-        stop_min_confidence: in a form, a request to stop is acted on at this confidence or above;
+        stop_min_confidence: in a form or while waiting for a person, a request to stop is
+            acted on at this confidence or above;
             below it the message counts as not understood, and a form asking for free text
             takes it as the answer. Stopping wrongly loses the user's answers: with a stop
             intent being added to the demo, its NLU read "changed my mind" and "I don't want

@@ -87,7 +87,7 @@ class FormLoop:
             # On hold while the user waits for a person, who may take the conversation at
             # any moment: a question asked now would have its answer refused. The release
             # asks it.
-            if not any(e.type == "bot" for e in turn.log):
+            if not turn.said_anything:
                 turn.say(BotMessage(text=DEFAULT_FORM_ON_HOLD_TEXT))
             return True
         await self.ask(turn, name, next_slot)

@@ -219,7 +219,9 @@ class DialogueManager(AgentDesk):
             turn.set_handoff("bot", "user wrote after close")
             turn.transcript("status", {"to": "open"})
         intent = parse.get("intent") or {}
-        low = _is_low(intent, self.config, in_form=conversation.active_form is not None)
+        # Stopping wrongly costs a form's answers or a place in the agents' queue.
+        careful = conversation.active_form is not None or conversation.handoff == "pending_human"
+        low = _is_low(intent, self.config, careful_stop=careful)
         conversation.latest_message = {**parse, "metadata": metadata or {}}
         # As Rasa's tracker: the bot listened, then the user spoke; an action run next sees
         # latest_action_name "action_listen" (the policy and transcripts skip it).
@@ -269,13 +271,7 @@ class DialogueManager(AgentDesk):
             # (in a form on hold too: the user is not asked its question while waiting).
             await builtin.handoff(turn, self.domain, "user greeted while waiting")
             return
-        sure = float((parse.get("intent") or {}).get("confidence") or 0.0)
-        if (
-            waiting
-            and form is None
-            and intent in self.config.stop_intents
-            and sure >= max(self.config.nlu_threshold, self.config.stop_min_confidence)
-        ):
+        if waiting and form is None and not low and intent in self.config.stop_intents:
             # "Never mind, I don't need a person" was told "No problem" and left queued: an
             # agent would later take over a chat its user had left.
             turn.set_handoff("bot", "user no longer waits")
@@ -558,15 +554,16 @@ def _offered_a_person(conversation: Conversation) -> bool:
     return False
 
 
-def _is_low(intent: dict[str, Any], config: DialogueConfig, *, in_form: bool) -> bool:
-    """Whether a parse counts as not understood; a request for a person, or to stop in a
-    form, needs more confidence than other intents, as acting on it wrongly costs an agent's
-    time or the user's answers to the form (outside one, a project's own stop or cancel
-    intent is judged as any other, as in Rasa)."""
+def _is_low(intent: dict[str, Any], config: DialogueConfig, *, careful_stop: bool) -> bool:
+    """Whether a parse counts as not understood; a request for a person, or to stop where
+    stopping costs something (``careful_stop``: in a form, or waiting for a person), needs
+    more confidence than other intents, as acting on it wrongly costs an agent's time, the
+    user's answers to the form or their place in the queue (elsewhere a project's own stop or
+    cancel intent is judged as any other, as in Rasa)."""
     name = intent.get("name")
     confidence = float(intent.get("confidence") or 0.0)
     if name in config.handoff_intents:
         return confidence < max(config.nlu_threshold, config.handoff_min_confidence)
-    if in_form and name in config.stop_intents:
+    if careful_stop and name in config.stop_intents:
         return confidence < max(config.nlu_threshold, config.stop_min_confidence)
     return name in (None, "nlu_fallback") or confidence < config.nlu_threshold

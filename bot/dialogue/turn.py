@@ -32,6 +32,11 @@ class Turn:
     def slots(self) -> dict[str, Any]:
         return self.conversation.slots
 
+    @property
+    def said_anything(self) -> bool:
+        """Whether the bot has said something to the user in this turn."""
+        return any(e.type == "bot" for e in self.log)
+
     def rasa_event(self, event: dict[str, Any]) -> None:
         self.conversation.events.append({**event, "timestamp": time.time()})
 
