@@ -163,6 +163,12 @@ def run_retriever(n: int, n_queries: int, rng: np.random.Generator, centres: np.
         retriever.index.apply(ChangeSet(state.revision + 1 + j, (entry,)))
         updates.append(time.perf_counter() - started)
     retriever.index.wait_lexical()
+    # The editor's check after a save: does another entry have one of its phrasings?
+    shared = []
+    for eid in rng.integers(1, n + 1, min(n_queries, 300)):
+        started = time.perf_counter()
+        retriever.shared_phrasings(int(eid))
+        shared.append(time.perf_counter() - started)
     engine.dispose()
     return {
         "entries": n, "index": state.vectors.kind,
@@ -174,6 +180,7 @@ def run_retriever(n: int, n_queries: int, rng: np.random.Generator, centres: np.
         "recall_at_1_vs_exact": round(hits / n_queries, 4),
         "update_s_median": round(float(np.median(updates)), 3),
         "update_s_max": round(max(updates), 3),
+        "shared_phrasings_check": percentiles(shared),
     }  # fmt: skip
 
 
