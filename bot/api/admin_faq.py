@@ -271,7 +271,8 @@ async def export_entries(
 
 @router.post("/try")
 async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> dict[str, Any]:
-    """Ranked matches of a question with scores, and what the bot would do with it."""
+    """Ranked matches of a question with scores, and what the FAQ would do with it (in the
+    chat the NLU reads a message first: an intent it is sure of is answered by the project)."""
     if not shows_anything(body.text):  # the channels refuse it; trying it would mislead
         raise InvalidRequest("text: must not be empty")
     context.limiter.check_size(body.text)  # what the chat would refuse, the same way

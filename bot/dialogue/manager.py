@@ -271,12 +271,15 @@ class DialogueManager(AgentDesk):
             # (in a form on hold too: the user is not asked its question while waiting).
             await builtin.handoff(turn, self.domain, "user greeted while waiting")
             return
-        if waiting and form is None and not low and intent in self.config.stop_intents:
+        if waiting and not low and intent in self.config.stop_intents:
             # "Never mind, I don't need a person" was told "No problem" and left queued: an
-            # agent would later take over a chat its user had left.
+            # agent would later take over a chat its user had left. In a form on hold the
+            # form's own stop follows (the project's rule says what it stopped).
             turn.set_handoff("bot", "user no longer waits")
-            turn.say(BotMessage(text=DEFAULT_LEFT_QUEUE_TEXT))
-            return
+            waiting = False
+            if form is None:
+                turn.say(BotMessage(text=DEFAULT_LEFT_QUEUE_TEXT))
+                return
         if not low and intent in self.config.affirm_intents and _offered_a_person(conversation):
             # The last turn offered a person (its buttons send /human_handoff); typing "yes"
             # means the same.

@@ -555,12 +555,13 @@ async def test_never_mind_while_waiting_for_a_person_leaves_the_queue(make_dm) -
     assert texts(await dm.handle("nq", "never mind")) == [DEFAULT_LEFT_QUEUE_TEXT]
     state = await dm.store.load("nq")
     assert state is not None and state.handoff == "bot"
-    # In a form on hold, a stop is the form's (the project's rule): the user still waits.
+    # In a form on hold it also stops the form, through the project's rule: the return was
+    # stopped ("anything else I can help with?") and the user left queued.
     await dm.handle("nf", "/request_return")
     await dm.handle("nf", "/human_handoff")
     assert texts(await dm.handle("nf", "never mind")) == ["OK, I stopped the return."]
     state = await dm.store.load("nf")
-    assert state is not None and state.handoff == "pending_human" and state.active_form is None
+    assert state is not None and state.handoff == "bot" and state.active_form is None
 
 
 async def test_closing_a_conversation_ends_the_form_it_was_in(make_dm) -> None:
