@@ -52,6 +52,9 @@ class UpsertResult:
     revision: int
     deleted: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what the file held that the entries leave out
+    #: A dry run's answerable entries as the import would leave them (rolled back since);
+    #: None after a real import, whose result is the base itself.
+    preview: tuple[FaqEntry, ...] | None = None
 
 
 def _now() -> datetime:
@@ -123,15 +126,8 @@ class FaqBase:
         language: str | None = None,
     ) -> list[FaqEntry]:
         """Entries ordered by id; deleted ones only when asked for."""
-        query = select(faq_entries).order_by(faq_entries.c.id)
-        if not include_deleted:
-            query = query.where(faq_entries.c.deleted_at.is_(None))
-        if active_only:
-            query = query.where(faq_entries.c.active.is_(True))
-        if language is not None:
-            query = query.where(faq_entries.c.language == language)
         with self.engine.connect() as conn:
-            entries = [entry_from_row(r) for r in conn.execute(query).mappings()]
+            entries = self._list(conn, include_deleted, active_only, language)
         return [e for e in entries if tag is None or tag in e.tags]
 
     def history(self, entry_id: int) -> builtins.list[Revision]:
@@ -334,14 +330,32 @@ class FaqBase:
                     entry, outcome = self._write_deleted(conn, entry, author, True), "deleted"
                 outcomes[outcome].append(draft.external_key)
             revision = self._last_revision(conn)
+            preview = None
             if dry_run:
+                preview = tuple(self._list(conn, active_only=True))
                 transaction.rollback()
         created, updated, unchanged, deleted = (tuple(outcomes[k]) for k in outcomes)
         if (created or updated or deleted) and not dry_run:
             self._notify(revision)
-        return UpsertResult(created, updated, unchanged, revision, deleted)
+        return UpsertResult(created, updated, unchanged, revision, deleted, preview=preview)
 
     # -- internals -------------------------------------------------------------------------
+    def _list(
+        self,
+        conn: Connection,
+        include_deleted: bool = False,
+        active_only: bool = False,
+        language: str | None = None,
+    ) -> builtins.list[FaqEntry]:
+        query = select(faq_entries).order_by(faq_entries.c.id)
+        if not include_deleted:
+            query = query.where(faq_entries.c.deleted_at.is_(None))
+        if active_only:
+            query = query.where(faq_entries.c.active.is_(True))
+        if language is not None:
+            query = query.where(faq_entries.c.language == language)
+        return [entry_from_row(r) for r in conn.execute(query).mappings()]
+
     def _lock_writes(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK_KEY})

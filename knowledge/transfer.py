@@ -115,15 +115,22 @@ MAX_SHARED_NOTES = 10
 def shared_after_import(base: FaqBase, result: UpsertResult) -> list[str]:
     """Notes for staff on the phrasings the entries an import created or changed share with
     other entries the bot answers from, one per phrasing (imported all the same: the other
-    entry may be the one to change). At most ``MAX_SHARED_NOTES``, then a count."""
+    entry may be the one to change). At most ``MAX_SHARED_NOTES``, then a count. A dry run's
+    notes are what the import would give."""
     keys = {*result.created, *result.updated}
     if not keys:
         return []
+    if result.preview is not None:
+        return _shared_notes(list(result.preview), keys)
     try:
         live = base.list(active_only=True)
     except Exception:  # advice only: the import is committed, and must not read as failed
         log.exception("could not check the imported entries' phrasings against the base")
         return []
+    return _shared_notes(live, keys)
+
+
+def _shared_notes(live: list[FaqEntry], keys: set[str]) -> list[str]:
     notes: list[str] = []
     shared = 0
     for owners in phrasing_owners(live).values():

@@ -198,7 +198,7 @@ def register(
                 # --check imports and rolls back: the file's conflicts with later edits
                 # are found as the import would find them.
                 result = base.upsert_many(drafts, author=author, overwrite=overwrite, dry_run=check)
-                shared = [] if check else shared_after_import(base, result)
+                shared = shared_after_import(base, result)
         except DBAPIError as error:
             if not check:
                 raise

@@ -74,12 +74,18 @@ def test_faq_search_prints_a_table_and_no_progress_bar(tmp_path: Path) -> None:
     # A phrasing another entry has is imported, and said: the bot can answer with neither.
     twin = tmp_path / "twin.json"
     twin.write_text('[{"id": "late", "question": "when are you OPEN", "answer": "Late."}]')
-    imported = run(["faq", "import", str(twin)], tmp_path)
-    assert imported.returncode == 0, imported.stderr
-    assert imported.stdout.splitlines()[0] == (
+    note = (
         "note: late: \u201cwhen are you OPEN\u201d is also a phrasing of hours, so a message "
         "saying it is suggested at most, never answered"
     )
+    checked = run(["faq", "import", "--check", str(twin)], tmp_path)  # said before it is done
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.splitlines()[0] == note
+    assert "would create 1" in checked.stdout
+    assert "late" not in run(["faq", "list"], tmp_path).stdout
+    imported = run(["faq", "import", str(twin)], tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.splitlines()[0] == note
     again = run(["faq", "import", str(faq)], tmp_path)  # nothing changed: nothing to say
     assert again.returncode == 0 and "note:" not in again.stdout
 
