@@ -23,6 +23,8 @@ from bot.dialogue.turn import Turn
 from bot.project import Domain
 
 FAQ_ACTION = "action_faq"
+# Rasa's name for asking whether an unsure reading of a message was right.
+CONFIRM_ACTION = "action_default_ask_affirmation"
 FAQ_KEY_ENTITY = "faq_key"
 
 
@@ -74,10 +76,15 @@ def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[st
         "options": [o.key for o in top],
     }
     turn.action(FAQ_ACTION, suggestions=[o.key for o in top])
-    buttons = [
-        {"title": o.question, "payload": "/faq" + json.dumps({FAQ_KEY_ENTITY: o.key})} for o in top
-    ]
-    turn.say(BotMessage(text=DEFAULT_SUGGEST_TEXT, buttons=tuple(buttons)))
+    turn.say(BotMessage(text=DEFAULT_SUGGEST_TEXT, buttons=faq_buttons(top)))
+
+
+def faq_buttons(options: list[FaqAnswer]) -> tuple[dict[str, str], ...]:
+    """ "Did you mean" buttons, each choosing one entry."""
+    return tuple(
+        {"title": o.question, "payload": "/faq" + json.dumps({FAQ_KEY_ENTITY: o.key})}
+        for o in options
+    )
 
 
 async def handoff(

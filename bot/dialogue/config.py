@@ -29,6 +29,10 @@ DEFAULT_FAQ_GONE_TEXT = (
     "Sorry, that answer is no longer available. Could you ask your question again?"
 )
 DEFAULT_SUGGEST_TEXT = "Did you mean one of these?"
+# Before starting a form or running a custom action on an unsure reading of the message.
+DEFAULT_CONFIRM_TEXT = "I'm not sure I understood. Did you mean this?"
+DEFAULT_CONFIRM_MANY_TEXT = f"I'm not sure I understood. {DEFAULT_SUGGEST_TEXT}"
+DEFAULT_CHOOSE_TEXT = "Which one? Choose one of the buttons, or tell me in other words."
 DEFAULT_STOPPED_TEXT = "Okay, I've stopped that."
 DEFAULT_ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
 
@@ -55,6 +59,13 @@ class DialogueConfig:
             although the FAQ answered the question at 0.99. 0 turns this off.
         faq_over_action: the same for an intent that would start a form or run a custom
             action: a lower bar, as that is the bot's own work. Never with entities.
+        confirm_action: an intent read with less confidence than this, whose rule or story
+            would start a form or run a custom action, is asked about first ("Did you mean
+            this?", a button for it and the FAQ's suggestions for the message): the demo's
+            NLU read "delivery" as a request to track an order at 0.24, over its own
+            threshold, and asked for an order number. Not with entities, in a form or while
+            waiting for a person; 0 turns this off. ``confirm_faq_options``: how many of
+            the FAQ's suggestions join the question.
         stop_min_confidence: in a form or while waiting for a person, a request to stop is
             acted on at this confidence or above;
             below it the message counts as not understood, and a form asking for free text
@@ -71,6 +82,8 @@ class DialogueConfig:
     handoff_min_confidence: float = 0.5
     faq_over_intent: float = 0.7
     faq_over_action: float = 0.5
+    confirm_action: float = 0.5
+    confirm_faq_options: int = 2
     stop_min_confidence: float = 0.5
     handoff_intents: tuple[str, ...] = ("human_handoff", "handoff", "request_human")
     stop_intents: tuple[str, ...] = ("stop", "cancel")

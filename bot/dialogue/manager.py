@@ -15,6 +15,9 @@ from bot.actions import ActionError, ActionNotFound, ActionRejected, ActionRunne
 from bot.dialogue import builtin
 from bot.dialogue.agents import AgentDesk
 from bot.dialogue.config import (
+    DEFAULT_CHOOSE_TEXT,
+    DEFAULT_CONFIRM_MANY_TEXT,
+    DEFAULT_CONFIRM_TEXT,
     DEFAULT_ERROR_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
@@ -27,7 +30,7 @@ from bot.dialogue.custom_actions import CustomActions
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
-from bot.dialogue.ports import FaqChoice, FaqSource, Parser
+from bot.dialogue.ports import FaqAnswer, FaqChoice, FaqSource, Parser
 from bot.dialogue.responses import render_response
 from bot.dialogue.senders import check_sender
 from bot.dialogue.shortcut import parse_shortcut
@@ -253,6 +256,18 @@ class DialogueManager(AgentDesk):
         conversation = turn.conversation
         intent = (parse.get("intent") or {}).get("name")
         low = bool(user_data["low_confidence"])
+        offered = _confirm_options(conversation)
+        if offered and not low and intent in self.config.deny_intents:
+            turn.action("action_default_ask_rephrase", declined=offered[0])
+            turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
+            return
+        if offered and not low and intent in self.config.affirm_intents:
+            if len(offered) > 1:  # "yes" to a choice of several says which
+                turn.action("action_default_ask_rephrase", unclear="yes to several options")
+                turn.say(BotMessage(text=DEFAULT_CHOOSE_TEXT))
+                return
+            parse = _confirmed(turn, offered[0], user_data)
+            intent = (parse.get("intent") or {}).get("name")
         candidates = extract_slots(
             self.domain,
             parse,
@@ -329,6 +344,8 @@ class DialogueManager(AgentDesk):
                 understood = await self._answer_faq(turn, parse, user_data)
             else:
                 understood = await self._faq_over_intent(turn, parse, user_data)
+                if not understood:
+                    understood = await self._confirm_unsure(turn, parse, user_data)
             if not understood:
                 understood = await self._predict_and_run(turn, intent)
             if not understood and form is not None and intent in self.config.stop_intents:
@@ -392,12 +409,7 @@ class DialogueManager(AgentDesk):
             or text.startswith("/")
         ):
             return False
-        conversation = turn.conversation
-        upcoming = conversation.followup_action or self.policy.predict(
-            conversation_tokens(conversation.events),
-            slots=conversation.slots,
-            active_loop=conversation.active_form,
-        )
+        upcoming = self._upcoming(turn.conversation)
         canned = upcoming is None or upcoming == LISTEN or upcoming.startswith("utter_")
         if not canned and sure >= self.config.faq_over_action:
             return False
@@ -411,6 +423,69 @@ class DialogueManager(AgentDesk):
             return False
         builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
         user_data["faq"]["over_intent"] = {"name": intent.get("name"), "confidence": sure}
+        return True
+
+    def _upcoming(self, conversation: Conversation) -> str | None:
+        """The action the message would run first."""
+        return conversation.followup_action or self.policy.predict(
+            conversation_tokens(conversation.events),
+            slots=conversation.slots,
+            active_loop=conversation.active_form,
+        )
+
+    async def _confirm_unsure(
+        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
+    ) -> bool:
+        """Ask before starting a form or running a custom action on an unsure intent
+        ("delivery" read as tracking an order at 0.24 asked for an order number): a button
+        for the intent, then the FAQ's suggestions for the message. False (nothing said or
+        recorded) leaves the message to the intent.
+
+        Not for a sure intent (``confirm_action``), one that came with entities (data for
+        that work), a button's payload, in a form or while waiting for a person.
+        """
+        intent = parse.get("intent") or {}
+        name = intent.get("name")
+        sure = float(intent.get("confidence") or 0.0)
+        text = str(parse.get("text") or "")
+        conversation = turn.conversation
+        if (
+            not name
+            or sure >= self.config.confirm_action
+            or name in self.config.handoff_intents
+            or name in self.config.stop_intents
+            or parse.get("entities")
+            or not text
+            or text.startswith("/")
+            or conversation.active_form is not None
+            or conversation.handoff != "bot"
+        ):
+            return False
+        upcoming = self._upcoming(conversation)
+        if upcoming is None or not (
+            upcoming in self.domain.forms
+            or (upcoming not in builtin.HANDOFF_ACTIONS and self.custom.has(upcoming))
+        ):
+            return False
+        options: list[FaqAnswer] = []
+        if self.faq is not None:
+            try:
+                choice = await self._faq_choice(turn, text)
+            except Exception:  # the question about the intent is still worth asking
+                log.exception("FAQ search failed; asking about the intent alone")
+            else:
+                if choice.decision in ("answer", "suggest"):
+                    options = list(choice.options[: self.config.confirm_faq_options])
+        buttons = (
+            {"title": self.domain.intent_title(name), "payload": f"/{name}"},
+            *builtin.faq_buttons(options),
+        )
+        user_data["confirm"] = {"intent": name, "confidence": sure}
+        if options:
+            user_data["faq"] = {"decision": "suggest", "options": [o.key for o in options]}
+        turn.action(builtin.CONFIRM_ACTION, intent=name, faq=[o.key for o in options])
+        text = DEFAULT_CONFIRM_MANY_TEXT if options else DEFAULT_CONFIRM_TEXT
+        turn.say(BotMessage(text=text, buttons=buttons))
         return True
 
     async def _answer_faq(
@@ -547,6 +622,34 @@ def _not_understood(text: str) -> dict[str, Any]:
 def _offers_a_person(turn: Turn) -> bool:
     """Whether this turn ends with the fallback's offer of a person."""
     return bool(turn.messages) and turn.messages[-1].text == DEFAULT_OFFER_HUMAN_TEXT
+
+
+def _confirm_options(conversation: Conversation) -> list[str]:
+    """The payloads of the options the bot's last message asked the user to confirm
+    (empty when it asked nothing of the kind)."""
+    for event in reversed(conversation.events):
+        if event.get("event") == "bot":
+            if event.get("text") not in (DEFAULT_CONFIRM_TEXT, DEFAULT_CONFIRM_MANY_TEXT):
+                return []
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return [str(b.get("payload")) for b in buttons if b.get("payload")]
+    return []
+
+
+def _confirmed(turn: Turn, payload: str, user_data: dict[str, Any]) -> dict[str, Any]:
+    """A typed "yes" to the one option asked about, read as its button: the user's message
+    is recorded as that intent, as Rasa's two-stage fallback does on an affirmation."""
+    parse = parse_shortcut(payload) or _not_understood(payload)
+    conversation = turn.conversation
+    typed = conversation.latest_message or {}
+    parse = {**parse, "text": typed.get("text", "")}
+    conversation.latest_message = {**parse, "metadata": typed.get("metadata", {})}
+    for event in reversed(conversation.events):
+        if event.get("event") == "user":
+            event["parse_data"] = parse
+            break
+    user_data["confirmed"] = (parse.get("intent") or {}).get("name")
+    return parse
 
 
 def _offered_a_person(conversation: Conversation) -> bool:

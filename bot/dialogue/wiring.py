@@ -28,6 +28,8 @@ def dialogue_config(project: Project) -> DialogueConfig:
         config = replace(config, faq_over_intent=thresholds.faq_over_intent)
     if thresholds.faq_over_action is not None:
         config = replace(config, faq_over_action=thresholds.faq_over_action)
+    if thresholds.confirm_action is not None:
+        config = replace(config, confirm_action=thresholds.confirm_action)
     return config
 
 

@@ -84,6 +84,9 @@ class Thresholds:
     #: one that would start a form or run a custom action only below ``faq_over_action``.
     faq_over_intent: float | None = None
     faq_over_action: float | None = None
+    #: An intent below this confidence that would start a form or run a custom action is
+    #: asked about first ("Did you mean this?"; 0: never).
+    confirm_action: float | None = None
     core_fallback: float = 0.3
 
     def nlu_fallback_or(self, calibrated: float | None) -> float:

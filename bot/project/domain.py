@@ -207,6 +207,26 @@ class Domain:
         base = name.removeprefix("utter_")
         return name != base and base in self.retrieval_intents and name not in self.responses
 
+    @cached_property
+    def _button_titles(self) -> dict[str, str]:
+        titles: dict[str, str] = {}
+        for variants in self.responses.values():
+            for variant in variants:
+                for button in variant.buttons:
+                    payload = str(button.get("payload") or "")
+                    if payload.startswith("/") and button.get("title"):
+                        titles.setdefault(payload[1:], str(button["title"]))
+        return titles
+
+    def intent_title(self, intent: str) -> str:
+        """How to name ``intent`` to a user: the title of a button of the project's that
+        sends it ("Track my order" for ``/track_order``), else its name in words."""
+        title = self._button_titles.get(intent)
+        if title:
+            return title
+        words = intent.replace("_", " ").replace("/", " ").strip()
+        return words[:1].upper() + words[1:]
+
     def response_for(self, name: str) -> tuple[ResponseVariant, ...] | None:
         """The variants of response ``name`` (e.g. ``utter_greet``), or None if it has none."""
         return self.responses.get(name)

@@ -16,7 +16,10 @@ from redis.asyncio import Redis
 from bot.actions import ActionError, ActionResult, InProcessActionRunner
 from bot.dialogue import BotMessage, DialogueManager, FaqChoice, build_action_runner
 from bot.dialogue.config import (
+    DEFAULT_CHOOSE_TEXT,
     DEFAULT_CLOSED_TEXT,
+    DEFAULT_CONFIRM_MANY_TEXT,
+    DEFAULT_CONFIRM_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_FORM_ON_HOLD_TEXT,
     DEFAULT_JOINED_TEXT,
@@ -421,6 +424,59 @@ async def test_only_a_canned_reply_yields_to_the_faq(make_dm) -> None:
     # A FAQ that fails leaves the answer to the intent, as before the FAQ was asked.
     dm = make_dm(parser=_EntityParser(table), faq=_BrokenFaq())
     assert texts(await dm.handle("i", "shipping, you say?")) == ["Hello! How can I help?"]
+
+
+async def test_an_unsure_intent_that_would_do_work_is_asked_about_first(make_dm) -> None:
+    # The demo's NLU read "delivery" as a request to track an order at 0.24 (over its own
+    # threshold) and asked for an order number. Below confirm_action a form or custom action
+    # is offered as a button first, with the FAQ's suggestions for the message.
+    table = {
+        "a return?": ("request_return", 0.45),
+        "pay for a return?": ("request_return", 0.45),
+        "my order?": ("check_order", 0.3),
+        "return it": ("request_return", 0.8),
+        "hello?": ("greet", 0.3),
+        "yes": ("affirm", 0.95),
+        "no": ("deny", 0.95),
+        "maybe yes": ("nlu_fallback", 0.4),  # what the model says below its threshold
+    }
+    dm = make_dm(parser=FixedParser(table))
+    asked = await dm.handle("c1", "a return?")
+    assert texts(asked) == [DEFAULT_CONFIRM_TEXT]
+    assert asked[0].buttons == ({"title": "Request return", "payload": "/request_return"},)
+    state = await dm.store.load("c1")
+    assert state is not None and state.active_form is None  # nothing started yet
+    user = [d for k, d in await transcript(dm, "c1") if k == "user"][-1]
+    assert user["confirm"] == {"intent": "request_return", "confidence": 0.45}
+    # Clicking the button, or a typed "yes", does what the intent would have done.
+    assert texts(await dm.handle("c1", "/request_return")) == ["What is your order number?"]
+    await dm.handle("c2", "a return?")
+    assert texts(await dm.handle("c2", "yes")) == ["What is your order number?"]
+    state = await dm.store.load("c2")
+    assert state is not None and state.active_form == "return_form"
+    user = [d for k, d in await transcript(dm, "c2") if k == "user"][-1]
+    assert user["text"] == "yes" and user["confirmed"] == "request_return"
+    # "No" asks for other words; a "yes" not understood is not taken as one.
+    await dm.handle("c3", "a return?")
+    assert texts(await dm.handle("c3", "no")) == [DEFAULT_REPHRASE_TEXT]
+    await dm.handle("c4", "a return?")
+    assert texts(await dm.handle("c4", "maybe yes")) != ["What is your order number?"]
+    # The FAQ's suggestions join the question; "yes" to several options asks which.
+    several = await dm.handle("c5", "pay for a return?")
+    assert texts(several) == [DEFAULT_CONFIRM_MANY_TEXT]
+    assert [b["title"] for b in several[0].buttons] == [
+        "Request return",
+        "Can I pay by card?",
+        "Can I pay with PayPal?",
+    ]
+    assert texts(await dm.handle("c5", "yes")) == [DEFAULT_CHOOSE_TEXT]
+    # A custom action is asked about too; a sure intent, a canned reply and a payload are not.
+    assert texts(await dm.handle("c6", "my order?")) == [DEFAULT_CONFIRM_TEXT]
+    assert texts(await dm.handle("c7", "return it")) == ["What is your order number?"]
+    assert texts(await dm.handle("c8", "hello?")) == ["Hello! How can I help?"]
+    # A project can turn it off.
+    dm = make_dm(parser=FixedParser(table), config=DialogueConfig(confirm_action=0.0))
+    assert texts(await dm.handle("c9", "a return?")) == ["What is your order number?"]
 
 
 async def test_handoff_takeover_silence_agent_messages_release_close(make_dm) -> None:

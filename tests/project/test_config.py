@@ -151,8 +151,11 @@ def test_project_thresholds_reach_the_faq_retriever() -> None:
     from bot.dialogue.wiring import dialogue_config
 
     assert dialogue_config(Configured(Thresholds())).faq_over_intent == 0.7  # type: ignore[arg-type]
-    off = dialogue_config(Configured(Thresholds(faq_over_intent=0.0, faq_over_action=0.2)))  # type: ignore[arg-type]
-    assert (off.faq_over_intent, off.faq_over_action) == (0.0, 0.2)
+    off = dialogue_config(
+        Configured(Thresholds(faq_over_intent=0.0, faq_over_action=0.2, confirm_action=0.0))  # type: ignore[arg-type]
+    )
+    assert (off.faq_over_intent, off.faq_over_action, off.confirm_action) == (0.0, 0.2, 0.0)
+    assert dialogue_config(Configured(Thresholds())).confirm_action == 0.5  # type: ignore[arg-type]
 
 
 def test_duckling_without_dimensions_means_all_of_them(tmp_path: Path) -> None:
