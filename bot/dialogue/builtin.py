@@ -23,8 +23,6 @@ from bot.dialogue.turn import Turn
 from bot.project import Domain
 
 FAQ_ACTION = "action_faq"
-# Rasa's name for asking whether an unsure reading of a message was right.
-CONFIRM_ACTION = "action_default_ask_affirmation"
 FAQ_KEY_ENTITY = "faq_key"
 
 
@@ -69,14 +67,19 @@ def say_faq_answer(turn: Turn, entry: FaqAnswer, user_data: dict[str, Any], deci
 
 def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[str, Any]) -> None:
     top = options[:3]
-    user_data["faq"] = {
-        "decision": "suggest",
-        "entry": top[0].key,
-        "score": top[0].score,
-        "options": [o.key for o in top],
-    }
+    note_suggestions(user_data, top)
     turn.action(FAQ_ACTION, suggestions=[o.key for o in top])
     turn.say(BotMessage(text=DEFAULT_SUGGEST_TEXT, buttons=faq_buttons(top)))
+
+
+def note_suggestions(user_data: dict[str, Any], options: list[FaqAnswer]) -> None:
+    """Record the FAQ's suggestions for the user's message in its transcript data."""
+    user_data["faq"] = {
+        "decision": "suggest",
+        "entry": options[0].key,
+        "score": options[0].score,
+        "options": [o.key for o in options],
+    }
 
 
 def faq_buttons(options: list[FaqAnswer]) -> tuple[dict[str, str], ...]:
@@ -147,6 +150,11 @@ async def fallback(turn: Turn, domain: Domain, config: DialogueConfig) -> None:
 
 
 HANDOFF_ACTIONS = frozenset({"action_handoff", "action_human_handoff"})
+# The others ``run`` carries out itself.
+BUILT_IN_ACTIONS = frozenset({
+    "action_default_fallback", "action_two_stage_fallback", "action_restart",
+    "action_deactivate_loop", "action_session_start", "action_back",
+})  # fmt: skip
 
 # Rasa's default intents and the actions they run in every project, before any rule, a form
 # included: the way out of a conversation gone wrong. (Rasa's third, ``back``, which reverts

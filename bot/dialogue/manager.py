@@ -12,12 +12,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from bot.actions import ActionError, ActionNotFound, ActionRejected, ActionRunner
-from bot.dialogue import builtin
+from bot.dialogue import builtin, confirm
 from bot.dialogue.agents import AgentDesk
 from bot.dialogue.config import (
-    DEFAULT_CHOOSE_TEXT,
-    DEFAULT_CONFIRM_MANY_TEXT,
-    DEFAULT_CONFIRM_TEXT,
     DEFAULT_ERROR_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
@@ -256,18 +253,20 @@ class DialogueManager(AgentDesk):
         conversation = turn.conversation
         intent = (parse.get("intent") or {}).get("name")
         low = bool(user_data["low_confidence"])
-        offered = _confirm_options(conversation)
-        if offered and not low and intent in self.config.deny_intents:
-            turn.action("action_default_ask_rephrase", declined=offered[0])
-            turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
-            return
-        if offered and not low and intent in self.config.affirm_intents:
-            if len(offered) > 1:  # "yes" to a choice of several says which
-                turn.action("action_default_ask_rephrase", unclear="yes to several options")
-                turn.say(BotMessage(text=DEFAULT_CHOOSE_TEXT))
+        offered = confirm.pending(conversation)
+        if offered and not low:
+            payloads = [str(b["payload"]) for b in offered]
+            if intent in self.config.deny_intents:
+                turn.action("action_default_ask_rephrase", declined=payloads[0])
+                turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
                 return
-            parse = _confirmed(turn, offered[0], user_data)
-            intent = (parse.get("intent") or {}).get("name")
+            if intent in self.config.affirm_intents and len(offered) > 1:
+                confirm.ask_which(turn, offered)
+                return
+            chosen = _shortcut_intent(str(parse.get("text") or ""))
+            if intent in self.config.affirm_intents or chosen == _shortcut_intent(payloads[0]):
+                parse = confirm.accept(turn, payloads[0], parse, user_data)
+                intent = (parse.get("intent") or {}).get("name")
         candidates = extract_slots(
             self.domain,
             parse,
@@ -461,11 +460,7 @@ class DialogueManager(AgentDesk):
             or conversation.handoff != "bot"
         ):
             return False
-        upcoming = self._upcoming(conversation)
-        if upcoming is None or not (
-            upcoming in self.domain.forms
-            or (upcoming not in builtin.HANDOFF_ACTIONS and self.custom.has(upcoming))
-        ):
+        if not self._does_work(self._upcoming(conversation)):
             return False
         options: list[FaqAnswer] = []
         if self.faq is not None:
@@ -482,11 +477,26 @@ class DialogueManager(AgentDesk):
         )
         user_data["confirm"] = {"intent": name, "confidence": sure}
         if options:
-            user_data["faq"] = {"decision": "suggest", "options": [o.key for o in options]}
-        turn.action(builtin.CONFIRM_ACTION, intent=name, faq=[o.key for o in options])
-        text = DEFAULT_CONFIRM_MANY_TEXT if options else DEFAULT_CONFIRM_TEXT
-        turn.say(BotMessage(text=text, buttons=buttons))
+            builtin.note_suggestions(user_data, options)
+        confirm.ask(turn, name, buttons, [o.key for o in options])
         return True
+
+    def _does_work(self, action: str | None) -> bool:
+        """Whether ``action`` starts a form or runs the project's own code (not a response,
+        the FAQ, a handoff or another action every bot has), as ``_run_action`` decides."""
+        if action is None:
+            return False
+        if action in self.domain.forms:
+            return True
+        return not (
+            action == LISTEN
+            or action.startswith("utter_")
+            or action == builtin.FAQ_ACTION
+            or self.domain.is_retrieval_action(action)
+            or action in builtin.HANDOFF_ACTIONS
+            or action in builtin.BUILT_IN_ACTIONS
+            or not self.custom.has(action)
+        )
 
     async def _answer_faq(
         self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
@@ -624,32 +634,10 @@ def _offers_a_person(turn: Turn) -> bool:
     return bool(turn.messages) and turn.messages[-1].text == DEFAULT_OFFER_HUMAN_TEXT
 
 
-def _confirm_options(conversation: Conversation) -> list[str]:
-    """The payloads of the options the bot's last message asked the user to confirm
-    (empty when it asked nothing of the kind)."""
-    for event in reversed(conversation.events):
-        if event.get("event") == "bot":
-            if event.get("text") not in (DEFAULT_CONFIRM_TEXT, DEFAULT_CONFIRM_MANY_TEXT):
-                return []
-            buttons = (event.get("data") or {}).get("buttons") or []
-            return [str(b.get("payload")) for b in buttons if b.get("payload")]
-    return []
-
-
-def _confirmed(turn: Turn, payload: str, user_data: dict[str, Any]) -> dict[str, Any]:
-    """A typed "yes" to the one option asked about, read as its button: the user's message
-    is recorded as that intent, as Rasa's two-stage fallback does on an affirmation."""
-    parse = parse_shortcut(payload) or _not_understood(payload)
-    conversation = turn.conversation
-    typed = conversation.latest_message or {}
-    parse = {**parse, "text": typed.get("text", "")}
-    conversation.latest_message = {**parse, "metadata": typed.get("metadata", {})}
-    for event in reversed(conversation.events):
-        if event.get("event") == "user":
-            event["parse_data"] = parse
-            break
-    user_data["confirmed"] = (parse.get("intent") or {}).get("name")
-    return parse
+def _shortcut_intent(text: str) -> str | None:
+    """The intent a ``/intent{...}`` message names (None for typed text)."""
+    parsed = parse_shortcut(text) if text.startswith("/") else None
+    return None if parsed is None else (parsed.get("intent") or {}).get("name")
 
 
 def _offered_a_person(conversation: Conversation) -> bool:

@@ -154,6 +154,11 @@
       parts.push("FAQ: no match");
     }
     if (data.low_confidence) parts.push("LOW CONFIDENCE");
+    // The bot asked whether it read the message right; the user's answer confirmed it.
+    if (data.confirm) parts.push("asked: " + data.confirm.intent + "?");
+    if (data.confirmed) {
+      parts.push("confirmed: \u201C" + data.confirmed.text + "\u201D is " + data.confirmed.intent);
+    }
     return parts.join(" \u00B7 ");
   }
 

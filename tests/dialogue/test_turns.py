@@ -33,7 +33,7 @@ from bot.dialogue.config import (
     DEFAULT_WAITING_TEXT,
     DialogueConfig,
 )
-from bot.dialogue.policy import Policy
+from bot.dialogue.policy import Policy, conversation_tokens
 from bot.dialogue.slots import coerce
 from bot.errors import BotError, ConflictError
 from bot.project import Slot
@@ -448,20 +448,33 @@ async def test_an_unsure_intent_that_would_do_work_is_asked_about_first(make_dm)
     assert state is not None and state.active_form is None  # nothing started yet
     user = [d for k, d in await transcript(dm, "c1") if k == "user"][-1]
     assert user["confirm"] == {"intent": "request_return", "confidence": 0.45}
-    # Clicking the button, or a typed "yes", does what the intent would have done.
+    # Clicking the button, or a typed "yes", does what the intent would have done, and the
+    # unsure turn is taken back: rules, stories and actions see the message as understood.
     assert texts(await dm.handle("c1", "/request_return")) == ["What is your order number?"]
     await dm.handle("c2", "a return?")
     assert texts(await dm.handle("c2", "yes")) == ["What is your order number?"]
-    state = await dm.store.load("c2")
-    assert state is not None and state.active_form == "return_form"
+    assert texts(await dm.handle("sure", "return it")) == ["What is your order number?"]
+    sure = await dm.store.load("sure")
+    for cid in ("c1", "c2"):
+        state = await dm.store.load(cid)
+        assert state is not None and sure is not None and state.active_form == "return_form"
+        assert conversation_tokens(state.events) == conversation_tokens(sure.events)
+        assert state.latest_message["text"] == "a return?"  # what an action reads
+        assert state.latest_message["intent"] == {"name": "request_return", "confidence": 1.0}
     user = [d for k, d in await transcript(dm, "c2") if k == "user"][-1]
-    assert user["text"] == "yes" and user["confirmed"] == "request_return"
-    # "No" asks for other words; a "yes" not understood is not taken as one.
+    assert user["text"] == "yes"  # the transcript keeps what was written
+    assert user["confirmed"] == {"intent": "request_return", "text": "a return?"}
+    # "No" asks for other words; a "yes" not understood is not taken as one, nor is a
+    # "yes" after a turn that answered something else.
     await dm.handle("c3", "a return?")
     assert texts(await dm.handle("c3", "no")) == [DEFAULT_REPHRASE_TEXT]
     await dm.handle("c4", "a return?")
     assert texts(await dm.handle("c4", "maybe yes")) != ["What is your order number?"]
-    # The FAQ's suggestions join the question; "yes" to several options asks which.
+    await dm.handle("c4b", "a return?")
+    assert texts(await dm.handle("c4b", "/reset_me")) == []  # says nothing
+    assert texts(await dm.handle("c4b", "yes")) != ["What is your order number?"]
+    # The FAQ's suggestions join the question; "yes" to several asks which, offering them
+    # again (rasa-webchat shows the last message's buttons only); a choice then counts.
     several = await dm.handle("c5", "pay for a return?")
     assert texts(several) == [DEFAULT_CONFIRM_MANY_TEXT]
     assert [b["title"] for b in several[0].buttons] == [
@@ -469,7 +482,19 @@ async def test_an_unsure_intent_that_would_do_work_is_asked_about_first(make_dm)
         "Can I pay by card?",
         "Can I pay with PayPal?",
     ]
-    assert texts(await dm.handle("c5", "yes")) == [DEFAULT_CHOOSE_TEXT]
+    user = [d for k, d in await transcript(dm, "c5") if k == "user"][-1]
+    assert user["faq"] == {
+        "decision": "suggest",
+        "entry": "pay_card",
+        "score": 0.4,
+        "options": ["pay_card", "pay_paypal"],
+    }
+    which = await dm.handle("c5", "yes")
+    assert texts(which) == [DEFAULT_CHOOSE_TEXT] and which[0].buttons == several[0].buttons
+    assert texts(await dm.handle("c5", "/request_return")) == ["What is your order number?"]
+    state = await dm.store.load("c5")
+    assert state is not None and state.latest_message["text"] == "pay for a return?"
+    assert "action_default_ask_affirmation" not in str(conversation_tokens(state.events))
     # A custom action is asked about too; a sure intent, a canned reply and a payload are not.
     assert texts(await dm.handle("c6", "my order?")) == [DEFAULT_CONFIRM_TEXT]
     assert texts(await dm.handle("c7", "return it")) == ["What is your order number?"]
