@@ -10,6 +10,9 @@ DEFAULT_HANDOFF_TEXT = "I'm passing you to a member of our team. Someone will re
 DEFAULT_WAITING_TEXT = (
     "You're in the queue for a member of our team, who will reply here as soon as one is free."
 )
+# Added to what the bot says to a user who waits for a person (an FAQ answer, say), so
+# they know they still wait.
+DEFAULT_STILL_WAITING_TEXT = "You're still in the queue for a member of our team."
 # A form started while the user waits for a person is on hold until the person gives the
 # conversation back (its answers would not be taken meanwhile).
 DEFAULT_FORM_ON_HOLD_TEXT = f"{DEFAULT_WAITING_TEXT} After that I'll carry on where we left off."

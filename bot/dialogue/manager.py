@@ -20,6 +20,7 @@ from bot.dialogue.config import (
     DEFAULT_LEFT_QUEUE_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_REPHRASE_TEXT,
+    DEFAULT_STILL_WAITING_TEXT,
     DEFAULT_STOPPED_TEXT,
     DialogueConfig,
 )
@@ -130,8 +131,11 @@ class DialogueManager(AgentDesk):
             user_data = self._record_user(turn, text, parse, metadata)
             if turn.conversation.handoff == "human":
                 return []  # the agent answers; the message is in the transcript for them
+            waiting = turn.conversation.handoff == "pending_human"
             try:
                 await self._respond(turn, parse, user_data)
+                if waiting and turn.conversation.handoff == "pending_human":
+                    _remind_of_the_queue(turn)
             except Exception as error:
                 log.exception("turn failed for conversation %s", sender_id)
                 turn.transcript(
@@ -632,6 +636,19 @@ def _not_understood(text: str) -> dict[str, Any]:
 def _offers_a_person(turn: Turn) -> bool:
     """Whether this turn ends with the fallback's offer of a person."""
     return bool(turn.messages) and turn.messages[-1].text == DEFAULT_OFFER_HUMAN_TEXT
+
+
+def _remind_of_the_queue(turn: Turn) -> None:
+    """A user in the agents' queue who got an answer from the bot is told they still wait
+    (an FAQ answer alone read as if the request for a person had been dropped); not after a
+    message with buttons, which rasa-webchat shows on the last message only."""
+    said = [m for m in turn.messages if m.text]
+    if not said or said[-1].buttons or any(_QUEUE in (m.text or "") for m in said):
+        return
+    turn.say(BotMessage(text=DEFAULT_STILL_WAITING_TEXT))
+
+
+_QUEUE = "in the queue for a member of our team"
 
 
 def _shortcut_intent(text: str) -> str | None:

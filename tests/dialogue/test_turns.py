@@ -28,6 +28,7 @@ from bot.dialogue.config import (
     DEFAULT_RELEASED_IN_FORM_TEXT,
     DEFAULT_RELEASED_TEXT,
     DEFAULT_REPHRASE_TEXT,
+    DEFAULT_STILL_WAITING_TEXT,
     DEFAULT_STOPPED_TEXT,
     DEFAULT_TRANSFERRED_TEXT,
     DEFAULT_WAITING_TEXT,
@@ -316,10 +317,10 @@ class _Down(_QuietPause):
 async def test_a_handoff_action_that_says_nothing_or_fails_still_brings_a_person(
     make_dm,
 ) -> None:
-    for runner in (_QuietPause(), _Down()):
+    for cid, runner in (("q1", _QuietPause()), ("q2", _Down())):
         dm = make_dm(actions=runner)
-        assert texts(await dm.handle("q", "/human_handoff")) == ["Connecting you to a person."]
-        assert (await dm.transcripts.get("q")).handoff == "pending_human"  # type: ignore[union-attr]
+        assert texts(await dm.handle(cid, "/human_handoff")) == ["Connecting you to a person."]
+        assert (await dm.transcripts.get(cid)).handoff == "pending_human"  # type: ignore[union-attr]
 
 
 async def test_an_unsure_request_for_a_person_is_not_acted_on(make_dm) -> None:
@@ -919,7 +920,18 @@ async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(
     for text in ("blorp", "zzz qqq", "???", "blorp again"):
         replies = texts(await dm.handle("w", text))
         assert replies == [f"Sorry, I didn't quite understand that. {DEFAULT_WAITING_TEXT}"]
-    assert texts(await dm.handle("w", "/human_handoff"))  # the project's rule answers again
+    # The project's rule answers a second request; a user who gets an answer from the bot
+    # hears they still wait (an FAQ answer alone read as if the request had been dropped),
+    # unless its buttons would be hidden under the reminder.
+    assert texts(await dm.handle("w", "/human_handoff")) == [
+        "Connecting you to a person.",
+        DEFAULT_STILL_WAITING_TEXT,
+    ]
+    assert texts(await dm.handle("w", "shipping?")) == [
+        "Shipping takes 2-4 days.",
+        DEFAULT_STILL_WAITING_TEXT,
+    ]
+    assert texts(await dm.handle("w", "pay by what?")) == ["Did you mean one of these?"]
     # A greeting in the queue is told where it stands, not welcomed anew.
     assert texts(await dm.handle("w", "/greet")) == [DEFAULT_WAITING_TEXT]
     handoffs = [(d["from"], d["to"]) for k, d in await transcript(dm, "w") if k == "handoff"]
