@@ -114,8 +114,11 @@ async def handoff(
     turn.say(message or BotMessage(text=DEFAULT_HANDOFF_TEXT))
 
 
-async def fallback(turn: Turn, domain: Domain, config: DialogueConfig) -> None:
-    """Two-stage fallback: ask to rephrase, then offer a person, then hand off."""
+async def fallback(
+    turn: Turn, domain: Domain, config: DialogueConfig, *, rephrase: BotMessage | None = None
+) -> None:
+    """Two-stage fallback: ask to rephrase (``rephrase``, else the domain's
+    ``utter_default``), then offer a person, then hand off."""
     conversation = turn.conversation
     if conversation.handoff == "pending_human":
         # Already waiting for a person: offering one again, or escalating, would say nothing
@@ -144,6 +147,8 @@ async def fallback(turn: Turn, domain: Domain, config: DialogueConfig) -> None:
                 ),
             )
         )
+    elif rephrase is not None:
+        turn.say(rephrase)
     else:
         message = render_response(domain, "utter_default", turn.slots, channel=turn.channel)
         turn.say(message or BotMessage(text=DEFAULT_FALLBACK_TEXT))

@@ -69,6 +69,13 @@ class DialogueConfig:
             threshold, and asked for an order number. Not with entities, in a form or while
             waiting for a person; 0 turns this off. ``confirm_faq_options``: how many of
             the FAQ's suggestions join the question.
+        form_min_confidence: while a form asks its question, a message is acted on as
+            something other than the answer (a question, a request, an interruption) only at
+            this confidence or above; below it, a free-text answer is taken as the answer and
+            anything else as not understood (the form asks again). The demo's NLU read "the
+            order arrived late", a return's reason, as tracking an order at 0.25 and gave the
+            order's status; "delivery" typed for the order number was also read as that, and
+            the user was asked for an order number twice.
         stop_min_confidence: in a form or while waiting for a person, a request to stop is
             acted on at this confidence or above;
             below it the message counts as not understood, and a form asking for free text
@@ -88,6 +95,7 @@ class DialogueConfig:
     confirm_action: float = 0.5
     confirm_faq_options: int = 2
     stop_min_confidence: float = 0.5
+    form_min_confidence: float = 0.5
     handoff_intents: tuple[str, ...] = ("human_handoff", "handoff", "request_human")
     stop_intents: tuple[str, ...] = ("stop", "cancel")
     # A typed "yes" right after the bot offered a person accepts the offer.

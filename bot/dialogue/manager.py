@@ -84,6 +84,12 @@ class DialogueManager(AgentDesk):
             *self.config.stop_intents,
             *self.policy.answered_intents(domain.forms),
         } - {"inform", "affirm", "deny"}
+        # Said while waiting for a person, these are told where the user stands.
+        self._small_talk = {
+            *self.config.greet_intents,
+            *self.config.affirm_intents,
+            *self.config.deny_intents,
+        }
 
     # ----------------------------------------------------------------- public API
     def add_listener(self, sink: MessageSink) -> None:
@@ -225,7 +231,8 @@ class DialogueManager(AgentDesk):
         intent = parse.get("intent") or {}
         # Stopping wrongly costs a form's answers or a place in the agents' queue.
         careful = conversation.active_form is not None or conversation.handoff == "pending_human"
-        low = _is_low(intent, self.config, careful_stop=careful)
+        asking = conversation.active_form is not None and bool(conversation.requested_slot)
+        low = _is_low(intent, self.config, careful_stop=careful, in_form=asking)
         conversation.latest_message = {**parse, "metadata": metadata or {}}
         # As Rasa's tracker: the bot listened, then the user spoke; an action run next sees
         # latest_action_name "action_listen" (the policy and transcripts skip it).
@@ -261,8 +268,10 @@ class DialogueManager(AgentDesk):
         if offered and not low:
             payloads = [str(b["payload"]) for b in offered]
             if intent in self.config.deny_intents:
-                turn.action("action_default_ask_rephrase", declined=payloads[0])
-                turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
+                # Not understood after all: a step of the fallback, so that "no" after "no"
+                # comes to the offer of a person as other misunderstandings do.
+                rephrase = BotMessage(text=DEFAULT_REPHRASE_TEXT)
+                await builtin.fallback(turn, self.domain, self.config, rephrase=rephrase)
                 return
             if intent in self.config.affirm_intents and len(offered) > 1:
                 confirm.ask_which(turn, offered)
@@ -284,10 +293,12 @@ class DialogueManager(AgentDesk):
             await builtin.run(turn, default_action, self.domain, self.config)
             return
         waiting = conversation.handoff == "pending_human"
-        if waiting and not low and intent in self.config.greet_intents:
+        if waiting and not low and intent in self._small_talk:
             # "hello? anyone there?" in the queue got the welcome and its "Talk to a person"
-            # (in a form on hold too: the user is not asked its question while waiting).
-            await builtin.handoff(turn, self.domain, "user greeted while waiting")
+            # (in a form on hold too: the user is not asked its question while waiting); a
+            # "no" got the demo's goodbye, though the user stayed queued; "yes" was asked
+            # what they would like to know.
+            await builtin.handoff(turn, self.domain, f"user said {intent} while waiting")
             return
         if waiting and not low and intent in self.config.stop_intents:
             # "Never mind, I don't need a person" was told "No problem" and left queued: an
@@ -347,8 +358,8 @@ class DialogueManager(AgentDesk):
                 understood = await self._answer_faq(turn, parse, user_data)
             else:
                 understood = await self._faq_over_intent(turn, parse, user_data)
-                if not understood:
-                    understood = await self._confirm_unsure(turn, parse, user_data)
+                if not understood and await self._confirm_unsure(turn, parse, user_data):
+                    return  # a question, not yet understood: the fallback count stands
             if not understood:
                 understood = await self._predict_and_run(turn, intent)
             if not understood and form is not None and intent in self.config.stop_intents:
@@ -665,14 +676,19 @@ def _offered_a_person(conversation: Conversation) -> bool:
     return False
 
 
-def _is_low(intent: dict[str, Any], config: DialogueConfig, *, careful_stop: bool) -> bool:
+def _is_low(
+    intent: dict[str, Any], config: DialogueConfig, *, careful_stop: bool, in_form: bool
+) -> bool:
     """Whether a parse counts as not understood; a request for a person, or to stop where
     stopping costs something (``careful_stop``: in a form, or waiting for a person), needs
     more confidence than other intents, as acting on it wrongly costs an agent's time, the
     user's answers to the form or their place in the queue (elsewhere a project's own stop or
-    cancel intent is judged as any other, as in Rasa)."""
+    cancel intent is judged as any other, as in Rasa). So does any intent while a form asks
+    its question (``in_form``): an unsure reading is the answer, not an interruption."""
     name = intent.get("name")
     confidence = float(intent.get("confidence") or 0.0)
+    if in_form and confidence < config.form_min_confidence:
+        return True
     if name in config.handoff_intents:
         return confidence < max(config.nlu_threshold, config.handoff_min_confidence)
     if careful_stop and name in config.stop_intents:

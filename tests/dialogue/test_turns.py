@@ -180,6 +180,41 @@ async def test_an_unsure_stop_in_a_form_is_taken_as_the_answer(make_dm) -> None:
     assert texts(await dm.handle("w", "changed my mind")) == ["Okay, nothing to stop."]
 
 
+async def test_an_unsure_interruption_in_a_form_is_the_answer_or_not_understood(make_dm) -> None:
+    # The demo's NLU read "the order arrived late", a return's reason, as tracking an order
+    # at 0.25 and gave the order's status; "delivery" typed for the order number was read
+    # the same and asked for an order number twice. Any intent below form_min_confidence.
+    parser = FixedParser({
+        "my order is late": ("check_order", 0.3), "hello?": ("greet", 0.3),
+        "hello": ("greet", 0.9), "shipping?": ("faq", 0.9),
+    })  # fmt: skip
+    dm = make_dm(parser=parser)
+    start = '/request_return{"order_number": "NW-10002", "product": "Chair"}'
+    await dm.handle("a", start)
+    assert texts(await dm.handle("a", "my order is late")) == [
+        "Return for chair on order NW-10002 is registered."
+    ]
+    state = await dm.store.load("a")
+    assert state is not None and state.slots["return_reason"] == "my order is late"
+    # Where nothing takes free text it is not understood, and the form asks again.
+    await dm.handle("b", "/request_return")
+    assert texts(await dm.handle("b", "my order is late")) == [
+        "Sorry, could you say that differently?",
+        "What is your order number?",
+    ]
+    assert texts(await dm.handle("b", "hello?")) == [DEFAULT_OFFER_HUMAN_TEXT]  # a second miss
+    assert texts(await dm.handle("b", "/deny")) == ["What is your order number?"]
+    # Sure interruptions are still handled, then the form asks again.
+    assert texts(await dm.handle("b", "hello")) == [
+        "Hello! How can I help?",
+        "What is your order number?",
+    ]
+    assert texts(await dm.handle("b", "shipping?")) == [
+        "Shipping takes 2-4 days.",
+        "What is your order number?",
+    ]
+
+
 async def test_stop_in_a_form_without_a_rule_for_it_says_it_stopped(make_dm, project) -> None:
     rules = [r for r in project.rules if not r.name.startswith("stop ")]
     dm = make_dm()
@@ -469,6 +504,9 @@ async def test_an_unsure_intent_that_would_do_work_is_asked_about_first(make_dm)
     # "yes" after a turn that answered something else.
     await dm.handle("c3", "a return?")
     assert texts(await dm.handle("c3", "no")) == [DEFAULT_REPHRASE_TEXT]
+    # ... a step of the fallback: "no" again comes to the offer of a person.
+    assert texts(await dm.handle("c3", "a return?")) == [DEFAULT_CONFIRM_TEXT]
+    assert texts(await dm.handle("c3", "no")) == [DEFAULT_OFFER_HUMAN_TEXT]
     await dm.handle("c4", "a return?")
     assert texts(await dm.handle("c4", "maybe yes")) != ["What is your order number?"]
     await dm.handle("c4b", "a return?")
@@ -932,8 +970,10 @@ async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(
         DEFAULT_STILL_WAITING_TEXT,
     ]
     assert texts(await dm.handle("w", "pay by what?")) == ["Did you mean one of these?"]
-    # A greeting in the queue is told where it stands, not welcomed anew.
-    assert texts(await dm.handle("w", "/greet")) == [DEFAULT_WAITING_TEXT]
+    # A greeting in the queue is told where it stands, not welcomed anew; so are a "yes"
+    # and a "no" (the demo's story said goodbye to a user it left queued).
+    for said in ("/greet", "/affirm", "/deny"):
+        assert texts(await dm.handle("w", said)) == [DEFAULT_WAITING_TEXT]
     handoffs = [(d["from"], d["to"]) for k, d in await transcript(dm, "w") if k == "handoff"]
     assert handoffs == [("bot", "pending_human")]
 
