@@ -9,7 +9,7 @@
   var NEAR_BOTTOM_PX = 60;
   var state = {
     selected: null, view: "waiting", timer: null, seen: {}, lastSeq: 0, me: null, holder: null,
-    shown: null,
+    shown: null, titles: {},
   };
 
   function field(labelText, input) {
@@ -238,7 +238,17 @@
       var who = event.type === "user" ? "User" : event.type === "bot" ? "Bot" :
         (person(data.agent) === "you" ? "You (agent)" : "Agent " + person(data.agent));
       item.appendChild(el("span", "who", who + ":"));
-      item.appendChild(el("span", "text", data.text || ""));
+      // A click sends the button's payload ("/track_order"); the user saw its title.
+      var title = event.type === "user" && state.titles[data.text];
+      item.appendChild(el("span", "text", title ? title + " (button " + data.text + ")" :
+        data.text || ""));
+      if (event.type === "bot" && data.buttons && data.buttons.length) {
+        // What the user was offered: an agent taking over sees the choices they had.
+        item.appendChild(el("div", "parse", "buttons: " + data.buttons.map(function (b) {
+          if (b.payload) state.titles[b.payload] = b.title;
+          return "[" + (b.title || b.payload || b.url) + "]";
+        }).join(" ")));
+      }
       if (event.type === "user") {
         item.appendChild(el("div", "parse", parseLine(data)));
         // A button's or the widget's payload ("/greet") is no text to teach the model.
@@ -381,6 +391,7 @@
         });
         detail.appendChild(reply);
         state.seen = {};
+        state.titles = {};
         state.lastSeq = 0;
         state.shown = id;
       }

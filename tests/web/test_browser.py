@@ -302,6 +302,11 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     # A message the FAQ had nothing for read "FAQ undefined score NaN (none)".
     missed = agent.locator(".events li.user", has_text="zxqv blorp").locator(".parse")
     assert "FAQ: no match" in missed.inner_text() and "undefined" not in missed.inner_text()
+    # The choices a user was offered are shown, so an agent taking over knows them.
+    greeting = agent.locator(".events li.bot", has_text="Northwind Shop").first.locator(".parse")
+    assert greeting.inner_text() == (
+        "buttons: [Track my order] [Return an item] [Talk to a person]"
+    )
     # An entity the annotation form cannot read was dropped, and the form said "Saved".
     form = agent.locator(".events li.user", has_text="zxqv blorp").locator("form.annotate")
     form.get_by_label("Entities as type=text").fill("bogus")
