@@ -115,10 +115,16 @@ async def handoff(
 
 
 async def fallback(
-    turn: Turn, domain: Domain, config: DialogueConfig, *, rephrase: BotMessage | None = None
+    turn: Turn,
+    domain: Domain,
+    config: DialogueConfig,
+    *,
+    rephrase: BotMessage | None = None,
+    **details: Any,
 ) -> None:
     """Two-stage fallback: ask to rephrase (``rephrase``, else the domain's
-    ``utter_default``), then offer a person, then hand off."""
+    ``utter_default``), then offer a person, then hand off (``details`` go to the
+    transcript's record of the step)."""
     conversation = turn.conversation
     if conversation.handoff == "pending_human":
         # Already waiting for a person: offering one again, or escalating, would say nothing
@@ -133,7 +139,7 @@ async def fallback(
         return
     conversation.fallback_count += 1
     count = conversation.fallback_count
-    turn.action("action_default_fallback", attempt=count)
+    turn.action("action_default_fallback", attempt=count, **details)
     if count >= config.handoff_after_fallbacks:
         conversation.fallback_count = 0
         await handoff(turn, domain, "repeated fallback")

@@ -75,7 +75,9 @@ class DialogueConfig:
             anything else as not understood (the form asks again). The demo's NLU read "the
             order arrived late", a return's reason, as tracking an order at 0.25 and gave the
             order's status; "delivery" typed for the order number was also read as that, and
-            the user was asked for an order number twice.
+            the user was asked for an order number twice. A yes or no (``affirm_intents``,
+            ``deny_intents``) is judged as any intent: it answers the form or the offer of a
+            person.
         stop_min_confidence: in a form or while waiting for a person, a request to stop is
             acted on at this confidence or above;
             below it the message counts as not understood, and a form asking for free text

@@ -84,12 +84,9 @@ class DialogueManager(AgentDesk):
             *self.config.stop_intents,
             *self.policy.answered_intents(domain.forms),
         } - {"inform", "affirm", "deny"}
+        self._yes_no = {*self.config.affirm_intents, *self.config.deny_intents}
         # Said while waiting for a person, these are told where the user stands.
-        self._small_talk = {
-            *self.config.greet_intents,
-            *self.config.affirm_intents,
-            *self.config.deny_intents,
-        }
+        self._small_talk = {*self.config.greet_intents, *self._yes_no}
 
     # ----------------------------------------------------------------- public API
     def add_listener(self, sink: MessageSink) -> None:
@@ -231,8 +228,7 @@ class DialogueManager(AgentDesk):
         intent = parse.get("intent") or {}
         # Stopping wrongly costs a form's answers or a place in the agents' queue.
         careful = conversation.active_form is not None or conversation.handoff == "pending_human"
-        asking = conversation.active_form is not None and bool(conversation.requested_slot)
-        low = _is_low(intent, self.config, careful_stop=careful, in_form=asking)
+        low = _is_low(intent, self.config, careful_stop=careful)
         conversation.latest_message = {**parse, "metadata": metadata or {}}
         # As Rasa's tracker: the bot listened, then the user spoke; an action run next sees
         # latest_action_name "action_listen" (the policy and transcripts skip it).
@@ -256,6 +252,10 @@ class DialogueManager(AgentDesk):
         }
         if metadata:
             data["metadata"] = metadata
+        if not low and self._unsure_in_form(conversation, intent):
+            # Acted on as not understood; the transcript's low-confidence flag (the console's
+            # filter) stays for what the model itself did not understand.
+            data["unsure_in_form"] = True
         turn.transcript("user", data, actor="user")
         turn.user_data = data
         return data
@@ -263,15 +263,20 @@ class DialogueManager(AgentDesk):
     async def _respond(self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]) -> None:
         conversation = turn.conversation
         intent = (parse.get("intent") or {}).get("name")
-        low = bool(user_data["low_confidence"])
+        low = bool(user_data["low_confidence"] or user_data.get("unsure_in_form"))
         offered = confirm.pending(conversation)
         if offered and not low:
             payloads = [str(b["payload"]) for b in offered]
             if intent in self.config.deny_intents:
                 # Not understood after all: a step of the fallback, so that "no" after "no"
-                # comes to the offer of a person as other misunderstandings do.
+                # comes to the offer of a person as other misunderstandings do; never to a
+                # handoff the user was not offered just before.
+                offer_at = self.config.handoff_after_fallbacks - 2
+                conversation.fallback_count = min(conversation.fallback_count, offer_at)
                 rephrase = BotMessage(text=DEFAULT_REPHRASE_TEXT)
-                await builtin.fallback(turn, self.domain, self.config, rephrase=rephrase)
+                await builtin.fallback(
+                    turn, self.domain, self.config, rephrase=rephrase, declined=payloads[0]
+                )
                 return
             if intent in self.config.affirm_intents and len(offered) > 1:
                 confirm.ask_which(turn, offered)
@@ -438,6 +443,17 @@ class DialogueManager(AgentDesk):
         builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
         user_data["faq"]["over_intent"] = {"name": intent.get("name"), "confidence": sure}
         return True
+
+    def _unsure_in_form(self, conversation: Conversation, intent: dict[str, Any]) -> bool:
+        """Whether, while a form asks its question, a reading is too unsure to interrupt it
+        (``form_min_confidence``): then it is the answer, or not understood. A yes or no is
+        an answer, to the form or to the offer of a person, and judged as any intent."""
+        return (
+            conversation.active_form is not None
+            and bool(conversation.requested_slot)
+            and intent.get("name") not in self._yes_no
+            and float(intent.get("confidence") or 0.0) < self.config.form_min_confidence
+        )
 
     def _upcoming(self, conversation: Conversation) -> str | None:
         """The action the message would run first."""
@@ -676,19 +692,14 @@ def _offered_a_person(conversation: Conversation) -> bool:
     return False
 
 
-def _is_low(
-    intent: dict[str, Any], config: DialogueConfig, *, careful_stop: bool, in_form: bool
-) -> bool:
+def _is_low(intent: dict[str, Any], config: DialogueConfig, *, careful_stop: bool) -> bool:
     """Whether a parse counts as not understood; a request for a person, or to stop where
     stopping costs something (``careful_stop``: in a form, or waiting for a person), needs
     more confidence than other intents, as acting on it wrongly costs an agent's time, the
     user's answers to the form or their place in the queue (elsewhere a project's own stop or
-    cancel intent is judged as any other, as in Rasa). So does any intent while a form asks
-    its question (``in_form``): an unsure reading is the answer, not an interruption."""
+    cancel intent is judged as any other, as in Rasa)."""
     name = intent.get("name")
     confidence = float(intent.get("confidence") or 0.0)
-    if in_form and confidence < config.form_min_confidence:
-        return True
     if name in config.handoff_intents:
         return confidence < max(config.nlu_threshold, config.handoff_min_confidence)
     if careful_stop and name in config.stop_intents:

@@ -9,7 +9,7 @@
   var NEAR_BOTTOM_PX = 60;
   var state = {
     selected: null, view: "waiting", timer: null, seen: {}, lastSeq: 0, me: null, holder: null,
-    shown: null, titles: {},
+    shown: null, titles: Object.create(null),
   };
 
   function field(labelText, input) {
@@ -391,7 +391,7 @@
         });
         detail.appendChild(reply);
         state.seen = {};
-        state.titles = {};
+        state.titles = Object.create(null);  // a user may type "constructor"
         state.lastSeq = 0;
         state.shown = id;
       }

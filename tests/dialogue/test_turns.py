@@ -186,7 +186,7 @@ async def test_an_unsure_interruption_in_a_form_is_the_answer_or_not_understood(
     # the same and asked for an order number twice. Any intent below form_min_confidence.
     parser = FixedParser({
         "my order is late": ("check_order", 0.3), "hello?": ("greet", 0.3),
-        "hello": ("greet", 0.9), "shipping?": ("faq", 0.9),
+        "hello": ("greet", 0.9), "shipping?": ("faq", 0.9), "no thanks": ("deny", 0.42),
     })  # fmt: skip
     dm = make_dm(parser=parser)
     start = '/request_return{"order_number": "NW-10002", "product": "Chair"}'
@@ -196,6 +196,9 @@ async def test_an_unsure_interruption_in_a_form_is_the_answer_or_not_understood(
     ]
     state = await dm.store.load("a")
     assert state is not None and state.slots["return_reason"] == "my order is late"
+    # The console's low-confidence flag stays for what the model did not understand.
+    user = [d for k, d in await transcript(dm, "a") if k == "user"][-1]
+    assert user["low_confidence"] is False and user["unsure_in_form"] is True
     # Where nothing takes free text it is not understood, and the form asks again.
     await dm.handle("b", "/request_return")
     assert texts(await dm.handle("b", "my order is late")) == [
@@ -203,7 +206,10 @@ async def test_an_unsure_interruption_in_a_form_is_the_answer_or_not_understood(
         "What is your order number?",
     ]
     assert texts(await dm.handle("b", "hello?")) == [DEFAULT_OFFER_HUMAN_TEXT]  # a second miss
-    assert texts(await dm.handle("b", "/deny")) == ["What is your order number?"]
+    # A yes or no answers the offer, however unsure: "no thanks" at 0.42 was taken as not
+    # understood, and the next miss handed the user over.
+    assert texts(await dm.handle("b", "no thanks")) == ["What is your order number?"]
+    assert (await dm.transcripts.get("b")).handoff == "bot"  # type: ignore[union-attr]
     # Sure interruptions are still handled, then the form asks again.
     assert texts(await dm.handle("b", "hello")) == [
         "Hello! How can I help?",
@@ -504,9 +510,15 @@ async def test_an_unsure_intent_that_would_do_work_is_asked_about_first(make_dm)
     # "yes" after a turn that answered something else.
     await dm.handle("c3", "a return?")
     assert texts(await dm.handle("c3", "no")) == [DEFAULT_REPHRASE_TEXT]
-    # ... a step of the fallback: "no" again comes to the offer of a person.
+    # ... a step of the fallback: "no" again comes to the offer of a person, and never
+    # further: after an offer the user passed over, a "no" to the question handed them over.
     assert texts(await dm.handle("c3", "a return?")) == [DEFAULT_CONFIRM_TEXT]
     assert texts(await dm.handle("c3", "no")) == [DEFAULT_OFFER_HUMAN_TEXT]
+    assert texts(await dm.handle("c3", "a return?")) == [DEFAULT_CONFIRM_TEXT]
+    assert texts(await dm.handle("c3", "no")) == [DEFAULT_OFFER_HUMAN_TEXT]
+    assert (await dm.transcripts.get("c3")).handoff == "bot"  # type: ignore[union-attr]
+    declined = [d for k, d in await transcript(dm, "c3") if k == "action"][-1]
+    assert declined["declined"] == "/request_return"
     await dm.handle("c4", "a return?")
     assert texts(await dm.handle("c4", "maybe yes")) != ["What is your order number?"]
     await dm.handle("c4b", "a return?")
