@@ -11,6 +11,7 @@ from bot.dialogue.config import (
     DEFAULT_FORM_ON_HOLD_TEXT,
     DEFAULT_HANDOFF_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
+    DEFAULT_SUGGEST_ONE_TEXT,
     DEFAULT_SUGGEST_TEXT,
     DEFAULT_WAITING_TEXT,
     DialogueConfig,
@@ -69,7 +70,8 @@ def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[st
     top = options[:3]
     note_suggestions(user_data, top)
     turn.action(FAQ_ACTION, suggestions=[o.key for o in top])
-    turn.say(BotMessage(text=DEFAULT_SUGGEST_TEXT, buttons=faq_buttons(top)))
+    text = DEFAULT_SUGGEST_TEXT if len(top) > 1 else DEFAULT_SUGGEST_ONE_TEXT
+    turn.say(BotMessage(text=text, buttons=faq_buttons(top)))
 
 
 def note_suggestions(user_data: dict[str, Any], options: list[FaqAnswer]) -> None:

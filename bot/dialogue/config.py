@@ -32,8 +32,9 @@ DEFAULT_FAQ_GONE_TEXT = (
     "Sorry, that answer is no longer available. Could you ask your question again?"
 )
 DEFAULT_SUGGEST_TEXT = "Did you mean one of these?"
+DEFAULT_SUGGEST_ONE_TEXT = "Did you mean this?"
 # Before starting a form or running a custom action on an unsure reading of the message.
-DEFAULT_CONFIRM_TEXT = "I'm not sure I understood. Did you mean this?"
+DEFAULT_CONFIRM_TEXT = f"I'm not sure I understood. {DEFAULT_SUGGEST_ONE_TEXT}"
 DEFAULT_CONFIRM_MANY_TEXT = f"I'm not sure I understood. {DEFAULT_SUGGEST_TEXT}"
 DEFAULT_CHOOSE_TEXT = "Which one? Choose one of the buttons, or tell me in other words."
 DEFAULT_STOPPED_TEXT = "Okay, I've stopped that."

@@ -15,6 +15,8 @@ from bot.dialogue.config import (
     DEFAULT_CHOOSE_TEXT,
     DEFAULT_CONFIRM_MANY_TEXT,
     DEFAULT_CONFIRM_TEXT,
+    DEFAULT_SUGGEST_ONE_TEXT,
+    DEFAULT_SUGGEST_TEXT,
 )
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.policy import LISTEN
@@ -24,7 +26,14 @@ from bot.state import Conversation
 
 #: Rasa's name for asking whether an unsure reading of a message was right.
 CONFIRM_ACTION = "action_default_ask_affirmation"
-_ASKING = (DEFAULT_CONFIRM_TEXT, DEFAULT_CONFIRM_MANY_TEXT, DEFAULT_CHOOSE_TEXT)
+# The bot's questions a yes or no answers: about an intent, or the FAQ's suggestions.
+_ASKING = (
+    DEFAULT_CONFIRM_TEXT,
+    DEFAULT_CONFIRM_MANY_TEXT,
+    DEFAULT_CHOOSE_TEXT,
+    DEFAULT_SUGGEST_TEXT,
+    DEFAULT_SUGGEST_ONE_TEXT,
+)
 
 
 def ask(turn: Turn, intent: str, buttons: tuple[dict[str, str], ...], faq: list[str]) -> None:

@@ -282,7 +282,13 @@ class DialogueManager(AgentDesk):
                 confirm.ask_which(turn, offered)
                 return
             chosen = _shortcut_intent(str(parse.get("text") or ""))
-            if intent in self.config.affirm_intents or chosen == _shortcut_intent(payloads[0]):
+            first = parse_shortcut(payloads[0]) or {}
+            if builtin.faq_key(first) is not None:
+                # "Did you mean this?" offered an FAQ entry: "yes" is its button.
+                if intent in self.config.affirm_intents:
+                    parse = {**first, "text": parse.get("text", "")}
+                    intent = (parse.get("intent") or {}).get("name")
+            elif intent in self.config.affirm_intents or chosen == _shortcut_intent(payloads[0]):
                 parse = confirm.accept(turn, payloads[0], parse, user_data)
                 intent = (parse.get("intent") or {}).get("name")
         candidates = extract_slots(
@@ -377,7 +383,10 @@ class DialogueManager(AgentDesk):
         if not understood:
             understood = await self._answer_faq(turn, parse, user_data)
         if understood:
-            conversation.fallback_count = 0
+            if (user_data.get("faq") or {}).get("decision") != "suggest":
+                # Suggestions are a question, not yet an answer: "no" to them, again and
+                # again, comes to the offer of a person.
+                conversation.fallback_count = 0
         elif (
             conversation.fallback_count == 0
             and intent == "nlu_fallback"

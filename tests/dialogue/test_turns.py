@@ -30,6 +30,7 @@ from bot.dialogue.config import (
     DEFAULT_REPHRASE_TEXT,
     DEFAULT_STILL_WAITING_TEXT,
     DEFAULT_STOPPED_TEXT,
+    DEFAULT_SUGGEST_ONE_TEXT,
     DEFAULT_TRANSFERRED_TEXT,
     DEFAULT_WAITING_TEXT,
     DialogueConfig,
@@ -178,6 +179,35 @@ async def test_an_unsure_stop_in_a_form_is_taken_as_the_answer(make_dm) -> None:
     # Outside a form the project's own stop is judged as any intent (its rule answers).
     await dm.handle("w", "/restart")
     assert texts(await dm.handle("w", "changed my mind")) == ["Okay, nothing to stop."]
+
+
+class _OneSuggestionFaq(KeywordFaq):
+    async def decide(self, text: str) -> FaqChoice:
+        if "card" in text:
+            return FaqChoice("suggest", (self.entries["pay_card"],))
+        return await super().decide(text)
+
+
+async def test_yes_and_no_answer_the_faqs_suggestions(make_dm) -> None:
+    # "delivery" got suggestions; "no" got the demo's goodbye (its story for a "no") and
+    # "yes" was asked what they would like to know, even with one option shown.
+    table = {"yes": ("affirm", 0.95), "no": ("deny", 0.95)}
+    dm = make_dm(parser=FixedParser(table), faq=_OneSuggestionFaq())
+    one = await dm.handle("s1", "card?")
+    assert texts(one) == [DEFAULT_SUGGEST_ONE_TEXT] and len(one[0].buttons) == 1
+    assert texts(await dm.handle("s1", "yes")) == ["We take Visa and Mastercard."]
+    user = [d for k, d in await transcript(dm, "s1") if k == "user"][-1]
+    assert user["faq"]["entry"] == "pay_card" and user["faq"]["decision"] == "chosen"
+    several = await dm.handle("s2", "pay how?")
+    assert texts(several) == ["Did you mean one of these?"]
+    which = await dm.handle("s2", "yes")
+    assert texts(which) == [DEFAULT_CHOOSE_TEXT] and which[0].buttons == several[0].buttons
+    # "No" asks for other words, and is a step of the fallback: suggestions do not reset it.
+    assert texts(await dm.handle("s3", "card?")) == [DEFAULT_SUGGEST_ONE_TEXT]
+    assert texts(await dm.handle("s3", "no")) == [DEFAULT_REPHRASE_TEXT]
+    assert texts(await dm.handle("s3", "card?")) == [DEFAULT_SUGGEST_ONE_TEXT]
+    assert texts(await dm.handle("s3", "no")) == [DEFAULT_OFFER_HUMAN_TEXT]
+    assert (await dm.transcripts.get("s3")).handoff == "bot"  # type: ignore[union-attr]
 
 
 async def test_an_unsure_interruption_in_a_form_is_the_answer_or_not_understood(make_dm) -> None:

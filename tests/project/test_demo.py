@@ -118,9 +118,34 @@ def test_return_form_validation(actions: ModuleType) -> None:
         "product": "wireless headphones"
     }
     assert form.validate_product("yoga mat", said, in_order, {}) == {"product": None}
+    # offered as buttons, so a user need not guess the spelling again
+    assert [b["title"] for b in said.messages[-1]["buttons"]] == [
+        "wireless headphones",
+        "phone case",
+    ]
+    assert said.messages[-1]["buttons"][1]["payload"] == '/inform{"product": "phone case"}'
+    # misspelt or in part, it is still the order's item; other words are not
+    typed_items = {
+        "headfones": "wireless headphones",
+        "wireles headphons": "wireless headphones",
+        "the phone cse": "phone case",
+        "help": None,
+        "yes": None,
+    }
+    for typed, item in typed_items.items():
+        assert form.validate_product(typed, said, in_order, {}) == {"product": item}
+    # an order number written with a space or a hash
+    for typed in ("NW 48213", "#nw48213"):
+        assert form.validate_order_number(typed, said, tracker({}), {}) == {
+            "order_number": "NW-48213"
+        }
     assert form.validate_return_reason("too small", said, in_order, {}) == {
         "return_reason": "too small"
     }
+    # "help" and "yes" were registered as reasons
+    for typed in ("help", "Yes!", "I don't know"):
+        assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": None}
+        assert "for example" in said.messages[-1]["text"]
 
 
 async def test_order_status_action(actions: ModuleType) -> None:

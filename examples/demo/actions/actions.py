@@ -7,6 +7,8 @@ order system.
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 from typing import Any
 
@@ -15,8 +17,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-# The order-number format the NLU regex finds: two letters, an optional dash, five digits.
-ORDER_NUMBER = re.compile(r"^\s*([A-Za-z]{2})-?(\d{5})\s*$")
+# The order-number format the NLU regex finds: two letters, an optional dash or space, five
+# digits ("NW 48213" was refused as not an order number).
+ORDER_NUMBER = re.compile(r"^\s*#?([A-Za-z]{2})[-\s]?(\d{5})\s*$")
 
 ORDERS: dict[str, dict[str, Any]] = {
     "NW-48213": {"status": "shipped", "detail": "It left our warehouse on Tuesday and should "
@@ -43,6 +46,32 @@ def normalise_order_number(text: str) -> str | None:
     if match is None:
         return None
     return f"{match.group(1).upper()}-{match.group(2)}"
+
+
+NOT_A_REASON = {
+    "help", "help me", "yes", "yeah", "yep", "sure", "okay", "hmm", "hm", "idk", "what",
+    "why", "huh", "i don't know", "no idea", "please", "hello", "hi",
+}  # fmt: skip
+REASON_HELP = (
+    "Tell me in a few words why you're returning it, for example \u201cit's too small\u201d or "
+    "\u201cit arrived damaged\u201d. To stop the return, say \u201cstop\u201d."
+)
+
+
+def find_item(said: str, items: list[str]) -> str | None:
+    """The order's item the user means: named in full or in part, or misspelt
+    ("headfones", "water bottel"); None when none is meant."""
+    match = next((item for item in items if item in said or said in item), None)
+    if match is not None or not said:
+        return match
+    close = difflib.get_close_matches(said, items, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    words = [w for w in re.findall(r"[a-z]+", said) if len(w) > 3]
+    for item in items:
+        if any(difflib.get_close_matches(part, words, n=1, cutoff=0.8) for part in item.split()):
+            return item
+    return None
 
 
 class ActionCheckOrderStatus(Action):
@@ -117,10 +146,17 @@ class ValidateReturnForm(FormValidationAction):
         product = str(slot_value or "").strip().lower().removeprefix("the ").strip()
         order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
         items: list[str] = list(order["items"]) if order else []
-        match = next((item for item in items if item in product or product in item), None)
+        match = find_item(product, items)
         if not product or (items and match is None):
             listed = ", ".join(items) if items else "your order"
-            dispatcher.utter_message(text=f"That item isn't in this order. It contains: {listed}.")
+            # The items as buttons: a user who cannot spell one need not guess again.
+            buttons = [
+                {"title": item, "payload": "/inform" + json.dumps({"product": item})}
+                for item in items
+            ]
+            dispatcher.utter_message(
+                text=f"That item isn't in this order. It contains: {listed}.", buttons=buttons
+            )
             return {"product": None}
         return {"product": match or product}
 
@@ -131,10 +167,14 @@ class ValidateReturnForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Accept any reason of a few characters."""
+        """Accept any reason of a few characters that is not a yes, a no or a call for help
+        ("help" and "yes" were registered as reasons)."""
         reason = str(slot_value or "").strip()
         if len(reason) < 3:
             dispatcher.utter_message(text="Could you tell me a bit more about why?")
+            return {"return_reason": None}
+        if " ".join(re.findall(r"[a-z']+", reason.lower())) in NOT_A_REASON:
+            dispatcher.utter_message(text=REASON_HELP)
             return {"return_reason": None}
         return {"return_reason": reason}
 
