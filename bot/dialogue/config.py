@@ -16,10 +16,11 @@ DEFAULT_STILL_WAITING_TEXT = "You're still in the queue for a member of our team
 # A form started while the user waits for a person is on hold until the person gives the
 # conversation back (its answers would not be taken meanwhile).
 DEFAULT_FORM_ON_HOLD_TEXT = f"{DEFAULT_WAITING_TEXT} After that I'll carry on where we left off."
-# "Never mind" while waiting for a person: out of the agents' queue.
+# "Never mind" while waiting for a person: out of the agents' queue (in a form on hold, the
+# first sentence, then what the form's stop says).
+DEFAULT_NO_LONGER_WAITING_TEXT = "Okay, you're no longer waiting for a member of our team."
 DEFAULT_LEFT_QUEUE_TEXT = (
-    "Okay, you're no longer waiting for a member of our team. Is there anything else I can "
-    "help with?"
+    f"{DEFAULT_NO_LONGER_WAITING_TEXT} Is there anything else I can help with?"
 )
 DEFAULT_REPHRASE_TEXT = "Okay. Please tell me in other words what you need."
 DEFAULT_RELEASED_TEXT = "You're chatting with the assistant again. How can I help?"

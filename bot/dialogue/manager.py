@@ -18,6 +18,7 @@ from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
+    DEFAULT_NO_LONGER_WAITING_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_REPHRASE_TEXT,
     DEFAULT_STILL_WAITING_TEXT,
@@ -320,6 +321,9 @@ class DialogueManager(AgentDesk):
             if form is None:
                 turn.say(BotMessage(text=DEFAULT_LEFT_QUEUE_TEXT))
                 return
+            # "Okay, I've stopped the return" alone left the user unsure whether a person
+            # would still come.
+            turn.say(BotMessage(text=DEFAULT_NO_LONGER_WAITING_TEXT))
         if not low and intent in self.config.affirm_intents and _offered_a_person(conversation):
             # The last turn offered a person (its buttons send /human_handoff); typing "yes"
             # means the same.

@@ -24,6 +24,7 @@ from bot.dialogue.config import (
     DEFAULT_FORM_ON_HOLD_TEXT,
     DEFAULT_JOINED_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
+    DEFAULT_NO_LONGER_WAITING_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_RELEASED_IN_FORM_TEXT,
     DEFAULT_RELEASED_TEXT,
@@ -721,7 +722,10 @@ async def test_never_mind_while_waiting_for_a_person_leaves_the_queue(make_dm) -
     # stopped ("anything else I can help with?") and the user left queued.
     await dm.handle("nf", "/request_return")
     await dm.handle("nf", "/human_handoff")
-    assert texts(await dm.handle("nf", "never mind")) == ["OK, I stopped the return."]
+    assert texts(await dm.handle("nf", "never mind")) == [
+        DEFAULT_NO_LONGER_WAITING_TEXT,
+        "OK, I stopped the return.",
+    ]
     state = await dm.store.load("nf")
     assert state is not None and state.handoff == "bot" and state.active_form is None
 
