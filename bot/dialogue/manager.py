@@ -268,12 +268,14 @@ class DialogueManager(AgentDesk):
         offered = confirm.pending(conversation)
         if offered and not low:
             payloads = [str(b["payload"]) for b in offered]
+            if intent in self.config.deny_intents and conversation.handoff == "pending_human":
+                await builtin.handoff(turn, self.domain, "user said no while waiting")
+                return
             if intent in self.config.deny_intents:
                 # Not understood after all: a step of the fallback, so that "no" after "no"
                 # comes to the offer of a person as other misunderstandings do; never to a
                 # handoff the user was not offered just before.
-                offer_at = self.config.handoff_after_fallbacks - 2
-                conversation.fallback_count = min(conversation.fallback_count, offer_at)
+                self._hold_at_the_offer(conversation)
                 rephrase = BotMessage(text=DEFAULT_REPHRASE_TEXT)
                 await builtin.fallback(
                     turn, self.domain, self.config, rephrase=rephrase, declined=payloads[0]
@@ -388,9 +390,11 @@ class DialogueManager(AgentDesk):
             understood = await self._answer_faq(turn, parse, user_data)
         if understood:
             if (user_data.get("faq") or {}).get("decision") != "suggest":
-                # Suggestions are a question, not yet an answer: "no" to them, again and
-                # again, comes to the offer of a person.
                 conversation.fallback_count = 0
+            else:
+                # Suggestions are a question, not yet an answer: "no" to them, again and
+                # again, comes to the offer of a person, and no further.
+                self._hold_at_the_offer(conversation)
         elif (
             conversation.fallback_count == 0
             and intent == "nlu_fallback"
@@ -456,6 +460,13 @@ class DialogueManager(AgentDesk):
         builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
         user_data["faq"]["over_intent"] = {"name": intent.get("name"), "confidence": sure}
         return True
+
+    def _hold_at_the_offer(self, conversation: Conversation) -> None:
+        """Keep the fallback's next step at most the offer of a person: after a question
+        (a "Did you mean …?"), a user who passed over an earlier offer is offered again,
+        never handed over unasked."""
+        offer_at = max(0, self.config.handoff_after_fallbacks - 2)
+        conversation.fallback_count = min(conversation.fallback_count, offer_at)
 
     def _unsure_in_form(self, conversation: Conversation, intent: dict[str, Any]) -> bool:
         """Whether, while a form asks its question, a reading is too unsure to interrupt it

@@ -209,6 +209,16 @@ async def test_yes_and_no_answer_the_faqs_suggestions(make_dm) -> None:
     assert texts(await dm.handle("s3", "card?")) == [DEFAULT_SUGGEST_ONE_TEXT]
     assert texts(await dm.handle("s3", "no")) == [DEFAULT_OFFER_HUMAN_TEXT]
     assert (await dm.transcripts.get("s3")).handoff == "bot"  # type: ignore[union-attr]
+    # ... and no further: an offer passed over, suggestions, then a miss offers again.
+    await dm.handle("s4", "zzz1")
+    assert texts(await dm.handle("s4", "zzz2")) == [DEFAULT_OFFER_HUMAN_TEXT]
+    assert texts(await dm.handle("s4", "card?")) == [DEFAULT_SUGGEST_ONE_TEXT]
+    assert texts(await dm.handle("s4", "zzz3")) == [DEFAULT_OFFER_HUMAN_TEXT]
+    assert (await dm.transcripts.get("s4")).handoff == "bot"  # type: ignore[union-attr]
+    # While waiting for a person a "no" to them is told where the user stands.
+    await dm.handle("s5", "/human_handoff")
+    assert texts(await dm.handle("s5", "card?")) == [DEFAULT_SUGGEST_ONE_TEXT]
+    assert texts(await dm.handle("s5", "no")) == [DEFAULT_WAITING_TEXT]
 
 
 async def test_an_unsure_interruption_in_a_form_is_the_answer_or_not_understood(make_dm) -> None:

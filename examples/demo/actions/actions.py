@@ -8,7 +8,6 @@ order system.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from typing import Any
 
@@ -58,20 +57,30 @@ REASON_HELP = (
 )
 
 
+# Words that name no item ("I want to return the case for my phone").
+NOT_ITEM_WORDS = {
+    "i", "a", "an", "the", "my", "me", "it", "its", "this", "that", "one", "want", "to",
+    "return", "would", "like", "please", "for", "of", "from", "order", "item", "and",
+}  # fmt: skip
+
+
 def find_item(said: str, items: list[str]) -> str | None:
-    """The order's item the user means: named in full or in part, or misspelt
-    ("headfones", "water bottel"); None when none is meant."""
-    match = next((item for item in items if item in said or said in item), None)
-    if match is not None or not said:
-        return match
-    close = difflib.get_close_matches(said, items, n=1, cutoff=0.75)
-    if close:
-        return close[0]
-    words = [w for w in re.findall(r"[a-z]+", said) if len(w) > 3]
-    for item in items:
-        if any(difflib.get_close_matches(part, words, n=1, cutoff=0.8) for part in item.split()):
-            return item
-    return None
+    """The order's one item whose words name every word the user wrote, allowing a typo
+    ("headfones", "water bottel"); None when none does or several do ("wireless charger",
+    "shoe laces" and "clamp" are not the headphones, the shoes and the lamp)."""
+    words = [w for w in re.findall(r"[a-z]+", said.lower()) if w not in NOT_ITEM_WORDS]
+    if not words:
+        return None
+    named = [i for i in items if all(any(_same_word(w, p) for p in i.split()) for w in words)]
+    return named[0] if len(named) == 1 else None
+
+
+def _same_word(typed: str, word: str) -> bool:
+    """The same word, or a typo of it (same first letter, mostly the same letters)."""
+    if typed == word:
+        return True
+    close = difflib.SequenceMatcher(None, typed, word).ratio() >= 0.8
+    return len(typed) > 3 and typed[0] == word[0] and close
 
 
 class ActionCheckOrderStatus(Action):
@@ -149,14 +158,7 @@ class ValidateReturnForm(FormValidationAction):
         match = find_item(product, items)
         if not product or (items and match is None):
             listed = ", ".join(items) if items else "your order"
-            # The items as buttons: a user who cannot spell one need not guess again.
-            buttons = [
-                {"title": item, "payload": "/inform" + json.dumps({"product": item})}
-                for item in items
-            ]
-            dispatcher.utter_message(
-                text=f"That item isn't in this order. It contains: {listed}.", buttons=buttons
-            )
+            dispatcher.utter_message(text=f"That item isn't in this order. It contains: {listed}.")
             return {"product": None}
         return {"product": match or product}
 
@@ -173,7 +175,9 @@ class ValidateReturnForm(FormValidationAction):
         if len(reason) < 3:
             dispatcher.utter_message(text="Could you tell me a bit more about why?")
             return {"return_reason": None}
-        if " ".join(re.findall(r"[a-z']+", reason.lower())) in NOT_A_REASON:
+        said = " ".join(re.findall(r"[a-z']+", reason.lower().replace("\u2019", "'")))
+        # A button's payload ("/inform{...}") clicked late is no reason either.
+        if said in NOT_A_REASON or reason.startswith("/"):
             dispatcher.utter_message(text=REASON_HELP)
             return {"return_reason": None}
         return {"return_reason": reason}
