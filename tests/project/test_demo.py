@@ -147,6 +147,15 @@ def test_return_form_validation(actions: ModuleType) -> None:
         assert "for example" in said.messages[-1]["text"]
 
 
+async def test_the_item_question_offers_the_orders_items(actions: ModuleType) -> None:
+    said = Dispatcher()
+    await actions.ActionAskProduct().run(said, tracker({"order_number": "NW-48213"}), {})
+    asked = said.messages[-1]
+    assert asked["text"] == "Which item from order NW-48213 would you like to return?"
+    assert [b["title"] for b in asked["buttons"]] == ["wireless headphones", "phone case"]
+    assert asked["buttons"][1]["payload"] == '/inform{"product": "phone case"}'
+
+
 async def test_order_status_action(actions: ModuleType) -> None:
     action = actions.ActionCheckOrderStatus()
     said = Dispatcher()

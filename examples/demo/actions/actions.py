@@ -8,6 +8,7 @@ order system.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from typing import Any
 
@@ -181,6 +182,29 @@ class ValidateReturnForm(FormValidationAction):
             dispatcher.utter_message(text=REASON_HELP)
             return {"return_reason": None}
         return {"return_reason": reason}
+
+
+class ActionAskProduct(Action):
+    """Ask which item to return with the order's items as buttons, so a user need not
+    spell one (the form's question is the last message, where rasa-webchat shows buttons).
+    Without this action the domain's utter_ask_product asks, without buttons."""
+
+    def name(self) -> str:
+        return "action_ask_product"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        number = tracker.get_slot("order_number")
+        order = ORDERS.get(str(number or ""))
+        buttons = [
+            {"title": item, "payload": "/inform" + json.dumps({"product": item})}
+            for item in (order["items"] if order else [])
+        ]
+        dispatcher.utter_message(
+            text=f"Which item from order {number} would you like to return?", buttons=buttons
+        )
+        return []
 
 
 class ActionClearReturnDetails(Action):
