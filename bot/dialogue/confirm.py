@@ -43,29 +43,41 @@ def ask(turn: Turn, intent: str, buttons: tuple[dict[str, str], ...], faq: list[
     turn.say(BotMessage(text=text, buttons=buttons))
 
 
-def ask_which(turn: Turn, buttons: tuple[dict[str, Any], ...]) -> None:
-    """A "yes" to several options: ask which, with the options again (rasa-webchat shows
+def which(buttons: tuple[dict[str, Any], ...]) -> BotMessage:
+    """A "yes" to several options: which one, with the options again (rasa-webchat shows
     buttons on the last message only)."""
+    return BotMessage(text=DEFAULT_CHOOSE_TEXT, buttons=buttons)
+
+
+def ask_which(turn: Turn, buttons: tuple[dict[str, Any], ...]) -> None:
     turn.action("action_default_ask_rephrase", unclear="yes to several options")
-    turn.say(BotMessage(text=DEFAULT_CHOOSE_TEXT, buttons=buttons))
+    turn.say(which(buttons))
 
 
 def pending(conversation: Conversation) -> tuple[dict[str, Any], ...]:
     """The buttons of the question the bot asked just before the user's current message
     (empty when its last message before it asked no such thing)."""
+    event = _question(conversation)
+    buttons = ((event or {}).get("data") or {}).get("buttons") or []
+    return tuple(b for b in buttons if b.get("payload"))
+
+
+def asked_which(conversation: Conversation) -> bool:
+    """Whether that question was already "Which one?" (a "yes" to several, twice)."""
+    return (_question(conversation) or {}).get("text") == DEFAULT_CHOOSE_TEXT
+
+
+def _question(conversation: Conversation) -> dict[str, Any] | None:
     current = False
     for event in reversed(conversation.events):
         kind = event.get("event")
         if kind == "user":
             if current:
-                return ()  # an older question, answered by silence since
+                return None  # an older question, answered by silence since
             current = True
         elif kind == "bot" and current:
-            if event.get("text") not in _ASKING:
-                return ()
-            buttons = (event.get("data") or {}).get("buttons") or []
-            return tuple(b for b in buttons if b.get("payload"))
-    return ()
+            return event if event.get("text") in _ASKING else None
+    return None
 
 
 def accept(

@@ -282,7 +282,15 @@ class DialogueManager(AgentDesk):
                 )
                 return
             if intent in self.config.affirm_intents and len(offered) > 1:
-                confirm.ask_which(turn, offered)
+                if not confirm.asked_which(conversation):
+                    confirm.ask_which(turn, offered)
+                    return
+                # "yes" again: a step of the fallback, so that it comes to the offer of a
+                # person rather than "Which one?" for ever.
+                self._hold_at_the_offer(conversation)
+                await builtin.fallback(
+                    turn, self.domain, self.config, rephrase=confirm.which(offered)
+                )
                 return
             chosen = _shortcut_intent(str(parse.get("text") or ""))
             first = parse_shortcut(payloads[0]) or {}

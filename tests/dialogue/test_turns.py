@@ -203,6 +203,11 @@ async def test_yes_and_no_answer_the_faqs_suggestions(make_dm) -> None:
     assert texts(several) == ["Did you mean one of these?"]
     which = await dm.handle("s2", "yes")
     assert texts(which) == [DEFAULT_CHOOSE_TEXT] and which[0].buttons == several[0].buttons
+    # "yes" again and again comes to the offer of a person, not "Which one?" for ever.
+    again = await dm.handle("s2", "yes")
+    assert texts(again) == [DEFAULT_CHOOSE_TEXT] and again[0].buttons == several[0].buttons
+    assert texts(await dm.handle("s2", "yes")) == [DEFAULT_OFFER_HUMAN_TEXT]
+    assert (await dm.transcripts.get("s2")).handoff == "bot"  # type: ignore[union-attr]
     # "No" asks for other words, and is a step of the fallback: suggestions do not reset it.
     assert texts(await dm.handle("s3", "card?")) == [DEFAULT_SUGGEST_ONE_TEXT]
     assert texts(await dm.handle("s3", "no")) == [DEFAULT_REPHRASE_TEXT]
