@@ -11,6 +11,7 @@ from bot.dialogue.config import (
     DEFAULT_FORM_ON_HOLD_TEXT,
     DEFAULT_HANDOFF_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
+    DEFAULT_STILL_WAITING_TEXT,
     DEFAULT_SUGGEST_ONE_TEXT,
     DEFAULT_SUGGEST_TEXT,
     DEFAULT_WAITING_TEXT,
@@ -22,6 +23,7 @@ from bot.dialogue.responses import render_response
 from bot.dialogue.tracker import restart
 from bot.dialogue.turn import Turn
 from bot.project import Domain
+from bot.state import Conversation
 
 FAQ_ACTION = "action_faq"
 FAQ_KEY_ENTITY = "faq_key"
@@ -204,3 +206,29 @@ async def run(turn: Turn, name: str, domain: Domain, config: DialogueConfig) -> 
         turn.action(name)
         return True
     return None
+
+
+def offers_a_person(turn: Turn) -> bool:
+    """Whether this turn ends with the fallback's offer of a person."""
+    return bool(turn.messages) and turn.messages[-1].text == DEFAULT_OFFER_HUMAN_TEXT
+
+
+def remind_of_the_queue(turn: Turn) -> None:
+    """A user in the agents' queue who got an answer from the bot is told they still wait
+    (an FAQ answer alone read as if the request for a person had been dropped); not after a
+    message with buttons, which rasa-webchat shows on the last message only."""
+    said = [m for m in turn.messages if m.text]
+    if not said or said[-1].buttons or any(QUEUE_PHRASE in (m.text or "") for m in said):
+        return
+    turn.say(BotMessage(text=DEFAULT_STILL_WAITING_TEXT))
+
+
+QUEUE_PHRASE = "in the queue for a member of our team"
+
+
+def offered_a_person(conversation: Conversation) -> bool:
+    """Whether the bot's last message was the fallback's offer of a person."""
+    for event in reversed(conversation.events):
+        if event.get("event") == "bot":
+            return bool(event.get("text") == DEFAULT_OFFER_HUMAN_TEXT)
+    return False

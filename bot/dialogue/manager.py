@@ -9,28 +9,25 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
-from bot.actions import ActionError, ActionNotFound, ActionRejected, ActionRunner
+from bot.actions import ActionRunner
 from bot.dialogue import builtin, confirm
+from bot.dialogue.acting import Acting
 from bot.dialogue.agents import AgentDesk
 from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
-    DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
     DEFAULT_NO_LONGER_WAITING_TEXT,
-    DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_REPHRASE_TEXT,
-    DEFAULT_STILL_WAITING_TEXT,
     DEFAULT_STOPPED_TEXT,
     DialogueConfig,
 )
 from bot.dialogue.custom_actions import CustomActions
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
-from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
-from bot.dialogue.ports import FaqAnswer, FaqChoice, FaqSource, Parser
-from bot.dialogue.responses import render_response
+from bot.dialogue.policy import LISTEN, Policy
+from bot.dialogue.ports import FaqSource, Parser
 from bot.dialogue.senders import check_sender
 from bot.dialogue.shortcut import parse_shortcut
 from bot.dialogue.slots import extract_slots
@@ -43,10 +40,9 @@ from bot.transcripts import TranscriptLog
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 5000
-Outcome = Literal["listen", "continue", "rejected"]
 
 
-class DialogueManager(AgentDesk):
+class DialogueManager(AgentDesk, Acting):
     """Joins NLU, rules and stories, forms, the FAQ base and custom actions into replies.
 
     Every turn holds the conversation's lock, so turns of one conversation run one at a time
@@ -139,7 +135,7 @@ class DialogueManager(AgentDesk):
             try:
                 await self._respond(turn, parse, user_data)
                 if waiting and turn.conversation.handoff == "pending_human":
-                    _remind_of_the_queue(turn)
+                    builtin.remind_of_the_queue(turn)
             except Exception as error:
                 log.exception("turn failed for conversation %s", sender_id)
                 turn.transcript(
@@ -334,13 +330,21 @@ class DialogueManager(AgentDesk):
             # "Okay, I've stopped the return" alone left the user unsure whether a person
             # would still come.
             turn.say(BotMessage(text=DEFAULT_NO_LONGER_WAITING_TEXT))
-        if not low and intent in self.config.affirm_intents and _offered_a_person(conversation):
+        if (
+            not low
+            and intent in self.config.affirm_intents
+            and builtin.offered_a_person(conversation)
+        ):
             # The last turn offered a person (its buttons send /human_handoff); typing "yes"
             # means the same.
             conversation.fallback_count = 0
             await builtin.handoff(turn, self.domain, "user accepted the offer of a person")
             return
-        if not low and intent in self.config.deny_intents and _offered_a_person(conversation):
+        if (
+            not low
+            and intent in self.config.deny_intents
+            and builtin.offered_a_person(conversation)
+        ):
             # "No, I'll rephrase": an invitation to go on, not whatever a story does with a
             # "no" (the demo's says goodbye).
             conversation.fallback_count = 0
@@ -418,7 +422,7 @@ class DialogueManager(AgentDesk):
             and conversation.requested_slot
             and not turn.form_asked
             and conversation.handoff == "bot"
-            and not _offers_a_person(turn)
+            and not builtin.offers_a_person(turn)
         ):
             # An interruption was handled; go back to the question the form was asking. The
             # form runs again, as in Rasa: a story or rule about what follows sees it. Not
@@ -427,47 +431,6 @@ class DialogueManager(AgentDesk):
             # replies only while it is the last one). "No" brings the question back.
             turn.action(conversation.active_form)
             await self.forms.ask(turn, conversation.active_form, conversation.requested_slot)
-
-    async def _faq_over_intent(
-        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
-    ) -> bool:
-        """Answer from the FAQ instead of an understood but unsure intent, when the FAQ is
-        surer: a story's canned reply at 0.4 was sent where the FAQ had the right entry at
-        0.99. False (nothing said or recorded) leaves the message to the intent.
-
-        A canned reply (an ``utter_`` response, or nothing at all) yields below
-        ``faq_over_intent``; an intent that would start a form or run a custom action, the
-        bot's own work, only below ``faq_over_action``; one that came with entities (data the
-        user gave for that work) never. Requests for a person and to stop keep their meaning.
-        """
-        intent = parse.get("intent") or {}
-        sure = float(intent.get("confidence") or 0.0)
-        text = str(parse.get("text") or "")
-        if (
-            self.faq is None
-            or sure >= self.config.faq_over_intent
-            or intent.get("name") in self.config.handoff_intents
-            or intent.get("name") in self.config.stop_intents
-            or parse.get("entities")
-            or not text
-            or text.startswith("/")
-        ):
-            return False
-        upcoming = self._upcoming(turn.conversation)
-        canned = upcoming is None or upcoming == LISTEN or upcoming.startswith("utter_")
-        if not canned and sure >= self.config.faq_over_action:
-            return False
-        try:
-            choice = await self._faq_choice(turn, text)
-        except Exception:  # the intent was going to answer anyway: let it
-            log.exception("FAQ search failed; the intent answers instead")
-            return False
-        # FaqAnswer.score is the retriever's calibrated confidence in the entry
-        if choice.decision != "answer" or not choice.options or choice.options[0].score <= sure:
-            return False
-        builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
-        user_data["faq"]["over_intent"] = {"name": intent.get("name"), "confidence": sure}
-        return True
 
     def _hold_at_the_offer(self, conversation: Conversation) -> None:
         """Keep the fallback's next step at most the offer of a person: after a question
@@ -487,201 +450,6 @@ class DialogueManager(AgentDesk):
             and float(intent.get("confidence") or 0.0) < self.config.form_min_confidence
         )
 
-    def _upcoming(self, conversation: Conversation) -> str | None:
-        """The action the message would run first."""
-        return conversation.followup_action or self.policy.predict(
-            conversation_tokens(conversation.events),
-            slots=conversation.slots,
-            active_loop=conversation.active_form,
-        )
-
-    async def _confirm_unsure(
-        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
-    ) -> bool:
-        """Ask before starting a form or running a custom action on an unsure intent
-        ("delivery" read as tracking an order at 0.24 asked for an order number): a button
-        for the intent, then the FAQ's suggestions for the message. False (nothing said or
-        recorded) leaves the message to the intent.
-
-        Not for a sure intent (``confirm_action``), one that came with entities (data for
-        that work), a button's payload, in a form or while waiting for a person.
-        """
-        intent = parse.get("intent") or {}
-        name = intent.get("name")
-        sure = float(intent.get("confidence") or 0.0)
-        text = str(parse.get("text") or "")
-        conversation = turn.conversation
-        if (
-            not name
-            or sure >= self.config.confirm_action
-            or name in self.config.handoff_intents
-            or name in self.config.stop_intents
-            or parse.get("entities")
-            or not text
-            or text.startswith("/")
-            or conversation.active_form is not None
-            or conversation.handoff != "bot"
-        ):
-            return False
-        if not self._does_work(self._upcoming(conversation)):
-            return False
-        options: list[FaqAnswer] = []
-        if self.faq is not None:
-            try:
-                choice = await self._faq_choice(turn, text)
-            except Exception:  # the question about the intent is still worth asking
-                log.exception("FAQ search failed; asking about the intent alone")
-            else:
-                if choice.decision in ("answer", "suggest"):
-                    options = list(choice.options[: self.config.confirm_faq_options])
-        buttons = (
-            {"title": self.domain.intent_title(name), "payload": f"/{name}"},
-            *builtin.faq_buttons(options),
-        )
-        user_data["confirm"] = {"intent": name, "confidence": sure}
-        if options:
-            builtin.note_suggestions(user_data, options)
-        confirm.ask(turn, name, buttons, [o.key for o in options])
-        return True
-
-    def _does_work(self, action: str | None) -> bool:
-        """Whether ``action`` starts a form or runs the project's own code (not a response,
-        the FAQ, a handoff or another action every bot has), as ``_run_action`` decides."""
-        if action is None:
-            return False
-        if action in self.domain.forms:
-            return True
-        return not (
-            action == LISTEN
-            or action.startswith("utter_")
-            or action == builtin.FAQ_ACTION
-            or self.domain.is_retrieval_action(action)
-            or action in builtin.HANDOFF_ACTIONS
-            or action in builtin.BUILT_IN_ACTIONS
-            or not self.custom.has(action)
-        )
-
-    async def _answer_faq(
-        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
-    ) -> bool:
-        """Answer from the FAQ, or offer its suggestions; False when it has neither."""
-        if self.faq is None:
-            return False
-        key = builtin.faq_key(parse)
-        if key is not None:
-            entry = await self.faq.entry(key)
-            if entry is None:
-                # An old "did you mean" button for an entry removed or switched off since:
-                # not the user's misunderstanding, so no fallback step either.
-                user_data["faq"] = {"entry": key, "decision": "gone"}
-                turn.action(builtin.FAQ_ACTION, faq=key, error="no longer answered")
-                turn.say(BotMessage(text=DEFAULT_FAQ_GONE_TEXT))
-                return True
-            builtin.say_faq_answer(turn, entry, user_data, decision="chosen")
-            return True
-        text = str(parse.get("text") or "")
-        if not text or text.startswith("/"):
-            return False
-        choice = await self._faq_choice(turn, text)
-        if choice.decision == "answer" and choice.options:
-            builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
-            return True
-        if choice.decision == "suggest" and choice.options:
-            builtin.say_faq_suggestions(turn, list(choice.options), user_data)
-            return True
-        user_data["faq"] = {"decision": "none"}
-        return False
-
-    async def _faq_choice(self, turn: Turn, text: str) -> FaqChoice:
-        """The FAQ's decision on ``text``; an intent that kept the message from the FAQ and
-        then did nothing with it falls back to the FAQ, which is not searched again."""
-        assert self.faq is not None
-        choice = turn.faq_choices.get(text)
-        if choice is None:
-            choice = turn.faq_choices[text] = await self.faq.decide(text)
-        return choice
-
-    async def _predict_and_run(self, turn: Turn, intent: str | None) -> bool:
-        """Run predicted actions until the policy says listen; True if any ran."""
-        conversation = turn.conversation
-        ran = False
-        while turn.actions_run < self.config.max_actions_per_turn:
-            if conversation.followup_action:
-                name: str | None = conversation.followup_action
-                conversation.followup_action = None
-            else:
-                name = self.policy.predict(
-                    conversation_tokens(conversation.events),
-                    slots=conversation.slots,
-                    active_loop=conversation.active_form,
-                )
-            if name is None or name == LISTEN:
-                break
-            turn.actions_run += 1
-            outcome = await self._run_action(turn, name, intent)
-            if outcome == "rejected":
-                break  # let the FAQ or the fallback take this message
-            ran = True
-            if outcome == "listen":
-                break  # the bot asked something and waits for the user
-        return ran
-
-    async def _run_action(self, turn: Turn, name: str, intent: str | None) -> Outcome:
-        """Run one action: then listen, go on predicting, or (rejected) let others answer."""
-        if name in self.domain.forms:
-            return "listen" if await self.forms.activate(turn, name, intent) else "continue"
-        if name == builtin.FAQ_ACTION or self.domain.is_retrieval_action(name):
-            parse = turn.conversation.latest_message or {}
-            if not await self._answer_faq(turn, parse, turn.user_data):
-                await builtin.fallback(turn, self.domain, self.config)
-            return "continue"
-        if name.startswith("utter_"):
-            message = render_response(
-                self.domain, name, turn.slots, channel=turn.channel, rng=self.rng
-            )
-            turn.action(name)
-            if message is None:
-                log.error("response %s is not in the domain", name)
-            else:
-                turn.say(message)
-            return "continue"
-        if name in builtin.HANDOFF_ACTIONS and self.custom.has(name):
-            return await self._custom_outcome(turn, name)
-        handled = await builtin.run(turn, name, self.domain, self.config)
-        if handled is not None:
-            return "listen" if handled else "continue"
-        return await self._custom_outcome(turn, name)
-
-    async def _custom_outcome(self, turn: Turn, name: str) -> Outcome:
-        """Run a custom action. A Rasa project's own handoff action (opening a ticket, say)
-        runs unchanged, then the conversation joins the agents' queue as with the built-in
-        one: whatever happens to the project's action (an action server without it, down, or
-        failing), the user still gets their person."""
-        handoff = name in builtin.HANDOFF_ACTIONS
-        waiting = turn.conversation.handoff == "pending_human"
-        recorded = True  # the project's action is in the turn's actions, once
-        try:
-            await self.custom.run(turn, name)
-        except ActionRejected as error:
-            turn.action(name, error=f"rejected: {error}")
-            return "rejected"
-        except ActionError as error:
-            # The domain may list the built-in handoff action, which the server lacks.
-            recorded = not (handoff and isinstance(error, ActionNotFound))
-            if recorded:
-                log.warning("custom action %s failed: %s", name, error)
-                turn.action(name, error=str(error))
-                if not handoff:
-                    turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
-        if handoff:
-            # Its own pause event may have queued the conversation already: a user who was
-            # not waiting still hears that a person is coming, not that they wait in a queue.
-            reason = f"{name} asked for a person"
-            await builtin.handoff(
-                turn, self.domain, reason, was_waiting=waiting, record=not recorded
-            )
-        return "continue"
-
 
 def _not_understood(text: str) -> dict[str, Any]:
     return {
@@ -692,36 +460,10 @@ def _not_understood(text: str) -> dict[str, Any]:
     }
 
 
-def _offers_a_person(turn: Turn) -> bool:
-    """Whether this turn ends with the fallback's offer of a person."""
-    return bool(turn.messages) and turn.messages[-1].text == DEFAULT_OFFER_HUMAN_TEXT
-
-
-def _remind_of_the_queue(turn: Turn) -> None:
-    """A user in the agents' queue who got an answer from the bot is told they still wait
-    (an FAQ answer alone read as if the request for a person had been dropped); not after a
-    message with buttons, which rasa-webchat shows on the last message only."""
-    said = [m for m in turn.messages if m.text]
-    if not said or said[-1].buttons or any(_QUEUE in (m.text or "") for m in said):
-        return
-    turn.say(BotMessage(text=DEFAULT_STILL_WAITING_TEXT))
-
-
-_QUEUE = "in the queue for a member of our team"
-
-
 def _shortcut_intent(text: str) -> str | None:
     """The intent a ``/intent{...}`` message names (None for typed text)."""
     parsed = parse_shortcut(text) if text.startswith("/") else None
     return None if parsed is None else (parsed.get("intent") or {}).get("name")
-
-
-def _offered_a_person(conversation: Conversation) -> bool:
-    """Whether the bot's last message was the fallback's offer of a person."""
-    for event in reversed(conversation.events):
-        if event.get("event") == "bot":
-            return bool(event.get("text") == DEFAULT_OFFER_HUMAN_TEXT)
-    return False
 
 
 def _is_low(intent: dict[str, Any], config: DialogueConfig, *, careful_stop: bool) -> bool:

@@ -1,0 +1,110 @@
+"""Running what the rules and stories predict: responses, forms, built-in and custom
+actions, until the bot listens."""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Literal
+
+from bot.actions import ActionError, ActionNotFound, ActionRejected
+from bot.dialogue import builtin
+from bot.dialogue.config import DEFAULT_ERROR_TEXT
+from bot.dialogue.faq_turns import FaqTurns
+from bot.dialogue.forms import FormLoop
+from bot.dialogue.messages import BotMessage
+from bot.dialogue.policy import LISTEN, conversation_tokens
+from bot.dialogue.responses import render_response
+from bot.dialogue.turn import Turn
+
+log = logging.getLogger(__name__)
+Outcome = Literal["listen", "continue", "rejected"]
+
+
+class Acting(FaqTurns):
+    """Mixed into the dialogue manager, whose attributes these are (a predicted FAQ action
+    answers through ``FaqTurns``)."""
+
+    forms: FormLoop
+    rng: random.Random
+
+    async def _predict_and_run(self, turn: Turn, intent: str | None) -> bool:
+        """Run predicted actions until the policy says listen; True if any ran."""
+        conversation = turn.conversation
+        ran = False
+        while turn.actions_run < self.config.max_actions_per_turn:
+            if conversation.followup_action:
+                name: str | None = conversation.followup_action
+                conversation.followup_action = None
+            else:
+                name = self.policy.predict(
+                    conversation_tokens(conversation.events),
+                    slots=conversation.slots,
+                    active_loop=conversation.active_form,
+                )
+            if name is None or name == LISTEN:
+                break
+            turn.actions_run += 1
+            outcome = await self._run_action(turn, name, intent)
+            if outcome == "rejected":
+                break  # let the FAQ or the fallback take this message
+            ran = True
+            if outcome == "listen":
+                break  # the bot asked something and waits for the user
+        return ran
+
+    async def _run_action(self, turn: Turn, name: str, intent: str | None) -> Outcome:
+        """Run one action: then listen, go on predicting, or (rejected) let others answer."""
+        if name in self.domain.forms:
+            return "listen" if await self.forms.activate(turn, name, intent) else "continue"
+        if name == builtin.FAQ_ACTION or self.domain.is_retrieval_action(name):
+            parse = turn.conversation.latest_message or {}
+            if not await self._answer_faq(turn, parse, turn.user_data):
+                await builtin.fallback(turn, self.domain, self.config)
+            return "continue"
+        if name.startswith("utter_"):
+            message = render_response(
+                self.domain, name, turn.slots, channel=turn.channel, rng=self.rng
+            )
+            turn.action(name)
+            if message is None:
+                log.error("response %s is not in the domain", name)
+            else:
+                turn.say(message)
+            return "continue"
+        if name in builtin.HANDOFF_ACTIONS and self.custom.has(name):
+            return await self._custom_outcome(turn, name)
+        handled = await builtin.run(turn, name, self.domain, self.config)
+        if handled is not None:
+            return "listen" if handled else "continue"
+        return await self._custom_outcome(turn, name)
+
+    async def _custom_outcome(self, turn: Turn, name: str) -> Outcome:
+        """Run a custom action. A Rasa project's own handoff action (opening a ticket, say)
+        runs unchanged, then the conversation joins the agents' queue as with the built-in
+        one: whatever happens to the project's action (an action server without it, down, or
+        failing), the user still gets their person."""
+        handoff = name in builtin.HANDOFF_ACTIONS
+        waiting = turn.conversation.handoff == "pending_human"
+        recorded = True  # the project's action is in the turn's actions, once
+        try:
+            await self.custom.run(turn, name)
+        except ActionRejected as error:
+            turn.action(name, error=f"rejected: {error}")
+            return "rejected"
+        except ActionError as error:
+            # The domain may list the built-in handoff action, which the server lacks.
+            recorded = not (handoff and isinstance(error, ActionNotFound))
+            if recorded:
+                log.warning("custom action %s failed: %s", name, error)
+                turn.action(name, error=str(error))
+                if not handoff:
+                    turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
+        if handoff:
+            # Its own pause event may have queued the conversation already: a user who was
+            # not waiting still hears that a person is coming, not that they wait in a queue.
+            reason = f"{name} asked for a person"
+            await builtin.handoff(
+                turn, self.domain, reason, was_waiting=waiting, record=not recorded
+            )
+        return "continue"

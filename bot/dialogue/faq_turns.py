@@ -1,0 +1,184 @@
+"""The FAQ's part in a turn: answering, suggesting, yielding an unsure intent to a surer FAQ
+answer, and asking about an unsure intent before acting on it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.dialogue import builtin, confirm
+from bot.dialogue.config import DEFAULT_FAQ_GONE_TEXT, DialogueConfig
+from bot.dialogue.custom_actions import CustomActions
+from bot.dialogue.messages import BotMessage
+from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
+from bot.dialogue.ports import FaqAnswer, FaqChoice, FaqSource
+from bot.dialogue.turn import Turn
+from bot.project import Domain
+from bot.state import Conversation
+
+log = logging.getLogger(__name__)
+
+
+class FaqTurns:
+    """Mixed into the dialogue manager, whose attributes these are."""
+
+    domain: Domain
+    policy: Policy
+    faq: FaqSource | None
+    custom: CustomActions
+    config: DialogueConfig
+
+    async def _faq_over_intent(
+        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
+    ) -> bool:
+        """Answer from the FAQ instead of an understood but unsure intent, when the FAQ is
+        surer: a story's canned reply at 0.4 was sent where the FAQ had the right entry at
+        0.99. False (nothing said or recorded) leaves the message to the intent.
+
+        A canned reply (an ``utter_`` response, or nothing at all) yields below
+        ``faq_over_intent``; an intent that would start a form or run a custom action, the
+        bot's own work, only below ``faq_over_action``; one that came with entities (data the
+        user gave for that work) never. Requests for a person and to stop keep their meaning.
+        """
+        intent = parse.get("intent") or {}
+        sure = float(intent.get("confidence") or 0.0)
+        text = str(parse.get("text") or "")
+        if (
+            self.faq is None
+            or sure >= self.config.faq_over_intent
+            or intent.get("name") in self.config.handoff_intents
+            or intent.get("name") in self.config.stop_intents
+            or parse.get("entities")
+            or not text
+            or text.startswith("/")
+        ):
+            return False
+        upcoming = self._upcoming(turn.conversation)
+        canned = upcoming is None or upcoming == LISTEN or upcoming.startswith("utter_")
+        if not canned and sure >= self.config.faq_over_action:
+            return False
+        try:
+            choice = await self._faq_choice(turn, text)
+        except Exception:  # the intent was going to answer anyway: let it
+            log.exception("FAQ search failed; the intent answers instead")
+            return False
+        # FaqAnswer.score is the retriever's calibrated confidence in the entry
+        if choice.decision != "answer" or not choice.options or choice.options[0].score <= sure:
+            return False
+        builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
+        user_data["faq"]["over_intent"] = {"name": intent.get("name"), "confidence": sure}
+        return True
+
+    def _upcoming(self, conversation: Conversation) -> str | None:
+        """The action the message would run first."""
+        return conversation.followup_action or self.policy.predict(
+            conversation_tokens(conversation.events),
+            slots=conversation.slots,
+            active_loop=conversation.active_form,
+        )
+
+    async def _confirm_unsure(
+        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
+    ) -> bool:
+        """Ask before starting a form or running a custom action on an unsure intent
+        ("delivery" read as tracking an order at 0.24 asked for an order number): a button
+        for the intent, then the FAQ's suggestions for the message. False (nothing said or
+        recorded) leaves the message to the intent.
+
+        Not for a sure intent (``confirm_action``), one that came with entities (data for
+        that work), a button's payload, in a form or while waiting for a person.
+        """
+        intent = parse.get("intent") or {}
+        name = intent.get("name")
+        sure = float(intent.get("confidence") or 0.0)
+        text = str(parse.get("text") or "")
+        conversation = turn.conversation
+        if (
+            not name
+            or sure >= self.config.confirm_action
+            or name in self.config.handoff_intents
+            or name in self.config.stop_intents
+            or parse.get("entities")
+            or not text
+            or text.startswith("/")
+            or conversation.active_form is not None
+            or conversation.handoff != "bot"
+        ):
+            return False
+        if not self._does_work(self._upcoming(conversation)):
+            return False
+        options: list[FaqAnswer] = []
+        if self.faq is not None:
+            try:
+                choice = await self._faq_choice(turn, text)
+            except Exception:  # the question about the intent is still worth asking
+                log.exception("FAQ search failed; asking about the intent alone")
+            else:
+                if choice.decision in ("answer", "suggest"):
+                    options = list(choice.options[: self.config.confirm_faq_options])
+        buttons = (
+            {"title": self.domain.intent_title(name), "payload": f"/{name}"},
+            *builtin.faq_buttons(options),
+        )
+        user_data["confirm"] = {"intent": name, "confidence": sure}
+        if options:
+            builtin.note_suggestions(user_data, options)
+        confirm.ask(turn, name, buttons, [o.key for o in options])
+        return True
+
+    def _does_work(self, action: str | None) -> bool:
+        """Whether ``action`` starts a form or runs the project's own code (not a response,
+        the FAQ, a handoff or another action every bot has), as ``_run_action`` decides."""
+        if action is None:
+            return False
+        if action in self.domain.forms:
+            return True
+        return not (
+            action == LISTEN
+            or action.startswith("utter_")
+            or action == builtin.FAQ_ACTION
+            or self.domain.is_retrieval_action(action)
+            or action in builtin.HANDOFF_ACTIONS
+            or action in builtin.BUILT_IN_ACTIONS
+            or not self.custom.has(action)
+        )
+
+    async def _answer_faq(
+        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
+    ) -> bool:
+        """Answer from the FAQ, or offer its suggestions; False when it has neither."""
+        if self.faq is None:
+            return False
+        key = builtin.faq_key(parse)
+        if key is not None:
+            entry = await self.faq.entry(key)
+            if entry is None:
+                # An old "did you mean" button for an entry removed or switched off since:
+                # not the user's misunderstanding, so no fallback step either.
+                user_data["faq"] = {"entry": key, "decision": "gone"}
+                turn.action(builtin.FAQ_ACTION, faq=key, error="no longer answered")
+                turn.say(BotMessage(text=DEFAULT_FAQ_GONE_TEXT))
+                return True
+            builtin.say_faq_answer(turn, entry, user_data, decision="chosen")
+            return True
+        text = str(parse.get("text") or "")
+        if not text or text.startswith("/"):
+            return False
+        choice = await self._faq_choice(turn, text)
+        if choice.decision == "answer" and choice.options:
+            builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
+            return True
+        if choice.decision == "suggest" and choice.options:
+            builtin.say_faq_suggestions(turn, list(choice.options), user_data)
+            return True
+        user_data["faq"] = {"decision": "none"}
+        return False
+
+    async def _faq_choice(self, turn: Turn, text: str) -> FaqChoice:
+        """The FAQ's decision on ``text``; an intent that kept the message from the FAQ and
+        then did nothing with it falls back to the FAQ, which is not searched again."""
+        assert self.faq is not None
+        choice = turn.faq_choices.get(text)
+        if choice is None:
+            choice = turn.faq_choices[text] = await self.faq.decide(text)
+        return choice
