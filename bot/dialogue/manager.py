@@ -261,43 +261,11 @@ class DialogueManager(AgentDesk, Acting):
         conversation = turn.conversation
         intent = (parse.get("intent") or {}).get("name")
         low = bool(user_data["low_confidence"] or user_data.get("unsure_in_form"))
-        offered = confirm.pending(conversation)
-        if offered and not low:
-            payloads = [str(b["payload"]) for b in offered]
-            if intent in self.config.deny_intents and conversation.handoff == "pending_human":
-                await builtin.handoff(turn, self.domain, "user said no while waiting")
-                return
-            if intent in self.config.deny_intents:
-                # Not understood after all: a step of the fallback, so that "no" after "no"
-                # comes to the offer of a person as other misunderstandings do; never to a
-                # handoff the user was not offered just before.
-                self._hold_at_the_offer(conversation)
-                rephrase = BotMessage(text=DEFAULT_REPHRASE_TEXT)
-                await builtin.fallback(
-                    turn, self.domain, self.config, rephrase=rephrase, declined=payloads[0]
-                )
-                return
-            if intent in self.config.affirm_intents and len(offered) > 1:
-                if not confirm.asked_which(conversation):
-                    confirm.ask_which(turn, offered)
-                    return
-                # "yes" again: a step of the fallback, so that it comes to the offer of a
-                # person rather than "Which one?" for ever.
-                self._hold_at_the_offer(conversation)
-                await builtin.fallback(
-                    turn, self.domain, self.config, rephrase=confirm.which(offered)
-                )
-                return
-            chosen = _shortcut_intent(str(parse.get("text") or ""))
-            first = parse_shortcut(payloads[0]) or {}
-            if builtin.faq_key(first) is not None:
-                # "Did you mean this?" offered an FAQ entry: "yes" is its button.
-                if intent in self.config.affirm_intents:
-                    parse = {**first, "text": parse.get("text", "")}
-                    intent = (parse.get("intent") or {}).get("name")
-            elif intent in self.config.affirm_intents or chosen == _shortcut_intent(payloads[0]):
-                parse = confirm.accept(turn, payloads[0], parse, user_data)
-                intent = (parse.get("intent") or {}).get("name")
+        answered = await self._answer_to_question(turn, parse, user_data, low=low)
+        if answered is None:
+            return
+        parse = answered
+        intent = (parse.get("intent") or {}).get("name")
         candidates = extract_slots(
             self.domain,
             parse,
@@ -431,6 +399,47 @@ class DialogueManager(AgentDesk, Acting):
             # replies only while it is the last one). "No" brings the question back.
             turn.action(conversation.active_form)
             await self.forms.ask(turn, conversation.active_form, conversation.requested_slot)
+
+    async def _answer_to_question(
+        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any], *, low: bool
+    ) -> dict[str, Any] | None:
+        """A reply to the bot's "Did you mean …?": the parse to go on with (a confirmed
+        option's, or the message's own when it answers nothing), or None when the reply was
+        dealt with here (a "no", or a "yes" to several options)."""
+        conversation = turn.conversation
+        intent = (parse.get("intent") or {}).get("name")
+        offered = confirm.pending(conversation)
+        if not offered or low:
+            return parse
+        first = str(offered[0]["payload"])
+        if intent in self.config.deny_intents:
+            if conversation.handoff == "pending_human":
+                await builtin.handoff(turn, self.domain, "user said no while waiting")
+            else:  # not understood after all
+                await self._question_step(turn, BotMessage(text=DEFAULT_REPHRASE_TEXT), first)
+            return None
+        yes = intent in self.config.affirm_intents
+        if yes and len(offered) > 1:
+            if confirm.asked_which(conversation):  # "yes" again
+                await self._question_step(turn, confirm.which(offered))
+            else:
+                confirm.ask_which(turn, offered)
+            return None
+        option = parse_shortcut(first) or {}
+        if builtin.faq_key(option) is not None:  # an FAQ entry: "yes" is its button
+            return {**option, "text": parse.get("text", "")} if yes else parse
+        if yes or _shortcut_intent(str(parse.get("text") or "")) == _shortcut_intent(first):
+            return confirm.accept(turn, first, parse, user_data)
+        return parse
+
+    async def _question_step(
+        self, turn: Turn, rephrase: BotMessage, declined: str | None = None
+    ) -> None:
+        """A reply that leaves the question open is a step of the fallback, so that it
+        comes to the offer of a person, as other misunderstandings do, and no further."""
+        self._hold_at_the_offer(turn.conversation)
+        details = {} if declined is None else {"declined": declined}
+        await builtin.fallback(turn, self.domain, self.config, rephrase=rephrase, **details)
 
     def _hold_at_the_offer(self, conversation: Conversation) -> None:
         """Keep the fallback's next step at most the offer of a person: after a question
