@@ -23,10 +23,29 @@ def _conditions_hold(
     return False
 
 
-def _intent_allowed(mapping: SlotMapping, intent: str | None) -> bool:
+def _intent_allowed(
+    mapping: SlotMapping, intent: str | None, ignored: tuple[str, ...] = ()
+) -> bool:
     if mapping.intent and intent not in mapping.intent:
         return False
-    return not (mapping.not_intent and intent in mapping.not_intent)
+    return not (intent in mapping.not_intent or intent in ignored)
+
+
+def _ignored_intents(
+    domain: Domain, mapping: SlotMapping, active_loop: str | None
+) -> tuple[str, ...]:
+    """The active form's ``ignored_intents``, which count as the mapping's ``not_intent``.
+
+    As Rasa does: for every mapping without conditions, or with one naming that form. A
+    message of such an intent fills none of the form's slots, so the form hands it to the
+    rules and the FAQ (an interruption) and asks its question again.
+    """
+    form = domain.forms.get(active_loop) if active_loop else None
+    if form is None or not form.ignored_intents:
+        return ()
+    if mapping.conditions and all(c.active_loop != active_loop for c in mapping.conditions):
+        return ()
+    return form.ignored_intents
 
 
 def _entity_value(mapping: SlotMapping, entities: list[dict[str, Any]]) -> Any:
@@ -99,7 +118,7 @@ def extract_slots(
         for mapping in slot.mappings:
             if not _conditions_hold(mapping, active_loop, requested_slot):
                 continue
-            if not _intent_allowed(mapping, intent):
+            if not _intent_allowed(mapping, intent, _ignored_intents(domain, mapping, active_loop)):
                 continue
             value: Any = None
             if mapping.type == "from_entity":

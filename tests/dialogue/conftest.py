@@ -83,13 +83,14 @@ def make_dm(
     def make(kind: str = "sqlite", **options: Any) -> DialogueManager:
         engine = create_db_engine(new_database(kind))
         engines.append(engine)
-        options.setdefault("actions", build_action_runner(project))
+        chosen = options.pop("project", project)
+        options.setdefault("actions", build_action_runner(chosen))
         options.setdefault("faq", KeywordFaq())
         options.setdefault(
             "parser", FixedParser({"shipping?": ("faq", 0.9), "hi there": ("greet", 0.95)})
         )
         return dialogue_from_project(
-            project,
+            chosen,
             store=options.pop("store", None) or SqlSessionStore(engine),
             transcripts=TranscriptLog(engine),
             **options,

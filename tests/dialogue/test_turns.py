@@ -1208,3 +1208,33 @@ async def test_a_failing_model_or_faq_loses_no_message(make_dm) -> None:
     assert any(k == "action" and d["name"] == "error" for k, d in events)
     state = await dm.store.load("b2")
     assert state is not None and state.version == 1
+
+
+async def test_a_forms_ignored_intents_fill_none_of_its_slots(make_dm, project) -> None:
+    # Rasa's forms.<name>.ignored_intents: such a message is not an answer to the form's
+    # question, whatever its mappings say; it is handled as an interruption.
+    form = replace(project.domain.forms["return_form"], ignored_intents=("chitchat",))
+    forms = {**project.domain.forms, "return_form": form}
+    ignoring = replace(project, domain=replace(project.domain, forms=forms))
+    table = {"lol nice weather": ("chitchat", 0.9), "it broke": ("inform", 0.9)}
+    start = '/request_return{"order_number": "NW-10002"}'
+    for sender, chosen, reason in (("c1", project, "lol nice weather"), ("c2", ignoring, None)):
+        dm = make_dm(parser=FixedParser(table), project=chosen)
+        await dm.handle(sender, start)
+        # from_entity mappings are ignored as well as free text
+        await dm.handle(sender, '/chitchat{"product": "Chair"}')
+        state = await dm.store.load(sender)
+        assert state is not None
+        assert state.slots["product"] == (None if reason is None else "chair")
+        if reason is None:
+            await dm.handle(sender, '/inform{"product": "Chair"}')
+        replies = await dm.handle(sender, "lol nice weather")
+        state = await dm.store.load(sender)
+        assert state is not None and state.slots["return_reason"] == reason
+        if reason is None:
+            assert texts(replies) == ["Sorry, could you say that differently?",
+                                      "Why are you returning the chair?"]  # fmt: skip
+            assert state.requested_slot == "return_reason"
+            assert texts(await dm.handle(sender, "it broke")) == [
+                "Return for chair on order NW-10002 is registered."
+            ]
