@@ -15,6 +15,7 @@ from bot.actions import ActionRunner
 from bot.dialogue import builtin, confirm
 from bot.dialogue.acting import Acting
 from bot.dialogue.agents import AgentDesk
+from bot.dialogue.choice import typed_choice
 from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
@@ -122,13 +123,19 @@ class DialogueManager(AgentDesk, Acting):
         if len(text) > MAX_MESSAGE_CHARS:
             raise BotError(f"message is {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
         async with self._turn(sender_id, channel=channel, actor="bot") as turn:
+            chosen = None
+            if turn.conversation.handoff != "human":
+                chosen = typed_choice(turn.conversation, text)
             try:
-                parse = await self.parse(text)
+                # A typed "2" or a button's title is a click on that button.
+                parse = await self.parse(str(chosen["payload"]) if chosen else text)
             except Exception:
                 # The message is still recorded and answered: a broken model loses nothing.
                 log.exception("parsing failed for conversation %s", sender_id)
                 parse = _not_understood(text)
             user_data = self._record_user(turn, text, parse, metadata)
+            if chosen:
+                user_data["typed_choice"] = {k: chosen.get(k) for k in ("title", "payload")}
             if turn.conversation.handoff == "human":
                 return []  # the agent answers; the message is in the transcript for them
             waiting = turn.conversation.handoff == "pending_human"

@@ -156,6 +156,8 @@
     if (data.low_confidence) parts.push("LOW CONFIDENCE");
     // The bot asked whether it read the message right; the user's answer confirmed it.
     if (data.confirm) parts.push("asked: " + data.confirm.intent + "?");
+    // "2" or a button's title typed instead of clicked: the click it stood for.
+    if (data.typed_choice) parts.push("chose button \u201C" + data.typed_choice.title + "\u201D");
     if (data.confirmed) {
       parts.push("confirmed: \u201C" + data.confirmed.text + "\u201D is " + data.confirmed.intent);
     }
@@ -251,8 +253,11 @@
       }
       if (event.type === "user") {
         item.appendChild(el("div", "parse", parseLine(data)));
-        // A button's or the widget's payload ("/greet") is no text to teach the model.
-        if (!/^\//.test(data.text || "")) item.appendChild(annotateForm(conversationId, event));
+        // A button's or the widget's payload ("/greet") is no text to teach the model, nor
+        // is a "2" typed for a button: it meant that button only where it was shown.
+        if (!/^\//.test(data.text || "") && !data.typed_choice) {
+          item.appendChild(annotateForm(conversationId, event));
+        }
       }
     } else if (event.type === "handoff") {
       item = el("li", "meta", "handoff: " + (data.from || "?") + " \u2192 " + data.to +

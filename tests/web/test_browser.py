@@ -249,6 +249,26 @@ def test_the_consoles_dates_are_the_agents_own_days(
     page.locator("#conversations li", has_text="None: From is after To.").wait_for()
 
 
+def test_the_console_shows_which_button_a_typed_number_chose(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    hook = web_server.url + "/webhooks/rest/webhook"
+    httpx.post(hook, json={"sender": "typed-two", "message": "hi"})
+    asked = httpx.post(hook, json={"sender": "typed-two", "message": "2"}).json()
+    assert "order number" in asked[0]["text"]  # "Return an item", the greeting's second button
+    page = new_page()
+    login(page, web_server.url + "/agent", token_for("agent", "ana"))
+    page.get_by_label("Show").select_option("all")
+    page.locator('[data-conversation="typed-two"]').click()
+    typed = page.locator(".events li.user", has_text="chose button")
+    typed.wait_for()
+    assert typed.locator(".text").inner_text() == "2"
+    line = typed.locator(".parse")
+    assert "chose button \u201cReturn an item\u201d" in line.inner_text()
+    assert "intent return_item (1.00)" in line.inner_text()
+    assert typed.locator("form.annotate").count() == 0  # "2" is no example of return_item
+
+
 def test_a_message_typed_while_connecting_is_sent_once_connected(
     new_page: Any, web_server: LiveServer
 ) -> None:

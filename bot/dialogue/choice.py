@@ -1,0 +1,79 @@
+"""A button chosen by typing: "2", "the first one", or the button's title.
+
+People answer a list of buttons by typing as often as by clicking, and a widget may not show
+buttons at all (a plain REST client, a screen reader). Rasa sends such text to the model,
+which reads "2" as nothing in particular; here a message that can only mean one of the
+buttons the bot has just shown is taken as a click on it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.state import Conversation
+
+_ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+    "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
+    "ninth": 9, "9th": 9, "tenth": 10, "10th": 10, "last": -1,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10,
+}  # fmt: skip
+# "the 2nd one please", "option 3", "number 1", "#2", "2.", "2)": nothing but the pick.
+_PICK = re.compile(
+    r"^(?:i(?:'ll| will)? (?:take|choose|pick|want) )?(?:the )?(?:option |number |no\.? |# ?)?"
+    r"(?P<pick>\d{1,2}|[a-z0-9]+)[.)]?(?: one| option)?(?: please| pls)?$"
+)
+_NOT_WORD = re.compile(r"[^\w#.)' ]+")
+
+
+def _normal(text: str) -> str:
+    text = text.lower().replace("\u2019", "'")
+    return " ".join(_NOT_WORD.sub(" ", text).split()).strip(" .")
+
+
+def _title(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+def shown_buttons(conversation: Conversation) -> list[dict[str, Any]]:
+    """The payload buttons of the bot's last message with any, if it came after the user's
+    last message (buttons on an older message were answered, or passed over)."""
+    for event in reversed(conversation.events):
+        kind = event.get("event")
+        if kind == "user":
+            return []
+        if kind == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            chosen = [b for b in buttons if isinstance(b, dict) and b.get("payload")]
+            if chosen:
+                return chosen
+    return []
+
+
+def typed_choice(conversation: Conversation, text: str) -> dict[str, Any] | None:
+    """The button ``text`` picks among those just shown, or None when it picks none.
+
+    A button's title, typed as it reads (case, punctuation and emoji aside), picks it
+    first; then a position: "2", "#2", "option 2", "the second one", "last". A number
+    past the buttons picks nothing, so it is read as any other message.
+    """
+    buttons = shown_buttons(conversation)
+    if not buttons or len(text) > 60:
+        return None
+    wanted = _title(text)
+    if wanted:
+        titled = [b for b in buttons if _title(str(b.get("title") or "")) == wanted]
+        if len(titled) == 1:
+            return titled[0]
+    match = _PICK.match(_normal(text))
+    if match is None:
+        return None
+    pick = match.group("pick")
+    position = int(pick) if pick.isdigit() else _ORDINALS.get(pick)
+    if position is None or position == 0:
+        return None
+    if position == -1:
+        return buttons[-1]
+    return buttons[position - 1] if position <= len(buttons) else None

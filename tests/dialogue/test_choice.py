@@ -1,0 +1,87 @@
+"""Buttons chosen by typing: a number, an ordinal, or the button's title."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.dialogue.choice import typed_choice
+from bot.dialogue.config import DEFAULT_OFFER_HUMAN_TEXT
+from bot.state import Conversation
+from tests.dialogue.conftest import FixedParser
+
+BUTTONS = [
+    {"title": "Desk lamp 💡", "payload": '/inform{"product": "desk lamp"}'},
+    {"title": "Office chair", "payload": '/inform{"product": "office chair"}'},
+    {"title": "Read more", "url": "https://example.com"},  # a link: nothing to choose
+    {"title": "Sofa", "payload": '/inform{"product": "sofa"}'},
+]
+
+
+def _shown(buttons: list[dict[str, Any]], *later: dict[str, Any]) -> Conversation:
+    events = [
+        {"event": "user", "text": "I want to return something"},
+        {"event": "bot", "text": "Which item?", "data": {"buttons": buttons}},
+        *later,
+    ]
+    return Conversation(id="c", events=events)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("1", "Desk lamp 💡"), ("2.", "Office chair"), ("#3", "Sofa"), ("option 2", "Office chair"),
+        ("the first one", "Desk lamp 💡"), ("Second please", "Office chair"),
+        ("the 3rd", "Sofa"), ("last one", "Sofa"), ("two", "Office chair"),
+        ("office chair", "Office chair"), ("Desk lamp", "Desk lamp 💡"), ("SOFA!", "Sofa"),
+        ("I'll take the second one", "Office chair"), ("number 1", "Desk lamp 💡"),
+    ],
+)  # fmt: skip
+def test_a_typed_position_or_title_picks_that_button(text: str, title: str) -> None:
+    chosen = typed_choice(_shown(BUTTONS), text)
+    assert chosen is not None and chosen["title"] == title
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["4", "0", "12", "yes", "no", "the lamp is broken", "first I want to ask about shipping",
+     "chair", "", "   ", "NW-10001", "1 2"],
+)  # fmt: skip
+def test_anything_else_picks_nothing(text: str) -> None:
+    assert typed_choice(_shown(BUTTONS), text) is None
+
+
+def test_only_buttons_shown_since_the_users_last_message_count() -> None:
+    answered = _shown(BUTTONS, {"event": "user", "text": "sofa"}, {"event": "bot", "text": "Ok"})
+    assert typed_choice(answered, "1") is None
+    # several bot messages in a row: the last one with buttons is what the widget shows
+    later = {"event": "bot", "text": "Anything else?", "data": {"buttons": BUTTONS[3:]}}
+    assert typed_choice(_shown(BUTTONS, later), "1") == BUTTONS[3]
+    assert typed_choice(Conversation(id="e"), "1") is None
+
+
+def _texts(messages: list[Any]) -> list[str | None]:
+    return [m.text for m in messages]
+
+
+async def test_typing_the_number_of_a_suggestion_or_of_the_offer_is_a_click(make_dm) -> None:
+    table = {"zzz": ("nlu_fallback", 0.1), "1": ("nlu_fallback", 0.2)}
+    dm = make_dm(parser=FixedParser(table))
+    several = await dm.handle("n", "pay how?")
+    assert [b["title"] for b in several[0].buttons][:2] == [
+        "Can I pay by card?",
+        "Can I pay with PayPal?",
+    ]
+    assert _texts(await dm.handle("n", "2")) == ["Yes, PayPal works."]
+    events = [e for e in (await dm.transcripts.read("n", limit=100)).events if e.type == "user"]
+    # the transcript keeps what was typed, and which button it stood for
+    assert events[-1].data["text"] == "2"
+    assert events[-1].data["typed_choice"]["title"] == "Can I pay with PayPal?"
+    # A "2" with nothing shown is an ordinary message (here not understood).
+    assert _texts(await dm.handle("n", "1")) != ["We take Visa and Mastercard."]
+    # The offer of a person: "1" is "Yes, talk to a person".
+    await dm.handle("o", "zzz")
+    assert _texts(await dm.handle("o", "zzz")) == [DEFAULT_OFFER_HUMAN_TEXT]
+    assert _texts(await dm.handle("o", "1")) == ["Connecting you to a person."]
+    assert (await dm.transcripts.get("o")).handoff == "pending_human"  # type: ignore[union-attr]
