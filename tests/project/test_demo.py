@@ -142,9 +142,17 @@ def test_return_form_validation(actions: ModuleType) -> None:
         "return_reason": "too small"
     }
     # "help" and "yes" were registered as reasons
-    for typed in ("help", "Yes!", "I don\u2019t know", '/inform{"product": "phone case"}'):
+    for typed in ("help", "Yes!", '/inform{"product": "phone case"}'):
         assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": None}
         assert "for example" in said.messages[-1]["text"]
+    # A return needs no reason: "I don't know" was told how to stop, again and again.
+    for typed in ("I don\u2019t know", "no reason", "None.", "idk", "n/a"):
+        assert form.validate_return_reason(typed, said, in_order, {}) == {
+            "return_reason": "no reason given"
+        }
+    # ... but a bare "no" may mean "no, I don't want to": told how to stop.
+    assert form.validate_return_reason("Nope", said, in_order, {}) == {"return_reason": None}
+    assert said.messages[-1]["response"] == "utter_how_to_stop_return"
 
 
 async def test_the_item_question_offers_the_orders_items(actions: ModuleType) -> None:

@@ -49,9 +49,20 @@ def normalise_order_number(text: str) -> str | None:
 
 
 NOT_A_REASON = {
-    "help", "help me", "yes", "yeah", "yep", "sure", "okay", "hmm", "hm", "idk", "what",
-    "why", "huh", "i don't know", "no idea", "please", "hello", "hi",
+    "help", "help me", "yes", "yeah", "yep", "sure", "okay", "hmm", "hm", "what", "why",
+    "huh", "please", "hello", "hi",
 }  # fmt: skip
+# A return needs no reason: these are answers, recorded as NO_REASON (they were told how
+# to stop the return, again and again, as if they had said no).
+NO_REASON_GIVEN = {
+    "no reason", "no particular reason", "none", "nothing", "i don't know", "idk",
+    "dunno", "no idea", "not sure", "just because", "rather not say", "i'd rather not say",
+    "prefer not to say", "i prefer not to say", "n a", "na",
+}  # fmt: skip
+NO_REASON = "no reason given"
+# A bare "no" to "why are you returning it?" may mean "no, I don't want to": the user is
+# told how to stop, as a "no" anywhere else in the form is.
+JUST_NO = {"no", "nope", "nah", "no thanks", "no thank you", "n"}
 REASON_HELP = (
     "Tell me in a few words why you're returning it, for example \u201cit's too small\u201d or "
     "\u201cit arrived damaged\u201d. To stop the return, say \u201cstop\u201d."
@@ -171,12 +182,18 @@ class ValidateReturnForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Accept any reason of a few characters that is not a yes, a no or a call for help
-        ("help" and "yes" were registered as reasons)."""
+        ("help" and "yes" were registered as reasons); "no reason" or "I don't know" is
+        the answer that there is none (a return needs no reason)."""
         reason = str(slot_value or "").strip()
+        said = " ".join(re.findall(r"[a-z']+", reason.lower().replace("\u2019", "'")))
+        if said in JUST_NO:
+            dispatcher.utter_message(response="utter_how_to_stop_return")
+            return {"return_reason": None}
+        if said in NO_REASON_GIVEN:
+            return {"return_reason": NO_REASON}
         if len(reason) < 3:
             dispatcher.utter_message(text="Could you tell me a bit more about why?")
             return {"return_reason": None}
-        said = " ".join(re.findall(r"[a-z']+", reason.lower().replace("\u2019", "'")))
         # A button's payload ("/inform{...}") clicked late is no reason either.
         if said in NOT_A_REASON or reason.startswith("/"):
             dispatcher.utter_message(text=REASON_HELP)
