@@ -106,6 +106,8 @@ class DialogueConfig:
     affirm_intents: tuple[str, ...] = ("affirm",)
     # A greeting while waiting for a person is told where they stand, not welcomed anew.
     greet_intents: tuple[str, ...] = ("greet",)
+    # A goodbye while waiting for a person leaves the agents' queue (judged as a stop there).
+    goodbye_intents: tuple[str, ...] = ("goodbye",)
     # A typed or clicked "no" to that offer: the user will rephrase.
     deny_intents: tuple[str, ...] = ("deny",)
     faq_intents: tuple[str, ...] = ("faq",)

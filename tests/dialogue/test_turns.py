@@ -745,6 +745,20 @@ async def test_never_mind_while_waiting_for_a_person_leaves_the_queue(make_dm) -
     assert state is not None and state.handoff == "bot" and state.active_form is None
 
 
+async def test_goodbye_while_waiting_for_a_person_leaves_the_queue(make_dm) -> None:
+    # "bye" in the queue got "Goodbye!" and then "You're still in the queue".
+    parser = FixedParser({"bye": ("goodbye", 0.9), "bye?": ("goodbye", 0.4)})
+    dm = make_dm(parser=parser, config=DialogueConfig(nlu_threshold=0.3))
+    await dm.handle("gq", "/human_handoff")
+    assert DEFAULT_STILL_WAITING_TEXT in texts(await dm.handle("gq", "bye?"))  # too unsure
+    assert (await dm.store.load("gq")).handoff == "pending_human"  # type: ignore[union-attr]
+    assert texts(await dm.handle("gq", "bye")) == [DEFAULT_NO_LONGER_WAITING_TEXT, "Goodbye!"]
+    state = await dm.store.load("gq")
+    assert state is not None and state.handoff == "bot"
+    handoffs = [d for k, d in await transcript(dm, "gq") if k == "handoff"]
+    assert handoffs[-1]["reason"] == "user said goodbye while waiting"
+
+
 async def test_closing_a_conversation_ends_the_form_it_was_in(make_dm) -> None:
     # Closed is dealt with: the user who came back got the form's question again after the
     # greeting, and their next words were taken as its answer.
