@@ -41,7 +41,19 @@ class FormLoop:
         prefilled = [s for s in form.required_slots if turn.slots.get(s) is not None]
         if prefilled:
             await self.validate(turn, name, {s: turn.slots[s] for s in prefilled})
+        if not self.missing(turn, form):
+            # Filled by the message that started it ("where is order NW-48213?"): the
+            # project's rule about the form's end must follow, as after a last answer.
+            self.last_run(turn, name)
         return await self.ask_next_or_finish(turn, name)
+
+    @staticmethod
+    def last_run(turn: Turn, name: str) -> None:
+        """The form's run that finds its slots filled, which rules about a form's end (a
+        submit rule: ``action: <form>``, ``active_loop: null``) follow. To the transcript it
+        is the form ending, not another run."""
+        turn.rasa_event({"event": "action", "name": name})
+        turn.conversation.latest_action = name
 
     async def fill(self, turn: Turn, name: str, candidates: dict[str, Any]) -> bool:
         """Take this message's slot values; True while the form still waits for the user."""

@@ -161,10 +161,7 @@ class DialogueManager(AgentDesk, Acting):
         async with self._turn(sender_id, channel=channel, actor="bot") as turn:
             form = turn.conversation.active_form
             if form is not None:
-                # The form's last run, which finds its slots filled, is what rules about a
-                # form's end follow; the transcript shows the form ended, not a run.
-                turn.rasa_event({"event": "action", "name": form})
-                turn.conversation.latest_action = form
+                self.forms.last_run(turn, form)
                 turn.set_active_loop(None)
                 await self._predict_and_run(turn, None)
         return turn.messages

@@ -1252,3 +1252,26 @@ async def test_a_forms_ignored_intents_fill_none_of_its_slots(make_dm, project) 
             assert texts(await dm.handle(sender, "it broke")) == [
                 "Return for chair on order NW-10002 is registered."
             ]
+
+
+async def test_a_form_the_starting_message_fills_is_submitted_at_once(make_dm, project) -> None:
+    # "where is order NW-48213?" started the demo's order form with its one slot filled and
+    # the bot said nothing: the submit rule (action: form, active_loop: null) never matched.
+    form = replace(project.domain.forms["return_form"], required_slots=("order_number", "product"))
+    forms = {**project.domain.forms, "return_form": form}
+    short = replace(project, domain=replace(project.domain, forms=forms))
+    dm = make_dm(project=short)
+    start = '/request_return{"order_number": "NW-10002", "product": "Chair"}'
+    assert texts(await dm.handle("p", start)) == [
+        "Return for chair on order NW-10002 is registered."
+    ]
+    state = await dm.store.load("p")
+    assert state is not None and state.active_form is None and state.requested_slot is None
+    # one run of the form in the transcript: it ended, it did not run twice
+    actions = [d["name"] for k, d in await transcript(dm, "p") if k == "action"]
+    assert actions.count("return_form") == 1
+    # A value the validator refuses is asked for again, not submitted.
+    assert texts(await dm.handle("q", start.replace("NW-10002", "NW-99999"))) == [
+        "I can't find order NW-99999.",
+        "What is your order number?",
+    ]

@@ -104,6 +104,22 @@ def tracker(
     return Tracker("u1", slots, {"entities": entities or []}, [], False, None, loop, "")
 
 
+def test_the_order_status_form_takes_only_an_order_that_exists(actions: ModuleType) -> None:
+    form = actions.ValidateOrderStatusForm()
+    said = Dispatcher()
+    # Every order starts with NW: five digits alone are one ("order 48213" was refused).
+    for typed, number in (("48213", "NW-48213"), ("#nw 55820", "NW-55820"), ("12345", None)):
+        assert form.validate_order_number(typed, said, tracker({}), {}) == {"order_number": number}
+    assert said.messages[-1]["text"].startswith("I couldn't find an order NW-12345.")
+    # Cancelled orders have a status too (the return form refuses them).
+    assert form.validate_order_number("NW-61248", said, tracker({}), {}) == {
+        "order_number": "NW-61248"
+    }
+    for typed in ("1", "NW-4821", "call me"):
+        assert form.validate_order_number(typed, said, tracker({}), {}) == {"order_number": None}
+        assert said.messages[-1]["text"] == actions.NOT_AN_ORDER_NUMBER
+
+
 def test_return_form_validation(actions: ModuleType) -> None:
     form = actions.ValidateReturnForm()
     said = Dispatcher()
@@ -112,7 +128,7 @@ def test_return_form_validation(actions: ModuleType) -> None:
     }
     assert form.validate_order_number("NW-99999", said, tracker({}), {}) == {"order_number": None}
     assert form.validate_order_number("hello", said, tracker({}), {}) == {"order_number": None}
-    assert "couldn't find order NW-99999" in said.messages[0]["text"]
+    assert "couldn't find an order NW-99999" in said.messages[0]["text"]
     in_order = tracker({"order_number": "NW-48213"})
     assert form.validate_product("the Wireless Headphones", said, in_order, {}) == {
         "product": "wireless headphones"

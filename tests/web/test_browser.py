@@ -56,7 +56,7 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     expect_bot(page, "What's your order number?")
     assert page.locator(".deskbot-buttons").count() == 0  # replies go once one is chosen
     send(page, "it's NW-12345")
-    expect_bot(page, "I couldn't find order NW-12345")  # the rasa-sdk validation action
+    expect_bot(page, "I couldn't find an order NW-12345")  # the rasa-sdk validation action
     send(page, "NW-33091")
     expect_bot(page, "Which item from order NW-33091 would you like to return?")
     send(page, "the desk lamp")

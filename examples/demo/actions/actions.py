@@ -18,8 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 # The order-number format the NLU regex finds: two letters, an optional dash or space, five
-# digits ("NW 48213" was refused as not an order number).
-ORDER_NUMBER = re.compile(r"^\s*#?([A-Za-z]{2})[-\s]?(\d{5})\s*$")
+# digits ("NW 48213" was refused as not an order number). Every order starts with NW, so
+# five digits alone are one too ("order 48213" was refused).
+ORDER_NUMBER = re.compile(r"^\s*#?(?:([A-Za-z]{2})[-\s]?)?(\d{5})\s*$")
 
 ORDERS: dict[str, dict[str, Any]] = {
     "NW-48213": {"status": "shipped", "detail": "It left our warehouse on Tuesday and should "
@@ -45,7 +46,7 @@ def normalise_order_number(text: str) -> str | None:
     match = ORDER_NUMBER.match(text or "")
     if match is None:
         return None
-    return f"{match.group(1).upper()}-{match.group(2)}"
+    return f"{(match.group(1) or 'NW').upper()}-{match.group(2)}"
 
 
 NOT_A_REASON = {
@@ -114,10 +115,7 @@ class ActionCheckOrderStatus(Action):
         if number is None:  # the tagger took something else for one (a phone number, say)
             dispatcher.utter_message(text=NOT_AN_ORDER_NUMBER)
         elif order is None:
-            dispatcher.utter_message(
-                text=f"I couldn't find an order {number}. Please check the number in your "
-                "confirmation email (it looks like NW-12345)."
-            )
+            dispatcher.utter_message(text=not_found(number))
         else:
             dispatcher.utter_message(
                 text=f"Your order {number} is {order['status']}. {order['detail']}"
@@ -127,6 +125,40 @@ class ActionCheckOrderStatus(Action):
             # return keeps its own order (it used to switch to this one, or lose it, unsaid).
             return []
         return [SlotSet("order_number", number if order else None)]
+
+
+def not_found(number: str) -> str:
+    return (
+        f"I couldn't find an order {number}. Please check the number in your confirmation "
+        "email (it looks like NW-12345)."
+    )
+
+
+def known_order(slot_value: Any, dispatcher: CollectingDispatcher) -> str | None:
+    """The order number a reply gives, if such an order exists; else says what is wrong."""
+    number = normalise_order_number(str(slot_value or ""))
+    if number is None:
+        dispatcher.utter_message(text=NOT_AN_ORDER_NUMBER)
+    elif number not in ORDERS:
+        dispatcher.utter_message(text=not_found(number))
+        return None
+    return number
+
+
+class ValidateOrderStatusForm(FormValidationAction):
+    """Checks the order number asked for to tell an order's status."""
+
+    def name(self) -> str:
+        return "validate_order_status_form"
+
+    def validate_order_number(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"order_number": known_order(slot_value, dispatcher)}
 
 
 class ValidateReturnForm(FormValidationAction):
@@ -143,12 +175,8 @@ class ValidateReturnForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Accept a well-formed order number that exists in the order system."""
-        number = normalise_order_number(str(slot_value or ""))
+        number = known_order(slot_value, dispatcher)
         if number is None:
-            dispatcher.utter_message(text=NOT_AN_ORDER_NUMBER)
-            return {"order_number": None}
-        if number not in ORDERS:
-            dispatcher.utter_message(text=f"I couldn't find order {number}. Could you check it?")
             return {"order_number": None}
         if ORDERS[number]["status"] == "cancelled":
             dispatcher.utter_message(text=f"Order {number} was cancelled, so there's nothing to "
