@@ -89,8 +89,9 @@ class FormLoop:
     async def ask_next_or_finish(self, turn: Turn, name: str) -> bool:
         form = self.form(name)
         missing = self.missing(turn, form)
-        requested = turn.conversation.requested_slot
-        next_slot = requested if requested in missing else missing[0] if missing else None
+        # The first one missing, as in Rasa: a change of an earlier answer the validator
+        # refused is asked for before the question that was open.
+        next_slot = missing[0] if missing else None
         if next_slot is None:
             turn.set_active_loop(None)
             return False

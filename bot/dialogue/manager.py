@@ -82,6 +82,9 @@ class DialogueManager(AgentDesk, Acting):
             *self.config.stop_intents,
             *self.policy.answered_intents(domain.forms),
         } - {"inform", "affirm", "deny"}
+        # An intent that starts one form interrupts another ("where is my order NW-10472?"
+        # in the return form was taken as the return's reason once tracking became a form).
+        self._form_starters = self.policy.form_starters(domain.forms)
         self._yes_no = {*self.config.affirm_intents, *self.config.deny_intents}
         # Said while waiting for a person, these are told where the user stands.
         self._small_talk = {*self.config.greet_intents, *self._yes_no}
@@ -335,7 +338,9 @@ class DialogueManager(AgentDesk, Acting):
             else:
                 turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
             return
-        if requested in candidates and not low and intent in self._interruptions:
+        starts = self._form_starters.get(intent or "", set())
+        interrupts = intent in self._interruptions or bool(form and starts - {form})
+        if requested in candidates and not low and interrupts:
             # Free text would fill the slot, but the message is confidently something else
             # (a question, a request for a person, something a rule answers): handle that,
             # then ask again.
@@ -348,10 +353,16 @@ class DialogueManager(AgentDesk, Acting):
             )
             if requested not in said:
                 del candidates[requested]
+        required = self.domain.forms[form].required_slots if form is not None else ()
         for name, value in candidates.items():
-            if form is None or name not in self.domain.forms[form].required_slots:
+            if name not in required:
                 turn.set_slot(name, value, source="user")
-        if form is not None and requested in candidates and not waiting:
+        # As in Rasa, a form takes any of its slots a message fills, not only the one it
+        # asked for: "actually it's order NW-48213" while it asks for the item changes the
+        # order (the new number was dropped without a word), unless the message is
+        # something else (a question about another order).
+        other = not low and not interrupts and any(name in required for name in candidates)
+        if form is not None and (requested in candidates or other) and not waiting:
             # While the user waits for a person the form is on hold: what they write is for
             # the person ("anyone there?" was taken as the return's reason, and submitted).
             # The form asks its question again when an agent gives the conversation back.

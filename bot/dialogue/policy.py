@@ -117,16 +117,27 @@ class Policy:
             for tokens in _expand(story.steps):
                 self.patterns.append(_Pattern(tokens, "story", story.name))
 
-    def answered_intents(self, forms: Collection[str]) -> set[str]:
-        """Intents that an unconditional rule answers on its own (its first step is the intent,
-        its second an action that is not a form): questions in their own right."""
-        found: set[str] = set()
+    def _openings(self) -> Iterable[tuple[str, str]]:
+        """``(intent, action)`` of each unconditional rule that starts with an intent and an
+        action."""
         for pattern in self.patterns:
             if pattern.source != "rule" or pattern.condition or len(pattern.tokens) < 2:
                 continue
             (kind, intent), (next_kind, action) = pattern.tokens[0], pattern.tokens[1]
-            if kind == "intent" and next_kind == "action" and intent and action not in forms:
-                found.add(intent)
+            if kind == "intent" and next_kind == "action" and intent and action:
+                yield intent, action
+
+    def answered_intents(self, forms: Collection[str]) -> set[str]:
+        """Intents that an unconditional rule answers on its own (its first step is the intent,
+        its second an action that is not a form): questions in their own right."""
+        return {intent for intent, action in self._openings() if action not in forms}
+
+    def form_starters(self, forms: Collection[str]) -> dict[str, set[str]]:
+        """Intents whose unconditional rule starts a form: ``{intent: {form, ...}}``."""
+        found: dict[str, set[str]] = {}
+        for intent, action in self._openings():
+            if action in forms:
+                found.setdefault(intent, set()).add(action)
         return found
 
     def predict(

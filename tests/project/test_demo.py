@@ -120,6 +120,23 @@ def test_the_order_status_form_takes_only_an_order_that_exists(actions: ModuleTy
         assert said.messages[-1]["text"] == actions.NOT_AN_ORDER_NUMBER
 
 
+def test_a_return_takes_one_item_at_a_time(actions: ModuleType) -> None:
+    from rasa_sdk import Tracker
+
+    form = actions.ValidateReturnForm()
+    said = Dispatcher()
+    for text in ("the headphones and the phone case", "headphones, phone case", "both: the "
+                 "wireless headphones & the case"):  # fmt: skip
+        latest = {"text": text, "entities": []}
+        both = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
+        assert form.validate_product("phone case", said, both, {}) == {"product": None}
+        assert said.messages[-1]["text"] == actions.ONE_AT_A_TIME
+    # one item named, with "and" in the sentence, is that item
+    latest = {"text": "the phone case and it is broken", "entities": []}
+    one = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
+    assert form.validate_product("phone case", said, one, {}) == {"product": "phone case"}
+
+
 def test_return_form_validation(actions: ModuleType) -> None:
     form = actions.ValidateReturnForm()
     said = Dispatcher()

@@ -49,6 +49,9 @@ def normalise_order_number(text: str) -> str | None:
     return f"{(match.group(1) or 'NW').upper()}-{match.group(2)}"
 
 
+ONE_AT_A_TIME = (
+    "Let's return one item at a time. Which one first? You can return the other right after."
+)
 NOT_A_REASON = {
     "help", "help me", "yes", "yeah", "yep", "sure", "okay", "hmm", "hm", "what", "why",
     "huh", "please", "hello", "hi",
@@ -73,7 +76,7 @@ REASON_HELP = (
 # Words that name no item ("I want to return the case for my phone").
 NOT_ITEM_WORDS = {
     "i", "a", "an", "the", "my", "me", "it", "its", "this", "that", "one", "want", "to",
-    "return", "would", "like", "please", "for", "of", "from", "order", "item", "and",
+    "return", "would", "like", "please", "for", "of", "from", "order", "item", "and", "both",
 }  # fmt: skip
 
 
@@ -86,6 +89,13 @@ def find_item(said: str, items: list[str]) -> str | None:
         return None
     named = [i for i in items if all(any(_same_word(w, p) for p in i.split()) for w in words)]
     return named[0] if len(named) == 1 else None
+
+
+def items_named(said: str, items: list[str]) -> list[str]:
+    """The order's items a message names, each part of "x and y" or "x, y" on its own."""
+    parts = re.split(r",|&|\band\b|\bplus\b|\bas well as\b", said.lower())
+    named = [find_item(part, items) for part in parts]
+    return list(dict.fromkeys(item for item in named if item))
 
 
 def _same_word(typed: str, word: str) -> bool:
@@ -191,10 +201,15 @@ class ValidateReturnForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Accept an item that is part of the order."""
+        """Accept an item that is part of the order, one at a time."""
         product = str(slot_value or "").strip().lower().removeprefix("the ").strip()
         order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
         items: list[str] = list(order["items"]) if order else []
+        said = str((tracker.latest_message or {}).get("text") or "")
+        if len(items_named(said, items)) > 1:
+            # "the headphones and the phone case" registered the phone case alone, unsaid.
+            dispatcher.utter_message(text=ONE_AT_A_TIME)
+            return {"product": None}
         match = find_item(product, items)
         if not product or (items and match is None):
             listed = ", ".join(items) if items else "your order"

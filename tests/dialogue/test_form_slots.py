@@ -1,0 +1,76 @@
+"""Which slots an active form takes from a message: its requested one, or any of its own,
+unless the message is something else."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from bot.project import load_project
+from tests.dialogue.conftest import PROJECT
+
+
+def _texts(messages: list[Any]) -> list[str | None]:
+    return [m.text for m in messages]
+
+
+async def test_a_form_takes_another_of_its_slots_from_the_message(make_dm) -> None:
+    # "actually it's order NW-10002" while the form asked for the item: the new number was
+    # dropped without a word. As in Rasa, the form validates it and asks on.
+    dm = make_dm()
+    await dm.handle("o", '/request_return{"order_number": "NW-10001"}')
+    assert _texts(await dm.handle("o", '/inform{"order_number": "NW-10002"}')) == [
+        "Which product do you want to return?"
+    ]
+    state = await dm.store.load("o")
+    assert state is not None and state.slots["order_number"] == "NW-10002"
+    assert state.requested_slot == "product"
+    # ... validated as an answer is: a number the validator refuses is asked for again
+    replies = await dm.handle("o", '/inform{"order_number": "NW-99999"}')
+    assert _texts(replies) == ["I can't find order NW-99999.", "What is your order number?"]
+    # A question about another order is answered and changes nothing (a rule answers it).
+    await dm.handle("q", '/request_return{"order_number": "NW-10001"}')
+    replies = await dm.handle("q", '/check_order{"order_number": "NW-10002"}')
+    assert _texts(replies) == ["Order NW-10001 is shipped.", "Which product do you want to return?"]
+    state = await dm.store.load("q")
+    assert state is not None and state.slots["order_number"] == "NW-10001"
+
+
+def _with_a_second_form(tmp_path: Path) -> Any:
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    domain = (root / "domain.yml").read_text()
+    domain = domain.replace(
+        "forms:\n", "forms:\n  lookup_form:\n    required_slots:\n      - order_number\n", 1
+    )
+    domain = domain.replace(
+        "responses:\n",
+        'responses:\n  utter_ask_lookup_form_order_number:\n    - text: "Which order?"\n',
+        1,
+    )
+    (root / "domain.yml").write_text(domain)
+    rules = (root / "data" / "rules.yml").read_text()
+    rules = rules.replace(
+        "  - rule: check order\n    steps:\n      - intent: check_order\n"
+        "      - action: action_check_order\n",
+        "  - rule: check order\n    steps:\n      - intent: check_order\n"
+        "      - action: lookup_form\n      - active_loop: lookup_form\n",
+    )
+    (root / "data" / "rules.yml").write_text(rules)
+    return load_project(root)
+
+
+async def test_an_intent_that_starts_another_form_is_no_answer_to_this_one(
+    make_dm, tmp_path: Path
+) -> None:
+    # Once the demo's order tracking became a form, "what's the status of order NW-33091"
+    # at the return's reason question was registered as the reason.
+    project = _with_a_second_form(tmp_path)
+    dm = make_dm(project=project)
+    await dm.handle("r", '/request_return{"order_number": "NW-10001", "product": "Chair"}')
+    asked = '/check_order{"order_number": "NW-10002"}'
+    replies = await dm.handle("r", asked)
+    assert "Return for chair on order NW-10001 is registered." not in _texts(replies)
+    state = await dm.store.load("r")
+    assert state is not None and state.slots["return_reason"] is None
