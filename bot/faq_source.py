@@ -46,7 +46,7 @@ def build_retriever(project: Project, settings: Settings, base: FaqBase) -> FaqR
     )
 
 
-def _answer(entry: FaqEntry, score: float) -> FaqAnswer:
+def _answer(entry: FaqEntry, score: float, exact: bool = False) -> FaqAnswer:
     buttons: tuple[dict[str, Any], ...] = tuple(
         {"title": b.title, "payload": b.payload} for b in entry.buttons
     )
@@ -58,11 +58,12 @@ def _answer(entry: FaqEntry, score: float) -> FaqAnswer:
         score=round(float(score), 4),
         buttons=buttons,
         links=links,
+        exact=exact,
     )
 
 
 def _from_hit(hit: FaqHit) -> FaqAnswer:
-    return _answer(hit.entry, hit.confidence)
+    return _answer(hit.entry, hit.confidence, hit.exact)
 
 
 class KnowledgeFaq:

@@ -45,6 +45,8 @@ class FaqHit:
         probability: the adapted head's probability of this entry (0 without a head).
         too_short: the message has too few words to be answered from this entry
             (``RetrieverConfig.min_answer_words``) and is none of its phrasings.
+        exact: the message is one of the entry's phrasings as written (case, spacing and
+            sentence punctuation aside): staff wrote this very question for this entry.
     """
 
     entry: FaqEntry
@@ -55,6 +57,7 @@ class FaqHit:
     path: str = ""
     probability: float = 0.0
     too_short: bool = False
+    exact: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +317,7 @@ class FaqRetriever:
         floor = self.config.min_similarity if mode != "bm25" else -1.0
         counted = meaningful_words(text)
         short = counted is not None and counted < self.config.min_answer_words
-        said = same_words(text) if short else ()
+        said = same_words(text)
         hits = []
         for rank, (score, eid, pos, similarity) in enumerate(fused[:k]):
             entry = state.entries[eid]
@@ -332,9 +335,19 @@ class FaqRetriever:
                 confidence = calibration.confidence(score, lead)
             phrasing = entry.phrasings[pos]
             probability = head.get(eid, 0.0)
-            too_short = short and all(same_words(p) != said for p in entry.phrasings)
+            exact = any(same_words(p) == said for p in entry.phrasings)
             hits.append(
-                FaqHit(entry, score, phrasing, confidence, similarity, path, probability, too_short)
+                FaqHit(
+                    entry,
+                    score,
+                    phrasing,
+                    confidence,
+                    similarity,
+                    path,
+                    probability,
+                    too_short=short and not exact,
+                    exact=exact,
+                )
             )
         return hits
 

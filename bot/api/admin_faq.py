@@ -52,6 +52,7 @@ def hit_json(hit: FaqHit, rank: int) -> dict[str, Any]:
         "matched_phrasing": hit.matched_phrasing,
         "score": round(hit.score, 4),
         "confidence": round(hit.confidence, 4),
+        "exact": hit.exact,
     }
 
 
@@ -271,8 +272,9 @@ async def export_entries(
 
 @router.post("/try")
 async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> dict[str, Any]:
-    """Ranked matches of a question with scores, and what the FAQ would do with it (in the
-    chat the NLU reads a message first: an intent it is sure of is answered by the project)."""
+    """Ranked matches of a question with scores, what the FAQ would do with it, and who
+    answers it when it opens a chat (``chat``: the NLU's intent, and ``by`` "faq" or
+    "intent", the project's ``action``; null without an NLU model)."""
     if not shows_anything(body.text):  # the channels refuse it; trying it would mislead
         raise InvalidRequest("text: must not be empty")
     context.limiter.check_size(body.text)  # what the chat would refuse, the same way
@@ -284,10 +286,16 @@ async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> di
         return hits, retriever.decide_hits(hits)
 
     hits, decision = await asyncio.to_thread(run)
+    chat = None
+    if context.dialogue is not None and context.dialogue.ready()["nlu"]:
+        # The FAQ's verdict alone disagreed with the chat, where a sure intent's canned
+        # reply answers first.
+        chat = await context.dialogue.chat_reading(await context.dialogue.parse(body.text))
     return {
         "text": body.text,
         "decision": decision.kind,
         "confidence": round(decision.confidence, 4),
         "chosen": [h.entry.id for h in decision.hits],
         "matches": [hit_json(h, i + 1) for i, h in enumerate(hits)],
+        "chat": chat,
     }

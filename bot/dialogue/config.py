@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_FALLBACK_TEXT = "Sorry, I didn't quite understand that. Could you rephrase it?"
 DEFAULT_OFFER_HUMAN_TEXT = "I'm still not sure what you mean. Would you like to talk to a person?"
@@ -111,3 +112,18 @@ class DialogueConfig:
     # A typed or clicked "no" to that offer: the user will rephrase.
     deny_intents: tuple[str, ...] = ("deny",)
     faq_intents: tuple[str, ...] = ("faq",)
+
+
+def is_low(intent: dict[str, Any], config: DialogueConfig, *, careful_stop: bool) -> bool:
+    """Whether a parse counts as not understood; a request for a person, or to stop where
+    stopping costs something (``careful_stop``: in a form, or waiting for a person), needs
+    more confidence than other intents, as acting on it wrongly costs an agent's time, the
+    user's answers to the form or their place in the queue (elsewhere a project's own stop or
+    cancel intent is judged as any other, as in Rasa)."""
+    name = intent.get("name")
+    confidence = float(intent.get("confidence") or 0.0)
+    if name in config.handoff_intents:
+        return confidence < max(config.nlu_threshold, config.handoff_min_confidence)
+    if careful_stop and name in config.stop_intents:
+        return confidence < max(config.nlu_threshold, config.stop_min_confidence)
+    return name in (None, "nlu_fallback") or confidence < config.nlu_threshold

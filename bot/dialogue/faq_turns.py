@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from bot.dialogue import builtin, confirm
-from bot.dialogue.config import DEFAULT_FAQ_GONE_TEXT, DialogueConfig
+from bot.dialogue.config import DEFAULT_FAQ_GONE_TEXT, DialogueConfig, is_low
 from bot.dialogue.custom_actions import CustomActions
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
@@ -36,16 +36,17 @@ class FaqTurns:
         0.99. False (nothing said or recorded) leaves the message to the intent.
 
         A canned reply (an ``utter_`` response, or nothing at all) yields below
-        ``faq_over_intent``; an intent that would start a form or run a custom action, the
-        bot's own work, only below ``faq_over_action``; one that came with entities (data the
-        user gave for that work) never. Requests for a person and to stop keep their meaning.
+        ``faq_over_intent``, and above it to an entry that has the message as one of its
+        phrasings (staff wrote this very question into the FAQ, and edit its answer there);
+        an intent that would start a form or run a custom action, the bot's own work, only
+        below ``faq_over_action``; one that came with entities (data the user gave for that
+        work) never. Requests for a person and to stop keep their meaning.
         """
         intent = parse.get("intent") or {}
         sure = float(intent.get("confidence") or 0.0)
         text = str(parse.get("text") or "")
         if (
             self.faq is None
-            or sure >= self.config.faq_over_intent
             or intent.get("name") in self.config.handoff_intents
             or intent.get("name") in self.config.stop_intents
             or parse.get("entities")
@@ -55,19 +56,60 @@ class FaqTurns:
             return False
         upcoming = self._upcoming(turn.conversation)
         canned = upcoming is None or upcoming == LISTEN or upcoming.startswith("utter_")
-        if not canned and sure >= self.config.faq_over_action:
+        if not self._may_yield(sure, canned):
             return False
         try:
             choice = await self._faq_choice(turn, text)
         except Exception:  # the intent was going to answer anyway: let it
             log.exception("FAQ search failed; the intent answers instead")
             return False
-        # FaqAnswer.score is the retriever's calibrated confidence in the entry
-        if choice.decision != "answer" or not choice.options or choice.options[0].score <= sure:
+        best = _answer_of(choice)
+        if best is None or not self._outranks(best, sure, canned):
             return False
-        builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
-        user_data["faq"]["over_intent"] = {"name": intent.get("name"), "confidence": sure}
+        builtin.say_faq_answer(turn, best, user_data, decision="answer")
+        over = {"name": intent.get("name"), "confidence": sure, "exact": best.exact}
+        user_data["faq"]["over_intent"] = over
         return True
+
+    def _may_yield(self, sure: float, canned: bool) -> bool:
+        limit = self.config.faq_over_intent if canned else self.config.faq_over_action
+        return limit > 0 and (canned or sure < limit)  # 0: the project turned it off
+
+    def _outranks(self, best: FaqAnswer, sure: float, canned: bool) -> bool:
+        """Whether an FAQ answer goes out instead of the intent's action: a surer one (the
+        retriever's calibrated confidence), or for a sure canned reply the entry's own
+        phrasing."""
+        limit = self.config.faq_over_intent if canned else self.config.faq_over_action
+        if not self._may_yield(sure, canned):
+            return False
+        return best.exact if sure >= limit else best.score > sure
+
+    async def chat_reading(self, parse: dict[str, Any]) -> dict[str, Any]:
+        """Who would answer a message that opens a conversation, the FAQ or the project's
+        own action, by the rules a turn follows: for the FAQ editor's "Try", which showed the
+        FAQ's verdict where the chat answered with an intent's canned reply."""
+        intent = parse.get("intent") or {}
+        name = intent.get("name")
+        sure = float(intent.get("confidence") or 0.0)
+        events = [{"event": "user", "parse_data": parse}]
+        upcoming = None
+        if not is_low(intent, self.config, careful_stop=False):
+            upcoming = self.policy.predict(conversation_tokens(events), slots={}, active_loop=None)
+        by = "intent"
+        if upcoming in (None, LISTEN) or name in self.config.faq_intents:
+            by = "faq"  # not understood, or nothing the project does with it: the FAQ
+        elif not (
+            name in self.config.handoff_intents
+            or name in self.config.stop_intents
+            or parse.get("entities")
+            or self.faq is None
+        ):
+            canned = upcoming.startswith("utter_")
+            if self._may_yield(sure, canned):
+                best = _answer_of(await self.faq.decide(str(parse.get("text") or "")))
+                if best is not None and self._outranks(best, sure, canned):
+                    by = "faq"
+        return {"intent": name, "confidence": round(sure, 4), "by": by, "action": upcoming}
 
     def _upcoming(self, conversation: Conversation) -> str | None:
         """The action the message would run first."""
@@ -182,3 +224,7 @@ class FaqTurns:
         if choice is None:
             choice = turn.faq_choices[text] = await self.faq.decide(text)
         return choice
+
+
+def _answer_of(choice: FaqChoice) -> FaqAnswer | None:
+    return choice.options[0] if choice.decision == "answer" and choice.options else None

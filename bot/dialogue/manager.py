@@ -23,6 +23,7 @@ from bot.dialogue.config import (
     DEFAULT_REPHRASE_TEXT,
     DEFAULT_STOPPED_TEXT,
     DialogueConfig,
+    is_low,
 )
 from bot.dialogue.custom_actions import CustomActions
 from bot.dialogue.forms import FormLoop
@@ -232,7 +233,7 @@ class DialogueManager(AgentDesk, Acting):
         intent = parse.get("intent") or {}
         # Stopping wrongly costs a form's answers or a place in the agents' queue.
         careful = conversation.active_form is not None or conversation.handoff == "pending_human"
-        low = _is_low(intent, self.config, careful_stop=careful)
+        low = is_low(intent, self.config, careful_stop=careful)
         conversation.latest_message = {**parse, "metadata": metadata or {}}
         # As Rasa's tracker: the bot listened, then the user spoke; an action run next sees
         # latest_action_name "action_listen" (the policy and transcripts skip it).
@@ -502,18 +503,3 @@ def _shortcut_intent(text: str) -> str | None:
     """The intent a ``/intent{...}`` message names (None for typed text)."""
     parsed = parse_shortcut(text) if text.startswith("/") else None
     return None if parsed is None else (parsed.get("intent") or {}).get("name")
-
-
-def _is_low(intent: dict[str, Any], config: DialogueConfig, *, careful_stop: bool) -> bool:
-    """Whether a parse counts as not understood; a request for a person, or to stop where
-    stopping costs something (``careful_stop``: in a form, or waiting for a person), needs
-    more confidence than other intents, as acting on it wrongly costs an agent's time, the
-    user's answers to the form or their place in the queue (elsewhere a project's own stop or
-    cancel intent is judged as any other, as in Rasa)."""
-    name = intent.get("name")
-    confidence = float(intent.get("confidence") or 0.0)
-    if name in config.handoff_intents:
-        return confidence < max(config.nlu_threshold, config.handoff_min_confidence)
-    if careful_stop and name in config.stop_intents:
-        return confidence < max(config.nlu_threshold, config.stop_min_confidence)
-    return name in (None, "nlu_fallback") or confidence < config.nlu_threshold

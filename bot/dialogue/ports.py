@@ -14,12 +14,16 @@ class Parser(Protocol):
 
 @dataclass(frozen=True)
 class FaqAnswer:
+    """An FAQ entry offered for a message; ``exact`` when the message is one of its
+    phrasings as written (case, spacing and punctuation aside)."""
+
     key: str
     question: str
     answer: str
     score: float
     buttons: tuple[dict[str, Any], ...] = ()
     links: tuple[dict[str, Any], ...] = ()
+    exact: bool = False
 
 
 @dataclass(frozen=True)

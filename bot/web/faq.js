@@ -187,6 +187,27 @@
     return box;
   }
 
+  // Who answers the question in the chat, where the NLU reads it first: the FAQ's
+  // verdict alone said "answer" where a sure intent's canned reply went out.
+  function chatLine(chat) {
+    var read = chat.intent ? "the NLU reads it as " + chat.intent + " (" +
+      chat.confidence.toFixed(2) + ")" : "the NLU does not understand it";
+    var text;
+    if (chat.by === "faq") {
+      text = "In the chat: the FAQ answers this; " + read + ".";
+    } else {
+      text = "In the chat: not the FAQ. " + read.charAt(0).toUpperCase() + read.slice(1) +
+        ", which the bot's project answers with " + chat.action + ".";
+      // A sure canned reply yields to an entry that has the very question as a phrasing.
+      if (/^utter_/.test(chat.action || "")) {
+        text += " Add this question as a phrasing of an entry to answer it from the FAQ.";
+      }
+    }
+    var p = el("p", "chat " + chat.by, text);
+    p.id = "try-chat";
+    return p;
+  }
+
   function showTry(data) {
     var result = document.getElementById("try-result");
     result.textContent = "";
@@ -197,6 +218,7 @@
     line.appendChild(decision);
     line.appendChild(el("span", "", " (confidence " + data.confidence.toFixed(2) + ")"));
     result.appendChild(line);
+    if (data.chat) result.appendChild(chatLine(data.chat));
     var table = el("table");
     table.id = "try-matches";
     var head = el("tr");

@@ -215,6 +215,8 @@ def test_try_a_question_shows_ranked_matches_and_the_decision(
     assert body["matches"][0]["external_key"] == "shipping"
     assert body["matches"][0]["matched_phrasing"] == "shipping fees"
     assert body["matches"][0]["rank"] == 1 and body["matches"][0]["score"] > 0
+    # ... and who answers it in the chat, where the NLU reads it first
+    assert body["chat"] == {"intent": "faq", "confidence": 0.8, "by": "faq", "action": None}
     nothing = client.post(f"{FAQ}/try", json={"text": "zebra"}, headers=admin_headers).json()
     assert nothing["decision"] == "none" and nothing["matches"] == []
     blank = client.post(f"{FAQ}/try", json={"text": "\u0000\u200b"}, headers=admin_headers)
@@ -225,6 +227,27 @@ def test_try_a_question_shows_ranked_matches_and_the_decision(
     assert long.status_code == chat.status_code == 413
     words = "message is 2001 characters; the limit is 2000"
     assert long.json()["detail"] == chat.json()["detail"] == words
+
+
+def test_try_says_when_the_chat_answers_with_an_intent_and_an_own_phrasing_wins(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    # The editor's Try said "answer" for a question the chat answered with the project's
+    # canned reply; staff could not tell why their entry went unused.
+    said = client.post(f"{FAQ}/try", json={"text": "hello there"}, headers=admin_headers).json()
+    assert said["chat"]["by"] == "intent" and said["chat"]["action"] == "utter_greet"
+    assert bot_says(client, "h1", "hello there") == "Hello! How can I help?"
+    created = client.post(
+        f"{FAQ}/entries",
+        json={"external_key": "hello", "question": "Hello there!", "answer": "Hi from the FAQ."},
+        headers=admin_headers,
+    )
+    assert created.status_code == 201
+    tried = client.post(f"{FAQ}/try", json={"text": "hello there"}, headers=admin_headers).json()
+    assert tried["matches"][0]["exact"] and tried["chat"]["by"] == "faq"
+    assert bot_says(client, "h2", "hello there") == "Hi from the FAQ."
+    # a paraphrase is still the greeting's
+    assert bot_says(client, "h3", "hello again") == "Hello! How can I help?"
 
 
 def test_a_deleted_entry_comes_back_by_creating_its_key_or_restoring_it(

@@ -440,7 +440,7 @@ async def test_an_unsure_intent_yields_to_a_surer_faq_answer(make_dm) -> None:
         "entry": "shipping_time",
         "score": 0.9,
         "decision": "answer",
-        "over_intent": {"name": "greet", "confidence": 0.5},
+        "over_intent": {"name": "greet", "confidence": 0.5, "exact": False},
     }
     # A sure intent keeps its reply; a FAQ that only suggests does not outrank one; a
     # request for a person keeps its meaning.
@@ -454,6 +454,22 @@ async def test_an_unsure_intent_yields_to_a_surer_faq_answer(make_dm) -> None:
     assert texts(await dm.handle("e", "shipping, you say?")) == ["Hello! How can I help?"]
     dm = make_dm(parser=FixedParser(table), config=DialogueConfig(faq_over_intent=0.0))
     assert texts(await dm.handle("f", "shipping, you say?")) == ["Hello! How can I help?"]
+
+
+async def test_a_sure_canned_reply_yields_to_an_entrys_own_phrasing(make_dm) -> None:
+    # Staff added "What are the delivery costs for Switzerland?" to the FAQ; the message
+    # itself got the project's generic shipping-cost reply (its intent read at 0.97).
+    own = KeywordFaq()
+    own.entries["shipping_time"] = replace(own.entries["shipping_time"], exact=True)
+    table = {"shipping hello": ("greet", 0.95), "pay hello": ("greet", 0.95)}
+    dm = make_dm(parser=FixedParser(table), faq=own)
+    assert texts(await dm.handle("x", "shipping hello")) == ["Shipping takes 2-4 days."]
+    user = [d for k, d in await transcript(dm, "x") if k == "user"][-1]
+    assert user["faq"]["over_intent"] == {"name": "greet", "confidence": 0.95, "exact": True}
+    # a suggestion, however exact, does not; nor anything when the project turned it off
+    assert texts(await dm.handle("y", "pay hello")) == ["Hello! How can I help?"]
+    off = make_dm(parser=FixedParser(table), faq=own, config=DialogueConfig(faq_over_intent=0))
+    assert texts(await off.handle("z", "shipping hello")) == ["Hello! How can I help?"]
 
 
 class _CountingFaq(KeywordFaq):

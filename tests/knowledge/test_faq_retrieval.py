@@ -375,6 +375,11 @@ def test_a_topic_word_is_offered_not_answered(
     assert retriever.wait_adapted(30)
     assert not retriever.search("refunds")[0].too_short
     assert retriever.search("refund")[0].too_short
+    # "exact": the message is one of the entry's phrasings as written, so it may outrank a
+    # sure intent's canned reply in the chat
+    assert retriever.search("REFUNDS!")[0].exact
+    assert not retriever.search("refund")[0].exact
+    assert not said.hits[0].exact
     lenient = start_retriever(filled, encoder, min_answer_words=1)
     assert not lenient.search("refund")[0].too_short
 

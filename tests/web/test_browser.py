@@ -461,6 +461,8 @@ def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
     admin.get_by_role("button", name="Try", exact=True).click()
     admin.locator("#try-decision", has_text="answer").wait_for()
     assert "express_shipping" in admin.locator("#try-matches").inner_text()
+    # who answers it in the chat, where the NLU reads it first
+    assert admin.locator("#try-chat").inner_text().startswith("In the chat: ")
     assert admin.locator("#try-decision").evaluate(  # scrolled into view inside its panel
         "e => { const r = e.getBoundingClientRect(), p = e.closest('.panel')"
         ".getBoundingClientRect(); return r.top >= p.top && r.bottom <= p.bottom"
