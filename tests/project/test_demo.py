@@ -146,6 +146,9 @@ def test_return_form_validation(actions: ModuleType) -> None:
     assert form.validate_order_number("NW-99999", said, tracker({}), {}) == {"order_number": None}
     assert form.validate_order_number("hello", said, tracker({}), {}) == {"order_number": None}
     assert "couldn't find an order NW-99999" in said.messages[0]["text"]
+    # an order still in the warehouse has nothing to return yet
+    assert form.validate_order_number("NW-10472", said, tracker({}), {}) == {"order_number": None}
+    assert "hasn't left our warehouse yet" in said.messages[-1]["text"]
     in_order = tracker({"order_number": "NW-48213"})
     assert form.validate_product("the Wireless Headphones", said, in_order, {}) == {
         "product": "wireless headphones"

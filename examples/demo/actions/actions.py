@@ -188,6 +188,12 @@ class ValidateReturnForm(FormValidationAction):
         number = known_order(slot_value, dispatcher)
         if number is None:
             return {"order_number": None}
+        if ORDERS[number]["status"] == "being packed":
+            # accepted before: a return registered for an order still in the warehouse
+            dispatcher.utter_message(text=f"Order {number} hasn't left our warehouse yet, so "
+                                     "there's nothing to return: you can still cancel it in My "
+                                     "account > Orders. Is there another order?")  # fmt: skip
+            return {"order_number": None}
         if ORDERS[number]["status"] == "cancelled":
             dispatcher.utter_message(text=f"Order {number} was cancelled, so there's nothing to "
                                      "return. Is there another order?")  # fmt: skip
