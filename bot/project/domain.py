@@ -214,8 +214,10 @@ class Domain:
             for variant in variants:
                 for button in variant.buttons:
                     payload = str(button.get("payload") or "")
-                    if payload.startswith("/") and button.get("title"):
-                        titles.setdefault(payload[1:], str(button["title"]))
+                    title = str(button.get("title") or "")
+                    # "Track order {order_number}" names one order, not the intent
+                    if payload.startswith("/") and title and not placeholders(title):
+                        titles.setdefault(payload[1:], title)
         return titles
 
     def intent_title(self, intent: str) -> str:

@@ -268,3 +268,30 @@ def test_errors_name_file_and_line(tmp_path: Path, text: str, line: int, words: 
     assert str(caught.value).startswith(f"{tmp_path / 'domain.yml'}:{line}: ")
     assert words in str(caught.value)
     assert caught.value.line == line
+
+
+def test_an_intent_is_named_by_a_button_title_without_placeholders(tmp_path: Path) -> None:
+    domain = domain_of(
+        tmp_path,
+        """
+version: "3.1"
+intents: [track_order, human_handoff, check_balance]
+responses:
+  utter_again:
+    - text: "Again?"
+      buttons:
+        - title: "Track order {order_number} again"
+          payload: /track_order
+  utter_greet:
+    - text: "Hi"
+      buttons:
+        - title: "Track my order"
+          payload: /track_order
+        - title: "Talk to a person"
+          payload: /human_handoff
+""",
+    )
+    # the confirmation button showed "Track order {order_number} again" as written
+    assert domain.intent_title("track_order") == "Track my order"
+    assert domain.intent_title("human_handoff") == "Talk to a person"
+    assert domain.intent_title("check_balance") == "Check balance"
