@@ -290,7 +290,10 @@ async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> di
     if context.dialogue is not None and context.dialogue.ready()["nlu"]:
         # The FAQ's verdict alone disagreed with the chat, where a sure intent's canned
         # reply answers first.
-        chat = await context.dialogue.chat_reading(await context.dialogue.parse(body.text))
+        try:
+            chat = await context.dialogue.chat_reading(await context.dialogue.parse(body.text))
+        except Exception:  # the FAQ's own verdict still stands
+            log.exception("could not read %r as the chat would", body.text[:80])
     return {
         "text": body.text,
         "decision": decision.kind,

@@ -170,7 +170,11 @@ class AgentDesk:
         page = await self.transcripts.read(conversation_id, after=seq - 1, limit=1)
         if not page.events or page.events[0].seq != seq or page.events[0].type != "user":
             raise NotFoundError(f"conversation {conversation_id!r} has no user message {seq}")
-        text = str(page.events[0].data.get("text", ""))
+        data = page.events[0].data
+        text = str(data.get("text", ""))
+        if text.startswith("/") or data.get("typed_choice"):
+            # what a button sent, or a "2" typed for one: it meant that only where shown
+            raise InvalidInput(f"message {seq} chose a button; it is no example to learn from")
         for entity in entities:
             start, end = entity.get("start"), entity.get("end")
             if (

@@ -17,13 +17,22 @@ _ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
     "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
     "ninth": 9, "9th": 9, "tenth": 10, "10th": 10, "last": -1,
+}  # fmt: skip
+_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10,
 }  # fmt: skip
-# "the 2nd one please", "option 3", "number 1", "#2", "2.", "2)": nothing but the pick.
-_PICK = re.compile(
-    r"^(?:i(?:'ll| will)? (?:take|choose|pick|want) )?(?:the )?(?:option |number |no\.? |# ?)?"
-    r"(?P<pick>\d{1,2}|[a-z0-9]+)[.)]?(?: one| option)?(?: please| pls)?$"
+_PLEASE = r"(?: please| pls)?"
+# "2", "#2", "2.", "option 2", "number two": a position, and nothing else.
+_POSITION = re.compile(
+    r"^(?:(?:option|number|no\.|#) ?)?(?P<digits>\d{1,2})[.)]?" + _PLEASE + "$"
+    r"|^(?:option|number) (?P<word>[a-z]+)" + _PLEASE + "$"
+)
+# "the second one", "I'll take the first", "last one": an ordinal ("no one" and "I want one"
+# picked the first button).
+_ORDINAL = re.compile(
+    r"^(?:i(?:'ll| will)? (?:take|choose|pick|want) )?(?:the )?(?P<ordinal>[a-z0-9]+)"
+    r"(?: one| option)?" + _PLEASE + "$"
 )
 _NOT_WORD = re.compile(r"[^\w#.)' ]+")
 
@@ -38,17 +47,15 @@ def _title(text: str) -> str:
 
 
 def shown_buttons(conversation: Conversation) -> list[dict[str, Any]]:
-    """The payload buttons of the bot's last message with any, if it came after the user's
-    last message (buttons on an older message were answered, or passed over)."""
+    """The payload buttons of the bot's last message, if it came after the user's last
+    message (rasa-webchat shows a message's buttons only while it is the last one)."""
     for event in reversed(conversation.events):
         kind = event.get("event")
         if kind == "user":
             return []
         if kind == "bot":
             buttons = (event.get("data") or {}).get("buttons") or []
-            chosen = [b for b in buttons if isinstance(b, dict) and b.get("payload")]
-            if chosen:
-                return chosen
+            return [b for b in buttons if isinstance(b, dict) and b.get("payload")]
     return []
 
 
@@ -57,7 +64,8 @@ def typed_choice(conversation: Conversation, text: str) -> dict[str, Any] | None
 
     A button's title, typed as it reads (case, punctuation and emoji aside), picks it
     first; then a position: "2", "#2", "option 2", "the second one", "last". A number
-    past the buttons picks nothing, so it is read as any other message.
+    past the buttons picks nothing, so it is read as any other message; so does any number
+    where a button's title is one ("3" among buttons 1, 2, 5, 10 is no position).
     """
     buttons = shown_buttons(conversation)
     if not buttons or len(text) > 60:
@@ -67,13 +75,22 @@ def typed_choice(conversation: Conversation, text: str) -> dict[str, Any] | None
         titled = [b for b in buttons if _title(str(b.get("title") or "")) == wanted]
         if len(titled) == 1:
             return titled[0]
-    match = _PICK.match(_normal(text))
-    if match is None:
-        return None
-    pick = match.group("pick")
-    position = int(pick) if pick.isdigit() else _ORDINALS.get(pick)
-    if position is None or position == 0:
+    numbered = any(_title(str(b.get("title") or "")).isdigit() for b in buttons)
+    position = _position(_normal(text), numbered=numbered)
+    if position is None:
         return None
     if position == -1:
         return buttons[-1]
-    return buttons[position - 1] if position <= len(buttons) else None
+    return buttons[position - 1] if 0 < position <= len(buttons) else None
+
+
+def _position(said: str, *, numbered: bool) -> int | None:
+    match = _POSITION.match(said)
+    if match is not None:
+        if numbered:
+            return None
+        if match.group("digits"):
+            return int(match.group("digits"))
+        return _NUMBERS.get(match.group("word"))
+    match = _ORDINAL.match(said)
+    return _ORDINALS.get(match.group("ordinal")) if match is not None else None

@@ -62,7 +62,9 @@ class DialogueConfig:
             story gives a canned reply, yields to a FAQ answer that is more confident than it
             (not a request for a person or to stop). The demo's NLU reads its own intents at
             0.78-0.98 and misreads others at 0.20-0.64, where a story's canned reply went out
-            although the FAQ answered the question at 0.99. 0 turns this off.
+            although the FAQ answered the question at 0.99. Above it, such a reply yields
+            only to an entry that has the message itself as a phrasing (staff wrote this
+            question into the FAQ). 0 turns all of this off, for every intent.
         faq_over_action: the same for an intent that would start a form or run a custom
             action: a lower bar, as that is the bot's own work. Never with entities.
         confirm_action: an intent read with less confidence than this, whose rule or story

@@ -71,45 +71,63 @@ class FaqTurns:
         user_data["faq"]["over_intent"] = over
         return True
 
+    def _limit(self, canned: bool) -> float:
+        """Below this confidence an intent yields to a surer FAQ answer (``faq_over_intent``
+        0 turns yielding off, for every intent)."""
+        over = self.config.faq_over_intent
+        return over if canned or over <= 0 else min(over, self.config.faq_over_action)
+
     def _may_yield(self, sure: float, canned: bool) -> bool:
-        limit = self.config.faq_over_intent if canned else self.config.faq_over_action
-        return limit > 0 and (canned or sure < limit)  # 0: the project turned it off
+        limit = self._limit(canned)
+        return limit > 0 and (canned or sure < limit)
 
     def _outranks(self, best: FaqAnswer, sure: float, canned: bool) -> bool:
         """Whether an FAQ answer goes out instead of the intent's action: a surer one (the
         retriever's calibrated confidence), or for a sure canned reply the entry's own
         phrasing."""
-        limit = self.config.faq_over_intent if canned else self.config.faq_over_action
         if not self._may_yield(sure, canned):
             return False
-        return best.exact if sure >= limit else best.score > sure
+        return best.exact if sure >= self._limit(canned) else best.score > sure
 
     async def chat_reading(self, parse: dict[str, Any]) -> dict[str, Any]:
-        """Who would answer a message that opens a conversation, the FAQ or the project's
-        own action, by the rules a turn follows: for the FAQ editor's "Try", which showed the
-        FAQ's verdict where the chat answered with an intent's canned reply."""
+        """Who would answer a message that opens a conversation, by the rules a turn
+        follows: ``by`` "faq", or "intent" with the ``action`` the project runs first
+        (``action_handoff`` for a request for a person, ``CONFIRM_ACTION`` when the bot asks
+        whether it understood). For the FAQ editor's "Try", which showed the FAQ's verdict
+        where the chat answered with an intent's canned reply. ``phrasing_wins``: adding
+        the message as an entry's phrasing would make the FAQ answer it."""
         intent = parse.get("intent") or {}
         name = intent.get("name")
         sure = float(intent.get("confidence") or 0.0)
+        text = str(parse.get("text") or "")
+        reading = {"intent": name, "confidence": round(sure, 4), "by": "intent", "action": None}
+        if is_low(intent, self.config, careful_stop=False):
+            return {**reading, "by": "faq", "phrasing_wins": False}
+        default = builtin.DEFAULT_INTENT_ACTIONS.get(name or "")
         events = [{"event": "user", "parse_data": parse}]
-        upcoming = None
-        if not is_low(intent, self.config, careful_stop=False):
-            upcoming = self.policy.predict(conversation_tokens(events), slots={}, active_loop=None)
-        by = "intent"
-        if upcoming in (None, LISTEN) or name in self.config.faq_intents:
-            by = "faq"  # not understood, or nothing the project does with it: the FAQ
-        elif not (
-            name in self.config.handoff_intents
+        upcoming = default or self.policy.predict(
+            conversation_tokens(events), slots={}, active_loop=None
+        )
+        if name in self.config.handoff_intents:
+            upcoming = upcoming or "action_handoff"
+        canned = upcoming is None or upcoming == LISTEN or upcoming.startswith("utter_")
+        yields = not (
+            default
+            or name in self.config.handoff_intents
             or name in self.config.stop_intents
             or parse.get("entities")
             or self.faq is None
-        ):
-            canned = upcoming.startswith("utter_")
-            if self._may_yield(sure, canned):
-                best = _answer_of(await self.faq.decide(str(parse.get("text") or "")))
-                if best is not None and self._outranks(best, sure, canned):
-                    by = "faq"
-        return {"intent": name, "confidence": round(sure, 4), "by": by, "action": upcoming}
+        )
+        reading.update(action=upcoming, phrasing_wins=yields and canned and self._limit(True) > 0)
+        if upcoming in (None, LISTEN) or name in self.config.faq_intents:
+            return {**reading, "by": "faq"}  # nothing the project does with it: the FAQ's
+        if yields and self._may_yield(sure, canned) and self.faq is not None:
+            best = _answer_of(await self.faq.decide(text))
+            if best is not None and self._outranks(best, sure, canned):
+                return {**reading, "by": "faq"}
+        if yields and not canned and sure < self.config.confirm_action:
+            reading["action"] = confirm.CONFIRM_ACTION  # asked first: "Did you mean …?"
+        return reading
 
     def _upcoming(self, conversation: Conversation) -> str | None:
         """The action the message would run first."""

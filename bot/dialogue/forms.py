@@ -9,7 +9,7 @@ from bot.actions import ActionRejected
 from bot.dialogue.config import DEFAULT_ERROR_TEXT, DEFAULT_FORM_ON_HOLD_TEXT
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.responses import render_response
-from bot.dialogue.slots import trigger_intent_slots
+from bot.dialogue.slots import extract_slots, trigger_intent_slots
 from bot.dialogue.turn import Turn
 from bot.project import Domain, Form
 
@@ -32,12 +32,28 @@ class FormLoop:
         return [s for s in form.required_slots if turn.slots.get(s) is None]
 
     async def activate(self, turn: Turn, name: str, intent: str | None) -> bool:
-        """Start the form; True when it is waiting for the user, False when already complete."""
+        """Start the form; True when it is waiting for the user, False when already complete.
+
+        A form started while another is active replaces it, as in Rasa. What the starting
+        message names for the form's slots fills them ("I want to return order NW-48213"
+        while another form asked something: the number was lost with that form's answers).
+        """
+        since = len(turn.conversation.events)
         turn.action(name)
         turn.set_active_loop(name)
-        for slot, value in trigger_intent_slots(self.domain, name, intent).items():
-            turn.set_slot(slot, value, source="form")
         form = self.form(name)
+        message = turn.conversation.latest_message or {}
+        named = extract_slots(
+            self.domain,
+            message,
+            active_loop=name,
+            requested_slot=None,
+            only=set(form.required_slots),
+            include_text=False,
+        )
+        named.update(trigger_intent_slots(self.domain, name, intent))
+        for slot, value in named.items():
+            turn.set_slot(slot, value, source="form")
         prefilled = [s for s in form.required_slots if turn.slots.get(s) is not None]
         if prefilled:
             await self.validate(turn, name, {s: turn.slots[s] for s in prefilled})
@@ -45,7 +61,7 @@ class FormLoop:
             # Filled by the message that started it ("where is order NW-48213?"): the
             # project's rule about the form's end must follow, as after a last answer.
             self.last_run(turn, name)
-        return await self.ask_next_or_finish(turn, name)
+        return await self.ask_next_or_finish(turn, name, since)
 
     @staticmethod
     def last_run(turn: Turn, name: str) -> None:
@@ -59,10 +75,11 @@ class FormLoop:
         """Take this message's slot values; True while the form still waits for the user."""
         form = self.form(name)
         own = {k: v for k, v in candidates.items() if k in form.required_slots}
+        since = len(turn.conversation.events)
         turn.action(name)
         if own:
             await self.validate(turn, name, own)
-        return await self.ask_next_or_finish(turn, name)
+        return await self.ask_next_or_finish(turn, name, since)
 
     async def validate(self, turn: Turn, name: str, values: dict[str, Any]) -> None:
         """Set candidate values, then let ``validate_<form>`` confirm or clear them.
@@ -86,12 +103,18 @@ class FormLoop:
         if not ran:
             turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
 
-    async def ask_next_or_finish(self, turn: Turn, name: str) -> bool:
+    async def ask_next_or_finish(self, turn: Turn, name: str, since: int | None = None) -> bool:
+        """Ask for the next slot, or end the form. As Rasa's ``request_next_slot``: the slot
+        the form's validation asked for (``SlotSet("requested_slot", …)`` in this run, whose
+        events start at ``since``) if it is missing, else the first one missing, so a change
+        of an earlier answer that the validator refused is asked for again first."""
         form = self.form(name)
         missing = self.missing(turn, form)
-        # The first one missing, as in Rasa: a change of an earlier answer the validator
-        # refused is asked for before the question that was open.
-        next_slot = missing[0] if missing else None
+        chosen = None
+        for event in turn.conversation.events[since:] if since is not None else ():
+            if event.get("event") == "slot" and event.get("name") == "requested_slot":
+                chosen = event.get("value")
+        next_slot = chosen if chosen in missing else missing[0] if missing else None
         if next_slot is None:
             turn.set_active_loop(None)
             return False

@@ -340,29 +340,33 @@ class DialogueManager(AgentDesk, Acting):
                 turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
             return
         starts = self._form_starters.get(intent or "", set())
-        interrupts = intent in self._interruptions or bool(form and starts - {form})
-        if requested in candidates and not low and interrupts:
+        switching = bool(form and starts - {form})  # a request that starts another form
+        interrupts = intent in self._interruptions or switching
+        # What the message says by itself, free text aside.
+        said = extract_slots(
+            self.domain, parse, active_loop=form, requested_slot=requested, include_text=False
+        )
+        spec = self.domain.forms.get(form) if form is not None else None
+        required = spec.required_slots if spec is not None else ()
+        if (
+            requested in candidates
+            and not low
+            and interrupts
+            and (switching or requested not in said)
+        ):
             # Free text would fill the slot, but the message is confidently something else
             # (a question, a request for a person, something a rule answers): handle that,
-            # then ask again.
-            said = extract_slots(
-                self.domain,
-                parse,
-                active_loop=form,
-                requested_slot=requested,
-                include_text=False,
-            )
-            if requested not in said:
-                del candidates[requested]
-        required = self.domain.forms[form].required_slots if form is not None else ()
+            # then ask again. A request for another form is that form's, entities and all
+            # ("I want to return order NW-48213" while tracking one tracked it).
+            del candidates[requested]
         for name, value in candidates.items():
             if name not in required:
                 turn.set_slot(name, value, source="user")
-        # As in Rasa, a form takes any of its slots a message fills, not only the one it
+        # As in Rasa, a form takes any of its slots a message names, not only the one it
         # asked for: "actually it's order NW-48213" while it asks for the item changes the
         # order (the new number was dropped without a word), unless the message is
         # something else (a question about another order).
-        other = not low and not interrupts and any(name in required for name in candidates)
+        other = not low and not interrupts and any(name in required for name in said)
         if form is not None and (requested in candidates or other) and not waiting:
             # While the user waits for a person the form is on hold: what they write is for
             # the person ("anyone there?" was taken as the return's reason, and submitted).

@@ -26,8 +26,8 @@ def _conditions_hold(
 def _intent_allowed(
     mapping: SlotMapping, intent: str | None, ignored: tuple[str, ...] = ()
 ) -> bool:
-    if mapping.intent and intent not in mapping.intent:
-        return False
+    if mapping.intent:  # as Rasa: an intent named here fills the slot, ignored or not
+        return intent in mapping.intent
     return not (intent in mapping.not_intent or intent in ignored)
 
 

@@ -189,17 +189,21 @@
 
   // Who answers the question in the chat, where the NLU reads it first: the FAQ's
   // verdict alone said "answer" where a sure intent's canned reply went out.
-  function chatLine(chat) {
+  function chatLine(chat, matches) {
     var read = chat.intent ? "the NLU reads it as " + chat.intent + " (" +
       chat.confidence.toFixed(2) + ")" : "the NLU does not understand it";
     var text;
     if (chat.by === "faq") {
       text = "In the chat: the FAQ answers this; " + read + ".";
+    } else if (chat.action === "action_default_ask_affirmation") {
+      text = "In the chat: not the FAQ. " + capital(read) + ", and the bot asks whether " +
+        "that is what they meant, with the FAQ's suggestions.";
     } else {
-      text = "In the chat: not the FAQ. " + read.charAt(0).toUpperCase() + read.slice(1) +
-        ", which the bot's project answers with " + chat.action + ".";
+      text = "In the chat: not the FAQ. " + capital(read) + ", which the bot's project " +
+        "answers with " + chat.action + ".";
       // A sure canned reply yields to an entry that has the very question as a phrasing.
-      if (/^utter_/.test(chat.action || "")) {
+      var already = matches.length && matches[0].exact;
+      if (chat.phrasing_wins && !already) {
         text += " Add this question as a phrasing of an entry to answer it from the FAQ.";
       }
     }
@@ -207,6 +211,8 @@
     p.id = "try-chat";
     return p;
   }
+
+  function capital(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
 
   function showTry(data) {
     var result = document.getElementById("try-result");
@@ -218,7 +224,7 @@
     line.appendChild(decision);
     line.appendChild(el("span", "", " (confidence " + data.confidence.toFixed(2) + ")"));
     result.appendChild(line);
-    if (data.chat) result.appendChild(chatLine(data.chat));
+    if (data.chat) result.appendChild(chatLine(data.chat, data.matches));
     var table = el("table");
     table.id = "try-matches";
     var head = el("tr");

@@ -398,6 +398,17 @@ def test_annotations_are_recorded_and_exported_as_rasa_yaml(
         assert refused.status_code == 422 and "is not a Rasa name" in refused.json()["detail"]
     odd_entity = {**body, "entities": [{"entity": "pro duct", "start": 3, "end": 9}]}
     assert client.post(url, json=odd_entity, headers=agent_headers).status_code == 422
+    # A button's payload is no example of anything (the console offered no form for it).
+    say(client, "a-payload", "/greet")
+    seen = client.get(f"{AGENT}/conversations/a-payload", headers=agent_headers).json()
+    payload_events = seen["events"]
+    payload_seq = next(e["seq"] for e in payload_events if e["type"] == "user")
+    payload = client.post(
+        f"{AGENT}/conversations/a-payload/annotations",
+        json={"seq": payload_seq, "intent": "greet"},
+        headers=agent_headers,
+    )
+    assert payload.status_code == 422 and "chose a button" in payload.json()["detail"]
     a2 = client.get(f"{AGENT}/conversations/a2", headers=agent_headers).json()["events"]
     a2_seq = next(e["seq"] for e in a2 if e["type"] == "user")
     client.post(

@@ -216,7 +216,9 @@ def test_try_a_question_shows_ranked_matches_and_the_decision(
     assert body["matches"][0]["matched_phrasing"] == "shipping fees"
     assert body["matches"][0]["rank"] == 1 and body["matches"][0]["score"] > 0
     # ... and who answers it in the chat, where the NLU reads it first
-    assert body["chat"] == {"intent": "faq", "confidence": 0.8, "by": "faq", "action": None}
+    assert body["chat"] == {
+        "intent": "faq", "confidence": 0.8, "by": "faq", "action": None, "phrasing_wins": True
+    }  # fmt: skip
     nothing = client.post(f"{FAQ}/try", json={"text": "zebra"}, headers=admin_headers).json()
     assert nothing["decision"] == "none" and nothing["matches"] == []
     blank = client.post(f"{FAQ}/try", json={"text": "\u0000\u200b"}, headers=admin_headers)

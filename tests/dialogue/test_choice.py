@@ -33,7 +33,7 @@ def _shown(buttons: list[dict[str, Any]], *later: dict[str, Any]) -> Conversatio
     [
         ("1", "Desk lamp 💡"), ("2.", "Office chair"), ("#3", "Sofa"), ("option 2", "Office chair"),
         ("the first one", "Desk lamp 💡"), ("Second please", "Office chair"),
-        ("the 3rd", "Sofa"), ("last one", "Sofa"), ("two", "Office chair"),
+        ("the 3rd", "Sofa"), ("last one", "Sofa"), ("option two", "Office chair"),
         ("office chair", "Office chair"), ("Desk lamp", "Desk lamp 💡"), ("SOFA!", "Sofa"),
         ("I'll take the second one", "Office chair"), ("number 1", "Desk lamp 💡"),
     ],
@@ -46,19 +46,31 @@ def test_a_typed_position_or_title_picks_that_button(text: str, title: str) -> N
 @pytest.mark.parametrize(
     "text",
     ["4", "0", "12", "yes", "no", "the lamp is broken", "first I want to ask about shipping",
-     "chair", "", "   ", "NW-10001", "1 2"],
+     "chair", "", "   ", "NW-10001", "1 2", "no one", "I want one", "the one", "one", "two"],
 )  # fmt: skip
 def test_anything_else_picks_nothing(text: str) -> None:
     assert typed_choice(_shown(BUTTONS), text) is None
 
 
-def test_only_buttons_shown_since_the_users_last_message_count() -> None:
+def test_only_the_buttons_on_screen_count() -> None:
     answered = _shown(BUTTONS, {"event": "user", "text": "sofa"}, {"event": "bot", "text": "Ok"})
     assert typed_choice(answered, "1") is None
-    # several bot messages in a row: the last one with buttons is what the widget shows
+    # several bot messages in a row: the last one's buttons are what the widget shows ...
     later = {"event": "bot", "text": "Anything else?", "data": {"buttons": BUTTONS[3:]}}
     assert typed_choice(_shown(BUTTONS, later), "1") == BUTTONS[3]
+    # ... and none when it has none (an FAQ answer's buttons, then the form's question:
+    # "2" clicked the answer's button)
+    question = {"event": "bot", "text": "What is your order number?"}
+    assert typed_choice(_shown(BUTTONS, question), "2") is None
     assert typed_choice(Conversation(id="e"), "1") is None
+
+
+def test_numbers_are_titles_where_buttons_are_numbers() -> None:
+    # "3" among buttons 1, 2, 5, 10 picked "5"
+    numbers = [{"title": t, "payload": f'/inform{{"n": {t}}}'} for t in ("1", "2", "5", "10")]
+    assert typed_choice(_shown(numbers), "3") is None
+    assert typed_choice(_shown(numbers), "10") == numbers[3]
+    assert typed_choice(_shown(numbers), "the second one") == numbers[1]
 
 
 def _texts(messages: list[Any]) -> list[str | None]:

@@ -55,7 +55,10 @@ def _with_a_second_form(tmp_path: Path) -> Any:
         "  - rule: check order\n    steps:\n      - intent: check_order\n"
         "      - action: action_check_order\n",
         "  - rule: check order\n    steps:\n      - intent: check_order\n"
-        "      - action: lookup_form\n      - active_loop: lookup_form\n",
+        "      - action: lookup_form\n      - active_loop: lookup_form\n"
+        "  - rule: tell the order\n    condition:\n      - active_loop: lookup_form\n"
+        "    steps:\n      - action: lookup_form\n      - active_loop: null\n"
+        "      - action: action_check_order\n",
     )
     (root / "data" / "rules.yml").write_text(rules)
     return load_project(root)
@@ -69,8 +72,44 @@ async def test_an_intent_that_starts_another_form_is_no_answer_to_this_one(
     project = _with_a_second_form(tmp_path)
     dm = make_dm(project=project)
     await dm.handle("r", '/request_return{"order_number": "NW-10001", "product": "Chair"}')
-    asked = '/check_order{"order_number": "NW-10002"}'
-    replies = await dm.handle("r", asked)
-    assert "Return for chair on order NW-10001 is registered." not in _texts(replies)
+    replies = await dm.handle("r", '/check_order{"order_number": "NW-10002"}')
+    # The other form starts, with the number the message gave, and replaces this one.
+    assert _texts(replies) == ["Order NW-10002 is processing."]
     state = await dm.store.load("r")
-    assert state is not None and state.slots["return_reason"] is None
+    assert state is not None and state.active_form is None
+    assert state.slots["return_reason"] is None and state.slots["order_number"] == "NW-10002"
+    # ... also when the message names the slot this form asks for: "I want to return order
+    # NW-10001" while tracking one was tracked, and no return started.
+    await dm.handle("s", "/check_order")
+    assert (await dm.store.load("s")).active_form == "lookup_form"  # type: ignore[union-attr]
+    replies = await dm.handle("s", '/request_return{"order_number": "NW-10001"}')
+    assert _texts(replies) == ["Which product do you want to return?"]
+    state = await dm.store.load("s")
+    assert state is not None and state.active_form == "return_form"
+    assert state.slots["order_number"] == "NW-10001"
+
+
+async def test_a_form_missing_from_the_domain_does_not_break_the_turn(make_dm) -> None:
+    # A conversation stored with a form a redeploy renamed: every message got "something
+    # went wrong" until the session expired.
+    dm = make_dm()
+    await dm.handle("g", "hi there")
+    state = await dm.store.load("g")
+    assert state is not None
+    state.active_form, state.requested_slot = "retired_form", "old_slot"
+    await dm.store.save(state, state.version)
+    replies = await dm.handle("g", "hi there")
+    assert "Hello! How can I help?" in _texts(replies)
+    assert "Sorry, something went wrong on my side." not in " ".join(map(str, _texts(replies)))
+
+
+async def test_the_slot_a_validator_requests_is_asked_next(make_dm) -> None:
+    # rasa-sdk's validators may choose the next question (SlotSet requested_slot); the
+    # form asked the first missing slot instead.
+    dm = make_dm()
+    assert _texts(await dm.handle("v", '/request_return{"product": "gift"}')) == [
+        "Why are you returning the gift?"
+    ]  # not the order number, the first one missing
+    assert _texts(await dm.handle("w", '/request_return{"product": "lamp"}')) == [
+        "What is your order number?"
+    ]

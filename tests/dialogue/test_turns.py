@@ -470,6 +470,12 @@ async def test_a_sure_canned_reply_yields_to_an_entrys_own_phrasing(make_dm) -> 
     assert texts(await dm.handle("y", "pay hello")) == ["Hello! How can I help?"]
     off = make_dm(parser=FixedParser(table), faq=own, config=DialogueConfig(faq_over_intent=0))
     assert texts(await off.handle("z", "shipping hello")) == ["Hello! How can I help?"]
+    # 0 turns yielding off for intents that start a form too (it had stopped doing so)
+    unsure = {"shipping return?": ("request_return", 0.45)}
+    dm = make_dm(parser=FixedParser(unsure))
+    assert texts(await dm.handle("w", "shipping return?")) == ["Shipping takes 2-4 days."]
+    off = make_dm(parser=FixedParser(unsure), config=DialogueConfig(faq_over_intent=0))
+    assert texts(await off.handle("w", "shipping return?")) != ["Shipping takes 2-4 days."]
 
 
 class _CountingFaq(KeywordFaq):
@@ -1238,6 +1244,51 @@ async def test_a_failing_model_or_faq_loses_no_message(make_dm) -> None:
     assert any(k == "action" and d["name"] == "error" for k, d in events)
     state = await dm.store.load("b2")
     assert state is not None and state.version == 1
+
+
+async def test_the_chat_reading_says_what_a_turn_does(make_dm) -> None:
+    # The FAQ editor's "Try" said the project answered where the bot asked "Did you mean
+    # this?" first; each reading here is checked against the turn itself.
+    table = {
+        "shipping return?": ("request_return", 0.45),
+        "return maybe": ("request_return", 0.3),
+        "hi there": ("greet", 0.95),
+        "a human": ("human_handoff", 0.9),
+        "zzz": ("nlu_fallback", 0.1),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    expected = {
+        "shipping return?": ("faq", None, ["Shipping takes 2-4 days."]),
+        "return maybe": ("intent", "action_default_ask_affirmation", [DEFAULT_CONFIRM_TEXT]),
+        "hi there": ("intent", "utter_greet", ["Hello! How can I help?"]),
+        "a human": ("intent", "utter_handoff", ["Connecting you to a person."]),
+        "zzz": ("faq", None, None),
+        "/restart": ("intent", "action_restart", []),
+    }
+    for number, (text, (by, action, replies)) in enumerate(expected.items()):
+        reading = await dm.chat_reading(await dm.parse(text))
+        assert (reading["by"], reading["action"] if by == "intent" else None) == (by, action)
+        if replies is not None:
+            assert texts(await dm.handle(f"cr{number}", text)) == replies, text
+    assert (await dm.chat_reading(await dm.parse("hi there")))["phrasing_wins"]
+
+
+def test_a_mappings_own_intent_fills_its_slot_though_the_form_ignores_it(project) -> None:
+    # As Rasa: ignored_intents join not_intent; an intent a mapping names still fills it.
+    from bot.dialogue.slots import extract_slots
+    from bot.project import SlotMapping
+
+    mapping = SlotMapping(type="from_intent", intent=("chitchat",), value="chatty")
+    slot = replace(project.domain.slots["vip"], type="text", mappings=(mapping,))
+    form = replace(project.domain.forms["return_form"], ignored_intents=("chitchat",))
+    domain = replace(
+        project.domain,
+        slots={**project.domain.slots, "vip": slot},
+        forms={**project.domain.forms, "return_form": form},
+    )
+    parse = {"text": "lol", "intent": {"name": "chitchat", "confidence": 0.9}, "entities": []}
+    found = extract_slots(domain, parse, active_loop="return_form", requested_slot="product")
+    assert found == {"vip": "chatty"}
 
 
 async def test_a_forms_ignored_intents_fill_none_of_its_slots(make_dm, project) -> None:

@@ -198,6 +198,11 @@ class ValidateReturnForm(FormValidationAction):
             dispatcher.utter_message(text=f"Order {number} was cancelled, so there's nothing to "
                                      "return. Is there another order?")  # fmt: skip
             return {"order_number": None}
+        product = tracker.get_slot("product")
+        if product and product not in ORDERS[number]["items"]:
+            # Another order, given after the item: the item was the old order's (its
+            # return was registered on the new one).
+            return {"order_number": number, "product": None}
         return {"order_number": number}
 
     def validate_product(
@@ -234,6 +239,9 @@ class ValidateReturnForm(FormValidationAction):
         ("help" and "yes" were registered as reasons); "no reason" or "I don't know" is
         the answer that there is none (a return needs no reason)."""
         reason = str(slot_value or "").strip()
+        if next(tracker.get_latest_entity_values("order_number"), None):
+            # "actually it's order NW-55820" changes the order; it is no reason
+            return {"return_reason": None}
         said = " ".join(re.findall(r"[a-z']+", reason.lower().replace("\u2019", "'")))
         if said in JUST_NO:
             dispatcher.utter_message(response="utter_how_to_stop_return")

@@ -52,6 +52,9 @@ class ValidateReturnForm(FormValidationAction):
     def validate_product(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if str(value).lower() == "gift":
+            # a validator choosing the next question (rasa-sdk's dynamic forms do)
+            return {"product": "gift", "requested_slot": "return_reason"}
         return {"product": str(value).lower()}
 
 
