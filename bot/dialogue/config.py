@@ -20,6 +20,12 @@ DEFAULT_FORM_ON_HOLD_TEXT = f"{DEFAULT_WAITING_TEXT} After that I'll carry on wh
 # "Never mind" while waiting for a person: out of the agents' queue (in a form on hold, the
 # first sentence, then what the form's stop says).
 DEFAULT_NO_LONGER_WAITING_TEXT = "Okay, you're no longer waiting for a member of our team."
+# "Bye" while waiting: the place is kept (a user who will come back said it too), and
+# they are told how to give it up.
+DEFAULT_BYE_WHILE_WAITING_TEXT = (
+    "You're still in the queue for a member of our team, who will reply here: you'll see "
+    'the answer when you come back. If you no longer need them, say "never mind".'
+)
 DEFAULT_LEFT_QUEUE_TEXT = (
     f"{DEFAULT_NO_LONGER_WAITING_TEXT} Is there anything else I can help with?"
 )
@@ -109,7 +115,7 @@ class DialogueConfig:
     affirm_intents: tuple[str, ...] = ("affirm",)
     # A greeting while waiting for a person is told where they stand, not welcomed anew.
     greet_intents: tuple[str, ...] = ("greet",)
-    # A goodbye while waiting for a person leaves the agents' queue (judged as a stop there).
+    # A goodbye while waiting for a person is told they keep their place, and how to leave.
     goodbye_intents: tuple[str, ...] = ("goodbye",)
     # A typed or clicked "no" to that offer: the user will rephrase.
     deny_intents: tuple[str, ...] = ("deny",)

@@ -17,6 +17,7 @@ from bot.dialogue.acting import Acting
 from bot.dialogue.agents import AgentDesk
 from bot.dialogue.choice import typed_choice
 from bot.dialogue.config import (
+    DEFAULT_BYE_WHILE_WAITING_TEXT,
     DEFAULT_ERROR_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
     DEFAULT_NO_LONGER_WAITING_TEXT,
@@ -294,13 +295,13 @@ class DialogueManager(AgentDesk, Acting):
             # what they would like to know.
             await builtin.handoff(turn, self.domain, f"user said {intent} while waiting")
             return
-        if waiting and self._leaves(intent, parse):
-            # "Bye" in the queue got the demo's goodbye, then "You're still in the queue":
-            # an agent would later take over a chat its user had left. What the project says
-            # to a goodbye follows (in a form on hold, the demo's rule ends the form too).
-            turn.set_handoff("bot", "user said goodbye while waiting")
-            waiting = False
-            turn.say(BotMessage(text=DEFAULT_NO_LONGER_WAITING_TEXT))
+        if waiting and not low and intent in self.config.goodbye_intents:
+            # "Bye" in the queue got the demo's "Have a great day!", then "You're still in
+            # the queue". Leaving the queue on a goodbye lost the place of a user who meant
+            # to come back ("I'll come back later" reads as one): it is kept, and they are
+            # told the answer waits here and how to give the place up.
+            turn.say(BotMessage(text=DEFAULT_BYE_WHILE_WAITING_TEXT))
+            return
         if waiting and not low and intent in self.config.stop_intents:
             # "Never mind, I don't need a person" was told "No problem" and left queued: an
             # agent would later take over a chat its user had left. In a form on hold the
@@ -474,13 +475,6 @@ class DialogueManager(AgentDesk, Acting):
         never handed over unasked."""
         offer_at = max(0, self.config.handoff_after_fallbacks - 2)
         conversation.fallback_count = min(conversation.fallback_count, offer_at)
-
-    def _leaves(self, intent: str | None, parse: dict[str, Any]) -> bool:
-        """A goodbye sure enough to take a waiting user out of the queue (as sure as a stop
-        must be there: a misread one costs them their place)."""
-        confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
-        needed = max(self.config.nlu_threshold, self.config.stop_min_confidence)
-        return intent in self.config.goodbye_intents and confidence >= needed
 
     def _unsure_in_form(self, conversation: Conversation, intent: dict[str, Any]) -> bool:
         """Whether, while a form asks its question, a reading is too unsure to interrupt it

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from bot.actions import ActionError, ActionResult, InProcessActionRunner
 from bot.dialogue import BotMessage, DialogueManager, FaqChoice, build_action_runner
 from bot.dialogue.config import (
+    DEFAULT_BYE_WHILE_WAITING_TEXT,
     DEFAULT_CHOOSE_TEXT,
     DEFAULT_CLOSED_TEXT,
     DEFAULT_CONFIRM_MANY_TEXT,
@@ -767,18 +768,17 @@ async def test_never_mind_while_waiting_for_a_person_leaves_the_queue(make_dm) -
     assert state is not None and state.handoff == "bot" and state.active_form is None
 
 
-async def test_goodbye_while_waiting_for_a_person_leaves_the_queue(make_dm) -> None:
-    # "bye" in the queue got "Goodbye!" and then "You're still in the queue".
-    parser = FixedParser({"bye": ("goodbye", 0.9), "bye?": ("goodbye", 0.4)})
-    dm = make_dm(parser=parser, config=DialogueConfig(nlu_threshold=0.3))
+async def test_goodbye_while_waiting_for_a_person_keeps_the_place(make_dm) -> None:
+    # "bye" in the queue got "Goodbye!" and then "You're still in the queue"; taking the
+    # user out of the queue instead lost the place of one who said "I'll come back later".
+    parser = FixedParser({"bye": ("goodbye", 0.9), "never mind": ("stop", 0.9)})
+    dm = make_dm(parser=parser)
     await dm.handle("gq", "/human_handoff")
-    assert DEFAULT_STILL_WAITING_TEXT in texts(await dm.handle("gq", "bye?"))  # too unsure
+    assert texts(await dm.handle("gq", "bye")) == [DEFAULT_BYE_WHILE_WAITING_TEXT]
     assert (await dm.store.load("gq")).handoff == "pending_human"  # type: ignore[union-attr]
-    assert texts(await dm.handle("gq", "bye")) == [DEFAULT_NO_LONGER_WAITING_TEXT, "Goodbye!"]
-    state = await dm.store.load("gq")
-    assert state is not None and state.handoff == "bot"
-    handoffs = [d for k, d in await transcript(dm, "gq") if k == "handoff"]
-    assert handoffs[-1]["reason"] == "user said goodbye while waiting"
+    assert texts(await dm.handle("gq", "never mind")) == [DEFAULT_LEFT_QUEUE_TEXT]
+    # outside the queue a goodbye is the project's
+    assert texts(await dm.handle("gq", "bye")) == ["Goodbye!"]
 
 
 async def test_closing_a_conversation_ends_the_form_it_was_in(make_dm) -> None:
