@@ -194,7 +194,7 @@
       chat.confidence.toFixed(2) + ")" : "the NLU does not understand it";
     var text;
     if (chat.by === "faq") {
-      text = "In the chat: the FAQ answers this; " + read + ".";
+      text = "In the chat: the FAQ takes this, as decided above; " + read + ".";
     } else if (chat.action === "action_default_ask_affirmation") {
       text = "In the chat: not the FAQ. " + capital(read) + ", and the bot asks whether " +
         "that is what they meant, with the FAQ's suggestions.";

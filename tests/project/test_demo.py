@@ -131,6 +131,17 @@ def test_a_return_takes_one_item_at_a_time(actions: ModuleType) -> None:
         both = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
         assert form.validate_product("phone case", said, both, {}) == {"product": None}
         assert said.messages[-1]["text"] == actions.ONE_AT_A_TIME
+    for text in ("both", "All of them"):
+        latest = {"text": text, "entities": []}
+        both = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
+        assert form.validate_product(text, said, both, {}) == {"product": None}
+        assert said.messages[-1]["text"] == actions.ONE_AT_A_TIME
+    # an order number at the item question names no item (nothing said: the form asks)
+    latest = {"text": "NW-48213", "entities": [{"entity": "order_number", "value": "NW-48213"}]}
+    order = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
+    before = len(said.messages)
+    assert form.validate_product("NW-48213", said, order, {}) == {"product": None}
+    assert len(said.messages) == before
     # one item named, with "and" in the sentence, is that item
     latest = {"text": "the phone case and it is broken", "entities": []}
     one = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
@@ -146,6 +157,17 @@ def test_return_form_validation(actions: ModuleType) -> None:
     assert form.validate_order_number("NW-99999", said, tracker({}), {}) == {"order_number": None}
     assert form.validate_order_number("hello", said, tracker({}), {}) == {"order_number": None}
     assert "couldn't find an order NW-99999" in said.messages[0]["text"]
+    # The item given before the order (or the old order's, when the order changed) is
+    # checked against it: the headphones were registered as returned from NW-55820.
+    item_first = tracker({"product": "headphones"})
+    assert form.validate_order_number("NW-48213", said, item_first, {}) == {
+        "order_number": "NW-48213",
+        "product": "wireless headphones",
+    }
+    assert form.validate_order_number("NW-55820", said, item_first, {}) == {
+        "order_number": "NW-55820",
+        "product": None,
+    }
     # an order still in the warehouse has nothing to return yet
     assert form.validate_order_number("NW-10472", said, tracker({}), {}) == {"order_number": None}
     assert "hasn't left our warehouse yet" in said.messages[-1]["text"]

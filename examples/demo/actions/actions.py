@@ -49,6 +49,7 @@ def normalise_order_number(text: str) -> str | None:
     return f"{(match.group(1) or 'NW').upper()}-{match.group(2)}"
 
 
+BOTH = {"both", "both of them", "all", "all of them", "everything", "the whole order"}
 ONE_AT_A_TIME = (
     "Let's return one item at a time. Which one first? You can return the other right after."
 )
@@ -118,7 +119,10 @@ class ActionCheckOrderStatus(Action):
         raw = next(tracker.get_latest_entity_values("order_number"), None)
         raw = raw or tracker.get_slot("order_number")
         if not raw:
-            dispatcher.utter_message(text="Sure! What's your order number? It looks like NW-12345.")
+            if tracker.active_loop_name != "return_form":  # there, the form asks for it
+                dispatcher.utter_message(
+                    text="Sure! What's your order number? It looks like NW-12345."
+                )
             return []
         number = normalise_order_number(str(raw))
         order = ORDERS.get(number or "")
@@ -192,17 +196,18 @@ class ValidateReturnForm(FormValidationAction):
             # accepted before: a return registered for an order still in the warehouse
             dispatcher.utter_message(text=f"Order {number} hasn't left our warehouse yet, so "
                                      "there's nothing to return: you can still cancel it in My "
-                                     "account > Orders. Is there another order?")  # fmt: skip
+                                     "account > Orders.")  # fmt: skip
             return {"order_number": None}
         if ORDERS[number]["status"] == "cancelled":
             dispatcher.utter_message(text=f"Order {number} was cancelled, so there's nothing to "
-                                     "return. Is there another order?")  # fmt: skip
+                                     "return.")  # fmt: skip
             return {"order_number": None}
         product = tracker.get_slot("product")
-        if product and product not in ORDERS[number]["items"]:
-            # Another order, given after the item: the item was the old order's (its
-            # return was registered on the new one).
-            return {"order_number": number, "product": None}
+        if product:
+            # The item given before the order, or the old order's item when the order
+            # changed: checked against this order (its return was registered on it).
+            match = find_item(str(product), list(ORDERS[number]["items"]))
+            return {"order_number": number, "product": match}
         return {"order_number": number}
 
     def validate_product(
@@ -217,11 +222,16 @@ class ValidateReturnForm(FormValidationAction):
         order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
         items: list[str] = list(order["items"]) if order else []
         said = str((tracker.latest_message or {}).get("text") or "")
-        if len(items_named(said, items)) > 1:
+        both = " ".join(re.findall(r"[a-z]+", said.lower())) in BOTH
+        if both or len(items_named(said, items)) > 1:
             # "the headphones and the phone case" registered the phone case alone, unsaid.
             dispatcher.utter_message(text=ONE_AT_A_TIME)
             return {"product": None}
         match = find_item(product, items)
+        if match is None and next(tracker.get_latest_entity_values("order_number"), None):
+            # "NW-48213" (or "actually it's order NW-55820") at the item question is about
+            # the order, no item: "That item isn't in this order" was wrong
+            return {"product": None}
         if not product or (items and match is None):
             listed = ", ".join(items) if items else "your order"
             dispatcher.utter_message(text=f"That item isn't in this order. It contains: {listed}.")
