@@ -13,15 +13,44 @@ from nlu import EXTRACTOR_NAME, FALLBACK_INTENT, MicroBatcher, NluModel
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
-def unknown_words_only(text: str, vocabulary: set[str]) -> bool:
-    """True when the text has words and none of them is a word the encoder knows whole.
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class NearWords:
+    """Words one slip away from the project's own words of four letters or more (a letter
+    dropped, added, changed, or two swapped: "wher", "ordr", "retrun"), found as SymSpell
+    does, through the words with one letter deleted."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = {w.lower() for w in words if len(w) >= 4}
+        self.deleted = {d for w in self.words for d in _deletes(w)}
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str) or len(word) < 4:
+            return False
+        word = word.lower()
+        if word in self.words or word in self.deleted:
+            return True
+        return any(d in self.words or d in self.deleted for d in _deletes(word))
+
+
+def unknown_words_only(text: str, vocabulary: set[str], near: NearWords | None = None) -> bool:
+    """True when the text has words and none of them is a word the encoder knows whole, or
+    (``near``) a slip of one of the project's own words.
 
     A fine-tuned classifier is confidently wrong on keyboard mash ("blorp zzqx"), which no
     calibrated threshold catches; a message made only of words outside the encoder's
-    vocabulary is better treated as not understood.
+    vocabulary is better treated as not understood. "wher is my ordr" was such a message.
     """
     words = _WORD.findall(text)
-    return bool(words) and all(w not in vocabulary and w.lower() not in vocabulary for w in words)
+
+    def known(word: str) -> bool:
+        return (
+            word in vocabulary or word.lower() in vocabulary or (near is not None and word in near)
+        )
+
+    return bool(words) and not any(known(w) for w in words)
 
 
 def words_of(texts: Iterable[str]) -> set[str]:
@@ -47,9 +76,11 @@ class NluParser:
     ):
         self.model = model
         self.batcher = MicroBatcher(model, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms)
+        known = set(known)
         self.vocabulary = {
             token for token in model.tokenizer.get_vocab() if not token.startswith(("##", "["))
-        } | set(known)
+        } | known
+        self.near = NearWords(known)
 
     @classmethod
     async def load(
@@ -62,7 +93,7 @@ class NluParser:
 
     async def parse(self, text: str) -> dict[str, Any]:
         result = (await self.batcher.parse(text)).to_dict()
-        if unknown_words_only(text, self.vocabulary):
+        if unknown_words_only(text, self.vocabulary, self.near):
             result["intent"] = {"name": FALLBACK_INTENT, "confidence": 0.0}
             result["entities"] = [
                 e for e in result["entities"] if e.get("extractor") != EXTRACTOR_NAME

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from nlu.artifacts import library_versions, write_model_dir
+from nlu.augment import typo_copies
 from nlu.config import TrainConfig
 from nlu.data import Example, TrainingData
 from nlu.encoder import (
@@ -270,6 +271,9 @@ def train(
         dev_set = list(collapse_retrieval_intents(dev, config.retrieval_intents).examples)
     else:
         train_set, dev_set = split_dev(data.examples, config.dev_fraction, config.seed)
+    typos = config.typos_for(len(train_set))
+    clean = len(train_set)
+    train_set += typo_copies(train_set, typos, config.seed)
     intents = sorted({e.intent for e in train_set})
     unknown = sorted({e.intent for e in dev_set} - set(intents))
     if unknown:
@@ -397,7 +401,8 @@ def train(
         "config": config.to_json(),
         "base_model": str(base),
         "data_hash": data.fingerprint(),
-        "n_train": len(train_set),
+        "n_train": clean,
+        "n_typo_copies": len(train_set) - clean,
         "n_dev": len(dev_set),
         "dev_given": dev is not None,
         "epochs_run": epoch,

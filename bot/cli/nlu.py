@@ -57,8 +57,11 @@ def train_nlu(
     dev_metrics = meta.get("dev_metrics") or {}
     acc = dev_metrics.get("intent_accuracy")
     dev_text = f"dev intent accuracy {acc:.3f}" if acc is not None else "no dev set"
+    typos = meta.get("n_typo_copies") or 0
+    copies = f" (+{typos} copies with typos)" if typos else ""
     typer.echo(
-        f"trained {model_dir}: {meta['n_train']} examples, {len(labels['intents'])} intents, "
+        f"trained {model_dir}: {meta['n_train']} examples{copies}, "
+        f"{len(labels['intents'])} intents, "
         f"{(len(labels['entity_tags']) - 1) // 2} entity types, {dev_text}, "
         f"fallback below {meta['fallback_threshold']:.2f}, {meta['train_seconds']:.0f} s"
     )

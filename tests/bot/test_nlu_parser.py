@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.nlu_parser import unknown_words_only, words_of
+from bot.nlu_parser import NearWords, unknown_words_only, words_of
 
 VOCAB = {"where", "is", "my", "order", "cost", "shipping", "ok"}
 
@@ -24,3 +24,13 @@ def test_the_projects_own_training_words_are_known() -> None:
     assert not unknown_words_only("NEVERMIND!", known)
     assert unknown_words_only("blorp zzqx", known)
     assert words_of(["Nevermind, I'll keep it"]) == {"nevermind", "keep"}  # 3+ letters only
+
+
+def test_a_slip_of_a_project_word_is_no_keyboard_mash() -> None:
+    # "wher is my ordr" was not understood whatever the model read: no word known whole.
+    near = NearWords(VOCAB | {"return", "item", "right"})
+    for typed in ("wher is my ordr", "retrun an itme", "shippping", "rihgt", "ORDR?"):
+        assert not unknown_words_only(typed, {"an"}, near), typed
+    for mash in ("blorp zzqx", "asdkjh qweoiu zxcmn", "ueue ieie", "xyz"):
+        assert unknown_words_only(mash, {"an"}, near), mash
+    assert "ordr" in near and "odr" not in near  # four letters or more, one slip
