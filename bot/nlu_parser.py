@@ -17,22 +17,47 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def _one_slip(typed: str, word: str) -> bool:
+    """One letter dropped, added or two neighbours swapped; one changed only in words of
+    five letters or more ("hehe" is no slip of "here", "shiping" is of "shipping")."""
+    if typed == word:
+        return True
+    if abs(len(typed) - len(word)) == 1:
+        short, long_ = sorted((typed, word), key=len)
+        return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+    if len(typed) != len(word):
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
+    if len(diff) == 2 and diff[1] == diff[0] + 1:
+        i = diff[0]
+        return typed[i] == word[i + 1] and typed[i + 1] == word[i]
+    return len(diff) == 1 and len(word) >= 5
+
+
 class NearWords:
-    """Words one slip away from the project's own words of four letters or more (a letter
-    dropped, added, changed, or two swapped: "wher", "ordr", "retrun"), found as SymSpell
-    does, through the words with one letter deleted."""
+    """Words one slip away from the project's own words of four letters or more ("wher",
+    "ordr", "retrun"), found as SymSpell does, through the words with a letter deleted,
+    then checked: a drop, an addition, a swap of neighbours, or in longer words a change."""
 
     def __init__(self, words: Iterable[str]) -> None:
         self.words = {w.lower() for w in words if len(w) >= 4}
-        self.deleted = {d for w in self.words for d in _deletes(w)}
+        self.by_deletion: dict[str, set[str]] = {}
+        for word in self.words:
+            for deleted in _deletes(word):
+                self.by_deletion.setdefault(deleted, set()).add(word)
 
     def __contains__(self, word: object) -> bool:
         if not isinstance(word, str) or len(word) < 4:
             return False
-        word = word.lower()
-        if word in self.words or word in self.deleted:
+        typed = word.lower()
+        if typed in self.words:
             return True
-        return any(d in self.words or d in self.deleted for d in _deletes(word))
+        candidates = set(self.by_deletion.get(typed, ()))  # a letter dropped
+        for deleted in _deletes(typed):
+            if deleted in self.words:
+                candidates.add(deleted)  # a letter added
+            candidates |= self.by_deletion.get(deleted, set())  # changed or swapped
+        return any(_one_slip(typed, known) for known in candidates)
 
 
 def unknown_words_only(text: str, vocabulary: set[str], near: NearWords | None = None) -> bool:

@@ -55,6 +55,9 @@ class TrainOutcome:
 
 
 STAMP = "project.json"  # beside the model: what it was trained from
+# Bumped when training changes what a model learns from the same data, so that models
+# trained before are retrained: "typos-1" added the typo'd copies.
+RECIPE = "typos-1"
 
 
 def nlu_model_dir(project: Project) -> Path:
@@ -139,13 +142,6 @@ def build_faq_index(project: Project, settings: Settings, base: FaqBase) -> int:
         retriever.close()
 
 
-def _trained_hash(model_dir: Path) -> str | None:
-    try:
-        return str(json.loads((model_dir / "training.json").read_text())["data_hash"])
-    except (OSError, ValueError, KeyError):
-        return None
-
-
 def _stamp(model_dir: Path) -> dict[str, object]:
     try:
         stamp = json.loads((model_dir / STAMP).read_text())
@@ -187,11 +183,8 @@ def train_project(
     project_hash = own.fingerprint()
     revision = base.current_revision()
     stamp = _stamp(model_dir)
-    unchanged = (
-        stamp.get("project_hash") == project_hash
-        if stamp
-        else _trained_hash(model_dir) == data.fingerprint()  # a model from before the stamp
-    )
+    # a model from before the stamp, or from an older recipe, is retrained
+    unchanged = stamp.get("project_hash") == project_hash and stamp.get("recipe") == RECIPE
     if not force and unchanged:
         return TrainOutcome(
             trained=False,
@@ -216,6 +209,7 @@ def train_project(
         epochs=epochs or nlu.epochs or 10,
         seed=nlu.seed if nlu.seed is not None else 42,
         max_length=nlu.max_length or 64,
+        typo_copies=nlu.typo_copies,
         device=settings.device,
         progress=progress,
     )
@@ -223,7 +217,7 @@ def train_project(
     staging = Path(tempfile.mkdtemp(prefix=".nlu-", dir=project.models_dir))
     try:
         train(data, config, staging)
-        stamped = {"project_hash": project_hash, "faq_revision": revision}
+        stamped = {"project_hash": project_hash, "faq_revision": revision, "recipe": RECIPE}
         (staging / STAMP).write_text(json.dumps(stamped) + "\n")
         old = model_dir.with_name(f".nlu-old-{int(time.time())}")
         if model_dir.exists():

@@ -3,9 +3,9 @@
 
 A bot's own training data is a few hundred clean sentences; its users type fast on phones.
 WordPiece splits a misspelt word into pieces the fine-tuned model never saw together, and
-the demo's NLU read typo'd forms of held-out sentences right half as often as clean ones
-(docs/benchmarks.md, "Typos"). One noisy copy of each example teaches it that a word with a
-letter dropped, doubled, swapped or hit beside still means the word.
+the demo's NLU read typo'd forms of held-out sentences right about two-thirds as often as
+clean ones (docs/benchmarks.md, "Typos"). One noisy copy of each example teaches it that
+a word with a letter dropped, doubled, swapped or hit beside still means the word.
 """
 
 from __future__ import annotations

@@ -34,6 +34,15 @@ def train_nlu(
     max_length: Annotated[int, typer.Option("--max-length", min=4)] = TrainConfig.max_length,
     threads: Annotated[int | None, typer.Option("--threads", help="Torch threads.")] = None,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    typo_copies: Annotated[
+        int | None,
+        typer.Option(
+            "--typo-copies",
+            min=0,
+            max=5,
+            help="Copies of each example with typos (default: 1 up to 3,000 examples, else 0).",
+        ),
+    ] = None,
 ) -> None:
     """Train the joint intent + entity model on Rasa YAML, CSV or BIO data."""
     from nlu import load_training_data, train  # torch: loaded by the commands that need it
@@ -48,6 +57,7 @@ def train_nlu(
             max_length=max_length,
             threads=threads,
             device=device,
+            typo_copies=typo_copies,
         )
         model_dir = train(training_data, config, out, dev=dev_data)
     except NluError as exc:

@@ -125,7 +125,7 @@ class FaqTurns:
             best = _answer_of(await self.faq.decide(text))
             if best is not None and self._outranks(best, sure, canned):
                 return {**reading, "by": "faq"}
-        if yields and not canned and sure < self.config.confirm_action:
+        if yields and self._does_work(upcoming) and sure < self.config.confirm_action:
             reading["action"] = confirm.CONFIRM_ACTION  # asked first: "Did you mean …?"
         return reading
 

@@ -8,6 +8,7 @@ from typing import Any
 from bot.actions import ActionRejected
 from bot.dialogue.config import DEFAULT_ERROR_TEXT, DEFAULT_FORM_ON_HOLD_TEXT
 from bot.dialogue.messages import BotMessage
+from bot.dialogue.policy import LISTEN
 from bot.dialogue.responses import render_response
 from bot.dialogue.slots import extract_slots, trigger_intent_slots
 from bot.dialogue.turn import Turn
@@ -39,18 +40,20 @@ class FormLoop:
         while another form asked something: the number was lost with that form's answers).
         """
         since = len(turn.conversation.events)
+        by_the_message = _first_since_the_user(turn.conversation.events)
         turn.action(name)
         turn.set_active_loop(name)
         form = self.form(name)
-        message = turn.conversation.latest_message or {}
-        named = extract_slots(
-            self.domain,
-            message,
-            active_loop=name,
-            requested_slot=None,
-            only=set(form.required_slots),
-            include_text=False,
-        )
+        named: dict[str, Any] = {}
+        if by_the_message:  # not a form a rule starts after another one ended this turn
+            named = extract_slots(
+                self.domain,
+                turn.conversation.latest_message or {},
+                active_loop=name,
+                requested_slot=None,
+                only=set(form.required_slots),
+                include_text=False,
+            )
         named.update(trigger_intent_slots(self.domain, name, intent))
         for slot, value in named.items():
             turn.set_slot(slot, value, source="form")
@@ -106,15 +109,18 @@ class FormLoop:
     async def ask_next_or_finish(self, turn: Turn, name: str, since: int | None = None) -> bool:
         """Ask for the next slot, or end the form. As Rasa's ``request_next_slot``: the slot
         the form's validation asked for (``SlotSet("requested_slot", …)`` in this run, whose
-        events start at ``since``) if it is missing, else the first one missing, so a change
-        of an earlier answer that the validator refused is asked for again first."""
+        events start at ``since``; ``None`` ends the form), else the first one missing, so a
+        change of an earlier answer that the validator refused is asked for again first."""
+        if turn.conversation.active_form != name:
+            return False  # its validator ended it (an active_loop event)
         form = self.form(name)
         missing = self.missing(turn, form)
-        chosen = None
+        next_slot = missing[0] if missing else None
         for event in turn.conversation.events[since:] if since is not None else ():
             if event.get("event") == "slot" and event.get("name") == "requested_slot":
-                chosen = event.get("value")
-        next_slot = chosen if chosen in missing else missing[0] if missing else None
+                # the validator's choice, the first it made; None ends the form early
+                next_slot = event.get("value")
+                break
         if next_slot is None:
             turn.set_active_loop(None)
             return False
@@ -141,3 +147,14 @@ class FormLoop:
                 turn.say(message)
                 return
         turn.say(BotMessage(text=f"Please tell me your {slot.replace('_', ' ')}."))
+
+
+def _first_since_the_user(events: list[dict[str, Any]]) -> bool:
+    """Whether no action has run since the user's latest message (the form about to start
+    answers that message itself)."""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") != LISTEN:
+            return False
+    return True

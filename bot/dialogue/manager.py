@@ -84,10 +84,11 @@ class DialogueManager(AgentDesk, Acting):
             *self.config.stop_intents,
             *self.policy.answered_intents(domain.forms),
         } - {"inform", "affirm", "deny"}
-        # An intent that starts one form interrupts another ("where is my order NW-10472?"
-        # in the return form was taken as the return's reason once tracking became a form).
+        # An intent that starts one form interrupts another where it runs something else
+        # ("where is my order NW-10472?" in the return form was taken as its reason).
         self._form_starters = self.policy.form_starters(domain.forms)
         self._yes_no = {*self.config.affirm_intents, *self.config.deny_intents}
+        self._can_stop = any(name in domain.intents for name in self.config.stop_intents)
         # Said while waiting for a person, these are told where the user stands.
         self._small_talk = {*self.config.greet_intents, *self._yes_no}
 
@@ -299,9 +300,14 @@ class DialogueManager(AgentDesk, Acting):
             # "Bye" in the queue got the demo's "Have a great day!", then "You're still in
             # the queue". Leaving the queue on a goodbye lost the place of a user who meant
             # to come back ("I'll come back later" reads as one): it is kept, and they are
-            # told the answer waits here and how to give the place up.
-            turn.say(BotMessage(text=DEFAULT_BYE_WHILE_WAITING_TEXT))
-            return
+            # told the answer waits here and how to give the place up. A project with no
+            # way to say so (no stop intent) leaves the queue on it, as the only way out.
+            if self._can_stop:
+                turn.say(BotMessage(text=DEFAULT_BYE_WHILE_WAITING_TEXT))
+                return
+            turn.set_handoff("bot", "user said goodbye while waiting")
+            waiting = False
+            turn.say(BotMessage(text=DEFAULT_NO_LONGER_WAITING_TEXT))
         if waiting and not low and intent in self.config.stop_intents:
             # "Never mind, I don't need a person" was told "No problem" and left queued: an
             # agent would later take over a chat its user had left. In a form on hold the
@@ -340,9 +346,12 @@ class DialogueManager(AgentDesk, Acting):
             else:
                 turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
             return
-        starts = self._form_starters.get(intent or "", set())
-        switching = bool(form and starts - {form})  # a request that starts another form
-        interrupts = intent in self._interruptions or switching
+        upcoming = self._upcoming(conversation) if form is not None and not low else None
+        # A request that starts another form here (the demo's "track my order" in the
+        # return form runs a rule that answers it instead: no switch, but a question).
+        switching = upcoming in self.domain.forms and upcoming != form
+        elsewhere = intent in self._form_starters and upcoming not in (None, LISTEN, form)
+        interrupts = intent in self._interruptions or switching or elsewhere
         # What the message says by itself, free text aside.
         said = extract_slots(
             self.domain, parse, active_loop=form, requested_slot=requested, include_text=False

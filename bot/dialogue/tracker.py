@@ -73,7 +73,10 @@ def apply_events(turn: Turn, events: Sequence[Mapping[str, Any]], domain: Domain
     for event in events:
         kind = event.get("event")
         if kind == "slot":
-            turn.set_slot(str(event.get("name")), event.get("value"), source="action")
+            name = str(event.get("name"))
+            # a form's validator asking for the slot already asked is still a request
+            force = name == "requested_slot"
+            turn.set_slot(name, event.get("value"), source="action", force=force)
         elif kind == "reset_slots":
             reset_slots(turn, domain)
         elif kind == "restart":

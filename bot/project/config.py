@@ -55,6 +55,9 @@ class NluSettings:
     epochs: int | None = None
     seed: int | None = None
     max_length: int | None = None
+    # Copies of each example with keyboard typos (nlu.TrainConfig.typo_copies); None: one
+    # for a training set of up to 3,000 examples, none for larger ones.
+    typo_copies: int | None = None
     # Entities found by pattern (nlu.BUILTIN_ENTITIES), e.g. ("email",); a Rasa project's
     # Duckling dimensions map here.
     builtin_entities: tuple[str, ...] | None = None

@@ -28,9 +28,11 @@ def test_the_projects_own_training_words_are_known() -> None:
 
 def test_a_slip_of_a_project_word_is_no_keyboard_mash() -> None:
     # "wher is my ordr" was not understood whatever the model read: no word known whole.
-    near = NearWords(VOCAB | {"return", "item", "right"})
+    near = NearWords(VOCAB | {"return", "item", "right", "here", "very"})
     for typed in ("wher is my ordr", "retrun an itme", "shippping", "rihgt", "ORDR?"):
         assert not unknown_words_only(typed, {"an"}, near), typed
-    for mash in ("blorp zzqx", "asdkjh qweoiu zxcmn", "ueue ieie", "xyz"):
+    for mash in ("blorp zzqx", "asdkjh qweoiu zxcmn", "ueue ieie", "xyz", "hehe", "erty"):
         assert unknown_words_only(mash, {"an"}, near), mash
     assert "ordr" in near and "odr" not in near  # four letters or more, one slip
+    # two slips are no slip ("rdero" read as "order", then as a goodbye)
+    assert "rdero" not in near and "ordre" in near and "shippimg" in NearWords({"shipping"})

@@ -113,3 +113,28 @@ async def test_the_slot_a_validator_requests_is_asked_next(make_dm) -> None:
     assert _texts(await dm.handle("w", '/request_return{"product": "lamp"}')) == [
         "What is your order number?"
     ]
+
+
+async def test_a_validator_may_end_the_form_or_ask_the_same_question_again(make_dm) -> None:
+    # As Rasa's request_next_slot: requested_slot None ends the form early (dynamic forms);
+    # asking the slot just asked is a request too (it was lost: the value did not change).
+    dm = make_dm()
+    await dm.handle("e", '/request_return{"order_number": "NW-10001"}')
+    assert _texts(await dm.handle("e", '/inform{"product": "voucher"}')) == [
+        "Return for voucher on order NW-10001 is registered."
+    ]
+    state = await dm.store.load("e")
+    assert state is not None and state.active_form is None
+    await dm.handle("m", '/request_return{"order_number": "NW-10001"}')
+    assert _texts(await dm.handle("m", '/inform{"product": "mystery"}')) == [
+        "Which product do you want to return?"
+    ]
+
+
+def test_a_form_fills_from_the_message_only_when_it_answers_the_message() -> None:
+    from bot.dialogue.forms import _first_since_the_user
+
+    user = [{"event": "action", "name": "action_listen"}, {"event": "user", "text": "x"}]
+    assert _first_since_the_user(user)
+    # a form a rule starts after another form ended this turn: that message was the other's
+    assert not _first_since_the_user([*user, {"event": "action", "name": "return_form"}])

@@ -156,3 +156,10 @@ def test_deskbot_init_then_train_trains_the_model_and_indexes_the_faq(tmp_path: 
     engine.dispose()
     edited = deskbot("train", "--project", str(bot), "--epochs", "1")
     assert "up to date" in edited.stdout and "deskbot train --force" in edited.stdout
+    # A model from an older training recipe (before the typo'd copies) is trained again.
+    stamp = bot / "models" / "nlu" / "project.json"
+    stamp.write_text(json.dumps({**json.loads(stamp.read_text()), "recipe": "old"}))
+    older = deskbot("train", "--project", str(bot), "--epochs", "1")
+    assert "NLU model trained" in older.stdout, older.stdout
+    meta = json.loads((bot / "models" / "nlu" / "training.json").read_text())
+    assert meta["n_typo_copies"] > 0  # a small project trains on typo'd copies

@@ -768,7 +768,7 @@ async def test_never_mind_while_waiting_for_a_person_leaves_the_queue(make_dm) -
     assert state is not None and state.handoff == "bot" and state.active_form is None
 
 
-async def test_goodbye_while_waiting_for_a_person_keeps_the_place(make_dm) -> None:
+async def test_goodbye_while_waiting_for_a_person_keeps_the_place(make_dm, project) -> None:
     # "bye" in the queue got "Goodbye!" and then "You're still in the queue"; taking the
     # user out of the queue instead lost the place of one who said "I'll come back later".
     parser = FixedParser({"bye": ("goodbye", 0.9), "never mind": ("stop", 0.9)})
@@ -779,6 +779,13 @@ async def test_goodbye_while_waiting_for_a_person_keeps_the_place(make_dm) -> No
     assert texts(await dm.handle("gq", "never mind")) == [DEFAULT_LEFT_QUEUE_TEXT]
     # outside the queue a goodbye is the project's
     assert texts(await dm.handle("gq", "bye")) == ["Goodbye!"]
+    # A project with no stop intent has no "never mind": there a goodbye leaves the queue.
+    intents = tuple(i for i in project.domain.intents if i != "stop")
+    unstoppable = replace(project, domain=replace(project.domain, intents=intents))
+    dm = make_dm(parser=parser, project=unstoppable)
+    await dm.handle("gn", "/human_handoff")
+    assert texts(await dm.handle("gn", "bye")) == [DEFAULT_NO_LONGER_WAITING_TEXT, "Goodbye!"]
+    assert (await dm.store.load("gn")).handoff == "bot"  # type: ignore[union-attr]
 
 
 async def test_closing_a_conversation_ends_the_form_it_was_in(make_dm) -> None:

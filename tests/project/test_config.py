@@ -40,7 +40,7 @@ def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
               - name: RulePolicy
             deskbot:
               language: en
-              nlu: {base_model: bert-small, epochs: 5, max_length: 48}
+              nlu: {base_model: bert-small, epochs: 5, max_length: 48, typo_copies: 0}
               thresholds:
                 {nlu_fallback: 0.35, faq_answer: 0.6, faq_min_similarity: 0.45, faq_over_intent: 0}
               handoff: {after_fallbacks: 3}
@@ -58,6 +58,7 @@ def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
         5,
         48,
     )
+    assert config.nlu.typo_copies == 0
     assert config.thresholds.nlu_fallback == 0.35 and config.thresholds.faq_answer == 0.6
     assert config.thresholds.faq_suggest is None  # the retriever's own threshold applies
     assert config.thresholds.faq_min_similarity == 0.45

@@ -131,6 +131,9 @@ def test_a_return_takes_one_item_at_a_time(actions: ModuleType) -> None:
         both = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
         assert form.validate_product("phone case", said, both, {}) == {"product": None}
         assert said.messages[-1]["text"] == actions.ONE_AT_A_TIME
+    alone = Tracker("u1", {"order_number": "NW-55820"}, {"text": "everything"}, [], False,
+                    None, None, "")  # fmt: skip
+    assert form.validate_product("everything", said, alone, {}) == {"product": "running shoes"}
     for text in ("both", "All of them"):
         latest = {"text": text, "entities": []}
         both = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
@@ -168,6 +171,19 @@ def test_return_form_validation(actions: ModuleType) -> None:
         "order_number": "NW-55820",
         "product": None,
     }
+    # A number in another answer, read as an order number, keeps the return's order (it
+    # was wiped, and the reason dropped): only the order question's answer is judged.
+    events = [
+        {"event": "slot", "name": "order_number", "value": "NW-48213"},
+        {"event": "slot", "name": "order_number", "value": "3"},
+    ]
+    from rasa_sdk import Tracker
+
+    later = Tracker(
+        "u1", {"requested_slot": "return_reason", "order_number": "3"}, {}, events, False, None,
+        None, "",
+    )  # fmt: skip
+    assert form.validate_order_number("3", said, later, {}) == {"order_number": "NW-48213"}
     # an order still in the warehouse has nothing to return yet
     assert form.validate_order_number("NW-10472", said, tracker({}), {}) == {"order_number": None}
     assert "hasn't left our warehouse yet" in said.messages[-1]["text"]

@@ -141,6 +141,12 @@ class ActionCheckOrderStatus(Action):
         return [SlotSet("order_number", number if order else None)]
 
 
+def earlier_value(tracker: Tracker, slot: str) -> Any:
+    """The value ``slot`` had before this message set it (the last set before the latest)."""
+    sets = [e for e in tracker.events if e.get("event") == "slot" and e.get("name") == slot]
+    return sets[-2].get("value") if len(sets) > 1 else None
+
+
 def not_found(number: str) -> str:
     return (
         f"I couldn't find an order {number}. Please check the number in your confirmation "
@@ -189,6 +195,11 @@ class ValidateReturnForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Accept a well-formed order number that exists in the order system."""
+        asked = tracker.get_slot("requested_slot") == "order_number"
+        if not asked and normalise_order_number(str(slot_value or "")) is None:
+            # a number in another answer ("the size is 3 too small"), read as an order
+            # number, wiped the return's order: it is kept, and the answer stands
+            return {"order_number": earlier_value(tracker, "order_number")}
         number = known_order(slot_value, dispatcher)
         if number is None:
             return {"order_number": None}
@@ -223,12 +234,15 @@ class ValidateReturnForm(FormValidationAction):
         items: list[str] = list(order["items"]) if order else []
         said = str((tracker.latest_message or {}).get("text") or "")
         both = " ".join(re.findall(r"[a-z]+", said.lower())) in BOTH
+        if both and len(items) == 1:
+            return {"product": items[0]}  # "everything" of a one-item order is that item
         if both or len(items_named(said, items)) > 1:
             # "the headphones and the phone case" registered the phone case alone, unsaid.
             dispatcher.utter_message(text=ONE_AT_A_TIME)
             return {"product": None}
         match = find_item(product, items)
-        if match is None and next(tracker.get_latest_entity_values("order_number"), None):
+        named = next(tracker.get_latest_entity_values("order_number"), None)
+        if match is None and named and normalise_order_number(str(named)):
             # "NW-48213" (or "actually it's order NW-55820") at the item question is about
             # the order, no item: "That item isn't in this order" was wrong
             return {"product": None}
@@ -249,7 +263,8 @@ class ValidateReturnForm(FormValidationAction):
         ("help" and "yes" were registered as reasons); "no reason" or "I don't know" is
         the answer that there is none (a return needs no reason)."""
         reason = str(slot_value or "").strip()
-        if next(tracker.get_latest_entity_values("order_number"), None):
+        named = next(tracker.get_latest_entity_values("order_number"), None)
+        if named and normalise_order_number(str(named)):
             # "actually it's order NW-55820" changes the order; it is no reason
             return {"return_reason": None}
         said = " ".join(re.findall(r"[a-z']+", reason.lower().replace("\u2019", "'")))

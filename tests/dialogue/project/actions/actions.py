@@ -55,6 +55,10 @@ class ValidateReturnForm(FormValidationAction):
         if str(value).lower() == "gift":
             # a validator choosing the next question (rasa-sdk's dynamic forms do)
             return {"product": "gift", "requested_slot": "return_reason"}
+        if str(value).lower() == "voucher":
+            return {"product": "voucher", "requested_slot": None}  # nothing more to ask
+        if str(value).lower() == "mystery":
+            return {"product": "mystery", "requested_slot": "product"}  # ask it once more
         return {"product": str(value).lower()}
 
 
