@@ -10,6 +10,7 @@ from bot.dialogue.config import (
     DEFAULT_FALLBACK_TEXT,
     DEFAULT_FORM_ON_HOLD_TEXT,
     DEFAULT_HANDOFF_TEXT,
+    DEFAULT_NOTED_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_STILL_WAITING_TEXT,
     DEFAULT_SUGGEST_ONE_TEXT,
@@ -139,7 +140,7 @@ async def fallback(
             # A form on hold: the order number typed in the queue was "not understood".
             turn.say(BotMessage(text=DEFAULT_FORM_ON_HOLD_TEXT))
             return
-        turn.say(BotMessage(text=f"Sorry, I didn't quite understand that. {DEFAULT_WAITING_TEXT}"))
+        turn.say(BotMessage(text=DEFAULT_NOTED_TEXT))
         return
     conversation.fallback_count += 1
     count = conversation.fallback_count

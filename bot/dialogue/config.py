@@ -20,6 +20,13 @@ DEFAULT_FORM_ON_HOLD_TEXT = f"{DEFAULT_WAITING_TEXT} After that I'll carry on wh
 # "Never mind" while waiting for a person: out of the agents' queue (in a form on hold, the
 # first sentence, then what the form's stop says).
 DEFAULT_NO_LONGER_WAITING_TEXT = "Okay, you're no longer waiting for a member of our team."
+# What the bot does not understand while the user waits is most often for the person: the
+# details of their problem ("it was supposed to come yesterday") got "Sorry, I didn't
+# quite understand that".
+DEFAULT_NOTED_TEXT = (
+    "Thanks, that's noted for the member of our team, who will see it when they join. "
+    "You're still in the queue for a member of our team."
+)
 # "Bye" while waiting: the place is kept (a user who will come back said it too), and
 # they are told how to give it up.
 DEFAULT_BYE_WHILE_WAITING_TEXT = (

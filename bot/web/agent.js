@@ -382,7 +382,18 @@
         var send = el("button", "", "Send");
         send.type = "submit";
         send.id = "reply-send";
-        [label, text, send].forEach(function (n) { reply.appendChild(n); });
+        // Enter makes a new line (replies may have paragraphs); Ctrl+Enter sends, and the
+        // button says so: a first reply sat in the box, never sent, while the agent waited.
+        send.title = "Ctrl+Enter";
+        text.setAttribute("aria-keyshortcuts", "Control+Enter Meta+Enter");
+        text.addEventListener("keydown", function (e) {
+          if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !send.disabled) {
+            e.preventDefault();
+            reply.requestSubmit(send);
+          }
+        });
+        var hint = el("span", "hint", "Ctrl+Enter sends");
+        [label, text, send, hint].forEach(function (n) { reply.appendChild(n); });
         reply.addEventListener("submit", function (e) {
           e.preventDefault();
           var message = text.value.trim();

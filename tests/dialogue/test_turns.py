@@ -26,6 +26,7 @@ from bot.dialogue.config import (
     DEFAULT_JOINED_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
     DEFAULT_NO_LONGER_WAITING_TEXT,
+    DEFAULT_NOTED_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_RELEASED_IN_FORM_TEXT,
     DEFAULT_RELEASED_TEXT,
@@ -1059,9 +1060,11 @@ async def test_typing_yes_to_the_offer_of_a_person_accepts_it(make_dm) -> None:
 async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(make_dm) -> None:
     dm = make_dm()
     assert texts(await dm.handle("w", "/human_handoff")) == ["Connecting you to a person."]
+    # What it does not understand is most often the user's problem told for the person
+    # ("it was supposed to come yesterday"): noted, not "Sorry, I didn't understand".
     for text in ("blorp", "zzz qqq", "???", "blorp again"):
         replies = texts(await dm.handle("w", text))
-        assert replies == [f"Sorry, I didn't quite understand that. {DEFAULT_WAITING_TEXT}"]
+        assert replies == [DEFAULT_NOTED_TEXT]
     # The project's rule answers a second request; a user who gets an answer from the bot
     # hears they still wait (an FAQ answer alone read as if the request had been dropped),
     # unless its buttons would be hidden under the reminder.

@@ -184,6 +184,15 @@ def test_return_form_validation(actions: ModuleType) -> None:
         None, "",
     )  # fmt: skip
     assert form.validate_order_number("3", said, later, {}) == {"order_number": "NW-48213"}
+    # "changed my mind, I want the headphones instead" at the reason question changes the
+    # item and is no reason (the return was submitted with it as one)
+    changed = [{"event": "user", "text": "..."}, {"event": "slot", "name": "product", "value": "x"}]
+    switched = Tracker("u1", {"product": "x"}, {}, changed, False, None, None, "")
+    assert form.validate_return_reason("changed my mind", said, switched, {}) == {
+        "return_reason": None
+    }
+    kept = Tracker("u1", {"product": "x"}, {}, changed[::-1], False, None, None, "")
+    assert form.validate_return_reason("it broke", said, kept, {}) == {"return_reason": "it broke"}
     # an order still in the warehouse has nothing to return yet
     assert form.validate_order_number("NW-10472", said, tracker({}), {}) == {"order_number": None}
     assert "hasn't left our warehouse yet" in said.messages[-1]["text"]

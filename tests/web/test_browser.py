@@ -318,6 +318,13 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     agent.wait_for_timeout(200)
     # what was typed before taking over is still there (the box was emptied)
     assert agent.get_by_label("Reply to the user").input_value() == "Hi, I am"
+    # Ctrl+Enter sends (a first reply sat in the box, unsent, while the agent waited)
+    box = agent.get_by_label("Reply to the user")
+    box.fill("One moment, I am checking.")
+    box.press("Control+Enter")
+    expect_bot(user, "One moment, I am checking.", who="agent")
+    assert box.input_value() == ""
+    box.fill("Hi, I am")
     expect_bot(user, "A member of our team has joined the chat")  # not left guessing
     # A message the FAQ had nothing for read "FAQ undefined score NaN (none)".
     missed = agent.locator(".events li.user", has_text="zxqv blorp").locator(".parse")

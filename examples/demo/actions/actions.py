@@ -147,6 +147,16 @@ def earlier_value(tracker: Tracker, slot: str) -> Any:
     return sets[-2].get("value") if len(sets) > 1 else None
 
 
+def set_this_turn(tracker: Tracker, slot: str) -> bool:
+    """Whether the user's latest message set ``slot`` (a form validates it alongside)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return True
+    return False
+
+
 def not_found(number: str) -> str:
     return (
         f"I couldn't find an order {number}. Please check the number in your confirmation "
@@ -266,6 +276,10 @@ class ValidateReturnForm(FormValidationAction):
         named = next(tracker.get_latest_entity_values("order_number"), None)
         if named and normalise_order_number(str(named)):
             # "actually it's order NW-55820" changes the order; it is no reason
+            return {"return_reason": None}
+        if set_this_turn(tracker, "product"):
+            # "changed my mind, I want the headphones instead" changes the item; it was
+            # registered as the reason, and the return submitted at once
             return {"return_reason": None}
         said = " ".join(re.findall(r"[a-z']+", reason.lower().replace("\u2019", "'")))
         if said in JUST_NO:
