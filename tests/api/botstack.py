@@ -196,3 +196,14 @@ def start_server(app: FastAPI, timeout: float = 30.0) -> tuple[LiveServer, threa
 def stop_server(live: LiveServer, thread: threading.Thread) -> None:
     live.server.should_exit = True
     thread.join(timeout=30)
+
+
+def fresh_rate_window(needed: float = 10.0) -> None:
+    """Wait for the next rate-limit minute if fewer than ``needed`` seconds are left of this
+    one: counts are per fixed minute, so a test's messages straddling two minutes were all
+    allowed (a flaky 200 where 429 was due)."""
+    from bot.api.ratelimit import WINDOW_SECONDS
+
+    left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
+    if left < needed:
+        time.sleep(left + 0.05)

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from botstack import make_components
+from botstack import fresh_rate_window, make_components
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
@@ -127,6 +127,7 @@ def test_rate_limits_per_conversation_and_per_address(
 ) -> None:
     settings = settings_for(rate_limit_conversation=3, rate_limit_address=5)
     with TestClient(create_app(settings, components=make_components())) as client:
+        fresh_rate_window()
         for _ in range(3):
             say(client, "busy", "hello")
         limited = client.post(WEBHOOK, json={"sender": "busy", "message": "hello"})

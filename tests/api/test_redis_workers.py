@@ -15,7 +15,14 @@ from typing import Any
 
 import httpx
 import socketio
-from botstack import bearer, free_port, make_components, start_server, stop_server
+from botstack import (
+    bearer,
+    free_port,
+    fresh_rate_window,
+    make_components,
+    start_server,
+    stop_server,
+)
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
@@ -96,6 +103,7 @@ def test_bots_sharing_a_redis_keep_apart_by_prefix(
         for prefix in prefixes
     ]
     with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
+        fresh_rate_window()
         codes = [
             client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "hi"})
             for client in (one, two, one, two)
@@ -139,6 +147,7 @@ def test_chat_goes_on_while_redis_is_down(settings_for: Callable[..., Settings])
     down = f"redis://127.0.0.1:{free_port()}/0"
     settings = settings_for(redis_url=down, rate_limit_conversation=3, rate_limit_address=0)
     with TestClient(create_app(settings, components=make_components())) as client:
+        fresh_rate_window()
         codes = [
             client.post("/webhooks/rest/webhook", json={"sender": "no-redis", "message": "hi"})
             for _ in range(4)

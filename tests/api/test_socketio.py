@@ -12,7 +12,14 @@ import httpx
 import jwt
 import pytest
 import socketio
-from botstack import LiveServer, bearer, make_components, start_server, stop_server
+from botstack import (
+    LiveServer,
+    bearer,
+    fresh_rate_window,
+    make_components,
+    start_server,
+    stop_server,
+)
 
 from bot.api import create_app
 from bot.dialogue.config import (
@@ -269,6 +276,7 @@ def test_socket_messages_are_rate_limited_per_conversation(settings_for: Any) ->
     try:
         tab = Tab(live.url)
         session_id = tab.session(None)
+        fresh_rate_window()
         for _ in range(2):
             tab.say(session_id, "hello")
             assert tab.next("bot_uttered")["text"]
