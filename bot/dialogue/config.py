@@ -25,7 +25,7 @@ DEFAULT_NO_LONGER_WAITING_TEXT = "Okay, you're no longer waiting for a member of
 # quite understand that".
 DEFAULT_NOTED_TEXT = (
     "Thanks, that's noted for the member of our team, who will see it when they join. "
-    "You're still in the queue for a member of our team."
+    f"{DEFAULT_STILL_WAITING_TEXT}"
 )
 # "Bye" while waiting: the place is kept (a user who will come back said it too), and
 # they are told how to give it up.
