@@ -80,3 +80,27 @@ def test_more_probable_stays_more_confident() -> None:
     odd = _fit_calibration(surer, np.array([False] * 50 + [True] * 50), 0.1)
     assert odd.slope == MIN_SLOPE
     assert odd.confidence(0.9) > odd.confidence(0.3)
+
+
+def test_an_entry_with_many_phrasings_does_not_take_its_neighbours_questions() -> None:
+    # A question between two entries. Writing one of them down twenty ways instead of two
+    # (a Rasa intent's examples imported as an entry) must not hand it the question.
+    rng = np.random.default_rng(3)
+    near, other = np.eye(32, dtype=np.float32)[:2]
+    many = near + 0.05 * rng.normal(size=(20, 32))
+    few = other + 0.05 * rng.normal(size=(2, 32))
+    rest = rng.normal(size=(15, 32))  # three more entries elsewhere, five phrasings each
+    question = (near + other) / np.linalg.norm(near + other)
+
+    def odds(phrasings: int) -> np.ndarray:
+        vectors = np.concatenate([many[:phrasings], few, rest]).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        labels = np.array([0] * phrasings + [1] * 2 + [2] * 5 + [3] * 5 + [4] * 5)
+        head = train_head(vectors, labels, "key", HeadConfig())
+        assert head is not None
+        own = head.probabilities(vectors).argmax(axis=1)
+        assert (own[: phrasings + 2] == labels[: phrasings + 2]).all()
+        return head.probabilities(question[None, :])[0]
+
+    two, twenty = odds(2), odds(20)
+    assert abs(twenty[0] - two[0]) < 0.15, (two[:2], twenty[:2])
