@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from bot.faq_source import build_retriever
 from bot.project import Project, ProjectError, retrieval_faq
 from bot.settings import Settings
-from knowledge import FaqBase, import_data, import_file
+from knowledge import FaqBase, import_data, read_file
 from nlu import (
     Example,
     TrainConfig,
@@ -65,24 +65,29 @@ def nlu_model_dir(project: Project) -> Path:
 
 
 def seed_faq(project: Project, base: FaqBase) -> int:
-    """Import the project's FAQ files when the base is empty, and add each response of its
-    Rasa retrieval intents (``utter_faq/x``, answered from the FAQ base) that the base has
+    """Add to the base each entry of the project's FAQ files, and each response of its Rasa
+    retrieval intents (``utter_faq/x``, answered from the FAQ base), whose key the base has
     never held; returns entries written.
 
     The base is the source of truth once seeded: staff edits, deletions and entries of the
-    same key from faq/ files are never written over from the project's files.
+    same key from faq/ files are never written over from the project's files. An entry added
+    to a file later reaches a base in use (as a new ``utter_faq/x`` would in Rasa on
+    retraining): a demo that moved its shipping intents into the FAQ lost them from every
+    base seeded before.
     """
     written = 0
-    if base.current_revision() == 0:
-        for path in project.faq_files:
-            result = import_file(base, path, author="project-files")
-            written += len(result.created) + len(result.updated)
     known = {entry.external_key for entry in base.list(include_deleted=True)}
-    # A new utter_faq/x in domain.yml reaches a base in use too (as Rasa's would on retraining).
-    new = [entry for entry in retrieval_faq(project) if entry["id"] not in known]
-    if new:
+    for path in project.faq_files:
+        drafts = read_file(path)
+        new = [d for d in drafts if d.external_key not in known and not d.deleted]
+        if new:
+            result = base.upsert_many(new, author="project-files")
+            written += len(result.created) + len(result.updated)
+            known.update(draft.external_key for draft in new)
+    retrieval = [entry for entry in retrieval_faq(project) if entry["id"] not in known]
+    if retrieval:
         source = f"{project.root / 'domain.yml'} (retrieval intents)"
-        data = json.dumps(new).encode()
+        data = json.dumps(retrieval).encode()
         result = import_data(base, data, fmt="json", author="project-files", source=source)
         written += len(result.created)
     return written
@@ -99,16 +104,19 @@ def training_data(project: Project, base: FaqBase, own: TrainingData | None = No
     """The project's NLU examples (``own``, when already read) plus FAQ phrasings as
     intent ``faq``.
 
-    The FAQ phrasings are capped (round-robin over entries, questions first) at twice the
-    largest other intent, or one per entry: a ``faq`` class ten times larger than the others
-    swallowed messages that belonged to them.
+    The FAQ phrasings are capped (round-robin over entries, questions first) so that ``faq``
+    is at most twice the largest other intent, but every entry gets one: a ``faq`` class ten
+    times larger than the others swallowed messages that belonged to them, and an entry with
+    no phrasing in the model is a topic the model has never seen as a question for the FAQ.
+    The project's own ``faq`` examples (``faq/x`` retrieval examples among them) count
+    towards the cap but never take an entry's place.
     """
     data = project_data(project) if own is None else own
     known = {e.text.strip().lower() for e in data.examples}
-    sizes = Counter(e.intent for e in data.examples)
+    sizes = Counter(e.intent.split("/", 1)[0] for e in data.examples)  # faq/x trains as faq
     entries = base.list(active_only=True)
     largest = max((n for intent, n in sizes.items() if intent != FAQ_INTENT), default=0)
-    room = max(len(entries), 2 * largest) - sizes.get(FAQ_INTENT, 0)
+    room = max(len(entries), 2 * largest - sizes.get(FAQ_INTENT, 0))
     extra: list[Example] = []
     by_rank = (
         entry.phrasings[rank].strip()

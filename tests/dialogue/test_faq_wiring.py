@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,9 +17,9 @@ from bot.faq_source import KnowledgeFaq
 from bot.project import Project, load_project
 from bot.sessions import SqlSessionStore
 from bot.story_tests import run_story
-from bot.training import seed_faq
+from bot.training import seed_faq, training_data
 from bot.transcripts import TranscriptLog
-from knowledge import FaqBase, FaqRetriever
+from knowledge import FaqBase, FaqRetriever, import_data
 from nlu import SentenceEncoder
 from tests.dialogue.conftest import FixedParser
 from tests.project.conftest import write_files
@@ -245,3 +247,69 @@ def test_retrieval_responses_reach_the_base_once_and_never_over_staff_edits(
     assert base.get_by_key("ask_hours").answer == "9 to 6."
     assert base.get_by_key("chitchat/ask_name").deleted_at is not None
     assert seed_faq(load_project(root), base) == 0
+
+
+def test_an_entry_added_to_a_faq_file_later_reaches_the_base_in_use(
+    faq_engine: Engine, tmp_path: Path
+) -> None:
+    # A project that moves a canned answer into its FAQ file (the demo's shipping questions)
+    # must find it in a base seeded before, without losing what staff did there meanwhile.
+    entries = """
+        - id: hours
+          question: When are you open?
+          answer: 9 to 5.
+        - id: parking
+          question: Is there parking?
+          answer: Yes, behind the shop.
+    """
+    root = write_files(tmp_path / "bot", {**RETRIEVAL_PROJECT, "faq/faq.yml": entries})
+    base = FaqBase(faq_engine)
+    assert seed_faq(load_project(root), base) == 5  # two entries, three retrieval responses
+    hours = base.get_by_key("hours")
+    base.update(hours.id, expected_version=hours.version, author="staff", answer="9 to 6.")
+    parking = base.get_by_key("parking")
+    base.delete(parking.id, author="staff", expected_version=parking.version)
+    added = """
+        - id: gifts
+          question: Do you wrap gifts?
+          answer: Yes, for free.
+        - id: old
+          question: An entry exported as deleted
+          answer: Gone.
+          deleted: true
+    """
+    (root / "faq/faq.yml").write_text(textwrap.dedent(entries) + textwrap.dedent(added))
+    assert seed_faq(load_project(root), base) == 1
+    assert base.get_by_key("gifts").answer == "Yes, for free."
+    assert "old" not in {e.external_key for e in base.list(include_deleted=True)}
+    assert base.get_by_key("hours").answer == "9 to 6."  # the staff's edit stays
+    assert base.get_by_key("parking").deleted_at is not None  # and so does their deletion
+    assert seed_faq(load_project(root), base) == 0
+    revision = base.current_revision()
+    assert seed_faq(load_project(root), base) == 0 and base.current_revision() == revision
+
+
+def test_every_faq_entry_gets_a_phrasing_in_the_nlu_data(
+    faq_engine: Engine, tmp_path: Path
+) -> None:
+    # Many entries, small intents and a project faq intent of its own: the cap (twice the
+    # largest other intent) would leave entries out; each still gets its question, and the
+    # project's faq/x examples count as faq, not as another intent.
+    greet = "".join(f"      - greeting number {i}\n" for i in range(3))
+    own_faq = "".join(f"      - question about topic {i}\n" for i in range(10))
+    nlu = f"version: '3.1'\nnlu:\n  - intent: greet\n    examples: |\n{greet}"
+    nlu += f"  - intent: faq/ask_topic\n    examples: |\n{own_faq}"
+    files = {"domain.yml": "version: '3.1'\nintents: [greet, faq]\n", "data/nlu.yml": nlu}
+    root = write_files(tmp_path / "bot", files)
+    base = FaqBase(faq_engine)
+    drafts = [
+        {"id": f"e{i}", "question": f"Entry {i} question?", "answer": "A.",
+         "alternatives": [f"entry {i} other way", f"entry {i} third way"]}
+        for i in range(12)
+    ]  # fmt: skip
+    import_data(base, json.dumps(drafts).encode(), fmt="json", author="t", source="t.json")
+    data = training_data(load_project(root), base)
+    faq = [e.text for e in data.examples if e.intent == "faq"]
+    assert {f"Entry {i} question?" for i in range(12)} <= set(faq)
+    assert not any("other way" in text for text in faq)  # no room beyond one each
+    assert len([e for e in data.examples if e.intent.startswith("faq")]) == 22
