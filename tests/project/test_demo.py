@@ -53,7 +53,8 @@ def test_demo_faq() -> None:
     for entry in entries:
         assert {"id", "question", "alternatives", "answer", "tags"} <= set(entry), entry["id"]
         assert set(entry) <= {"id", "question", "alternatives", "answer", "tags", "links"}
-        assert 3 <= len(entry["alternatives"]) <= 5, entry["id"]
+        # most have a handful; the topics that were intents before keep their examples
+        assert 3 <= len(entry["alternatives"]) <= 20, entry["id"]
         assert entry["answer"].strip() and entry["tags"], entry["id"]
     drafts = read_file(DEMO / "faq/shop_faq.yml")  # the knowledge importer
     assert len(drafts) == len(entries)
