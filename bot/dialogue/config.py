@@ -17,6 +17,11 @@ DEFAULT_STILL_WAITING_TEXT = "You're still in the queue for a member of our team
 # A form started while the user waits for a person is on hold until the person gives the
 # conversation back (its answers would not be taken meanwhile).
 DEFAULT_FORM_ON_HOLD_TEXT = f"{DEFAULT_WAITING_TEXT} After that I'll carry on where we left off."
+# ... and one the user asks for while waiting: nothing was left off to carry on with.
+DEFAULT_FORM_STARTED_ON_HOLD_TEXT = (
+    f"{DEFAULT_WAITING_TEXT} They can help with this too, and if they hand the chat back to "
+    "me, I'll take it from there."
+)
 # "Never mind" while waiting for a person: out of the agents' queue (in a form on hold, the
 # first sentence, then what the form's stop says).
 DEFAULT_NO_LONGER_WAITING_TEXT = "Okay, you're no longer waiting for a member of our team."

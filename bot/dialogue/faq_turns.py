@@ -137,6 +137,22 @@ class FaqTurns:
             active_loop=conversation.active_form,
         )
 
+    def _unsure_work_while_waiting(self, turn: Turn, parse: dict[str, Any]) -> bool:
+        """Whether a guess at work (a form or the project's code) is to be left alone while
+        the user waits for a person: the bot cannot ask whether it understood ("Did you
+        mean …?" waits for the person too), and "retrun polciy?", read as a return at 0.23,
+        started the return form on hold; "never mind" then stopped a return the user had
+        never asked for. The message goes to the FAQ, else it is noted for the person."""
+        intent = parse.get("intent") or {}
+        conversation = turn.conversation
+        return (
+            conversation.handoff == "pending_human"
+            and float(intent.get("confidence") or 0.0) < self.config.confirm_action
+            and not parse.get("entities")
+            and conversation.active_form is None
+            and self._does_work(self._upcoming(conversation))
+        )
+
     async def _confirm_unsure(
         self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
     ) -> bool:

@@ -6,7 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.actions import ActionRejected
-from bot.dialogue.config import DEFAULT_ERROR_TEXT, DEFAULT_FORM_ON_HOLD_TEXT
+from bot.dialogue.config import (
+    DEFAULT_ERROR_TEXT,
+    DEFAULT_FORM_ON_HOLD_TEXT,
+    DEFAULT_FORM_STARTED_ON_HOLD_TEXT,
+)
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.policy import LISTEN
 from bot.dialogue.responses import render_response
@@ -130,7 +134,14 @@ class FormLoop:
             # any moment: a question asked now would have its answer refused. The release
             # asks it.
             if not turn.said_anything:
-                turn.say(BotMessage(text=DEFAULT_FORM_ON_HOLD_TEXT))
+                events = turn.conversation.events[since:] if since is not None else ()
+                started = any(
+                    e.get("event") == "active_loop" and e.get("name") == name for e in events
+                )
+                on_hold = (
+                    DEFAULT_FORM_STARTED_ON_HOLD_TEXT if started else DEFAULT_FORM_ON_HOLD_TEXT
+                )
+                turn.say(BotMessage(text=on_hold))
             return True
         await self.ask(turn, name, next_slot)
         return True

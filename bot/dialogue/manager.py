@@ -394,7 +394,7 @@ class DialogueManager(AgentDesk, Acting):
                 understood = await self._faq_over_intent(turn, parse, user_data)
                 if not understood and await self._confirm_unsure(turn, parse, user_data):
                     return  # a question, not yet understood: the fallback count stands
-            if not understood:
+            if not understood and not self._unsure_work_while_waiting(turn, parse):
                 understood = await self._predict_and_run(turn, intent)
             if not understood and form is not None and intent in self.config.stop_intents:
                 await builtin.run(turn, "action_deactivate_loop", self.domain, self.config)

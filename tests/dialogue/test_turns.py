@@ -23,6 +23,7 @@ from bot.dialogue.config import (
     DEFAULT_CONFIRM_TEXT,
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_FORM_ON_HOLD_TEXT,
+    DEFAULT_FORM_STARTED_ON_HOLD_TEXT,
     DEFAULT_JOINED_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
     DEFAULT_NO_LONGER_WAITING_TEXT,
@@ -729,7 +730,7 @@ async def test_a_form_started_while_waiting_for_a_person_asks_after_the_release(
     delivered = listen(dm)
     await dm.handle("sw", "/human_handoff")
     assert texts(await dm.handle("sw", '/request_return{"product": "Lamp"}')) == [
-        DEFAULT_FORM_ON_HOLD_TEXT
+        DEFAULT_FORM_STARTED_ON_HOLD_TEXT  # not "I'll carry on where we left off"
     ]
     state = await dm.store.load("sw")
     assert state is not None and state.handoff == "pending_human"
@@ -743,6 +744,34 @@ async def test_a_form_started_while_waiting_for_a_person_asks_after_the_release(
     assert texts(await dm.handle("sw", '/inform{"order_number": "NW-10001"}')) == [
         "Why are you returning the lamp?"
     ]
+
+
+async def test_an_unsure_guess_at_a_form_while_waiting_starts_nothing(make_dm) -> None:
+    # "retrun polciy?" read as a return at 0.23 started the return form on hold, and "never
+    # mind" then stopped a return the user had never asked for.
+    parser = FixedParser(
+        {
+            "retrun polciy?": ("request_return", 0.23),
+            "I want to return something": ("request_return", 0.95),
+            "never mind": ("stop", 0.9),
+        }
+    )
+    dm = make_dm(parser=parser)
+    await dm.handle("ug", "/human_handoff")
+    assert texts(await dm.handle("ug", "retrun polciy?")) == [DEFAULT_NOTED_TEXT]
+    state = await dm.store.load("ug")
+    assert state is not None and state.active_form is None and state.handoff == "pending_human"
+    assert texts(await dm.handle("ug", "never mind")) == [DEFAULT_LEFT_QUEUE_TEXT]
+    # A sure request still starts the form on hold, and outside the queue the guess is asked
+    # about as before.
+    await dm.handle("us", "/human_handoff")
+    assert texts(await dm.handle("us", "I want to return something")) == [
+        DEFAULT_FORM_STARTED_ON_HOLD_TEXT
+    ]
+    state = await dm.store.load("us")
+    assert state is not None and state.active_form == "return_form"
+    asked = await dm.handle("ub", "retrun polciy?")
+    assert [b["payload"] for b in asked[0].buttons][:1] == ["/request_return"]
 
 
 async def test_never_mind_while_waiting_for_a_person_leaves_the_queue(make_dm) -> None:
