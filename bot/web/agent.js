@@ -113,7 +113,9 @@
         button.appendChild(el("span", "", c.id));
         button.appendChild(el("span", "badge " + c.handoff, c.handoff.replace("_", " ")));
         if (c.low_confidence) button.appendChild(el("span", "badge low", "low confidence"));
-        if (c.status === "closed") button.appendChild(el("span", "badge closed", "closed"));
+        if (c.status === "closed" && c.handoff !== "closed") {
+          button.appendChild(el("span", "badge closed", "closed"));  // said once, not twice
+        }
         // What the user last wrote: an id alone does not tell two waiting chats apart.
         if (c.last_user_text) button.appendChild(el("div", "preview", c.last_user_text));
         var when = el("div", "parse", new Date(c.updated_at).toLocaleString());
