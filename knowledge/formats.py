@@ -250,6 +250,7 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
     records: list[Any] = []
     lines: list[int] = []
     errors: list[RowError] = []
+    notes: list[str] = []
     for raw in reader:
         # line_num is the record's last line; a quoted cell may span several (cells past
         # the header's come as a list under the key None)
@@ -263,6 +264,9 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
             cell = cell or ""
             if name in ("alternatives", "tags", "buttons", "links"):
                 record[name] = _csv_list(cell, row, name, errors)
+                note = _one_item_note(cell, row, name)
+                if note:
+                    notes.append(note)
             elif name in ("active", "deleted"):
                 flag = cell.strip().lower()
                 empty = "true" if name == "active" else "false"  # what a blank cell means
@@ -286,7 +290,23 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
         errors.extend(exc.errors)
     if errors:
         raise ImportValidationError(source, sorted(errors, key=lambda e: e.row))
+    drafts.notes = (*drafts.notes, *notes)
     return drafts
+
+
+def _one_item_note(cell: str, row: int, name: str) -> str | None:
+    """A note when a list cell that reads as several items is taken as one: "shipping,
+    returns" became the single tag "shipping, returns", and "How much? ; Is it free?" one
+    phrasing, without a word. Commas inside one phrasing are common, so only ";" counts
+    there."""
+    cell = cell.strip()
+    separators = ";" if name == "alternatives" else ",;"
+    if name not in ("alternatives", "tags") or cell.startswith("[") or "|" in cell:
+        return None
+    if not any(sep in cell for sep in separators):
+        return None
+    item = "phrasing" if name == "alternatives" else "tag"
+    return f"line {row}: {name} {cell!r} is read as one {item}; separate several with |"
 
 
 def write_csv(entries: Iterable[FaqEntry | FaqDraft]) -> str:

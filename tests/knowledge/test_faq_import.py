@@ -17,6 +17,7 @@ from knowledge import (
     KnowledgeError,
     Link,
     export_file,
+    import_data,
     import_file,
     read_data,
 )
@@ -513,3 +514,21 @@ def test_a_rasa_import_says_what_the_entries_leave_out(base: FaqBase, tmp_path: 
         "utter_faq/ask_hours: only the text and buttons are imported, not channel",
         "utter_faq/ask_parking has no faq/ask_parking examples, so it is not imported",
     )
+
+
+def test_a_csv_list_cell_that_looks_like_several_items_gets_a_note(base: FaqBase) -> None:
+    # "shipping, returns" became the one tag "shipping, returns", silently.
+    data = (
+        b"id,question,answer,alternatives,tags\n"
+        b'a,Q1?,A1.,"How much?; Is it free?","shipping, returns"\n'
+        b'b,Q2?,A2.,"If I order now, when does it arrive?",shipping|returns\n'
+        b'c,Q3?,A3.,"[""x; y""]",faq\n'
+    )
+    result = import_data(base, data, fmt="csv", author="imp", source="faq.csv")
+    assert base.get_by_key("a").tags == ("shipping, returns",)  # imported as written
+    assert base.get_by_key("b").tags == ("shipping", "returns")
+    assert [n for n in result.notes if n.startswith("line")] == [
+        "line 2: alternatives 'How much?; Is it free?' is read as one phrasing; "
+        "separate several with |",
+        "line 2: tags 'shipping, returns' is read as one tag; separate several with |",
+    ]
