@@ -137,6 +137,26 @@ class FaqTurns:
             active_loop=conversation.active_form,
         )
 
+    async def _faq_takes_it(self, turn: Turn, parse: dict[str, Any]) -> bool:
+        """Whether a message that interrupts a form's free-text question is not its answer.
+        A question for the FAQ is, only when the FAQ answers it, and not when the user says
+        it again after the form asked again: "wrong size" as a return's reason, read as a
+        question at 0.93, got suggestions (the size guide, exchanges) and the question
+        again, every time. Other interruptions (a request for a person, a stop) always are.
+        """
+        intent = (parse.get("intent") or {}).get("name")
+        text = str(parse.get("text") or "")
+        if intent not in self.config.faq_intents or self.faq is None or text.startswith("/"):
+            return True
+        if _said_again(turn.conversation.events, text):
+            return False
+        try:
+            choice = await self._faq_choice(turn, text)
+        except Exception:  # the form's answer it is, then; the FAQ would not have answered
+            log.exception("FAQ search failed; the message answers the form's question")
+            return False
+        return choice.decision == "answer"
+
     def _unsure_work_while_waiting(self, turn: Turn, parse: dict[str, Any]) -> bool:
         """Whether a guess at work (a form or the project's code) is to be left alone while
         the user waits for a person: the bot cannot ask whether it understood ("Did you
@@ -147,6 +167,7 @@ class FaqTurns:
         conversation = turn.conversation
         return (
             conversation.handoff == "pending_human"
+            and not str(parse.get("text") or "").startswith("/")
             and float(intent.get("confidence") or 0.0) < self.config.confirm_action
             and not parse.get("entities")
             and conversation.active_form is None
@@ -258,6 +279,13 @@ class FaqTurns:
         if choice is None:
             choice = turn.faq_choices[text] = await self.faq.decide(text)
         return choice
+
+
+def _said_again(events: list[dict[str, Any]], text: str) -> bool:
+    """Whether the user's message before this one (the latest) was the same text."""
+    said = [e.get("text") for e in events if e.get("event") == "user"]
+    same = " ".join(text.split()).casefold()
+    return len(said) >= 2 and " ".join(str(said[-2] or "").split()).casefold() == same
 
 
 def _answer_of(choice: FaqChoice) -> FaqAnswer | None:

@@ -45,6 +45,7 @@ class FormLoop:
         """
         since = len(turn.conversation.events)
         by_the_message = _first_since_the_user(turn.conversation.events)
+        again = turn.conversation.active_form == name  # asked for again, in the middle of it
         turn.action(name)
         turn.set_active_loop(name)
         form = self.form(name)
@@ -68,7 +69,7 @@ class FormLoop:
             # Filled by the message that started it ("where is order NW-48213?"): the
             # project's rule about the form's end must follow, as after a last answer.
             self.last_run(turn, name)
-        return await self.ask_next_or_finish(turn, name, since)
+        return await self.ask_next_or_finish(turn, name, since, started=not again)
 
     @staticmethod
     def last_run(turn: Turn, name: str) -> None:
@@ -110,7 +111,9 @@ class FormLoop:
         if not ran:
             turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
 
-    async def ask_next_or_finish(self, turn: Turn, name: str, since: int | None = None) -> bool:
+    async def ask_next_or_finish(
+        self, turn: Turn, name: str, since: int | None = None, *, started: bool = False
+    ) -> bool:
         """Ask for the next slot, or end the form. As Rasa's ``request_next_slot``: the slot
         the form's validation asked for (``SlotSet("requested_slot", …)`` in this run, whose
         events start at ``since``; ``None`` ends the form), else the first one missing, so a
@@ -133,11 +136,7 @@ class FormLoop:
             # On hold while the user waits for a person, who may take the conversation at
             # any moment: a question asked now would have its answer refused. The release
             # asks it.
-            if not turn.said_anything:
-                events = turn.conversation.events[since:] if since is not None else ()
-                started = any(
-                    e.get("event") == "active_loop" and e.get("name") == name for e in events
-                )
+            if not turn.said_anything:  # "carry on where we left off", unless just started
                 on_hold = (
                     DEFAULT_FORM_STARTED_ON_HOLD_TEXT if started else DEFAULT_FORM_ON_HOLD_TEXT
                 )

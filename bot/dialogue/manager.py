@@ -363,6 +363,7 @@ class DialogueManager(AgentDesk, Acting):
             and not low
             and interrupts
             and (switching or requested not in said)
+            and (switching or elsewhere or await self._faq_takes_it(turn, parse))
         ):
             # Free text would fill the slot, but the message is confidently something else
             # (a question, a request for a person, something a rule answers): handle that,

@@ -1257,6 +1257,39 @@ async def test_a_question_is_not_taken_as_free_text_for_the_form(make_dm) -> Non
     ]
 
 
+async def test_a_question_the_faq_cannot_answer_is_the_forms_free_text(make_dm) -> None:
+    # "wrong size" as a return's reason, read as a question at 0.93, got the FAQ's
+    # suggestions and the question again, every time: the user could never answer it.
+    parser = FixedParser(
+        {
+            "wrong size": ("faq", 0.93),
+            "pay later?": ("faq", 0.9),
+            "shipping too slow": ("faq", 0.9),
+        }
+    )
+    dm = make_dm(parser=parser)
+    await dm.handle("w", '/request_return{"order_number": "NW-10001", "product": "mug"}')
+    assert texts(await dm.handle("w", "wrong size")) == [
+        "Return for mug on order NW-10001 is registered."
+    ]
+    state = await dm.store.load("w")
+    assert state is not None and state.slots["return_reason"] == "wrong size"
+    # Suggestions alone do not make a message the FAQ's.
+    await dm.handle("p", '/request_return{"order_number": "NW-10001", "product": "mug"}')
+    assert texts(await dm.handle("p", "pay later?")) == [
+        "Return for mug on order NW-10001 is registered."
+    ]
+    # One the FAQ answers is answered, and the form asks again; said again, it is the answer.
+    await dm.handle("s", '/request_return{"order_number": "NW-10001", "product": "mug"}')
+    assert texts(await dm.handle("s", "shipping too slow")) == [
+        "Shipping takes 2-4 days.",
+        "Why are you returning the mug?",
+    ]
+    assert texts(await dm.handle("s", "shipping too slow")) == [
+        "Return for mug on order NW-10001 is registered."
+    ]
+
+
 class BrokenParser:
     async def parse(self, text: str) -> dict:  # type: ignore[type-arg]
         raise RuntimeError("model file is corrupt")
