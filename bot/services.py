@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -98,7 +99,7 @@ async def _build_bot(services: Services) -> None:
     services.project = project
     base = FaqBase(services.engine)
     services.faq = base
-    await asyncio.to_thread(seed_faq, project, base)
+    await asyncio.to_thread(partial(seed_faq, add_new=False), project, base)
     retriever = build_retriever(project, settings, base)
     await asyncio.to_thread(retriever.start)
     services.closers.append(retriever.close)

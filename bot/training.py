@@ -64,21 +64,28 @@ def nlu_model_dir(project: Project) -> Path:
     return project.models_dir / "nlu"
 
 
-def seed_faq(project: Project, base: FaqBase) -> int:
-    """Add to the base each entry of the project's FAQ files, and each response of its Rasa
-    retrieval intents (``utter_faq/x``, answered from the FAQ base), whose key the base has
-    never held; returns entries written.
+def seed_faq(project: Project, base: FaqBase, *, add_new: bool = True) -> int:
+    """Import the project's FAQ files into an empty base and, with ``add_new``, add each of
+    their entries whose key a base in use has never held; add each response of its Rasa
+    retrieval intents (``utter_faq/x``, answered from the FAQ base) likewise. Returns entries
+    written.
 
     The base is the source of truth once seeded: staff edits, deletions and entries of the
     same key from faq/ files are never written over from the project's files. An entry added
-    to a file later reaches a base in use (as a new ``utter_faq/x`` would in Rasa on
-    retraining): a demo that moved its shipping intents into the FAQ lost them from every
-    base seeded before.
+    to a file later reaches a base in use at the next ``deskbot train`` (as a new
+    ``utter_faq/x`` would in Rasa on retraining): a demo that moved its shipping intents into
+    the FAQ lost them from every base seeded before. A server start leaves ``add_new`` off:
+    reading every file at every start of every worker took 12 s for 5,000 entries, and one
+    bad row would have kept a base in use from being served.
     """
     written = 0
     known = {entry.external_key for entry in base.list(include_deleted=True)}
-    for path in project.faq_files:
-        drafts = read_file(path)
+    if known and not add_new:
+        files: tuple[Path, ...] = ()
+    else:
+        files = tuple(project.faq_files)
+    # every file read (and found valid) before anything is written
+    for drafts in [read_file(path) for path in files]:
         new = [d for d in drafts if d.external_key not in known and not d.deleted]
         if new:
             result = base.upsert_many(new, author="project-files")
@@ -118,18 +125,22 @@ def training_data(project: Project, base: FaqBase, own: TrainingData | None = No
     largest = max((n for intent, n in sizes.items() if intent != FAQ_INTENT), default=0)
     room = max(len(entries), 2 * largest - sizes.get(FAQ_INTENT, 0))
     extra: list[Example] = []
-    by_rank = (
-        entry.phrasings[rank].strip()
-        for rank in range(max((len(e.phrasings) for e in entries), default=0))
-        for entry in entries
-        if rank < len(entry.phrasings)
-    )
-    for phrasing in by_rank:
-        if len(extra) >= room:
-            break
-        if phrasing and phrasing.lower() not in known:
-            known.add(phrasing.lower())
-            extra.append(Example(text=phrasing, intent=FAQ_INTENT))
+
+    def take(phrasing: str) -> bool:
+        if len(extra) >= room or not phrasing or phrasing.lower() in known:
+            return False
+        known.add(phrasing.lower())
+        extra.append(Example(text=phrasing, intent=FAQ_INTENT))
+        return True
+
+    # Each entry's first phrasing the data lacks (its question, unless a project example or
+    # another entry has it), then the rest round-robin by rank.
+    for entry in entries:
+        any(take(phrasing.strip()) for phrasing in entry.phrasings)
+    for rank in range(max((len(e.phrasings) for e in entries), default=0)):
+        for entry in entries:
+            if rank < len(entry.phrasings):
+                take(entry.phrasings[rank].strip())
     return TrainingData(
         examples=(*data.examples, *extra),
         synonyms=data.synonyms,

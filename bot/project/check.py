@@ -13,6 +13,8 @@ from bot.project.nlu_examples import NluExample, read_nlu
 from bot.project.project import Project, load_project
 from bot.project.source import ProjectError, line_of, read_yaml
 from bot.project.stories import Step
+from knowledge import ImportValidationError, KnowledgeError
+from knowledge import read_file as read_faq_file
 
 Severity = Literal["error", "warning"]
 
@@ -185,25 +187,40 @@ class _Checker:
                      f"an example of {first.intent} ({first.file}:{first.line})")  # fmt: skip
 
     def check_faq(self, path: Path) -> None:
-        """FAQ files are the knowledge package's; here only their YAML shape is checked."""
-        if path.suffix not in (".yml", ".yaml"):
-            return
+        """An FAQ file's YAML shape, then what the knowledge importer says of it (an unknown
+        field was found only when a server seeded a base from it)."""
+        entries = None
+        if path.suffix in (".yml", ".yaml"):
+            try:
+                entries = read_yaml(path)
+            except ProjectError as error:
+                self.add((error.file, error.line), "error", error.detail)
+                return
+            if isinstance(entries, dict) and ("nlu" in entries or "responses" in entries):
+                return  # Rasa retrieval intents; the knowledge package reads those too
+            if not isinstance(entries, list):
+                self.add((str(path), 1), "error", "an FAQ file must be a list of entries")
+                return
+            found = False
+            for index, entry in enumerate(entries):
+                missing = [k for k in ("question", "answer") if not isinstance(entry, dict)
+                           or not str(entry.get(k) or "").strip()]  # fmt: skip
+                if missing:
+                    found = True
+                    self.add((str(path), line_of(entries, index)), "error",
+                             f"FAQ entry {index + 1} has no {' or '.join(missing)}")  # fmt: skip
+            if found:
+                return
         try:
-            entries = read_yaml(path)
-        except ProjectError as error:
-            self.add((error.file, error.line), "error", error.detail)
-            return
-        if isinstance(entries, dict) and ("nlu" in entries or "responses" in entries):
-            return  # Rasa retrieval intents; the knowledge package reads those too
-        if not isinstance(entries, list):
-            self.add((str(path), 1), "error", "an FAQ file must be a list of entries")
-            return
-        for index, entry in enumerate(entries):
-            missing = [k for k in ("question", "answer") if not isinstance(entry, dict)
-                       or not str(entry.get(k) or "").strip()]  # fmt: skip
-            if missing:
-                self.add((str(path), line_of(entries, index)), "error",
-                         f"FAQ entry {index + 1} has no {' or '.join(missing)}")  # fmt: skip
+            read_faq_file(path)
+        except ImportValidationError as error:
+            for row in error.errors:
+                line = row.row if row.unit == "line" else 1
+                if entries is not None and row.unit == "row" and row.row > 0:
+                    line = line_of(entries, row.row - 1)
+                self.add((str(path), line), "error", str(row))
+        except KnowledgeError as error:
+            self.add((str(path), 1), "error", str(error))
 
     def check_credentials(self, path: Path) -> None:
         """Rasa's channel settings: deskbot serves REST and socket.io with Rasa's defaults

@@ -293,10 +293,13 @@ def test_cli_exit_codes(project: Writer) -> None:
 def test_faq_files_and_test_stories(project: Writer) -> None:
     root = project({
         **GOOD,
-        "faq/good.yml": "- {id: a, question: Q?, answer: A.}\n",
+        "faq/good.yml": "- {id: a, question: 'Q?', answer: A.}\n",
         "faq/empty_answer.yml": "- {id: a, question: Q?}\n- id: b\n  question: Q2\n  answer: ' '\n",
         "faq/broken.yml": "- id: a\n  question: [Q?\n",
         "faq/rasa.yml": "responses:\n  utter_faq/a: [{text: A}]\n",
+        "faq/typo.yml": "- {id: a, question: Q, answer: A.}\n"
+        "- {id: b, question: Q, answer: A., answr: x}\n",
+        "faq/typo.csv": "id,question,answer\nc,Q?,A.\nd,Q?\n",
         "tests/test_x.yml": """
             stories:
               - story: nlu decides
@@ -313,5 +316,7 @@ def test_faq_files_and_test_stories(project: Writer) -> None:
         ("empty_answer.yml", 1, "error", "FAQ entry 1 has no answer"),
         ("empty_answer.yml", 2, "error", "FAQ entry 2 has no answer"),
         ("broken.yml", 3, "error", "malformed YAML: expected ',' or ']', but got '<stream end>'"),
+        ("typo.yml", 2, "error", "row 2, answr: unknown field"),
+        ("typo.csv", 3, "error", "line 3, answer: missing"),
         ("test_x.yml", 8, "error", "test story 'nlu decides': utter_nope has no response"),
     }
