@@ -74,6 +74,10 @@ def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[st
     note_suggestions(user_data, top)
     turn.action(FAQ_ACTION, suggestions=[o.key for o in top])
     text = DEFAULT_SUGGEST_TEXT if len(top) > 1 else DEFAULT_SUGGEST_ONE_TEXT
+    if turn.conversation.handoff == "pending_human":
+        # The reminder that they still wait cannot follow a message with buttons (see
+        # remind_of_the_queue): suggestions alone read as if the request had been dropped.
+        text = f"{DEFAULT_STILL_WAITING_TEXT} Meanwhile, d{text[1:]}"
     turn.say(BotMessage(text=text, buttons=faq_buttons(top)))
 
 

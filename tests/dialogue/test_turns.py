@@ -225,7 +225,9 @@ async def test_yes_and_no_answer_the_faqs_suggestions(make_dm) -> None:
     assert (await dm.transcripts.get("s4")).handoff == "bot"  # type: ignore[union-attr]
     # While waiting for a person a "no" to them is told where the user stands.
     await dm.handle("s5", "/human_handoff")
-    assert texts(await dm.handle("s5", "card?")) == [DEFAULT_SUGGEST_ONE_TEXT]
+    assert texts(await dm.handle("s5", "card?")) == [
+        f"{DEFAULT_STILL_WAITING_TEXT} Meanwhile, did you mean this?"
+    ]
     assert texts(await dm.handle("s5", "no")) == [DEFAULT_WAITING_TEXT]
 
 
@@ -1096,7 +1098,7 @@ async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(
         assert replies == [DEFAULT_NOTED_TEXT]
     # The project's rule answers a second request; a user who gets an answer from the bot
     # hears they still wait (an FAQ answer alone read as if the request had been dropped),
-    # unless its buttons would be hidden under the reminder.
+    # and suggestions say so themselves (a reminder after them would hide their buttons).
     assert texts(await dm.handle("w", "/human_handoff")) == [
         "Connecting you to a person.",
         DEFAULT_STILL_WAITING_TEXT,
@@ -1105,7 +1107,9 @@ async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(
         "Shipping takes 2-4 days.",
         DEFAULT_STILL_WAITING_TEXT,
     ]
-    assert texts(await dm.handle("w", "pay by what?")) == ["Did you mean one of these?"]
+    assert texts(await dm.handle("w", "pay by what?")) == [
+        f"{DEFAULT_STILL_WAITING_TEXT} Meanwhile, did you mean one of these?"
+    ]
     # A greeting in the queue is told where it stands, not welcomed anew; so are a "yes"
     # and a "no" (the demo's story said goodbye to a user it left queued).
     for said in ("/greet", "/affirm", "/deny"):
