@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -61,16 +62,29 @@ async def _refresh(context: ApiContext) -> None:
         await asyncio.to_thread(context.retriever.refresh)
 
 
-def _matches(entry: FaqEntry, words: list[str]) -> bool:
-    haystack = " ".join((entry.external_key, *entry.phrasings, entry.answer, *entry.tags)).lower()
-    return all(word in haystack for word in words)
+def _terms(q: str | None) -> list[str]:
+    """A search's terms: its words, and each "quoted phrase" as one ("5 working days"
+    listed every entry with a 5 and the word days somewhere)."""
+    found = re.findall(r'"([^"]*)"|(\S+)', (q or "").lower())
+    terms = [" ".join(phrase.split()) if phrase else word.strip('"') for phrase, word in found]
+    return [term for term in terms if term]
+
+
+def _matches(entry: FaqEntry, terms: list[str]) -> bool:
+    # one field per line, so a phrase never matches across two of them
+    fields = (entry.external_key, *entry.phrasings, entry.answer, *entry.tags)
+    haystack = "\n".join(" ".join(field.split()) for field in fields).lower()
+    return all(term in haystack for term in terms)
 
 
 @router.get("/entries")
 async def list_entries(
     context: Context,
     _token: AdminToken,
-    q: Annotated[str | None, Query(description="words every listed entry contains")] = None,
+    q: Annotated[
+        str | None,
+        Query(description='words (or "quoted phrases") every listed entry contains'),
+    ] = None,
     include_deleted: bool = False,
 ) -> dict[str, Any]:
     """Entries ordered by id, optionally only those containing every word of ``q``;
@@ -78,8 +92,8 @@ async def list_entries(
     ``include_deleted``)."""
     base = context.need_faq()
     entries = await asyncio.to_thread(base.list, include_deleted=include_deleted)
-    words = (q or "").lower().split()
-    shown = [entry_json(e) for e in entries if _matches(e, words)]
+    terms = _terms(q)
+    shown = [entry_json(e) for e in entries if _matches(e, terms)]
     revision = await asyncio.to_thread(base.current_revision)
     return {"entries": shown, "total": len(shown), "in_base": len(entries), "revision": revision}
 

@@ -52,7 +52,7 @@
     search.setAttribute("role", "search");
     var q = input("search");
     q.type = "search";
-    q.placeholder = "Search entries";
+    q.placeholder = "Search entries (\"a phrase\" in quotes)";
     var qLabel = el("label", "sr-only", "Search entries");
     qLabel.setAttribute("for", "search");
     var newButton = el("button", "secondary", "New entry");

@@ -51,6 +51,18 @@ def test_list_and_search(client: TestClient, admin_headers: dict[str, str]) -> N
     by_phrasing = client.get(f"{FAQ}/entries?q=delivery%20price", headers=admin_headers).json()
     assert [e["external_key"] for e in by_phrasing["entries"]] == ["shipping"]
 
+    def keys(q: str) -> list[str]:
+        found = client.get(f"{FAQ}/entries", params={"q": q}, headers=admin_headers).json()
+        return [e["external_key"] for e in found["entries"]]
+
+    # A "quoted phrase" is one term: its words in that order, within one field.
+    assert keys("item return") == ["returns"]
+    assert keys('"item return"') == []
+    assert keys('"return  an ITEM"') == ["returns"]
+    assert keys('"orders over 50" free') == ["shipping"]
+    assert keys('"delivery price shipping"') == []  # not across two phrasings
+    assert keys('"opening') == ["opening-hours"]  # an unclosed quote is no phrase
+
 
 def test_create_edit_and_delete_take_effect_without_a_restart(
     client: TestClient, admin_headers: dict[str, str]
