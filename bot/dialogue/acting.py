@@ -87,6 +87,7 @@ class Acting(FaqTurns):
         handoff = name in builtin.HANDOFF_ACTIONS
         waiting = turn.conversation.handoff == "pending_human"
         recorded = True  # the project's action is in the turn's actions, once
+        since = len(turn.conversation.events)
         try:
             await self.custom.run(turn, name)
         except ActionRejected as error:
@@ -107,4 +108,6 @@ class Acting(FaqTurns):
             await builtin.handoff(
                 turn, self.domain, reason, was_waiting=waiting, record=not recorded
             )
+        if any(e.get("event") == "restart" for e in turn.conversation.events[since:]):
+            return "listen"  # started over, as the built-in restart: nothing follows
         return "continue"

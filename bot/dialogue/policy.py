@@ -74,11 +74,13 @@ def _expand(steps: Sequence[Step]) -> list[tuple[Token, ...]]:
 
 
 def conversation_tokens(events: Iterable[Mapping[str, Any]]) -> list[Token]:
-    """Tokens of the current session, from Rasa-format events."""
+    """Tokens of the current session, from Rasa-format events (as Rasa's applied events,
+    nothing before a restart counts: a form ended by a custom action's ``Restarted()`` read
+    as a form completed, and its submit rule ran)."""
     tokens: list[Token] = []
     for event in events:
         kind = event.get("event")
-        if kind == "session_started":
+        if kind in ("session_started", "restart"):
             tokens = []
         elif kind == "user":
             parse = event.get("parse_data") or {}

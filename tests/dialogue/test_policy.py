@@ -38,3 +38,19 @@ def test_a_story_step_with_entities_continues_only_a_message_that_has_them() -> 
     assert predict(policy, [user("inform")]) is None
     # A step that names no entities still takes a message with some, as before.
     assert predict(policy, [user("track_order", "order_number")]) == "action_check_order_status"
+
+
+def test_nothing_before_a_restart_counts() -> None:
+    # A form ended by a custom action's Restarted() read as completed, and its submit rule
+    # ran (a ticket opened on a reset). As Rasa's applied events, a restart starts afresh.
+    story = Story(
+        "open a ticket",
+        (
+            Step("intent", "open_ticket"),
+            Step("action", "ticket_form"),
+            Step("action", "action_open_ticket"),
+        ),
+    )
+    events = [user("open_ticket"), {"event": "action", "name": "ticket_form"}]
+    assert predict(Policy([], [story]), events) == "action_open_ticket"
+    assert predict(Policy([], [story]), [*events, {"event": "restart"}]) is None
