@@ -324,7 +324,7 @@ class _Checker:
         code = action_code(self.project.actions_dir)
         served = server_actions(config.action_endpoint) if config.action_endpoint else None
         if config.action_endpoint and served is None:
-            config_file = (str(self.project.root / "config.yml"), 0)
+            config_file = (str(self.project.root / config.action_endpoint_file), 0)
             self.add(config_file, "warning", f"the action server at {config.action_endpoint} "
                      "did not answer: its actions are not checked")  # fmt: skip
         for name in self.domain.actions:

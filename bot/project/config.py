@@ -12,10 +12,13 @@ when it trains.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from bot.project.source import ProjectError, Where, line_of, plain, read_yaml
 from bot.project.source import require_mapping as mapping
@@ -115,6 +118,7 @@ class ProjectConfig:
     thresholds: Thresholds = field(default_factory=Thresholds)
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     action_endpoint: str | None = None
+    action_endpoint_file: str = "config.yml"  # where the project set it
     max_history: int | None = None
     pipeline: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
@@ -133,12 +137,56 @@ def read_config(path: Path | None, endpoints: Path | None = None) -> ProjectConf
         config = _from_rasa(data, str(path))
         own = data.get("deskbot", data)
         config = _from_deskbot(config, mapping(own, Where(str(path), 1), "deskbot"), str(path))
-    if config.action_endpoint is None and endpoints is not None and endpoints.exists():
-        data = mapping(read_yaml(endpoints), Where(str(endpoints), 1), "endpoints.yml")
-        action = data.get("action_endpoint")
-        if isinstance(action, Mapping) and action.get("url"):
-            config = replace(config, action_endpoint=str(action["url"]))
+    if endpoints is not None and endpoints.exists():
+        config = _from_endpoints(config, endpoints)
     return config
+
+
+#: endpoints.yml sections deskbot does not read, and what stands in for each.
+_ENDPOINTS_NOT_READ = {
+    "tracker_store": "conversations live in deskbot's session store (Redis or SQL, settings)",
+    "lock_store": "deskbot locks each conversation in its session store",
+    "event_broker": "deskbot writes every turn to its transcript tables instead",
+    "models": "deskbot serves the model `deskbot train` writes",
+    "nlg": "responses come from domain.yml",
+}
+
+
+def _from_endpoints(config: ProjectConfig, path: Path) -> ProjectConfig:
+    """Rasa's ``endpoints.yml``: the action server (its url and token, ``${VAR}``s expanded
+    from the environment as Rasa does), unless config.yml names one; the rest is noted."""
+    file = str(path)
+    data = mapping(read_yaml(path), Where(file, 1), "endpoints.yml")
+    notes = [
+        Note(file, line_of(data, key), f"{key} is not read: {why}")
+        for key, why in _ENDPOINTS_NOT_READ.items()
+        if data.get(key) is not None
+    ]
+    action = data.get("action_endpoint")
+    if config.action_endpoint is None and isinstance(action, Mapping) and action.get("url"):
+        line = line_of(data, "action_endpoint")
+        url = _expand(str(action["url"]), file, line)
+        if action.get("token") is not None:
+            name = str(action.get("token_name") or "token")
+            token = _expand(str(action["token"]), file, line)
+            url += ("&" if "?" in url else "?") + urlencode({name: token})
+        for key in sorted(set(action) - {"url", "token", "token_name"}):
+            notes.append(Note(file, line, f"action_endpoint.{key} is not supported; ignored"))
+        config = replace(config, action_endpoint=url, action_endpoint_file=path.name)
+    return replace(config, notes=(*config.notes, *notes))
+
+
+def _expand(value: str, file: str, line: int) -> str:
+    """``${VAR}`` from the environment, as Rasa reads endpoints.yml; an unset one is an
+    error (a literal "${ACTION_URL}/webhook" failed every custom action)."""
+
+    def variable(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ProjectError(file, line, f"the environment variable {name} is not set")
+        return os.environ[name]
+
+    return re.sub(r"\$\{([^}]+)\}", variable, value)
 
 
 def _components(data: Mapping[str, Any], key: str, file: str) -> list[dict[str, Any]]:

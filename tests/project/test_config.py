@@ -82,6 +82,36 @@ def test_own_action_endpoint_beats_endpoints_file(tmp_path: Path) -> None:
     )
 
 
+def test_endpoints_file_as_rasa_reads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "${ACTION_URL}/webhook" stayed literal and every custom action failed; a token and the
+    # sections deskbot has its own answer for were dropped without a word.
+    write_files(tmp_path, {
+        "endpoints.yml": """
+            action_endpoint:
+              url: "${ACTION_URL}/webhook"
+              token: "${ACTION_TOKEN}"
+              headers: {X-Team: support}
+            tracker_store:
+              type: redis
+            event_broker:
+              type: pika
+        """,
+    })  # fmt: skip
+    monkeypatch.setenv("ACTION_URL", "http://actions:5055")
+    monkeypatch.setenv("ACTION_TOKEN", "s3cret&x")
+    config = read_config(None, tmp_path / "endpoints.yml")
+    assert config.action_endpoint == "http://actions:5055/webhook?token=s3cret%26x"
+    assert config.action_endpoint_file == "endpoints.yml"
+    assert [(n.line, n.message.split(":")[0]) for n in config.notes] == [
+        (5, "tracker_store is not read"),
+        (7, "event_broker is not read"),
+        (1, "action_endpoint.headers is not supported; ignored"),
+    ]
+    monkeypatch.delenv("ACTION_TOKEN")
+    with pytest.raises(ProjectError, match="the environment variable ACTION_TOKEN is not set"):
+        read_config(None, tmp_path / "endpoints.yml")
+
+
 def test_defaults_without_files(tmp_path: Path) -> None:
     config = read_config(tmp_path / "config.yml", tmp_path / "endpoints.yml")
     assert config.action_endpoint is None and config.handoff.after_fallbacks == 2
