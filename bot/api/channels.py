@@ -182,7 +182,12 @@ async def widget_history(session_id: ConversationId, context: Context) -> dict[s
                 messages.append({"sender": "user", "text": str(data.get("title") or offered[text])})
             offered = {}
         elif event.type in ("bot", "agent"):
+            if data.get("text") is None and not data.get("image") and not data.get("buttons"):
+                continue  # custom JSON or an attachment: nothing the widget shows (it was
+                # restored as an empty bubble)
             item: dict[str, Any] = {"sender": event.type, "text": data.get("text")}
+            if data.get("image"):
+                item["image"] = data["image"]
             if data.get("buttons"):
                 item["buttons"] = data["buttons"]
                 offered.update(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from bot.state import agent_name
@@ -29,11 +29,32 @@ class BotMessage:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def split(self) -> list[BotMessage]:
-        """Rasa sends a text holding a blank line as separate messages; buttons go last.
+        """The messages Rasa sends for this one: a text holding a blank line as separate
+        messages, buttons with the last; then its custom JSON, image and attachment each a
+        message of its own (rasa-webchat shows a text only in an event that has no
+        attachment, so "text + image" as one event lost its text).
 
         A person's message stays one: its blank lines are paragraphs (split, the live
         widget showed two bubbles where its history showed one).
         """
+        *head, last = self._paragraphs()
+        return [*head, *last._media_apart()]
+
+    def _media_apart(self) -> list[BotMessage]:
+        """Text (with its buttons), custom, image, attachment: in Rasa's order, one each."""
+        bare = replace(self, text=None, buttons=(), image=None, custom=None, attachment=None)
+        kinds = [
+            replace(bare, text=self.text, buttons=self.buttons)
+            if self.text is not None or self.buttons
+            else None,
+            replace(bare, custom=self.custom) if self.custom is not None else None,
+            replace(bare, image=self.image) if self.image else None,
+            replace(bare, attachment=self.attachment) if self.attachment else None,
+        ]
+        present = [message for message in kinds if message is not None]
+        return present if len(present) > 1 else [self]
+
+    def _paragraphs(self) -> list[BotMessage]:
         if not self.text or "\n\n" not in self.text or self.sender == "agent":
             return [self]
         parts = [p for p in self.text.split("\n\n") if p.strip()]

@@ -271,7 +271,11 @@
       }
       var fragment = document.createDocumentFragment();
       messages.forEach(function (item) {
-        fragment.appendChild(self.bubble(item.sender, item.text, item.agent, true));
+        if (item.text !== undefined && item.text !== null) {
+          fragment.appendChild(self.bubble(item.sender, item.text, item.agent, true));
+        }
+        var img = item.image ? self.image(item.image) : null;
+        if (img) fragment.appendChild(img);
         var links = self.links(item.buttons || []);
         if (links) fragment.appendChild(links);
       });
@@ -341,6 +345,16 @@
     return item;
   };
 
+  /* An image the bot sent, or null for a source that is not a web address. */
+  Widget.prototype.image = function (source) {
+    var src = String(source || "");
+    if (!/^https?:\/\//i.test(src)) return null;
+    var img = el("img", "deskbot-image");
+    img.src = src;
+    img.alt = "Image from the assistant";
+    return img;
+  };
+
   Widget.prototype.showBot = function (message) {
     var meta = message.metadata || {};
     var sender = meta.sender === "agent" ? "agent" : "bot";
@@ -351,11 +365,8 @@
     }
     var attachment = message.attachment;
     if (attachment && attachment.type === "image" && attachment.payload) {
-      var src = String(attachment.payload.src || "");
-      if (/^https?:\/\//i.test(src)) {
-        var img = el("img", "deskbot-image");
-        img.src = src;
-        img.alt = "Image from the assistant";
+      var img = this.image(attachment.payload.src);
+      if (img) {
         this.log.appendChild(img);
         first = first || img;
       }

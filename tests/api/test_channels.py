@@ -44,6 +44,13 @@ def test_rest_webhook_answers_in_rasa_format(client: TestClient) -> None:
     assert faq == [{"recipient_id": "rest-1", "text": "Shipping is free on orders over 50 euros."}]
 
 
+def test_a_message_without_a_sender_is_rasas_default_conversation(client: TestClient) -> None:
+    first = client.post(WEBHOOK, json={"message": "hello"})
+    assert first.status_code == 200 and first.json()[0]["recipient_id"] == "default"
+    again = client.post(WEBHOOK, json={"sender": "default", "message": "/check_order"})
+    assert again.json()[0]["recipient_id"] == "default"
+
+
 def test_an_intent_shortcut_skips_nlu(client: TestClient) -> None:
     replies = say(client, "rest-2", "/check_order")
     assert replies[0]["text"] == "What is your order number?"
@@ -156,6 +163,21 @@ def test_model_parse_returns_rasa_parse_json(client: TestClient) -> None:
         blank = client.post("/model/parse", json={"text": shows_nothing})
         assert blank.status_code == 422, repr(shows_nothing)
         assert blank.json()["detail"] == "text: must not be empty"
+
+
+def test_a_text_with_an_image_is_two_messages_live_and_in_the_history(
+    client: TestClient,
+) -> None:
+    # As Rasa sends them: one event with both showed rasa-webchat's image only.
+    assert say(client, "img-1", "/show_map") == [
+        {"recipient_id": "img-1", "text": "Our shop is here:"},
+        {"recipient_id": "img-1", "image": "https://example.com/map.png"},
+    ]
+    history = client.get("/api/widget/history/img-1").json()["messages"]
+    assert history == [
+        {"sender": "bot", "text": "Our shop is here:"},
+        {"sender": "bot", "text": None, "image": "https://example.com/map.png"},
+    ]
 
 
 def test_widget_history_is_scoped_to_the_session(client: TestClient) -> None:
