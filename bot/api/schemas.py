@@ -14,7 +14,9 @@ from bot.payloads import text_problem
 class RestMessage(BaseModel):
     """``POST /webhooks/rest/webhook`` (Rasa's REST channel)."""
 
-    sender: str = Field(description="the conversation id")
+    # Rasa's REST channel files a message without a sender under "default" (curl examples
+    # and scripts leave it out; they got 422 "sender: Field required").
+    sender: str = Field(default="default", description='the conversation id ("default")')
     message: str = Field(description="the user's text, or /intent{...}")
     metadata: dict[str, Any] | None = None
 

@@ -144,6 +144,14 @@ async def _test(settings: Settings, report: Path | None) -> bool:
         stories = services.project.test_stories
         if not stories:
             raise BotError(f"no test stories in {settings.project_dir}/tests")
+        if services.parser is None:
+            # Said first: every typed message fails as "read as nlu_fallback" otherwise, and
+            # the failures name the stories, not the missing model.
+            console.print(
+                f"[yellow]No trained NLU model for {settings.project_dir}: typed messages are "
+                "not understood (only /intent payloads are); run `deskbot train` first."
+                "[/yellow]"
+            )
         results = [await run_story(services.dialogue, story) for story in stories]
     finally:
         await services.aclose()

@@ -90,8 +90,14 @@ def apply_events(turn: Turn, events: Sequence[Mapping[str, Any]], domain: Domain
         elif kind == "resume":
             turn.set_handoff("bot", "action resumed the conversation")
         elif kind == "reminder":
+            # Recorded, but nothing triggers it yet: said in the log and the transcript, as
+            # a reminder that silently never fired was taken for a broken action.
+            log.warning("ReminderScheduled %r is recorded but not triggered", event.get("name"))
             conversation.metadata.setdefault("reminders", []).append(dict(event))
-            turn.transcript("action", {"name": "reminder", "reminder": dict(event)})
+            turn.transcript(
+                "action",
+                {"name": "reminder", "reminder": dict(event), "error": "not triggered"},
+            )
         elif kind == "bot":
             message = message_from_action(
                 {"text": event.get("text"), **(event.get("data") or {})}, domain, turn.slots

@@ -99,6 +99,8 @@ def test_deskbot_test_command_reports_and_exits_non_zero(tmp_path: Path) -> None
     )
     assert done.returncode == 1, done.stderr
     assert "1 passed, 1 failed" in done.stdout
+    # the project is not trained: said before the failures it explains
+    assert done.stdout.index("No trained NLU model") < done.stdout.index("FAIL")
     rows = json.loads(report.read_text())
     assert [r["passed"] for r in rows] == [True, False]
 
