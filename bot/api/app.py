@@ -19,7 +19,7 @@ from psycopg.errors import NumericValueOutOfRange
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.api import admin_faq, agent, channels, ops, pages
+from bot.api import admin_faq, agent, channels, ops, pages, rasa_http
 from bot.api.bodylimit import BodyLimit
 from bot.api.context import ApiContext
 from bot.api.metrics import ApiMetrics, TimedParser
@@ -258,6 +258,7 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
         return _error(500, "InternalError", "the server failed; see its log", request)
 
     app.include_router(ops.router)
+    app.include_router(rasa_http.router)
     app.include_router(channels.router)
     app.include_router(agent.router)
     app.include_router(admin_faq.router)

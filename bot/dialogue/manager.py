@@ -34,6 +34,7 @@ from bot.dialogue.ports import FaqSource, Parser
 from bot.dialogue.senders import check_sender
 from bot.dialogue.shortcut import parse_shortcut
 from bot.dialogue.slots import extract_slots
+from bot.dialogue.tracker import tracker_state
 from bot.dialogue.turn import Turn
 from bot.errors import BotError
 from bot.project import Domain, Rule, Story, retrieval_key
@@ -99,6 +100,15 @@ class DialogueManager(AgentDesk, Acting):
 
     def ready(self) -> dict[str, bool]:
         return {"nlu": self.parser is not None, "faq": self.faq is not None}
+
+    async def tracker(self, conversation_id: str) -> dict[str, Any]:
+        """Rasa's tracker JSON of a conversation (``GET /conversations/{id}/tracker``); an
+        unknown id has an empty one, as in Rasa."""
+        state = await self.store.load(conversation_id)
+        if state is None:
+            slots = {name: slot.initial_value for name, slot in self.domain.slots.items()}
+            state = Conversation(id=conversation_id, slots=slots)
+        return tracker_state(state)
 
     async def parse(self, text: str) -> dict[str, Any]:
         """Rasa's parse JSON for a text (the ``/intent{...}`` shortcut skips the model)."""

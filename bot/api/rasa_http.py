@@ -1,0 +1,54 @@
+"""Rasa's HTTP API beside its channels: what monitoring scripts and Rasa tooling call."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import version as package_version
+from typing import Any
+
+from fastapi import APIRouter
+
+from bot.api.auth import AgentToken, Context
+from bot.api.schemas import ConversationId
+from bot.dialogue.tracker import RASA_VERSION
+from bot.training import STAMP, nlu_model_dir
+
+router = APIRouter(tags=["rasa"])
+
+
+@router.get("/version")
+async def rasa_version() -> dict[str, str]:
+    """The Rasa version whose formats this server speaks (``/version`` answered 404)."""
+    return {
+        "version": RASA_VERSION,
+        "minimum_compatible_version": RASA_VERSION,
+        "deskbot": package_version("deskbot"),
+    }
+
+
+@router.get("/status")
+async def rasa_status(context: Context, _token: AgentToken) -> dict[str, Any]:
+    """Rasa's status: the loaded model (the NLU model's training stamp as its fingerprint)."""
+    project = context.services.project
+    model = nlu_model_dir(project) if project is not None else None
+    stamp: dict[str, Any] = {}
+    if model is not None and (model / STAMP).exists():
+        try:
+            stamp = json.loads((model / STAMP).read_text())
+        except ValueError:
+            stamp = {}
+    return {
+        "model_id": str(stamp.get("project_hash") or "") or None,
+        "model_file": str(model) if stamp else None,
+        "num_active_training_jobs": 0,
+        "fingerprint": stamp,
+    }
+
+
+@router.get("/conversations/{conversation_id}/tracker")
+async def rasa_tracker(
+    conversation_id: ConversationId, context: Context, _token: AgentToken
+) -> dict[str, Any]:
+    """A conversation's tracker as Rasa's API gives it (agents' token: it holds what the
+    user said)."""
+    return await context.need_dialogue().tracker(conversation_id)
