@@ -33,6 +33,9 @@ def parse_shortcut(text: str) -> dict[str, Any] | None:
     match = _SHORTCUT.match(text.strip())
     if match is None:
         return None
+    # Rasa gives each entity the span of the JSON in the message.
+    lead = len(text) - len(text.lstrip())
+    span = {"start": lead + match.start("entities"), "end": lead + match.end("entities")}
     intent = match.group("intent")
     entities: list[dict[str, Any]] = []
     raw = match.group("entities")
@@ -50,7 +53,7 @@ def parse_shortcut(text: str) -> dict[str, Any] | None:
         if isinstance(values, dict):
             for name, value in values.items():
                 for item in value if isinstance(value, list) else [value]:
-                    entities.append({"entity": name, "value": item, "start": 0, "end": 0})
+                    entities.append({"entity": name, "value": item, **span})
     return {
         "text": text,
         "intent": {"name": intent, "confidence": 1.0},

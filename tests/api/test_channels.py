@@ -158,6 +158,8 @@ def test_model_parse_returns_rasa_parse_json(client: TestClient) -> None:
     assert parsed["entities"][0]["start"] == 15
     shortcut = client.post("/model/parse", json={"text": '/greet{"name": "Ann"}'}).json()
     assert shortcut["intent"]["name"] == "greet"
+    # as Rasa's: the entity's span is the JSON's (it was 0 to 0)
+    assert shortcut["entities"] == [{"entity": "name", "value": "Ann", "start": 6, "end": 21}]
     assert client.post("/model/parse", json={}).status_code == 422
     for shows_nothing in ("", " ", "\u0000", "\u200b\n"):
         blank = client.post("/model/parse", json={"text": shows_nothing})
