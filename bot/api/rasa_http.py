@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import version as package_version
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 
-from bot.api.auth import AgentToken, Context
+from bot.api.auth import Context, Unauthorized, agent_token, current_token
 from bot.api.schemas import ConversationId
 from bot.dialogue.tracker import RASA_VERSION
+from bot.tokens import TokenInfo
 from bot.training import STAMP, nlu_model_dir
 
 router = APIRouter(tags=["rasa"])
+
+
+async def _rasa_token(request: Request, context: Context) -> TokenInfo:
+    """An agent's token as Rasa's API takes one, ``?token=``, or as deskbot's does, the
+    ``Authorization`` header (Rasa tooling sends the query parameter)."""
+    token = request.query_params.get("token", "").strip()
+    if token and not request.headers.get("authorization"):
+        info = await context.services.tokens.averify(token, touch=False)
+        if info is None:
+            raise Unauthorized("this API token is unknown or revoked")
+        return await agent_token(info)
+    return await agent_token(await current_token(request, context))
+
+
+RasaToken = Annotated[TokenInfo, Depends(_rasa_token)]
 
 
 @router.get("/version")
@@ -27,16 +43,17 @@ async def rasa_version() -> dict[str, str]:
 
 
 @router.get("/status")
-async def rasa_status(context: Context, _token: AgentToken) -> dict[str, Any]:
+async def rasa_status(context: Context, _token: RasaToken) -> dict[str, Any]:
     """Rasa's status: the loaded model (the NLU model's training stamp as its fingerprint)."""
     project = context.services.project
     model = nlu_model_dir(project) if project is not None else None
     stamp: dict[str, Any] = {}
     if model is not None and (model / STAMP).exists():
         try:
-            stamp = json.loads((model / STAMP).read_text())
-        except ValueError:
-            stamp = {}
+            read = json.loads((model / STAMP).read_text())
+        except (OSError, ValueError):
+            read = None
+        stamp = read if isinstance(read, dict) else {}
     return {
         "model_id": str(stamp.get("project_hash") or "") or None,
         "model_file": str(model) if stamp else None,
@@ -47,7 +64,7 @@ async def rasa_status(context: Context, _token: AgentToken) -> dict[str, Any]:
 
 @router.get("/conversations/{conversation_id}/tracker")
 async def rasa_tracker(
-    conversation_id: ConversationId, context: Context, _token: AgentToken
+    conversation_id: ConversationId, context: Context, _token: RasaToken
 ) -> dict[str, Any]:
     """A conversation's tracker as Rasa's API gives it (agents' token: it holds what the
     user said)."""

@@ -108,6 +108,7 @@ class Acting(FaqTurns):
             await builtin.handoff(
                 turn, self.domain, reason, was_waiting=waiting, record=not recorded
             )
-        if any(e.get("event") == "restart" for e in turn.conversation.events[since:]):
+        restarted = any(e.get("event") == "restart" for e in turn.conversation.events[since:])
+        if restarted and turn.conversation.followup_action is None:
             return "listen"  # started over, as the built-in restart: nothing follows
         return "continue"

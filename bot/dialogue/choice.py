@@ -54,7 +54,10 @@ def shown_buttons(conversation: Conversation) -> list[dict[str, Any]]:
         if kind == "user":
             return []
         if kind == "bot":
-            buttons = (event.get("data") or {}).get("buttons") or []
+            data = event.get("data") or {}
+            if event.get("text") is None and data.get("text") is None and not data.get("buttons"):
+                continue  # an image or custom JSON sent after the text, as its own message
+            buttons = data.get("buttons") or []
             return [b for b in buttons if isinstance(b, dict) and b.get("payload")]
     return []
 

@@ -148,14 +148,16 @@ class FaqTurns:
         text = str(parse.get("text") or "")
         if intent not in self.config.faq_intents or self.faq is None or text.startswith("/"):
             return True
-        if _said_again(turn.conversation.events, text):
-            return False
         try:
             choice = await self._faq_choice(turn, text)
         except Exception:  # the form's answer it is, then; the FAQ would not have answered
             log.exception("FAQ search failed; the message answers the form's question")
             return False
-        return choice.decision == "answer"
+        best = _answer_of(choice)
+        if best is None:
+            return False
+        # An entry's own wording is the FAQ's however often it is sent.
+        return best.exact or not _said_again(turn.conversation.events, text)
 
     def _unsure_work_while_waiting(self, turn: Turn, parse: dict[str, Any]) -> bool:
         """Whether a guess at work (a form or the project's code) is to be left alone while

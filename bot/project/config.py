@@ -165,25 +165,36 @@ def _from_endpoints(config: ProjectConfig, path: Path) -> ProjectConfig:
     action = data.get("action_endpoint")
     if config.action_endpoint is None and isinstance(action, Mapping) and action.get("url"):
         line = line_of(data, "action_endpoint")
-        url = _expand(str(action["url"]), file, line)
-        if action.get("token") is not None:
+        unset: list[str] = []
+        url = _expand(str(action["url"]), unset)
+        missing = len(unset)
+        token = _expand(str(action.get("token") or ""), unset)
+        if token and len(unset) == missing:  # a token naming an unset variable is none
             name = str(action.get("token_name") or "token")
-            token = _expand(str(action["token"]), file, line)
             url += ("&" if "?" in url else "?") + urlencode({name: token})
+        # Not an error: `deskbot train` and `check` run where only the server's environment
+        # (docker-compose, say) sets it, as `rasa train` never reads endpoints.yml.
+        why = "is not set: custom actions fail until the server runs with it"
+        notes += [
+            Note(file, line, f"the environment variable {variable} {why}")
+            for variable in dict.fromkeys(unset)
+        ]
         for key in sorted(set(action) - {"url", "token", "token_name"}):
             notes.append(Note(file, line, f"action_endpoint.{key} is not supported; ignored"))
         config = replace(config, action_endpoint=url, action_endpoint_file=path.name)
     return replace(config, notes=(*config.notes, *notes))
 
 
-def _expand(value: str, file: str, line: int) -> str:
-    """``${VAR}`` from the environment, as Rasa reads endpoints.yml; an unset one is an
-    error (a literal "${ACTION_URL}/webhook" failed every custom action)."""
+def _expand(value: str, unset: list[str]) -> str:
+    """``${VAR}`` from the environment, as Rasa reads endpoints.yml (a literal
+    "${ACTION_URL}/webhook" failed every custom action); unset ones are left as they are
+    and named in ``unset``."""
 
     def variable(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in os.environ:
-            raise ProjectError(file, line, f"the environment variable {name} is not set")
+            unset.append(name)
+            return match.group(0)
         return os.environ[name]
 
     return re.sub(r"\$\{([^}]+)\}", variable, value)

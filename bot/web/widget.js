@@ -280,8 +280,12 @@
         if (links) fragment.appendChild(links);
       });
       self.log.insertBefore(fragment, self.log.firstChild);
-      // The last message's replies are still the way forward after a reload.
-      var last = messages[messages.length - 1];
+      // The last message's replies are still the way forward after a reload (an image
+      // sent after them, as its own message, leaves them in place).
+      var shown = messages.filter(function (m) {
+        return m.sender !== "bot" || m.text !== null || m.buttons;
+      });
+      var last = shown[shown.length - 1];
       if (last.sender === "bot" && last.buttons && !self.queued.length) {
         self.showButtons(last.buttons);
       }

@@ -28,6 +28,10 @@ def test_tracker_and_status_need_an_agents_token(
     # an unknown conversation has an empty tracker, as in Rasa
     empty = client.get("/conversations/nobody/tracker", headers=agent_headers).json()
     assert (empty["events"], empty["slots"]["order_number"]) == ([], None)
+    # Rasa tooling sends the token as a query parameter
+    token = agent_headers["Authorization"].split(" ", 1)[1]
+    assert client.get(f"/conversations/tr-1/tracker?token={token}").status_code == 200
+    assert client.get("/conversations/tr-1/tracker?token=nope").status_code == 401
     assert client.get("/status").status_code == 401
     status = client.get("/status", headers=agent_headers).json()
     assert status["num_active_training_jobs"] == 0 and "fingerprint" in status

@@ -63,6 +63,10 @@ def test_only_the_buttons_on_screen_count() -> None:
     question = {"event": "bot", "text": "What is your order number?"}
     assert typed_choice(_shown(BUTTONS, question), "2") is None
     assert typed_choice(Conversation(id="e"), "1") is None
+    # An image sent after the buttons, as its own message (as Rasa sends text and image),
+    # leaves them on screen: "Sofa" was not understood.
+    image = {"event": "bot", "text": None, "data": {"text": None, "image": "https://x/y.png"}}
+    assert typed_choice(_shown(BUTTONS, image), "Sofa") == BUTTONS[3]
 
 
 def test_numbers_are_titles_where_buttons_are_numbers() -> None:
