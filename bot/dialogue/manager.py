@@ -299,11 +299,16 @@ class DialogueManager(AgentDesk, Acting):
             await builtin.run(turn, default_action, self.domain, self.config)
             return
         waiting = conversation.handoff == "pending_human"
-        if waiting and not low and intent in self._small_talk:
+        if (
+            waiting
+            and not low
+            and (intent in self._small_talk or intent in self.config.handoff_intents)
+        ):
             # "hello? anyone there?" in the queue got the welcome and its "Talk to a person"
             # (in a form on hold too: the user is not asked its question while waiting); a
             # "no" got the demo's goodbye, though the user stayed queued; "yes" was asked
-            # what they would like to know.
+            # what they would like to know; asking for a person again got "I'm connecting
+            # you" once more, then "You're still in the queue".
             await builtin.handoff(turn, self.domain, f"user said {intent} while waiting")
             return
         if waiting and not low and intent in self.config.goodbye_intents:
