@@ -44,7 +44,15 @@ async def current_token(
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("log in with an API token: send 'Authorization: Bearer <token>'")
-    token = token.strip()
+    return await verified(token.strip(), context)
+
+
+async def verified(token: str, context: ApiContext) -> TokenInfo:
+    """The token's holder and role (its last use recorded now and then).
+
+    Raises:
+        Unauthorized: the token is unknown or revoked.
+    """
     now = time.monotonic()
     touch = _touched.get(token, 0.0) <= now
     info = await context.services.tokens.averify(token, touch=touch)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from bot.api.auth import Context, Unauthorized, agent_token, current_token
+from bot.api.auth import Context, agent_token, current_token, verified
 from bot.api.schemas import ConversationId
 from bot.dialogue.tracker import RASA_VERSION
 from bot.tokens import TokenInfo
@@ -22,10 +22,7 @@ async def _rasa_token(request: Request, context: Context) -> TokenInfo:
     ``Authorization`` header (Rasa tooling sends the query parameter)."""
     token = request.query_params.get("token", "").strip()
     if token and not request.headers.get("authorization"):
-        info = await context.services.tokens.averify(token, touch=False)
-        if info is None:
-            raise Unauthorized("this API token is unknown or revoked")
-        return await agent_token(info)
+        return await agent_token(await verified(token, context))
     return await agent_token(await current_token(request, context))
 
 

@@ -187,8 +187,8 @@ class _Checker:
                      f"an example of {first.intent} ({first.file}:{first.line})")  # fmt: skip
 
     def check_faq(self, path: Path) -> None:
-        """An FAQ file's YAML shape, then what the knowledge importer says of it (an unknown
-        field was found only when a server seeded a base from it)."""
+        """What the knowledge importer says of an FAQ file (an unknown field was found only
+        when a server seeded a base from it), at the line of the entry it names."""
         entries = None
         if path.suffix in (".yml", ".yaml"):
             try:
@@ -198,25 +198,12 @@ class _Checker:
                 return
             if isinstance(entries, dict) and ("nlu" in entries or "responses" in entries):
                 return  # Rasa retrieval intents; the knowledge package reads those too
-            if not isinstance(entries, list):
-                self.add((str(path), 1), "error", "an FAQ file must be a list of entries")
-                return
-            found = False
-            for index, entry in enumerate(entries):
-                missing = [k for k in ("question", "answer") if not isinstance(entry, dict)
-                           or not str(entry.get(k) or "").strip()]  # fmt: skip
-                if missing:
-                    found = True
-                    self.add((str(path), line_of(entries, index)), "error",
-                             f"FAQ entry {index + 1} has no {' or '.join(missing)}")  # fmt: skip
-            if found:
-                return
         try:
             read_faq_file(path)
         except ImportValidationError as error:
             for row in error.errors:
                 line = row.row if row.unit == "line" else 1
-                if entries is not None and row.unit == "row" and row.row > 0:
+                if isinstance(entries, list) and row.unit == "row" and row.row > 0:
                     line = line_of(entries, row.row - 1)
                 self.add((str(path), line), "error", str(row))
         except KnowledgeError as error:

@@ -294,7 +294,8 @@ def test_faq_files_and_test_stories(project: Writer) -> None:
     root = project({
         **GOOD,
         "faq/good.yml": "- {id: a, question: 'Q?', answer: A.}\n",
-        "faq/empty_answer.yml": "- {id: a, question: Q?}\n- id: b\n  question: Q2\n  answer: ' '\n",
+        "faq/empty_answer.yml": "- {id: a, question: 'Q?'}\n"
+        "- id: b\n  question: Q2\n  answer: ' '\n",
         "faq/broken.yml": "- id: a\n  question: [Q?\n",
         "faq/rasa.yml": "responses:\n  utter_faq/a: [{text: A}]\n",
         "faq/typo.yml": "- {id: a, question: Q, answer: A.}\n"
@@ -313,8 +314,8 @@ def test_faq_files_and_test_stories(project: Writer) -> None:
     })  # fmt: skip
     found = {(Path(p.file).name, p.line, p.severity, p.message) for p in check_project(root)}
     assert found == {
-        ("empty_answer.yml", 1, "error", "FAQ entry 1 has no answer"),
-        ("empty_answer.yml", 2, "error", "FAQ entry 2 has no answer"),
+        ("empty_answer.yml", 1, "error", "row 1, answer: missing"),
+        ("empty_answer.yml", 2, "error", "row 2, answer: answer is empty"),
         ("broken.yml", 3, "error", "malformed YAML: expected ',' or ']', but got '<stream end>'"),
         ("typo.yml", 2, "error", "row 2, answr: unknown field"),
         ("typo.csv", 3, "error", "line 3, answer: missing"),

@@ -144,6 +144,16 @@ class ActionRestartEvents(Action):
         return [Restarted()]
 
 
+class ActionRestartAndGreet(Action):
+    def name(self) -> str:
+        return "action_restart_and_greet"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return [Restarted(), FollowupAction("utter_greet")]
+
+
 class ActionResume(Action):
     def name(self) -> str:
         return "action_resume"
