@@ -10,7 +10,12 @@ from typing import Any
 from bot.payloads import json_strings, nesting_depth, text_problem
 
 MAX_ENTITY_DEPTH = 4
-_SHORTCUT = re.compile(r"^/(?P<intent>[^{}\s]+)(?P<entities>\{.*\})?\s*$", re.DOTALL)
+# As Rasa's: an optional confidence (``/greet@0.4``) and JSON entities; a JSON part cut
+# short ("/human_handoff{") still names the intent, as in Rasa.
+_SHORTCUT = re.compile(
+    r"^/(?P<intent>[^{}@\s]+)(?:@(?P<confidence>[0-9]*\.?[0-9]+))?(?P<entities>\{.*)?\s*$",
+    re.DOTALL,
+)
 
 
 def _no_constant(name: str) -> float:
@@ -37,6 +42,7 @@ def parse_shortcut(text: str) -> dict[str, Any] | None:
     lead = len(text) - len(text.lstrip())
     span = {"start": lead + match.start("entities"), "end": lead + match.end("entities")}
     intent = match.group("intent")
+    confidence = min(1.0, float(match.group("confidence") or 1.0))
     entities: list[dict[str, Any]] = []
     raw = match.group("entities")
     if raw:
@@ -56,7 +62,7 @@ def parse_shortcut(text: str) -> dict[str, Any] | None:
                     entities.append({"entity": name, "value": item, **span})
     return {
         "text": text,
-        "intent": {"name": intent, "confidence": 1.0},
-        "intent_ranking": [{"name": intent, "confidence": 1.0}],
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
         "entities": entities,
     }

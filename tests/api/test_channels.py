@@ -160,6 +160,13 @@ def test_model_parse_returns_rasa_parse_json(client: TestClient) -> None:
     assert shortcut["intent"]["name"] == "greet"
     # as Rasa's: the entity's span is the JSON's (it was 0 to 0)
     assert shortcut["entities"] == [{"entity": "name", "value": "Ann", "start": 6, "end": 21}]
+    # Rasa's other forms: a confidence, and JSON cut short (the intent still counts)
+    sure = client.post("/model/parse", json={"text": "/greet@0.35"}).json()
+    assert sure["intent"] == {"name": "greet", "confidence": 0.35}
+    for cut in ("/human_handoff{", '/human_handoff{"reason": "x"', "/human_handoff{oops}"):
+        parsed = client.post("/model/parse", json={"text": cut}).json()
+        assert parsed["intent"] == {"name": "human_handoff", "confidence": 1.0}, cut
+        assert parsed["entities"] == []
     assert client.post("/model/parse", json={}).status_code == 422
     for shows_nothing in ("", " ", "\u0000", "\u200b\n"):
         blank = client.post("/model/parse", json={"text": shows_nothing})
