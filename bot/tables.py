@@ -1,4 +1,5 @@
-"""The bot package's tables: conversations, transcript events, session state, locks, tokens."""
+"""The bot package's tables: conversations, transcript events, session state, locks, tokens,
+reminders."""
 
 from __future__ import annotations
 
@@ -86,4 +87,24 @@ api_tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_used_at", DateTime(timezone=True), nullable=True),
     Column("revoked", Boolean, nullable=False, default=False),
+)
+
+# Rasa's ReminderScheduled: kept here, not in a process's memory, so a reminder outlives a
+# restart and any serving process may fire it (the first to claim it).
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("intent", String(200), nullable=False),
+    Column("entities", JSON, nullable=False),
+    Column("due_at", Float, nullable=False),
+    Column("kill_on_user_message", Boolean, nullable=False),
+    # Set by the process firing it; past this another process may claim it again.
+    Column("claimed_until", Float, nullable=True),
+    UniqueConstraint("conversation_id", "name", name="uq_reminders_name"),
+    Index("ix_reminders_due_at", "due_at"),
+    # Ids are never reused: a reminder set again must not pass for one claimed before.
+    sqlite_autoincrement=True,
 )

@@ -17,10 +17,22 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.errors import BotError
 from bot.state import HANDOFF_STATES, agent_of
-from bot.tables import PREVIEW_CHARS, conversation_events, conversations
+from bot.tables import PREVIEW_CHARS, conversation_events, conversations, reminders
 
 EVENT_TYPES = frozenset(
-    {"user", "bot", "agent", "action", "slot", "handoff", "form", "annotation", "session", "status"}
+    {
+        "user",
+        "bot",
+        "agent",
+        "action",
+        "slot",
+        "handoff",
+        "form",
+        "annotation",
+        "session",
+        "status",
+        "trigger",
+    }
 )
 
 
@@ -311,7 +323,8 @@ class TranscriptLog:
         return await asyncio.to_thread(run)
 
     async def delete(self, conversation_id: str) -> bool:
-        """Delete a conversation's summary and every event; True if it existed."""
+        """Delete a conversation's summary, every event and its reminders; True if it
+        existed."""
 
         def run() -> bool:
             with self.engine.begin() as conn:
@@ -319,6 +332,9 @@ class TranscriptLog:
                     delete(conversation_events).where(
                         conversation_events.c.conversation_id == conversation_id
                     )
+                )
+                conn.execute(
+                    delete(reminders).where(reminders.c.conversation_id == conversation_id)
                 )
                 gone = conn.execute(
                     delete(conversations).where(conversations.c.id == conversation_id)

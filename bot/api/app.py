@@ -39,6 +39,7 @@ from bot.api.socketio_channel import (
 )
 from bot.db import create_db_engine
 from bot.errors import BotError
+from bot.reminders import fire_reminders_periodically
 from bot.services import Services, build_services
 from bot.sessions import SqlSessionStore
 from bot.settings import Settings
@@ -166,18 +167,24 @@ def create_app(settings: Settings, *, components: Components | None = None) -> F
                 app.state.deskbot = context
                 if settings.bootstrap_admin_token:
                     await asyncio.to_thread(bootstrap_admin_token, services)
-                purging = (
-                    asyncio.create_task(services.sessions.purge_periodically())
-                    if isinstance(services.sessions, SqlSessionStore)
-                    else None  # Redis expires state by itself
-                )
+                loops = []
+                if isinstance(services.sessions, SqlSessionStore):  # Redis expires state itself
+                    loops.append(asyncio.create_task(services.sessions.purge_periodically()))
+                if context.dialogue is not None:
+                    dialogue = context.dialogue
+                    every = settings.reminder_poll_seconds
+                    loops.append(
+                        asyncio.create_task(
+                            fire_reminders_periodically(dialogue.reminders, dialogue, every)
+                        )
+                    )
                 try:
                     yield
                 finally:
-                    if purging is not None:
-                        purging.cancel()
+                    for loop in loops:
+                        loop.cancel()
                         with suppress(asyncio.CancelledError):
-                            await purging
+                            await loop
                     mount.handler = None
                     await sio.shutdown()
         finally:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.api.metrics import ApiMetrics
     from bot.api.ratelimit import RateLimiter
     from bot.project import Domain
+    from bot.reminders import Reminder, ReminderStore
     from knowledge import FaqBase, FaqRetriever
 
 
@@ -28,6 +29,7 @@ class Dialogue(Protocol):
 
     parser: Parser | None  # the app times it into its metrics
     domain: Domain  # annotations are checked against its intents and entities
+    reminders: ReminderStore  # the serving process fires what is due
 
     async def handle(
         self,
@@ -66,6 +68,12 @@ class Dialogue(Protocol):
     async def parse(self, text: str) -> dict[str, Any]: ...
 
     async def tracker(self, conversation_id: str) -> dict[str, Any]: ...
+
+    async def trigger_intent(
+        self, conversation_id: str, intent: str, entities: Any = None, *, deliver: bool = False
+    ) -> list[BotMessage]: ...
+
+    async def fire_reminder(self, reminder: Reminder) -> list[BotMessage]: ...
 
     async def chat_reading(self, parse: dict[str, Any]) -> dict[str, Any]: ...
 

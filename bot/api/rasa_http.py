@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from bot.api.auth import Context, agent_token, current_token, verified
-from bot.api.schemas import ConversationId
+from bot.api.schemas import ConversationId, TriggerIntentRequest
 from bot.dialogue.tracker import RASA_VERSION
 from bot.tokens import TokenInfo
 from bot.training import STAMP, nlu_model_dir
@@ -66,3 +66,25 @@ async def rasa_tracker(
     """A conversation's tracker as Rasa's API gives it (agents' token: it holds what the
     user said)."""
     return await context.need_dialogue().tracker(conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/trigger_intent")
+async def rasa_trigger_intent(
+    conversation_id: ConversationId,
+    body: TriggerIntentRequest,
+    context: Context,
+    _token: RasaToken,
+    output_channel: str | None = None,
+) -> dict[str, Any]:
+    """Act on an intent the user did not send, as Rasa's API does (a scheduler or a backend
+    telling the bot something happened). With ``output_channel`` ``latest`` (or
+    ``socketio``) the replies also reach the user's widget; they are returned either way."""
+    dialogue = context.need_dialogue()
+    deliver = output_channel in ("latest", "socketio")
+    replies = await dialogue.trigger_intent(
+        conversation_id, body.name, body.entities, deliver=deliver
+    )
+    return {
+        "tracker": await dialogue.tracker(conversation_id),
+        "messages": [part.to_rest(conversation_id) for m in replies for part in m.split()],
+    }

@@ -36,6 +36,15 @@ class ParseRequest(BaseModel):
     message_id: str | None = None
 
 
+class TriggerIntentRequest(BaseModel):
+    """``POST /conversations/{id}/trigger_intent`` (Rasa's HTTP API)."""
+
+    name: str = Field(min_length=1, max_length=200, description="the intent to act on")
+    entities: dict[str, Any] | list[dict[str, Any]] | None = Field(
+        None, description='{"name": "value"}, or a list of {"entity", "value"}'
+    )
+
+
 def _storable(value: str | None) -> str | None:
     problem = text_problem(value) if value is not None else None
     if problem:

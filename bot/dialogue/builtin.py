@@ -24,6 +24,7 @@ from bot.dialogue.responses import render_response
 from bot.dialogue.tracker import restart
 from bot.dialogue.turn import Turn
 from bot.project import Domain
+from bot.reminders import Cancel
 from bot.state import Conversation
 
 FAQ_ACTION = "action_faq"
@@ -42,6 +43,7 @@ def start_session(turn: Turn, domain: Domain, *, fresh: bool) -> None:
     conversation.fallback_count = 0
     conversation.followup_action = None
     conversation.session_started_at = time.time()
+    turn.reminders.append(Cancel())  # as in Rasa, what the last session set is dropped
     turn.rasa_event({"event": "action", "name": "action_session_start"})
     turn.rasa_event({"event": "session_started"})
     for name, value in conversation.slots.items():

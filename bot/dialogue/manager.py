@@ -27,6 +27,7 @@ from bot.dialogue.config import (
     is_low,
 )
 from bot.dialogue.custom_actions import CustomActions
+from bot.dialogue.external import ExternalIntents
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.policy import LISTEN, Policy
@@ -38,6 +39,7 @@ from bot.dialogue.tracker import tracker_state
 from bot.dialogue.turn import Turn
 from bot.errors import BotError
 from bot.project import Domain, Rule, Story, retrieval_key
+from bot.reminders import Cancel, ReminderStore, StaleReminder
 from bot.sessions import SessionStore
 from bot.state import Conversation, Handoff
 from bot.transcripts import TranscriptLog
@@ -46,7 +48,7 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 5000
 
 
-class DialogueManager(AgentDesk, Acting):
+class DialogueManager(AgentDesk, Acting, ExternalIntents):
     """Joins NLU, rules and stories, forms, the FAQ base and custom actions into replies.
 
     Every turn holds the conversation's lock, so turns of one conversation run one at a time
@@ -66,11 +68,14 @@ class DialogueManager(AgentDesk, Acting):
         actions: ActionRunner | None = None,
         config: DialogueConfig | None = None,
         rng: random.Random | None = None,
+        reminders: ReminderStore | None = None,
     ) -> None:
         self.domain = domain
         self.policy = Policy(rules, stories)
         self.store = store
         self.transcripts = transcripts
+        # Beside the transcript, in the same database: a reminder outlives the process.
+        self.reminders = reminders or ReminderStore(transcripts.engine)
         self.parser = parser
         self.faq = faq
         self.custom = CustomActions(domain, actions)
@@ -185,10 +190,23 @@ class DialogueManager(AgentDesk, Acting):
     # ----------------------------------------------------------------- one turn
     @asynccontextmanager
     async def _turn(
-        self, conversation_id: str, *, channel: str = "rest", actor: str = "bot"
+        self,
+        conversation_id: str,
+        *,
+        channel: str = "rest",
+        actor: str = "bot",
+        same_session: bool = False,
     ) -> AsyncIterator[Turn]:
+        """One turn under the conversation's lock; its state and transcript are written
+        when the block ends, and nothing when it raises.
+
+        Raises:
+            StaleReminder: ``same_session`` and the conversation's session has ended.
+        """
         async with self.store.lock(conversation_id):
             stored = await self.store.load(conversation_id)
+            if same_session and (stored is None or self._session_expired(stored)):
+                raise StaleReminder(f"the session of {conversation_id} has ended")
             expected = stored.version if stored else 0
             conversation = stored or Conversation(id=conversation_id)
             known = stored is not None or await self._recover(conversation)
@@ -197,6 +215,13 @@ class DialogueManager(AgentDesk, Acting):
                 builtin.start_session(turn, self.domain, fresh=not known)
             yield turn
             await self._commit(turn, expected)
+            # Under the lock still: a reminder about to fire sees what this turn cancelled.
+            try:
+                await self.reminders.apply(conversation_id, turn.reminders)
+            except Exception:
+                # The turn is saved and its replies are due: a reminder lost (or one left
+                # that a message should have cancelled) is the lesser harm.
+                log.exception("could not store the reminders of %s", conversation_id)
 
     async def _recover(self, conversation: Conversation) -> bool:
         """Take who answers a conversation from its transcript when its state is gone.
@@ -246,11 +271,15 @@ class DialogueManager(AgentDesk, Acting):
         # Stopping wrongly costs a form's answers or a place in the agents' queue.
         careful = conversation.active_form is not None or conversation.handoff == "pending_human"
         low = is_low(intent, self.config, careful_stop=careful)
-        conversation.latest_message = {**parse, "metadata": metadata or {}}
+        # "is_external" is the bot's own mark of an intent the user did not send.
+        metadata = {k: v for k, v in (metadata or {}).items() if k != "is_external"}
+        conversation.latest_message = {**parse, "metadata": metadata}
         # As Rasa's tracker: the bot listened, then the user spoke; an action run next sees
         # latest_action_name "action_listen" (the policy and transcripts skip it).
         turn.rasa_event({"event": "action", "name": LISTEN})
         conversation.latest_action = LISTEN
+        # Rasa's kill_on_user_msg: a reminder set before this message is no longer wanted.
+        turn.reminders.append(Cancel(only_killed_by_messages=True))
         turn.rasa_event(
             {
                 "event": "user",
@@ -437,6 +466,11 @@ class DialogueManager(AgentDesk, Acting):
             conversation.fallback_count = 1  # the project's own rule answered the first miss
         else:
             await builtin.fallback(turn, self.domain, self.config)
+        await self._back_to_the_form(turn, form)
+
+    async def _back_to_the_form(self, turn: Turn, form: str | None) -> None:
+        """After an interruption of ``form``, ask its question again."""
+        conversation = turn.conversation
         if (
             form is not None
             and conversation.active_form == form
@@ -445,13 +479,12 @@ class DialogueManager(AgentDesk, Acting):
             and conversation.handoff == "bot"
             and not builtin.offers_a_person(turn)
         ):
-            # An interruption was handled; go back to the question the form was asking. The
-            # form runs again, as in Rasa: a story or rule about what follows sees it. Not
-            # after the offer of a person: two questions at once, and the offer's Yes/No
+            # The form runs again, as in Rasa: a story or rule about what follows sees it.
+            # Not after the offer of a person: two questions at once, and the offer's Yes/No
             # buttons went unseen under the form's (rasa-webchat shows a message's quick
             # replies only while it is the last one). "No" brings the question back.
-            turn.action(conversation.active_form)
-            await self.forms.ask(turn, conversation.active_form, conversation.requested_slot)
+            turn.action(form)
+            await self.forms.ask(turn, form, conversation.requested_slot)
 
     async def _answer_to_question(
         self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any], *, low: bool

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.dialogue.responses import message_from_action
 from bot.dialogue.turn import Turn
 from bot.project import Domain
+from bot.reminders import Cancel, cancel_from_event, reminder_from_event
 from bot.state import Conversation
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ def restart(turn: Turn, domain: Domain) -> None:
     user has started over). A conversation an agent holds never reaches the bot."""
     conversation = turn.conversation
     reset_slots(turn, domain)
+    turn.reminders.append(Cancel())  # as in Rasa, a restart drops what was set before
     if conversation.active_form:
         turn.set_active_loop(None)
     conversation.fallback_count = 0
@@ -68,7 +71,8 @@ def restart(turn: Turn, domain: Domain) -> None:
 
 def apply_events(turn: Turn, events: Sequence[Mapping[str, Any]], domain: Domain) -> None:
     """Apply what an action returned (slot, reset_slots, restart, followup, active_loop,
-    pause/resume, reminder, bot, undo/rewind); unknown events are logged and skipped."""
+    pause/resume, reminder and cancel_reminder, bot, undo/rewind); unknown events are logged
+    and skipped."""
     conversation = turn.conversation
     for event in events:
         kind = event.get("event")
@@ -90,14 +94,10 @@ def apply_events(turn: Turn, events: Sequence[Mapping[str, Any]], domain: Domain
         elif kind == "resume":
             turn.set_handoff("bot", "action resumed the conversation")
         elif kind == "reminder":
-            # Recorded, but nothing triggers it yet: said in the log and the transcript, as
-            # a reminder that silently never fired was taken for a broken action.
-            log.warning("ReminderScheduled %r is recorded but not triggered", event.get("name"))
-            conversation.metadata.setdefault("reminders", []).append(dict(event))
-            turn.transcript(
-                "action",
-                {"name": "reminder", "reminder": dict(event), "error": "not triggered"},
-            )
+            _schedule(turn, event)
+        elif kind == "cancel_reminder":
+            turn.rasa_event(dict(event))
+            turn.reminders.append(cancel_from_event(event))
         elif kind == "bot":
             message = message_from_action(
                 {"text": event.get("text"), **(event.get("data") or {})}, domain, turn.slots
@@ -112,6 +112,26 @@ def apply_events(turn: Turn, events: Sequence[Mapping[str, Any]], domain: Domain
             continue  # the manager records these itself
         else:
             log.warning("ignoring unsupported event %r from an action", kind)
+
+
+def _schedule(turn: Turn, event: Mapping[str, Any]) -> None:
+    try:
+        reminder = reminder_from_event(turn.conversation.id, event)
+    except ValueError as error:
+        # Said in the transcript: a reminder that silently never fired looks like a bot
+        # that forgot.
+        log.warning("ignoring a reminder from an action: %s", error)
+        turn.transcript(
+            "action", {"name": "reminder", "reminder": dict(event), "error": str(error)}
+        )
+        return
+    turn.rasa_event({**event, "name": reminder.name})  # Rasa names an unnamed one
+    turn.reminders.append(reminder)
+    due = datetime.fromtimestamp(reminder.due_at, UTC).isoformat(timespec="seconds")
+    turn.transcript(
+        "action",
+        {"name": "reminder", "reminder": reminder.name, "intent": reminder.intent, "due": due},
+    )
 
 
 def _drop_last(conversation: Conversation, kind: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.ports import FaqChoice
+from bot.reminders import ReminderChange
 from bot.state import Conversation
 from bot.transcripts import TranscriptEvent
 
@@ -27,6 +28,8 @@ class Turn:
     form_asked: bool = False
     # The FAQ's decision per text: the paths of one turn that ask it share one search.
     faq_choices: dict[str, FaqChoice] = field(default_factory=dict)
+    # Reminders set and cancelled, in order; stored once the turn's state is saved.
+    reminders: list[ReminderChange] = field(default_factory=list)
 
     @property
     def slots(self) -> dict[str, Any]:

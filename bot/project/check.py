@@ -166,7 +166,9 @@ class _Checker:
             for example in examples:
                 self.check_example(example, seen)
         for name in self.domain.intents:
-            if name not in trained and name not in DEFAULT_INTENTS:
+            # Rasa's convention for intents only reminders and trigger_intent send
+            external = name.startswith("EXTERNAL_")
+            if name not in trained and name not in DEFAULT_INTENTS and not external:
                 self.add(self.at(f"intent:{name}"), "warning", f"intent {name} has no examples")
 
     def check_nlu_intent(self, name: str, where: tuple[str, int]) -> None:

@@ -264,6 +264,19 @@
     } else if (event.type === "handoff") {
       item = el("li", "meta", "handoff: " + (data.from || "?") + " \u2192 " + data.to +
         (data.reason ? " (" + data.reason + ")" : "") + (event.actor ? " by " + person(event.actor) : ""));
+    } else if (event.type === "trigger") {
+      // An intent the user did not send: a reminder an action set, or the trigger_intent API.
+      var entities = (data.entities || []).map(function (e) {
+        var value = e.value !== null && typeof e.value === "object" ? JSON.stringify(e.value) : e.value;
+        return e.entity + "=" + value;
+      });
+      item = el("li", "meta", (data.reminder ? "reminder \u201c" + data.reminder + "\u201d fired: " :
+        "intent triggered: ") + data.intent + (entities.length ? " {" + entities.join(", ") + "}" : "") +
+        (data.skipped ? " (" + data.skipped + ")" : ""));
+    } else if (event.type === "action" && data.name === "reminder") {
+      item = el("li", "meta", data.error ? "reminder not set: " + data.error :
+        "reminder \u201c" + data.reminder + "\u201d set for " + new Date(data.due).toLocaleString() +
+        " (" + data.intent + ")");
     } else if (event.type === "annotation") {
       item = el("li", "meta", "annotated message " + data.seq + " as " + data.intent +
         " by " + person(event.actor));

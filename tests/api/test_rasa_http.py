@@ -1,4 +1,5 @@
-"""Rasa's HTTP API beside its channels: /version, /status and a conversation's tracker."""
+"""Rasa's HTTP API beside its channels: /version, /status, a conversation's tracker, and
+triggering an intent."""
 
 from __future__ import annotations
 
@@ -35,3 +36,44 @@ def test_tracker_and_status_need_an_agents_token(
     assert client.get("/status").status_code == 401
     status = client.get("/status", headers=agent_headers).json()
     assert status["num_active_training_jobs"] == 0 and "fingerprint" in status
+
+
+def test_trigger_intent_acts_on_an_intent_the_user_did_not_send(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
+    say(client, "ti-1", "hello")
+    url = "/conversations/ti-1/trigger_intent"
+    body = {"name": "EXTERNAL_order_shipped", "entities": {"order_number": "NW-7"}}
+    assert client.post(url, json=body).status_code == 401
+    answer = client.post(url, json=body, headers=agent_headers)
+    assert answer.status_code == 200, answer.text
+    reply = answer.json()
+    assert reply["messages"] == [
+        {"recipient_id": "ti-1", "text": "Good news: order NW-7 has shipped."}
+    ]
+    tracker = reply["tracker"]
+    assert tracker["slots"]["order_number"] == "NW-7"
+    assert tracker["latest_message"]["intent"]["name"] == "EXTERNAL_order_shipped"
+    assert tracker["events"][-1]["text"] == "Good news: order NW-7 has shipped."
+    # the widget's history shows what the bot said, not the invisible intent
+    history = client.get("/api/widget/history/ti-1").json()["messages"]
+    assert [m["text"] for m in history][-1] == "Good news: order NW-7 has shipped."
+    assert all("EXTERNAL" not in (m["text"] or "") for m in history)
+    # the agents' transcript says where it came from
+    events = client.get("/api/agent/conversations/ti-1", headers=agent_headers).json()["events"]
+    assert [e["data"]["intent"] for e in events if e["type"] == "trigger"] == [
+        "EXTERNAL_order_shipped"
+    ]
+
+
+def test_trigger_intent_refuses_what_it_cannot_act_on(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
+    url = "/conversations/ti-2/trigger_intent"
+    unknown = client.post(url, json={"name": "EXTERNAL_nope"}, headers=agent_headers)
+    assert unknown.status_code == 404 and "not in the domain" in unknown.json()["detail"]
+    nameless = client.post(url, json={"entities": {}}, headers=agent_headers)
+    assert nameless.status_code == 422 and "name" in nameless.json()["detail"]
+    bad = client.post(url, json={"name": "greet", "entities": [1]}, headers=agent_headers)
+    assert bad.status_code == 422
+    assert client.get("/conversations/ti-2/tracker", headers=agent_headers).json()["events"] == []

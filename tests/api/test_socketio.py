@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 import time
@@ -28,6 +29,7 @@ from bot.dialogue.config import (
     DEFAULT_RELEASED_IN_FORM_TEXT,
 )
 from bot.dialogue.senders import SENDER_RULE
+from bot.reminders import Reminder
 
 WAIT = 15.0
 SECRET = "a-socket-secret-of-at-least-32-bytes"
@@ -308,3 +310,38 @@ def test_a_session_id_the_bot_would_refuse_is_replaced_not_confirmed(
     assert kept == "widget-session-1"
     tab.say(kept, "hello")
     assert tab.next("bot_uttered")["text"] == "Hello! How can I help?"
+
+
+def test_a_triggered_intent_and_a_due_reminder_reach_the_users_socket(
+    live_server: LiveServer, tabs: list[Tab]
+) -> None:
+    tab = open_tab(live_server, tabs)
+    session_id = tab.session(None)
+    tab.say(session_id, "hello")
+    assert tab.next("bot_uttered")["text"] == "Hello! How can I help?"
+    headers = bearer(live_server.app, "agent", "ana")
+    url = f"{live_server.url}/conversations/{session_id}/trigger_intent"
+    body = {"name": "EXTERNAL_order_shipped", "entities": {"order_number": "NW-1"}}
+    assert httpx.post(url, json=body, headers=headers).status_code == 200
+    assert tab.quiet(1.0) == []  # Rasa's default: the replies come back to the caller only
+    sent = httpx.post(f"{url}?output_channel=latest", json=body, headers=headers)
+    assert sent.status_code == 200, sent.text
+    assert tab.next("bot_uttered")["text"] == "Good news: order NW-1 has shipped."
+    # A reminder an action set (written as the dialogue manager stores it) is fired by the
+    # serving process's own loop once due.
+    store = live_server.context.dialogue
+    assert store is not None
+    reminder = Reminder(
+        conversation_id=session_id,
+        name="shipped",
+        intent="EXTERNAL_order_shipped",
+        entities=[{"entity": "order_number", "value": "NW-2"}],
+        due_at=time.time() + 1.5,
+    )
+    asyncio.run(store.reminders.apply(session_id, [reminder]))
+    assert tab.quiet(0.5) == []  # not before its time
+    assert tab.next("bot_uttered")["text"] == "Good news: order NW-2 has shipped."
+    deadline = time.monotonic() + WAIT  # removed just after its reply went out
+    while asyncio.run(store.reminders.pending(session_id)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert asyncio.run(store.reminders.pending(session_id)) == []

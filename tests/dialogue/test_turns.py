@@ -1222,7 +1222,7 @@ async def test_events_from_actions_are_applied(make_dm) -> None:
     assert state is not None
     assert state.slots["vip"] is True
     assert state.active_form == "return_form" and state.requested_slot == "order_number"
-    assert state.metadata["reminders"][0]["name"] == "check_in"
+    assert [r.name for r in await dm.reminders.pending("ev")] == ["check_in"]
     await dm.handle("ev", '/inform{"product": "vase"}')
     await dm.handle("ev", "/reset_me")
     state = await dm.store.load("ev")

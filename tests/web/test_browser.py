@@ -269,6 +269,32 @@ def test_the_console_shows_which_button_a_typed_number_chose(
     assert typed.locator("form.annotate").count() == 0  # "2" is no example of return_item
 
 
+def test_news_from_the_shop_reaches_the_open_widget_and_the_console_says_so(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    user = new_page()
+    session_id = open_widget(user, web_server)
+    send(user, "hello")
+    expect_bot(user, "Northwind Shop")
+    agent_token = token_for("agent", "ana")
+    sent = httpx.post(
+        f"{web_server.url}/conversations/{session_id}/trigger_intent?output_channel=latest",
+        json={"name": "EXTERNAL_order_shipped", "entities": {"order_number": "nw-10472"}},
+        headers={"Authorization": f"Bearer {agent_token}"},
+    )
+    assert sent.status_code == 200, sent.text
+    expect_bot(user, "Good news: your order NW-10472 has shipped!")
+    screenshot(user, "widget-order-shipped.png")
+    agent = new_page()
+    login(agent, web_server.url + "/agent", agent_token)
+    agent.get_by_label("Show").select_option("all")
+    agent.locator(f'[data-conversation="{session_id}"]').click()
+    note = agent.locator(".events li.meta", has_text="intent triggered")
+    note.wait_for()
+    assert note.inner_text() == ("intent triggered: EXTERNAL_order_shipped {order_number=nw-10472}")
+    screenshot(agent, "console-intent-triggered.png")
+
+
 def test_a_message_typed_while_connecting_is_sent_once_connected(
     new_page: Any, web_server: LiveServer
 ) -> None:

@@ -141,6 +141,27 @@ class ActionCheckOrderStatus(Action):
         return [SlotSet("order_number", number if order else None)]
 
 
+class ActionOrderShipped(Action):
+    """Tell the user their order has shipped: the shop's systems send ``EXTERNAL_order_shipped``
+    with the order number (Rasa's ``trigger_intent``), the user typed nothing."""
+
+    def name(self) -> str:
+        return "action_order_shipped"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        # From the message, not the slot: a return in progress keeps its own order.
+        raw = next(tracker.get_latest_entity_values("order_number"), None)
+        number = normalise_order_number(str(raw or ""))
+        order = f"your order {number}" if number else "your order"
+        dispatcher.utter_message(
+            text=f"Good news: {order} has shipped! You'll get its tracking link by email, "
+            'and you can ask me "where is my order?" any time.'
+        )
+        return []
+
+
 def earlier_value(tracker: Tracker, slot: str) -> Any:
     """The value ``slot`` had before this message set it (the last set before the latest)."""
     sets = [e for e in tracker.events if e.get("event") == "slot" and e.get("name") == slot]
@@ -224,11 +245,15 @@ class ValidateReturnForm(FormValidationAction):
                                      "return.")  # fmt: skip
             return {"order_number": None}
         product = tracker.get_slot("product")
+        items = list(ORDERS[number]["items"])
         if product:
             # The item given before the order, or the old order's item when the order
             # changed: checked against this order (its return was registered on it).
-            match = find_item(str(product), list(ORDERS[number]["items"]))
-            return {"order_number": number, "product": match}
+            return {"order_number": number, "product": find_item(str(product), items)}
+        if len(items) == 1:
+            # "Which item would you like to return?" with one button to press
+            dispatcher.utter_message(text=f"Order {number} has one item, the {items[0]}.")
+            return {"order_number": number, "product": items[0]}
         return {"order_number": number}
 
     def validate_product(

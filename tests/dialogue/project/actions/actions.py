@@ -10,6 +10,7 @@ from rasa_sdk.events import (
     AllSlotsReset,
     ConversationResumed,
     FollowupAction,
+    ReminderCancelled,
     ReminderScheduled,
     Restarted,
     SlotSet,
@@ -162,3 +163,47 @@ class ActionResume(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         return [ConversationResumed()]
+
+
+class ActionSetReminder(Action):
+    """A reminder in a minute, named "nudge", with the product it is about."""
+
+    def name(self) -> str:
+        return "action_set_reminder"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text="I'll remind you.")
+        when = datetime.now() + timedelta(minutes=1)
+        entities = {"product": tracker.get_slot("product") or "kettle"}
+        return [ReminderScheduled("EXTERNAL_reminder", when, entities=entities, name="nudge")]
+
+
+class ActionSetLastingReminder(Action):
+    def name(self) -> str:
+        return "action_set_lasting_reminder"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        when = datetime.now() + timedelta(minutes=2)
+        return [
+            ReminderScheduled(
+                "EXTERNAL_reminder",
+                when,
+                entities=[{"entity": "product", "value": "lamp"}],
+                name="lasting",
+                kill_on_user_message=False,
+            )
+        ]
+
+
+class ActionCancelReminders(Action):
+    def name(self) -> str:
+        return "action_cancel_reminders"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return [ReminderCancelled(intent_name="EXTERNAL_reminder")]

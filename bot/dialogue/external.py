@@ -1,0 +1,170 @@
+"""Intents the user did not send: Rasa's ``trigger_intent`` API and reminders firing.
+
+As in Rasa, such an intent is recorded as a user event marked external (its text
+``EXTERNAL: <intent>``), its entities fill slots, and the rules and stories say what the bot
+does; nothing is answered when nothing is predicted, as the user asked nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from bot.dialogue.messages import BotMessage
+from bot.dialogue.policy import LISTEN
+from bot.dialogue.senders import check_sender
+from bot.dialogue.slots import extract_slots
+from bot.dialogue.turn import Turn
+from bot.errors import InvalidInput, NotFoundError
+from bot.project import Domain
+from bot.reminders import Reminder, ReminderStore, StaleReminder, entity_list
+from bot.sessions import SessionStore
+from bot.state import Conversation
+
+log = logging.getLogger(__name__)
+EXTERNAL_PREFIX = "EXTERNAL: "
+
+
+class ExternalIntents:
+    """Mixed into ``DialogueManager`` (last: its turns, actions and listeners are the
+    manager's)."""
+
+    domain: Domain
+    store: SessionStore
+    reminders: ReminderStore
+
+    def _turn(
+        self,
+        conversation_id: str,
+        *,
+        channel: str = "rest",
+        actor: str = "bot",
+        same_session: bool = False,
+    ) -> AbstractAsyncContextManager[Turn]:
+        raise NotImplementedError
+
+    async def _predict_and_run(self, turn: Turn, intent: str | None) -> bool:
+        raise NotImplementedError
+
+    async def _deliver(self, conversation_id: str, messages: list[BotMessage]) -> None:
+        raise NotImplementedError
+
+    async def _back_to_the_form(self, turn: Turn, form: str | None) -> None:
+        raise NotImplementedError
+
+    async def trigger_intent(
+        self, conversation_id: str, intent: str, entities: Any = None, *, deliver: bool = False
+    ) -> list[BotMessage]:
+        """Act on ``intent`` as if the user had sent it (Rasa's ``trigger_intent``).
+
+        Args:
+            entities: ``{"name": "value"}`` or a list of Rasa entities.
+            deliver: also push the replies to the user's channel (the widget).
+
+        Raises:
+            NotFoundError: the intent is not in the domain.
+            InvalidInput: malformed entities or conversation id.
+        """
+        check_sender(conversation_id)
+        if intent not in self.domain.intents:
+            raise NotFoundError(f"the intent {intent!r} is not in the domain")
+        try:
+            found = entity_list(entities)
+        except ValueError as error:
+            raise InvalidInput(str(error)) from None
+        messages = await self._external(conversation_id, intent, found)
+        if deliver:
+            await self._deliver(conversation_id, messages)
+        return messages
+
+    async def fire_reminder(self, reminder: Reminder) -> list[BotMessage]:
+        """Fire a reminder claimed from the store, unless it no longer stands (then nothing
+        changes); the replies go to the user's channel."""
+        assert reminder.id is not None
+        try:
+            messages = await self._external(
+                reminder.conversation_id, reminder.intent, reminder.entities, reminder
+            )
+        except StaleReminder as why:
+            log.info("reminder %r not fired: %s", reminder.name, why)
+            await self.reminders.remove(reminder.id)
+            return []
+        await self._deliver(reminder.conversation_id, messages)
+        return messages
+
+    async def _external(
+        self,
+        conversation_id: str,
+        intent: str,
+        entities: list[dict[str, Any]],
+        reminder: Reminder | None = None,
+    ) -> list[BotMessage]:
+        reminding = reminder is not None
+        async with self._turn(conversation_id, actor="system", same_session=reminding) as turn:
+            conversation = turn.conversation
+            # Taken under the conversation's lock: a message that cancelled it has been
+            # saved by now, and of two processes that claimed it only one takes it.
+            if reminder is not None and not await self.reminders.take(reminder.id or 0):
+                raise StaleReminder("cancelled, replaced or fired meanwhile")
+            turn.channel = _latest_channel(conversation)
+            _record(turn, intent, entities, reminder)
+            if conversation.handoff in ("human", "closed"):
+                return []  # an agent has it (or it was closed): the bot does not speak
+            parse = conversation.latest_message or {}
+            said = extract_slots(
+                self.domain,
+                parse,
+                active_loop=conversation.active_form,
+                requested_slot=conversation.requested_slot,
+                include_text=False,
+            )
+            form = conversation.active_form
+            spec = self.domain.forms.get(form) if form is not None else None
+            asked_by_the_form = spec.required_slots if spec is not None else ()
+            for name, value in said.items():
+                if name not in asked_by_the_form:  # the form's answers are the user's to give
+                    turn.set_slot(name, value, source="user")
+            if await self._predict_and_run(turn, intent):
+                # "Your order has shipped" in the middle of a return: then its question again.
+                await self._back_to_the_form(turn, form)
+        return turn.messages
+
+
+def _record(
+    turn: Turn, intent: str, entities: list[dict[str, Any]], reminder: Reminder | None
+) -> None:
+    conversation = turn.conversation
+    text = EXTERNAL_PREFIX + intent
+    parse = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0},
+        "intent_ranking": [{"name": intent, "confidence": 1.0}],
+        "entities": entities,
+    }
+    conversation.latest_message = {**parse, "metadata": {"is_external": True}}
+    turn.rasa_event({"event": "action", "name": LISTEN})
+    conversation.latest_action = LISTEN
+    turn.rasa_event(
+        {
+            "event": "user",
+            "text": text,
+            "parse_data": parse,
+            "input_channel": turn.channel,
+            "metadata": {"is_external": True},
+        }
+    )
+    data: dict[str, Any] = {"intent": intent, "entities": entities}
+    if reminder is not None:
+        data["reminder"] = reminder.name
+    if conversation.handoff in ("human", "closed"):
+        held = "an agent has it" if conversation.handoff == "human" else "it is closed"
+        data["skipped"] = f"not acted on: {held}"
+    turn.transcript("trigger", data)
+
+
+def _latest_channel(conversation: Conversation) -> str:
+    for event in reversed(conversation.events):
+        if event.get("event") == "user" and event.get("input_channel"):
+            return str(event["input_channel"])
+    return "rest"
