@@ -77,14 +77,23 @@ def entity_list(entities: Any) -> list[dict[str, Any]]:
     if entities is None:
         return []
     if isinstance(entities, Mapping):
-        return [{"entity": str(name), "value": value} for name, value in entities.items()]
-    if isinstance(entities, list) and all(
+        found = [{"entity": str(name), "value": value} for name, value in entities.items()]
+    elif isinstance(entities, list) and all(
         isinstance(e, Mapping) and isinstance(e.get("entity"), str) for e in entities
     ):
-        return [dict(e) for e in entities]
-    raise ValueError(
-        'entities must be an object ({"name": "value"}) or a list of {"entity", "value"} objects'
-    )
+        found = [dict(e) for e in entities]
+    else:
+        raise ValueError(
+            'entities must be an object ({"name": "value"}) or a list of {"entity", "value"} '
+            "objects"
+        )
+    for entity in found:
+        # A slot takes what an entity holds: an object there broke what read the slot.
+        if not isinstance(entity.get("value"), str | int | float | bool | None):
+            raise ValueError(
+                f"the value of entity {entity['entity']!r} must be a string, number or boolean"
+            )
+    return found
 
 
 def reminder_from_event(conversation_id: str, event: Mapping[str, Any]) -> Reminder:

@@ -67,7 +67,9 @@ class Dialogue(Protocol):
 
     async def parse(self, text: str) -> dict[str, Any]: ...
 
-    async def tracker(self, conversation_id: str) -> dict[str, Any]: ...
+    async def tracker(
+        self, conversation_id: str, include_events: str = "AFTER_RESTART"
+    ) -> dict[str, Any]: ...
 
     async def trigger_intent(
         self, conversation_id: str, intent: str, entities: Any = None, *, deliver: bool = False

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from bot.api.auth import Context, agent_token, current_token, verified
 from bot.api.schemas import ConversationId, TriggerIntentRequest
 from bot.dialogue.tracker import RASA_VERSION
+from bot.errors import InvalidInput
 from bot.tokens import TokenInfo
 from bot.training import STAMP, nlu_model_dir
 
@@ -27,6 +28,18 @@ async def _rasa_token(request: Request, context: Context) -> TokenInfo:
 
 
 RasaToken = Annotated[TokenInfo, Depends(_rasa_token)]
+EVENT_VERBOSITY = ("ALL", "APPLIED", "AFTER_RESTART", "NONE")
+
+
+def _include_events(include_events: str = "AFTER_RESTART") -> str:
+    """Rasa's ``include_events`` (any case)."""
+    chosen = include_events.strip().upper()
+    if chosen not in EVENT_VERBOSITY:
+        raise InvalidInput(f"include_events must be one of {', '.join(EVENT_VERBOSITY)}")
+    return chosen
+
+
+IncludeEvents = Annotated[str, Depends(_include_events)]
 
 
 @router.get("/version")
@@ -61,11 +74,11 @@ async def rasa_status(context: Context, _token: RasaToken) -> dict[str, Any]:
 
 @router.get("/conversations/{conversation_id}/tracker")
 async def rasa_tracker(
-    conversation_id: ConversationId, context: Context, _token: RasaToken
+    conversation_id: ConversationId, context: Context, _token: RasaToken, events: IncludeEvents
 ) -> dict[str, Any]:
     """A conversation's tracker as Rasa's API gives it (agents' token: it holds what the
     user said)."""
-    return await context.need_dialogue().tracker(conversation_id)
+    return await context.need_dialogue().tracker(conversation_id, events)
 
 
 @router.post("/conversations/{conversation_id}/trigger_intent")
@@ -74,6 +87,7 @@ async def rasa_trigger_intent(
     body: TriggerIntentRequest,
     context: Context,
     _token: RasaToken,
+    events: IncludeEvents,
     output_channel: str | None = None,
 ) -> dict[str, Any]:
     """Act on an intent the user did not send, as Rasa's API does (a scheduler or a backend
@@ -85,6 +99,6 @@ async def rasa_trigger_intent(
         conversation_id, body.name, body.entities, deliver=deliver
     )
     return {
-        "tracker": await dialogue.tracker(conversation_id),
+        "tracker": await dialogue.tracker(conversation_id, events),
         "messages": [part.to_rest(conversation_id) for m in replies for part in m.split()],
     }

@@ -11,12 +11,14 @@ import logging
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from bot.dialogue import builtin
+from bot.dialogue.config import DialogueConfig
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.policy import LISTEN
 from bot.dialogue.senders import check_sender
 from bot.dialogue.slots import extract_slots
 from bot.dialogue.turn import Turn
-from bot.errors import InvalidInput, NotFoundError
+from bot.errors import ConflictError, InvalidInput, NotFoundError
 from bot.project import Domain
 from bot.reminders import Reminder, ReminderStore, StaleReminder, entity_list
 from bot.sessions import SessionStore
@@ -33,6 +35,7 @@ class ExternalIntents:
     domain: Domain
     store: SessionStore
     reminders: ReminderStore
+    config: DialogueConfig
 
     def _turn(
         self,
@@ -65,9 +68,10 @@ class ExternalIntents:
         Raises:
             NotFoundError: the intent is not in the domain.
             InvalidInput: malformed entities or conversation id.
+            ConflictError: an agent has the conversation, or it is closed (nothing is done).
         """
         check_sender(conversation_id)
-        if intent not in self.domain.intents:
+        if intent not in self.domain.intents and intent not in builtin.DEFAULT_INTENT_ACTIONS:
             raise NotFoundError(f"the intent {intent!r} is not in the domain")
         try:
             found = entity_list(entities)
@@ -107,10 +111,19 @@ class ExternalIntents:
             # saved by now, and of two processes that claimed it only one takes it.
             if reminder is not None and not await self.reminders.take(reminder.id or 0):
                 raise StaleReminder("cancelled, replaced or fired meanwhile")
+            held = conversation.handoff in ("human", "closed")
+            if held and reminder is None:
+                # The caller is told, and nothing is recorded: it may try again later.
+                state = "an agent has it" if conversation.handoff == "human" else "it is closed"
+                raise ConflictError(f"conversation {conversation_id!r} not acted on: {state}")
             turn.channel = _latest_channel(conversation)
             _record(turn, intent, entities, reminder)
-            if conversation.handoff in ("human", "closed"):
+            if held:
                 return []  # an agent has it (or it was closed): the bot does not speak
+            default_action = builtin.DEFAULT_INTENT_ACTIONS.get(intent)
+            if default_action is not None:  # "restart" from a backend, as typed "/restart"
+                await builtin.run(turn, default_action, self.domain, self.config)
+                return turn.messages
             parse = conversation.latest_message or {}
             said = extract_slots(
                 self.domain,
@@ -124,7 +137,7 @@ class ExternalIntents:
             asked_by_the_form = spec.required_slots if spec is not None else ()
             for name, value in said.items():
                 if name not in asked_by_the_form:  # the form's answers are the user's to give
-                    turn.set_slot(name, value, source="user")
+                    turn.set_slot(name, value, source="external")
             if await self._predict_and_run(turn, intent):
                 # "Your order has shipped" in the middle of a return: then its question again.
                 await self._back_to_the_form(turn, form)

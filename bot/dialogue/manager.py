@@ -106,14 +106,29 @@ class DialogueManager(AgentDesk, Acting, ExternalIntents):
     def ready(self) -> dict[str, bool]:
         return {"nlu": self.parser is not None, "faq": self.faq is not None}
 
-    async def tracker(self, conversation_id: str) -> dict[str, Any]:
+    async def tracker(
+        self, conversation_id: str, include_events: str = "AFTER_RESTART"
+    ) -> dict[str, Any]:
         """Rasa's tracker JSON of a conversation (``GET /conversations/{id}/tracker``); an
-        unknown id has an empty one, as in Rasa."""
+        unknown id has an empty one, as in Rasa.
+
+        Args:
+            include_events: Rasa's ``AFTER_RESTART`` (the events since the last restart),
+                ``ALL`` or ``APPLIED`` (the session's events; earlier sessions' are in the
+                transcript), or ``NONE``.
+        """
         state = await self.store.load(conversation_id)
         if state is None:
             slots = {name: slot.initial_value for name, slot in self.domain.slots.items()}
             state = Conversation(id=conversation_id, slots=slots)
-        return tracker_state(state)
+        tracker = tracker_state(state)
+        if include_events == "NONE":
+            tracker["events"] = None
+        elif include_events == "AFTER_RESTART":
+            events = tracker["events"]
+            restarts = [i for i, e in enumerate(events) if e.get("event") == "restart"]
+            tracker["events"] = events[restarts[-1] :] if restarts else events
+        return tracker
 
     async def parse(self, text: str) -> dict[str, Any]:
         """Rasa's parse JSON for a text (the ``/intent{...}`` shortcut skips the model)."""

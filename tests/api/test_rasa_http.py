@@ -76,4 +76,42 @@ def test_trigger_intent_refuses_what_it_cannot_act_on(
     assert nameless.status_code == 422 and "name" in nameless.json()["detail"]
     bad = client.post(url, json={"name": "greet", "entities": [1]}, headers=agent_headers)
     assert bad.status_code == 422
+    # a slot takes what an entity holds: an object there broke what later read the slot
+    nested = {"name": "EXTERNAL_order_shipped", "entities": {"order_number": {"a": 1}}}
+    refused = client.post(url, json=nested, headers=agent_headers)
+    assert refused.status_code == 422
+    assert "entity 'order_number' must be a string" in refused.json()["detail"]
     assert client.get("/conversations/ti-2/tracker", headers=agent_headers).json()["events"] == []
+
+
+def test_trigger_intent_while_an_agent_has_it_is_refused_and_recorded_nowhere(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
+    say(client, "ti-3", "hello")
+    base = "/api/agent/conversations/ti-3"
+    assert client.post(f"{base}/takeover", headers=agent_headers).status_code == 200
+    before = client.get("/conversations/ti-3/tracker", headers=agent_headers).json()["events"]
+    body = {"name": "EXTERNAL_order_shipped", "entities": {"order_number": "NW-7"}}
+    url = "/conversations/ti-3/trigger_intent"
+    refused = client.post(url, json=body, headers=agent_headers)
+    assert refused.status_code == 409, refused.text
+    assert "an agent has it" in refused.json()["detail"]
+    after = client.get("/conversations/ti-3/tracker", headers=agent_headers).json()["events"]
+    assert after == before
+
+
+def test_trigger_intent_restart_and_the_events_asked_for(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
+    say(client, "ti-4", "/check_order")
+    say(client, "ti-4", "my order is 12345")
+    url = "/conversations/ti-4/trigger_intent"
+    restarted = client.post(url, json={"name": "restart"}, headers=agent_headers)
+    assert restarted.status_code == 200, restarted.text
+    tracker = restarted.json()["tracker"]
+    assert tracker["slots"]["order_number"] is None and tracker["active_loop"] == {}
+    assert [e["event"] for e in tracker["events"]][:2] == ["action", "session_started"]
+    none = client.get("/conversations/ti-4/tracker?include_events=NONE", headers=agent_headers)
+    assert none.json()["events"] is None
+    wrong = client.get("/conversations/ti-4/tracker?include_events=some", headers=agent_headers)
+    assert wrong.status_code == 422 and "AFTER_RESTART" in wrong.json()["detail"]

@@ -116,6 +116,11 @@ async def test_restart_and_cancel_events_drop_reminders(make_dm) -> None:
     await dm.handle("u", "/set_lasting_reminder")
     await dm.handle("u", "/restart_me")  # an action's Restarted()
     assert await dm.reminders.pending("u") == []
+    # Rasa's tracker gives the events since the restart unless asked for all
+    after = [e["event"] for e in (await dm.tracker("u"))["events"]]
+    assert after[0] == "restart" and "user" not in after
+    every = [e["event"] for e in (await dm.tracker("u", "ALL"))["events"]]
+    assert every.count("user") == 2 and every.index("restart") > 0
 
 
 async def test_a_reminder_cancelled_after_its_claim_does_not_fire(make_dm) -> None:
