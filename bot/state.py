@@ -67,6 +67,12 @@ class Conversation:
     last_activity_at: float = field(default_factory=time.time)
 
     @property
+    def tracker_slots(self) -> dict[str, Any]:
+        """The slots as Rasa's tracker has them, ``requested_slot`` among them (a rule's
+        condition may name it)."""
+        return {**self.slots, "requested_slot": self.requested_slot}
+
+    @property
     def holder(self) -> str | None:
         """The agent answering the user now, if one is."""
         return self.agent if self.handoff == "human" else None

@@ -39,7 +39,7 @@ class Acting(FaqTurns):
             else:
                 name = self.policy.predict(
                     conversation_tokens(conversation.events),
-                    slots=conversation.slots,
+                    slots=conversation.tracker_slots,
                     active_loop=conversation.active_form,
                 )
             if name is None or name == LISTEN:

@@ -36,11 +36,12 @@ class FaqTurns:
         0.99. False (nothing said or recorded) leaves the message to the intent.
 
         A canned reply (an ``utter_`` response, or nothing at all) yields below
-        ``faq_over_intent``, and above it to an entry that has the message as one of its
-        phrasings (staff wrote this very question into the FAQ, and edit its answer there);
-        an intent that would start a form or run a custom action, the bot's own work, only
-        below ``faq_over_action``; one that came with entities (data the user gave for that
-        work) never. Requests for a person and to stop keep their meaning.
+        ``faq_over_intent``; an intent that would start a form or run a custom action, the
+        bot's own work, below ``faq_over_action``; either, at any confidence, to an entry
+        that has the message as one of its phrasings (staff wrote this very question into
+        the FAQ: "package says delivered but nothing here" started tracking an order). One
+        that came with entities (data the user gave for that work) never yields. Requests
+        for a person and to stop keep their meaning.
         """
         intent = parse.get("intent") or {}
         sure = float(intent.get("confidence") or 0.0)
@@ -56,7 +57,7 @@ class FaqTurns:
             return False
         upcoming = self._upcoming(turn.conversation)
         canned = upcoming is None or upcoming == LISTEN or upcoming.startswith("utter_")
-        if not self._may_yield(sure, canned):
+        if self._limit(canned) <= 0:
             return False
         try:
             choice = await self._faq_choice(turn, text)
@@ -77,17 +78,13 @@ class FaqTurns:
         over = self.config.faq_over_intent
         return over if canned or over <= 0 else min(over, self.config.faq_over_action)
 
-    def _may_yield(self, sure: float, canned: bool) -> bool:
-        limit = self._limit(canned)
-        return limit > 0 and (canned or sure < limit)
-
     def _outranks(self, best: FaqAnswer, sure: float, canned: bool) -> bool:
-        """Whether an FAQ answer goes out instead of the intent's action: a surer one (the
-        retriever's calibrated confidence), or for a sure canned reply the entry's own
-        phrasing."""
-        if not self._may_yield(sure, canned):
+        """Whether an FAQ answer goes out instead of the intent's action: the entry's own
+        phrasing, or below the limit a surer one (the retriever's calibrated confidence)."""
+        limit = self._limit(canned)
+        if limit <= 0:
             return False
-        return best.exact if sure >= self._limit(canned) else best.score > sure
+        return best.exact or (sure < limit and best.score > sure)
 
     async def chat_reading(self, parse: dict[str, Any]) -> dict[str, Any]:
         """Who would answer a message that opens a conversation, by the rules a turn
@@ -118,10 +115,10 @@ class FaqTurns:
             or parse.get("entities")
             or self.faq is None
         )
-        reading.update(action=upcoming, phrasing_wins=yields and canned and self._limit(True) > 0)
+        reading.update(action=upcoming, phrasing_wins=yields and self._limit(canned) > 0)
         if upcoming in (None, LISTEN) or name in self.config.faq_intents:
             return {**reading, "by": "faq"}  # nothing the project does with it: the FAQ's
-        if yields and self._may_yield(sure, canned) and self.faq is not None:
+        if yields and self._limit(canned) > 0 and self.faq is not None:
             best = _answer_of(await self.faq.decide(text))
             if best is not None and self._outranks(best, sure, canned):
                 return {**reading, "by": "faq"}
@@ -133,7 +130,7 @@ class FaqTurns:
         """The action the message would run first."""
         return conversation.followup_action or self.policy.predict(
             conversation_tokens(conversation.events),
-            slots=conversation.slots,
+            slots=conversation.tracker_slots,
             active_loop=conversation.active_form,
         )
 

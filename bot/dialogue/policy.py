@@ -216,7 +216,11 @@ class Policy:
                 return False
             if step.kind == "slot_was_set":
                 for name, value in step.slots.items():
-                    if not _slot_matches(value, slots.get(name)):
+                    if name == "requested_slot":
+                        # categorical in Rasa: which question the form asks is what counts
+                        if value != slots.get(name):
+                            return False
+                    elif not _slot_matches(value, slots.get(name)):
                         return False
         return True
 

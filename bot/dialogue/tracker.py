@@ -22,7 +22,7 @@ def tracker_state(conversation: Conversation, channel: str = "rest") -> dict[str
     events = conversation.events
     return {
         "sender_id": conversation.id,
-        "slots": {**conversation.slots, "requested_slot": conversation.requested_slot},
+        "slots": conversation.tracker_slots,
         "latest_message": conversation.latest_message or {},
         "latest_event_time": events[-1].get("timestamp") if events else None,
         "followup_action": conversation.followup_action,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dialogue.policy import Policy, conversation_tokens
-from bot.project import Step, Story
+from bot.project import Rule, Step, Story
 
 TRACK = Story(
     "track an order, number given later",
@@ -54,3 +54,26 @@ def test_nothing_before_a_restart_counts() -> None:
     events = [user("open_ticket"), {"event": "action", "name": "ticket_form"}]
     assert predict(Policy([], [story]), events) == "action_open_ticket"
     assert predict(Policy([], [story]), [*events, {"event": "restart"}]) is None
+
+
+def test_a_rule_on_the_question_a_form_asks_holds_at_that_question_only() -> None:
+    # Rasa's requested_slot is categorical: a rule for "no" at the order number question
+    # also answered "no" at the item question (a text slot's value means only "set").
+    rule = Rule(
+        "no order number at hand",
+        (Step("intent", "deny"), Step("action", "utter_no_order_number")),
+        condition=(
+            Step("active_loop", "return_form"),
+            Step("slot_was_set", slots={"requested_slot": "order_number"}),
+        ),
+    )
+    policy = Policy([rule], [])
+    tokens = conversation_tokens([user("deny")])
+
+    def asked(slot: str | None) -> str | None:
+        slots = {"requested_slot": slot}
+        return policy.predict(tokens, slots=slots, active_loop="return_form")
+
+    assert asked("order_number") == "utter_no_order_number"
+    assert asked("product") is None
+    assert asked(None) is None

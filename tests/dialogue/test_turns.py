@@ -475,6 +475,14 @@ async def test_a_sure_canned_reply_yields_to_an_entrys_own_phrasing(make_dm) -> 
     assert texts(await dm.handle("y", "pay hello")) == ["Hello! How can I help?"]
     off = make_dm(parser=FixedParser(table), faq=own, config=DialogueConfig(faq_over_intent=0))
     assert texts(await off.handle("z", "shipping hello")) == ["Hello! How can I help?"]
+    # An intent that starts a form yields to the entry's own phrasing as well ("package
+    # says delivered but nothing here", in the FAQ, started tracking an order at 0.83),
+    # but not when it came with entities: those are the user's data for the form.
+    sure_form = {"shipping back?": ("request_return", 0.95)}
+    dm = make_dm(parser=FixedParser(sure_form), faq=own)
+    assert texts(await dm.handle("v", "shipping back?")) == ["Shipping takes 2-4 days."]
+    dm = make_dm(parser=_EntityParser({"shipping a sofa": ("request_return", 0.95)}), faq=own)
+    assert texts(await dm.handle("v", "shipping a sofa")) != ["Shipping takes 2-4 days."]
     # 0 turns yielding off for intents that start a form too (it had stopped doing so)
     unsure = {"shipping return?": ("request_return", 0.45)}
     dm = make_dm(parser=FixedParser(unsure))

@@ -151,6 +151,11 @@ def test_a_return_takes_one_item_at_a_time(actions: ModuleType) -> None:
     latest = {"text": "the phone case and it is broken", "entities": []}
     one = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
     assert form.validate_product("phone case", said, one, {}) == {"product": "phone case"}
+    # "changed my mind" at the item question: how to stop, not "That item isn't in this order"
+    latest = {"text": "I\u2019ve changed my mind", "entities": []}
+    mind = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
+    assert form.validate_product("I've changed my mind", said, mind, {}) == {"product": None}
+    assert said.messages[-1] == {"response": "utter_how_to_stop_return"}
 
 
 def test_return_form_validation(actions: ModuleType) -> None:

@@ -68,6 +68,13 @@ NO_REASON = "no reason given"
 # A bare "no" to "why are you returning it?" may mean "no, I don't want to": the user is
 # told how to stop, as a "no" anywhere else in the form is.
 JUST_NO = {"no", "nope", "nah", "no thanks", "no thank you", "n"}
+# A reason at the reason question; at the item question, a user who may want to stop.
+CHANGED_MIND = {
+    "changed my mind",
+    "i changed my mind",
+    "i've changed my mind",
+    "i ve changed my mind",
+}
 REASON_HELP = (
     "Tell me in a few words why you're returning it, for example \u201cit's too small\u201d or "
     "\u201cit arrived damaged\u201d. To stop the return, say \u201cstop\u201d."
@@ -271,6 +278,10 @@ class ValidateReturnForm(FormValidationAction):
         both = " ".join(re.findall(r"[a-z]+", said.lower())) in BOTH
         if both and len(items) == 1:
             return {"product": items[0]}  # "everything" of a one-item order is that item
+        if " ".join(re.findall(r"[a-z']+", said.lower().replace("\u2019", "'"))) in CHANGED_MIND:
+            # it was "That item isn't in this order"
+            dispatcher.utter_message(response="utter_how_to_stop_return")
+            return {"product": None}
         if both or len(items_named(said, items)) > 1:
             # "the headphones and the phone case" registered the phone case alone, unsaid.
             dispatcher.utter_message(text=ONE_AT_A_TIME)
