@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from bot.language import LanguageCheck
 from nlu import EXTRACTOR_NAME, FALLBACK_INTENT, MicroBatcher, NluModel
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -98,6 +99,7 @@ class NluParser:
         max_batch_size: int = 32,
         max_wait_ms: float = 3.0,
         known: Iterable[str] = (),
+        language: LanguageCheck | None = None,
     ):
         self.model = model
         self.batcher = MicroBatcher(model, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms)
@@ -106,13 +108,26 @@ class NluParser:
             token for token in model.tokenizer.get_vocab() if not token.startswith(("##", "["))
         } | known
         self.near = NearWords(known)
+        self.language = language
 
     @classmethod
     async def load(
-        cls, model_dir: Path, *, device: str, threads: int, known: Iterable[str] = ()
+        cls,
+        model_dir: Path,
+        *,
+        device: str,
+        threads: int,
+        known: Iterable[str] = (),
+        language: str | None = None,
     ) -> NluParser:
+        """Load the model; ``language``, the project's, also tells messages written in
+        another (``"language"`` in the parse: see ``bot.language``)."""
         model = await asyncio.to_thread(NluModel.load, model_dir, device=device, threads=threads)
-        parser = cls(model, known=known)
+        known = set(known)
+        check = None
+        if language:
+            check = await asyncio.to_thread(LanguageCheck, language, known)
+        parser = cls(model, known=known, language=check)
         await parser.batcher.start()
         return parser
 
@@ -123,6 +138,9 @@ class NluParser:
             result["entities"] = [
                 e for e in result["entities"] if e.get("extractor") != EXTRACTOR_NAME
             ]
+        foreign = self.language.foreign(text) if self.language is not None else None
+        if foreign is not None:
+            result["language"] = foreign.to_json()  # the dialogue says which it speaks
         return result
 
     async def aclose(self) -> None:

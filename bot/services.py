@@ -115,6 +115,7 @@ async def _build_bot(services: Services) -> None:
             device=settings.device,
             threads=settings.torch_threads,
             known=words_of(e.text for e in examples.examples),
+            language=project.config.language,
         )
     else:
         log.warning("no trained NLU model in %s: run `deskbot train`", model_dir)

@@ -42,6 +42,8 @@ DEFAULT_LEFT_QUEUE_TEXT = (
     f"{DEFAULT_NO_LONGER_WAITING_TEXT} Is there anything else I can help with?"
 )
 DEFAULT_REPHRASE_TEXT = "Okay. Please tell me in other words what you need."
+# {language}: the project's. A project says it otherwise with an utter_other_language response.
+DEFAULT_OTHER_LANGUAGE_TEXT = "Sorry, I can only chat in {language}. Could you write in {language}?"
 DEFAULT_RELEASED_TEXT = "You're chatting with the assistant again. How can I help?"
 # Released in the middle of a form: the form's question follows, not "How can I help?".
 DEFAULT_RELEASED_IN_FORM_TEXT = "You're chatting with the assistant again."
@@ -108,6 +110,8 @@ class DialogueConfig:
             intent being added to the demo, its NLU read "changed my mind" and "I don't want
             it anymore", reasons for a return, as stops at 0.22 and 0.40, over its own
             threshold (0.20-0.27), and the return ended; requests to stop came at 0.75-0.97.
+        language: the project's language (config.yml's ``language``), named to a user who
+            writes in another.
     """
 
     nlu_threshold: float = 0.3
@@ -132,6 +136,7 @@ class DialogueConfig:
     # A typed or clicked "no" to that offer: the user will rephrase.
     deny_intents: tuple[str, ...] = ("deny",)
     faq_intents: tuple[str, ...] = ("faq",)
+    language: str = "en"
 
 
 def is_low(intent: dict[str, Any], config: DialogueConfig, *, careful_stop: bool) -> bool:

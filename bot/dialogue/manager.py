@@ -21,6 +21,7 @@ from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
     DEFAULT_NO_LONGER_WAITING_TEXT,
+    DEFAULT_OTHER_LANGUAGE_TEXT,
     DEFAULT_REPHRASE_TEXT,
     DEFAULT_STOPPED_TEXT,
     DialogueConfig,
@@ -32,12 +33,14 @@ from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.policy import LISTEN, Policy
 from bot.dialogue.ports import FaqSource, Parser
+from bot.dialogue.responses import render_response
 from bot.dialogue.senders import check_sender
 from bot.dialogue.shortcut import parse_shortcut
 from bot.dialogue.slots import extract_slots
 from bot.dialogue.tracker import tracker_state
 from bot.dialogue.turn import Turn
 from bot.errors import BotError
+from bot.language import LANGUAGES
 from bot.project import Domain, Rule, Story, retrieval_key
 from bot.reminders import Cancel, ReminderStore, StaleReminder
 from bot.sessions import SessionStore
@@ -323,6 +326,15 @@ class DialogueManager(AgentDesk, Acting, ExternalIntents):
 
     async def _respond(self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]) -> None:
         conversation = turn.conversation
+        other = (parse.get("language") or {}).get("name")
+        if other and not conversation.requested_slot and not user_data.get("typed_choice"):
+            # Read in the project's language, it was a guess ("Hallo, wo ist meine
+            # Bestellung?" got the greeting); a form's answer (a name, an address) is let be.
+            user_data["other_language"] = other
+            await builtin.fallback(
+                turn, self.domain, self.config, rephrase=self._other_language(turn), language=other
+            )
+            return
         intent = (parse.get("intent") or {}).get("name")
         low = bool(user_data["low_confidence"] or user_data.get("unsure_in_form"))
         answered = await self._answer_to_question(turn, parse, user_data, low=low)
@@ -541,6 +553,11 @@ class DialogueManager(AgentDesk, Acting, ExternalIntents):
         self._hold_at_the_offer(turn.conversation)
         details = {} if declined is None else {"declined": declined}
         await builtin.fallback(turn, self.domain, self.config, rephrase=rephrase, **details)
+
+    def _other_language(self, turn: Turn) -> BotMessage:
+        own = render_response(self.domain, "utter_other_language", turn.slots, channel=turn.channel)
+        name = LANGUAGES.get(self.config.language.split("-")[0].lower(), self.config.language)
+        return own or BotMessage(text=DEFAULT_OTHER_LANGUAGE_TEXT.format(language=name))
 
     def _hold_at_the_offer(self, conversation: Conversation) -> None:
         """Keep the fallback's next step at most the offer of a person: after a question

@@ -21,6 +21,7 @@ def dialogue_config(project: Project) -> DialogueConfig:
     config = DialogueConfig(
         nlu_threshold=thresholds.nlu_fallback or 0.0,
         handoff_after_fallbacks=offer_at + 1,
+        language=project.config.language,
     )
     retrieval = project.domain.retrieval_intents  # answered from the FAQ base, as faq is
     config = replace(config, faq_intents=(*dict.fromkeys((*config.faq_intents, *retrieval)),))

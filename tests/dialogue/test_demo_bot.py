@@ -147,3 +147,31 @@ async def test_the_offer_of_a_person_in_the_return_form_is_the_last_word(
     assert [m.text for m in await dm.handle("offer", "NW-48213")] == [
         "Which item from order NW-48213 would you like to return?"
     ]
+
+
+async def test_a_message_in_another_language_is_told_which_the_bot_speaks(
+    demo_services: Services,
+) -> None:
+    # "Hallo, wo ist meine Bestellung?" got the greeting; Spanish and French the generic
+    # "didn't get that", and the user never learnt why.
+    dialogue = demo_services.dialogue
+    assert dialogue is not None
+    for i, text in enumerate(
+        (
+            "Hallo, wo ist meine Bestellung NW-48213?",
+            "¿Dónde está mi pedido?",
+            "Où est ma commande ?",
+            "我的订单在哪里",
+        )
+    ):
+        replies = await dialogue.handle(f"lang-{i}", text)
+        assert [m.text for m in replies] == [
+            "Sorry, I can only chat in English. Could you write in English?"
+        ], text
+    # English with typos, short words and a form's answers are English still
+    for i, text in enumerate(("hw do i retrn an item", "how lng does delivry take", "danke")):
+        replies = await dialogue.handle(f"typo-{i}", text)
+        assert "only chat in English" not in " ".join(m.text or "" for m in replies), text
+    # asked twice, the bot offers a person (who may speak it), as after any misunderstanding
+    again = await dialogue.handle("lang-0", "Ich möchte mit einem Menschen sprechen")
+    assert any(m.text == DEFAULT_OFFER_HUMAN_TEXT for m in again)

@@ -1437,3 +1437,24 @@ async def test_a_form_the_starting_message_fills_is_submitted_at_once(make_dm, p
         "I can't find order NW-99999.",
         "What is your order number?",
     ]
+
+
+class _GermanParser(FixedParser):
+    async def parse(self, text: str) -> dict[str, Any]:
+        parse = await super().parse(text)
+        if text.startswith("Guten"):
+            parse["language"] = {"name": "de", "confidence": 0.99}
+        return parse
+
+
+async def test_a_message_in_another_language_is_told_which_the_bot_speaks(make_dm) -> None:
+    dm = make_dm(parser=_GermanParser({"Guten Tag, wo ist mein Paket?": ("greet", 0.9)}))
+    replies = await dm.handle("de", "Guten Tag, wo ist mein Paket?")
+    assert texts(replies) == ["Sorry, I can only chat in English. Could you write in English?"]
+    user = [d for k, d in await transcript(dm, "de") if k == "user"][-1]
+    assert user["other_language"] == "de"
+    # a form's answer is let be: a street or a product may look like another language
+    await dm.handle("form", "/request_return")
+    await dm.handle("form", '/inform{"order_number": "NW-10001", "product": "lamp"}')
+    answered = await dm.handle("form", "Guten Tag, the lamp is too small")
+    assert texts(answered) == ["Return for lamp on order NW-10001 is registered."]

@@ -1,0 +1,74 @@
+"""Telling a message written in another language than the bot's.
+
+The NLU model was trained in the project's language: "Hallo, wo ist meine Bestellung?" was
+read as a greeting, "¿Dónde está mi pedido?" as not understood, and the user never learnt
+why. A message is judged foreign when a language identifier (py3langid, offline) is sure of
+another language *and* most of its words are none of the project's own: English with typos
+("hw do i retrn an item") keeps its known words and is never judged foreign.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+# The languages told apart: the most written ones. Fewer classes make py3langid surer of
+# short messages (a typo-ridden English one otherwise scored as Slovak or Occitan).
+LANGUAGES = {
+    "ar": "Arabic", "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek",
+    "en": "English", "es": "Spanish", "fi": "Finnish", "fr": "French", "he": "Hebrew",
+    "hi": "Hindi", "hu": "Hungarian", "it": "Italian", "ja": "Japanese", "ko": "Korean",
+    "nl": "Dutch", "no": "Norwegian", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian",
+    "ru": "Russian", "sv": "Swedish", "tr": "Turkish", "uk": "Ukrainian", "zh": "Chinese",
+}  # fmt: skip
+MIN_PROBABILITY = 0.7
+MAX_KNOWN_SHARE = 0.5
+_LETTERS = re.compile(r"[^\W\d_]+")
+_WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # scripts without spaces
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """The language a message seems to be in, and how sure the identifier is."""
+
+    code: str
+    probability: float
+
+    @property
+    def name(self) -> str:
+        return LANGUAGES.get(self.code, self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.code, "confidence": round(self.probability, 4)}
+
+
+class LanguageCheck:
+    """Judges whether a message is in another language than ``language`` (an ISO 639-1
+    code, the project's ``language``); ``known`` are the project's own words (lowercase)."""
+
+    def __init__(self, language: str, known: Collection[str]) -> None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        self.language = language.split("-")[0].lower()
+        self.known = known
+        self.identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        supported = set(self.identifier.labels)
+        self.identifier.set_languages(sorted({*LANGUAGES, self.language} & supported))
+
+    def foreign(self, text: str) -> Foreign | None:
+        """The other language ``text`` is in, or None (the project's, or too short or
+        too unsure to tell)."""
+        words = [w.lower() for w in _LETTERS.findall(text)]
+        wide = len(_WIDE.findall(text))
+        if len(words) < 3 and wide < 4:
+            # "danke", "Fjällräven Kånken" (a brand an English speaker typed): a word or two
+            # tell nothing reliable
+            return None
+        if words and sum(w in self.known for w in words) / len(words) >= MAX_KNOWN_SHARE:
+            return None
+        code, probability = self.identifier.classify(text)
+        if code == self.language or probability < MIN_PROBABILITY:
+            return None
+        return Foreign(str(code), float(probability))
