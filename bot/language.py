@@ -9,6 +9,7 @@ another language *and* most of its words are none of the project's own: English 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -23,9 +24,13 @@ LANGUAGES = {
     "nl": "Dutch", "no": "Norwegian", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian",
     "ru": "Russian", "sv": "Swedish", "tr": "Turkish", "uk": "Ukrainian", "zh": "Chinese",
 }  # fmt: skip
+log = logging.getLogger(__name__)
+# Codes a project may use for a language the identifier knows by another.
+ALIASES = {"nb": "no", "fil": "tl", "iw": "he", "in": "id", "ji": "yi"}
 MIN_PROBABILITY = 0.7
 MAX_KNOWN_SHARE = 0.5
 _LETTERS = re.compile(r"[^\W\d_]+")
+_LONG = re.compile(r"[^\W\d_]{3,}")  # as the project's known words are collected
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # scripts without spaces
 
 
@@ -51,22 +56,30 @@ class LanguageCheck:
     def __init__(self, language: str, known: Collection[str]) -> None:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-        self.language = language.split("-")[0].lower()
+        code = language.replace("_", "-").split("-")[0].lower()
+        self.language = ALIASES.get(code, code)
         self.known = known
         self.identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         supported = set(self.identifier.labels)
+        # A language the identifier cannot name would make every message look foreign.
+        self.enabled = self.language in supported
+        if not self.enabled:
+            log.warning("messages in other languages are not told for %r", language)
         self.identifier.set_languages(sorted({*LANGUAGES, self.language} & supported))
 
     def foreign(self, text: str) -> Foreign | None:
         """The other language ``text`` is in, or None (the project's, or too short or
         too unsure to tell)."""
-        words = [w.lower() for w in _LETTERS.findall(text)]
+        if not self.enabled:
+            return None
+        words = _LETTERS.findall(text)
         wide = len(_WIDE.findall(text))
         if len(words) < 3 and wide < 4:
             # "danke", "Fjällräven Kånken" (a brand an English speaker typed): a word or two
             # tell nothing reliable
             return None
-        if words and sum(w in self.known for w in words) / len(words) >= MAX_KNOWN_SHARE:
+        longer = [w.lower() for w in _LONG.findall(text)]
+        if longer and sum(w in self.known for w in longer) / len(longer) >= MAX_KNOWN_SHARE:
             return None
         code, probability = self.identifier.classify(text)
         if code == self.language or probability < MIN_PROBABILITY:

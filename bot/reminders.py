@@ -89,9 +89,12 @@ def entity_list(entities: Any) -> list[dict[str, Any]]:
         )
     for entity in found:
         # A slot takes what an entity holds: an object there broke what read the slot.
-        if not isinstance(entity.get("value"), str | int | float | bool | None):
+        value = entity.get("value")
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str | int | float | bool | None) for v in values):
             raise ValueError(
-                f"the value of entity {entity['entity']!r} must be a string, number or boolean"
+                f"the value of entity {entity['entity']!r} must be a string, number or "
+                "boolean, or a list of them"
             )
     return found
 

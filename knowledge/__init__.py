@@ -13,7 +13,15 @@ if TYPE_CHECKING:
     from knowledge.adaptation import EntryHead, HeadConfig
     from knowledge.base import FaqBase, UpsertResult
     from knowledge.embeddings import EmbeddingCache, Encoder
-    from knowledge.entries import Button, ChangeSet, FaqDraft, FaqEntry, Link, Revision
+    from knowledge.entries import (
+        Button,
+        ChangeSet,
+        FaqDraft,
+        FaqEntry,
+        Link,
+        Revision,
+        same_words,
+    )
     from knowledge.errors import (
         EntryNotFound,
         EntryStateError,
@@ -91,6 +99,7 @@ _HOME = {
     "read_data": "knowledge.transfer",
     "read_file": "knowledge.transfer",
     "render": "knowledge.transfer",
+    "same_words": "knowledge.entries",
 }
 __all__ = [
     "Button",
@@ -136,6 +145,7 @@ __all__ = [
     "read_data",
     "read_file",
     "render",
+    "same_words",
 ]
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from bot.api.auth import Context, agent_token, current_token, verified
 from bot.api.schemas import ConversationId, TriggerIntentRequest
 from bot.dialogue.tracker import RASA_VERSION
-from bot.errors import InvalidInput
+from bot.errors import BotError
 from bot.tokens import TokenInfo
 from bot.training import STAMP, nlu_model_dir
 
@@ -35,7 +35,8 @@ def _include_events(include_events: str = "AFTER_RESTART") -> str:
     """Rasa's ``include_events`` (any case)."""
     chosen = include_events.strip().upper()
     if chosen not in EVENT_VERBOSITY:
-        raise InvalidInput(f"include_events must be one of {', '.join(EVENT_VERBOSITY)}")
+        # 400, as Rasa answers it
+        raise BotError(f"include_events must be one of {', '.join(EVENT_VERBOSITY)}")
     return chosen
 
 

@@ -115,7 +115,9 @@ class FaqTurns:
             or parse.get("entities")
             or self.faq is None
         )
-        reading.update(action=upcoming, phrasing_wins=yields and self._limit(canned) > 0)
+        # Offered for a canned reply only: a phrasing equal to what starts a form would stop
+        # the form from starting for whoever types it (the FAQ would answer instead).
+        reading.update(action=upcoming, phrasing_wins=yields and canned and self._limit(True) > 0)
         if upcoming in (None, LISTEN) or name in self.config.faq_intents:
             return {**reading, "by": "faq"}  # nothing the project does with it: the FAQ's
         if yields and self._limit(canned) > 0 and self.faq is not None:

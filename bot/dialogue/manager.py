@@ -116,9 +116,9 @@ class DialogueManager(AgentDesk, Acting, ExternalIntents):
         unknown id has an empty one, as in Rasa.
 
         Args:
-            include_events: Rasa's ``AFTER_RESTART`` (the events since the last restart),
-                ``ALL`` or ``APPLIED`` (the session's events; earlier sessions' are in the
-                transcript), or ``NONE``.
+            include_events: Rasa's ``AFTER_RESTART`` and ``APPLIED`` (the events after the
+                last restart), ``ALL`` (the session's events, restarts included; earlier
+                sessions' are in the transcript), or ``NONE``.
         """
         state = await self.store.load(conversation_id)
         if state is None:
@@ -127,10 +127,10 @@ class DialogueManager(AgentDesk, Acting, ExternalIntents):
         tracker = tracker_state(state)
         if include_events == "NONE":
             tracker["events"] = None
-        elif include_events == "AFTER_RESTART":
+        elif include_events in ("AFTER_RESTART", "APPLIED"):
             events = tracker["events"]
             restarts = [i for i, e in enumerate(events) if e.get("event") == "restart"]
-            tracker["events"] = events[restarts[-1] :] if restarts else events
+            tracker["events"] = events[restarts[-1] + 1 :] if restarts else events
         return tracker
 
     async def parse(self, text: str) -> dict[str, Any]:

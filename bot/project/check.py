@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from bot.actions.runner import server_actions
 from bot.project.domain import placeholders
@@ -13,7 +13,7 @@ from bot.project.nlu_examples import NluExample, read_nlu
 from bot.project.project import Project, load_project
 from bot.project.source import ProjectError, line_of, read_yaml
 from bot.project.stories import Step
-from knowledge import ImportValidationError, KnowledgeError
+from knowledge import FaqDraft, ImportValidationError, KnowledgeError, same_words
 from knowledge import read_file as read_faq_file
 
 Severity = Literal["error", "warning"]
@@ -92,6 +92,8 @@ class _Checker:
         self.project = project
         self.domain = project.domain
         self.problems: list[Problem] = []
+        # NLU examples by their words (case and punctuation aside), the first of each
+        self.examples: dict[str, NluExample] = {}
 
     def add(self, where: tuple[str, int], severity: Severity, message: str) -> None:
         self.problems.append(Problem(where[0], where[1], severity, message))
@@ -152,7 +154,7 @@ class _Checker:
 
     # -- nlu -------------------------------------------------------------------------------
     def check_nlu(self) -> None:
-        seen: dict[str, NluExample] = {}
+        seen = self.examples
         trained: set[str] = set()
         for path in self.project.nlu_files:
             items, examples = read_nlu(path)
@@ -182,8 +184,7 @@ class _Checker:
         for entity in example.entities:
             if entity not in self.domain.entities:
                 self.add(where, "warning", f"entity {entity!r} is not in the domain")
-        key = " ".join(example.text.lower().split())
-        first = seen.setdefault(key, example)
+        first = seen.setdefault(_said(example.text), example)
         if first.intent != example.intent:
             self.add(where, "warning", f"example {example.text!r} of {example.intent} is also "
                      f"an example of {first.intent} ({first.file}:{first.line})")  # fmt: skip
@@ -201,7 +202,7 @@ class _Checker:
             if isinstance(entries, dict) and ("nlu" in entries or "responses" in entries):
                 return  # Rasa retrieval intents; the knowledge package reads those too
         try:
-            read_faq_file(path)
+            drafts = read_faq_file(path)
         except ImportValidationError as error:
             for row in error.errors:
                 line = row.row if row.unit == "line" else 1
@@ -210,6 +211,24 @@ class _Checker:
                 self.add((str(path), line), "error", str(row))
         except KnowledgeError as error:
             self.add((str(path), 1), "error", str(error))
+        else:
+            self.check_faq_phrasings(path, drafts, entries)
+
+    def check_faq_phrasings(self, path: Path, drafts: list[FaqDraft], entries: Any) -> None:
+        """A phrasing that is also an NLU example of another intent is the FAQ's: a
+        message that is an entry's own phrasing gets its answer, whatever the intent's
+        rule would do (a form it starts does not start for that message)."""
+        faq = {"faq", *self.domain.retrieval_intents}
+        for number, draft in enumerate(drafts):
+            for text in (draft.question, *draft.alternatives):
+                example = self.examples.get(_said(text))
+                if example is None or example.intent.split("/", 1)[0] in faq:
+                    continue
+                line = line_of(entries, number) if isinstance(entries, list) else 1
+                self.add((str(path), line), "warning", f"{text!r} of FAQ entry "
+                         f"{draft.external_key} is also an example of {example.intent} "
+                         f"({example.file}:{example.line}): the FAQ answers it, not "
+                         f"{example.intent}'s rule; keep it in one of them")  # fmt: skip
 
     def check_credentials(self, path: Path) -> None:
         """Rasa's channel settings: deskbot serves REST and socket.io with Rasa's defaults
@@ -402,3 +421,8 @@ def _names_action(code: str | None, name: str) -> bool:
 def has_errors(problems: Iterable[Problem]) -> bool:
     """Whether any problem is an error (``deskbot check`` then exits non-zero)."""
     return any(p.severity == "error" for p in problems)
+
+
+def _said(text: str) -> str:
+    """A text's words, as an entry's own phrasing is matched: case and punctuation aside."""
+    return " ".join(same_words(text))

@@ -114,4 +114,4 @@ def test_trigger_intent_restart_and_the_events_asked_for(
     none = client.get("/conversations/ti-4/tracker?include_events=NONE", headers=agent_headers)
     assert none.json()["events"] is None
     wrong = client.get("/conversations/ti-4/tracker?include_events=some", headers=agent_headers)
-    assert wrong.status_code == 422 and "AFTER_RESTART" in wrong.json()["detail"]
+    assert wrong.status_code == 400 and "AFTER_RESTART" in wrong.json()["detail"]

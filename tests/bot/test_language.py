@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.language import LanguageCheck
+from bot.nlu_parser import words_of
 
-KNOWN = {"how", "do", "i", "return", "an", "item", "where", "is", "my", "order", "long"}
+# as the parser collects a project's words: of three letters or more
+KNOWN = words_of(["How do I return an item?", "Where is my order?", "how long does it take"])
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +57,13 @@ def test_a_german_bot_tells_english_apart() -> None:
     assert german.foreign("Wo ist meine Bestellung?") is None
     other = german.foreign("Where can I find the return policy for shoes?")
     assert other is not None and (other.code, other.name) == ("en", "English")
+
+
+def test_a_code_the_identifier_knows_by_another_name_and_one_it_does_not_know() -> None:
+    # Norwegian Bokmål projects say "nb"; the identifier says "no": their users were told
+    # to write in "nb".
+    bokmal = LanguageCheck("nb", set())
+    assert bokmal.foreign("Jeg har ikke mottatt ordren ennå") is None
+    assert bokmal.foreign("Where is my order, I have been waiting for weeks?") is not None
+    unknown = LanguageCheck("xx", set())  # nothing could be told: the check is off
+    assert unknown.foreign("Hallo, wo ist meine Bestellung?") is None

@@ -118,7 +118,7 @@ async def test_restart_and_cancel_events_drop_reminders(make_dm) -> None:
     assert await dm.reminders.pending("u") == []
     # Rasa's tracker gives the events since the restart unless asked for all
     after = [e["event"] for e in (await dm.tracker("u"))["events"]]
-    assert after[0] == "restart" and "user" not in after
+    assert "restart" not in after and "user" not in after
     every = [e["event"] for e in (await dm.tracker("u", "ALL"))["events"]]
     assert every.count("user") == 2 and every.index("restart") > 0
 

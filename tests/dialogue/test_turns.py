@@ -1366,6 +1366,10 @@ async def test_the_chat_reading_says_what_a_turn_does(make_dm) -> None:
         if replies is not None:
             assert texts(await dm.handle(f"cr{number}", text)) == replies, text
     assert (await dm.chat_reading(await dm.parse("hi there")))["phrasing_wins"]
+    # Not offered where the message starts a form: as a phrasing it would stop the form
+    # starting for whoever types it.
+    sure = make_dm(parser=FixedParser({"start a return": ("request_return", 0.99)}))
+    assert not (await sure.chat_reading(await sure.parse("start a return")))["phrasing_wins"]
 
 
 def test_a_mappings_own_intent_fills_its_slot_though_the_form_ignores_it(project) -> None:

@@ -301,6 +301,10 @@ def test_faq_files_and_test_stories(project: Writer) -> None:
         "faq/typo.yml": "- {id: a, question: Q, answer: A.}\n"
         "- {id: b, question: Q, answer: A., answr: x}\n",
         "faq/typo.csv": "id,question,answer\nc,Q?,A.\nd,Q?\n",
+        # the FAQ answers an entry's own phrasing: "I want to buy a laptop" would not start
+        # the buy form
+        "faq/collides.yml": "- {id: z, question: 'Z?', answer: Z.}\n"
+        "- {id: y, question: 'Y?', answer: Y., alternatives: ['I want to buy a LAPTOP!']}\n",
         "tests/test_x.yml": """
             stories:
               - story: nlu decides
@@ -320,4 +324,12 @@ def test_faq_files_and_test_stories(project: Writer) -> None:
         ("typo.yml", 2, "error", "row 2, answr: unknown field"),
         ("typo.csv", 3, "error", "line 3, answer: missing"),
         ("test_x.yml", 8, "error", "test story 'nlu decides': utter_nope has no response"),
+        (
+            "collides.yml",
+            2,
+            "warning",
+            "'I want to buy a LAPTOP!' of FAQ entry y is also an example of buy "
+            f"({root / 'data' / 'nlu.yml'}:8): the FAQ answers it, not buy's rule; keep it in "
+            "one of them",
+        ),
     }
