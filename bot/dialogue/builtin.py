@@ -137,6 +137,7 @@ async def fallback(
     ``utter_default``), then offer a person, then hand off (``details`` go to the
     transcript's record of the step)."""
     conversation = turn.conversation
+    turn.fell_back = True
     if conversation.handoff == "pending_human":
         # Already waiting for a person: offering one again, or escalating, would say nothing
         # new (and silence reads as a broken bot).

@@ -13,6 +13,7 @@ from bot.dialogue.messages import BotMessage
 from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
 from bot.dialogue.ports import FaqAnswer, FaqChoice, FaqSource
 from bot.dialogue.turn import Turn
+from bot.language import LANGUAGES
 from bot.project import Domain
 from bot.state import Conversation
 
@@ -98,6 +99,11 @@ class FaqTurns:
         sure = float(intent.get("confidence") or 0.0)
         text = str(parse.get("text") or "")
         reading = {"intent": name, "confidence": round(sure, 4), "by": "intent", "action": None}
+        other = (parse.get("language") or {}).get("name")
+        if other:  # the bot says which language it speaks
+            own = self.config.language.split("-")[0].lower()
+            names = {"language": LANGUAGES.get(other, other), "own": LANGUAGES.get(own, own)}
+            return {**reading, "by": "language", "phrasing_wins": False, **names}
         if is_low(intent, self.config, careful_stop=False):
             return {**reading, "by": "faq", "phrasing_wins": False}
         default = builtin.DEFAULT_INTENT_ACTIONS.get(name or "")

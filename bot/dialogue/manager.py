@@ -330,10 +330,23 @@ class DialogueManager(AgentDesk, Acting, ExternalIntents):
         if other and not conversation.requested_slot and not user_data.get("typed_choice"):
             # Read in the project's language, it was a guess ("Hallo, wo ist meine
             # Bestellung?" got the greeting); a form's answer (a name, an address) is let be.
-            user_data["other_language"] = other
-            await builtin.fallback(
-                turn, self.domain, self.config, rephrase=self._other_language(turn), language=other
-            )
+            user_data["other_language"] = {"code": other, "name": LANGUAGES.get(other, other)}
+            hint = self._other_language(turn)
+            step = conversation.fallback_count + 1
+            if step >= self.config.handoff_after_fallbacks and conversation.handoff == "bot":
+                # handed to a person, who may speak it (the console says which it is)
+                await builtin.fallback(turn, self.domain, self.config, language=other)
+            elif (
+                conversation.handoff == "pending_human"
+                or step >= self.config.handoff_after_fallbacks - 1
+            ):
+                # said before the offer of a person, which replaces "rephrase"
+                turn.say(hint)
+                await builtin.fallback(turn, self.domain, self.config, language=other)
+            else:
+                await builtin.fallback(
+                    turn, self.domain, self.config, rephrase=hint, language=other
+                )
             return
         intent = (parse.get("intent") or {}).get("name")
         low = bool(user_data["low_confidence"] or user_data.get("unsure_in_form"))
@@ -478,7 +491,12 @@ class DialogueManager(AgentDesk, Acting, ExternalIntents):
         if not understood:
             understood = await self._answer_faq(turn, parse, user_data)
         if understood:
-            if (user_data.get("faq") or {}).get("decision") != "suggest":
+            if turn.fell_back:
+                # The rule's FAQ action had no answer and said so: a step of the fallback.
+                # Counted back to 0, "Do you sell dog food?" asked again and again got
+                # "rephrase" each time, never the offer of a person.
+                pass
+            elif (user_data.get("faq") or {}).get("decision") != "suggest":
                 conversation.fallback_count = 0
             else:
                 # Suggestions are a question, not yet an answer: "no" to them, again and

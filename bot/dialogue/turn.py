@@ -28,6 +28,8 @@ class Turn:
     form_asked: bool = False
     # The FAQ's decision per text: the paths of one turn that ask it share one search.
     faq_choices: dict[str, FaqChoice] = field(default_factory=dict)
+    # Whether a step of the fallback was taken (said "rephrase", offered a person...).
+    fell_back: bool = False
     # Reminders set and cancelled, in order; stored once the turn's state is saved.
     reminders: list[ReminderChange] = field(default_factory=list)
 

@@ -156,6 +156,8 @@
       parts.push("FAQ: no match");
     }
     if (data.low_confidence) parts.push("LOW CONFIDENCE");
+    // told the bot speaks only the project's language: the agent may speak this one
+    if (data.other_language) parts.push("WRITTEN IN " + data.other_language.name.toUpperCase());
     // The bot asked whether it read the message right; the user's answer confirmed it.
     if (data.confirm) parts.push("asked: " + data.confirm.intent + "?");
     // "2" or a button's title typed instead of clicked: the click it stood for.
@@ -174,7 +176,7 @@
     intent.value = ((event.data.parse || {}).intent || {}).name || "";
     var entities = el("input");
     entities.id = "annotate-entities-" + event.seq;
-    entities.placeholder = "type=text, type=text";
+    entities.placeholder = "entity=text, …";
     entities.size = 24;
     // What the model found, to correct or keep: an empty field saved the message without
     // them, teaching the model that they are not entities.

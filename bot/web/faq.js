@@ -52,7 +52,8 @@
     search.setAttribute("role", "search");
     var q = input("search");
     q.type = "search";
-    q.placeholder = "Search entries (\"a phrase\" in quotes)";
+    q.placeholder = "Search entries";
+    q.title = "Words match anywhere; put \"a phrase\" in quotes to match it whole";
     var qLabel = el("label", "sr-only", "Search entries");
     qLabel.setAttribute("for", "search");
     var newButton = el("button", "secondary", "New entry");
@@ -195,6 +196,9 @@
     var text;
     if (chat.by === "faq") {
       text = "In the chat: the FAQ takes this, as decided above; " + read + ".";
+    } else if (chat.by === "language") {
+      text = "In the chat: not the FAQ. It reads as written in " + chat.language +
+        ", and the bot answers that it can only chat in " + chat.own + ".";
     } else if (chat.action === "action_default_ask_affirmation") {
       text = "In the chat: not the FAQ. " + capital(read) + ", and the bot asks whether " +
         "that is what they meant, with the FAQ's suggestions.";

@@ -42,7 +42,7 @@ from bot.dialogue.config import (
 from bot.dialogue.policy import Policy, conversation_tokens
 from bot.dialogue.slots import coerce
 from bot.errors import BotError, ConflictError
-from bot.project import Slot
+from bot.project import Rule, Slot, Step
 from bot.sessions import RedisSessionStore
 from tests.dialogue.conftest import FixedParser, KeywordFaq
 
@@ -1456,9 +1456,33 @@ async def test_a_message_in_another_language_is_told_which_the_bot_speaks(make_d
     replies = await dm.handle("de", "Guten Tag, wo ist mein Paket?")
     assert texts(replies) == ["Sorry, I can only chat in English. Could you write in English?"]
     user = [d for k, d in await transcript(dm, "de") if k == "user"][-1]
-    assert user["other_language"] == "de"
+    assert user["other_language"] == {"code": "de", "name": "German"}
+    reading = await dm.chat_reading(await dm.parse("Guten Tag, wo ist mein Paket?"))
+    assert (reading["by"], reading["language"], reading["own"]) == ("language", "German", "English")
+    # asked again, the offer of a person follows the same words (it replaced them)
+    again = await dm.handle("de", "Guten Tag, wo ist mein Paket?")
+    assert texts(again) == [
+        "Sorry, I can only chat in English. Could you write in English?",
+        DEFAULT_OFFER_HUMAN_TEXT,
+    ]
+    # a third time, handed to a person (who may speak it), and told so
+    third = await dm.handle("de", "Guten Tag, wo ist mein Paket?")
+    assert texts(third) == ["Connecting you to a person."]
     # a form's answer is let be: a street or a product may look like another language
     await dm.handle("form", "/request_return")
     await dm.handle("form", '/inform{"order_number": "NW-10001", "product": "lamp"}')
     answered = await dm.handle("form", "Guten Tag, the lamp is too small")
     assert texts(answered) == ["Return for lamp on order NW-10001 is registered."]
+
+
+async def test_a_question_the_faq_cannot_answer_comes_to_the_offer_of_a_person(
+    make_dm, project
+) -> None:
+    # The demo's rule sends faq to action_faq; with nothing to answer it fell back, and the
+    # turn counted as understood: "Do you sell dog food?" got "rephrase" again and again.
+    faq_rule = Rule("faq", (Step("intent", "faq"), Step("action", "action_faq")))
+    with_rule = replace(project, rules=(*project.rules, faq_rule))
+    dm = make_dm(project=with_rule, parser=FixedParser({"dog food?": ("faq", 0.95)}))
+    first = texts(await dm.handle("df", "dog food?"))
+    assert first and first != [DEFAULT_OFFER_HUMAN_TEXT]
+    assert DEFAULT_OFFER_HUMAN_TEXT in texts(await dm.handle("df", "dog food?"))

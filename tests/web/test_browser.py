@@ -285,10 +285,16 @@ def test_news_from_the_shop_reaches_the_open_widget_and_the_console_says_so(
     assert sent.status_code == 200, sent.text
     expect_bot(user, "Good news: your order NW-10472 has shipped!")
     screenshot(user, "widget-order-shipped.png")
+    # a customer who writes German is told which language the bot speaks, and the agent
+    # sees the language (a person who speaks it may take over)
+    send(user, "Hallo, wo ist meine Bestellung? Ich warte schon lange.")
+    expect_bot(user, "Sorry, I can only chat in English.")
     agent = new_page()
     login(agent, web_server.url + "/agent", agent_token)
     agent.get_by_label("Show").select_option("all")
     agent.locator(f'[data-conversation="{session_id}"]').click()
+    german = agent.locator(".events li.user", has_text="Hallo, wo ist meine Bestellung")
+    german.locator(".parse", has_text="WRITTEN IN GERMAN").wait_for()
     note = agent.locator(".events li.meta", has_text="intent triggered")
     note.wait_for()
     assert note.inner_text() == ("intent triggered: EXTERNAL_order_shipped {order_number=nw-10472}")
