@@ -273,10 +273,25 @@ class FaqTurns:
             builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
             return True
         if choice.decision == "suggest" and choice.options:
+            if self._suggested_again(turn, text, list(choice.options)):
+                # The question asked again over the same "Did you mean …?": none of them,
+                # and the same buttons once more went round in circles. Not understood, at
+                # the step that offers a person.
+                user_data["faq"] = {"decision": "none", "suggested_again": True}
+                offer_at = self.config.handoff_after_fallbacks - 2
+                turn.conversation.fallback_count = max(turn.conversation.fallback_count, offer_at)
+                return False
             builtin.say_faq_suggestions(turn, list(choice.options), user_data)
             return True
         user_data["faq"] = {"decision": "none"}
         return False
+
+    @staticmethod
+    def _suggested_again(turn: Turn, text: str, options: list[FaqAnswer]) -> bool:
+        """Whether the user repeated the message the bot just made these suggestions for."""
+        shown = [b.get("payload") for b in confirm.pending(turn.conversation)]
+        same = [b["payload"] for b in builtin.faq_buttons(options[:3])]
+        return shown == same and _said_again(turn.conversation.events, text)
 
     async def _faq_choice(self, turn: Turn, text: str) -> FaqChoice:
         """The FAQ's decision on ``text``; an intent that kept the message from the FAQ and

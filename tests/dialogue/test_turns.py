@@ -1486,3 +1486,20 @@ async def test_a_question_the_faq_cannot_answer_comes_to_the_offer_of_a_person(
     first = texts(await dm.handle("df", "dog food?"))
     assert first and first != [DEFAULT_OFFER_HUMAN_TEXT]
     assert DEFAULT_OFFER_HUMAN_TEXT in texts(await dm.handle("df", "dog food?"))
+
+
+async def test_the_same_question_over_the_same_suggestions_comes_to_a_person(make_dm) -> None:
+    # A browser trial: the question asked again got the same "Did you mean …?" each time.
+    dm = make_dm(parser=FixedParser({"pay how?": ("faq", 0.9)}))
+    first = await dm.handle("sa", "pay how?")
+    assert [b["title"] for b in first[-1].buttons][:2] == [
+        "Can I pay by card?",
+        "Can I pay with PayPal?",
+    ]
+    assert texts(await dm.handle("sa", "pay how?")) == [DEFAULT_OFFER_HUMAN_TEXT]
+    user = [d for k, d in await transcript(dm, "sa") if k == "user"][-1]
+    assert user["faq"] == {"decision": "none", "suggested_again": True}
+    # another question is suggested for as before
+    other = make_dm(parser=FixedParser({"pay how?": ("faq", 0.9), "pay when?": ("faq", 0.9)}))
+    await other.handle("sb", "pay how?")
+    assert (await other.handle("sb", "pay when?"))[-1].buttons
