@@ -34,6 +34,12 @@ _LONG = re.compile(r"[^\W\d_]{3,}")  # as the project's known words are collecte
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # scripts without spaces
 
 
+def language_name(code: str) -> str:
+    """The English name of a language code ("de-CH" → "German"); the code when unknown."""
+    base = code.replace("_", "-").split("-")[0].lower()
+    return LANGUAGES.get(ALIASES.get(base, base), code)
+
+
 @dataclass(frozen=True)
 class Foreign:
     """The language a message seems to be in, and how sure the identifier is."""
@@ -43,7 +49,7 @@ class Foreign:
 
     @property
     def name(self) -> str:
-        return LANGUAGES.get(self.code, self.code)
+        return language_name(self.code)
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.code, "confidence": round(self.probability, 4)}

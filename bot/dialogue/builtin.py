@@ -12,6 +12,7 @@ from bot.dialogue.config import (
     DEFAULT_HANDOFF_TEXT,
     DEFAULT_NOTED_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
+    DEFAULT_OTHER_LANGUAGE_TEXT,
     DEFAULT_STILL_WAITING_TEXT,
     DEFAULT_SUGGEST_ONE_TEXT,
     DEFAULT_SUGGEST_TEXT,
@@ -23,6 +24,7 @@ from bot.dialogue.ports import FaqAnswer
 from bot.dialogue.responses import render_response
 from bot.dialogue.tracker import restart
 from bot.dialogue.turn import Turn
+from bot.language import language_name
 from bot.project import Domain
 from bot.reminders import Cancel
 from bot.state import Conversation
@@ -131,11 +133,17 @@ async def fallback(
     config: DialogueConfig,
     *,
     rephrase: BotMessage | None = None,
+    why: BotMessage | None = None,
     **details: Any,
 ) -> None:
     """Two-stage fallback: ask to rephrase (``rephrase``, else the domain's
     ``utter_default``), then offer a person, then hand off (``details`` go to the
-    transcript's record of the step)."""
+    transcript's record of the step).
+
+    ``why``, what kept the bot from understanding (the message is in another language), is
+    said in place of the rephrase step's message and before the offer of a person or the
+    note that the user waits for one; not with a handoff, whose person answers instead.
+    """
     conversation = turn.conversation
     turn.fell_back = True
     if conversation.handoff == "pending_human":
@@ -143,6 +151,8 @@ async def fallback(
         # new (and silence reads as a broken bot).
         # (The project's utter_default may itself invite asking for a person.)
         turn.action("action_default_fallback", attempt=0)
+        if why is not None:
+            turn.say(why)
         if conversation.active_form is not None and conversation.requested_slot:
             # A form on hold: the order number typed in the queue was "not understood".
             turn.say(BotMessage(text=DEFAULT_FORM_ON_HOLD_TEXT))
@@ -156,6 +166,8 @@ async def fallback(
         conversation.fallback_count = 0
         await handoff(turn, domain, "repeated fallback")
     elif count == config.handoff_after_fallbacks - 1:
+        if why is not None:
+            turn.say(why)
         turn.say(
             BotMessage(
                 text=DEFAULT_OFFER_HUMAN_TEXT,
@@ -165,11 +177,21 @@ async def fallback(
                 ),
             )
         )
-    elif rephrase is not None:
-        turn.say(rephrase)
     else:
-        message = render_response(domain, "utter_default", turn.slots, channel=turn.channel)
+        message = (
+            why
+            or rephrase
+            or render_response(domain, "utter_default", turn.slots, channel=turn.channel)
+        )
         turn.say(message or BotMessage(text=DEFAULT_FALLBACK_TEXT))
+
+
+def other_language(turn: Turn, domain: Domain, language: str) -> BotMessage:
+    """What the bot says to a message in another language than the project's
+    (``utter_other_language``, else which language it speaks)."""
+    own = render_response(domain, "utter_other_language", turn.slots, channel=turn.channel)
+    text = DEFAULT_OTHER_LANGUAGE_TEXT.format(language=language_name(language))
+    return own or BotMessage(text=text)
 
 
 HANDOFF_ACTIONS = frozenset({"action_handoff", "action_human_handoff"})

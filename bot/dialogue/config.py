@@ -138,6 +138,11 @@ class DialogueConfig:
     faq_intents: tuple[str, ...] = ("faq",)
     language: str = "en"
 
+    @property
+    def before_offer(self) -> int:
+        """The fallback count whose next step offers a person."""
+        return max(0, self.handoff_after_fallbacks - 2)
+
 
 def is_low(intent: dict[str, Any], config: DialogueConfig, *, careful_stop: bool) -> bool:
     """Whether a parse counts as not understood; a request for a person, or to stop where

@@ -13,7 +13,7 @@ from bot.dialogue.messages import BotMessage
 from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
 from bot.dialogue.ports import FaqAnswer, FaqChoice, FaqSource
 from bot.dialogue.turn import Turn
-from bot.language import LANGUAGES
+from bot.language import language_name
 from bot.project import Domain
 from bot.state import Conversation
 
@@ -101,8 +101,7 @@ class FaqTurns:
         reading = {"intent": name, "confidence": round(sure, 4), "by": "intent", "action": None}
         other = (parse.get("language") or {}).get("name")
         if other:  # the bot says which language it speaks
-            own = self.config.language.split("-")[0].lower()
-            names = {"language": LANGUAGES.get(other, other), "own": LANGUAGES.get(own, own)}
+            names = {"language": language_name(other), "own": language_name(self.config.language)}
             return {**reading, "by": "language", "phrasing_wins": False, **names}
         if is_low(intent, self.config, careful_stop=False):
             return {**reading, "by": "faq", "phrasing_wins": False}
@@ -278,8 +277,10 @@ class FaqTurns:
                 # and the same buttons once more went round in circles. Not understood, at
                 # the step that offers a person.
                 user_data["faq"] = {"decision": "none", "suggested_again": True}
-                offer_at = self.config.handoff_after_fallbacks - 2
-                turn.conversation.fallback_count = max(turn.conversation.fallback_count, offer_at)
+                conversation = turn.conversation
+                conversation.fallback_count = max(
+                    conversation.fallback_count, self.config.before_offer
+                )
                 return False
             builtin.say_faq_suggestions(turn, list(choice.options), user_data)
             return True

@@ -12,35 +12,31 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from bot.actions import ActionRunner
-from bot.dialogue import builtin, confirm
+from bot.dialogue import builtin
 from bot.dialogue.acting import Acting
 from bot.dialogue.agents import AgentDesk
 from bot.dialogue.choice import typed_choice
 from bot.dialogue.config import (
-    DEFAULT_BYE_WHILE_WAITING_TEXT,
     DEFAULT_ERROR_TEXT,
-    DEFAULT_LEFT_QUEUE_TEXT,
-    DEFAULT_NO_LONGER_WAITING_TEXT,
-    DEFAULT_OTHER_LANGUAGE_TEXT,
-    DEFAULT_REPHRASE_TEXT,
     DEFAULT_STOPPED_TEXT,
     DialogueConfig,
     is_low,
 )
 from bot.dialogue.custom_actions import CustomActions
 from bot.dialogue.external import ExternalIntents
+from bot.dialogue.form_turns import FormTurns
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.policy import LISTEN, Policy
 from bot.dialogue.ports import FaqSource, Parser
-from bot.dialogue.responses import render_response
+from bot.dialogue.questions import Questions
 from bot.dialogue.senders import check_sender
 from bot.dialogue.shortcut import parse_shortcut
-from bot.dialogue.slots import extract_slots
 from bot.dialogue.tracker import tracker_state
 from bot.dialogue.turn import Turn
+from bot.dialogue.waiting import Waiting
 from bot.errors import BotError
-from bot.language import LANGUAGES
+from bot.language import language_name
 from bot.project import Domain, Rule, Story, retrieval_key
 from bot.reminders import Cancel, ReminderStore, StaleReminder
 from bot.sessions import SessionStore
@@ -51,7 +47,7 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 5000
 
 
-class DialogueManager(AgentDesk, Acting, ExternalIntents):
+class DialogueManager(AgentDesk, Acting, Questions, Waiting, FormTurns, ExternalIntents):
     """Joins NLU, rules and stories, forms, the FAQ base and custom actions into replies.
 
     Every turn holds the conversation's lock, so turns of one conversation run one at a time
@@ -113,25 +109,13 @@ class DialogueManager(AgentDesk, Acting, ExternalIntents):
         self, conversation_id: str, include_events: str = "AFTER_RESTART"
     ) -> dict[str, Any]:
         """Rasa's tracker JSON of a conversation (``GET /conversations/{id}/tracker``); an
-        unknown id has an empty one, as in Rasa.
-
-        Args:
-            include_events: Rasa's ``AFTER_RESTART`` and ``APPLIED`` (the events after the
-                last restart), ``ALL`` (the session's events, restarts included; earlier
-                sessions' are in the transcript), or ``NONE``.
-        """
+        unknown id has an empty one, as in Rasa. ``include_events`` as ``tracker_state``
+        reads it."""
         state = await self.store.load(conversation_id)
         if state is None:
             slots = {name: slot.initial_value for name, slot in self.domain.slots.items()}
             state = Conversation(id=conversation_id, slots=slots)
-        tracker = tracker_state(state)
-        if include_events == "NONE":
-            tracker["events"] = None
-        elif include_events in ("AFTER_RESTART", "APPLIED"):
-            events = tracker["events"]
-            restarts = [i for i, e in enumerate(events) if e.get("event") == "restart"]
-            tracker["events"] = events[restarts[-1] + 1 :] if restarts else events
-        return tracker
+        return tracker_state(state, events=include_events)
 
     async def parse(self, text: str) -> dict[str, Any]:
         """Rasa's parse JSON for a text (the ``/intent{...}`` shortcut skips the model)."""
@@ -330,146 +314,27 @@ class DialogueManager(AgentDesk, Acting, ExternalIntents):
         if other and not conversation.requested_slot and not user_data.get("typed_choice"):
             # Read in the project's language, it was a guess ("Hallo, wo ist meine
             # Bestellung?" got the greeting); a form's answer (a name, an address) is let be.
-            user_data["other_language"] = {"code": other, "name": LANGUAGES.get(other, other)}
-            hint = self._other_language(turn)
-            step = conversation.fallback_count + 1
-            if step >= self.config.handoff_after_fallbacks and conversation.handoff == "bot":
-                # handed to a person, who may speak it (the console says which it is)
-                await builtin.fallback(turn, self.domain, self.config, language=other)
-            elif (
-                conversation.handoff == "pending_human"
-                or step >= self.config.handoff_after_fallbacks - 1
-            ):
-                # said before the offer of a person, which replaces "rephrase"
-                turn.say(hint)
-                await builtin.fallback(turn, self.domain, self.config, language=other)
-            else:
-                await builtin.fallback(
-                    turn, self.domain, self.config, rephrase=hint, language=other
-                )
+            user_data["other_language"] = {"code": other, "name": language_name(other)}
+            why = builtin.other_language(turn, self.domain, self.config.language)
+            await builtin.fallback(turn, self.domain, self.config, why=why, language=other)
             return
-        intent = (parse.get("intent") or {}).get("name")
         low = bool(user_data["low_confidence"] or user_data.get("unsure_in_form"))
         answered = await self._answer_to_question(turn, parse, user_data, low=low)
         if answered is None:
             return
         parse = answered
         intent = (parse.get("intent") or {}).get("name")
-        candidates = extract_slots(
-            self.domain,
-            parse,
-            active_loop=conversation.active_form,
-            requested_slot=conversation.requested_slot,
-        )
         form = conversation.active_form
-        requested = conversation.requested_slot
         default_action = builtin.DEFAULT_INTENT_ACTIONS.get(intent or "")
         if default_action is not None and not low:
             await builtin.run(turn, default_action, self.domain, self.config)
             return
+        if not low and await self._while_waiting(turn, intent):
+            return
+        if not low and await self._answer_to_the_offer(turn, intent):
+            return
         waiting = conversation.handoff == "pending_human"
-        if (
-            waiting
-            and not low
-            and (intent in self._small_talk or intent in self.config.handoff_intents)
-        ):
-            # "hello? anyone there?" in the queue got the welcome and its "Talk to a person"
-            # (in a form on hold too: the user is not asked its question while waiting); a
-            # "no" got the demo's goodbye, though the user stayed queued; "yes" was asked
-            # what they would like to know; asking for a person again got "I'm connecting
-            # you" once more, then "You're still in the queue".
-            await builtin.handoff(turn, self.domain, f"user said {intent} while waiting")
-            return
-        if waiting and not low and intent in self.config.goodbye_intents:
-            # "Bye" in the queue got the demo's "Have a great day!", then "You're still in
-            # the queue". Leaving the queue on a goodbye lost the place of a user who meant
-            # to come back ("I'll come back later" reads as one): it is kept, and they are
-            # told the answer waits here and how to give the place up. A project with no
-            # way to say so (no stop intent) leaves the queue on it, as the only way out.
-            if self._can_stop:
-                turn.say(BotMessage(text=DEFAULT_BYE_WHILE_WAITING_TEXT))
-                return
-            turn.set_handoff("bot", "user said goodbye while waiting")
-            waiting = False
-            turn.say(BotMessage(text=DEFAULT_NO_LONGER_WAITING_TEXT))
-        if waiting and not low and intent in self.config.stop_intents:
-            # "Never mind, I don't need a person" was told "No problem" and left queued: an
-            # agent would later take over a chat its user had left. In a form on hold the
-            # form's own stop follows (the project's rule says what it stopped).
-            turn.set_handoff("bot", "user no longer waits")
-            waiting = False
-            if form is None:
-                turn.say(BotMessage(text=DEFAULT_LEFT_QUEUE_TEXT))
-                return
-            # "Okay, I've stopped the return" alone left the user unsure whether a person
-            # would still come.
-            turn.say(BotMessage(text=DEFAULT_NO_LONGER_WAITING_TEXT))
-        if (
-            not low
-            and intent in self.config.affirm_intents
-            and builtin.offered_a_person(conversation)
-        ):
-            # The last turn offered a person (its buttons send /human_handoff); typing "yes"
-            # means the same.
-            conversation.fallback_count = 0
-            await builtin.handoff(turn, self.domain, "user accepted the offer of a person")
-            return
-        if (
-            not low
-            and intent in self.config.deny_intents
-            and builtin.offered_a_person(conversation)
-        ):
-            # "No, I'll rephrase": an invitation to go on, not whatever a story does with a
-            # "no" (the demo's says goodbye).
-            conversation.fallback_count = 0
-            turn.action("action_default_fallback", declined="offer of a person")
-            if form is not None and requested and conversation.handoff == "bot":
-                # The offer stood in for the form's question; now the question comes back.
-                turn.action(form)
-                await self.forms.ask(turn, form, requested)
-            else:
-                turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
-            return
-        upcoming = self._upcoming(conversation) if form is not None and not low else None
-        # A request that starts another form here (the demo's "track my order" in the
-        # return form runs a rule that answers it instead: no switch, but a question).
-        switching = upcoming in self.domain.forms and upcoming != form
-        elsewhere = intent in self._form_starters and upcoming not in (None, LISTEN, form)
-        interrupts = intent in self._interruptions or switching or elsewhere
-        # What the message says by itself, free text aside.
-        said = extract_slots(
-            self.domain, parse, active_loop=form, requested_slot=requested, include_text=False
-        )
-        spec = self.domain.forms.get(form) if form is not None else None
-        required = spec.required_slots if spec is not None else ()
-        if (
-            requested in candidates
-            and not low
-            and interrupts
-            and (switching or requested not in said)
-            and (switching or elsewhere or await self._faq_takes_it(turn, parse))
-        ):
-            # Free text would fill the slot, but the message is confidently something else
-            # (a question, a request for a person, something a rule answers): handle that,
-            # then ask again. A request for another form is that form's, entities and all
-            # ("I want to return order NW-48213" while tracking one tracked it).
-            del candidates[requested]
-        for name, value in candidates.items():
-            if name not in required:
-                turn.set_slot(name, value, source="user")
-        # As in Rasa, a form takes any of its slots a message names, not only the one it
-        # asked for: "actually it's order NW-48213" while it asks for the item changes the
-        # order (the new number was dropped without a word), unless the message is
-        # something else (a question about another order).
-        other = not low and not interrupts and any(name in required for name in said)
-        if form is not None and (requested in candidates or other) and not waiting:
-            # While the user waits for a person the form is on hold: what they write is for
-            # the person ("anyone there?" was taken as the return's reason, and submitted).
-            # The form asks its question again when an agent gives the conversation back.
-            asking = await self.forms.fill(turn, form, candidates)
-            conversation.fallback_count = 0
-            if not asking:
-                await self._predict_and_run(turn, intent)
+        if await self._take_slots(turn, parse, low=low, waiting=waiting):
             return
         understood = False
         if not low:
@@ -513,88 +378,6 @@ class DialogueManager(AgentDesk, Acting, ExternalIntents):
             await builtin.fallback(turn, self.domain, self.config)
         await self._back_to_the_form(turn, form)
 
-    async def _back_to_the_form(self, turn: Turn, form: str | None) -> None:
-        """After an interruption of ``form``, ask its question again."""
-        conversation = turn.conversation
-        if (
-            form is not None
-            and conversation.active_form == form
-            and conversation.requested_slot
-            and not turn.form_asked
-            and conversation.handoff == "bot"
-            and not builtin.offers_a_person(turn)
-        ):
-            # The form runs again, as in Rasa: a story or rule about what follows sees it.
-            # Not after the offer of a person: two questions at once, and the offer's Yes/No
-            # buttons went unseen under the form's (rasa-webchat shows a message's quick
-            # replies only while it is the last one). "No" brings the question back.
-            turn.action(form)
-            await self.forms.ask(turn, form, conversation.requested_slot)
-
-    async def _answer_to_question(
-        self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any], *, low: bool
-    ) -> dict[str, Any] | None:
-        """A reply to the bot's "Did you mean …?": the parse to go on with (a confirmed
-        option's, or the message's own when it answers nothing), or None when the reply was
-        dealt with here (a "no", or a "yes" to several options)."""
-        conversation = turn.conversation
-        intent = (parse.get("intent") or {}).get("name")
-        offered = confirm.pending(conversation)
-        if not offered or low:
-            return parse
-        first = str(offered[0]["payload"])
-        if intent in self.config.deny_intents:
-            if conversation.handoff == "pending_human":
-                await builtin.handoff(turn, self.domain, "user said no while waiting")
-            else:  # not understood after all
-                await self._question_step(turn, BotMessage(text=DEFAULT_REPHRASE_TEXT), first)
-            return None
-        yes = intent in self.config.affirm_intents
-        if yes and len(offered) > 1:
-            if confirm.asked_which(conversation):  # "yes" again
-                await self._question_step(turn, confirm.which(offered))
-            else:
-                confirm.ask_which(turn, offered)
-            return None
-        option = parse_shortcut(first) or {}
-        if builtin.faq_key(option) is not None:  # an FAQ entry: "yes" is its button
-            return {**option, "text": parse.get("text", "")} if yes else parse
-        if yes or _shortcut_intent(str(parse.get("text") or "")) == _shortcut_intent(first):
-            return confirm.accept(turn, first, parse, user_data)
-        return parse
-
-    async def _question_step(
-        self, turn: Turn, rephrase: BotMessage, declined: str | None = None
-    ) -> None:
-        """A reply that leaves the question open is a step of the fallback, so that it
-        comes to the offer of a person, as other misunderstandings do, and no further."""
-        self._hold_at_the_offer(turn.conversation)
-        details = {} if declined is None else {"declined": declined}
-        await builtin.fallback(turn, self.domain, self.config, rephrase=rephrase, **details)
-
-    def _other_language(self, turn: Turn) -> BotMessage:
-        own = render_response(self.domain, "utter_other_language", turn.slots, channel=turn.channel)
-        name = LANGUAGES.get(self.config.language.split("-")[0].lower(), self.config.language)
-        return own or BotMessage(text=DEFAULT_OTHER_LANGUAGE_TEXT.format(language=name))
-
-    def _hold_at_the_offer(self, conversation: Conversation) -> None:
-        """Keep the fallback's next step at most the offer of a person: after a question
-        (a "Did you mean …?"), a user who passed over an earlier offer is offered again,
-        never handed over unasked."""
-        offer_at = max(0, self.config.handoff_after_fallbacks - 2)
-        conversation.fallback_count = min(conversation.fallback_count, offer_at)
-
-    def _unsure_in_form(self, conversation: Conversation, intent: dict[str, Any]) -> bool:
-        """Whether, while a form asks its question, a reading is too unsure to interrupt it
-        (``form_min_confidence``): then it is the answer, or not understood. A yes or no is
-        an answer, to the form or to the offer of a person, and judged as any intent."""
-        return (
-            conversation.active_form is not None
-            and bool(conversation.requested_slot)
-            and intent.get("name") not in self._yes_no
-            and float(intent.get("confidence") or 0.0) < self.config.form_min_confidence
-        )
-
 
 def _not_understood(text: str) -> dict[str, Any]:
     return {
@@ -603,9 +386,3 @@ def _not_understood(text: str) -> dict[str, Any]:
         "intent_ranking": [],
         "entities": [],
     }
-
-
-def _shortcut_intent(text: str) -> str | None:
-    """The intent a ``/intent{...}`` message names (None for typed text)."""
-    parsed = parse_shortcut(text) if text.startswith("/") else None
-    return None if parsed is None else (parsed.get("intent") or {}).get("name")

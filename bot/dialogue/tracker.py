@@ -17,17 +17,32 @@ log = logging.getLogger(__name__)
 RASA_VERSION = "3.6.0"
 
 
-def tracker_state(conversation: Conversation, channel: str = "rest") -> dict[str, Any]:
-    """The ``tracker`` object of an action call (PROTOCOLS §5)."""
-    events = conversation.events
+def tracker_state(
+    conversation: Conversation, channel: str = "rest", *, events: str = "ALL"
+) -> dict[str, Any]:
+    """The ``tracker`` object of an action call (PROTOCOLS §5), and of Rasa's HTTP API.
+
+    Args:
+        events: Rasa's ``include_events``: ``ALL`` (the session's events, restarts
+            included; earlier sessions' are in the transcript), ``AFTER_RESTART`` and
+            ``APPLIED`` (those after the last restart), or ``NONE``.
+    """
+    kept: list[dict[str, Any]] | None = list(conversation.events)
+    if events == "NONE":
+        kept = None
+    elif events in ("AFTER_RESTART", "APPLIED"):
+        restarts = [i for i, e in enumerate(conversation.events) if e.get("event") == "restart"]
+        kept = conversation.events[restarts[-1] + 1 :] if restarts else kept
     return {
         "sender_id": conversation.id,
         "slots": conversation.tracker_slots,
         "latest_message": conversation.latest_message or {},
-        "latest_event_time": events[-1].get("timestamp") if events else None,
+        "latest_event_time": (
+            conversation.events[-1].get("timestamp") if conversation.events else None
+        ),
         "followup_action": conversation.followup_action,
         "paused": conversation.paused,
-        "events": list(events),
+        "events": kept,
         "latest_input_channel": channel,
         "active_loop": {"name": conversation.active_form} if conversation.active_form else {},
         "latest_action_name": conversation.latest_action,
