@@ -135,14 +135,15 @@ async def _build_bot(services: Services) -> None:
 def _warn_missing_actions(project: Project) -> None:
     """Say at start which domain actions the action server lacks: each would otherwise fail
     only when a user reaches it (a form's validator failing every answer, say)."""
-    from bot.actions.runner import server_actions
+    from bot.actions.runner import server_actions, shown_url
     from bot.project.check import is_custom_action
 
     url = str(project.config.action_endpoint)
     served = server_actions(url)
+    shown = shown_url(url)
     if served is None:
-        log.warning("the action server at %s did not answer; its actions run when needed", url)
+        log.warning("the action server at %s did not answer; its actions run when needed", shown)
         return
     missing = sorted(a for a in project.domain.actions if is_custom_action(a) and a not in served)
     if missing:
-        log.warning("the action server at %s lacks %s", url, ", ".join(missing))
+        log.warning("the action server at %s lacks %s", shown, ", ".join(missing))

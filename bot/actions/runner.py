@@ -184,6 +184,7 @@ class RemoteActionRunner:
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self.url = url
+        self.shown = shown_url(url)  # what errors and logs name: never its token
         self.retries = retries
         # Idle connections are dropped before rasa-sdk's server closes them (Sanic: 5 s), so
         # a call never goes out on a connection the server is closing: that failure is not
@@ -205,7 +206,7 @@ class RemoteActionRunner:
                 last_error = f"{type(error).__name__}: {error}"
             except httpx.HTTPError as error:
                 raise ActionError(
-                    f"action {name!r} failed at {self.url}: {type(error).__name__}: {error}"
+                    f"action {name!r} failed at {self.shown}: {type(error).__name__}: {error}"
                     " (not retried: the server may have run it)"
                 ) from error
             else:
@@ -217,21 +218,29 @@ class RemoteActionRunner:
                     raise ActionNotFound(f"action server does not know action {name!r}")
                 last_error = f"HTTP {response.status_code}: {_error_text(response)}"
                 if response.status_code != 503:
-                    raise ActionError(f"action {name!r} failed at {self.url}: {last_error}")
+                    raise ActionError(f"action {name!r} failed at {self.shown}: {last_error}")
             if attempt < self.retries:
                 await asyncio.sleep(0.1 * 2**attempt)
-        raise ActionError(f"action {name!r} failed at {self.url}: {last_error}")
+        raise ActionError(f"action {name!r} failed at {self.shown}: {last_error}")
 
     async def aclose(self) -> None:
         await self.client.aclose()
 
 
+def shown_url(url: str) -> str:
+    """An action server's URL as logs and messages name it: without its query, which may
+    carry endpoints.yml's token."""
+    return str(httpx.URL(url).copy_with(query=None))
+
+
 def server_actions(webhook_url: str, *, timeout: float = 2.0) -> set[str] | None:
     """The actions an action server has (rasa-sdk's ``GET /actions``), or None when it cannot
     be asked (down, not rasa-sdk): a domain action it lacks fails only when first run."""
-    base = webhook_url.rstrip("/").removesuffix("/webhook")
+    url = httpx.URL(webhook_url)
+    # the token endpoints.yml gives rides in the query, which /actions gets too
+    actions = url.copy_with(path=url.path.rstrip("/").removesuffix("/webhook") + "/actions")
     try:
-        response = httpx.get(f"{base}/actions", timeout=timeout)
+        response = httpx.get(actions, timeout=timeout)
         listed = response.json() if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         return None

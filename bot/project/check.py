@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.actions.runner import server_actions
+from bot.actions.runner import server_actions, shown_url
 from bot.project.domain import placeholders
 from bot.project.nlu_examples import NluExample, read_nlu
 from bot.project.project import Project, load_project
@@ -331,9 +331,10 @@ class _Checker:
         config = self.project.config
         code = action_code(self.project.actions_dir)
         served = server_actions(config.action_endpoint) if config.action_endpoint else None
+        shown = shown_url(config.action_endpoint) if config.action_endpoint else None
         if config.action_endpoint and served is None:
             config_file = (str(self.project.root / config.action_endpoint_file), 0)
-            self.add(config_file, "warning", f"the action server at {config.action_endpoint} "
+            self.add(config_file, "warning", f"the action server at {shown} "
                      "did not answer: its actions are not checked")  # fmt: skip
         for name in self.domain.actions:
             where = self.at(f"action:{name}")
@@ -352,7 +353,7 @@ class _Checker:
             if config.action_endpoint:
                 if served is not None and name not in served:
                     self.add(where, "warning", f"custom action {name}: the action server at "
-                             f"{config.action_endpoint} does not have it")  # fmt: skip
+                             f"{shown} does not have it")  # fmt: skip
                 continue
             if code is None:
                 self.add(where, "warning", f"custom action {name}: no actions/ code and no "

@@ -179,7 +179,9 @@ def _write_config(source: Path, target: Path) -> None:
     own["handoff"] = {"after_fallbacks": config.handoff.after_fallbacks}
     if config.max_history is not None:
         own["max_history"] = config.max_history
-    if config.action_endpoint is not None:
+    if config.action_endpoint is not None and config.action_endpoint_file == "config.yml":
+        # One from endpoints.yml stays there (it is copied): expanded here, it froze the
+        # import machine's ${VAR}s, and its token, into config.yml, which wins.
         own["action_endpoint"] = config.action_endpoint
     data["deskbot"] = own
     _dump(data, target / "config.yml")

@@ -367,6 +367,15 @@ def test_check_and_start_name_the_actions_the_server_lacks(
     with caplog.at_level(logging.WARNING, logger="bot.services"):
         _warn_missing_actions(load_project(project))
     assert f"the action server at {action_server}/webhook lacks action_missing" in caplog.text
+    # endpoints.yml's token rides in the query: /actions is still asked, the token never shown
+    with_token = f"{action_server}/webhook?token=s3cret"
+    assert "validate_return_form" in (server_actions(with_token) or set())
+    config.write_text(f"deskbot:\n  action_endpoint: {with_token}\n")
+    found = [p.message for p in check_project(project) if "action server" in p.message]
+    assert found == [
+        f"custom action action_missing: the action server at {action_server}/webhook "
+        "does not have it"
+    ]
     down = f"http://127.0.0.1:{_free_port()}/webhook"
     assert server_actions(down) is None
     config.write_text(f"deskbot:\n  action_endpoint: {down}\n")

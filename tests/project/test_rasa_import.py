@@ -186,6 +186,8 @@ def test_import_rasa_2_project(project: Writer, tmp_path: Path) -> None:
     assert loaded.domain.forms["restaurant_form"].required_slots == ("cuisine", "people")
     assert loaded.config.thresholds.nlu_fallback is None  # DIET's scale: calibrated anew
     assert loaded.config.action_endpoint == "http://localhost:5055/webhook"
+    # read from the copied endpoints.yml, not frozen into config.yml (which would win)
+    assert "action_endpoint" not in (out / "config.yml").read_text()
     assert (out / "actions/booking.py").is_file() and not (out / "actions/__pycache__").exists()
     assert report.counts["faq entries"] == 2 and report.counts["synonyms"] == 1
     assert report.counts["lookups"] == 1 and report.counts["regexes"] == 1
