@@ -53,15 +53,6 @@ class Cancel:
     entities: list[dict[str, Any]] | None = None
     only_killed_by_messages: bool = False
 
-    def matches(self, row: RowMapping) -> bool:
-        if self.only_killed_by_messages and not row["kill_on_user_message"]:
-            return False
-        return (
-            (not self.name or row["name"] == self.name)
-            and (not self.intent or row["intent"] == self.intent)
-            and (self.entities is None or _same(row["entities"], self.entities))
-        )
-
 
 # What a turn asks of the reminders, applied in order once its state is saved.
 ReminderChange = Reminder | Cancel
@@ -177,12 +168,19 @@ class ReminderStore:
 
     @staticmethod
     def _cancel(conn: Connection, conversation_id: str, cancel: Cancel) -> None:
-        rows = conn.execute(
-            select(reminders).where(reminders.c.conversation_id == conversation_id)
-        ).mappings()
-        doomed = [row["id"] for row in rows if cancel.matches(row)]
-        if doomed:
-            conn.execute(delete(reminders).where(reminders.c.id.in_(doomed)))
+        # One statement: every user message cancels (the kill_on_user_msg ones).
+        where = [reminders.c.conversation_id == conversation_id]
+        if cancel.only_killed_by_messages:
+            where.append(reminders.c.kill_on_user_message.is_(True))
+        if cancel.name:
+            where.append(reminders.c.name == cancel.name)
+        if cancel.intent:
+            where.append(reminders.c.intent == cancel.intent)
+        if cancel.entities is not None:  # JSON, compared here on every backend alike
+            rows = conn.execute(select(reminders.c.id, reminders.c.entities).where(*where))
+            ids = [row.id for row in rows if _same(row.entities, cancel.entities)]
+            where.append(reminders.c.id.in_(ids))
+        conn.execute(delete(reminders).where(*where))
 
     async def pending(self, conversation_id: str) -> list[Reminder]:
         """A conversation's reminders not yet fired, soonest first."""

@@ -13,10 +13,11 @@ from typing import Any
 
 from bot.dialogue import builtin
 from bot.dialogue.config import DialogueConfig
+from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage
-from bot.dialogue.policy import LISTEN
 from bot.dialogue.senders import check_sender
 from bot.dialogue.slots import extract_slots
+from bot.dialogue.tracker import user_uttered
 from bot.dialogue.turn import Turn
 from bot.errors import ConflictError, InvalidInput, NotFoundError
 from bot.project import Domain
@@ -36,6 +37,7 @@ class ExternalIntents:
     store: SessionStore
     reminders: ReminderStore
     config: DialogueConfig
+    forms: FormLoop
 
     def _turn(
         self,
@@ -111,11 +113,10 @@ class ExternalIntents:
             # saved by now, and of two processes that claimed it only one takes it.
             if reminder is not None and not await self.reminders.take(reminder.id or 0):
                 raise StaleReminder("cancelled, replaced or fired meanwhile")
-            held = conversation.handoff in ("human", "closed")
+            held = _held(conversation)
             if held and reminder is None:
                 # The caller is told, and nothing is recorded: it may try again later.
-                state = "an agent has it" if conversation.handoff == "human" else "it is closed"
-                raise ConflictError(f"conversation {conversation_id!r} not acted on: {state}")
+                raise ConflictError(f"conversation {conversation_id!r} not acted on: {held}")
             turn.channel = _latest_channel(conversation)
             _record(turn, intent, entities, reminder)
             if held:
@@ -133,10 +134,8 @@ class ExternalIntents:
                 include_text=False,
             )
             form = conversation.active_form
-            spec = self.domain.forms.get(form) if form is not None else None
-            asked_by_the_form = spec.required_slots if spec is not None else ()
             for name, value in said.items():
-                if name not in asked_by_the_form:  # the form's answers are the user's to give
+                if name not in self.forms.asks(form):  # the form's answers are the user's
                     turn.set_slot(name, value, source="external")
             if await self._predict_and_run(turn, intent):
                 # "Your order has shipped" in the middle of a return: then its question again.
@@ -147,7 +146,6 @@ class ExternalIntents:
 def _record(
     turn: Turn, intent: str, entities: list[dict[str, Any]], reminder: Reminder | None
 ) -> None:
-    conversation = turn.conversation
     text = EXTERNAL_PREFIX + intent
     parse = {
         "text": text,
@@ -155,25 +153,21 @@ def _record(
         "intent_ranking": [{"name": intent, "confidence": 1.0}],
         "entities": entities,
     }
-    conversation.latest_message = {**parse, "metadata": {"is_external": True}}
-    turn.rasa_event({"event": "action", "name": LISTEN})
-    conversation.latest_action = LISTEN
-    turn.rasa_event(
-        {
-            "event": "user",
-            "text": text,
-            "parse_data": parse,
-            "input_channel": turn.channel,
-            "metadata": {"is_external": True},
-        }
-    )
+    user_uttered(turn, text, parse, {"is_external": True})
     data: dict[str, Any] = {"intent": intent, "entities": entities}
     if reminder is not None:
         data["reminder"] = reminder.name
-    if conversation.handoff in ("human", "closed"):
-        held = "an agent has it" if conversation.handoff == "human" else "it is closed"
+    held = _held(turn.conversation)
+    if held:
         data["skipped"] = f"not acted on: {held}"
     turn.transcript("trigger", data)
+
+
+def _held(conversation: Conversation) -> str | None:
+    """Why the bot may not speak in the conversation, if it may not."""
+    if conversation.handoff == "human":
+        return "an agent has it"
+    return "it is closed" if conversation.handoff == "closed" else None
 
 
 def _latest_channel(conversation: Conversation) -> str:

@@ -56,8 +56,7 @@ class FormTurns:
         said = extract_slots(
             self.domain, parse, active_loop=form, requested_slot=requested, include_text=False
         )
-        spec = self.domain.forms.get(form) if form is not None else None
-        required = spec.required_slots if spec is not None else ()
+        required = self.forms.asks(form)
         if (
             requested in candidates
             and not low

@@ -33,6 +33,10 @@ class FormLoop:
     def form(self, name: str) -> Form:
         return self.domain.forms[name]
 
+    def asks(self, name: str | None) -> tuple[str, ...]:
+        """The slots form ``name`` asks for (none when no form runs)."""
+        return self.domain.forms[name].required_slots if name in self.domain.forms else ()
+
     def missing(self, turn: Turn, form: Form) -> list[str]:
         return [s for s in form.required_slots if turn.slots.get(s) is None]
 

@@ -27,12 +27,12 @@ from bot.dialogue.external import ExternalIntents
 from bot.dialogue.form_turns import FormTurns
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
-from bot.dialogue.policy import LISTEN, Policy
+from bot.dialogue.policy import Policy
 from bot.dialogue.ports import FaqSource, Parser
 from bot.dialogue.questions import Questions
 from bot.dialogue.senders import check_sender
 from bot.dialogue.shortcut import parse_shortcut
-from bot.dialogue.tracker import tracker_state
+from bot.dialogue.tracker import tracker_state, user_uttered
 from bot.dialogue.turn import Turn
 from bot.dialogue.waiting import Waiting
 from bot.errors import BotError
@@ -275,22 +275,9 @@ class DialogueManager(AgentDesk, Acting, Questions, Waiting, FormTurns, External
         low = is_low(intent, self.config, careful_stop=careful)
         # "is_external" is the bot's own mark of an intent the user did not send.
         metadata = {k: v for k, v in (metadata or {}).items() if k != "is_external"}
-        conversation.latest_message = {**parse, "metadata": metadata}
-        # As Rasa's tracker: the bot listened, then the user spoke; an action run next sees
-        # latest_action_name "action_listen" (the policy and transcripts skip it).
-        turn.rasa_event({"event": "action", "name": LISTEN})
-        conversation.latest_action = LISTEN
+        user_uttered(turn, text, parse, metadata)
         # Rasa's kill_on_user_msg: a reminder set before this message is no longer wanted.
         turn.reminders.append(Cancel(only_killed_by_messages=True))
-        turn.rasa_event(
-            {
-                "event": "user",
-                "text": text,
-                "parse_data": parse,
-                "input_channel": turn.channel,
-                "metadata": metadata or {},
-            }
-        )
         data: dict[str, Any] = {
             "text": text,
             "parse": parse,

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.dialogue.policy import LISTEN
 from bot.dialogue.responses import message_from_action
 from bot.dialogue.turn import Turn
 from bot.project import Domain
@@ -60,6 +61,25 @@ def action_call(
         "tracker": tracker_state(conversation, channel),
         "domain": domain,
     }
+
+
+def user_uttered(turn: Turn, text: str, parse: dict[str, Any], metadata: dict[str, Any]) -> None:
+    """Rasa's events of a user message (one the user sent, or an external intent): the bot
+    listened, then the user spoke; an action run next sees latest_action_name
+    "action_listen" (the policy and transcripts skip it)."""
+    conversation = turn.conversation
+    conversation.latest_message = {**parse, "metadata": metadata}
+    turn.rasa_event({"event": "action", "name": LISTEN})
+    conversation.latest_action = LISTEN
+    turn.rasa_event(
+        {
+            "event": "user",
+            "text": text,
+            "parse_data": parse,
+            "input_channel": turn.channel,
+            "metadata": metadata,
+        }
+    )
 
 
 def reset_slots(turn: Turn, domain: Domain) -> None:
