@@ -286,7 +286,8 @@
         return m.sender !== "bot" || m.text !== null || m.buttons;
       });
       var last = shown[shown.length - 1];
-      if (last.sender === "bot" && last.buttons && !self.queued.length) {
+      // (none when the history holds images alone)
+      if (last && last.sender === "bot" && last.buttons && !self.queued.length) {
         self.showButtons(last.buttons);
       }
       self.scroll();
