@@ -161,7 +161,9 @@ def build_faq_index(project: Project, settings: Settings, base: FaqBase) -> int:
         retriever.close()
 
 
-def _stamp(model_dir: Path) -> dict[str, object]:
+def read_stamp(model_dir: Path) -> dict[str, object]:
+    """The model's training stamp (what it was trained from); empty when there is none or it
+    cannot be read."""
     try:
         stamp = json.loads((model_dir / STAMP).read_text())
     except (OSError, ValueError):
@@ -201,7 +203,7 @@ def train_project(
     )
     project_hash = own.fingerprint()
     revision = base.current_revision()
-    stamp = _stamp(model_dir)
+    stamp = read_stamp(model_dir)
     # a model from before the stamp, or from an older recipe, is retrained
     unchanged = stamp.get("project_hash") == project_hash and stamp.get("recipe") == RECIPE
     if not force and unchanged:

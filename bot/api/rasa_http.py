@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
 from importlib.metadata import version as package_version
 from typing import Annotated, Any
 
@@ -13,7 +13,7 @@ from bot.api.schemas import ConversationId, TriggerIntentRequest
 from bot.dialogue.tracker import RASA_VERSION
 from bot.errors import BotError
 from bot.tokens import TokenInfo
-from bot.training import STAMP, nlu_model_dir
+from bot.training import nlu_model_dir, read_stamp
 
 router = APIRouter(tags=["rasa"])
 
@@ -58,13 +58,7 @@ async def rasa_status(context: Context, _token: RasaToken) -> dict[str, Any]:
     """Rasa's status: the loaded model (the NLU model's training stamp as its fingerprint)."""
     project = context.services.project
     model = nlu_model_dir(project) if project is not None else None
-    stamp: dict[str, Any] = {}
-    if model is not None and (model / STAMP).exists():
-        try:
-            read = json.loads((model / STAMP).read_text())
-        except (OSError, ValueError):
-            read = None
-        stamp = read if isinstance(read, dict) else {}
+    stamp = await asyncio.to_thread(read_stamp, model) if model is not None else {}
     return {
         "model_id": str(stamp.get("project_hash") or "") or None,
         "model_file": str(model) if stamp else None,
