@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from knowledge.entries import (
     clean_draft,
     clean_field,
     entry_from_row,
+    key_from_question,
     other_phrasings,
 )
 from knowledge.errors import (
@@ -188,12 +189,20 @@ class FaqBase:
 
         A revived entry keeps its id and history; the revival is a ``restore`` revision.
 
+        A draft without an external key gets one made from its question
+        (``key_from_question``), numbered past any key in use ("_2", "_3", ...).
+
         Raises:
             InvalidEntryError: a field is invalid or a live entry has the external key.
         """
+        made = not str(draft.external_key or "").strip()
+        if made:  # the question is validated with the rest below
+            draft = replace(draft, external_key=key_from_question(str(draft.question or "")))
         draft = clean_draft(draft)
         with self.engine.begin() as conn:
             self._lock_writes(conn)
+            if made:
+                draft = replace(draft, external_key=self._free_key(conn, draft.external_key))
             current = self._find_key(conn, draft.external_key)
             if current is not None and current.deleted_at is None:
                 raise InvalidEntryError(
@@ -373,6 +382,21 @@ class FaqBase:
         if row is None:
             raise EntryNotFound(f"no FAQ entry has the id {entry_id}")
         return entry_from_row(row)
+
+    def _free_key(self, conn: Connection, key: str) -> str:
+        """``key``, or the first of ``key_2``, ``key_3``, ... that no entry has, deleted
+        ones included (a made key is for a new entry, not for reviving an old one)."""
+        taken = set(
+            conn.execute(
+                select(faq_entries.c.external_key).where(
+                    faq_entries.c.external_key.startswith(key, autoescape=True)
+                )
+            ).scalars()
+        )
+        number = 1
+        while (candidate := key if number == 1 else f"{key}_{number}") in taken:
+            number += 1
+        return candidate
 
     def _find_key(self, conn: Connection, key: str) -> FaqEntry | None:
         row = (

@@ -297,6 +297,24 @@ def clean_key(value: Any) -> str:
     return key
 
 
+#: A key made from a question keeps this many characters at most (whole words).
+MADE_KEY_LENGTH = 60
+
+
+def key_from_question(question: str) -> str:
+    """The external key for an entry its author gave none: the question's words, joined by
+    underscores ("Do you sell gift cards?" -> ``do_you_sell_gift_cards``), accents dropped."""
+    folded = unicodedata.normalize("NFKD", question.lower())
+    words = re.findall(r"(?u)[^\W_]+", "".join(c for c in folded if not unicodedata.combining(c)))
+    key = ""
+    for word in words:
+        longer = f"{key}_{word}" if key else word
+        if len(longer) > MADE_KEY_LENGTH:
+            break
+        key = longer
+    return key or (words[0][:MADE_KEY_LENGTH] if words else "entry")
+
+
 def other_phrasings(question: str, alternatives: Iterable[str]) -> tuple[str, ...]:
     """The alternatives without the question itself (it is indexed once, as the question)."""
     return tuple(a for a in alternatives if a != question)

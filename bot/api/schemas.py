@@ -124,7 +124,9 @@ class FaqCreate(BaseModel):
     # A misspelt field ("tagz") made an entry without it, and said nothing.
     model_config = ConfigDict(extra="forbid")
 
-    external_key: str  # checked by knowledge, in the words an import uses ("external_key is empty")
+    # Checked by knowledge, in the words an import uses; left out or blank, it is made from the
+    # question (staff writing one entry in the editor should not have to invent an id).
+    external_key: str = ""
     # Blank texts are refused by knowledge, in the same words as in imports ("question is empty").
     question: str
     answer: str

@@ -132,7 +132,9 @@
     var heading = el("h2", "", "New entry");
     heading.id = "editor-title";
     form.appendChild(heading);
-    form.appendChild(labelled("Key", input("f-key")));
+    var key = input("f-key");
+    key.placeholder = "left empty, it is made from the question";
+    form.appendChild(labelled("Key", key));
     form.appendChild(labelled("Question", input("f-question")));
     form.appendChild(labelled("Other phrasings (one per line)", input("f-alternatives", "textarea")));
     form.appendChild(labelled("Answer", input("f-answer", "textarea")));

@@ -166,6 +166,12 @@ def test_invalid_edits_say_what_is_wrong(client: TestClient, admin_headers: dict
         headers=admin_headers,
     )
     assert taken.status_code == 422 and "exists" in taken.json()["detail"]
+    # Staff writing one entry need not invent a key: left out, it is made from the question.
+    keyless = client.post(
+        f"{FAQ}/entries", json={"question": "Shipping?", "answer": "a"}, headers=admin_headers
+    )
+    assert keyless.status_code == 201 and keyless.json()["external_key"] == "shipping_2"
+    client.delete(f"{FAQ}/entries/{keyless.json()['id']}?version=1", headers=admin_headers)
     missing = client.put(
         f"{FAQ}/entries/999", json={"version": 1, "answer": "x"}, headers=admin_headers
     )

@@ -221,6 +221,32 @@ def test_creating_a_deleted_key_brings_the_entry_back(base: FaqBase) -> None:
         base.create(draft, author="cy")
 
 
+def test_an_entry_without_a_key_gets_one_made_from_its_question(base: FaqBase) -> None:
+    made = base.create(FaqDraft("", " Do you sell gift cards? ", "Yes."), author="ana")
+    assert made.external_key == "do_you_sell_gift_cards"
+    assert base.get_by_key("do_you_sell_gift_cards") == made
+    # Taken keys, a deleted entry's included, are numbered past rather than revived.
+    again = base.create(FaqDraft("  ", "do you sell GIFT cards", "Also yes."), author="ana")
+    assert again.external_key == "do_you_sell_gift_cards_2" and again.id != made.id
+    base.delete(again.id, author="ana")
+    third = base.create(FaqDraft("", "Do you sell gift-cards?", "Still yes."), author="ana")
+    assert third.external_key == "do_you_sell_gift_cards_3"
+    assert base.get(again.id).deleted_at is not None and base.get(made.id).answer == "Yes."
+    # Accents go, and a key is built of whole words up to its length limit.
+    accented = base.create(FaqDraft("", "Où est ma commande ? 😀", "Ici."), author="ana")
+    assert accented.external_key == "ou_est_ma_commande"
+    long = base.create(FaqDraft("", "why " * 40, "Because."), author="ana")
+    assert long.external_key == "_".join(["why"] * 15)
+    # Symbols are left out; the same words make the same key.
+    percent = base.create(FaqDraft("", "100% cotton", "Yes."), author="ana")
+    assert percent.external_key == "100_cotton"
+    assert base.create(FaqDraft("", "100 cotton", "Yes."), author="a").external_key == (
+        "100_cotton_2"
+    )
+    with pytest.raises(InvalidEntryError, match="question is empty"):
+        base.create(FaqDraft("", "  ", "answer"), author="ana")
+
+
 def test_an_upsert_keeps_the_fields_a_draft_leaves_out(base: FaqBase) -> None:
     entry = base.create(DRAFT, author="ana")
     base.update(entry.id, expected_version=1, author="ana", active=False, language="de")

@@ -650,22 +650,30 @@ def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
 def test_the_editor_names_a_refused_field_as_its_form_does(
     new_page: Any, web_server: LiveServer, token_for: Any
 ) -> None:
-    # An empty Key read "external_key is empty", a name the form shows nowhere.
+    # An empty field read "external_key is empty", a name the form shows nowhere.
     token = token_for("admin", "ada")
     admin = new_page()
     login(admin, web_server.url + "/admin/faq", token)
     admin.get_by_role("button", name="New entry").click()
-    admin.get_by_label("Question", exact=True).first.fill("Do you sell gift boxes?")
+    admin.get_by_label("Question", exact=True).first.fill("  ")
     admin.get_by_label("Answer").fill("Yes, choose one at checkout.")
     admin.get_by_role("button", name="Save", exact=True).click()
-    admin.locator("#faq-message.error", has_text=re.compile("^Key is empty$")).wait_for()
+    admin.locator("#faq-message.error", has_text=re.compile("^Question is empty$")).wait_for()
     # The API keeps the name its callers send.
-    refused = httpx.post(
-        web_server.url + "/api/faq/entries",
-        json={"external_key": " ", "question": "Do you sell gift boxes?", "answer": "Yes."},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert (refused.status_code, refused.json()["detail"]) == (422, "external_key is empty")
+    api = httpx.Client(base_url=web_server.url, headers={"Authorization": f"Bearer {token}"})
+    refused = api.post("/api/faq/entries", json={"question": " ", "answer": "Yes."})
+    assert (refused.status_code, refused.json()["detail"]) == (422, "question is empty")
+    # The key may be left empty: it is made from the question ("Key is empty" refused it).
+    admin.get_by_label("Question", exact=True).first.fill("Do you sell gift boxes?")
+    admin.get_by_role("button", name="Save", exact=True).click()
+    admin.locator("#faq-message", has_text="Saved do_you_sell_gift_boxes (version 1)").wait_for()
+    assert admin.get_by_label("Key").input_value() == "do_you_sell_gift_boxes"
+    made = next(
+        e for e in api.get("/api/faq/entries").json()["entries"]
+        if e["external_key"] == "do_you_sell_gift_boxes"
+    )  # fmt: skip
+    assert made["answer"] == "Yes, choose one at checkout."
+    api.delete(f"/api/faq/entries/{made['id']}?version={made['version']}")
 
 
 def test_the_editor_saves_only_what_was_changed_and_asks_before_an_old_file_wins(
