@@ -77,6 +77,9 @@ class KnowledgeFaq:
         decision = await asyncio.to_thread(self.retriever.decide, text)
         return FaqChoice(decision.kind, tuple(_from_hit(h) for h in decision.hits))
 
+    async def has_phrasing(self, text: str) -> bool:
+        return self.retriever.has_phrasing(text)  # a dictionary lookup: no thread needed
+
     async def entry(self, key: str) -> FaqAnswer | None:
         try:
             entry = await asyncio.to_thread(self.base.get_by_key, key)

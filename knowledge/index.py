@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.embeddings import EmbeddingCache
-from knowledge.entries import ChangeSet, FaqEntry, entry_from_row
+from knowledge.entries import ChangeSet, FaqEntry, entry_from_row, same_words
 from knowledge.errors import IndexCorruptError
 from knowledge.lexical import LexicalIndex
 from knowledge.vectors import VectorConfig, VectorIndex, phrasing_id
@@ -43,6 +43,8 @@ class IndexState:
         content_key: changes whenever the set of phrasings changes (adaptation keys on it).
         stamp: the base's stamp of ``revision`` (``FaqBase.revision_stamp``), which tells a
             state from one at the same revision number of a database since restored.
+        said: each phrasing's words (``same_words``) and the entries having it: whether a
+            message is some entry's own phrasing, known without encoding it.
     """
 
     revision: int
@@ -52,6 +54,7 @@ class IndexState:
     lexical: LexicalIndex | None = None
     content_key: str = field(default="0")
     stamp: str | None = None
+    said: Mapping[tuple[str, ...], frozenset[int]] = field(default_factory=dict)
 
     def phrasing_count(self) -> int:
         """How many phrasings the state holds."""
@@ -109,6 +112,7 @@ class FaqIndex:
         state = IndexState(
             changes.revision, self.embeddings.encoder.name, entries, index,
             content_key=_content_key(changes), stamp=changes.stamp,
+            said=_said({}, {}, entries.values()),
         )  # fmt: skip
         with self._write_lock:
             self._swap(self._with_lexical(state, sync=True))
@@ -142,9 +146,11 @@ class FaqIndex:
             if remove or len(add_ids):
                 vectors = vectors.updated(np.array(remove, np.int64), add_ids, add_vectors)
                 content_key = _content_key(changes)
+            before = {e.id: state.entries.get(e.id) for e in changes.entries}
+            said = _said(state.said, before, (e for e in changes.entries if e.searchable))
             new = replace(
                 state, revision=changes.revision, entries=entries, vectors=vectors,
-                content_key=content_key, stamp=changes.stamp,
+                content_key=content_key, stamp=changes.stamp, said=said,
             )  # fmt: skip
             sync = new.phrasing_count() <= self.lexical_sync_limit
             self._swap(self._with_lexical(new, sync=sync))
@@ -271,10 +277,32 @@ class FaqIndex:
         state = IndexState(
             int(meta["revision"]), str(meta["encoder"]), entries, vectors,
             content_key=str(meta.get("content_key", meta["revision"])), stamp=meta.get("stamp"),
+            said=_said({}, {}, entries.values()),
         )  # fmt: skip
         with self._write_lock:
             self._swap(self._with_lexical(state, sync=vectors.size <= self.lexical_sync_limit))
         return state
+
+
+def _said(
+    said: Mapping[tuple[str, ...], frozenset[int]],
+    gone: Mapping[int, FaqEntry | None],
+    added: Iterable[FaqEntry],
+) -> dict[tuple[str, ...], frozenset[int]]:
+    """``said`` without the phrasings of the entries in ``gone`` (as they were), with those
+    of ``added`` (a copy: the state it came from stays as searchers saw it)."""
+    out = dict(said)
+    for eid, old in gone.items():
+        for words in {same_words(p) for p in old.phrasings} if old is not None else ():
+            left = out.get(words, frozenset()) - {eid}
+            if left:
+                out[words] = left
+            else:
+                out.pop(words, None)
+    for entry in added:
+        for words in {same_words(p) for p in entry.phrasings}:
+            out[words] = out.get(words, frozenset()) | {entry.id}
+    return out
 
 
 def _content_key(changes: ChangeSet) -> str:

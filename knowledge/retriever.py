@@ -275,6 +275,11 @@ class FaqRetriever:
         return notes
 
     # -- search ----------------------------------------------------------------------------
+    def has_phrasing(self, text: str) -> bool:
+        """Whether a searchable entry has ``text`` as one of its phrasings (case, spacing and
+        sentence punctuation aside: what a hit's ``exact`` says), without encoding it."""
+        return same_words(text) in self._state().said
+
     def search(self, text: str, k: int = 5) -> list[FaqHit]:
         """The best ``k`` entries for a message, best first (empty when nothing matches)."""
         query = self.encoder.encode([text]) if self.config.mode != "bm25" else None
@@ -335,7 +340,7 @@ class FaqRetriever:
                 confidence = calibration.confidence(score, lead)
             phrasing = entry.phrasings[pos]
             probability = head.get(eid, 0.0)
-            exact = any(same_words(p) == said for p in entry.phrasings)
+            exact = eid in state.said.get(said, ())
             hits.append(
                 FaqHit(
                     entry,

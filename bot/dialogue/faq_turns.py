@@ -58,9 +58,9 @@ class FaqTurns:
             return False
         upcoming = self._upcoming(turn.conversation)
         canned = upcoming is None or upcoming == LISTEN or upcoming.startswith("utter_")
-        if self._limit(canned) <= 0:
-            return False
         try:
+            if not await self._may_outrank(text, sure, canned):
+                return False
             choice = await self._faq_choice(turn, text)
         except Exception:  # the intent was going to answer anyway: let it
             log.exception("FAQ search failed; the intent answers instead")
@@ -78,6 +78,15 @@ class FaqTurns:
         0 turns yielding off, for every intent)."""
         over = self.config.faq_over_intent
         return over if canned or over <= 0 else min(over, self.config.faq_over_action)
+
+    async def _may_outrank(self, text: str, sure: float, canned: bool) -> bool:
+        """Whether an FAQ answer could go out instead of the intent's action: a sure intent
+        yields only to an entry's own phrasing, known without a search (which encodes the
+        message: most of a turn's time, on every sure intent)."""
+        limit = self._limit(canned)
+        if limit <= 0 or self.faq is None:
+            return False
+        return sure < limit or await self.faq.has_phrasing(text)
 
     def _outranks(self, best: FaqAnswer, sure: float, canned: bool) -> bool:
         """Whether an FAQ answer goes out instead of the intent's action: the entry's own
@@ -125,7 +134,7 @@ class FaqTurns:
         reading.update(action=upcoming, phrasing_wins=yields and canned and self._limit(True) > 0)
         if upcoming in (None, LISTEN) or name in self.config.faq_intents:
             return {**reading, "by": "faq"}  # nothing the project does with it: the FAQ's
-        if yields and self._limit(canned) > 0 and self.faq is not None:
+        if yields and self.faq is not None and await self._may_outrank(text, sure, canned):
             best = _answer_of(await self.faq.decide(text))
             if best is not None and self._outranks(best, sure, canned):
                 return {**reading, "by": "faq"}

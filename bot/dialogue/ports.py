@@ -37,4 +37,9 @@ class FaqChoice:
 class FaqSource(Protocol):
     async def decide(self, text: str) -> FaqChoice: ...
 
+    async def has_phrasing(self, text: str) -> bool:
+        """Whether some entry has ``text`` as one of its phrasings (``FaqAnswer.exact``),
+        known cheaply: a sure intent skips the search unless it does."""
+        ...
+
     async def entry(self, key: str) -> FaqAnswer | None: ...

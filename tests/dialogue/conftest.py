@@ -49,6 +49,11 @@ class KeywordFaq:
             return FaqChoice("suggest", (self.entries["pay_card"], self.entries["pay_paypal"]))
         return FaqChoice("none")
 
+    async def has_phrasing(self, text: str) -> bool:
+        # As the retriever's: true of a message the search answers with an exact entry.
+        choice = await KeywordFaq.decide(self, text)
+        return any(option.exact for option in choice.options)
+
     async def entry(self, key: str) -> FaqAnswer | None:
         return self.entries.get(key)
 

@@ -512,6 +512,16 @@ async def test_one_turn_searches_the_faq_once(make_dm) -> None:
         "Can I pay with PayPal?",
     ]
     assert faq.searched == ["pay how?"]
+    # A sure intent yields only to an entry's own phrasing, which is looked up, not searched
+    # for: encoding the message for the search was most of such a turn's time.
+    faq = _CountingFaq()
+    faq.entries["shipping_time"] = replace(faq.entries["shipping_time"], exact=True)
+    table = {"hi, shipping?": ("greet", 0.95), "hi, pay?": ("greet", 0.95)}
+    dm = make_dm(parser=FixedParser(table), faq=faq)
+    assert texts(await dm.handle("sure", "hi, pay?")) == ["Hello! How can I help?"]
+    assert faq.searched == []
+    assert texts(await dm.handle("sure", "hi, shipping?")) == ["Shipping takes 2-4 days."]
+    assert faq.searched == ["hi, shipping?"]
 
 
 class _EntityParser(FixedParser):
@@ -1320,6 +1330,9 @@ class BrokenParser:
 
 class BrokenFaq:
     async def decide(self, text: str) -> None:
+        raise RuntimeError("index unavailable")
+
+    async def has_phrasing(self, text: str) -> bool:
         raise RuntimeError("index unavailable")
 
     async def entry(self, key: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge import FaqBase, FaqDraft, FaqRetriever
+from knowledge import FaqBase, FaqDraft, FaqRetriever, same_words
 from knowledge.errors import IndexCorruptError
 from knowledge.scoring import Calibration
 from knowledge.vectors import VectorConfig, VectorIndex
@@ -31,6 +31,18 @@ def indexed_keys(retriever: FaqRetriever) -> set[str]:
 
 def db_keys(base: FaqBase) -> set[str]:
     return {e.external_key for e in base.list(active_only=True)}
+
+
+def assert_phrasings_known(retriever: FaqRetriever, base: FaqBase) -> None:
+    """The index's phrasing lookup (what tells a sure intent to let the FAQ answer, with
+    no search) holds the searchable entries' phrasings and nothing else."""
+    state = retriever.index.state
+    assert state is not None
+    expected: dict[tuple[str, ...], set[int]] = {}
+    for entry in base.list(active_only=True):
+        for phrasing in entry.phrasings:
+            expected.setdefault(same_words(phrasing), set()).add(entry.id)
+    assert {k: set(v) for k, v in state.said.items()} == expected
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
@@ -58,11 +70,18 @@ def test_edits_keep_search_consistent_with_db(
     )
     assert retriever.refresh() == filled.current_revision()
     assert keys(retriever, "are pets allowed in the shop", 1) == ["pets"]
+    assert retriever.has_phrasing("Are pets allowed?") and retriever.has_phrasing(
+        "CAN I bring my dog"
+    )
+    assert not retriever.has_phrasing("are pets allowed here")
+    assert_phrasings_known(retriever, filled)
     filled.update(new.id, expected_version=1, author="t", alternatives=["can I bring my cat"])
     retriever.refresh()
     hit = retriever.search("can I bring my cat", 1)[0]
     assert hit.entry.external_key == "pets" and hit.matched_phrasing == "can I bring my cat"
     assert "are pets allowed" not in hit.entry.phrasings
+    assert hit.exact and not retriever.has_phrasing("are pets allowed")
+    assert_phrasings_known(retriever, filled)
     hours = filled.get_by_key("opening-hours")
     filled.update(hours.id, expected_version=1, author="t", active=False)
     filled.delete(new.id, author="t")
@@ -71,6 +90,8 @@ def test_edits_keep_search_consistent_with_db(
                                                           "shipping-time"}  # fmt: skip
     for text in ("can I bring my cat", "when are you open", "opening hours"):
         assert not {"pets", "opening-hours"} & set(keys(retriever, text))
+    assert not retriever.has_phrasing("can I bring my cat")  # deleted and inactive: gone
+    assert_phrasings_known(retriever, filled)
     state = retriever.index.state
     assert state is not None
     assert state.phrasing_count() == sum(len(e.phrasings) for e in filled.list(active_only=True))
@@ -118,6 +139,7 @@ def test_restart_loads_the_index_and_catches_up(
     assert indexed_keys(second) == db_keys(filled)
     assert keys(second, "can I bring my dog", 1) == ["pets"]
     assert "refund" not in keys(second, "I want my money back")
+    assert_phrasings_known(second, filled)
 
 
 def test_corrupt_or_stale_index_is_rebuilt(
