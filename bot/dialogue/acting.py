@@ -13,7 +13,7 @@ from bot.dialogue.config import DEFAULT_ERROR_TEXT
 from bot.dialogue.faq_turns import FaqTurns
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage
-from bot.dialogue.policy import LISTEN, conversation_tokens
+from bot.dialogue.policy import LISTEN
 from bot.dialogue.responses import render_response
 from bot.dialogue.turn import Turn
 
@@ -33,15 +33,8 @@ class Acting(FaqTurns):
         conversation = turn.conversation
         ran = False
         while turn.actions_run < self.config.max_actions_per_turn:
-            if conversation.followup_action:
-                name: str | None = conversation.followup_action
-                conversation.followup_action = None
-            else:
-                name = self.policy.predict(
-                    conversation_tokens(conversation.events),
-                    slots=conversation.tracker_slots,
-                    active_loop=conversation.active_form,
-                )
+            name = self.policy.next_action(conversation)
+            conversation.followup_action = None  # run once
             if name is None or name == LISTEN:
                 break
             turn.actions_run += 1

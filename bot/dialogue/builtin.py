@@ -15,8 +15,11 @@ from bot.dialogue.config import (
     DEFAULT_OTHER_LANGUAGE_TEXT,
     DEFAULT_STILL_WAITING_TEXT,
     DEFAULT_SUGGEST_ONE_TEXT,
+    DEFAULT_SUGGEST_ONE_WAITING_TEXT,
     DEFAULT_SUGGEST_TEXT,
+    DEFAULT_SUGGEST_WAITING_TEXT,
     DEFAULT_WAITING_TEXT,
+    MAX_SUGGESTIONS,
     DialogueConfig,
 )
 from bot.dialogue.messages import BotMessage
@@ -74,15 +77,14 @@ def say_faq_answer(turn: Turn, entry: FaqAnswer, user_data: dict[str, Any], deci
 
 
 def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[str, Any]) -> None:
-    top = options[:3]
+    top = options[:MAX_SUGGESTIONS]
     note_suggestions(user_data, top)
     turn.action(FAQ_ACTION, suggestions=[o.key for o in top])
-    text = DEFAULT_SUGGEST_TEXT if len(top) > 1 else DEFAULT_SUGGEST_ONE_TEXT
-    if turn.conversation.handoff == "pending_human":
-        # The reminder that they still wait cannot follow a message with buttons (see
-        # remind_of_the_queue): suggestions alone read as if the request had been dropped.
-        text = f"{DEFAULT_STILL_WAITING_TEXT} Meanwhile, d{text[1:]}"
-    turn.say(BotMessage(text=text, buttons=faq_buttons(top)))
+    if turn.conversation.handoff == "pending_human":  # see remind_of_the_queue
+        many, one = DEFAULT_SUGGEST_WAITING_TEXT, DEFAULT_SUGGEST_ONE_WAITING_TEXT
+    else:
+        many, one = DEFAULT_SUGGEST_TEXT, DEFAULT_SUGGEST_ONE_TEXT
+    turn.say(BotMessage(text=many if len(top) > 1 else one, buttons=faq_buttons(top)))
 
 
 def note_suggestions(user_data: dict[str, Any], options: list[FaqAnswer]) -> None:

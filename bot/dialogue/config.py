@@ -55,6 +55,12 @@ DEFAULT_FAQ_GONE_TEXT = (
 )
 DEFAULT_SUGGEST_TEXT = "Did you mean one of these?"
 DEFAULT_SUGGEST_ONE_TEXT = "Did you mean this?"
+# Suggestions to someone waiting for a person: suggestions alone would read as if the request
+# had been dropped (nothing can follow a message with buttons to say otherwise).
+DEFAULT_SUGGEST_WAITING_TEXT = f"{DEFAULT_STILL_WAITING_TEXT} Meanwhile, did you mean one of these?"
+DEFAULT_SUGGEST_ONE_WAITING_TEXT = f"{DEFAULT_STILL_WAITING_TEXT} Meanwhile, did you mean this?"
+#: How many entries a "did you mean" offers at most.
+MAX_SUGGESTIONS = 3
 # Before starting a form or running a custom action on an unsure reading of the message.
 DEFAULT_CONFIRM_TEXT = f"I'm not sure I understood. {DEFAULT_SUGGEST_ONE_TEXT}"
 DEFAULT_CONFIRM_MANY_TEXT = f"I'm not sure I understood. {DEFAULT_SUGGEST_TEXT}"

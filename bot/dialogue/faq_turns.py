@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from bot.dialogue import builtin, confirm
-from bot.dialogue.config import DEFAULT_FAQ_GONE_TEXT, DialogueConfig, is_low
+from bot.dialogue.config import DEFAULT_FAQ_GONE_TEXT, MAX_SUGGESTIONS, DialogueConfig, is_low
 from bot.dialogue.custom_actions import CustomActions
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.policy import LISTEN, Policy, conversation_tokens
@@ -15,7 +15,6 @@ from bot.dialogue.ports import FaqAnswer, FaqChoice, FaqSource
 from bot.dialogue.turn import Turn
 from bot.language import language_name
 from bot.project import Domain
-from bot.state import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class FaqTurns:
             or text.startswith("/")
         ):
             return False
-        upcoming = self._upcoming(turn.conversation)
+        upcoming = self.policy.next_action(turn.conversation)
         canned = upcoming is None or upcoming == LISTEN or upcoming.startswith("utter_")
         try:
             if not await self._may_outrank(text, sure, canned):
@@ -142,14 +141,6 @@ class FaqTurns:
             reading["action"] = confirm.CONFIRM_ACTION  # asked first: "Did you mean …?"
         return reading
 
-    def _upcoming(self, conversation: Conversation) -> str | None:
-        """The action the message would run first."""
-        return conversation.followup_action or self.policy.predict(
-            conversation_tokens(conversation.events),
-            slots=conversation.tracker_slots,
-            active_loop=conversation.active_form,
-        )
-
     async def _faq_takes_it(self, turn: Turn, parse: dict[str, Any]) -> bool:
         """Whether a message that interrupts a form's free-text question is not its answer.
         A question for the FAQ is, only when the FAQ answers it, and not when the user says
@@ -186,7 +177,7 @@ class FaqTurns:
             and float(intent.get("confidence") or 0.0) < self.config.confirm_action
             and not parse.get("entities")
             and conversation.active_form is None
-            and self._does_work(self._upcoming(conversation))
+            and self._does_work(self.policy.next_action(conversation))
         )
 
     async def _confirm_unsure(
@@ -217,7 +208,7 @@ class FaqTurns:
             or conversation.handoff != "bot"
         ):
             return False
-        if not self._does_work(self._upcoming(conversation)):
+        if not self._does_work(self.policy.next_action(conversation)):
             return False
         options: list[FaqAnswer] = []
         if self.faq is not None:
@@ -300,7 +291,7 @@ class FaqTurns:
     def _suggested_again(turn: Turn, text: str, options: list[FaqAnswer]) -> bool:
         """Whether the user repeated the message the bot just made these suggestions for."""
         shown = [b.get("payload") for b in confirm.pending(turn.conversation)]
-        same = [b["payload"] for b in builtin.faq_buttons(options[:3])]
+        same = [b["payload"] for b in builtin.faq_buttons(options[:MAX_SUGGESTIONS])]
         return shown == same and _said_again(turn.conversation.events, text)
 
     async def _faq_choice(self, turn: Turn, text: str) -> FaqChoice:

@@ -8,7 +8,7 @@ from typing import Any
 from bot.dialogue import builtin
 from bot.dialogue.config import DialogueConfig
 from bot.dialogue.forms import FormLoop
-from bot.dialogue.policy import LISTEN
+from bot.dialogue.policy import LISTEN, Policy
 from bot.dialogue.slots import extract_slots
 from bot.dialogue.turn import Turn
 from bot.project import Domain
@@ -20,15 +20,13 @@ class FormTurns:
 
     domain: Domain
     config: DialogueConfig
+    policy: Policy
     forms: FormLoop
     # Confident messages of these intents are not taken as a form's free-text answer.
     _interruptions: set[str]
     # Intents whose rule starts a form: ``{intent: {form, ...}}``.
     _form_starters: dict[str, set[str]]
     _yes_no: set[str]
-
-    def _upcoming(self, conversation: Conversation) -> str | None:
-        raise NotImplementedError
 
     async def _faq_takes_it(self, turn: Turn, parse: dict[str, Any]) -> bool:
         raise NotImplementedError
@@ -46,7 +44,7 @@ class FormTurns:
         form = conversation.active_form
         requested = conversation.requested_slot
         candidates = extract_slots(self.domain, parse, active_loop=form, requested_slot=requested)
-        upcoming = self._upcoming(conversation) if form is not None and not low else None
+        upcoming = self.policy.next_action(conversation) if form is not None and not low else None
         # A request that starts another form here (the demo's "track my order" in the
         # return form runs a rule that answers it instead: no switch, but a question).
         switching = upcoming in self.domain.forms and upcoming != form

@@ -14,9 +14,12 @@ import itertools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.project import Rule, Step, Story
+
+if TYPE_CHECKING:
+    from bot.state import Conversation
 
 Token = tuple[str, str | None]
 LISTEN = "action_listen"
@@ -141,6 +144,15 @@ class Policy:
             if action in forms:
                 found.setdefault(intent, set()).add(action)
         return found
+
+    def next_action(self, conversation: Conversation) -> str | None:
+        """What the conversation runs next: its follow-up action (set by an action), else
+        what the rules and stories predict."""
+        return conversation.followup_action or self.predict(
+            conversation_tokens(conversation.events),
+            slots=conversation.tracker_slots,
+            active_loop=conversation.active_form,
+        )
 
     def predict(
         self,

@@ -35,6 +35,7 @@ from bot.dialogue.config import (
     DEFAULT_STILL_WAITING_TEXT,
     DEFAULT_STOPPED_TEXT,
     DEFAULT_SUGGEST_ONE_TEXT,
+    DEFAULT_SUGGEST_ONE_WAITING_TEXT,
     DEFAULT_TRANSFERRED_TEXT,
     DEFAULT_WAITING_TEXT,
     DialogueConfig,
@@ -229,6 +230,12 @@ async def test_yes_and_no_answer_the_faqs_suggestions(make_dm) -> None:
         f"{DEFAULT_STILL_WAITING_TEXT} Meanwhile, did you mean this?"
     ]
     assert texts(await dm.handle("s5", "no")) == [DEFAULT_WAITING_TEXT]
+    # ... and a "yes" is the suggestion's answer (it was told it still waited, unanswered).
+    assert texts(await dm.handle("s5", "card?")) == [DEFAULT_SUGGEST_ONE_WAITING_TEXT]
+    assert texts(await dm.handle("s5", "yes")) == [
+        "We take Visa and Mastercard.",
+        DEFAULT_STILL_WAITING_TEXT,
+    ]
 
 
 async def test_an_unsure_interruption_in_a_form_is_the_answer_or_not_understood(make_dm) -> None:
