@@ -145,8 +145,9 @@ class ReminderStore:
     async def apply(self, conversation_id: str, changes: Sequence[ReminderChange]) -> None:
         """Set and cancel one conversation's reminders, in order, in one transaction (a
         reminder of the same name replaces the one set before, as in Rasa)."""
+        changes = _from_last_cancel_of_all(changes)
         if changes:
-            await asyncio.to_thread(self._apply, conversation_id, list(changes))
+            await asyncio.to_thread(self._apply, conversation_id, changes)
 
     def _apply(self, conversation_id: str, changes: list[ReminderChange]) -> None:
         with self.engine.begin() as conn:
@@ -289,6 +290,14 @@ async def fire_reminders_periodically(
         except Exception:  # a database hiccup; the next round tries again
             log.warning("firing reminders failed", exc_info=True)
         await asyncio.sleep(every)
+
+
+def _from_last_cancel_of_all(changes: Sequence[ReminderChange]) -> list[ReminderChange]:
+    """The changes from the last that cancels every reminder on: it undoes what came
+    before (a restart's cancel and the new session's were two statements)."""
+    everything = Cancel()
+    last = max((i for i, change in enumerate(changes) if change == everything), default=0)
+    return list(changes[last:])
 
 
 def _reminder(row: RowMapping) -> Reminder:

@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from bot.errors import LockTimeoutError
 from bot.reminders import (
@@ -82,6 +82,30 @@ async def test_changes_apply_in_order(db_engine: Engine) -> None:
     await store.apply("c", [_reminder("c", "old", 10)])
     await store.apply("c", [Cancel(only_killed_by_messages=True), _reminder("c", "new", 10)])
     assert await names(store, "c") == ["new"]
+
+
+async def test_a_cancel_of_all_undoes_what_came_before_it_in_one_statement(
+    db_engine: Engine,
+) -> None:
+    store = ReminderStore(db_engine)
+    await store.apply("c", [_reminder("c", "before", 10)])
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(db_engine, "before_cursor_execute", seen)
+    try:
+        # /restart: the restart's cancel, then the new session's, then what the turn sets
+        await store.apply(
+            "c",
+            [Cancel(only_killed_by_messages=True), _reminder("c", "dropped", 10), Cancel(),
+             Cancel(), _reminder("c", "after", 10)],
+        )  # fmt: skip
+    finally:
+        event.remove(db_engine, "before_cursor_execute", seen)
+    assert await names(store, "c") == ["after"]
+    assert statements.count("DELETE") == 2  # the cancel of all, and "after"'s replacement
 
 
 async def test_only_due_reminders_are_claimed_and_each_once(db_engine: Engine) -> None:
