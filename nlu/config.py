@@ -24,7 +24,8 @@ class TrainConfig:
         head_lr: peak learning rate of the two (freshly initialised) heads.
         weight_decay: AdamW decay (not applied to biases and LayerNorm).
         warmup_ratio: share of steps with a linear warm-up; then linear decay to zero.
-        max_length: sub-tokens per message, longer ones are cut.
+        max_length: sub-tokens per training example, longer ones are cut (a parse reads
+            a message whole, up to the encoder's positions).
         dropout: on the encoder output, before both heads.
         intent_head: ``linear`` or ``cosine`` (scaled cosine similarity to one vector per intent).
         intent_head_init: ``centroid`` starts a cosine head at each intent's mean embedding under

@@ -71,7 +71,11 @@ class NluModel:
         self.device = device
         self.dtype = dtype
         self.batch_size = batch_size
-        self.max_length = int(training.get("config", {}).get("max_length", 64))
+        # A message is read whole, up to what the encoder has positions for: cut at the
+        # training length (64), an order number at the end of a long message was cut to
+        # "NW-" and refused as malformed.
+        trained = int(training.get("config", {}).get("max_length", 64))
+        self.max_length = max(trained, _positions(network, tokenizer))
         self.fallback_threshold = float(training.get("fallback_threshold", 0.0))
         self._lock = threading.Lock()
 
@@ -184,3 +188,15 @@ class NluModel:
         entities += [self.rules.map_synonym(e) for e in self.rules.rule_entities(text, entities)]
         entities.sort(key=lambda e: (e.start, e.end))
         return ParseResult(text, intent, ranking, tuple(entities))
+
+
+def _positions(network: Any, tokenizer: Any) -> int:
+    """The longest input the encoder takes: what its tokenizer says, else its positions
+    (less the two that RoBERTa-style models offset theirs by)."""
+    config = network.encoder.config
+    limit = int(getattr(config, "max_position_embeddings", 512) or 512)
+    said = getattr(tokenizer, "model_max_length", None)
+    if isinstance(said, int) and 0 < said <= limit:
+        return said
+    kind = str(getattr(config, "model_type", ""))
+    return limit - 2 if "roberta" in kind or kind == "camembert" else limit
