@@ -29,6 +29,7 @@ from knowledge.errors import (
     EntryNotFound,
     EntryStateError,
     InvalidEntryError,
+    KeyTakenError,
     StaleEditError,
     StaleImportError,
 )
@@ -205,7 +206,7 @@ class FaqBase:
                 draft = replace(draft, external_key=self._free_key(conn, draft.external_key))
             current = self._find_key(conn, draft.external_key)
             if current is not None and current.deleted_at is None:
-                raise InvalidEntryError(
+                raise KeyTakenError(
                     f"an entry with the key {draft.external_key!r} exists; update it instead"
                 )
             if current is None:

@@ -294,6 +294,13 @@ def clean_key(value: Any) -> str:
     key = _text(value, "external_key")
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidEntryError(f"external_key is longer than {MAX_KEY_LENGTH} characters")
+    if any(ch.isspace() for ch in key):
+        # A key is never renamed, and one with a space names no Rasa intent: every Rasa
+        # export of the base failed for it, long after it was saved.
+        raise InvalidEntryError(
+            f"external_key {key!r} has a space; write it with _ or - instead, as "
+            f"{'_'.join(key.split())!r}"
+        )
     return key
 
 
@@ -304,8 +311,7 @@ MADE_KEY_LENGTH = 60
 def key_from_question(question: str) -> str:
     """The external key for an entry its author gave none: the question's words, joined by
     underscores ("Do you sell gift cards?" -> ``do_you_sell_gift_cards``), accents dropped."""
-    folded = unicodedata.normalize("NFKD", question.lower())
-    words = re.findall(r"(?u)[^\W_]+", "".join(c for c in folded if not unicodedata.combining(c)))
+    words = re.findall(r"(?u)[^\W_]+", "".join(_unaccented(c) for c in question.lower()))
     key = ""
     for word in words:
         longer = f"{key}_{word}" if key else word
@@ -313,6 +319,13 @@ def key_from_question(question: str) -> str:
             break
         key = longer
     return key or (words[0][:MADE_KEY_LENGTH] if words else "entry")
+
+
+def _unaccented(char: str) -> str:
+    """A Latin letter without its accents ("é" -> "e"); any other character as it is (a
+    Japanese "ど" is a different word without its mark)."""
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return base if base.isascii() and base.isalpha() else char
 
 
 def other_phrasings(question: str, alternatives: Iterable[str]) -> tuple[str, ...]:

@@ -49,6 +49,11 @@ class InvalidEntryError(KnowledgeError):
     """An entry's fields break a rule (empty question, bad button, unknown field)."""
 
 
+class KeyTakenError(InvalidEntryError):
+    """A new entry's external key is a live entry's already (a conflict with the base, not
+    a fault of the fields alone)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     """One problem in one row of an import file.

@@ -74,6 +74,13 @@ def yaml_problem(error: yaml.YAMLError) -> str:
     return f"not YAML: {problem}{where}"
 
 
+def is_rasa_yaml(text: str) -> bool:
+    """Whether YAML text is a Rasa file rather than a list of entries."""
+    # Rasa's keys at the top level of the file, not "nlu:" anywhere: an answer that
+    # mentions it made a plain export unreadable on import.
+    return _RASA_TOP_KEY.search(text[:20000]) is not None
+
+
 def detect_format(path: Path) -> str:
     """Guess a file's format from its name; a folder is a Rasa project.
 
@@ -88,9 +95,7 @@ def detect_format(path: Path) -> str:
         if path.is_file():
             with path.open("rb") as file:
                 head = file.read(20000).decode("utf-8", "replace")
-        # Rasa's keys at the top level of the file, not "nlu:" anywhere: an answer that
-        # mentions it made a plain export unreadable on import.
-        return "rasa" if _RASA_TOP_KEY.search(head) else "yaml"
+        return "rasa" if is_rasa_yaml(head) else "yaml"
     if suffix in ("csv", "json"):
         return suffix
     raise KnowledgeError(f"{path}: unknown FAQ file type; use .csv, .json, .yaml or a Rasa folder")

@@ -20,6 +20,10 @@ from knowledge.errors import ImportValidationError, KnowledgeError, RowError
 from knowledge.formats import Drafts, decode, drafts_from_records, yaml_problem
 
 _EXAMPLE = re.compile(r"^\s*-\s?(.*)$")
+#: The intent metadata key holding an entry's version in an export: Rasa keeps an intent's
+#: ``metadata`` as it is, and an import of the file back then merges as other formats do
+#: (without it, a file exported before a colleague's edit silently undid that edit).
+VERSION_KEY = "deskbot_version"
 # Entity markup `[text](entity)` or `[text]{...}` keeps its text.
 _MARKUP = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 
@@ -64,6 +68,7 @@ class _Collected:
         self.lists: list[str] = []  # files in a folder that hold a YAML list, not Rasa data
         self.notes: list[str] = []
         self._where: dict[str, str] = {}  # response -> the file it was last read from
+        self.versions: dict[str, Any] = {}  # intent -> the entry's version when exported
 
     def add(self, text: str, label: str, *, alone: bool) -> None:
         """Take the retrieval intents of one file's text.
@@ -95,6 +100,9 @@ class _Collected:
             intent = item.get("intent") if isinstance(item, Mapping) else None
             if isinstance(intent, str) and "/" in intent:
                 self.examples.setdefault(intent, []).extend(_examples(item.get("examples")))
+                metadata = item.get("metadata")
+                if isinstance(metadata, Mapping) and VERSION_KEY in metadata:
+                    self.versions[intent] = metadata[VERSION_KEY]
         responses = data.get("responses") or {}
         if not isinstance(responses, Mapping):
             kind = type(responses).__name__
@@ -128,6 +136,8 @@ class _Collected:
             # A Rasa file carries no tags, links, language or active flag: an import of it
             # keeps what the base holds for them (see FaqDraft.absent).
             record["buttons"] = first.get("buttons") or []
+            if intent in self.versions:  # checked with the other fields
+                record["version"] = self.versions[intent]
             records.append(record)
             self._note_variants(intent, self.responses.get(intent), first)
         try:
@@ -246,7 +256,10 @@ def write_rasa(entries: Iterable[FaqEntry | FaqDraft]) -> str:
                 )
         intent = _intent(draft.external_key)
         lines = "".join(f"- {text}\n" for text in (draft.question, *draft.alternatives))
-        nlu.append({"intent": intent, "examples": lines})
+        item: dict[str, Any] = {"intent": intent}
+        if isinstance(entry, FaqEntry):
+            item["metadata"] = {VERSION_KEY: entry.version}
+        nlu.append({**item, "examples": lines})
         variant: dict[str, Any] = {"text": draft.answer}
         if draft.buttons:
             variant["buttons"] = [{"title": b.title, "payload": b.payload} for b in draft.buttons]

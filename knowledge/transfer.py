@@ -14,6 +14,7 @@ from knowledge.formats import (
     Drafts,
     decode,
     detect_format,
+    is_rasa_yaml,
     read_csv,
     read_json,
     read_yaml,
@@ -47,7 +48,10 @@ def read_data(data: bytes, fmt: str, source: str) -> Drafts:
         KnowledgeError: the format is unknown.
     """
     _check_format(fmt)
-    return _READERS[fmt](decode(data, source), source)
+    text = decode(data, source)
+    if fmt == "yaml" and is_rasa_yaml(text):
+        fmt = "rasa"  # a Rasa export sent as YAML (the editor guesses from ".yml"), as the CLI
+    return _READERS[fmt](text, source)
 
 
 def read_file(path: Path, fmt: str | None = None, *, source: str | None = None) -> Drafts:

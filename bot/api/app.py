@@ -49,6 +49,7 @@ from knowledge import (
     EntryStateError,
     ImportValidationError,
     InvalidEntryError,
+    KeyTakenError,
     KnowledgeError,
     StaleEditError,
     StaleImportError,
@@ -64,6 +65,7 @@ KNOWLEDGE_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (StaleEditError, 409),
     (StaleImportError, 409),
     (EntryStateError, 409),
+    (KeyTakenError, 409),
     (InvalidEntryError, 422),
     (ImportValidationError, 422),
 )

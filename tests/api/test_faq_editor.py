@@ -165,7 +165,7 @@ def test_invalid_edits_say_what_is_wrong(client: TestClient, admin_headers: dict
         json={"external_key": "shipping", "question": "q?", "answer": "a"},
         headers=admin_headers,
     )
-    assert taken.status_code == 422 and "exists" in taken.json()["detail"]
+    assert taken.status_code == 409 and "exists; update it instead" in taken.json()["detail"]
     # Staff writing one entry need not invent a key: left out, it is made from the question.
     keyless = client.post(
         f"{FAQ}/entries", json={"question": "Shipping?", "answer": "a"}, headers=admin_headers

@@ -235,6 +235,9 @@ def test_an_entry_without_a_key_gets_one_made_from_its_question(base: FaqBase) -
     # Accents go, and a key is built of whole words up to its length limit.
     accented = base.create(FaqDraft("", "Où est ma commande ? 😀", "Ici."), author="ana")
     assert accented.external_key == "ou_est_ma_commande"
+    # ... Latin ones only: a Japanese kana without its mark is another word.
+    japanese = base.create(FaqDraft("", "配送にはどのくらいかかりますか", "3日"), author="ana")
+    assert japanese.external_key == "配送にはどのくらいかかりますか"
     long = base.create(FaqDraft("", "why " * 40, "Because."), author="ana")
     assert long.external_key == "_".join(["why"] * 15)
     # Symbols are left out; the same words make the same key.

@@ -22,6 +22,7 @@ from knowledge import (
     read_data,
 )
 from knowledge.transfer import read_file
+from nlu import load_training_data
 
 GOOD_JSON = [
     {"id": "hours", "question": "When are you open?", "answer": "9-5", "alternatives": [
@@ -389,6 +390,38 @@ def test_an_older_export_is_merged_with_later_edits_not_written_over_them(
         base.upsert_many([FaqDraft("hours", "q", "a"), FaqDraft("hours", "q", "b")], author="i")
 
 
+def test_an_older_rasa_export_is_merged_too_and_still_reads_as_rasa(
+    base: FaqBase, tmp_path: Path
+) -> None:
+    # A Rasa export re-imported after a colleague's edit silently undid the edit: the file
+    # carried no versions. They ride in each intent's metadata, which Rasa keeps as it is.
+    from knowledge import StaleImportError
+
+    base.upsert_many(ROUND_TRIP, author="imp")
+    old = tmp_path / "faq.yml"
+    export_file(base, old, fmt="rasa")
+    assert "metadata:\n    deskbot_version: 1\n" in old.read_text()
+    refund = base.get_by_key("refund")
+    base.update(refund.id, expected_version=1, author="colleague", answer="Within 2 days.")
+    result = import_file(base, old, author="imp", fmt="rasa")
+    assert "refund" in result.unchanged and base.get(refund.id).answer == "Within 2 days."
+    edited = old.read_text().replace("Within 5 days.", "Within a week.")
+    assert edited != old.read_text()
+    with pytest.raises(StaleImportError, match=r"refund \(answer changed here since version 1"):
+        import_file(base, write(tmp_path, "edited.yml", edited), author="imp", fmt="rasa")
+    assert base.get(refund.id).answer == "Within 2 days."
+    # Sent as "yaml" (the editor guesses from ".yml"), it is read as the Rasa file it is.
+    sent = read_data(old.read_bytes(), "yaml", "faq.yml")
+    assert [d.external_key for d in sent] == ["hours", "refund", "chitchat/thanks"]
+    assert [d.version for d in sent] == [1, 1, 1]
+    # The metadata is what Rasa's own format allows: deskbot's NLU reader trains on it.
+    data = load_training_data(old)
+    assert {e.intent for e in data.examples} >= {"faq/hours"}
+    with pytest.raises(ImportValidationError, match="version"):
+        bad = old.read_text().replace("deskbot_version: 1", "deskbot_version: latest", 1)
+        import_file(base, write(tmp_path, "bad.yml", bad), author="imp", fmt="rasa")
+
+
 def test_what_the_editor_and_rasa_files_cannot_carry_is_refused_not_changed(
     base: FaqBase, tmp_path: Path
 ) -> None:
@@ -424,7 +457,14 @@ def test_what_the_editor_and_rasa_files_cannot_carry_is_refused_not_changed(
     export_file(base, out, fmt="rasa")
     assert "intent: faq/faq/nested" in out.read_text()
     assert import_file(base, out, author="imp", fmt="rasa").unchanged == ("faq/nested",)
-    base.upsert_many([FaqDraft("bad key", "Spaced?", "Yes.")], author="imp")
+    # A key with a space is refused when saved (it named no Rasa intent, and a key is never
+    # renamed); one saved before that rule still gets the exporter's reason.
+    with pytest.raises(InvalidEntryError, match=r"'bad key' has a space; .* as 'bad_key'"):
+        base.upsert_many([FaqDraft("bad key", "Spaced?", "Yes.")], author="imp")
+    base.upsert_many([FaqDraft("bad_key", "Spaced?", "Yes.")], author="imp")
+    with base.engine.begin() as conn:
+        spaced = faq_entries.c.external_key == "bad_key"
+        conn.execute(update(faq_entries).where(spaced).values(external_key="bad key"))
     with pytest.raises(KnowledgeError, match="the key 'bad key' cannot name a Rasa intent"):
         export_file(base, out, fmt="rasa")
     base.delete(base.get_by_key("bad key").id, author="imp")
