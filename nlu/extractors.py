@@ -61,14 +61,31 @@ class RuleExtractors:
         return replace(entity, value=canonical, processors=(*entity.processors, SYNONYM_PROCESSOR))
 
     def rule_entities(self, text: str, found: Sequence[Entity]) -> list[Entity]:
-        """Regex and lookup matches that overlap none of ``found`` (nor each other)."""
-        taken = [(e.start, e.end) for e in found]
+        """Regex and lookup matches that overlap none of ``found`` (nor each other), except
+        a found entity of the same type that lies within the match: the match is that
+        entity whole (the tagger took "NW" of "NW–48213" and the pattern, then skipped,
+        had the order number)."""
+        taken = [(e.start, e.end, e.entity) for e in found]
         out: list[Entity] = []
         for name, pattern in self.patterns:
             for match in pattern.finditer(text):
                 start, end = match.span()
-                if start == end or any(start < b and end > a for a, b in taken):
+                overlaps = [t for t in taken if start < t[1] and end > t[0]]
+                if start == end or any(
+                    kind != name or a < start or b > end for a, b, kind in overlaps
+                ):
                     continue
-                taken.append((start, end))
+                taken.append((start, end, name))
                 out.append(Entity(name, start, end, match.group(0), 1.0, REGEX_EXTRACTOR))
         return out
+
+    def with_rule_entities(self, text: str, found: Sequence[Entity]) -> list[Entity]:
+        """``found`` with the rule entities added, in text order; a found entity that a
+        match of its type contains gives way to the match."""
+        rules = self.rule_entities(text, found)
+        kept = [
+            e
+            for e in found
+            if not any(r.entity == e.entity and r.start <= e.start and e.end <= r.end for r in rules)
+        ]
+        return sorted([*kept, *rules], key=lambda e: (e.start, e.end))

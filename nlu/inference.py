@@ -19,7 +19,7 @@ from nlu.encoder import (
     set_torch_threads,
 )
 from nlu.errors import NluError
-from nlu.extractors import RuleExtractors
+from nlu.extractors import REGEX_EXTRACTOR, RuleExtractors
 from nlu.network import JointModel, Labels
 from nlu.predict import RawPrediction, predict_texts
 from nlu.result import FALLBACK_INTENT, Entity, IntentScore, ParseResult
@@ -185,8 +185,10 @@ class NluModel:
             )
             for span in pred.spans
         ]
-        entities += [self.rules.map_synonym(e) for e in self.rules.rule_entities(text, entities)]
-        entities.sort(key=lambda e: (e.start, e.end))
+        entities = [
+            e if e.extractor != REGEX_EXTRACTOR else self.rules.map_synonym(e)
+            for e in self.rules.with_rule_entities(text, entities)
+        ]
         return ParseResult(text, intent, ranking, tuple(entities))
 
 

@@ -118,8 +118,15 @@ async def test_a_customer_can_back_out_of_a_return_and_go_on(demo_services: Serv
         "Standard delivery takes 2-4 working days, express delivery 1-2 working days. Orders "
         "placed before 2 pm on a working day leave our warehouse the same day."
     ]
-    # A return started again asks for the item afresh, for the order given before.
-    assert await say("I'd like to return something") == [
+    # A return started again asks which order, the one given before as a button (used
+    # unasked, "no, from another order" was then registered as the reason).
+    again = await dm.handle("keep", "I'd like to return something")
+    assert [m.text for m in again] == [
+        "Which order is it about? Is it NW-48213, or another one? You can type its number "
+        "(it looks like NW-12345)."
+    ]
+    assert [b["title"] for b in again[0].buttons] == ["NW-48213"]
+    assert await say(again[0].buttons[0]["payload"]) == [
         "Which item from order NW-48213 would you like to return?"
     ]
     # One word the encoder knows only in pieces, but the project's examples have whole, is

@@ -18,6 +18,7 @@ from nlu import (
     write_rasa_yaml,
 )
 from nlu.extractors import RuleExtractors
+from nlu.result import Entity
 from nlu.readers import bio_to_spans
 
 SHARED = Path("/work/shared/data")
@@ -296,3 +297,20 @@ def test_builtin_entities_are_found_by_pattern_in_what_users_type() -> None:
         assert not done.is_alive(), hostile[:12]
     with pytest.raises(NluError, match="unknown built-in entity 'time'"):
         with_builtin_entities(TrainingData(), ["time"])
+
+
+def test_a_pattern_match_takes_the_place_of_a_tagged_piece_of_it() -> None:
+    # The tagger took "NW" of "NW–48213" (an en dash) for the order number; the project's
+    # regex, skipped as overlapping, had all of it. Another type, or a wider tagged span,
+    # keeps the tagger's entity.
+    rules = RuleExtractors.from_json({"regexes": {"order_number": [r"\bNW[-\u2013]?\d{5}\b"]}})
+    text = "where is NW\u201348213 please"
+    piece = Entity("order_number", 9, 11, "NW", 0.8, "DIETClassifier")
+    merged = rules.with_rule_entities(text, [piece])
+    assert [(e.value, e.extractor) for e in merged] == [("NW\u201348213", "RegexEntityExtractor")]
+    other = Entity("product", 9, 11, "NW", 0.8, "DIETClassifier")
+    assert rules.with_rule_entities(text, [other]) == [other]
+    wider = Entity("order_number", 0, 17, "where is NW\u201348213", 0.8, "DIETClassifier")
+    assert rules.with_rule_entities(text, [wider]) == [wider]
+    alone = rules.with_rule_entities("NW-12345 and NW-54321", [])
+    assert [e.value for e in alone] == ["NW-12345", "NW-54321"]

@@ -18,9 +18,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 # The order-number format the NLU regex finds: two letters, an optional dash or space, five
-# digits ("NW 48213" was refused as not an order number). Every order starts with NW, so
-# five digits alone are one too ("order 48213" was refused).
-ORDER_NUMBER = re.compile(r"^\s*#?(?:([A-Za-z]{2})[-\s]?)?(\d{5})\s*$")
+# digits ("NW 48213" was refused as not an order number; so was "NW–48213", an en dash
+# pasted from an email). Every order starts with NW, so five digits alone are one too
+# ("order 48213" was refused).
+ORDER_NUMBER = re.compile(r"^\s*#?(?:([A-Za-z]{2})[-\u2010-\u2015\u2212\s]?)?(\d{5})\s*$")
 
 ORDERS: dict[str, dict[str, Any]] = {
     "NW-48213": {"status": "shipped", "detail": "It left our warehouse on Tuesday and should "
@@ -78,6 +79,22 @@ CHANGED_MIND = {
 REASON_HELP = (
     "Tell me in a few words why you're returning it, for example \u201cit's too small\u201d or "
     "\u201cit arrived damaged\u201d. To stop the return, say \u201cstop\u201d."
+)
+# A question or a pause at the reason question is no reason ("why do you need to know?",
+# "wait" and "hmm let me think" were registered as reasons, and the return submitted).
+HESITATION = re.compile(
+    r"^(?:wait|hold on|hang on|one (?:sec|second|moment|minute)|just a (?:sec|second|moment|"
+    r"minute)|hmm+|um+|uh+|erm|let me think|let me see|good question|i need to think)\b"
+)
+# Questions typed without "?" (a reason may well start "what I got was ..." or "does not
+# fit": only these are taken as questions back).
+QUESTION_BACK = re.compile(
+    r"^(?:why|what do you mean|what does that mean|do i have to|do i need to|must i|"
+    r"is that necessary|how come)\b"
+)
+WHY_ASKED = (
+    "We ask so we can improve our products, and it helps us process the return faster. A "
+    "return needs no reason, though: say \u201cno reason\u201d and I'll register it without one."
 )
 
 
@@ -185,6 +202,32 @@ def set_this_turn(tracker: Tracker, slot: str) -> bool:
     return False
 
 
+def order_given_now(tracker: Tracker) -> bool:
+    """Whether the user's latest message names an order number (typed, or a button's)."""
+    return next(tracker.get_latest_entity_values("order_number"), None) is not None
+
+
+def started_now(tracker: Tracker) -> bool:
+    """Whether the active form was started by the latest message (not already running)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif event.get("event") == "active_loop" and seen_user:
+            return event.get("name") != tracker.active_loop_name
+    return True
+
+
+def remembered_order(tracker: Tracker) -> str | None:
+    """The last order the user gave earlier in the conversation, if it exists."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "order_number":
+            number = normalise_order_number(str(event.get("value") or ""))
+            if number in ORDERS:
+                return number
+    return None
+
+
 def not_found(number: str) -> str:
     return (
         f"I couldn't find an order {number}. Please check the number in your confirmation "
@@ -216,6 +259,10 @@ class ValidateOrderStatusForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
+        if started_now(tracker) and not order_given_now(tracker):
+            # An order from earlier in the chat: asked about (offered as a button) rather
+            # than told again unasked ("track my order" again told the last order's status).
+            return {"order_number": None}
         return {"order_number": known_order(slot_value, dispatcher)}
 
 
@@ -233,6 +280,11 @@ class ValidateReturnForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Accept a well-formed order number that exists in the order system."""
+        if started_now(tracker) and not order_given_now(tracker):
+            # An order from earlier in the chat (one tracked, or the last return's): asked
+            # about, offered as a button. Used unsaid, "no, from a different order" was then
+            # taken as the reason and the wrong order's item returned.
+            return {"order_number": None}
         asked = tracker.get_slot("requested_slot") == "order_number"
         if not asked and normalise_order_number(str(slot_value or "")) is None:
             # a number in another answer ("the size is 3 too small"), read as an order
@@ -326,6 +378,13 @@ class ValidateReturnForm(FormValidationAction):
         if len(reason) < 3:
             dispatcher.utter_message(text="Could you tell me a bit more about why?")
             return {"return_reason": None}
+        if HESITATION.match(said):
+            dispatcher.utter_message(text="Take your time. " + REASON_HELP)
+            return {"return_reason": None}
+        if reason.rstrip().endswith("?") or QUESTION_BACK.match(said):
+            # a question back ("why do you need to know?", "what do you mean?") is no reason
+            dispatcher.utter_message(text=WHY_ASKED)
+            return {"return_reason": None}
         # A button's payload ("/inform{...}") clicked late is no reason either.
         if said in NOT_A_REASON or reason.startswith("/"):
             dispatcher.utter_message(text=REASON_HELP)
@@ -354,6 +413,42 @@ class ActionAskProduct(Action):
             text=f"Which item from order {number} would you like to return?", buttons=buttons
         )
         return []
+
+
+class _AskOrderNumber:
+    """Ask a form's order-number question, with the order the user gave earlier in the
+    conversation as a button (one click for "the same order"; typing another works)."""
+
+    form = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.form}_order_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        earlier = remembered_order(tracker)
+        if earlier is None:
+            own = f"utter_ask_{self.form}_order_number"
+            ask = own if own in domain.get("responses", {}) else "utter_ask_order_number"
+            dispatcher.utter_message(response=ask)
+            return []
+        dispatcher.utter_message(
+            text=f"Which order is it about? Is it {earlier}, or another one? You can type its "
+            "number (it looks like NW-12345).",
+            buttons=[
+                {"title": earlier, "payload": "/inform" + json.dumps({"order_number": earlier})}
+            ],
+        )
+        return []
+
+
+class ActionAskReturnOrderNumber(_AskOrderNumber, Action):
+    form = "return_form"
+
+
+class ActionAskStatusOrderNumber(_AskOrderNumber, Action):
+    form = "order_status_form"
 
 
 class ActionClearReturnDetails(Action):
