@@ -86,6 +86,8 @@ class RuleExtractors:
         kept = [
             e
             for e in found
-            if not any(r.entity == e.entity and r.start <= e.start and e.end <= r.end for r in rules)
+            if not any(
+                r.entity == e.entity and r.start <= e.start and e.end <= r.end for r in rules
+            )
         ]
         return sorted([*kept, *rules], key=lambda e: (e.start, e.end))

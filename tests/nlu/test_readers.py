@@ -18,8 +18,8 @@ from nlu import (
     write_rasa_yaml,
 )
 from nlu.extractors import RuleExtractors
-from nlu.result import Entity
 from nlu.readers import bio_to_spans
+from nlu.result import Entity
 
 SHARED = Path("/work/shared/data")
 HELPDESK = SHARED / "rasa-projects" / "helpdesk-assistant" / "data"
