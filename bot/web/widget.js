@@ -67,7 +67,9 @@
   function Widget(options) {
     this.options = options;
     this.server = baseUrl(options);
-    this.sessionId = storedSession();
+    // Read from storage when the chat connects, not now: a tab loaded before another tab
+    // started the chat would start a second conversation and store its id over the first.
+    this.sessionId = null;
     this.socket = null;
     this.historyLoaded = false;
     this.queued = [];
@@ -212,7 +214,8 @@
           self.offline.textContent = "Connected again.";
           self.offline = null;
         }
-        socket.emit("session_request", { session_id: self.sessionId });
+        // Once confirmed, the id is this tab's; until then, the one the tabs share (if any).
+        socket.emit("session_request", { session_id: self.sessionId || storedSession() });
       });
       socket.on("session_confirm", function (confirmed) {
         var id = confirmed && confirmed.session_id ? confirmed.session_id : confirmed;

@@ -319,6 +319,30 @@ def test_a_message_typed_while_connecting_is_sent_once_connected(
     assert page.locator(".deskbot-notice").count() == 0  # it used to say "Still connecting"
 
 
+def test_two_tabs_loaded_before_the_chat_starts_share_one_conversation(
+    new_page: Any, web_server: LiveServer
+) -> None:
+    # The second tab read the stored session id at page load, before the first tab had one:
+    # it started a conversation of its own and stored its id over the first one's.
+    first = new_page()
+    second = first.context.new_page()  # same browser profile: one localStorage
+    second.goto(web_server.url + "/")
+    session_id = open_widget(first, web_server)
+    expect_bot(first, "Northwind Shop")
+    send(first, "hello")
+    first.wait_for_function("document.querySelectorAll('.deskbot-bot').length === 2")
+
+    second.get_by_role("button", name="Open the chat").click()
+    second.wait_for_selector(".deskbot[data-session-id]")
+    assert second.get_attribute(".deskbot", "data-session-id") == session_id
+    second.locator(".deskbot-restored .deskbot-text", has_text=re.compile("^hello$")).wait_for()
+    second.wait_for_timeout(300)
+    assert second.locator(".deskbot-bot:not(.deskbot-restored)").count() == 0  # no new greeting
+    assert second.evaluate("localStorage.getItem('deskbot.session_id')") == session_id
+    send(second, "where is my order")  # and what one tab says, the other shows
+    first.locator(".deskbot-user .deskbot-text", has_text="where is my order").wait_for()
+
+
 def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent(
     new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
 ) -> None:
