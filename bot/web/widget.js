@@ -349,9 +349,50 @@
     if (sender === "agent" && agent) who = agent;  // the agent's name, as the API gives it
     var name = el("span", sender === "agent" ? "deskbot-author" : "deskbot-sr", who + ": ");
     item.appendChild(name);
-    item.appendChild(el("span", "deskbot-text", text || ""));
+    // The user's own words stay as typed; the bot's and an agent's web addresses are links.
+    item.appendChild(sender === "user" ? el("span", "deskbot-text", text || "") :
+      textWithLinks(String(text || "")));
     return item;
   };
+
+  // A web address in a message runs to a space or a character an address does not hold bare.
+  var URL_IN_TEXT = /https?:\/\/[^\s<>"]+/gi;
+  var CLOSES = { ")": "(", "]": "[", "}": "{" };
+
+  /* A full stop, comma, quote or unmatched bracket at an address's end is the sentence's:
+   * "(see https://x.example/a)." links https://x.example/a. */
+  function trimUrl(url) {
+    while (/[.,;:!?'")\]}]$/.test(url)) {
+      var last = url.charAt(url.length - 1);
+      var open = CLOSES[last];
+      if (open && url.split(open).length >= url.split(last).length) break;  // its own pair
+      url = url.slice(0, -1);
+    }
+    return url;
+  }
+
+  /* A message's text with its http(s) addresses as links that open a new tab: built from
+   * text nodes and <a> elements, never HTML, so markup in a message shows as text. */
+  function textWithLinks(text) {
+    var span = el("span", "deskbot-text");
+    var done = 0;
+    var match;
+    URL_IN_TEXT.lastIndex = 0;
+    while ((match = URL_IN_TEXT.exec(text)) !== null) {
+      var url = trimUrl(match[0]);
+      var href = /^https?:\/\/[^/?#]/i.test(url) ? safeUrl(url) : null;
+      if (!href) continue;
+      span.appendChild(document.createTextNode(text.slice(done, match.index)));
+      var link = el("a", "", url);
+      link.href = href;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      span.appendChild(link);
+      done = match.index + url.length;
+    }
+    span.appendChild(document.createTextNode(text.slice(done)));
+    return span;
+  }
 
   /* An image the bot sent, or null for a source that is not a web address. */
   Widget.prototype.image = function (source) {

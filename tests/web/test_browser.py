@@ -415,7 +415,10 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     assert other.get_by_role("link", name="FAQ editor").count() == 0  # agents cannot edit it
     other.close()
     bots_before = bot_bubbles(user)
-    written = "Hi, this is Ana.\n\nHow can I help? <script>alert(1)</script>"
+    written = (
+        "Hi, this is Ana.\n\nHow can I help? <script>alert(1)</script> Our returns page "
+        "(https://northwind.example/returns?from=chat&lang=en). javascript:alert(1)"
+    )
     agent.get_by_label("Reply to the user").fill(written)
     agent.get_by_role("button", name="Send").click()
 
@@ -423,6 +426,16 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     assert user.locator(".deskbot-buttons").count() == 0  # the bot's old offers are gone
     # One bubble with its paragraphs, as the history shows it; the console keeps them too.
     assert reply.inner_text() == written
+    # Its web address is a link (it was plain text), opening a new tab; the rest is text.
+    returns = "https://northwind.example/returns?from=chat&lang=en"
+    link = reply.get_by_role("link")
+    assert link.count() == 1 and link.inner_text() == returns  # not its ")." nor javascript:
+    assert [link.get_attribute(a) for a in ("href", "target", "rel")] == [
+        returns,
+        "_blank",
+        "noopener noreferrer",
+    ]
+    assert reply.locator("script").count() == 0
     sent = agent.locator(".events li.agent .text", has_text="Hi, this is Ana.")
     assert sent.inner_text() == written
     assert user.locator(".deskbot-agent .deskbot-author").last.inner_text().strip() == "ana:"
