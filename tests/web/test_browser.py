@@ -479,6 +479,7 @@ def test_the_console_shows_a_long_conversations_latest_messages_and_keeps_up(
 
     for n in range(25):
         say(f"hello, this is message {n}")
+    say("pleasehelp" * 40)  # one long word ran past the card's right edge, cut off
     say("where is my parcel? the latest")
     agent = new_page()
     login(agent, web_server.url + "/agent", token_for("agent", "ana"))
@@ -490,6 +491,9 @@ def test_the_console_shows_a_long_conversations_latest_messages_and_keeps_up(
     agent.wait_for_timeout(300)
     assert latest.evaluate(ON_SCREEN)
     assert events.evaluate("e => e.scrollHeight > 3 * innerHeight")  # in a long transcript
+    word = events.locator("li.user", has_text="pleasehelppleasehelp")
+    assert word.evaluate("e => e.scrollWidth <= e.clientWidth")  # it wraps, as in the widget
+    assert events.evaluate("e => e.scrollWidth <= e.clientWidth")
     reachable = [
         agent.get_by_role("button", name="Take over"),
         agent.get_by_role("button", name="Close"),
