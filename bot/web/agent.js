@@ -239,15 +239,39 @@
   function renderEvent(conversationId, event) {
     var data = event.data || {};
     var item;
+    if (event.type === "session") {
+      if (data.event === "session_started") state.opening = true;
+      return null;
+    }
+    // A click sends the button's payload ("/track_order"); the user saw its title.
+    var title = event.type === "user" && state.titles[data.text];
+    var payload = event.type === "user" && !title && /^\//.test(data.text || "");
+    if (event.type === "user") {
+      // The chat widget's (or rasa-webchat's) initPayload, sent as the chat opens: the
+      // user typed nothing, so it is said as the handoffs and triggers are.
+      var opening = payload && state.opening && data.channel === "socketio";
+      state.opening = false;
+      if (opening) {
+        item = el("li", "meta", "opened the chat (" + data.text + ")");
+        item.setAttribute("data-seq", event.seq);
+        return item;
+      }
+    }
     if (event.type === "user" || event.type === "bot" || event.type === "agent") {
       item = el("li", event.type);
       var who = event.type === "user" ? "User" : event.type === "bot" ? "Bot" :
         (person(data.agent) === "you" ? "You (agent)" : "Agent " + person(data.agent));
       item.appendChild(el("span", "who", who + ":"));
-      // A click sends the button's payload ("/track_order"); the user saw its title.
-      var title = event.type === "user" && state.titles[data.text];
-      item.appendChild(el("span", "text", title ? title + " (button " + data.text + ")" :
-        data.text || ""));
+      var text = el("span", "text", title ? title + " (button " + data.text + ")" :
+        data.text || "");
+      if (payload) {
+        // "/greet" from a button not shown here or typed as a shortcut: not words the user
+        // wrote. The intent it names (its entities are in the line below).
+        var intent = ((data.parse || {}).intent || {}).name;
+        text = el("span", "text payload", intent ? "sent intent " + intent : data.text);
+        text.title = data.text;
+      }
+      item.appendChild(text);
       if (event.type === "bot" && data.buttons && data.buttons.length) {
         // What the user was offered: an agent taking over sees the choices they had.
         item.appendChild(el("div", "parse", "buttons: " + data.buttons.map(function (b) {
@@ -425,6 +449,7 @@
         detail.appendChild(reply);
         state.seen = {};
         state.titles = Object.create(null);  // a user may type "constructor"
+        state.opening = true;  // the transcript's first message may be the widget's opening
         state.lastSeq = 0;
         state.shown = id;
       }

@@ -253,7 +253,7 @@ def test_the_console_shows_which_button_a_typed_number_chose(
     new_page: Any, web_server: LiveServer, token_for: Any
 ) -> None:
     hook = web_server.url + "/webhooks/rest/webhook"
-    httpx.post(hook, json={"sender": "typed-two", "message": "hi"})
+    httpx.post(hook, json={"sender": "typed-two", "message": "/greet"})  # a shortcut
     asked = httpx.post(hook, json={"sender": "typed-two", "message": "2"}).json()
     assert "order number" in asked[0]["text"]  # "Return an item", the greeting's second button
     page = new_page()
@@ -267,6 +267,10 @@ def test_the_console_shows_which_button_a_typed_number_chose(
     assert "chose button \u201cReturn an item\u201d" in line.inner_text()
     assert "intent return_item (1.00)" in line.inner_text()
     assert typed.locator("form.annotate").count() == 0  # "2" is no example of return_item
+    # "User: /greet" read as if the user had typed it: the intent it sends, as no words.
+    shortcut = page.locator(".events li.user").first
+    assert shortcut.locator(".text.payload").inner_text() == "sent intent greet"
+    assert shortcut.locator(".text").get_attribute("title") == "/greet"
 
 
 def test_news_from_the_shop_reaches_the_open_widget_and_the_console_says_so(
@@ -400,6 +404,13 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     found = agent.locator(".events li.user", has_text="where is NW-48213")
     entities = found.locator("form.annotate").get_by_label("Entities as type=text")
     assert entities.input_value() == "order_number=NW-48213"
+    # The widget's opening payload is no message from the user ("User: /greet").
+    opened = agent.locator(".events li").first
+    assert (opened.get_attribute("class"), opened.inner_text()) == (
+        "meta",
+        "opened the chat (/greet)",
+    )
+    assert agent.locator(".events li.user", has_text="/greet").count() == 0
     # the transcript names the agent's own actions as theirs, not "another login"
     agent.locator(".events li.meta", has_text="(agent took over) by you").wait_for()
     # A second agent sees who has it and cannot write to the user in between.
