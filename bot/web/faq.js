@@ -120,7 +120,7 @@
     search.addEventListener("submit", function (e) { e.preventDefault(); refresh(); });
     q.addEventListener("input", refresh);
     showDeleted.addEventListener("change", refresh);
-    newButton.addEventListener("click", function () { edit(null); });
+    newButton.addEventListener("click", function () { if (mayReplace()) edit(null); });
     importButton.addEventListener("click", importFile);
     exportButton.addEventListener("click", exportFile);
   }
@@ -280,6 +280,7 @@
           button.setAttribute("aria-label", (deleted ? "Restore " : "Edit ") + entry.external_key);
           button.addEventListener("click", function () {
             if (deleted) { restoreEntry(entry); return; }
+            if (!mayReplace()) return;
             edit(entry);
             // The list may be older than another editor's save: load the latest version
             // while nothing is typed yet, or the next Save meets a conflict the user never
@@ -322,6 +323,12 @@
     document.getElementById("f-active").checked = entry ? entry.active : true;
     document.getElementById("delete").hidden = !entry;
     document.getElementById("f-question").focus();
+  }
+
+  /* Whether the form may be filled with another entry: a draft was thrown away unasked
+   * when Edit or New entry was pressed before Save. */
+  function mayReplace() {
+    return !unsaved() || window.confirm("Discard your unsaved changes?");
   }
 
   function moveTo(entry) {
@@ -438,7 +445,7 @@
         // The entry being edited when someone deleted it: keep the user's text to Save.
         if (open) { moveTo(restored); message("Restored " + restored.external_key +
           "; your text is still here: Save to apply it."); }
-        else edit(restored);
+        else if (mayReplace()) edit(restored);  // restored either way; the draft is asked for
         return refresh();
       }).catch(function (err) { message(err.message, true); });
   }

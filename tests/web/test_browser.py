@@ -809,6 +809,43 @@ def test_edit_opens_the_latest_version_though_the_list_is_older(
     page.locator("#faq-message", has_text=re.compile("^Saved back_in_stock")).wait_for()
 
 
+def test_the_editor_asks_before_another_entry_replaces_unsaved_text(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # Edit on another entry, or New entry, replaced the form and the draft was lost unasked.
+    page = new_page()
+    asked: list[str] = []
+    keep = {"draft": True}
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        if keep["draft"]:
+            dialog.dismiss()
+        else:
+            dialog.accept()
+
+    page.on("dialog", answer)
+    login(page, web_server.url + "/admin/faq", token_for("admin", "ada"))
+    page.get_by_role("button", name="Edit back_in_stock").click()
+    title = page.locator("#editor-title")
+    title.filter(has_text="Edit back_in_stock").wait_for()
+    page.get_by_role("button", name="Edit express_shipping").click()  # nothing typed: no question
+    title.filter(has_text="Edit express_shipping").wait_for()
+    draft = "We ship express in one day, not yet saved."
+    answer_box = page.get_by_label("Answer")
+    answer_box.fill(draft)
+    for other in ("Edit back_in_stock", "New entry"):  # cancelled: the draft stays
+        page.get_by_role("button", name=other).click()
+        assert asked[-1] == "Discard your unsaved changes?"
+        assert title.inner_text().startswith("Edit express_shipping")
+        assert answer_box.input_value() == draft
+    assert len(asked) == 2
+    keep["draft"] = False
+    page.get_by_role("button", name="New entry").click()
+    title.filter(has_text=re.compile("^New entry$")).wait_for()
+    assert answer_box.input_value() == "" and len(asked) == 3
+
+
 def test_an_entry_deleted_while_being_edited_is_restored_with_the_editors_text(
     new_page: Any, web_server: LiveServer, token_for: Any
 ) -> None:
