@@ -150,7 +150,9 @@
     (parse.entities || []).forEach(function (e) { parts.push(e.entity + "=" + e.value); });
     var faq = data.faq;
     if (faq && faq.entry !== undefined) {
-      var score = typeof faq.score === "number" ? " score " + faq.score.toFixed(2) : "";
+      // faq.score is the entry's confidence, the FAQ editor's Try "Confidence" (not its
+      // "Fused score"): named as there.
+      var score = typeof faq.score === "number" ? " confidence " + faq.score.toFixed(2) : "";
       parts.push("FAQ " + faq.entry + score + " (" + faq.decision + ")");
     } else if (faq) {
       parts.push("FAQ: no match");

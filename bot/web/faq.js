@@ -234,9 +234,15 @@
     var table = el("table");
     table.id = "try-matches";
     var head = el("tr");
-    ["#", "Entry", "Matched phrasing", "Score", "Confidence"].forEach(function (h) {
+    // The fused retrieval score (e.g. 1.537) ranks the matches; the confidence is what the
+    // bot decides by and what the agents' console shows. "Score" beside it misled staff.
+    ["#", "Entry", "Matched phrasing", "Fused score", "Confidence"].forEach(function (h) {
       head.appendChild(el("th", "", h));
     });
+    head.children[3].title = "Semantic and keyword search combined: it ranks the matches " +
+      "and is no probability";
+    head.children[4].title = "How likely this entry answers the question; the bot answers " +
+      "above its threshold, and the agents' console shows this number";
     table.appendChild(head);
     data.matches.forEach(function (m) {
       var row = el("tr");

@@ -256,6 +256,7 @@ def test_the_console_shows_which_button_a_typed_number_chose(
     httpx.post(hook, json={"sender": "typed-two", "message": "/greet"})  # a shortcut
     asked = httpx.post(hook, json={"sender": "typed-two", "message": "2"}).json()
     assert "order number" in asked[0]["text"]  # "Return an item", the greeting's second button
+    httpx.post(hook, json={"sender": "typed-two", "message": "Do you offer express delivery?"})
     page = new_page()
     login(page, web_server.url + "/agent", token_for("agent", "ana"))
     page.get_by_label("Show").select_option("all")
@@ -271,6 +272,9 @@ def test_the_console_shows_which_button_a_typed_number_chose(
     shortcut = page.locator(".events li.user").first
     assert shortcut.locator(".text.payload").inner_text() == "sent intent greet"
     assert shortcut.locator(".text").get_attribute("title") == "/greet"
+    # An FAQ answer's number is its confidence, named as the FAQ editor's Try names it.
+    faq = page.locator(".events li.user", has_text="express delivery").locator(".parse")
+    assert re.search(r"FAQ express_shipping confidence [01]\.\d\d \(answer\)", faq.inner_text())
 
 
 def test_news_from_the_shop_reaches_the_open_widget_and_the_console_says_so(
@@ -552,6 +556,11 @@ def test_an_admin_edits_an_faq_answer_and_the_widget_shows_the_new_text(
     admin.get_by_role("button", name="Try", exact=True).click()
     admin.locator("#try-decision", has_text="answer").wait_for()
     assert "express_shipping" in admin.locator("#try-matches").inner_text()
+    # "Score" (fused, 1.5) beside "Confidence" (0.97), while the console said "score 0.97"
+    # for the confidence: the raw column is named for what it is.
+    heads = admin.locator("#try-matches th")
+    assert heads.all_inner_texts()[3:] == ["Fused score", "Confidence"]
+    assert "no probability" in (heads.nth(3).get_attribute("title") or "")
     # who answers it in the chat, where the NLU reads it first
     assert admin.locator("#try-chat").inner_text().startswith("In the chat: ")
     assert admin.locator("#try-decision").evaluate(  # scrolled into view inside its panel
