@@ -106,19 +106,25 @@ def tracker(
     return Tracker("u1", slots, {"entities": entities or []}, [], False, None, loop, "")
 
 
+def gave(number: str, slots: dict[str, Any] | None = None) -> Any:
+    """A tracker whose latest message gave ``number`` (the NLU's entity), as the form's
+    answer or in the message that started it."""
+    return tracker(slots or {}, [{"entity": "order_number", "value": number}])
+
+
 def test_the_order_status_form_takes_only_an_order_that_exists(actions: ModuleType) -> None:
     form = actions.ValidateOrderStatusForm()
     said = Dispatcher()
     # Every order starts with NW: five digits alone are one ("order 48213" was refused).
     for typed, number in (("48213", "NW-48213"), ("#nw 55820", "NW-55820"), ("12345", None)):
-        assert form.validate_order_number(typed, said, tracker({}), {}) == {"order_number": number}
+        assert form.validate_order_number(typed, said, gave(typed), {}) == {"order_number": number}
     assert said.messages[-1]["text"].startswith("I couldn't find an order NW-12345.")
     # Cancelled orders have a status too (the return form refuses them).
-    assert form.validate_order_number("NW-61248", said, tracker({}), {}) == {
+    assert form.validate_order_number("NW-61248", said, gave("NW-61248"), {}) == {
         "order_number": "NW-61248"
     }
     for typed in ("1", "NW-4821", "call me"):
-        assert form.validate_order_number(typed, said, tracker({}), {}) == {"order_number": None}
+        assert form.validate_order_number(typed, said, gave(typed), {}) == {"order_number": None}
         assert said.messages[-1]["text"] == actions.NOT_AN_ORDER_NUMBER
 
 
@@ -158,28 +164,71 @@ def test_a_return_takes_one_item_at_a_time(actions: ModuleType) -> None:
     assert said.messages[-1] == {"response": "utter_how_to_stop_return"}
 
 
+def test_an_order_from_earlier_in_the_chat_is_asked_about_not_used(actions: ModuleType) -> None:
+    # "where is NW-55820", then "I want to return an item": the return took NW-55820 unasked,
+    # and "no, from a different order" was registered as the reason.
+    from rasa_sdk import Tracker
+
+    tracked = [
+        {"event": "user", "text": "where is NW-55820"},
+        {"event": "slot", "name": "order_number", "value": "NW-55820"},
+        {"event": "user", "text": "I want to return an item"},
+        {"event": "active_loop", "name": "return_form"},
+        {"event": "slot", "name": "order_number", "value": "NW-55820"},
+    ]
+    said = Dispatcher()
+    for form in (actions.ValidateReturnForm(), actions.ValidateOrderStatusForm()):
+        loop = {"name": form.name().removeprefix("validate_")}
+        carried = Tracker("u1", {"order_number": "NW-55820"}, {"entities": []}, tracked, False,
+                          None, loop, "")  # fmt: skip
+        assert form.validate_order_number("NW-55820", said, carried, {}) == {"order_number": None}
+    assert said.messages == []
+    # Asked again while the form runs ("I want to return an item" at its item question),
+    # the form's own order stands.
+    running = [tracked[3], *tracked[:3]]
+    again = Tracker("u1", {"order_number": "NW-48213"}, {"entities": []}, running, False, None,
+                    {"name": "return_form"}, "")  # fmt: skip
+    assert actions.ValidateReturnForm().validate_order_number("NW-48213", said, again, {}) == {
+        "order_number": "NW-48213"
+    }
+    # The question offers the earlier order as a button.
+    import asyncio
+
+    ask = actions.ActionAskReturnOrderNumber()
+    assert ask.name() == "action_ask_return_form_order_number"
+    asyncio.run(ask.run(said, carried, {"responses": {}}))
+    assert said.messages[-1]["buttons"] == [
+        {"title": "NW-55820", "payload": '/inform{"order_number": "NW-55820"}'}
+    ]
+    asyncio.run(ask.run(said, tracker({}), {"responses": {}}))
+    assert said.messages[-1] == {"response": "utter_ask_order_number"}
+
+
 def test_return_form_validation(actions: ModuleType) -> None:
     form = actions.ValidateReturnForm()
     said = Dispatcher()
-    assert form.validate_order_number("nw48213", said, tracker({}), {}) == {
+    assert form.validate_order_number("nw48213", said, gave("nw48213"), {}) == {
         "order_number": "NW-48213"
     }
-    assert form.validate_order_number("NW-99999", said, tracker({}), {}) == {"order_number": None}
-    assert form.validate_order_number("hello", said, tracker({}), {}) == {"order_number": None}
+    assert form.validate_order_number("NW-99999", said, gave("NW-99999"), {}) == {
+        "order_number": None
+    }
+    assert form.validate_order_number("hello", said, gave("hello"), {}) == {"order_number": None}
     assert "couldn't find an order NW-99999" in said.messages[0]["text"]
     # The item given before the order (or the old order's, when the order changed) is
     # checked against it: the headphones were registered as returned from NW-55820.
-    item_first = tracker({"product": "headphones"})
+    item_first = gave("NW-48213", {"product": "headphones"})
     assert form.validate_order_number("NW-48213", said, item_first, {}) == {
         "order_number": "NW-48213",
         "product": "wireless headphones",
     }
+    item_first = gave("NW-55820", {"product": "headphones"})
     assert form.validate_order_number("NW-55820", said, item_first, {}) == {
         "order_number": "NW-55820",
         "product": None,
     }
     # An order of one item needs no question about which
-    assert form.validate_order_number("NW-55820", said, tracker({}), {}) == {
+    assert form.validate_order_number("NW-55820", said, gave("NW-55820"), {}) == {
         "order_number": "NW-55820",
         "product": "running shoes",
     }
@@ -192,9 +241,10 @@ def test_return_form_validation(actions: ModuleType) -> None:
     ]
     from rasa_sdk import Tracker
 
+    three = {"entities": [{"entity": "order_number", "value": "3"}]}
     later = Tracker(
-        "u1", {"requested_slot": "return_reason", "order_number": "3"}, {}, events, False, None,
-        None, "",
+        "u1", {"requested_slot": "return_reason", "order_number": "3"}, three, events, False,
+        None, None, "",
     )  # fmt: skip
     assert form.validate_order_number("3", said, later, {}) == {"order_number": "NW-48213"}
     # "changed my mind, I want the headphones instead" at the reason question changes the
@@ -207,7 +257,9 @@ def test_return_form_validation(actions: ModuleType) -> None:
     kept = Tracker("u1", {"product": "x"}, {}, changed[::-1], False, None, None, "")
     assert form.validate_return_reason("it broke", said, kept, {}) == {"return_reason": "it broke"}
     # an order still in the warehouse has nothing to return yet
-    assert form.validate_order_number("NW-10472", said, tracker({}), {}) == {"order_number": None}
+    assert form.validate_order_number("NW-10472", said, gave("NW-10472"), {}) == {
+        "order_number": None
+    }
     assert "hasn't left our warehouse yet" in said.messages[-1]["text"]
     in_order = tracker({"order_number": "NW-48213"})
     assert form.validate_product("the Wireless Headphones", said, in_order, {}) == {
@@ -231,7 +283,7 @@ def test_return_form_validation(actions: ModuleType) -> None:
         assert form.validate_product(typed, said, in_order, {}) == {"product": item}
     # an order number written with a space or a hash
     for typed in ("NW 48213", "#nw48213"):
-        assert form.validate_order_number(typed, said, tracker({}), {}) == {
+        assert form.validate_order_number(typed, said, gave(typed), {}) == {
             "order_number": "NW-48213"
         }
     assert form.validate_return_reason("too small", said, in_order, {}) == {

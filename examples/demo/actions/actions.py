@@ -421,9 +421,6 @@ class _AskOrderNumber:
 
     form = ""
 
-    def name(self) -> str:
-        return f"action_ask_{self.form}_order_number"
-
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
@@ -446,9 +443,15 @@ class _AskOrderNumber:
 class ActionAskReturnOrderNumber(_AskOrderNumber, Action):
     form = "return_form"
 
+    def name(self) -> str:
+        return "action_ask_return_form_order_number"
+
 
 class ActionAskStatusOrderNumber(_AskOrderNumber, Action):
     form = "order_status_form"
+
+    def name(self) -> str:
+        return "action_ask_order_status_form_order_number"
 
 
 class ActionClearReturnDetails(Action):
