@@ -7,10 +7,11 @@ encoder. The NLU model builds on it; `bot` builds a `SentenceEncoder` and hands 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -152,11 +153,50 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return summed / mask.sum(dim=1).clamp(min=1e-9)
 
 
+class _Turns:
+    """Whose turn it is to run the model: one batch at a time, and a short encode (one batch:
+    a chat message's query) goes before the next batch of a long one (an FAQ import's
+    thousands of phrasings), so it waits for that one batch, not for the whole import.
+
+    A plain lock held over a long encode stalled every chat message for the import's whole
+    encoding (20 s for 2,000 entries); released between batches it is no better, as the
+    thread releasing it takes it straight back.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._busy = False
+        self.short_waiting = 0
+
+    @contextlib.contextmanager
+    def turn(self, *, short: bool) -> Iterator[None]:
+        with self._changed:
+            if short:
+                self.short_waiting += 1
+                try:
+                    self._changed.wait_for(lambda: not self._busy)
+                finally:
+                    self.short_waiting -= 1
+            else:
+                self._changed.wait_for(lambda: not self._busy and not self.short_waiting)
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
+
+
 class SentenceEncoder:
     """Mean-pooled, L2-normalised sentence embeddings from a BERT-family checkpoint.
 
     Construction is cheap; :meth:`warm_up` (or the first :meth:`encode`) loads the weights.
-    Thread-safe: one encode runs at a time per instance.
+    Thread-safe: one batch runs at a time per instance, and an encode of one batch (a query)
+    runs before the next batch of a longer encode (an import's phrasings).
+
+    ``batch_size`` 32: on one CPU thread MiniLM-L6 embeds short phrasings faster in batches
+    of 32 than of 64 (4.4 s against 5.5 s for 1,600), and a query waits for a shorter batch.
     """
 
     def __init__(
@@ -164,7 +204,7 @@ class SentenceEncoder:
         model: str | os.PathLike[str] | None = None,
         *,
         device: str = "auto",
-        batch_size: int = 64,
+        batch_size: int = 32,
         max_length: int = 128,
         threads: int | None = None,
     ) -> None:
@@ -173,7 +213,8 @@ class SentenceEncoder:
         self.batch_size = batch_size
         self.max_length = max_length
         self.threads = threads
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # loading
+        self._turns = _Turns()
         self._tokenizer: Any = None
         self._model: Any = None
         self._device: torch.device | None = None
@@ -222,9 +263,11 @@ class SentenceEncoder:
         out: list[np.ndarray] = []
         # Sorting by length keeps padding small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with self._lock, torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start : start + self.batch_size]
+        short = len(texts) <= self.batch_size
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            # the tokenizer is not thread-safe either: it is used in the turn too
+            with self._turns.turn(short=short), torch.inference_mode():
                 batch = self._tokenizer(
                     [separators_as_spaces(texts[i]) for i in idx],
                     padding=True,

@@ -88,3 +88,46 @@ def test_control_characters_and_zero_width_spaces_separate_words() -> None:
     pieces = [text[a:b] for a, b in token_offsets(batch, 0) if b > a]
     assert pieces[0] == "track" and pieces[-1] == "please"  # offsets index the original text
     assert "\x00" not in "".join(pieces) and "\u200b" not in "".join(pieces)
+
+
+def test_a_query_waits_for_one_batch_of_a_long_encode_not_for_all_of_it() -> None:
+    # An FAQ import encodes thousands of phrasings; a chat message's query encoded meanwhile
+    # must run after the batch in progress, not after the import's last one.
+    import threading
+    import time
+    from typing import Any
+
+    encoder = SentenceEncoder(device="cpu", threads=1, batch_size=2)
+    encoder.warm_up()
+    model = encoder._model
+    order: list[int] = []
+    first_running, release = threading.Event(), threading.Event()
+
+    class Gated:
+        def __call__(self, **batch: Any) -> Any:
+            order.append(int(batch["input_ids"].shape[0]))
+            if len(order) == 1:
+                first_running.set()
+                assert release.wait(30)
+            return model(**batch)
+
+    encoder._model = Gated()
+    long_texts = [f"phrasing number {n}" for n in range(6)]  # three batches of two
+    results: dict[str, Any] = {}
+    bulk = threading.Thread(target=lambda: results.update(bulk=encoder.encode(long_texts)))
+    query = threading.Thread(target=lambda: results.update(query=encoder.encode(["hello"])))
+    bulk.start()
+    assert first_running.wait(30)
+    query.start()
+    deadline = time.monotonic() + 30
+    while encoder._turns.short_waiting == 0:  # the query is waiting for the model
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    release.set()
+    bulk.join(30)
+    query.join(30)
+    assert order == [2, 1, 2, 2]  # the query's batch of one right after the first batch
+    assert results["bulk"].shape == (6, 384) and results["query"].shape == (1, 384)
+    encoder._model = model
+    reference = encoder.encode(long_texts)
+    assert abs(results["bulk"] - reference).max() < 1e-5
