@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, bindparam, func, select, text, tuple_
 
 from knowledge.entries import (
     EDITABLE_FIELDS,
@@ -308,37 +308,35 @@ class FaqBase:
         """
         cleaned = [clean_draft(d) for d in drafts]
         keys = [d.external_key for d in cleaned]
-        twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
-        if twice is not None:
-            raise InvalidEntryError(f"the key {twice!r} is given twice")
+        seen: set[str] = set()
+        for key in keys:
+            if key in seen:
+                raise InvalidEntryError(f"the key {key!r} is given twice")
+            seen.add(key)
         outcomes: dict[str, list[str]] = {
             "created": [], "updated": [], "unchanged": [], "deleted": []
         }  # fmt: skip
+        # A handful of statements for the whole file, never a few per row: SQLite has one
+        # writer, and the chat's sessions and transcripts wait while this transaction runs.
         with self.engine.connect() as conn, conn.begin() as transaction:
             self._lock_writes(conn)
-            currents = [self._find_key(conn, key) for key in keys]
+            stored = self._find_keys(conn, keys)
+            currents = [stored.get(key) for key in keys]
+            exported = self._exported_versions(conn, currents, cleaned, overwrite)
             plans = [
-                None if current is None else self._plan(conn, current, draft, overwrite)
+                None if current is None else _plan(current, draft, overwrite, exported)
                 for current, draft in zip(currents, cleaned, strict=True)
             ]
             conflicts = [p.conflict for p in plans if p is not None and p.conflict]
             if conflicts:
                 raise StaleImportError(conflicts)
+            now = _now()
+            writes: list[_Write] = []
             for current, draft, plan in zip(currents, cleaned, plans, strict=True):
-                if current is None or plan is None:
-                    entry, outcome = self._insert(conn, draft, author), "created"
-                    if draft.deleted:
-                        entry, outcome = self._write_deleted(conn, entry, author, True), "deleted"
-                    outcomes[outcome].append(draft.external_key)
-                    continue
-                action = "restore" if plan.revive else "update"
-                entry = self._apply(
-                    conn, current, plan.fields, author, action, undelete=plan.revive
-                )
-                outcome = "unchanged" if entry.version == current.version else "updated"
-                if plan.delete:
-                    entry, outcome = self._write_deleted(conn, entry, author, True), "deleted"
-                outcomes[outcome].append(draft.external_key)
+                write = _created(draft, now) if plan is None else _updated(current, plan, now)
+                outcomes[write.outcome].append(draft.external_key)
+                writes.append(write)
+            self._write_batch(conn, writes, author, now)
             revision = self._last_revision(conn)
             preview = None
             if dry_run:
@@ -348,6 +346,99 @@ class FaqBase:
         if (created or updated or deleted) and not dry_run:
             self._notify(revision)
         return UpsertResult(created, updated, unchanged, revision, deleted, preview=preview)
+
+    def _find_keys(self, conn: Connection, keys: builtins.list[str]) -> dict[str, FaqEntry]:
+        """The entries having these keys, deleted or not, by key (a query per 500 keys)."""
+        found: dict[str, FaqEntry] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            rows = conn.execute(select(faq_entries).where(faq_entries.c.external_key.in_(chunk)))
+            for row in rows.mappings():
+                found[str(row["external_key"])] = entry_from_row(row)
+        return found
+
+    def _exported_versions(
+        self,
+        conn: Connection,
+        currents: builtins.list[FaqEntry | None],
+        drafts: builtins.list[FaqDraft],
+        overwrite: bool,
+    ) -> dict[tuple[int, int], FaqEntry]:
+        """Each entry as it was at the version a draft was exported at, where the base has
+        moved on since (what ``knowledge.merge`` compares with); a query per 500 entries."""
+        wanted = [
+            (current.id, draft.version)
+            for current, draft in zip(currents, drafts, strict=True)
+            if current is not None and _merges(current, draft, overwrite)
+        ]
+        found: dict[tuple[int, int], FaqEntry] = {}
+        pair = tuple_(faq_revisions.c.entry_id, faq_revisions.c.entry_version)
+        for start in range(0, len(wanted), _CHUNK):
+            rows = conn.execute(
+                select(*_STAMPED[:2], faq_revisions.c.snapshot)
+                .where(pair.in_(wanted[start : start + _CHUNK]))
+                .order_by(faq_revisions.c.id)
+            )
+            for row in rows:  # the latest revision of a version wins, as ids ascend
+                found[(int(row.entry_id), int(row.entry_version))] = entry_from_row(row.snapshot)
+        return found
+
+    def _write_batch(
+        self, conn: Connection, writes: builtins.list[_Write], author: str, now: datetime
+    ) -> None:
+        """Insert the new entries, update the changed ones (each only if still at the version
+        read) and append their revisions in the drafts' order: a few statements in all."""
+        new = [w for w in writes if w.current is None]
+        if new:
+            # Ids read back by key: RETURNING in parameter order is a statement per row on
+            # SQLite, as it cannot tell the rows of one statement apart.
+            conn.execute(faq_entries.insert(), [_row(w.steps[-1][1], created=True) for w in new])
+            ids = self._ids_of(conn, [w.steps[0][1].external_key for w in new])
+            for write in new:
+                entry_id = ids[write.steps[0][1].external_key]
+                write.steps = [(a, replace(e, id=entry_id), d) for a, e, d in write.steps]
+        changed = [w for w in writes if w.current is not None and w.steps]
+        if changed:
+            update = faq_entries.update().where(
+                faq_entries.c.id == bindparam("b_id"),
+                faq_entries.c.version == bindparam("b_version"),
+            )
+            params = [
+                {"b_id": w.current.id, "b_version": w.current.version, **_row(w.steps[-1][1])}
+                for w in changed
+                if w.current is not None
+            ]
+            result = conn.execute(update, params)
+            if result.rowcount != len(params):  # a writer that bypassed the write lock
+                self._refuse_stale(conn, [w.current for w in changed if w.current is not None])
+        revisions = [
+            {
+                "entry_id": entry.id, "entry_version": entry.version, "action": action,
+                "changes": diff, "snapshot": entry.snapshot(), "author": author,
+                "created_at": now,
+            }
+            for write in writes
+            for action, entry, diff in write.steps
+        ]  # fmt: skip
+        if revisions:
+            conn.execute(faq_revisions.insert(), revisions)
+
+    def _ids_of(self, conn: Connection, keys: builtins.list[str]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        key_column = faq_entries.c.external_key
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            rows = conn.execute(select(faq_entries.c.id, key_column).where(key_column.in_(chunk)))
+            ids.update((str(row.external_key), int(row.id)) for row in rows)
+        return ids
+
+    def _refuse_stale(self, conn: Connection, read: builtins.list[FaqEntry]) -> None:
+        for current in read:
+            latest = self._get(conn, current.id)
+            if latest.version != current.version:
+                raise StaleEditError(
+                    current.id, current.version, latest.version, current.external_key
+                )
 
     # -- internals -------------------------------------------------------------------------
     def _list(
@@ -409,26 +500,6 @@ class FaqBase:
 
     def _last_revision(self, conn: Connection) -> int:
         return int(conn.execute(select(func.max(faq_revisions.c.id))).scalar() or 0)
-
-    def _plan(
-        self, conn: Connection, current: FaqEntry, draft: FaqDraft, overwrite: bool
-    ) -> ImportPlan:
-        """What an import writes over ``current``: the draft as it is, or, when the base
-        moved on since the draft's version, the draft's changes merged over the base's."""
-        if overwrite or draft.version is None or current.version <= draft.version:
-            return file_wins(current, draft)
-        row = conn.execute(
-            select(faq_revisions.c.snapshot)
-            .where(
-                faq_revisions.c.entry_id == current.id,
-                faq_revisions.c.entry_version == draft.version,
-            )
-            .order_by(faq_revisions.c.id.desc())
-            .limit(1)
-        ).first()
-        if row is None:  # a version this base never had: the file is from another base
-            return file_wins(current, draft)
-        return merge(current, draft, entry_from_row(row.snapshot))
 
     def _insert(self, conn: Connection, draft: FaqDraft, author: str) -> FaqEntry:
         check_one_line(draft.external_key, draft.fields())
@@ -531,6 +602,104 @@ class FaqBase:
                 created_at=_now(),
             )
         )
+
+
+#: Keys, entries or revisions asked for in one query (well under SQLite's bound parameters).
+_CHUNK = 500
+
+
+@dataclass(slots=True)
+class _Write:
+    """What an import does to one entry: its revisions' actions, the entry after each and
+    the changes each records (none: unchanged), and what to call the outcome."""
+
+    current: FaqEntry | None
+    steps: builtins.list[tuple[str, FaqEntry, dict[str, Any]]]
+    outcome: str
+
+
+def _merges(current: FaqEntry, draft: FaqDraft, overwrite: bool) -> bool:
+    """Whether the draft was exported at a version the base has moved on from."""
+    return not overwrite and draft.version is not None and current.version > draft.version
+
+
+def _plan(
+    current: FaqEntry,
+    draft: FaqDraft,
+    overwrite: bool,
+    exported: Mapping[tuple[int, int], FaqEntry],
+) -> ImportPlan:
+    """What an import writes over ``current``: the draft as it is, or, when the base moved
+    on since the draft's version, the draft's changes merged over the base's."""
+    if not _merges(current, draft, overwrite):
+        return file_wins(current, draft)
+    then = exported.get((current.id, int(draft.version or 0)))
+    if then is None:  # a version this base never had: the file is from another base
+        return file_wins(current, draft)
+    return merge(current, draft, then)
+
+
+def _created(draft: FaqDraft, now: datetime) -> _Write:
+    """A new entry (id 0 until inserted), deleted at once if the draft says so."""
+    fields = draft.fields()
+    check_one_line(draft.external_key, fields)
+    snapshot = {
+        "id": 0, "external_key": draft.external_key, **fields, "version": 1,
+        "deleted_at": None, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    entry = entry_from_row(snapshot)
+    changes = {name: [None, value] for name, value in fields.items()}
+    steps = [("create", entry, changes)]
+    if draft.deleted:
+        steps.append(("delete", _deleted(entry, now), {"deleted": [False, True]}))
+    return _Write(None, steps, "deleted" if draft.deleted else "created")
+
+
+def _updated(current: FaqEntry | None, plan: ImportPlan, now: datetime) -> _Write:
+    """``plan`` over a stored entry: its changed fields (a restore if it revives it), then
+    its deletion if the plan deletes it; no steps when nothing changes."""
+    assert current is not None
+    steps: builtins.list[tuple[str, FaqEntry, dict[str, Any]]] = []
+    entry = current
+    changed = _changed(current, plan.fields)
+    revive = plan.revive and current.deleted_at is not None
+    if changed or revive:
+        values = {name: _stored(value) for name, value in changed.items()}
+        check_one_line(current.external_key, values)
+        old = current.draft().fields()
+        diff: dict[str, Any] = {name: [old[name], values[name]] for name in values}
+        if revive:
+            diff["deleted"] = [True, False]
+        entry = entry_from_row(
+            {
+                **current.snapshot(), **values, "version": current.version + 1,
+                "updated_at": now, "deleted_at": None if revive else current.deleted_at,
+            }
+        )  # fmt: skip
+        steps.append(("restore" if plan.revive else "update", entry, diff))
+    outcome = "updated" if steps else "unchanged"
+    if plan.delete:
+        entry = _deleted(entry, now)
+        steps.append(("delete", entry, {"deleted": [False, True]}))
+        outcome = "deleted"
+    return _Write(current, steps, outcome)
+
+
+def _deleted(entry: FaqEntry, now: datetime) -> FaqEntry:
+    return replace(entry, version=entry.version + 1, deleted_at=now, updated_at=now)
+
+
+def _row(entry: FaqEntry, *, created: bool = False) -> dict[str, Any]:
+    """The ``faq_entries`` values of an entry (its key and creation time only if new)."""
+    row = {
+        **entry.draft().fields(),
+        "version": entry.version,
+        "deleted_at": entry.deleted_at,
+        "updated_at": entry.updated_at,
+    }
+    if created:
+        row.update(external_key=entry.external_key, created_at=entry.created_at)
+    return row
 
 
 #: The columns of a revision that ``_stamp`` reads.

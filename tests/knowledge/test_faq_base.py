@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -312,3 +313,62 @@ def test_a_revision_stamp_is_the_same_in_any_session_time_zone(new_database: Any
     finally:
         utc.dispose()
         berlin.dispose()
+
+
+def _import_counting_statements(base: FaqBase, drafts: list[FaqDraft]) -> int:
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*_args: Any) -> None:
+        statements.append(1)
+
+    event.listen(base.engine, "before_cursor_execute", count)
+    try:
+        base.upsert_many(drafts, author="importer")
+    finally:
+        event.remove(base.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_an_import_writes_in_batches_not_row_by_row(base: FaqBase) -> None:
+    # An import holds the database's write lock (SQLite has one writer, which the chat's
+    # sessions and transcripts wait for) for as long as its statements take: a few per row
+    # made 2,000 rows hold it for seconds. Its statements must not grow with its rows.
+    def drafts(prefix: str, n: int, answer: str = "a") -> list[FaqDraft]:
+        return [FaqDraft(f"{prefix}-{i}", f"question {prefix} {i}", answer) for i in range(n)]
+
+    def run(prefix: str, n: int) -> int:
+        base.upsert_many(drafts(f"{prefix}-old", n) + drafts(f"{prefix}-gone", n), author="a")
+        gone = [base.get_by_key(f"{prefix}-gone-{i}").id for i in range(n)]
+        for entry_id in gone:
+            base.delete(entry_id, author="a")
+        exported = base.get_by_key(f"{prefix}-old-0")
+        base.update(exported.id, expected_version=1, author="b", answer="edited here")
+        older = FaqDraft(f"{prefix}-old-0", exported.question, "a", tags=("t",), version=1)
+        changed = [older, *drafts(f"{prefix}-old", n, "new answer")[1:]]
+        deleting = [replace(d, deleted=True) for d in drafts(f"{prefix}-new-deleted", n)]
+        return _import_counting_statements(
+            base, drafts(f"{prefix}-new", n) + changed + drafts(f"{prefix}-gone", n) + deleting
+        )
+
+    small, large = run("s", 3), run("l", 120)
+    assert large == small <= 12
+    merged = base.get_by_key("l-old-0")  # the older export merged over the later edit
+    assert merged.answer == "edited here" and merged.tags == ("t",)
+    assert [r.action for r in base.history(merged.id)] == ["create", "update", "update"]
+    revived = base.get_by_key("l-gone-7")
+    assert revived.deleted_at is None and revived.version == 3
+    assert [r.action for r in base.history(revived.id)] == ["create", "delete", "restore"]
+    born_deleted = base.get_by_key("l-new-deleted-5")
+    assert born_deleted.deleted_at is not None and born_deleted.version == 2
+    history = base.history(born_deleted.id)
+    assert [(r.action, r.entry_version) for r in history] == [("create", 1), ("delete", 2)]
+    assert history[0].snapshot["deleted_at"] is None
+    assert history[1].snapshot == born_deleted.snapshot()
+    assert (
+        base.get_by_key("l-new-119").snapshot()
+        == base.history(base.get_by_key("l-new-119").id)[-1].snapshot
+    )
+    changes = base.changes_since(0)
+    assert {e.external_key: e for e in changes.entries}["l-old-5"].answer == "new answer"
