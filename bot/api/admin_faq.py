@@ -1,7 +1,8 @@
 """The FAQ editor's API: list, search, create, edit, delete, restore, import, export and try.
 
 Every write refreshes this worker's index at once (other workers follow through the FAQ sync),
-so the bot's next answer uses the edit without a restart. Edits carry the version the editor
+so the bot's next answer uses the edit without a restart; a large import's phrasings are
+indexed in the background after a few seconds' wait. Edits carry the version the editor
 loaded; a stale one is refused with 409.
 """
 
@@ -57,9 +58,33 @@ def hit_json(hit: FaqHit, rank: int) -> dict[str, Any]:
     }
 
 
-async def _refresh(context: ApiContext) -> None:
-    if context.retriever is not None:
-        await asyncio.to_thread(context.retriever.refresh)
+#: How long an import's response waits for this worker's index to take its entries in. A
+#: large import's phrasings take longer to embed (2,000 entries: 10-30 s on a CPU): that
+#: goes on in the background, and the response says so.
+IMPORT_INDEX_WAIT_S = 3.0
+_indexing: set[asyncio.Future[int]] = set()  # refreshes outliving their request
+
+
+async def _refresh(context: ApiContext, wait_s: float | None = None) -> bool:
+    """Bring this process's index up to the base; False when ``wait_s`` passed first (the
+    refresh goes on, and the bot answers from the new entries when it is done)."""
+    if context.retriever is None:
+        return True
+    refresh = asyncio.ensure_future(asyncio.to_thread(context.retriever.refresh))
+    done, _ = await asyncio.wait({refresh}, timeout=wait_s)
+    if not done:
+        _indexing.add(refresh)
+        refresh.add_done_callback(_indexed)
+        return False
+    refresh.result()
+    return True
+
+
+def _indexed(refresh: asyncio.Future[int]) -> None:
+    _indexing.discard(refresh)
+    if not refresh.cancelled() and refresh.exception() is not None:
+        # the FAQ sync retries; the import itself is committed
+        log.error("indexing an FAQ import failed", exc_info=refresh.exception())
 
 
 def _terms(q: str | None) -> list[str]:
@@ -242,6 +267,9 @@ async def import_entries(
 
     An exported file records each entry's version; an import that would undo a later edit
     is refused with 409 naming the entries, unless ``overwrite``.
+
+    The response comes once the import is committed and, within a few seconds, searchable;
+    ``indexed`` false (and a note) when this worker's index is still taking it in.
     """
     data = await request.body()
     if not data.strip():
@@ -257,14 +285,20 @@ async def import_entries(
             base, data, fmt=format, author=token.signature, source=source, overwrite=overwrite
         )
     )
-    await _refresh(context)
+    indexed = await _refresh(context, IMPORT_INDEX_WAIT_S)
+    notes = list(result.notes)
+    if not indexed:
+        notes.append(
+            "the new phrasings are still being indexed; the bot answers from them in a minute or so"
+        )
     return {
         "created": list(result.created),
         "updated": list(result.updated),
         "unchanged": list(result.unchanged),
         "deleted": list(result.deleted),
         "revision": result.revision,
-        "notes": list(result.notes),
+        "indexed": indexed,
+        "notes": notes,
     }
 
 

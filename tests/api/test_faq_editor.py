@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import yaml
@@ -308,6 +309,40 @@ def test_a_deleted_entry_comes_back_by_creating_its_key_or_restoring_it(
     assert "45 days" in bot_says(client, "r3", question)
     again = client.post(f"{FAQ}/entries/{entry['id']}/restore", headers=admin_headers)
     assert again.status_code == 409 and "not deleted" in again.json()["detail"]
+
+
+def test_an_import_slow_to_index_answers_once_committed_and_indexes_meanwhile(
+    client: TestClient, app: FastAPI, admin_headers: dict[str, str], monkeypatch: Any
+) -> None:
+    # Embedding thousands of imported phrasings takes a CPU tens of seconds: the editor
+    # hears when the import is committed, and the index catches up in the background.
+    import threading
+
+    from bot.api import admin_faq
+
+    retriever = app.state.deskbot.retriever
+    refresh, release = retriever.refresh, threading.Event()
+
+    def slow_refresh() -> int:
+        assert release.wait(30)
+        return int(refresh())
+
+    monkeypatch.setattr(retriever, "refresh", slow_refresh)
+    monkeypatch.setattr(admin_faq, "IMPORT_INDEX_WAIT_S", 0.2)
+    body = "id,question,answer\ngift-wrap,Do you gift wrap?,Yes for 3 euros.\n"
+    result = client.post(f"{FAQ}/import?format=csv", content=body, headers=admin_headers)
+    assert result.status_code == 200, result.text
+    assert result.json()["created"] == ["gift-wrap"] and result.json()["indexed"] is False
+    assert "still being indexed" in result.json()["notes"][-1]
+    release.set()
+    deadline = time.monotonic() + 30
+    while retriever.revision < result.json()["revision"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert "3 euros" in bot_says(client, "wrap", "Do you gift wrap?")
+    monkeypatch.undo()
+    again = client.post(f"{FAQ}/import?format=csv", content=body, headers=admin_headers)
+    assert again.json()["indexed"] is True and again.json()["notes"] == []
 
 
 def test_rasa_export_and_import_keep_tags_and_inactive_entries(
