@@ -281,6 +281,13 @@ def test_return_form_validation(actions: ModuleType) -> None:
     }
     for typed, item in typed_items.items():
         assert form.validate_product(typed, said, in_order, {}) == {"product": item}
+    # a question back or an "ok" names no item, and is not told it is not in the order
+    for typed in ("what's the difference?", "ok"):
+        before = len(said.messages)
+        latest = {"text": typed, "entities": []}
+        asked = Tracker("u1", {"order_number": "NW-48213"}, latest, [], False, None, None, "")
+        assert form.validate_product(typed, said, asked, {}) == {"product": None}
+        assert len(said.messages) == before, typed
     # an order number written with a space or a hash
     for typed in ("NW 48213", "#nw48213"):
         assert form.validate_order_number(typed, said, gave(typed), {}) == {

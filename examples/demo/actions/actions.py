@@ -58,6 +58,7 @@ NOT_A_REASON = {
     "help", "help me", "yes", "yeah", "yep", "sure", "okay", "hmm", "hm", "what", "why",
     "huh", "please", "hello", "hi",
 }  # fmt: skip
+OKAY = {"ok", "okay", "k", "fine", "alright", "all right", "got it", "i see"}
 # A return needs no reason: these are answers, recorded as NO_REASON (they were told how
 # to stop the return, again and again, as if they had said no).
 NO_REASON_GIVEN = {
@@ -343,6 +344,10 @@ class ValidateReturnForm(FormValidationAction):
         if match is None and named and normalise_order_number(str(named)):
             # "NW-48213" (or "actually it's order NW-55820") at the item question is about
             # the order, no item: "That item isn't in this order" was wrong
+            return {"product": None}
+        if match is None and (said.rstrip().endswith("?") or product in NOT_A_REASON | OKAY):
+            # "what's the difference?" or "ok" names no item: the question again, with the
+            # items as buttons ("That item isn't in this order" answered them)
             return {"product": None}
         if not product or (items and match is None):
             listed = ", ".join(items) if items else "your order"
