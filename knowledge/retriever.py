@@ -143,13 +143,21 @@ class FaqRetriever:
         self.index.save()
         self.embeddings.close()
 
-    def refresh(self) -> int:
-        """Apply every change committed since the index's revision; returns the revision."""
-        with self._refresh_lock:
+    def refresh(self, *, wait: bool = True) -> int:
+        """Apply every change committed since the index's revision; returns the revision.
+
+        ``wait`` False: when another refresh is under way (a large import being embedded),
+        return at once; that one brings the index up to date.
+        """
+        if not self._refresh_lock.acquire(blocking=wait):
+            return self.revision
+        try:
             state, rebuilt = self._catch_up(self._state())
             if rebuilt:
                 self.index.save()
             return state.revision
+        finally:
+            self._refresh_lock.release()
 
     def _catch_up(self, state: IndexState) -> tuple[IndexState, bool]:
         """Apply what the base committed after ``state``; rebuild instead (True) when

@@ -58,10 +58,13 @@ def hit_json(hit: FaqHit, rank: int) -> dict[str, Any]:
     }
 
 
-#: How long an import's response waits for this worker's index to take its entries in. A
-#: large import's phrasings take longer to embed (2,000 entries: 10-30 s on a CPU): that
-#: goes on in the background, and the response says so.
-IMPORT_INDEX_WAIT_S = 3.0
+#: How long a write's response waits for this worker's index to take it in. A large
+#: import's phrasings take longer to embed (2,000 entries: 10-30 s on a CPU): that goes on
+#: in the background, and the response says so (an edit made meanwhile waits for it too).
+INDEX_WAIT_S = 3.0
+STILL_INDEXING = (
+    "the new phrasings are still being indexed; the bot answers from them in a minute or so"
+)
 _indexing: set[asyncio.Future[int]] = set()  # refreshes outliving their request
 
 
@@ -231,10 +234,12 @@ async def _write(
     entry may be the one to change).
     """
     entry = await asyncio.to_thread(change, context.need_faq())
-    await _refresh(context)
+    indexed = await _refresh(context, INDEX_WAIT_S)
     saved = entry_json(entry)
     if check:
         saved["warnings"] = await asyncio.to_thread(_shared_phrasings, context, entry)
+    if not indexed:
+        saved.setdefault("warnings", []).append(STILL_INDEXING)
     return saved
 
 
@@ -285,12 +290,10 @@ async def import_entries(
             base, data, fmt=format, author=token.signature, source=source, overwrite=overwrite
         )
     )
-    indexed = await _refresh(context, IMPORT_INDEX_WAIT_S)
+    indexed = await _refresh(context, INDEX_WAIT_S)
     notes = list(result.notes)
     if not indexed:
-        notes.append(
-            "the new phrasings are still being indexed; the bot answers from them in a minute or so"
-        )
+        notes.append(STILL_INDEXING)
     return {
         "created": list(result.created),
         "updated": list(result.updated),
@@ -329,7 +332,8 @@ async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> di
     retriever = context.need_retriever()
 
     def run() -> tuple[list[FaqHit], Any]:
-        retriever.refresh()
+        # not behind an import's embedding (tens of seconds): the index as it stands
+        retriever.refresh(wait=False)
         hits = retriever.search(body.text, body.k)
         return hits, retriever.decide_hits(hits)
 

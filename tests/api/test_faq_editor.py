@@ -323,12 +323,12 @@ def test_an_import_slow_to_index_answers_once_committed_and_indexes_meanwhile(
     retriever = app.state.deskbot.retriever
     refresh, release = retriever.refresh, threading.Event()
 
-    def slow_refresh() -> int:
+    def slow_refresh(wait: bool = True) -> int:
         assert release.wait(30)
         return int(refresh())
 
     monkeypatch.setattr(retriever, "refresh", slow_refresh)
-    monkeypatch.setattr(admin_faq, "IMPORT_INDEX_WAIT_S", 0.2)
+    monkeypatch.setattr(admin_faq, "INDEX_WAIT_S", 0.2)
     body = "id,question,answer\ngift-wrap,Do you gift wrap?,Yes for 3 euros.\n"
     result = client.post(f"{FAQ}/import?format=csv", content=body, headers=admin_headers)
     assert result.status_code == 200, result.text
@@ -343,6 +343,47 @@ def test_an_import_slow_to_index_answers_once_committed_and_indexes_meanwhile(
     monkeypatch.undo()
     again = client.post(f"{FAQ}/import?format=csv", content=body, headers=admin_headers)
     assert again.json()["indexed"] is True and again.json()["notes"] == []
+
+
+def test_try_and_edits_do_not_hang_behind_an_import_being_indexed(
+    client: TestClient, app: FastAPI, admin_headers: dict[str, str], monkeypatch: Any
+) -> None:
+    # After a large import, "Try a question" waited for its embedding (tens of seconds), and
+    # so did every save.
+    import threading
+
+    from bot.api import admin_faq
+
+    monkeypatch.setattr(admin_faq, "INDEX_WAIT_S", 0.2)
+    retriever = app.state.deskbot.retriever
+    entry = entry_by_key(client, admin_headers, "shipping")
+    assert retriever._refresh_lock.acquire()  # an import's refresh under way
+    gave_up = threading.Timer(20, retriever._refresh_lock.release)  # a hang fails, not hangs
+    gave_up.start()
+    try:
+        tried = client.post(f"{FAQ}/try", json={"text": "how long is shipping?"},
+                            headers=admin_headers)  # fmt: skip
+        assert tried.status_code == 200 and tried.json()["matches"][0]["external_key"] == (
+            "shipping"
+        )
+        edited = client.put(
+            f"{FAQ}/entries/{entry['id']}",
+            json={"version": entry["version"], "answer": "Shipping takes 1-2 days now."},
+            headers=admin_headers,
+        )
+        assert gave_up.is_alive(), "the requests waited for the import's refresh"
+    finally:
+        if gave_up.is_alive():
+            gave_up.cancel()
+            retriever._refresh_lock.release()
+    assert edited.status_code == 200 and edited.json()["version"] == entry["version"] + 1
+    assert edited.json()["warnings"][-1] == admin_faq.STILL_INDEXING
+    deadline = time.monotonic() + 30
+    latest = client.get(f"{FAQ}/entries", headers=admin_headers).json()["revision"]
+    while retriever.revision < latest:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert "1-2 days now" in bot_says(client, "later", "how long does shipping take?")
 
 
 def test_rasa_export_and_import_keep_tags_and_inactive_entries(
