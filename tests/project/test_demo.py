@@ -227,6 +227,7 @@ def test_return_form_validation(actions: ModuleType) -> None:
         "order_number": "NW-55820",
         "product": None,
     }
+    assert said.messages[-1]["text"] == "Order NW-55820 has no headphones."
     # An order of one item needs no question about which
     assert form.validate_order_number("NW-55820", said, gave("NW-55820"), {}) == {
         "order_number": "NW-55820",

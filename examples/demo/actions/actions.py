@@ -308,8 +308,12 @@ class ValidateReturnForm(FormValidationAction):
         items = list(ORDERS[number]["items"])
         if product:
             # The item given before the order, or the old order's item when the order
-            # changed: checked against this order (its return was registered on it).
-            return {"order_number": number, "product": find_item(str(product), items)}
+            # changed: checked against this order (its return was registered on it), and
+            # said when it is not there (it was dropped unsaid).
+            item = find_item(str(product), items)
+            if item is None:
+                dispatcher.utter_message(text=f"Order {number} has no {product}.")
+            return {"order_number": number, "product": item}
         if len(items) == 1:
             # "Which item would you like to return?" with one button to press
             dispatcher.utter_message(text=f"Order {number} has one item, the {items[0]}.")
