@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python bench/faq_quality.py [--datasets banking77 clinc150 stackfaq]
         [--modes bm25 dense hybrid] [--out var/bench/faq_quality.json] [--tune]
+        [--typos] [--no-spelling]
 
 FAQ bases are built from the developer splits in ``/work/shared/data`` (read in place, never
 copied): one entry per intent whose question + 4 alternatives are that intent's first five
@@ -21,6 +22,8 @@ import hashlib
 import json
 import os
 import platform
+import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -39,6 +42,7 @@ import numpy as np
 from bot.cli.faq import scratch_retriever
 from knowledge import EmbeddingCache, FaqRetriever, RetrieverConfig, evaluate
 from knowledge.evaluation import LabelledQuery
+from nlu.augment import typo
 from nlu.encoder import SentenceEncoder
 
 DATA_ROOT = Path("/work/shared/data")
@@ -124,16 +128,35 @@ class CachedEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         return self._cache.embed(texts)
 
+    def whole_words(self) -> frozenset[str]:
+        return self.encoder.whole_words()
+
+
+def with_typos(queries: list[LabelledQuery], seed: int = 13) -> list[LabelledQuery]:
+    """Each query with a keyboard slip in one of its words of four letters or more (the
+    NLU's typo augmentation: a letter dropped, doubled, swapped or hit beside)."""
+    rng = random.Random(seed)
+    out = []
+    for q in queries:
+        words = [m for m in re.finditer(r"[A-Za-z]{4,}", q.query)]
+        if words:
+            m = rng.choice(words)
+            q = LabelledQuery(q.query[: m.start()] + typo(m.group(0), rng) + q.query[m.end() :],
+                              q.expected)  # fmt: skip
+        out.append(q)
+    return out
+
 
 def tune_rows(retriever: FaqRetriever, queries: list[LabelledQuery]) -> list[tuple[Any, ...]]:
     """(best score, lead, right?, out of scope?, best cosine, confidence) for every query: the
     score-and-lead calibration's inputs, the similarity the floor is checked against, and the
     retriever's own confidence (with the head: its probability, calibrated on the base; 0 when
     the answer guards would stop it, so a sweep over it shows what the retriever would do)."""
-    vectors = retriever.encoder.encode([q.query for q in queries])
+    texts = [retriever.spelled(q.query) for q in queries]
+    vectors = retriever.encoder.encode(texts)
     rows = []
     for i, q in enumerate(queries):
-        hits = retriever.search_encoded(q.query, vectors[i : i + 1], k=3)
+        hits = retriever.search_encoded(texts[i], vectors[i : i + 1], k=3)
         if hits:
             best = hits[0].score
             lead = best - hits[1].score if len(hits) > 1 else best
@@ -219,16 +242,22 @@ def main() -> None:
     parser.add_argument("--encoder", default=None, help="checkpoint folder (default: packaged)")
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--no-head", action="store_true", help="hybrid without adaptation")
+    parser.add_argument("--no-spelling", action="store_true", help="typos left as typed")
+    parser.add_argument(
+        "--typos", action="store_true", help="a keyboard slip in one word of every query"
+    )
     args = parser.parse_args()
     encoder = CachedEncoder(
         SentenceEncoder(args.encoder, device="cpu", threads=args.threads), args.cache
     )
-    config = RetrieverConfig(adapt=not args.no_head)
+    config = RetrieverConfig(adapt=not args.no_head, spelling=not args.no_spelling)
     results: list[dict[str, Any]] = []
     tuning: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
     for name in args.datasets:
         entries, queries = DATASETS[name](args.data_root)
         extra = EXTRA_OOS[name](args.data_root) if name in EXTRA_OOS else []
+        if args.typos:
+            queries, extra = with_typos(queries), with_typos(extra)
         with tempfile.TemporaryDirectory() as tmp:
             faq_file = Path(tmp) / "faq.json"
             faq_file.write_text(json.dumps(entries))

@@ -144,10 +144,12 @@ def evaluate(
     n = sum(1 for q in queries if q.expected is not None)
     for start in range(0, len(queries), batch_size):
         batch = queries[start : start + batch_size]
-        vectors = retriever.encoder.encode([q.query for q in batch]) if encode else None
-        for i, labelled in enumerate(batch):
+        texts = [retriever.spelled(q.query) for q in batch]  # as search() reads them
+        vectors = retriever.encoder.encode(texts) if encode else None
+        for i, text in enumerate(texts):
+            labelled = batch[i]
             query = vectors[i : i + 1] if vectors is not None else None
-            hits = retriever.search_encoded(labelled.query, query, k=10)
+            hits = retriever.search_encoded(text, query, k=10)
             decision = retriever.decide_hits(hits)
             keys = [h.entry.external_key for h in hits]
             answered = decision.kind == "answer"

@@ -25,6 +25,7 @@ from knowledge.embeddings import EmbeddingCache
 from knowledge.entries import ChangeSet, FaqEntry, entry_from_row, same_words
 from knowledge.errors import IndexCorruptError
 from knowledge.lexical import LexicalIndex
+from knowledge.spelling import WordCounts, counted_words
 from knowledge.vectors import VectorConfig, VectorIndex, phrasing_id
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class IndexState:
             state from one at the same revision number of a database since restored.
         said: each phrasing's words (``same_words``) and the entries having it: whether a
             message is some entry's own phrasing, known without encoding it.
+        words: the phrasings' words and how many entries have each (typos are read as them).
     """
 
     revision: int
@@ -55,6 +57,7 @@ class IndexState:
     content_key: str = field(default="0")
     stamp: str | None = None
     said: Mapping[tuple[str, ...], frozenset[int]] = field(default_factory=dict)
+    words: WordCounts = field(default_factory=dict)
 
     def phrasing_count(self) -> int:
         """How many phrasings the state holds."""
@@ -112,7 +115,7 @@ class FaqIndex:
         state = IndexState(
             changes.revision, self.embeddings.encoder.name, entries, index,
             content_key=_content_key(changes), stamp=changes.stamp,
-            said=_said({}, {}, entries.values()),
+            said=_said({}, {}, entries.values()), words=counted_words({}, (), entries.values()),
         )  # fmt: skip
         with self._write_lock:
             self._swap(self._with_lexical(state, sync=True))
@@ -147,10 +150,12 @@ class FaqIndex:
                 vectors = vectors.updated(np.array(remove, np.int64), add_ids, add_vectors)
                 content_key = _content_key(changes)
             before = {e.id: state.entries.get(e.id) for e in changes.entries}
-            said = _said(state.said, before, (e for e in changes.entries if e.searchable))
+            now = [e for e in changes.entries if e.searchable]
             new = replace(
                 state, revision=changes.revision, entries=entries, vectors=vectors,
-                content_key=content_key, stamp=changes.stamp, said=said,
+                content_key=content_key, stamp=changes.stamp,
+                said=_said(state.said, before, now),
+                words=counted_words(state.words, before.values(), now),
             )  # fmt: skip
             sync = new.phrasing_count() <= self.lexical_sync_limit
             self._swap(self._with_lexical(new, sync=sync))
@@ -277,7 +282,7 @@ class FaqIndex:
         state = IndexState(
             int(meta["revision"]), str(meta["encoder"]), entries, vectors,
             content_key=str(meta.get("content_key", meta["revision"])), stamp=meta.get("stamp"),
-            said=_said({}, {}, entries.values()),
+            said=_said({}, {}, entries.values()), words=counted_words({}, (), entries.values()),
         )  # fmt: skip
         with self._write_lock:
             self._swap(self._with_lexical(state, sync=vectors.size <= self.lexical_sync_limit))

@@ -21,6 +21,7 @@ from knowledge.errors import IndexCorruptError, KnowledgeError
 from knowledge.index import FaqIndex, IndexState
 from knowledge.lexical import meaningful_words
 from knowledge.scoring import RetrieverConfig
+from knowledge.spelling import spelled
 from knowledge.vectors import entry_of, phrasing_id
 
 log = logging.getLogger(__name__)
@@ -288,13 +289,23 @@ class FaqRetriever:
         sentence punctuation aside: what a hit's ``exact`` says), without encoding it."""
         return same_words(text) in self._state().said
 
+    def spelled(self, text: str) -> str:
+        """The message with typos of the base's words corrected (``knowledge.spelling``):
+        what is searched for. Unchanged without an encoder vocabulary to tell known words."""
+        whole_words = getattr(self.encoder, "whole_words", None)
+        if not self.config.spelling or whole_words is None:
+            return text
+        return spelled(text, whole_words(), self._state().words)
+
     def search(self, text: str, k: int = 5) -> list[FaqHit]:
         """The best ``k`` entries for a message, best first (empty when nothing matches)."""
+        text = self.spelled(text)
         query = self.encoder.encode([text]) if self.config.mode != "bm25" else None
         return self.search_encoded(text, query, k)
 
     def search_encoded(self, text: str, query: np.ndarray | None, k: int = 5) -> list[FaqHit]:
-        """Like :meth:`search`, with the query already embedded (``(1, dim)``; batching)."""
+        """Like :meth:`search`, with the query already embedded (``(1, dim)``; batching) and
+        spelled (:meth:`spelled`)."""
         state = self._state()
         if not state.entries:
             return []

@@ -86,6 +86,8 @@ class RetrieverConfig:
         suggest_window: options must score within this of the best entry.
         max_suggestions: at most this many options.
         adapt: train the entry head in the background after changes.
+        spelling: read a word the encoder and the base do not know as the base's word one
+            typo from it ("delivry" as "delivery"; ``knowledge.spelling``).
     """
 
     mode: Mode = "hybrid"
@@ -102,6 +104,7 @@ class RetrieverConfig:
     suggest_window: float = 0.15
     max_suggestions: int = 3
     adapt: bool = True
+    spelling: bool = True
     lexical_sync_limit: int = 5_000
     calibration: dict[str, Calibration] = field(default_factory=lambda: dict(DEFAULT_CALIBRATION))
     vectors: VectorConfig = field(default_factory=VectorConfig)

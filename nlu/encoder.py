@@ -216,6 +216,7 @@ class SentenceEncoder:
         self._lock = threading.Lock()  # loading
         self._turns = _Turns()
         self._tokenizer: Any = None
+        self._whole_words: frozenset[str] | None = None
         self._model: Any = None
         self._device: torch.device | None = None
         self._name: str | None = None
@@ -254,6 +255,17 @@ class SentenceEncoder:
             if self._device.type == "cpu":
                 input_major_linears(model)
             self._model = model
+
+    def whole_words(self) -> frozenset[str]:
+        """The lowercase letter words the tokenizer keeps whole (not split into pieces):
+        words the encoder knows, which a spelling correction leaves as they are."""
+        self.warm_up()
+        if self._whole_words is None:
+            vocabulary = self._tokenizer.get_vocab()
+            # BPE and SentencePiece vocabularies mark a word's start ("Ġword", "▁word")
+            words = (str(w).lstrip("\u0120\u2581").lower() for w in vocabulary)
+            self._whole_words = frozenset(w for w in words if w.isascii() and w.isalpha())
+        return self._whole_words
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts as a float32 array of shape ``(len(texts), dimension)``, rows unit-length."""

@@ -46,6 +46,9 @@ class CountingEncoder:
         self.calls.append(len(texts))
         return self.inner.encode(texts)
 
+    def whole_words(self) -> frozenset[str]:
+        return self.inner.whole_words()
+
     @property
     def encoded(self) -> int:
         return sum(self.calls)

@@ -13,6 +13,7 @@ import pytest
 from knowledge import FaqBase, FaqDraft, FaqRetriever, same_words
 from knowledge.errors import IndexCorruptError
 from knowledge.scoring import Calibration
+from knowledge.spelling import phrasing_words, spelled
 from knowledge.vectors import VectorConfig, VectorIndex
 from tests.knowledge.conftest import SAMPLE
 
@@ -43,6 +44,9 @@ def assert_phrasings_known(retriever: FaqRetriever, base: FaqBase) -> None:
         for phrasing in entry.phrasings:
             expected.setdefault(same_words(phrasing), set()).add(entry.id)
     assert {k: set(v) for k, v in state.said.items()} == expected
+    searchable = base.list(active_only=True)
+    words = {w for e in searchable for w in phrasing_words(e)}
+    assert dict(state.words) == {w: sum(w in phrasing_words(e) for e in searchable) for w in words}
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
@@ -437,6 +441,40 @@ def test_suggestions_leave_out_entries_below_the_similarity_floor(
     decision = retriever.decide_hits(hits)
     assert decision.kind == "suggest"
     assert [h.entry.external_key for h in decision.hits] == ["a", "c"]
+
+
+def test_a_typo_of_the_bases_words_is_searched_as_the_word(
+    filled: FaqBase, encoder: object, start_retriever: Start
+) -> None:
+    # "how lng dose delivry take" scored under the similarity floor against every entry of
+    # the demo shop; "retrun policy" got nothing where "return policy" got an answer.
+    retriever = start_retriever(filled, encoder)
+    assert retriever.spelled("I forgott my pasword!") == "I forgot my password!"
+    typed, clean = (
+        retriever.search("I forgott my pasword"),
+        retriever.search("I forgot my password"),
+    )
+    assert typed[0].entry.external_key == "reset-password"
+    assert typed[0].score == pytest.approx(clean[0].score)  # the same text was searched
+    # Known words stay as typed, a wrong one included; so do short ones and unknown words
+    # no slip away from the base's.
+    for text in ("when are you oven", "I forgot my pw", "zxqv wlkp"):
+        assert retriever.spelled(text) == text
+    off = start_retriever(filled, encoder, spelling=False)
+    assert off.spelled("I forgott my pasword") == "I forgott my pasword"
+
+
+def test_spelling_reads_a_typo_as_the_commonest_word_one_slip_away() -> None:
+    counts = {"order": 5, "older": 1, "delivery": 2, "return": 3, "with": 4}
+    known = {"dose", "take", "the"}
+    assert spelled("ordr status", known, counts) == "order status"  # dropped
+    assert spelled("odrer", known, counts) == "order"  # swapped
+    assert spelled("Delivvery", known, counts) == "delivery"  # doubled (case not kept)
+    assert spelled("retirn wiht the", known, counts) == "return with the"  # beside, swapped
+    assert spelled("oder", known, counts) == "order"  # "older" is as near, and rarer
+    assert spelled("dose ordre take", known, counts) == "dose order take"
+    assert spelled("delvry", known, counts) == "delvry"  # two slips: left as typed
+    assert spelled("wi", known, counts) == "wi"  # too short to tell
 
 
 def test_what_counts_as_the_same_phrasing_and_as_a_topic_word() -> None:
