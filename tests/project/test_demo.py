@@ -202,6 +202,14 @@ def test_an_order_from_earlier_in_the_chat_is_asked_about_not_used(actions: Modu
     ]
     asyncio.run(ask.run(said, tracker({}), {"responses": {}}))
     assert said.messages[-1] == {"response": "utter_ask_order_number"}
+    # An order the return just refused (still in the warehouse) is not offered again.
+    packed = [*tracked, {"event": "slot", "name": "order_number", "value": "NW-10472"}]
+    refused = Tracker("u1", {}, {"entities": []}, packed, False, None, {"name": "return_form"}, "")
+    asyncio.run(ask.run(said, refused, {"responses": {}}))
+    assert said.messages[-1]["buttons"][0]["title"] == "NW-55820"
+    status = actions.ActionAskStatusOrderNumber()
+    asyncio.run(status.run(said, refused, {"responses": {}}))
+    assert said.messages[-1]["buttons"][0]["title"] == "NW-10472"  # its status can be told
 
 
 def test_return_form_validation(actions: ModuleType) -> None:

@@ -219,12 +219,17 @@ def started_now(tracker: Tracker) -> bool:
     return True
 
 
-def remembered_order(tracker: Tracker) -> str | None:
-    """The last order the user gave earlier in the conversation, if it exists."""
+# Orders with nothing to return yet, or any more (the return form refuses them).
+NOT_RETURNABLE = {"being packed", "cancelled"}
+
+
+def remembered_order(tracker: Tracker, *, to_return: bool = False) -> str | None:
+    """The last order the user gave earlier in the conversation, if it exists (and, for a
+    return, has something to return: the order just refused was offered again)."""
     for event in reversed(tracker.events):
         if event.get("event") == "slot" and event.get("name") == "order_number":
             number = normalise_order_number(str(event.get("value") or ""))
-            if number in ORDERS:
+            if number in ORDERS and not (to_return and ORDERS[number]["status"] in NOT_RETURNABLE):
                 return number
     return None
 
@@ -433,7 +438,7 @@ class _AskOrderNumber:
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        earlier = remembered_order(tracker)
+        earlier = remembered_order(tracker, to_return=self.form == "return_form")
         if earlier is None:
             own = f"utter_ask_{self.form}_order_number"
             ask = own if own in domain.get("responses", {}) else "utter_ask_order_number"
