@@ -37,6 +37,8 @@ conversations = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # What the user last wrote (its start): the agents' list tells waiting chats apart by it.
     Column("last_user_text", String(PREVIEW_CHARS), nullable=True),
+    # When the handoff state last changed: the agents' queue is served longest-waiting first.
+    Column("handoff_at", DateTime(timezone=True), nullable=True),
     Index("ix_conversations_updated_at", "updated_at"),
     Index("ix_conversations_handoff", "handoff"),
 )

@@ -72,6 +72,7 @@ class ConversationSummary:
     created_at: datetime
     updated_at: datetime
     last_user_text: str | None = None  # the start of what the user last typed
+    handoff_at: datetime | None = None  # when the handoff state last changed
 
     def to_json(self) -> dict[str, Any]:
         """The summary as the agents' API and ``deskbot conversation export`` give it."""
@@ -84,6 +85,7 @@ class ConversationSummary:
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "last_user_text": self.last_user_text,
+            "handoff_at": self.handoff_at.isoformat() if self.handoff_at else None,
         }
 
 
@@ -164,6 +166,7 @@ class TranscriptLog:
         for event in events:
             if event.type == "handoff":
                 summary["handoff"] = event.data["to"]
+                summary["handoff_at"] = now
             elif event.type == "status":
                 summary["status"] = event.data["to"]
             elif event.type == "user":
@@ -280,7 +283,8 @@ class TranscriptLog:
         limit: int = 50,
         offset: int = 0,
     ) -> list[ConversationSummary]:
-        """Conversations, most recently active first, filtered by activity time and state."""
+        """Conversations, most recently active first, filtered by activity time and state;
+        those waiting for a person (``handoff="pending_human"``) longest-waiting first."""
         c = conversations.c
         conditions = []
         if since is not None:
@@ -298,7 +302,12 @@ class TranscriptLog:
         query = (
             select(conversations)
             .where(and_(True, *conditions))
-            .order_by(c.updated_at.desc(), c.id)
+            .order_by(
+                # the queue: whoever has waited longest first (their later messages aside)
+                *((c.handoff_at.asc(), c.id) if handoff == "pending_human" else ()),
+                c.updated_at.desc(),
+                c.id,
+            )
             .limit(limit)
             .offset(offset)
         )
@@ -316,6 +325,7 @@ class TranscriptLog:
                     created_at=as_utc(r.created_at),
                     updated_at=as_utc(r.updated_at),
                     last_user_text=r.last_user_text,
+                    handoff_at=as_utc(r.handoff_at) if r.handoff_at else None,
                 )
                 for r in rows
             ]

@@ -118,7 +118,11 @@
         }
         // What the user last wrote: an id alone does not tell two waiting chats apart.
         if (c.last_user_text) button.appendChild(el("div", "preview", c.last_user_text));
-        var when = el("div", "parse", new Date(c.updated_at).toLocaleString());
+        // The queue is served longest-waiting first: say since when each one waits.
+        var waits = c.handoff === "pending_human" && c.handoff_at;
+        var when = el("div", "parse", waits ?
+          "waiting since " + new Date(c.handoff_at).toLocaleString() :
+          new Date(c.updated_at).toLocaleString());
         button.appendChild(when);
         button.addEventListener("click", function () { select(c.id); });
         item.appendChild(button);

@@ -49,6 +49,37 @@ def test_downgrade_to_base_and_upgrade_again(new_database) -> None:  # type: ign
         engine.dispose()
 
 
+def test_conversations_already_waiting_keep_a_place_in_the_queue(new_database) -> None:  # type: ignore[no-untyped-def]
+    # 0004 adds when the handoff state changed; conversations handed over before it get
+    # their last activity, so the queue can be ordered at once.
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    for kind in ("sqlite", "postgresql"):
+        url = new_database(kind)
+        db.downgrade(url, "0003")
+        engine = create_db_engine(url)
+        then = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+        with engine.begin() as conn:
+            for name, handoff in (("queued", "pending_human"), ("bot", "bot")):
+                conn.execute(
+                    text(
+                        "INSERT INTO conversations (id, status, handoff, has_low_confidence,"
+                        " last_seq, created_at, updated_at) VALUES (:id, 'open', :h, false, 0,"
+                        " :t, :t)"
+                    ),
+                    {"id": name, "h": handoff, "t": then},
+                )
+        engine.dispose()
+        db.upgrade(url)
+        engine = create_db_engine(url)
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT id, handoff_at FROM conversations")).all())
+        engine.dispose()
+        assert rows["bot"] is None and rows["queued"] is not None, kind
+
+
 def test_upgrade_creates_a_new_sqlite_file_and_its_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "deep" / "er" / "bot.db"
     db.upgrade(f"sqlite:///{path}")

@@ -143,6 +143,22 @@ async def test_list_filters_by_time_status_handoff_and_confidence(db_engine: Eng
     assert len(await log.list_conversations(limit=2, offset=3)) == 1
 
 
+async def test_the_queue_is_served_longest_waiting_first(db_engine: Engine) -> None:
+    # Listed by last activity, the customer waiting longest was at the bottom of the
+    # agents' queue, and moved down again with every message they sent while waiting.
+    log = TranscriptLog(db_engine)
+    for conversation in ("first", "second", "third"):
+        await log.append(conversation, [user("hello")])
+        await log.append(conversation, [TranscriptEvent("handoff", {"to": "pending_human"})])
+    await log.append("first", [user("still there?")])  # the newest activity
+    waiting = await log.list_conversations(handoff="pending_human")
+    assert [s.id for s in waiting] == ["first", "second", "third"]
+    assert waiting[0].handoff_at is not None and waiting[0].handoff_at < waiting[0].updated_at
+    assert waiting[0].to_json()["handoff_at"] == waiting[0].handoff_at.isoformat()
+    # Every other list stays most recently active first.
+    assert [s.id for s in await log.list_conversations()] == ["first", "third", "second"]
+
+
 async def test_delete_removes_every_event_of_one_conversation(db_engine: Engine) -> None:
     log = TranscriptLog(db_engine)
     await log.append("forget-me", [user("my email is a@b.c"), TranscriptEvent("bot", {})])

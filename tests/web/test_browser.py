@@ -374,6 +374,7 @@ def test_an_agent_takes_over_and_the_user_sees_the_reply_while_the_bot_is_silent
     entry.wait_for(timeout=10_000)
     # told apart from other waiting chats by what the user last wrote
     assert entry.locator(".preview").inner_text() == "I want to talk to a person"
+    assert entry.inner_text().split("\n")[-1].startswith("waiting since ")  # the queue's order
     entry.click()
     agent.get_by_label("Reply to the user").fill("Hi, I am")
     with agent.expect_response(lambda r: r.url.endswith("?after=0")):  # the view redrawn
