@@ -8,18 +8,21 @@ from typing import Any
 DEFAULT_FALLBACK_TEXT = "Sorry, I didn't quite understand that. Could you rephrase it?"
 DEFAULT_OFFER_HUMAN_TEXT = "I'm still not sure what you mean. Would you like to talk to a person?"
 DEFAULT_HANDOFF_TEXT = "I'm passing you to a member of our team. Someone will reply here shortly."
-DEFAULT_WAITING_TEXT = (
+_QUEUED = (
     "You're in the queue for a member of our team, who will reply here as soon as one is free."
 )
+# Told to a user who asks again, greets or answers while waiting: how to leave the queue too
+# ("never mind, I found it" read as unsure stayed in it, and nothing said how to leave).
+DEFAULT_WAITING_TEXT = f'{_QUEUED} If you no longer need them, say "never mind".'
 # Added to what the bot says to a user who waits for a person (an FAQ answer, say), so
 # they know they still wait.
 DEFAULT_STILL_WAITING_TEXT = "You're still in the queue for a member of our team."
 # A form started while the user waits for a person is on hold until the person gives the
 # conversation back (its answers would not be taken meanwhile).
-DEFAULT_FORM_ON_HOLD_TEXT = f"{DEFAULT_WAITING_TEXT} After that I'll carry on where we left off."
+DEFAULT_FORM_ON_HOLD_TEXT = f"{_QUEUED} After that I'll carry on where we left off."
 # ... and one the user asks for while waiting: nothing was left off to carry on with.
 DEFAULT_FORM_STARTED_ON_HOLD_TEXT = (
-    f"{DEFAULT_WAITING_TEXT} They can help with this too, and if they hand the chat back to "
+    f"{_QUEUED} They can help with this too, and if they hand the chat back to "
     "me, I'll take it from there."
 )
 # "Never mind" while waiting for a person: out of the agents' queue (in a form on hold, the
