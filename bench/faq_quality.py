@@ -156,7 +156,7 @@ def tune_rows(retriever: FaqRetriever, queries: list[LabelledQuery]) -> list[tup
     vectors = retriever.encoder.encode(texts)
     rows = []
     for i, q in enumerate(queries):
-        hits = retriever.search_encoded(texts[i], vectors[i : i + 1], k=3)
+        hits = retriever.search_encoded(texts[i], vectors[i : i + 1], k=3, written=q.query)
         if hits:
             best = hits[0].score
             lead = best - hits[1].score if len(hits) > 1 else best

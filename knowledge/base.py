@@ -18,6 +18,7 @@ from knowledge.entries import (
     FaqEntry,
     Revision,
     as_utc,
+    check_new_key,
     check_one_line,
     clean_draft,
     clean_field,
@@ -210,6 +211,7 @@ class FaqBase:
                     f"an entry with the key {draft.external_key!r} exists; update it instead"
                 )
             if current is None:
+                check_new_key(draft.external_key)
                 entry = self._insert(conn, draft, author)
             else:  # a deleted entry comes back with this content
                 entry = self._apply(conn, current, draft.given(), author, "restore", undelete=True)
@@ -322,6 +324,9 @@ class FaqBase:
             self._lock_writes(conn)
             stored = self._find_keys(conn, keys)
             currents = [stored.get(key) for key in keys]
+            for key in keys:
+                if key not in stored:
+                    check_new_key(key)
             exported = self._exported_versions(conn, currents, cleaned, overwrite)
             plans = [
                 None if current is None else _plan(current, draft, overwrite, exported)

@@ -294,14 +294,22 @@ def clean_key(value: Any) -> str:
     key = _text(value, "external_key")
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidEntryError(f"external_key is longer than {MAX_KEY_LENGTH} characters")
+    return key
+
+
+def check_new_key(key: str) -> None:
+    """Refuse a key with a space for a new entry: a key is never renamed, and one with a
+    space names no Rasa intent (every Rasa export of the base failed for it, long after it
+    was saved). Entries stored before this rule keep theirs.
+
+    Raises:
+        InvalidEntryError: the key has a space.
+    """
     if any(ch.isspace() for ch in key):
-        # A key is never renamed, and one with a space names no Rasa intent: every Rasa
-        # export of the base failed for it, long after it was saved.
         raise InvalidEntryError(
             f"external_key {key!r} has a space; write it with _ or - instead, as "
             f"{'_'.join(key.split())!r}"
         )
-    return key
 
 
 #: A key made from a question keeps this many characters at most (whole words).

@@ -149,7 +149,7 @@ def evaluate(
         for i, text in enumerate(texts):
             labelled = batch[i]
             query = vectors[i : i + 1] if vectors is not None else None
-            hits = retriever.search_encoded(text, query, k=10)
+            hits = retriever.search_encoded(text, query, k=10, written=labelled.query)
             decision = retriever.decide_hits(hits)
             keys = [h.entry.external_key for h in hits]
             answered = decision.kind == "answer"

@@ -140,9 +140,16 @@ class FaqRetriever:
         self._adapt_wanted.set()
         if self._adapter is not None:
             self._adapter.join(timeout=30)
-        self.index.wait_lexical(timeout=60)
-        self.index.save()
-        self.embeddings.close()
+        # A refresh still embedding a large import (it outlives the request that started
+        # it): finished first, so its vectors are cached and saved, not embedded again.
+        refreshing = self._refresh_lock.acquire(timeout=120)
+        try:
+            self.index.wait_lexical(timeout=60)
+            self.index.save()
+            self.embeddings.close()
+        finally:
+            if refreshing:
+                self._refresh_lock.release()
 
     def refresh(self, *, wait: bool = True) -> int:
         """Apply every change committed since the index's revision; returns the revision.
@@ -299,13 +306,16 @@ class FaqRetriever:
 
     def search(self, text: str, k: int = 5) -> list[FaqHit]:
         """The best ``k`` entries for a message, best first (empty when nothing matches)."""
-        text = self.spelled(text)
-        query = self.encoder.encode([text]) if self.config.mode != "bm25" else None
-        return self.search_encoded(text, query, k)
+        spelt = self.spelled(text)
+        query = self.encoder.encode([spelt]) if self.config.mode != "bm25" else None
+        return self.search_encoded(spelt, query, k, written=text)
 
-    def search_encoded(self, text: str, query: np.ndarray | None, k: int = 5) -> list[FaqHit]:
+    def search_encoded(
+        self, text: str, query: np.ndarray | None, k: int = 5, *, written: str | None = None
+    ) -> list[FaqHit]:
         """Like :meth:`search`, with the query already embedded (``(1, dim)``; batching) and
-        spelled (:meth:`spelled`)."""
+        spelled (:meth:`spelled`); ``written``: the message as typed, which is what an
+        entry's own phrasing must be (a typo is not one, however it is read)."""
         state = self._state()
         if not state.entries:
             return []
@@ -341,7 +351,7 @@ class FaqRetriever:
         floor = self.config.min_similarity if mode != "bm25" else -1.0
         counted = meaningful_words(text)
         short = counted is not None and counted < self.config.min_answer_words
-        said = same_words(text)
+        said = same_words(text if written is None else written)
         hits = []
         for rank, (score, eid, pos, similarity) in enumerate(fused[:k]):
             entry = state.entries[eid]

@@ -65,17 +65,18 @@ class RuleExtractors:
         a found entity of the same type that lies within the match: the match is that
         entity whole (the tagger took "NW" of "NW–48213" and the pattern, then skipped,
         had the order number)."""
-        taken = [(e.start, e.end, e.entity) for e in found]
+        tagged = [(e.start, e.end, e.entity) for e in found]
         out: list[Entity] = []
         for name, pattern in self.patterns:
             for match in pattern.finditer(text):
                 start, end = match.span()
-                overlaps = [t for t in taken if start < t[1] and end > t[0]]
-                if start == end or any(
-                    kind != name or a < start or b > end for a, b, kind in overlaps
+                if start == end or any(start < e.end and end > e.start for e in out):
+                    continue  # rule matches never overlap one another
+                if any(
+                    start < b and end > a and (kind != name or a < start or b > end)
+                    for a, b, kind in tagged
                 ):
                     continue
-                taken.append((start, end, name))
                 out.append(Entity(name, start, end, match.group(0), 1.0, REGEX_EXTRACTOR))
         return out
 

@@ -236,10 +236,10 @@ async def _write(
     entry = await asyncio.to_thread(change, context.need_faq())
     indexed = await _refresh(context, INDEX_WAIT_S)
     saved = entry_json(entry)
-    if check:
+    if check and indexed:  # read off the index, which must hold this version
         saved["warnings"] = await asyncio.to_thread(_shared_phrasings, context, entry)
     if not indexed:
-        saved.setdefault("warnings", []).append(STILL_INDEXING)
+        saved["warnings"] = [STILL_INDEXING]
     return saved
 
 

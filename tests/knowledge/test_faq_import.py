@@ -467,6 +467,12 @@ def test_what_the_editor_and_rasa_files_cannot_carry_is_refused_not_changed(
         conn.execute(update(faq_entries).where(spaced).values(external_key="bad key"))
     with pytest.raises(KnowledgeError, match="the key 'bad key' cannot name a Rasa intent"):
         export_file(base, out, fmt="rasa")
+    # ... and its own export imports back: only a new key is refused for its space
+    legacy_file = tmp_path / "legacy-key.json"
+    export_file(base, legacy_file)
+    assert "bad key" in import_file(base, legacy_file, author="imp").unchanged
+    again = base.upsert_many([FaqDraft("bad key", "Spaced?", "Still yes.")], author="imp")
+    assert again.updated == ("bad key",)
     base.delete(base.get_by_key("bad key").id, author="imp")
     base.upsert_many([FaqDraft("price", "What is [the price](price)?", "10.")], author="imp")
     with pytest.raises(KnowledgeError, match=r"price: Rasa would read '\[the price\]\(price\)'"):

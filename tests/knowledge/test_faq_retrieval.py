@@ -456,6 +456,8 @@ def test_a_typo_of_the_bases_words_is_searched_as_the_word(
     )
     assert typed[0].entry.external_key == "reset-password"
     assert typed[0].score == pytest.approx(clean[0].score)  # the same text was searched
+    # ... but a typo is no entry's own phrasing, however it is read
+    assert clean[0].exact and not typed[0].exact
     # Known words stay as typed, a wrong one included; so do short ones and unknown words
     # no slip away from the base's.
     for text in ("when are you oven", "I forgot my pw", "zxqv wlkp"):

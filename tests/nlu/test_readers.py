@@ -314,3 +314,8 @@ def test_a_pattern_match_takes_the_place_of_a_tagged_piece_of_it() -> None:
     assert rules.with_rule_entities(text, [wider]) == [wider]
     alone = rules.with_rule_entities("NW-12345 and NW-54321", [])
     assert [e.value for e in alone] == ["NW-12345", "NW-54321"]
+    # Rule matches of one type still never overlap one another (first pattern first).
+    two = RuleExtractors.from_json(
+        {"regexes": {"order_number": [r"\d{5}", r"NW-\d{5}"]}, "lookups": {"product": ["shoes"]}}
+    )
+    assert [e.value for e in two.with_rule_entities("NW-48213 shoes", [])] == ["48213", "shoes"]

@@ -305,6 +305,14 @@ def test_return_form_validation(actions: ModuleType) -> None:
     assert form.validate_return_reason("too small", said, in_order, {}) == {
         "return_reason": "too small"
     }
+    # A question back or a pause is no reason; a reason that starts with a filler, or that
+    # ends unsure, is one.
+    for typed in ("why do you need to know?", "wait", "hmm let me think", "why", "um..."):
+        assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": None}
+    reasons = ("um, it is too small", "hmm it arrived broken", "does not fit?",
+               "wait, the zip was broken when it arrived", "why: it broke on day one")  # fmt: skip
+    for typed in reasons:
+        assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": typed}
     # "help" and "yes" were registered as reasons
     for typed in ("help", "Yes!", '/inform{"product": "phone case"}'):
         assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": None}

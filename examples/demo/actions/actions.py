@@ -82,16 +82,22 @@ REASON_HELP = (
     "\u201cit arrived damaged\u201d. To stop the return, say \u201cstop\u201d."
 )
 # A question or a pause at the reason question is no reason ("why do you need to know?",
-# "wait" and "hmm let me think" were registered as reasons, and the return submitted).
-HESITATION = re.compile(
-    r"^(?:wait|hold on|hang on|one (?:sec|second|moment|minute)|just a (?:sec|second|moment|"
-    r"minute)|hmm+|um+|uh+|erm|let me think|let me see|good question|i need to think)\b"
+# "wait" and "hmm let me think" were registered as reasons, and the return submitted). A
+# pause is a message of fillers only: "um, it is too small" is a reason.
+FILLERS = re.compile(
+    r"\b(?:wait|hold on|hang on|(?:just )?(?:one|a) (?:sec|second|moment|minute)|hmm+|um+|"
+    r"uh+|erm|let me think|let me see|good question|i need to think|well|so|ok|okay)\b"
 )
-# Questions typed without "?" (a reason may well start "what I got was ..." or "does not
-# fit": only these are taken as questions back).
+# A question back: a message ending in "?" that starts like one ("does not fit?" is a
+# reason), or one of these said without the "?".
+ASKS_BACK = re.compile(
+    r"^(?:why|what|how|who|do (?:i|you|we)|does (?:it|that)|is (?:it|that|this)|"
+    r"can (?:i|you)|must i|should i|will (?:you|it)|would you)\b"
+)
 QUESTION_BACK = re.compile(
-    r"^(?:why|what do you mean|what does that mean|do i have to|do i need to|must i|"
-    r"is that necessary|how come)\b"
+    r"^(?:why(?: do you (?:need|want) (?:to know|that|it))?|what do you mean|"
+    r"what does that mean|do i (?:have|need) to(?: say| tell you| give (?:a|one))?|must i|"
+    r"is that necessary|how come)$"
 )
 WHY_ASKED = (
     "We ask so we can improve our products, and it helps us process the return faster. A "
@@ -392,10 +398,11 @@ class ValidateReturnForm(FormValidationAction):
         if len(reason) < 3:
             dispatcher.utter_message(text="Could you tell me a bit more about why?")
             return {"return_reason": None}
-        if HESITATION.match(said):
+        if not FILLERS.sub(" ", said).strip():
             dispatcher.utter_message(text="Take your time. " + REASON_HELP)
             return {"return_reason": None}
-        if reason.rstrip().endswith("?") or QUESTION_BACK.match(said):
+        asked = reason.rstrip().endswith("?") and ASKS_BACK.match(said)
+        if asked or QUESTION_BACK.match(said):
             # a question back ("why do you need to know?", "what do you mean?") is no reason
             dispatcher.utter_message(text=WHY_ASKED)
             return {"return_reason": None}
