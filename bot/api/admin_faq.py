@@ -277,14 +277,14 @@ async def import_entries(
     ``indexed`` false (and a note) when this worker's index is still taking it in.
     """
     data = await request.body()
-    if not data.strip():
-        raise InvalidRequest("the request body is empty: send the file's contents")
-    base = context.need_faq()
     # Errors name the user's file, never a server path.
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if len(name) > 120:  # a long name only names the file; it does not refuse it
         name = name[:100] + "\u2026" + name[-19:]
     source = name if name.isprintable() and name else f"the uploaded {format} file"
+    if not data.strip():  # "the request body is empty" was the API's word, not the editor's
+        raise InvalidRequest(f"{source} is empty: nothing imported")
+    base = context.need_faq()
     result = await asyncio.to_thread(
         lambda: import_data(
             base, data, fmt=format, author=token.signature, source=source, overwrite=overwrite

@@ -414,6 +414,13 @@ def test_bad_import_files_get_a_4xx_naming_the_users_file(
     client: TestClient, admin_headers: dict[str, str]
 ) -> None:
     revision = client.get(f"{FAQ}/entries", headers=admin_headers).json()["revision"]
+    empty = client.post(
+        f"{FAQ}/import?format=csv&filename=faq.csv", content=b" \n", headers=admin_headers
+    )
+    assert (empty.status_code, empty.json()["detail"]) == (
+        422,
+        "faq.csv is empty: nothing imported",
+    )
     latin1 = "id,question,answer\nlatin,Café open?,Oui\n".encode("latin-1")
     sent = client.post(
         f"{FAQ}/import?format=csv&filename=C:\\Users\\me\\faq.csv",
