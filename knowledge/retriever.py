@@ -461,7 +461,11 @@ class FaqRetriever:
         answer_at, suggest_at = self.config.thresholds(best.path)
         if best.confidence >= answer_at and self.may_answer(best):
             return FaqDecision("answer", (best,), best.confidence)
-        if best.confidence >= suggest_at:
+        # One word names a topic ("delivery"): its entries are offered when they resemble
+        # it, however unsure the calibration (fitted on whole questions) is of one of them.
+        # It got "Sorry, I didn't get that" where the right entry was the best match.
+        topic = best.too_short and best.similarity >= self.config.min_answer_similarity
+        if best.confidence >= suggest_at or topic:
             window = best.score - self.config.suggest_window
             options: list[FaqHit] = []
             titles: set[tuple[str, ...]] = set()

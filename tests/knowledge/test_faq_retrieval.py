@@ -408,6 +408,17 @@ def test_a_topic_word_is_offered_not_answered(
     assert not said.hits[0].exact
     lenient = start_retriever(filled, encoder, min_answer_words=1)
     assert not lenient.search("refund")[0].too_short
+    # A topic word is offered its entries however unsure the calibration is of one of them
+    # ("delivery" got "Sorry, I didn't get that"), when they resemble it; a word that
+    # resembles none (cosine under the answer floor) is offered nothing.
+    unsure = start_retriever(filled, encoder, suggest_threshold=1.0)
+    topic = unsure.decide("refund")
+    assert topic.kind == "suggest" and topic.hits[0].entry.external_key == "refund"
+    assert topic.confidence < 1.0  # under the suggestion threshold
+    for word in ("banana", "qwzx"):
+        best = unsure.search(word)[0]
+        assert best.too_short and best.similarity < unsure.config.min_answer_similarity, word
+        assert unsure.decide(word).kind == "none", word
 
 
 def test_keyboard_mash_gets_no_suggestion_however_lopsided_the_scores(
