@@ -350,10 +350,29 @@
     var name = el("span", sender === "agent" ? "deskbot-author" : "deskbot-sr", who + ": ");
     item.appendChild(name);
     // The user's own words stay as typed; the bot's and an agent's web addresses are links.
-    item.appendChild(sender === "user" ? el("span", "deskbot-text", text || "") :
-      textWithLinks(String(text || "")));
+    var words = el("span", "deskbot-text");
+    if (sender === "user") appendWords(words, String(text || ""));
+    else textWithLinks(words, String(text || ""));
+    item.appendChild(words);
     return item;
   };
+
+  // A short word with a hyphen in it: an order number ("NW-55820") or a range ("2-4").
+  var HYPHENATED = /[^\s-]{1,12}(?:-[^\s-]{1,12}){1,3}/g;
+
+  /* Text appended as text nodes, a short hyphenated word kept on one line: "NW-" ending one
+   * line and "55820" starting the next read as two things. */
+  function appendWords(parent, text) {
+    var done = 0;
+    var match;
+    HYPHENATED.lastIndex = 0;
+    while ((match = HYPHENATED.exec(text)) !== null) {
+      parent.appendChild(document.createTextNode(text.slice(done, match.index)));
+      parent.appendChild(el("span", "deskbot-nowrap", match[0]));
+      done = match.index + match[0].length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(done)));
+  }
 
   // A web address in a message runs to a space or a character an address does not hold bare.
   var URL_IN_TEXT = /https?:\/\/[^\s<>"]+/gi;
@@ -371,10 +390,10 @@
     return url;
   }
 
-  /* A message's text with its http(s) addresses as links that open a new tab: built from
-   * text nodes and <a> elements, never HTML, so markup in a message shows as text. */
-  function textWithLinks(text) {
-    var span = el("span", "deskbot-text");
+  /* A message's text into ``span``, its http(s) addresses as links that open a new tab:
+   * built from text nodes and <a> elements, never HTML, so markup in a message shows as
+   * text. */
+  function textWithLinks(span, text) {
     var done = 0;
     var match;
     URL_IN_TEXT.lastIndex = 0;
@@ -382,7 +401,7 @@
       var url = trimUrl(match[0]);
       var href = /^https?:\/\/[^/?#]/i.test(url) ? safeUrl(url) : null;
       if (!href) continue;
-      span.appendChild(document.createTextNode(text.slice(done, match.index)));
+      appendWords(span, text.slice(done, match.index));
       var link = el("a", "", url);
       link.href = href;
       link.target = "_blank";
@@ -390,8 +409,7 @@
       span.appendChild(link);
       done = match.index + url.length;
     }
-    span.appendChild(document.createTextNode(text.slice(done)));
-    return span;
+    appendWords(span, text.slice(done));
   }
 
   /* An image the bot sent, or null for a source that is not a web address. */

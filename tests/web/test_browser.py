@@ -66,6 +66,10 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     expect_bot(page, "why you're returning it")  # and the form asks again
     send(page, "it arrived broken")
     expect_bot(page, "registered the return of the desk lamp from order NW-33091")
+    # An order number is never cut at its hyphen ("NW-" ending a line, "33091" the next).
+    number = page.locator(".deskbot-bot .deskbot-nowrap", has_text="NW-33091").last
+    assert number.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
+    assert number.evaluate("e => e.getClientRects().length") == 1
     send(page, "Where is the size chart?")  # an FAQ answer with a link: a link, not a reply
     expect_bot(page, "Size guide")
     link = page.get_by_role("link", name="Size chart")
