@@ -246,6 +246,8 @@ def test_return_form_validation(actions: ModuleType) -> None:
     # was wiped, and the reason dropped): only the order question's answer is judged.
     events = [
         {"event": "slot", "name": "order_number", "value": "NW-48213"},
+        {"event": "user", "text": "the size is 3 too small"},
+        {"event": "slot", "name": "order_number", "value": "3"},
         {"event": "slot", "name": "order_number", "value": "3"},
     ]
     from rasa_sdk import Tracker
@@ -256,6 +258,14 @@ def test_return_form_validation(actions: ModuleType) -> None:
         None, None, "",
     )  # fmt: skip
     assert form.validate_order_number("3", said, later, {}) == {"order_number": "NW-48213"}
+    # A malformed number in the message that starts the return is no order (it was kept,
+    # set twice in the turn: "Which item from order NW-33091-2?")
+    twice = {"event": "slot", "name": "order_number", "value": "NW-33091-2"}
+    start = [{"event": "user", "text": "return from NW-33091-2"}, twice, twice]
+    malformed = {"entities": [{"entity": "order_number", "value": "NW-33091-2"}]}
+    first = Tracker("u1", {"order_number": "NW-33091-2"}, malformed, start, False, None,
+                    {"name": "return_form"}, "")  # fmt: skip
+    assert form.validate_order_number("NW-33091-2", said, first, {}) == {"order_number": None}
     # "changed my mind, I want the headphones instead" at the reason question changes the
     # item and is no reason (the return was submitted with it as one)
     changed = [{"event": "user", "text": "..."}, {"event": "slot", "name": "product", "value": "x"}]

@@ -194,9 +194,16 @@ class ActionOrderShipped(Action):
 
 
 def earlier_value(tracker: Tracker, slot: str) -> Any:
-    """The value ``slot`` had before this message set it (the last set before the latest)."""
-    sets = [e for e in tracker.events if e.get("event") == "slot" and e.get("name") == slot]
-    return sets[-2].get("value") if len(sets) > 1 else None
+    """The value ``slot`` had when the user's latest message came (the last set before it
+    was this message's own when a form set it twice: "NW-33091-2" at a return's start was
+    kept as the order, unchecked)."""
+    before = current = None
+    for event in tracker.events:
+        if event.get("event") == "user":
+            before = current
+        elif event.get("event") == "slot" and event.get("name") == slot:
+            current = event.get("value")
+    return before
 
 
 def set_this_turn(tracker: Tracker, slot: str) -> bool:
