@@ -34,7 +34,12 @@ def counted_words(
     counts: WordCounts, gone: Iterable[FaqEntry | None], added: Iterable[FaqEntry]
 ) -> dict[str, int]:
     """``counts`` without the words of the entries in ``gone`` (as they were), with those of
-    ``added`` (a copy: the state it came from stays as searchers saw it)."""
+    ``added`` (a copy: the state it came from stays as searchers saw it).
+
+    Counts, not the entries' ids as ``IndexState.said`` keeps: a common word is in most
+    entries, and a set of ids per word made building it quadratic (100k entries: 257 s
+    against 0.3 s); a typo needs only how common each word is.
+    """
     out = dict(counts)
     for entry in gone:
         for word in phrasing_words(entry) if entry is not None else ():
