@@ -221,6 +221,13 @@ def order_given_now(tracker: Tracker) -> bool:
     return next(tracker.get_latest_entity_values("order_number"), None) is not None
 
 
+def carried_over(tracker: Tracker) -> bool:
+    """Whether the order number a form starts with comes from earlier in the chat, not
+    from the message that started it: then the form asks which order, offering that one
+    as a button (``_AskOrderNumber``), rather than use it unasked."""
+    return started_now(tracker) and not order_given_now(tracker)
+
+
 def started_now(tracker: Tracker) -> bool:
     """Whether the active form was started by the latest message (not already running)."""
     seen_user = False
@@ -278,9 +285,9 @@ class ValidateOrderStatusForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        if started_now(tracker) and not order_given_now(tracker):
-            # An order from earlier in the chat: asked about (offered as a button) rather
-            # than told again unasked ("track my order" again told the last order's status).
+        if carried_over(tracker):
+            # asked about rather than told again unasked ("track my order" again told the
+            # last order's status)
             return {"order_number": None}
         return {"order_number": known_order(slot_value, dispatcher)}
 
@@ -299,10 +306,9 @@ class ValidateReturnForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Accept a well-formed order number that exists in the order system."""
-        if started_now(tracker) and not order_given_now(tracker):
-            # An order from earlier in the chat (one tracked, or the last return's): asked
-            # about, offered as a button. Used unsaid, "no, from a different order" was then
-            # taken as the reason and the wrong order's item returned.
+        if carried_over(tracker):
+            # one tracked, or the last return's: used unsaid, "no, from a different order"
+            # was then taken as the reason and the wrong order's item returned
             return {"order_number": None}
         asked = tracker.get_slot("requested_slot") == "order_number"
         if not asked and normalise_order_number(str(slot_value or "")) is None:
