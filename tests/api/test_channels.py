@@ -7,10 +7,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from botstack import fresh_rate_window, make_components
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
+from bot.api.bodylimit import readable_size
 from bot.settings import Settings
 from bot.transcripts import TranscriptEvent
 
@@ -298,8 +300,19 @@ def test_a_deeply_nested_shortcut_payload_is_ignored_not_stored(
     assert view.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [(512, "512 bytes"), (4096, "4 KB"), (5050, "4.9 KB"), (10 * 1024**2, "10 MB"),
+     (15_800_000, "15.1 MB"), (3 * 1024**3, "3 GB")],
+)  # fmt: skip
+def test_sizes_in_a_413_read_as_people_write_them(size: int, said: str) -> None:
+    assert readable_size(size) == said
+
+
 def test_request_bodies_over_the_limit_get_413(settings_for: Callable[..., Settings]) -> None:
-    settings = settings_for(max_body_bytes=4096, cors_origins=["https://shop.example"])
+    settings = settings_for(
+        max_body_bytes=4096, max_import_bytes=8192, cors_origins=["https://shop.example"]
+    )
     with TestClient(create_app(settings, components=make_components())) as client:
         big = {"sender": "b", "message": "hi", "metadata": {"x": "y" * 5000}}
         declared = client.post(WEBHOOK, json=big, headers={"origin": "https://shop.example"})
@@ -308,8 +321,8 @@ def test_request_bodies_over_the_limit_get_413(settings_for: Callable[..., Setti
         assert declared.headers["access-control-allow-origin"] == "https://shop.example"
         assert declared.json() == {
             "error": "RequestTooLarge",
-            "detail": f"the request body is {len(declared.request.content)} bytes; "
-            "the limit is 4096",
+            "detail": f"the request body is {readable_size(len(declared.request.content))}; "
+            "the limit is 4 KB",
         }
         chunks = (b'{"sender": "b", "message": "hi", "metadata": {"x": "', b"y" * 5000, b'"}}')
         streamed = client.post(  # no Content-Length: counted as it arrives
@@ -318,6 +331,12 @@ def test_request_bodies_over_the_limit_get_413(settings_for: Callable[..., Setti
         assert streamed.status_code == 413 and streamed.json()["error"] == "RequestTooLarge"
         assert client.get("/api/widget/history/b").json()["messages"] == []
         assert say(client, "b", "hello")[0]["text"] == "Hello! How can I help?"
+        # An FAQ import has its own limit, and staff are told of their file in its units.
+        upload = client.post("/api/faq/import?format=csv", content=b"x" * 10_000)
+        assert upload.json()["detail"] == (
+            "the uploaded file is 9.8 KB; the limit is 8 KB (DESKBOT_MAX_IMPORT_BYTES): "
+            "nothing imported"
+        )
 
 
 def test_widget_history_shows_the_newest_messages_of_a_long_conversation(
