@@ -43,7 +43,9 @@ class FormTurns:
         intent = (parse.get("intent") or {}).get("name")
         form = conversation.active_form
         requested = conversation.requested_slot
-        candidates = extract_slots(self.domain, parse, active_loop=form, requested_slot=requested)
+        candidates = extract_slots(
+            self.domain, parse, active_loop=form, requested_slot=requested, unsure=low
+        )
         upcoming = self.policy.next_action(conversation) if form is not None and not low else None
         # A request that starts another form here (the demo's "track my order" in the
         # return form runs a rule that answers it instead: no switch, but a question).
@@ -52,7 +54,12 @@ class FormTurns:
         interrupts = intent in self._interruptions or switching or elsewhere
         # What the message says by itself, free text aside.
         said = extract_slots(
-            self.domain, parse, active_loop=form, requested_slot=requested, include_text=False
+            self.domain,
+            parse,
+            active_loop=form,
+            requested_slot=requested,
+            include_text=False,
+            unsure=low,
         )
         required = self.forms.asks(form)
         if (

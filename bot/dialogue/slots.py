@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.project import Domain, Slot, SlotMapping
+from nlu.result import FALLBACK_INTENT
 
 
 def _conditions_hold(
@@ -24,11 +25,16 @@ def _conditions_hold(
 
 
 def _intent_allowed(
-    mapping: SlotMapping, intent: str | None, ignored: tuple[str, ...] = ()
+    mapping: SlotMapping, intent: str | None, ignored: tuple[str, ...] = (), unsure: bool = False
 ) -> bool:
     if mapping.intent:  # as Rasa: an intent named here fills the slot, ignored or not
         return intent in mapping.intent
-    return not (intent in mapping.not_intent or intent in ignored)
+    # An unsure reading excludes no answer: "why do you need to know?" read as chitchat at
+    # 0.45, an intent the return form ignores, was neither the reason nor the question the
+    # form's own check answers, but "Sorry, I didn't get that". It is judged as a message
+    # not understood is (a project may exclude those).
+    said = FALLBACK_INTENT if unsure else intent
+    return not (said in mapping.not_intent or said in ignored)
 
 
 def _ignored_intents(
@@ -103,10 +109,14 @@ def extract_slots(
     requested_slot: str | None,
     only: set[str] | None = None,
     include_text: bool = True,
+    unsure: bool = False,
 ) -> dict[str, Any]:
     """Slot values this message sets: ``{slot: value}`` (custom mappings are the actions').
 
     ``include_text=False`` leaves out ``from_text`` mappings: what the message says by itself.
+    ``unsure``: the intent was read with too little confidence to exclude the message from
+    a mapping (``not_intent``, a form's ``ignored_intents``); an intent a mapping names
+    still fills it.
     """
     intent = (parse.get("intent") or {}).get("name")
     entities = list(parse.get("entities") or [])
@@ -118,7 +128,8 @@ def extract_slots(
         for mapping in slot.mappings:
             if not _conditions_hold(mapping, active_loop, requested_slot):
                 continue
-            if not _intent_allowed(mapping, intent, _ignored_intents(domain, mapping, active_loop)):
+            ignored = _ignored_intents(domain, mapping, active_loop)
+            if not _intent_allowed(mapping, intent, ignored, unsure):
                 continue
             value: Any = None
             if mapping.type == "from_entity":

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.project import load_project
-from tests.dialogue.conftest import PROJECT
+from tests.dialogue.conftest import PROJECT, FixedParser
 
 
 def _texts(messages: list[Any]) -> list[str | None]:
@@ -138,3 +138,43 @@ def test_a_form_fills_from_the_message_only_when_it_answers_the_message() -> Non
     assert _first_since_the_user(user)
     # a form a rule starts after another form ended this turn: that message was the other's
     assert not _first_since_the_user([*user, {"event": "action", "name": "return_form"}])
+
+
+async def test_an_unsure_reading_of_an_excluded_intent_is_still_the_answer(
+    make_dm, tmp_path: Path
+) -> None:
+    # The demo's return form ignores chitchat: "why do you need to know?" at its reason
+    # question, read as chitchat at 0.45 (too unsure to interrupt the form), got "Sorry, I
+    # didn't get that" instead of reaching the reason's check, which answers such questions.
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    domain = (root / "domain.yml").read_text()
+    domain = domain.replace("intents:\n", "intents:\n  - chitchat\n  - bot_challenge\n", 1)
+    domain = domain.replace("  return_form:\n", "  return_form:\n    ignored_intents: [chitchat]\n")
+    domain = domain.replace(
+        "      - type: from_text\n        conditions:\n          - active_loop: return_form\n"
+        "            requested_slot: return_reason\n",
+        "      - type: from_text\n        not_intent: [bot_challenge]\n"
+        "        conditions:\n          - active_loop: return_form\n"
+        "            requested_slot: return_reason\n",
+    )
+    (root / "domain.yml").write_text(domain)
+    parser = FixedParser({
+        "why do you ask?": ("chitchat", 0.45), "how are you?": ("chitchat", 0.95),
+        "are you a bot?": ("bot_challenge", 0.95), "it is a robot": ("bot_challenge", 0.4),
+    })  # fmt: skip
+    dm = make_dm(project=load_project(root), parser=parser)
+    start = '/request_return{"order_number": "NW-10001", "product": "lamp"}'
+    for sender, text in [("u", "why do you ask?"), ("b", "it is a robot")]:
+        await dm.handle(sender, start)
+        assert _texts(await dm.handle(sender, text)) == [
+            "Return for lamp on order NW-10001 is registered."
+        ], text
+        state = await dm.store.load(sender)
+        assert state is not None and state.slots["return_reason"] == text
+    # Said with confidence, the form ignores it and asks again.
+    for sender, text in [("s", "how are you?"), ("c", "are you a bot?")]:
+        await dm.handle(sender, start)
+        replies = _texts(await dm.handle(sender, text))
+        assert replies[-1] == "Why are you returning the lamp?", (text, replies)
+        assert (await dm.store.load(sender)).slots["return_reason"] is None  # type: ignore[union-attr]
