@@ -174,7 +174,7 @@ async def fallback(
             BotMessage(
                 text=DEFAULT_OFFER_HUMAN_TEXT,
                 buttons=(
-                    {"title": "Yes, talk to a person", "payload": "/human_handoff"},
+                    {"title": "Yes, talk to a person", "payload": OFFER_YES_PAYLOAD},
                     {"title": "No, I'll rephrase", "payload": "/deny"},
                 ),
             )
@@ -197,6 +197,9 @@ def other_language(turn: Turn, domain: Domain, language: str) -> BotMessage:
 
 
 HANDOFF_ACTIONS = frozenset({"action_handoff", "action_human_handoff"})
+# The offer of a person's Yes button. Rasa's usual name for a request for a person keeps the
+# button meaningful in the transcript and when clicked after a later turn.
+OFFER_YES_PAYLOAD = "/human_handoff"
 # The others ``run`` carries out itself.
 BUILT_IN_ACTIONS = frozenset({
     "action_default_fallback", "action_two_stage_fallback", "action_restart",

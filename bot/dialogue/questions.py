@@ -54,12 +54,16 @@ class Questions:
         return parse
 
     async def _answer_to_the_offer(self, turn: Turn, intent: str | None) -> bool:
-        """A typed "yes" or "no" to the offer of a person the last turn made (its buttons
-        send ``/human_handoff`` and ``/deny``); False when the message is neither."""
+        """A "yes" or "no" to the offer of a person the last turn made, typed or its button
+        (``/human_handoff`` and ``/deny``); False when the message is neither."""
         conversation = turn.conversation
         if not builtin.offered_a_person(conversation):
             return False
-        if intent in self.config.affirm_intents:
+        # The Yes button (clicked, or its title typed) is the user's yes. Left to the rules, it
+        # got whatever a project answers to asking for a person: the helpdesk's story offered
+        # other bots to hand off to, and the user who said yes to a person never got one.
+        clicked = (conversation.latest_message or {}).get("text") == builtin.OFFER_YES_PAYLOAD
+        if intent in self.config.affirm_intents or clicked:
             conversation.fallback_count = 0
             await builtin.handoff(turn, self.domain, "user accepted the offer of a person")
             return True

@@ -1113,6 +1113,23 @@ async def test_typing_yes_to_the_offer_of_a_person_accepts_it(make_dm) -> None:
     assert (await dm.transcripts.get("m")).handoff == "bot"  # type: ignore[union-attr]
 
 
+async def test_the_offers_yes_button_hands_over_whatever_the_project_does_with_the_intent(
+    make_dm, project
+) -> None:
+    # The helpdesk's story answers human_handoff by listing bots to hand off to: the offer's
+    # "Yes, talk to a person" got that list, and no person.
+    bots = Rule("other bots", (Step("intent", "human_handoff"), Step("action", "utter_greet")))
+    rules = tuple(r for r in project.rules if r.name != "handoff")
+    dm = make_dm(project=replace(project, rules=(*rules, bots)))
+    assert texts(await dm.handle("ob", "/human_handoff")) == ["Hello! How can I help?"]
+    for conversation, answer in (("oc", "/human_handoff"), ("ot", "Yes, talk to a person")):
+        await dm.handle(conversation, "blorp")
+        assert texts(await dm.handle(conversation, "zzz qqq")) == [DEFAULT_OFFER_HUMAN_TEXT]
+        await dm.handle(conversation, answer)
+        state = await dm.store.load(conversation)
+        assert state is not None and state.handoff == "pending_human"
+
+
 async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(make_dm) -> None:
     dm = make_dm()
     assert texts(await dm.handle("w", "/human_handoff")) == ["Connecting you to a person."]
