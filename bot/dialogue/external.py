@@ -17,7 +17,7 @@ from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.senders import check_sender
 from bot.dialogue.slots import extract_slots
-from bot.dialogue.tracker import user_uttered
+from bot.dialogue.tracker import latest_input_channel, user_uttered
 from bot.dialogue.turn import Turn
 from bot.errors import ConflictError, InvalidInput, NotFoundError
 from bot.project import Domain
@@ -117,7 +117,7 @@ class ExternalIntents:
             if held and reminder is None:
                 # The caller is told, and nothing is recorded: it may try again later.
                 raise ConflictError(f"conversation {conversation_id!r} not acted on: {held}")
-            turn.channel = _latest_channel(conversation)
+            turn.channel = latest_input_channel(conversation)
             _record(turn, intent, entities, reminder)
             if held:
                 return []  # an agent has it (or it was closed): the bot does not speak
@@ -168,10 +168,3 @@ def _held(conversation: Conversation) -> str | None:
     if conversation.handoff == "human":
         return "an agent has it"
     return "it is closed" if conversation.handoff == "closed" else None
-
-
-def _latest_channel(conversation: Conversation) -> str:
-    for event in reversed(conversation.events):
-        if event.get("event") == "user" and event.get("input_channel"):
-            return str(event["input_channel"])
-    return "rest"

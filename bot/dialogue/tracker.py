@@ -19,11 +19,14 @@ RASA_VERSION = "3.6.0"
 
 
 def tracker_state(
-    conversation: Conversation, channel: str = "rest", *, events: str = "ALL"
+    conversation: Conversation, channel: str | None = None, *, events: str = "ALL"
 ) -> dict[str, Any]:
     """The ``tracker`` object of an action call (PROTOCOLS §5), and of Rasa's HTTP API.
 
     Args:
+        channel: the turn's channel; None for the one the user last wrote on, as Rasa
+            reads it from the tracker's events (the HTTP API said "rest" of a socket.io
+            conversation).
         events: Rasa's ``include_events``: ``ALL`` (the session's events, restarts
             included; earlier sessions' are in the transcript), ``AFTER_RESTART`` and
             ``APPLIED`` (those after the last restart), or ``NONE``.
@@ -44,10 +47,17 @@ def tracker_state(
         "followup_action": conversation.followup_action,
         "paused": conversation.paused,
         "events": kept,
-        "latest_input_channel": channel,
+        "latest_input_channel": channel or latest_input_channel(conversation),
         "active_loop": {"name": conversation.active_form} if conversation.active_form else {},
         "latest_action_name": conversation.latest_action,
     }
+
+
+def latest_input_channel(conversation: Conversation) -> str:
+    for event in reversed(conversation.events):
+        if event.get("event") == "user" and event.get("input_channel"):
+            return str(event["input_channel"])
+    return "rest"
 
 
 def action_call(

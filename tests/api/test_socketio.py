@@ -109,6 +109,25 @@ def test_session_request_confirms_a_new_id_and_the_bot_answers(
     }
 
 
+def test_the_tracker_names_the_channel_the_user_wrote_on(
+    live_server: LiveServer, tabs: list[Tab]
+) -> None:
+    # Rasa reads latest_input_channel from the user's last message; the tracker endpoint
+    # said "rest" of every conversation, so a script branching on it as actions do (the
+    # helpdesk's handoff sends widget clients JSON, REST clients text) read socket.io wrong.
+    tab = open_tab(live_server, tabs)
+    session_id = tab.session(None)
+    tab.say(session_id, "hello")
+    assert tab.next("bot_uttered")["text"] == "Hello! How can I help?"
+    headers = bearer(live_server.app, "agent", "ana")
+    url = f"{live_server.url}/conversations/{session_id}/tracker"
+    assert httpx.get(url, headers=headers).json()["latest_input_channel"] == "socketio"
+    httpx.post(
+        f"{live_server.url}/webhooks/rest/webhook", json={"sender": session_id, "message": "hi"}
+    )
+    assert httpx.get(url, headers=headers).json()["latest_input_channel"] == "rest"
+
+
 def test_the_session_persists_across_reconnects(live_server: LiveServer, tabs: list[Tab]) -> None:
     first = open_tab(live_server, tabs)
     session_id = first.session(None)
