@@ -105,10 +105,12 @@ WHY_ASKED = (
 )
 
 
-# Words that name no item ("I want to return the case for my phone").
+# Words that name no item ("I want to return the case for my phone", "no, sorry, I meant
+# the sleeve").
 NOT_ITEM_WORDS = {
     "i", "a", "an", "the", "my", "me", "it", "its", "this", "that", "one", "want", "to",
     "return", "would", "like", "please", "for", "of", "from", "order", "item", "and", "both",
+    "actually", "no", "sorry", "oops", "oh", "meant", "mean", "instead", "rather",
 }  # fmt: skip
 
 
@@ -401,6 +403,16 @@ class ValidateReturnForm(FormValidationAction):
         if set_this_turn(tracker, "product"):
             # "changed my mind, I want the headphones instead" changes the item; it was
             # registered as the reason, and the return submitted at once
+            return {"return_reason": None}
+        order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
+        item = find_item(reason, list(order["items"])) if order else None
+        if item is not None:
+            # An item of the order and nothing more ("sleeve", "actually the sleeve") is the
+            # user choosing another item, which the NLU did not tag: the lamp's return was
+            # registered with "actually the sleeve" as its reason.
+            if item != tracker.get_slot("product"):
+                return {"product": item, "return_reason": None}
+            dispatcher.utter_message(text=REASON_HELP)
             return {"return_reason": None}
         said = " ".join(re.findall(r"[a-z']+", reason.lower().replace("\u2019", "'")))
         if said in JUST_NO:
