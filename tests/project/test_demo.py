@@ -392,6 +392,41 @@ async def test_order_status_action(actions: ModuleType) -> None:
     assert said.messages[-1]["text"].startswith("That doesn't look like an order number.")
 
 
+async def test_every_order_a_message_names_is_told(actions: ModuleType) -> None:
+    # "NW-48213 and NW-10472" told the first order only; "48213 and 55820", tagged as one
+    # span, was "not an order number"
+    action = actions.ActionCheckOrderStatus()
+    form = actions.ValidateOrderStatusForm()
+    two = [{"entity": "order_number", "value": v} for v in ("NW-48213", "nw10472", "NW-48213")]
+    phone = {"entity": "order_number", "value": "0176 55820 123"}
+    for entities in (
+        two,
+        [{"entity": "order_number", "value": "48213 and NW-10472"}],
+        [phone, *two],
+    ):
+        said = Dispatcher()
+        events = await action.run(said, tracker({}, entities), {})
+        assert [m["text"][:26] for m in said.messages] == [
+            "Your order NW-48213 is shi",
+            "Your order NW-10472 is bei",
+        ]
+        assert events[0]["value"] == "NW-48213"
+    said = Dispatcher()
+    await action.run(
+        said, tracker({}, [{"entity": "order_number", "value": "NW-99999, 55820"}]), {}
+    )
+    assert [m["text"][:26] for m in said.messages] == [
+        "I couldn't find an order N",
+        "Your order NW-55820 is del",
+    ]
+    assert form.validate_order_number("48213 and 55820", said, gave("48213 and 55820"), {}) == {
+        "order_number": "NW-48213"
+    }
+    # digits with spaces stay one value, not an order inside a phone number
+    for typed in ("0176 55820 123", "12/05"):
+        assert actions.order_numbers([typed]) == [None]
+
+
 async def test_the_shipped_notice_names_the_order_it_was_sent_for(actions: ModuleType) -> None:
     said = Dispatcher()
     action = actions.ActionOrderShipped()

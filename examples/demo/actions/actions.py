@@ -50,6 +50,24 @@ def normalise_order_number(text: str) -> str | None:
     return f"{(match.group(1) or 'NW').upper()}-{match.group(2)}"
 
 
+# Between the orders of "48213 and 55820" or "NW-48213, NW-33091" (the tagger may take
+# them as one span). Spaces alone are no separator: a phone number's digits stay one value.
+ORDER_SEPARATOR = re.compile(r"\s*(?:,|;|&|\band\b|\bor\b|\bplus\b)\s*", re.IGNORECASE)
+
+
+def order_numbers(values: list[Any]) -> list[str | None]:
+    """The order numbers of the NLU's values, each once, a value that names several split
+    into them; None for a value that is no order number."""
+    found: list[str | None] = []
+    for value in values:
+        text = str(value or "")
+        numbers = [normalise_order_number(p) for p in ORDER_SEPARATOR.split(text) if p]
+        if len(numbers) < 2 or None in numbers:
+            numbers = [normalise_order_number(text)]
+        found += numbers
+    return list(dict.fromkeys(found))
+
+
 BOTH = {"both", "both of them", "all", "all of them", "everything", "the whole order"}
 ONE_AT_A_TIME = (
     "Let's return one item at a time. Which one first? You can return the other right after."
@@ -149,29 +167,34 @@ class ActionCheckOrderStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        raw = next(tracker.get_latest_entity_values("order_number"), None)
-        raw = raw or tracker.get_slot("order_number")
-        if not raw:
+        raws = [v for v in tracker.get_latest_entity_values("order_number") if v]
+        raws = raws or [tracker.get_slot("order_number")]
+        if not raws[0]:
             if tracker.active_loop_name != "return_form":  # there, the form asks for it
                 dispatcher.utter_message(
                     text="Sure! What's your order number? It looks like NW-12345."
                 )
             return []
-        number = normalise_order_number(str(raw))
-        order = ORDERS.get(number or "")
-        if number is None:  # the tagger took something else for one (a phone number, say)
-            dispatcher.utter_message(text=NOT_AN_ORDER_NUMBER)
-        elif order is None:
-            dispatcher.utter_message(text=not_found(number))
-        else:
-            dispatcher.utter_message(
-                text=f"Your order {number} is {order['status']}. {order['detail']}"
-            )
+        # Each order the message names is told: "NW-48213 and NW-10472" told the first only.
+        numbers = order_numbers(raws)
+        # a phone number tagged beside a real order number is left unsaid
+        numbers = [n for n in numbers if n] or numbers
+        for number in numbers:
+            order = ORDERS.get(number or "")
+            if number is None:  # the tagger took something else for one (a phone number)
+                dispatcher.utter_message(text=NOT_AN_ORDER_NUMBER)
+            elif order is None:
+                dispatcher.utter_message(text=not_found(number))
+            else:
+                dispatcher.utter_message(
+                    text=f"Your order {number} is {order['status']}. {order['detail']}"
+                )
         if tracker.active_loop_name == "return_form":
             # A question about another order in the middle of a return: answered, but the
             # return keeps its own order (it used to switch to this one, or lose it, unsaid).
             return []
-        return [SlotSet("order_number", number if order else None)]
+        known = [number for number in numbers if number in ORDERS]
+        return [SlotSet("order_number", known[0] if known else None)]
 
 
 class ActionOrderShipped(Action):
@@ -291,6 +314,10 @@ class ValidateOrderStatusForm(FormValidationAction):
             # asked about rather than told again unasked ("track my order" again told the
             # last order's status)
             return {"order_number": None}
+        several = [n for n in order_numbers([slot_value]) if n]
+        if len(several) > 1:
+            # "48213 and 55820" is no malformed number: the status action tells each one
+            return {"order_number": several[0]}
         return {"order_number": known_order(slot_value, dispatcher)}
 
 
