@@ -272,7 +272,10 @@ class DialogueManager(AgentDesk, Acting, Questions, Waiting, FormTurns, External
         intent = parse.get("intent") or {}
         # Stopping wrongly costs a form's answers or a place in the agents' queue.
         careful = conversation.active_form is not None or conversation.handoff == "pending_human"
-        low = is_low(intent, self.config, careful_stop=careful)
+        # A message to the agent who has the conversation is not the bot's to understand:
+        # flagged, every taken-over chat filled the console's low-confidence view.
+        for_bot = conversation.handoff != "human"
+        low = for_bot and is_low(intent, self.config, careful_stop=careful)
         # "is_external" is the bot's own mark of an intent the user did not send.
         metadata = {k: v for k, v in (metadata or {}).items() if k != "is_external"}
         user_uttered(turn, text, parse, metadata)
@@ -287,7 +290,7 @@ class DialogueManager(AgentDesk, Acting, Questions, Waiting, FormTurns, External
         }
         if metadata:
             data["metadata"] = metadata
-        if not low and self._unsure_in_form(conversation, intent):
+        if for_bot and not low and self._unsure_in_form(conversation, intent):
             # Acted on as not understood; the transcript's low-confidence flag (the console's
             # filter) stays for what the model itself did not understand.
             data["unsure_in_form"] = True

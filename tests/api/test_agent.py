@@ -84,6 +84,12 @@ def test_conversations_filter_by_view_intent_and_date(
     assert listed["waiting"] == 1
     bad = client.get(f"{AGENT}/conversations?view=nope", headers=agent_headers)
     assert bad.status_code == 422 and "view" in bad.json()["detail"]
+    # What the user writes to the agent who took over is not the bot's to understand: it
+    # flagged every taken-over chat for the low-confidence view.
+    took = client.post(f"{AGENT}/conversations/needs-help/takeover", headers=agent_headers)
+    assert took.status_code == 200, took.text
+    say(client, "needs-help", "xyzzy, it flickers")
+    assert ids(client, agent_headers, "?view=low_confidence") == ["confused"]
 
 
 def test_filters_and_export_work_on_postgresql(
