@@ -18,21 +18,28 @@ import torch
 from nlu.data import EntitySpan
 from nlu.encoder import separators_as_spaces
 from nlu.network import OUTSIDE, EntityType
+from nlu.symbols import readable, written_offsets
 
 IGNORE_INDEX = -100
 
 
 def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int, **options: Any) -> Any:
     """The one way NLU text is tokenised, in training and at inference: with offsets and
-    special-token masks, control characters and zero-width spaces read as spaces."""
-    return tokenizer(
-        [separators_as_spaces(t) for t in texts],
+    special-token masks, control characters and zero-width spaces read as spaces, symbols
+    the vocabulary lacks (emoji) read as their names; offsets index the texts as given."""
+    read = [readable(tokenizer, separators_as_spaces(t)) for t in texts]
+    batch = tokenizer(
+        [r.text for r in read],
         truncation=True,
         max_length=max_length,
         return_offsets_mapping=True,
         return_special_tokens_mask=True,
         **options,
     )
+    for row, r in enumerate(read):
+        if r.origin is not None:
+            batch["offset_mapping"][row] = written_offsets(batch["offset_mapping"][row], r.origin)
+    return batch
 
 
 def token_offsets(batch: Any, row: int) -> list[tuple[int, int]]:

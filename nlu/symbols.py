@@ -1,0 +1,68 @@
+"""Symbols the tokenizer cannot read, spelled out as their Unicode names.
+
+BERT's WordPiece vocabulary has no emoji: "👍", "👎" and "😡" were all one ``[UNK]``, so a
+bot could not be taught that 👍 means yes without teaching that every emoji does. Each symbol
+the tokenizer would read as ``[UNK]`` is read as its name instead ("thumbs up sign"), words
+the encoder knows. Offsets are mapped back, so entities still index the text as written.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Readable:
+    """``text`` as the encoder reads it; ``origin[i]`` is the index in the written text of
+    its character ``i`` (None: the text is unchanged)."""
+
+    text: str
+    origin: tuple[int, ...] | None = None
+
+
+def readable(tokenizer: Any, text: str) -> Readable:
+    """``text`` with each symbol ``tokenizer`` cannot read replaced by its name."""
+    parts: list[str] = []
+    origin: list[int] = []
+    changed = False
+    for i, char in enumerate(text):
+        said = _spoken(tokenizer, char) if unicodedata.category(char)[0] == "S" else None
+        if said is None:
+            parts.append(char)
+            origin.append(i)
+            continue
+        changed = True
+        parts.append(said)
+        origin.extend([i] * len(said))
+    if not changed:
+        return Readable(text)
+    return Readable("".join(parts), tuple(origin))
+
+
+def written_offsets(
+    offsets: Sequence[Sequence[int]], origin: tuple[int, ...] | None
+) -> list[tuple[int, int]]:
+    """Token spans in the readable text -> spans in the written text (``(0, 0)`` kept for
+    special tokens and padding)."""
+    if origin is None:
+        return [(int(a), int(b)) for a, b in offsets]
+    return [(origin[a], origin[b - 1] + 1) if b > a else (0, 0) for a, b in offsets]
+
+
+@functools.lru_cache(maxsize=4096)
+def _spoken(tokenizer: Any, char: str) -> str | None:
+    """What ``char`` is read as, when ``tokenizer`` would make it ``[UNK]``; else None.
+
+    A skin tone, which only modifies the emoji before it, is read as nothing. Cached per
+    tokenizer: a model's vocabulary is fixed."""
+    unknown = tokenizer.unk_token
+    if unknown is None or unknown not in tokenizer.tokenize(char):
+        return None  # known, dropped by normalisation, or a byte-level vocabulary
+    name = unicodedata.name(char, "")
+    if not name or name.startswith("EMOJI MODIFIER"):
+        return " "
+    return f" {name.lower()} "

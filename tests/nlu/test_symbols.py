@@ -1,0 +1,37 @@
+"""Symbols the vocabulary lacks (emoji) are read as their names, offsets as written."""
+
+from __future__ import annotations
+
+from nlu.encoder import load_tokenizer, resolve_model_path
+from nlu.features import token_offsets, tokenize
+from nlu.symbols import readable
+
+TOKENIZER = load_tokenizer(resolve_model_path(None))
+
+
+def read(text: str) -> list[tuple[str, str]]:
+    """(token, the written text it came from) for each non-special token."""
+    batch = tokenize(TOKENIZER, [text], max_length=64)
+    tokens = TOKENIZER.convert_ids_to_tokens(batch["input_ids"][0])
+    pairs = zip(tokens, token_offsets(batch, 0), strict=True)
+    return [(t, text[a:b]) for t, (a, b) in pairs if a != b]
+
+
+def test_emoji_are_told_apart_by_their_names_not_one_unknown_token() -> None:
+    # Before, both were [UNK]: teaching 👍 as yes taught every emoji as yes.
+    assert read("yes 👍") == [("yes", "yes"), ("thumbs", "👍"), ("up", "👍"), ("sign", "👍")]
+    assert [t for t, _ in read("👎")] == ["thumbs", "down", "sign"]
+    assert all(TOKENIZER.unk_token not in [t for t, _ in read(x)] for x in ("😡", "🙏", "✅"))
+
+
+def test_offsets_still_index_the_written_text_around_a_spelled_out_symbol() -> None:
+    text = "order NW-48213 😡 now"
+    pieces = read(text)
+    assert ("nw", "NW") in pieces and ("now", "now") in pieces
+    assert {w for t, w in pieces if t in ("po", "##uting", "face")} == {"😡"}
+
+
+def test_a_skin_tone_reads_as_the_emoji_it_modifies_and_known_symbols_stay() -> None:
+    assert [t for t, _ in read("👍🏽")] == [t for t, _ in read("👍")]
+    assert readable(TOKENIZER, "café © 2024").origin is None  # nothing unknown: unchanged
+    assert read("© 2024")[0] == ("©", "©")
