@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Literal
+from typing import Any, Literal
 
 from bot.actions import ActionError, ActionNotFound, ActionRejected
 from bot.dialogue import builtin
@@ -53,7 +53,10 @@ class Acting(FaqTurns):
         if name == builtin.FAQ_ACTION or self.domain.is_retrieval_action(name):
             parse = turn.conversation.latest_message or {}
             if not await self._answer_faq(turn, parse, turn.user_data):
-                await builtin.fallback(turn, self.domain, self.config)
+                await self._fall_back(turn)
+            return "continue"
+        if name in builtin.FALLBACK_ACTIONS:
+            await self._fall_back(turn)
             return "continue"
         if name.startswith("utter_"):
             message = render_response(
@@ -72,11 +75,26 @@ class Acting(FaqTurns):
             return "listen" if handled else "continue"
         return await self._custom_outcome(turn, name)
 
-    async def _custom_outcome(self, turn: Turn, name: str) -> Outcome:
+    async def _fall_back(self, turn: Turn, **options: Any) -> None:
+        """The two-stage fallback (``builtin.fallback``), handing over as ``_hand_over``."""
+        await builtin.fallback(turn, self.domain, self.config, hand_over=self._hand_over, **options)
+
+    async def _hand_over(self, turn: Turn, reason: str) -> None:
+        """Queue the conversation for a person through the project's own handoff action when
+        it has one (one that opens a ticket, say), as a rule naming it would. Repeated
+        fallbacks, a yes to the offer of a person and a request no rule answers went
+        straight to the built-in handoff: the project's action ran only where a rule named
+        it. A user already waiting is told where they stand; the action does not run again."""
+        own = next((n for n in sorted(builtin.HANDOFF_ACTIONS) if self.custom.has(n)), None)
+        waiting = turn.conversation.handoff == "pending_human"
+        if own is None or waiting or await self._custom_outcome(turn, own, reason) == "rejected":
+            await builtin.handoff(turn, self.domain, reason)
+
+    async def _custom_outcome(self, turn: Turn, name: str, reason: str | None = None) -> Outcome:
         """Run a custom action. A Rasa project's own handoff action (opening a ticket, say)
         runs unchanged, then the conversation joins the agents' queue as with the built-in
         one: whatever happens to the project's action (an action server without it, down, or
-        failing), the user still gets their person."""
+        failing), the user still gets their person (``reason``: why, for the transcript)."""
         handoff = name in builtin.HANDOFF_ACTIONS
         waiting = turn.conversation.handoff == "pending_human"
         recorded = True  # the project's action is in the turn's actions, once
@@ -97,9 +115,12 @@ class Acting(FaqTurns):
         if handoff:
             # Its own pause event may have queued the conversation already: a user who was
             # not waiting still hears that a person is coming, not that they wait in a queue.
-            reason = f"{name} asked for a person"
             await builtin.handoff(
-                turn, self.domain, reason, was_waiting=waiting, record=not recorded
+                turn,
+                self.domain,
+                reason or f"{name} asked for a person",
+                was_waiting=waiting,
+                record=not recorded,
             )
         restarted = any(e.get("event") == "restart" for e in turn.conversation.events[since:])
         if restarted and turn.conversation.followup_action is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.dialogue.config import (
@@ -31,6 +32,9 @@ from bot.language import language_name
 from bot.project import Domain
 from bot.reminders import Cancel
 from bot.state import Conversation
+
+# Queues a conversation for a person, with the reason for the transcript.
+HandOver = Callable[[Turn, str], Awaitable[None]]
 
 FAQ_ACTION = "action_faq"
 FAQ_KEY_ENTITY = "faq_key"
@@ -136,6 +140,7 @@ async def fallback(
     *,
     rephrase: BotMessage | None = None,
     why: BotMessage | None = None,
+    hand_over: HandOver | None = None,
     **details: Any,
 ) -> None:
     """Two-stage fallback: ask to rephrase (``rephrase``, else the domain's
@@ -145,6 +150,8 @@ async def fallback(
     ``why``, what kept the bot from understanding (the message is in another language), is
     said in place of the rephrase step's message and before the offer of a person or the
     note that the user waits for one; not with a handoff, whose person answers instead.
+    ``hand_over`` queues the conversation at the last step (the project's own handoff
+    action, where it has one; else ``handoff``).
     """
     conversation = turn.conversation
     turn.fell_back = True
@@ -166,7 +173,10 @@ async def fallback(
     turn.action("action_default_fallback", attempt=count, **details)
     if count >= config.handoff_after_fallbacks:
         conversation.fallback_count = 0
-        await handoff(turn, domain, "repeated fallback")
+        if hand_over is None:
+            await handoff(turn, domain, "repeated fallback")
+        else:
+            await hand_over(turn, "repeated fallback")
     elif count == config.handoff_after_fallbacks - 1:
         if why is not None:
             turn.say(why)
@@ -197,6 +207,7 @@ def other_language(turn: Turn, domain: Domain, language: str) -> BotMessage:
 
 
 HANDOFF_ACTIONS = frozenset({"action_handoff", "action_human_handoff"})
+FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback"})
 # The offer of a person's Yes button. Rasa's usual name for a request for a person keeps the
 # button meaningful in the transcript and when clicked after a later turn.
 OFFER_YES_PAYLOAD = "/human_handoff"
@@ -218,7 +229,7 @@ async def run(turn: Turn, name: str, domain: Domain, config: DialogueConfig) -> 
     if name in HANDOFF_ACTIONS:
         await handoff(turn, domain, "a rule asked for a person")
         return False
-    if name in ("action_default_fallback", "action_two_stage_fallback"):
+    if name in FALLBACK_ACTIONS:
         await fallback(turn, domain, config)
         return False
     if name == "action_restart":

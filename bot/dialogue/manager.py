@@ -306,7 +306,7 @@ class DialogueManager(AgentDesk, Acting, Questions, Waiting, FormTurns, External
             # Bestellung?" got the greeting); a form's answer (a name, an address) is let be.
             user_data["other_language"] = {"code": other, "name": language_name(other)}
             why = builtin.other_language(turn, self.domain, self.config.language)
-            await builtin.fallback(turn, self.domain, self.config, why=why, language=other)
+            await self._fall_back(turn, why=why, language=other)
             return
         low = bool(user_data["low_confidence"] or user_data.get("unsure_in_form"))
         answered = await self._answer_to_question(turn, parse, user_data, low=low)
@@ -341,7 +341,7 @@ class DialogueManager(AgentDesk, Acting, Questions, Waiting, FormTurns, External
                 turn.say(BotMessage(text=DEFAULT_STOPPED_TEXT))
                 understood = True
             if not understood and intent in self.config.handoff_intents:
-                await builtin.handoff(turn, self.domain, "user asked for a person")
+                await self._hand_over(turn, "user asked for a person")
                 understood = True
         if not understood:
             understood = await self._answer_faq(turn, parse, user_data)
@@ -365,7 +365,7 @@ class DialogueManager(AgentDesk, Acting, Questions, Waiting, FormTurns, External
         ):
             conversation.fallback_count = 1  # the project's own rule answered the first miss
         else:
-            await builtin.fallback(turn, self.domain, self.config)
+            await self._fall_back(turn)
         await self._back_to_the_form(turn, form)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.dialogue import builtin, confirm
+from bot.dialogue.builtin import HandOver
 from bot.dialogue.config import DEFAULT_REPHRASE_TEXT, DialogueConfig
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage
@@ -20,6 +22,10 @@ class Questions:
     domain: Domain
     config: DialogueConfig
     forms: FormLoop
+    # The dialogue manager's (``Acting``): the fallback, and a handoff through the project's
+    # own handoff action.
+    _fall_back: Callable[..., Awaitable[None]]
+    _hand_over: HandOver
 
     async def _answer_to_question(
         self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any], *, low: bool
@@ -65,7 +71,7 @@ class Questions:
         clicked = (conversation.latest_message or {}).get("text") == builtin.OFFER_YES_PAYLOAD
         if intent in self.config.affirm_intents or clicked:
             conversation.fallback_count = 0
-            await builtin.handoff(turn, self.domain, "user accepted the offer of a person")
+            await self._hand_over(turn, "user accepted the offer of a person")
             return True
         if intent not in self.config.deny_intents:
             return False
@@ -89,7 +95,7 @@ class Questions:
         comes to the offer of a person, as other misunderstandings do, and no further."""
         self._hold_at_the_offer(turn.conversation)
         details: dict[str, Any] = {} if declined is None else {"declined": declined}
-        await builtin.fallback(turn, self.domain, self.config, rephrase=rephrase, **details)
+        await self._fall_back(turn, rephrase=rephrase, **details)
 
     def _hold_at_the_offer(self, conversation: Conversation) -> None:
         """Keep the fallback's next step at most the offer of a person: after a question

@@ -99,5 +99,6 @@ async def test_typing_the_number_of_a_suggestion_or_of_the_offer_is_a_click(make
     # The offer of a person: "1" is "Yes, talk to a person".
     await dm.handle("o", "zzz")
     assert _texts(await dm.handle("o", "zzz")) == [DEFAULT_OFFER_HUMAN_TEXT]
-    assert _texts(await dm.handle("o", "1")) == ["Connecting you to a person."]
+    # (the project's own handoff action, which opens a ticket, hands over)
+    assert _texts(await dm.handle("o", "1")) == ["Ticket T-1 is open; a person will answer here."]
     assert (await dm.transcripts.get("o")).handoff == "pending_human"  # type: ignore[union-attr]

@@ -395,6 +395,9 @@ async def test_release_and_close_are_the_holders_and_force_names_whom_it_takes_f
     assert (await dm.transcripts.get("held")).handoff == "bot"  # type: ignore[union-attr]
 
 
+PROJECT_TICKET = "Ticket T-1 is open; a person will answer here."  # its action_human_handoff
+
+
 class _QuietPause:
     """A project's handoff action that pauses the conversation and says nothing."""
 
@@ -420,6 +423,37 @@ async def test_a_handoff_action_that_says_nothing_or_fails_still_brings_a_person
         dm = make_dm(actions=runner)
         assert texts(await dm.handle(cid, "/human_handoff")) == ["Connecting you to a person."]
         assert (await dm.transcripts.get(cid)).handoff == "pending_human"  # type: ignore[union-attr]
+
+
+class _Ticket(_QuietPause):
+    """A project's handoff action that opens a ticket."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def run(self, action_call: dict) -> ActionResult:  # type: ignore[type-arg]
+        self.calls += 1
+        text = f"Ticket {self.calls} opened; a person will reply here."
+        return ActionResult(events=[], responses=[{"text": text}])
+
+
+async def test_every_way_to_a_person_runs_the_projects_handoff_action_once(make_dm) -> None:
+    # It ran only where a rule named it: repeated fallbacks and a yes to the offer of a
+    # person went to the built-in handoff, and the project's ticket was never opened.
+    runner = _Ticket()
+    dm = make_dm(actions=runner)
+    await dm.handle("y", "zzz1")
+    assert texts(await dm.handle("y", "zzz2")) == [DEFAULT_OFFER_HUMAN_TEXT]
+    assert texts(await dm.handle("y", "yes")) == ["Ticket 1 opened; a person will reply here."]
+    assert (await dm.transcripts.get("y")).handoff == "pending_human"  # type: ignore[union-attr]
+    # Asking again while waiting is told where the user stands, and opens no second ticket.
+    assert texts(await dm.handle("y", "/human_handoff")) == [DEFAULT_WAITING_TEXT]
+    assert runner.calls == 1
+    for miss in ("zzz1", "zzz2", "zzz3"):
+        said = texts(await dm.handle("f", miss))
+    assert said == ["Ticket 2 opened; a person will reply here."]
+    assert (await dm.transcripts.get("f")).handoff == "pending_human"  # type: ignore[union-attr]
+    assert runner.calls == 2
 
 
 async def test_an_unsure_request_for_a_person_is_not_acted_on(make_dm) -> None:
@@ -1049,7 +1083,8 @@ async def test_two_stage_fallback_then_handoff(make_dm) -> None:
     assert "talk to a person" in (second[0].text or "")
     assert second[0].buttons[0]["payload"] == "/human_handoff"
     third = await dm.handle("fb", "???")
-    assert texts(third) == ["Connecting you to a person."]
+    # The project's own handoff action (it opens a ticket) hands over, as a rule naming it would.
+    assert texts(third) == [PROJECT_TICKET]
     summary = await dm.transcripts.get("fb")
     assert summary is not None and summary.handoff == "pending_human"
     assert summary.has_low_confidence
@@ -1504,7 +1539,7 @@ async def test_a_message_in_another_language_is_told_which_the_bot_speaks(make_d
     ]
     # a third time, handed to a person (who may speak it), and told so
     third = await dm.handle("de", "Guten Tag, wo ist mein Paket?")
-    assert texts(third) == ["Connecting you to a person."]
+    assert texts(third) == [PROJECT_TICKET]
     # a form's answer is let be: a street or a product may look like another language
     await dm.handle("form", "/request_return")
     await dm.handle("form", '/inform{"order_number": "NW-10001", "product": "lamp"}')
