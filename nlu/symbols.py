@@ -8,8 +8,8 @@ the encoder knows. Offsets are mapped back, so entities still index the text as 
 
 from __future__ import annotations
 
-import functools
 import unicodedata
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +25,9 @@ class Readable:
 
 
 def readable(tokenizer: Any, text: str) -> Readable:
-    """``text`` with each symbol ``tokenizer`` cannot read replaced by its name."""
+    """``text`` with each symbol ``tokenizer`` cannot read replaced by its name; a symbol
+    repeated ("😡😡😡") is named once, so that a row of them does not push the rest of the
+    message past the encoder's positions."""
     parts: list[str] = []
     origin: list[int] = []
     changed = False
@@ -35,6 +37,8 @@ def readable(tokenizer: Any, text: str) -> Readable:
             parts.append(char)
             origin.append(i)
             continue
+        if i and text[i - 1] == char:
+            said = ""
         changed = True
         parts.append(said)
         origin.extend([i] * len(said))
@@ -53,12 +57,22 @@ def written_offsets(
     return [(origin[a], origin[b - 1] + 1) if b > a else (0, 0) for a, b in offsets]
 
 
-@functools.lru_cache(maxsize=4096)
-def _spoken(tokenizer: Any, char: str) -> str | None:
-    """What ``char`` is read as, when ``tokenizer`` would make it ``[UNK]``; else None.
+# Per tokenizer (a model's vocabulary is fixed), forgotten with it.
+_SPOKEN: weakref.WeakKeyDictionary[Any, dict[str, str | None]] = weakref.WeakKeyDictionary()
 
-    A skin tone, which only modifies the emoji before it, is read as nothing. Cached per
-    tokenizer: a model's vocabulary is fixed."""
+
+def _spoken(tokenizer: Any, char: str) -> str | None:
+    """What ``char`` is read as, when ``tokenizer`` would make it ``[UNK]``; else None."""
+    known = _SPOKEN.get(tokenizer)
+    if known is None:
+        known = _SPOKEN[tokenizer] = {}
+    if char not in known:
+        known[char] = _name(tokenizer, char)
+    return known[char]
+
+
+def _name(tokenizer: Any, char: str) -> str | None:
+    """A skin tone, which only modifies the emoji before it, is read as nothing."""
     unknown = tokenizer.unk_token
     if unknown is None or unknown not in tokenizer.tokenize(char):
         return None  # known, dropped by normalisation, or a byte-level vocabulary

@@ -159,7 +159,8 @@ def _training_code_digest() -> str:
 
     nlu_dir = Path(__file__).resolve().parent.parent / "nlu"
     digest = hashlib.sha256()
-    for name in ("config.py", "training.py", "network.py", "features.py", "metrics.py"):
+    names = ("config.py", "training.py", "network.py", "features.py", "metrics.py")
+    for name in (*names, "symbols.py", "encoder.py", "augment.py"):
         digest.update((nlu_dir / name).read_bytes())
     return digest.hexdigest()[:8]
 

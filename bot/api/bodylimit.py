@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -36,11 +37,11 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = str(scope.get("path", ""))
-        limit = self.import_bytes if path.startswith(self.import_paths) else self.max_bytes
+        upload = str(scope.get("path", "")).startswith(self.import_paths)
+        limit = self.import_bytes if upload else self.max_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, int(declared), limit, path.startswith(self.import_paths))
+            await _too_large(send, int(declared), limit, upload)
             return
         if declared is not None:  # the server refuses a body longer than it declares
             await self.app(scope, receive, send)
@@ -55,7 +56,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _too_large(send, None, limit, path.startswith(self.import_paths))
+                await _too_large(send, None, limit, upload)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -73,19 +74,24 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def readable_size(size: int) -> str:
-    """``10485760`` -> ``"10 MB"``: staff whose import was refused were told byte counts."""
+def readable_size(size: int, *, up: bool = False) -> str:
+    """``10485760`` -> ``"10 MB"``: staff whose import was refused were told byte counts.
+
+    ``up``: rounded up, for a size refused as over a limit (8,193 bytes read "8 KB", the
+    same as the 8 KB limit it was over)."""
     if size < 1024:
         return f"{size} bytes"
     value, units = size / 1024, ["KB", "MB", "GB"]
-    while value >= 1024 and len(units) > 1:
+    while True:
+        shown = math.ceil(value * 10) / 10 if up else round(value, 1)
+        if shown < 1024 or len(units) == 1:
+            return f"{shown:.1f}".removesuffix(".0") + f" {units[0]}"
         value, units = value / 1024, units[1:]
-    return f"{value:.1f}".removesuffix(".0") + f" {units[0]}"
 
 
 async def _too_large(send: Send, size: int | None, limit: int, upload: bool) -> None:
     what = "the uploaded file" if upload else "the request body"
-    said = f"is {readable_size(size)}" if size is not None else "is too large"
+    said = f"is {readable_size(size, up=True)}" if size is not None else "is too large"
     detail = f"{what} {said}; the limit is {readable_size(limit)}"
     if upload:  # staff see this in the editor; whoever runs the server can raise it
         detail += " (DESKBOT_MAX_IMPORT_BYTES): nothing imported"

@@ -68,9 +68,9 @@ class Acting(FaqTurns):
             else:
                 turn.say(message)
             return "continue"
-        if name in builtin.HANDOFF_ACTIONS and self.custom.has(name):
-            return await self._custom_outcome(turn, name)
-        handled = await builtin.run(turn, name, self.domain, self.config)
+        if name in builtin.HANDOFF_ACTIONS:
+            return await self._hand_over(turn, "a rule asked for a person", named=name)
+        handled = await builtin.run(turn, name, self.domain)
         if handled is not None:
             return "listen" if handled else "continue"
         return await self._custom_outcome(turn, name)
@@ -79,16 +79,26 @@ class Acting(FaqTurns):
         """The two-stage fallback (``builtin.fallback``), handing over as ``_hand_over``."""
         await builtin.fallback(turn, self.domain, self.config, hand_over=self._hand_over, **options)
 
-    async def _hand_over(self, turn: Turn, reason: str) -> None:
-        """Queue the conversation for a person through the project's own handoff action when
-        it has one (one that opens a ticket, say), as a rule naming it would. Repeated
-        fallbacks, a yes to the offer of a person and a request no rule answers went
-        straight to the built-in handoff: the project's action ran only where a rule named
-        it. A user already waiting is told where they stand; the action does not run again."""
-        own = next((n for n in sorted(builtin.HANDOFF_ACTIONS) if self.custom.has(n)), None)
+    async def _hand_over(self, turn: Turn, reason: str, named: str | None = None) -> Outcome:
+        """Queue the conversation for a person through the project's own handoff action (one
+        that opens a ticket, say): ``named``, the one a rule names, if the project has it
+        (else the built-in handoff, as in Rasa); with no rule, whichever the project has.
+        Repeated fallbacks, a yes to the offer of a person and a request no rule answers
+        went straight to the built-in handoff, so the project's action ran only where a rule
+        named it. It runs once a turn (one that refused is not asked twice), and not for a
+        user already waiting, who is told where they stand: a second ticket would open."""
+        if named is not None:
+            own = named if self.custom.has(named) else None
+        else:
+            own = next((n for n in sorted(builtin.HANDOFF_ACTIONS) if self.custom.has(n)), None)
         waiting = turn.conversation.handoff == "pending_human"
-        if own is None or waiting or await self._custom_outcome(turn, own, reason) == "rejected":
-            await builtin.handoff(turn, self.domain, reason)
+        if own is not None and not waiting and not turn.handoff_tried:
+            turn.handoff_tried = True
+            outcome = await self._custom_outcome(turn, own, reason)
+            if outcome != "rejected":
+                return outcome
+        await builtin.handoff(turn, self.domain, reason)
+        return "continue"
 
     async def _custom_outcome(self, turn: Turn, name: str, reason: str | None = None) -> Outcome:
         """Run a custom action. A Rasa project's own handoff action (opening a ticket, say)

@@ -34,7 +34,7 @@ from bot.reminders import Cancel
 from bot.state import Conversation
 
 # Queues a conversation for a person, with the reason for the transcript.
-HandOver = Callable[[Turn, str], Awaitable[None]]
+HandOver = Callable[[Turn, str], Awaitable[object]]
 
 FAQ_ACTION = "action_faq"
 FAQ_KEY_ENTITY = "faq_key"
@@ -223,15 +223,12 @@ BUILT_IN_ACTIONS = frozenset({
 DEFAULT_INTENT_ACTIONS = {"restart": "action_restart", "session_start": "action_session_start"}
 
 
-async def run(turn: Turn, name: str, domain: Domain, config: DialogueConfig) -> bool | None:
-    """Run a built-in action; None when ``name`` is not one (it is a custom action)."""
+async def run(turn: Turn, name: str, domain: Domain) -> bool | None:
+    """Run a built-in action; None when ``name`` is not one (it is a custom action).
+
+    Not the handoff and fallback actions: the dialogue manager runs those (``Acting``), as
+    they may hand over through the project's own handoff action."""
     conversation = turn.conversation
-    if name in HANDOFF_ACTIONS:
-        await handoff(turn, domain, "a rule asked for a person")
-        return False
-    if name in FALLBACK_ACTIONS:
-        await fallback(turn, domain, config)
-        return False
     if name == "action_restart":
         turn.action(name)
         restart(turn, domain)

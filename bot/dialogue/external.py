@@ -123,7 +123,7 @@ class ExternalIntents:
                 return []  # an agent has it (or it was closed): the bot does not speak
             default_action = builtin.DEFAULT_INTENT_ACTIONS.get(intent)
             if default_action is not None:  # "restart" from a backend, as typed "/restart"
-                await builtin.run(turn, default_action, self.domain, self.config)
+                await builtin.run(turn, default_action, self.domain)
                 return turn.messages
             parse = conversation.latest_message or {}
             said = extract_slots(

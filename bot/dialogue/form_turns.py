@@ -54,12 +54,7 @@ class FormTurns:
         interrupts = intent in self._interruptions or switching or elsewhere
         # What the message says by itself, free text aside.
         said = extract_slots(
-            self.domain,
-            parse,
-            active_loop=form,
-            requested_slot=requested,
-            include_text=False,
-            unsure=low,
+            self.domain, parse, active_loop=form, requested_slot=requested, include_text=False
         )
         required = self.forms.asks(form)
         if (

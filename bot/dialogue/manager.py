@@ -317,7 +317,7 @@ class DialogueManager(AgentDesk, Acting, Questions, Waiting, FormTurns, External
         form = conversation.active_form
         default_action = builtin.DEFAULT_INTENT_ACTIONS.get(intent or "")
         if default_action is not None and not low:
-            await builtin.run(turn, default_action, self.domain, self.config)
+            await builtin.run(turn, default_action, self.domain)
             return
         if not low and await self._while_waiting(turn, intent):
             return
@@ -337,7 +337,7 @@ class DialogueManager(AgentDesk, Acting, Questions, Waiting, FormTurns, External
             if not understood and not self._unsure_work_while_waiting(turn, parse):
                 understood = await self._predict_and_run(turn, intent)
             if not understood and form is not None and intent in self.config.stop_intents:
-                await builtin.run(turn, "action_deactivate_loop", self.domain, self.config)
+                await builtin.run(turn, "action_deactivate_loop", self.domain)
                 turn.say(BotMessage(text=DEFAULT_STOPPED_TEXT))
                 understood = True
             if not understood and intent in self.config.handoff_intents:

@@ -30,6 +30,8 @@ class Turn:
     faq_choices: dict[str, FaqChoice] = field(default_factory=dict)
     # Whether a step of the fallback was taken (said "rephrase", offered a person...).
     fell_back: bool = False
+    # Whether the project's own handoff action ran (or refused): it is not asked twice.
+    handoff_tried: bool = False
     # Reminders set and cancelled, in order; stored once the turn's state is saved.
     reminders: list[ReminderChange] = field(default_factory=list)
 

@@ -303,10 +303,15 @@ def test_a_deeply_nested_shortcut_payload_is_ignored_not_stored(
 @pytest.mark.parametrize(
     ("size", "said"),
     [(512, "512 bytes"), (4096, "4 KB"), (5050, "4.9 KB"), (10 * 1024**2, "10 MB"),
-     (15_800_000, "15.1 MB"), (3 * 1024**3, "3 GB")],
+     (15_800_000, "15.1 MB"), (1024**2 - 1, "1 MB"), (3 * 1024**3, "3 GB")],
 )  # fmt: skip
 def test_sizes_in_a_413_read_as_people_write_them(size: int, said: str) -> None:
     assert readable_size(size) == said
+
+
+def test_a_refused_size_never_reads_as_its_limit() -> None:
+    assert readable_size(8193, up=True) == "8.1 KB" != readable_size(8192)
+    assert readable_size(1024**3 - 1, up=True) == "1 GB"
 
 
 def test_request_bodies_over_the_limit_get_413(settings_for: Callable[..., Settings]) -> None:
@@ -319,10 +324,10 @@ def test_request_bodies_over_the_limit_get_413(settings_for: Callable[..., Setti
         assert declared.status_code == 413
         # A cross-origin page can read why (the limit sits inside CORS).
         assert declared.headers["access-control-allow-origin"] == "https://shop.example"
+        sent = readable_size(len(declared.request.content), up=True)
         assert declared.json() == {
             "error": "RequestTooLarge",
-            "detail": f"the request body is {readable_size(len(declared.request.content))}; "
-            "the limit is 4 KB",
+            "detail": f"the request body is {sent}; the limit is 4 KB",
         }
         chunks = (b'{"sender": "b", "message": "hi", "metadata": {"x": "', b"y" * 5000, b'"}}')
         streamed = client.post(  # no Content-Length: counted as it arrives

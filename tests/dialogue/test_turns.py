@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.actions import ActionError, ActionResult, InProcessActionRunner
+from bot.actions import ActionError, ActionRejected, ActionResult, InProcessActionRunner
 from bot.dialogue import BotMessage, DialogueManager, FaqChoice, build_action_runner
 from bot.dialogue.config import (
     DEFAULT_BYE_WHILE_WAITING_TEXT,
@@ -454,6 +454,44 @@ async def test_every_way_to_a_person_runs_the_projects_handoff_action_once(make_
     assert said == ["Ticket 2 opened; a person will reply here."]
     assert (await dm.transcripts.get("f")).handoff == "pending_human"  # type: ignore[union-attr]
     assert runner.calls == 2
+
+
+class _Refuses(_Ticket):
+    async def run(self, action_call: dict) -> ActionResult:  # type: ignore[type-arg]
+        self.calls += 1
+        raise ActionRejected("not now")
+
+
+async def test_each_path_to_a_person_hands_over_through_the_project_once(make_dm, project) -> None:
+    # A request no rule answers, and a rule that predicts the fallback, reach the project's
+    # action too; a rule naming it while the user waits opens no second ticket; one that
+    # refuses is not asked again in the same turn (it was, by the manager's own handoff).
+    unruled = tuple(r for r in project.rules if r.name != "handoff")
+    runner = _Ticket()
+    dm = make_dm(project=replace(project, rules=unruled), actions=runner)
+    assert texts(await dm.handle("r", "/human_handoff")) == [
+        "Ticket 1 opened; a person will reply here."
+    ]
+    unsure = Rule("unsure", (Step("intent", "inform"), Step("action", "action_default_fallback")))
+    dm = make_dm(
+        project=replace(project, rules=(*unruled, unsure)),
+        actions=runner,
+        parser=FixedParser({"hmm": ("inform", 0.9)}),
+    )
+    for _ in range(3):
+        said = texts(await dm.handle("g", "hmm"))
+    assert said == ["Ticket 2 opened; a person will reply here."]
+    assert runner.calls == 2
+    # The project's own ticket action (named by its escalate rule), asked again while waiting.
+    dm = make_dm()
+    assert texts(await dm.handle("w", "/escalate")) == [PROJECT_TICKET]
+    again = " ".join(texts(await dm.handle("w", "/escalate")))
+    assert "Ticket" not in again and "queue" in again
+    refusing = _Refuses()
+    dm = make_dm(actions=refusing)  # its handoff rule names action_handoff, which refuses
+    assert texts(await dm.handle("x", "/human_handoff")) == ["Connecting you to a person."]
+    assert refusing.calls == 1
+    assert (await dm.transcripts.get("x")).handoff == "pending_human"  # type: ignore[union-attr]
 
 
 async def test_an_unsure_request_for_a_person_is_not_acted_on(make_dm) -> None:

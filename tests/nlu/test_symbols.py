@@ -35,3 +35,20 @@ def test_a_skin_tone_reads_as_the_emoji_it_modifies_and_known_symbols_stay() -> 
     assert [t for t, _ in read("👍🏽")] == [t for t, _ in read("👍")]
     assert readable(TOKENIZER, "café © 2024").origin is None  # nothing unknown: unchanged
     assert read("© 2024")[0] == ("©", "©")
+
+
+def test_a_row_of_one_symbol_is_named_once_and_leaves_the_rest_in_reach() -> None:
+    # Thirty angry faces as names filled the training length (64) before the order number.
+    text = "a " + "\U0001f621" * 30 + " NW-48213"
+    assert [t for t, _ in read(text)] == [
+        "a",
+        "po",
+        "##uting",
+        "face",
+        "nw",
+        "-",
+        "48",
+        "##21",
+        "##3",
+    ]
+    assert [t for t, _ in read("\U0001f44e\U0001f44e")] == ["thumbs", "down", "sign"]
