@@ -278,7 +278,12 @@ def test_return_form_validation(actions: ModuleType) -> None:
     # ... and so does the order's other item named where the NLU tagged none (the lamp's
     # return was registered with "actually the sleeve" as its reason)
     lamp = tracker({"order_number": "NW-33091", "product": "desk lamp"})
-    for typed in ("sleeve", "actually the sleeve", "no, sorry, I meant the laptop sleve"):
+    for typed in (
+        "sleeve",
+        "actually the sleeve",
+        "actually it's the sleeve",
+        "no, sorry, I meant the laptop sleve",
+    ):
         assert form.validate_return_reason(typed, said, lamp, {}) == {
             "product": "laptop sleeve",
             "return_reason": None,
@@ -287,6 +292,10 @@ def test_return_form_validation(actions: ModuleType) -> None:
     assert "for example" in said.messages[-1]["text"]
     for typed in ("the lamp flickers", "sleeve was not in the box"):
         assert form.validate_return_reason(typed, said, lamp, {}) == {"return_reason": typed}
+    # Too short a reason is said as a statement: the form's own question follows ("👍" got
+    # two questions in a row).
+    assert form.validate_return_reason("👍", said, lamp, {}) == {"return_reason": None}
+    assert not said.messages[-1]["text"].endswith("?")
     # an order still in the warehouse has nothing to return yet
     assert form.validate_order_number("NW-10472", said, gave("NW-10472"), {}) == {
         "order_number": None

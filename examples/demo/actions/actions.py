@@ -124,11 +124,11 @@ WHY_ASKED = (
 
 
 # Words that name no item ("I want to return the case for my phone", "no, sorry, I meant
-# the sleeve").
+# the sleeve"; the "s" of "it's", which the item's words are split from).
 NOT_ITEM_WORDS = {
     "i", "a", "an", "the", "my", "me", "it", "its", "this", "that", "one", "want", "to",
     "return", "would", "like", "please", "for", "of", "from", "order", "item", "and", "both",
-    "actually", "no", "sorry", "oops", "oh", "meant", "mean", "instead", "rather",
+    "actually", "no", "sorry", "oops", "oh", "meant", "mean", "instead", "rather", "s",
 }  # fmt: skip
 
 
@@ -448,7 +448,8 @@ class ValidateReturnForm(FormValidationAction):
         if said in NO_REASON_GIVEN:
             return {"return_reason": NO_REASON}
         if len(reason) < 3:
-            dispatcher.utter_message(text="Could you tell me a bit more about why?")
+            # not a question: the form asks its own right after ("👍" got two in a row)
+            dispatcher.utter_message(text="That's a bit short for a reason.")
             return {"return_reason": None}
         if not FILLERS.sub(" ", said).strip():
             dispatcher.utter_message(text="Take your time. " + REASON_HELP)
