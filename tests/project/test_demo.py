@@ -266,15 +266,34 @@ def test_return_form_validation(actions: ModuleType) -> None:
     first = Tracker("u1", {"order_number": "NW-33091-2"}, malformed, start, False, None,
                     {"name": "return_form"}, "")  # fmt: skip
     assert form.validate_order_number("NW-33091-2", said, first, {}) == {"order_number": None}
+
     # "changed my mind, I want the headphones instead" at the reason question changes the
     # item and is no reason (the return was submitted with it as one)
-    changed = [{"event": "user", "text": "..."}, {"event": "slot", "name": "product", "value": "x"}]
-    switched = Tracker("u1", {"product": "x"}, {}, changed, False, None, None, "")
+    def product_set(before: str, now: str, slots: dict[str, Any] | None = None) -> Any:
+        events = [
+            {"event": "slot", "name": "product", "value": before},
+            {"event": "user", "text": "..."},
+            {"event": "slot", "name": "product", "value": now},
+        ]
+        slots = {"order_number": "NW-48213", "product": now, **(slots or {})}
+        return Tracker("u1", slots, {}, events, False, None, None, "")
+
+    switched = product_set("phone case", "wireless headphones")
     assert form.validate_return_reason("changed my mind", said, switched, {}) == {
         "return_reason": None
     }
-    kept = Tracker("u1", {"product": "x"}, {}, changed[::-1], False, None, None, "")
+    assert said.messages[-1]["text"] == "OK, the wireless headphones then."
+    # ... but the same item named in a reason is a reason: "it doesn't fit my phone", its
+    # "phone" read as the item, was dropped and the question asked again without a word
+    same = product_set("phone case", "phone case")
+    typed = "it doesn't fit my phone"
+    assert form.validate_return_reason(typed, said, same, {}) == {"return_reason": typed}
+    kept = Tracker("u1", {"product": "x"}, {}, switched.events[::-1], False, None, None, "")
     assert form.validate_return_reason("it broke", said, kept, {}) == {"return_reason": "it broke"}
+    # Something else read as an item in another answer keeps the return's item (it was
+    # "That item isn't in this order", and the item asked for again).
+    other = product_set("phone case", "laptop", {"requested_slot": "return_reason"})
+    assert form.validate_product("laptop", said, other, {}) == {"product": "phone case"}
     # ... and so does the order's other item named where the NLU tagged none (the lamp's
     # return was registered with "actually the sleeve" as its reason)
     lamp = tracker({"order_number": "NW-33091", "product": "desk lamp"})

@@ -241,6 +241,14 @@ def set_this_turn(tracker: Tracker, slot: str) -> bool:
     return False
 
 
+def another_item(tracker: Tracker, order: dict[str, Any] | None) -> str | None:
+    """The other item of the order the latest message named, if it named one (not the
+    return's item again, nor something else)."""
+    items = list(order["items"]) if order else []
+    named = find_item(str(tracker.get_slot("product") or ""), items)
+    return named if named is not None and named != earlier_value(tracker, "product") else None
+
+
 def order_given_now(tracker: Tracker) -> bool:
     """Whether the user's latest message names an order number (typed, or a button's)."""
     return next(tracker.get_latest_entity_values("order_number"), None) is not None
@@ -397,6 +405,12 @@ class ValidateReturnForm(FormValidationAction):
             dispatcher.utter_message(text=ONE_AT_A_TIME)
             return {"product": None}
         match = find_item(product, items)
+        asked = tracker.get_slot("requested_slot")
+        if match is None and items and asked not in (None, "product"):
+            # Something tagged as an item in another answer ("it doesn't fit my phone" as the
+            # reason) is no change of item: "That item isn't in this order" dropped the
+            # return's item, and the user was asked for it again.
+            return {"product": earlier_value(tracker, "product")}
         named = next(tracker.get_latest_entity_values("order_number"), None)
         if match is None and named and normalise_order_number(str(named)):
             # "NW-48213" (or "actually it's order NW-55820") at the item question is about
@@ -427,17 +441,22 @@ class ValidateReturnForm(FormValidationAction):
         if named and normalise_order_number(str(named)):
             # "actually it's order NW-55820" changes the order; it is no reason
             return {"return_reason": None}
-        if set_this_turn(tracker, "product"):
-            # "changed my mind, I want the headphones instead" changes the item; it was
-            # registered as the reason, and the return submitted at once
-            return {"return_reason": None}
         order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
+        switched = another_item(tracker, order) if set_this_turn(tracker, "product") else None
+        if switched is not None:
+            # "changed my mind, I want the headphones instead" changes the item; it was
+            # registered as the reason, and the return submitted at once. The item itself
+            # named in a reason ("it doesn't fit my laptop") is a reason: it was dropped,
+            # and the question asked again without a word.
+            dispatcher.utter_message(text=f"OK, the {switched} then.")
+            return {"return_reason": None}
         item = find_item(reason, list(order["items"])) if order else None
         if item is not None:
             # An item of the order and nothing more ("sleeve", "actually the sleeve") is the
             # user choosing another item, which the NLU did not tag: the lamp's return was
             # registered with "actually the sleeve" as its reason.
             if item != tracker.get_slot("product"):
+                dispatcher.utter_message(text=f"OK, the {item} then.")  # it changed unsaid
                 return {"product": item, "return_reason": None}
             dispatcher.utter_message(text=REASON_HELP)
             return {"return_reason": None}
