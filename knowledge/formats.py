@@ -262,7 +262,9 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
         cells = [c for v in raw.values() for c in (v if isinstance(v, list) else [v])]
         row = reader.line_num - sum(c.count("\n") for c in cells if c)
         if None in raw:
-            errors.append(RowError(row, "-", "more cells than header columns", "line"))
+            # most often an unquoted comma in an answer ("No, we are online only.")
+            problem = "more cells than header columns (a comma inside a cell? quote the cell)"
+            errors.append(RowError(row, "-", problem, "line"))
             continue
         record: dict[str, Any] = {}
         for name, cell in raw.items():

@@ -342,7 +342,9 @@ class _Checker:
             if name in HANDOFF_ACTIONS and own:
                 self.add(where, "warning", f"{name}: deskbot hands the conversation to a "
                          "person after it (it joins the agents' queue), whatever your own "
-                         f"{name} does first; name a handoff to another bot otherwise")  # fmt: skip
+                         f"{name} does first, and runs it on every way to a person (repeated "
+                         "fallbacks, a yes to the offer of one); if yours hands over to "
+                         "another bot, rename it")  # fmt: skip
             if name.startswith("utter_"):
                 if not self.has_response(name):
                     self.add(where, "error", f"action {name} has no response; add one under "

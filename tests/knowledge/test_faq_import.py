@@ -134,6 +134,8 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
     refused = {
         # a surplus cell spanning lines does not shift the line named
         'id,question,answer\nk,q,a,"x\ny"\nk2,q,a\n': "line 2: more cells than header",
+        # an answer with an unquoted comma is told how to fix it
+        "id,question,answer\nk,Open?,No, online only\n": r"comma inside a cell\? quote the cell",
         "id;question;answer\nk;q;a\n": "save the file with commas",  # a spreadsheet's
         "id,question,answer\n" + "k" * 201 + ",q,a\n": "line 2, id: id is longer than 200",
         "key,text\nk,q\n": "id, question, answer: header lacks these",

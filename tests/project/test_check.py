@@ -270,7 +270,8 @@ def test_what_rasa_would_refuse_or_deskbot_ignores_is_named(project: Writer) -> 
         # A project's own handoff (to another bot, say) is followed by deskbot's to a person.
         ("domain.yml", 15, "warning", "action_handoff: deskbot hands the conversation to a "
          "person after it (it joins the agents' queue), whatever your own action_handoff "
-         "does first; name a handoff to another bot otherwise"),
+         "does first, and runs it on every way to a person (repeated fallbacks, a yes to the "
+         "offer of one); if yours hands over to another bot, rename it"),
     }  # fmt: skip
 
 
