@@ -49,6 +49,10 @@ def tracker_state(
         "events": kept,
         "latest_input_channel": channel or latest_input_channel(conversation),
         "active_loop": {"name": conversation.active_form} if conversation.active_form else {},
+        # Rasa 3 gives both: the name, and the action as its ``latest_action`` dict
+        "latest_action": {"action_name": conversation.latest_action}
+        if conversation.latest_action
+        else {},
         "latest_action_name": conversation.latest_action,
     }
 

@@ -320,6 +320,7 @@ async def test_an_action_sees_the_tracker_rasa_would_give_it(make_dm, project) -
     await dm.handle("tr", '/check_order{"order_number": "NW-10001"}')
     tracker = calls[-1]["tracker"]
     assert tracker["latest_action_name"] == "action_listen"
+    assert tracker["latest_action"] == {"action_name": "action_listen"}
     kinds = [(e["event"], e.get("name")) for e in tracker["events"]]
     users = [i for i, (kind, _) in enumerate(kinds) if kind == "user"]
     assert len(users) == 2 and all(kinds[i - 1] == ("action", "action_listen") for i in users)
