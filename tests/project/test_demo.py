@@ -455,6 +455,36 @@ async def test_every_order_a_message_names_is_told(actions: ModuleType) -> None:
         assert actions.order_numbers([typed]) == [None]
 
 
+def test_a_return_takes_one_order_at_a_time(actions: ModuleType) -> None:
+    # "NW-33091 and NW-55820" at the order question registered the running shoes of the
+    # second order unsaid
+    form = actions.ValidateReturnForm()
+    two = [{"entity": "order_number", "value": v} for v in ("NW-33091", "NW-55820")]
+    for entities, slot_value in ((two, "NW-55820"), (two[:1], "33091 and 55820")):
+        if len(entities) == 1:
+            entities = [{"entity": "order_number", "value": slot_value}]
+        said = Dispatcher()
+        found = tracker({"requested_slot": "order_number"}, entities, "return_form")
+        assert form.validate_order_number(slot_value, said, found, {}) == {"order_number": None}
+        assert said.messages[-1]["text"] == (
+            "Let's do one order at a time: NW-33091 or NW-55820 first, then the other."
+        )
+    # The question after it offers neither as the order "from earlier" (NW-55820 was).
+    import asyncio
+
+    events = [
+        {"event": "user", "text": "NW-33091 and NW-55820"},
+        {"event": "slot", "name": "order_number", "value": "NW-55820"},
+        {"event": "slot", "name": "order_number", "value": None},
+    ]
+    from rasa_sdk import Tracker
+
+    after = Tracker("u1", {}, {"entities": two}, events, False, None, {"name": "return_form"}, "")
+    said = Dispatcher()
+    asyncio.run(actions.ActionAskReturnOrderNumber().run(said, after, {"responses": {}}))
+    assert said.messages[-1] == {"response": "utter_ask_order_number"}
+
+
 async def test_the_shipped_notice_names_the_order_it_was_sent_for(actions: ModuleType) -> None:
     said = Dispatcher()
     action = actions.ActionOrderShipped()

@@ -278,9 +278,15 @@ NOT_RETURNABLE = {"being packed", "cancelled"}
 
 def remembered_order(tracker: Tracker, *, to_return: bool = False) -> str | None:
     """The last order the user gave earlier in the conversation, if it exists (and, for a
-    return, has something to return: the order just refused was offered again)."""
+    return, has something to return: the order just refused was offered again). Not one
+    of several the latest message gave: of "NW-33091 and NW-55820", refused by the return
+    as two orders at once, the second was offered as the order "from earlier"."""
+    given = [n for n in order_numbers([*tracker.get_latest_entity_values("order_number")]) if n]
+    earlier = len(given) < 2
     for event in reversed(tracker.events):
-        if event.get("event") == "slot" and event.get("name") == "order_number":
+        if event.get("event") == "user":
+            earlier = True
+        if earlier and event.get("event") == "slot" and event.get("name") == "order_number":
             number = normalise_order_number(str(event.get("value") or ""))
             if number in ORDERS and not (to_return and ORDERS[number]["status"] in NOT_RETURNABLE):
                 return number
@@ -346,6 +352,14 @@ class ValidateReturnForm(FormValidationAction):
         if carried_over(tracker):
             # one tracked, or the last return's: used unsaid, "no, from a different order"
             # was then taken as the reason and the wrong order's item returned
+            return {"order_number": None}
+        given = [*tracker.get_latest_entity_values("order_number")] or [slot_value]
+        named = [n for n in order_numbers(given) if n]
+        if len(named) > 1:
+            # "NW-33091 and NW-55820" returned the last order's item unsaid: one order at a
+            # time, said, not asked (the form's own question follows)
+            dispatcher.utter_message(text=f"Let's do one order at a time: {' or '.join(named)} "
+                                     "first, then the other.")  # fmt: skip
             return {"order_number": None}
         asked = tracker.get_slot("requested_slot") == "order_number"
         if not asked and normalise_order_number(str(slot_value or "")) is None:
