@@ -455,6 +455,24 @@ async def test_every_order_a_message_names_is_told(actions: ModuleType) -> None:
         assert actions.order_numbers([typed]) == [None]
 
 
+def test_what_do_you_mean_at_the_item_question_is_answered(actions: ModuleType) -> None:
+    # "huh?" at "Which item would you like to return?" got the question again, unexplained
+    from rasa_sdk import Tracker
+
+    form = actions.ValidateReturnForm()
+    for typed, intent, told in (
+        ("huh?", "clarify", True),
+        ("what do you mean?", "clarify", True),
+        ("what's the difference?", "ask_difference", False),
+    ):
+        said = Dispatcher()
+        message = {"text": typed, "intent": {"name": intent}, "entities": []}
+        slots = {"order_number": "NW-33091", "requested_slot": "product"}
+        asked = Tracker("u1", slots, message, [], False, None, {"name": "return_form"}, "")
+        assert form.validate_product(typed, said, asked, {}) == {"product": None}
+        assert said.messages == ([{"text": actions.WHICH_ITEM_HELP}] if told else [])
+
+
 def test_a_return_takes_one_order_at_a_time(actions: ModuleType) -> None:
     # "NW-33091 and NW-55820" at the order question registered the running shoes of the
     # second order unsaid

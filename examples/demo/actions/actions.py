@@ -117,6 +117,10 @@ QUESTION_BACK = re.compile(
     r"what does that mean|do i (?:have|need) to(?: say| tell you| give (?:a|one))?|must i|"
     r"is that necessary|how come)$"
 )
+WHICH_ITEM_HELP = (
+    "I need to know which item of the order you're sending back, so I can register its "
+    "return. Choose it below or type its name; to stop the return, say \u201cstop\u201d."
+)
 WHY_ASKED = (
     "We ask so we can improve our products, and it helps us process the return faster. A "
     "return needs no reason, though: say \u201cno reason\u201d and I'll register it without one."
@@ -433,6 +437,10 @@ class ValidateReturnForm(FormValidationAction):
         if match is None and (said.rstrip().endswith("?") or product in NOT_A_REASON | OKAY):
             # "what's the difference?" or "ok" names no item: the question again, with the
             # items as buttons ("That item isn't in this order" answered them)
+            intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+            if intent == "clarify":
+                # "huh?" or "what do you mean?" got the same question again, unexplained
+                dispatcher.utter_message(text=WHICH_ITEM_HELP)
             return {"product": None}
         if not product or (items and match is None):
             listed = ", ".join(items) if items else "your order"
