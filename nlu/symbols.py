@@ -28,6 +28,8 @@ def readable(tokenizer: Any, text: str) -> Readable:
     """``text`` with each symbol ``tokenizer`` cannot read replaced by its name; a symbol
     repeated ("😡😡😡") is named once, so that a row of them does not push the rest of the
     message past the encoder's positions."""
+    if text.isascii():  # most messages: every vocabulary reads ASCII's symbols ($, +, ~)
+        return Readable(text)
     parts: list[str] = []
     origin: list[int] = []
     changed = False

@@ -93,6 +93,15 @@ def open_tab(live: LiveServer, tabs: list[Tab], **kwargs: Any) -> Tab:
     return tab
 
 
+def greeted_tab(live: LiveServer, tabs: list[Tab]) -> tuple[Tab, str]:
+    """A tab with a new session whose "hello" the bot has answered."""
+    tab = open_tab(live, tabs)
+    session_id = tab.session(None)
+    tab.say(session_id, "hello")
+    assert tab.next("bot_uttered")["text"] == "Hello! How can I help?"
+    return tab, session_id
+
+
 def test_session_request_confirms_a_new_id_and_the_bot_answers(
     live_server: LiveServer, tabs: list[Tab]
 ) -> None:
@@ -115,10 +124,7 @@ def test_the_tracker_names_the_channel_the_user_wrote_on(
     # Rasa reads latest_input_channel from the user's last message; the tracker endpoint
     # said "rest" of every conversation, so a script branching on it as actions do (the
     # helpdesk's handoff sends widget clients JSON, REST clients text) read socket.io wrong.
-    tab = open_tab(live_server, tabs)
-    session_id = tab.session(None)
-    tab.say(session_id, "hello")
-    assert tab.next("bot_uttered")["text"] == "Hello! How can I help?"
+    _, session_id = greeted_tab(live_server, tabs)
     headers = bearer(live_server.app, "agent", "ana")
     url = f"{live_server.url}/conversations/{session_id}/tracker"
     assert httpx.get(url, headers=headers).json()["latest_input_channel"] == "socketio"
@@ -334,10 +340,7 @@ def test_a_session_id_the_bot_would_refuse_is_replaced_not_confirmed(
 def test_a_triggered_intent_and_a_due_reminder_reach_the_users_socket(
     live_server: LiveServer, tabs: list[Tab]
 ) -> None:
-    tab = open_tab(live_server, tabs)
-    session_id = tab.session(None)
-    tab.say(session_id, "hello")
-    assert tab.next("bot_uttered")["text"] == "Hello! How can I help?"
+    tab, session_id = greeted_tab(live_server, tabs)
     headers = bearer(live_server.app, "agent", "ana")
     url = f"{live_server.url}/conversations/{session_id}/trigger_intent"
     body = {"name": "EXTERNAL_order_shipped", "entities": {"order_number": "NW-1"}}

@@ -68,6 +68,11 @@ def order_numbers(values: list[Any]) -> list[str | None]:
     return list(dict.fromkeys(found))
 
 
+def named_orders(values: list[Any]) -> list[str]:
+    """The well-formed order numbers of the NLU's values (see ``order_numbers``)."""
+    return [n for n in order_numbers(values) if n]
+
+
 BOTH = {"both", "both of them", "all", "all of them", "everything", "the whole order"}
 ONE_AT_A_TIME = (
     "Let's return one item at a time. Which one first? You can return the other right after."
@@ -180,9 +185,8 @@ class ActionCheckOrderStatus(Action):
                 )
             return []
         # Each order the message names is told: "NW-48213 and NW-10472" told the first only.
-        numbers = order_numbers(raws)
-        # a phone number tagged beside a real order number is left unsaid
-        numbers = [n for n in numbers if n] or numbers
+        # (a phone number tagged beside a real order number is left unsaid)
+        numbers: list[str | None] = [*named_orders(raws)] or order_numbers(raws)
         for number in numbers:
             order = ORDERS.get(number or "")
             if number is None:  # the tagger took something else for one (a phone number)
@@ -285,7 +289,7 @@ def remembered_order(tracker: Tracker, *, to_return: bool = False) -> str | None
     return, has something to return: the order just refused was offered again). Not one
     of several the latest message gave: of "NW-33091 and NW-55820", refused by the return
     as two orders at once, the second was offered as the order "from earlier"."""
-    given = [n for n in order_numbers([*tracker.get_latest_entity_values("order_number")]) if n]
+    given = named_orders([*tracker.get_latest_entity_values("order_number")])
     earlier = len(given) < 2
     for event in reversed(tracker.events):
         if event.get("event") == "user":
@@ -332,7 +336,7 @@ class ValidateOrderStatusForm(FormValidationAction):
             # asked about rather than told again unasked ("track my order" again told the
             # last order's status)
             return {"order_number": None}
-        several = [n for n in order_numbers([slot_value]) if n]
+        several = named_orders([slot_value])
         if len(several) > 1:
             # "48213 and 55820" is no malformed number: the status action tells each one
             return {"order_number": several[0]}
@@ -358,7 +362,7 @@ class ValidateReturnForm(FormValidationAction):
             # was then taken as the reason and the wrong order's item returned
             return {"order_number": None}
         given = [*tracker.get_latest_entity_values("order_number")] or [slot_value]
-        named = [n for n in order_numbers(given) if n]
+        named = named_orders(given)
         if len(named) > 1:
             # "NW-33091 and NW-55820" returned the last order's item unsaid: one order at a
             # time, said, not asked (the form's own question follows)
