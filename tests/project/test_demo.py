@@ -222,6 +222,9 @@ def test_return_form_validation(actions: ModuleType) -> None:
         "order_number": None
     }
     assert form.validate_order_number("hello", said, gave("hello"), {}) == {"order_number": None}
+    # typed on a full-width keyboard, it is the same order
+    wide = "\uff2e\uff37-\uff14\uff18\uff12\uff11\uff13"
+    assert form.validate_order_number(wide, said, gave(wide), {}) == {"order_number": "NW-48213"}
     assert "couldn't find an order NW-99999" in said.messages[0]["text"]
     # The item given before the order (or the old order's, when the order changed) is
     # checked against it: the headphones were registered as returned from NW-55820.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import unicodedata
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -43,8 +44,11 @@ NOT_AN_ORDER_NUMBER = (
 
 
 def normalise_order_number(text: str) -> str | None:
-    """``nw48213`` -> ``NW-48213``; None when the text is not an order number."""
-    match = ORDER_NUMBER.match(text or "")
+    """``nw48213`` -> ``NW-48213``; None when the text is not an order number.
+
+    Full-width characters, as a Japanese or Chinese keyboard types them ("ＮＷ-４８２１３"),
+    read as their ASCII twins: they were "not an order number"."""
+    match = ORDER_NUMBER.match(unicodedata.normalize("NFKC", text or ""))
     if match is None:
         return None
     return f"{(match.group(1) or 'NW').upper()}-{match.group(2)}"
