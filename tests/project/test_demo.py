@@ -467,6 +467,7 @@ def test_what_do_you_mean_at_the_item_question_is_answered(actions: ModuleType) 
         ("huh?", "clarify", True),
         ("what do you mean?", "clarify", True),
         ("what's the difference?", "ask_difference", False),
+        ("\U0001f44d", "affirm", False),  # a thumbs up was "That item isn't in this order"
     ):
         said = Dispatcher()
         message = {"text": typed, "intent": {"name": intent}, "entities": []}

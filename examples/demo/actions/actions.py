@@ -442,10 +442,11 @@ class ValidateReturnForm(FormValidationAction):
             # "NW-48213" (or "actually it's order NW-55820") at the item question is about
             # the order, no item: "That item isn't in this order" was wrong
             return {"product": None}
-        if match is None and (said.rstrip().endswith("?") or product in NOT_A_REASON | OKAY):
-            # "what's the difference?" or "ok" names no item: the question again, with the
-            # items as buttons ("That item isn't in this order" answered them)
-            intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        no_item = said.rstrip().endswith("?") or product in NOT_A_REASON | OKAY
+        if match is None and (no_item or intent in ("affirm", "clarify")):
+            # "what's the difference?", "ok" or "👍" names no item: the question again, with
+            # the items as buttons ("That item isn't in this order" answered them)
             if intent == "clarify":
                 # "huh?" or "what do you mean?" got the same question again, unexplained
                 dispatcher.utter_message(text=WHICH_ITEM_HELP)
