@@ -519,3 +519,52 @@ async def test_the_shipped_notice_names_the_order_it_was_sent_for(actions: Modul
     assert said.messages[-1]["text"].startswith("Good news: your order NW-10472 has shipped!")
     await action.run(said, tracker({}), {})
     assert said.messages[-1]["text"].startswith("Good news: your order has shipped!")
+
+
+def test_an_order_number_at_the_item_question_is_no_item(actions: ModuleType) -> None:
+    # "NW-48213" typed at "Which item would you like to return?" was "Order NW-48213 has no
+    # NW-48213."; "actually it's order NW-55820" was "Order NW-55820 has no actually it's
+    # order NW-55820.", then asked which item of its one item
+    from rasa_sdk import Tracker
+
+    form = actions.ValidateReturnForm()
+    for typed, number, result, told in (
+        ("NW-48213", "NW-48213", {"product": None}, []),
+        (
+            "actually it's order NW-55820",
+            "NW-55820",
+            {"product": "running shoes"},
+            [{"text": "Order NW-55820 has one item, the running shoes."}],
+        ),
+    ):
+        said = Dispatcher()
+        message = {"text": typed, "entities": [{"entity": "order_number", "value": number}]}
+        slots = {"order_number": number, "product": typed, "requested_slot": "product"}
+        asked = Tracker("u1", slots, message, [], False, None, {"name": "return_form"}, "")
+        assert form.validate_order_number(number, said, asked, {}) == {
+            "order_number": number,
+            **result,
+        }
+        assert said.messages == told
+        # the item's own check, after the order's, keeps what the order's check chose
+        asked.slots.update(result)
+        assert form.validate_product(typed, said, asked, {}) == result
+        assert said.messages == told
+
+
+def test_a_pasted_signature_does_not_hide_the_order(actions: ModuleType) -> None:
+    # "my order NW-48213 hasn't arrived" with an email signature: its phone number and
+    # web address, tagged as order numbers too, came last, and the order was "not an order
+    # number" and asked for again
+    signature = [
+        {"entity": "order_number", "value": v} for v in ("NW-48213", ": +44 20 7946 0958", "acme")
+    ]
+    said = Dispatcher()
+    status = actions.ValidateOrderStatusForm()
+    assert status.validate_order_number("acme", said, tracker({}, signature), {}) == {
+        "order_number": "NW-48213"
+    }
+    returns = actions.ValidateReturnForm()
+    asked = tracker({"requested_slot": "order_number"}, signature, "return_form")
+    assert returns.validate_order_number("acme", said, asked, {}) == {"order_number": "NW-48213"}
+    assert said.messages == []

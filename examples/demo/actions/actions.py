@@ -77,6 +77,24 @@ def named_orders(values: list[Any]) -> list[str]:
     return [n for n in order_numbers(values) if n]
 
 
+# Five digits in a row: an order number ("NW-48213", "48213"); no item's name has them.
+HOLDS_ORDER_NUMBER = re.compile(r"(?<!\d)\d{5}(?!\d)")
+
+
+def holds_order_number(text: str) -> bool:
+    """Whether ``text`` (an answer to the item question, say) has an order number in it."""
+    return HOLDS_ORDER_NUMBER.search(unicodedata.normalize("NFKC", text)) is not None
+
+
+def given_order(tracker: Tracker, slot_value: Any) -> Any:
+    """The order the latest message gives: its one well-formed order number, else the
+    slot's value (the NLU's last). A pasted signature's phone number or web address, also
+    tagged as an order number, came last: "NW-48213 hasn't arrived" with a signature was
+    "That doesn't look like an order number", and the order asked for again."""
+    named = named_orders([*tracker.get_latest_entity_values("order_number")])
+    return named[0] if len(named) == 1 else slot_value
+
+
 BOTH = {"both", "both of them", "all", "all of them", "everything", "the whole order"}
 ONE_AT_A_TIME = (
     "Let's return one item at a time. Which one first? You can return the other right after."
@@ -344,7 +362,7 @@ class ValidateOrderStatusForm(FormValidationAction):
         if len(several) > 1:
             # "48213 and 55820" is no malformed number: the status action tells each one
             return {"order_number": several[0]}
-        return {"order_number": known_order(slot_value, dispatcher)}
+        return {"order_number": known_order(given_order(tracker, slot_value), dispatcher)}
 
 
 class ValidateReturnForm(FormValidationAction):
@@ -373,6 +391,7 @@ class ValidateReturnForm(FormValidationAction):
             dispatcher.utter_message(text=f"Let's do one order at a time: {' or '.join(named)} "
                                      "first, then the other.")  # fmt: skip
             return {"order_number": None}
+        slot_value = given_order(tracker, slot_value)
         asked = tracker.get_slot("requested_slot") == "order_number"
         if not asked and normalise_order_number(str(slot_value or "")) is None:
             # a number in another answer ("the size is 3 too small"), read as an order
@@ -393,6 +412,11 @@ class ValidateReturnForm(FormValidationAction):
             return {"order_number": None}
         product = tracker.get_slot("product")
         items = list(ORDERS[number]["items"])
+        cleared: dict[str, Any] = {}
+        if product and holds_order_number(str(product)):
+            # The item question answered with an order ("NW-48213", "actually it's order
+            # NW-55820") is no item: it was "Order NW-48213 has no NW-48213."
+            product, cleared = None, {"product": None}
         if product:
             # The item given before the order, or the old order's item when the order
             # changed: checked against this order (its return was registered on it), and
@@ -405,7 +429,7 @@ class ValidateReturnForm(FormValidationAction):
             # "Which item would you like to return?" with one button to press
             dispatcher.utter_message(text=f"Order {number} has one item, the {items[0]}.")
             return {"order_number": number, "product": items[0]}
-        return {"order_number": number}
+        return {"order_number": number, **cleared}
 
     def validate_product(
         self,
@@ -440,8 +464,10 @@ class ValidateReturnForm(FormValidationAction):
         named = next(tracker.get_latest_entity_values("order_number"), None)
         if match is None and named and normalise_order_number(str(named)):
             # "NW-48213" (or "actually it's order NW-55820") at the item question is about
-            # the order, no item: "That item isn't in this order" was wrong
-            return {"product": None}
+            # the order, no item: "That item isn't in this order" was wrong. The order's
+            # own check, when it came first, may have picked the item of a one-item order.
+            now = str(tracker.get_slot("product") or "")
+            return {"product": None if holds_order_number(now) else now or None}
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         no_item = said.rstrip().endswith("?") or product in NOT_A_REASON | OKAY
         if match is None and (no_item or intent in ("affirm", "clarify")):
