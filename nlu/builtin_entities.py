@@ -3,7 +3,8 @@
 Rasa projects get these from a Duckling server (``DucklingEntityExtractor``), which deskbot
 does not run. A project names the ones it wants (``deskbot.nlu.builtin_entities``, or the
 ``dimensions`` of its Duckling component); they become regexes of the training data, found
-after the network wherever it found nothing.
+after the network wherever it found nothing, or only pieces of the match (the "acme" of
+"john@acme.example" tagged as an order number no longer hides the address).
 """
 
 from __future__ import annotations

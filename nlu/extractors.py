@@ -62,10 +62,9 @@ class RuleExtractors:
 
     def rule_entities(self, text: str, found: Sequence[Entity]) -> list[Entity]:
         """Regex and lookup matches that overlap none of ``found`` (nor each other), except
-        a found entity of the same type that lies within the match: the match is that
-        entity whole (the tagger took "NW" of "NW–48213" and the pattern, then skipped,
-        had the order number)."""
-        tagged = [(e.start, e.end, e.entity) for e in found]
+        found entities that give way to the match (``_gives_way``): the tagger took "NW" of
+        "NW–48213" and the pattern, then skipped, had the order number; it took "acme" of
+        "john@acme.example" for an order number, and the email was lost."""
         out: list[Entity] = []
         for name, pattern in self.patterns:
             for match in pattern.finditer(text):
@@ -73,22 +72,26 @@ class RuleExtractors:
                 if start == end or any(start < e.end and end > e.start for e in out):
                     continue  # rule matches never overlap one another
                 if any(
-                    start < b and end > a and (kind != name or a < start or b > end)
-                    for a, b, kind in tagged
+                    start < e.end and end > e.start and not _gives_way(e, name, start, end)
+                    for e in found
                 ):
                     continue
                 out.append(Entity(name, start, end, match.group(0), 1.0, REGEX_EXTRACTOR))
         return out
 
     def with_rule_entities(self, text: str, found: Sequence[Entity]) -> list[Entity]:
-        """``found`` with the rule entities added, in text order; a found entity that a
-        match of its type contains gives way to the match."""
+        """``found`` with the rule entities added, in text order; a found entity that gives
+        way to a match is left out."""
         rules = self.rule_entities(text, found)
-        kept = [
-            e
-            for e in found
-            if not any(
-                r.entity == e.entity and r.start <= e.start and e.end <= r.end for r in rules
-            )
-        ]
+        kept = [e for e in found if not any(_gives_way(e, r.entity, r.start, r.end) for r in rules)]
         return sorted([*kept, *rules], key=lambda e: (e.start, e.end))
+
+
+def _gives_way(tagged: Entity, name: str, start: int, end: int) -> bool:
+    """Whether a tagged entity is a piece of the pattern match ``name`` at ``start:end``:
+    within it, and of its type or shorter. A web address, an email or a phone number is
+    one thing, whatever the tagger made of its parts; a span the tagger read whole as
+    another type (five digits as an order number, not a pattern's zip code) stays its."""
+    if tagged.start < start or tagged.end > end:
+        return False
+    return tagged.entity == name or (tagged.start, tagged.end) != (start, end)

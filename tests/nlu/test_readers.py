@@ -301,17 +301,34 @@ def test_builtin_entities_are_found_by_pattern_in_what_users_type() -> None:
 
 def test_a_pattern_match_takes_the_place_of_a_tagged_piece_of_it() -> None:
     # The tagger took "NW" of "NW–48213" (an en dash) for the order number; the project's
-    # regex, skipped as overlapping, had all of it. Another type, or a wider tagged span,
-    # keeps the tagger's entity.
+    # regex, skipped as overlapping, had all of it. A piece of another type gives way too;
+    # a wider tagged span, or one the tagger read whole as another type, keeps its entity.
     rules = RuleExtractors.from_json({"regexes": {"order_number": [r"\bNW[-\u2013]?\d{5}\b"]}})
     text = "where is NW\u201348213 please"
     piece = Entity("order_number", 9, 11, "NW", 0.8, "DIETClassifier")
     merged = rules.with_rule_entities(text, [piece])
     assert [(e.value, e.extractor) for e in merged] == [("NW\u201348213", "RegexEntityExtractor")]
     other = Entity("product", 9, 11, "NW", 0.8, "DIETClassifier")
-    assert rules.with_rule_entities(text, [other]) == [other]
+    assert [e.value for e in rules.with_rule_entities(text, [other])] == ["NW\u201348213"]
+    whole = Entity("product", 9, 17, "NW\u201348213", 0.8, "DIETClassifier")
+    assert rules.with_rule_entities(text, [whole]) == [whole]
     wider = Entity("order_number", 0, 17, "where is NW\u201348213", 0.8, "DIETClassifier")
     assert rules.with_rule_entities(text, [wider]) == [wider]
+    # An email signature: "acme" of the address, tagged as an order number, kept the
+    # built-in email pattern from finding the address (and was the order, coming last).
+    email = with_builtin_entities(TrainingData(), ["email", "url"])
+    signed = "john.smith@acme.example\nwww.acme.example/orders/123"
+    tagged = [
+        Entity("email", 0, 11, "john.smith@", 0.7, "DIETClassifier"),
+        Entity("order_number", 11, 15, "acme", 0.2, "DIETClassifier"),
+        Entity("order_number", 28, 32, "acme", 0.3, "DIETClassifier"),
+        Entity("order_number", 47, 51, "/123", 0.5, "DIETClassifier"),
+    ]
+    found = RuleExtractors.from_training_data(email).with_rule_entities(signed, tagged)
+    assert [(e.entity, e.value) for e in found] == [
+        ("email", "john.smith@acme.example"),
+        ("url", "www.acme.example/orders/123"),
+    ]
     alone = rules.with_rule_entities("NW-12345 and NW-54321", [])
     assert [e.value for e in alone] == ["NW-12345", "NW-54321"]
     # Rule matches of one type still never overlap one another (first pattern first).
