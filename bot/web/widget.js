@@ -10,6 +10,9 @@
   "use strict";
   var SCRIPT = document.currentScript;
   var STORAGE_KEY = "deskbot.session_id";
+  // Per tab (sessionStorage): the chat was open, so it opens again after a reload or on the
+  // next page of the site, where it closed and the user had to find it again.
+  var OPEN_KEY = "deskbot.open";
   var TYPING_TIMEOUT_MS = 15000;
   // The most any server accepts (its DESKBOT_MAX_MESSAGE_CHARS is at most this); a message
   // under its own limit but over this is not sent, as a huge paste would break the socket.
@@ -64,6 +67,17 @@
     try { window.localStorage.setItem(STORAGE_KEY, id); } catch (e) { /* private mode */ }
   }
 
+  function wasOpen() {
+    try { return window.sessionStorage.getItem(OPEN_KEY) === "1"; } catch (e) { return false; }
+  }
+
+  function storeOpen(open) {
+    try {
+      if (open) window.sessionStorage.setItem(OPEN_KEY, "1");
+      else window.sessionStorage.removeItem(OPEN_KEY);
+    } catch (e) { /* private mode */ }
+  }
+
   function Widget(options) {
     this.options = options;
     this.server = baseUrl(options);
@@ -76,6 +90,9 @@
     this.typingTimer = null;
     this.unread = null;  // the first message of the replies coming in (see scroll)
     this.turns = 0;  // messages sent and not yet answered
+    this.unseen = 0;  // messages that came while the chat was closed (the launcher's badge)
+    this.elsewhereUntil = 0;  // replies to another tab's message until then: seen there
+    this.greetOnOpen = false;  // an empty chat connected while closed greets when opened
     this.build();
   }
 
@@ -89,6 +106,13 @@
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "deskbot-panel");
     launcher.appendChild(chatIcon());
+    var badge = el("span", "deskbot-badge");
+    badge.setAttribute("aria-hidden", "true");  // the launcher's label says it
+    badge.hidden = true;
+    launcher.appendChild(badge);
+    // Heard once, while the chat is closed: "1 new message in the chat".
+    var news = el("span", "deskbot-sr");
+    news.setAttribute("role", "status");
 
     var panel = el("section", "deskbot-panel");
     panel.id = "deskbot-panel";
@@ -145,10 +169,13 @@
     panel.appendChild(form);
     root.appendChild(panel);
     root.appendChild(launcher);
+    root.appendChild(news);
     (this.options.container || document.body).appendChild(root);
 
     this.root = root;
     this.launcher = launcher;
+    this.badge = badge;
+    this.news = news;
     this.panel = panel;
     this.log = log;
     this.typing = typing;
@@ -178,19 +205,53 @@
     });
   };
 
-  Widget.prototype.open = function () {
+  /* ``quietly``: reopened after a reload, the focus stays where it is (on a phone, focusing
+   * the input would pop the keyboard up over the page that just loaded). */
+  Widget.prototype.open = function (quietly) {
     this.panel.hidden = false;
+    storeOpen(true);
     this.launcher.setAttribute("aria-expanded", "true");
-    this.launcher.setAttribute("aria-label", "Close the chat");
-    this.input.focus();
+    this.setUnseen(0);
+    if (!quietly) this.input.focus();
     this.connect();
+    if (this.greetOnOpen) {
+      this.greetOnOpen = false;
+      if (!this.queued.length) this.emit(this.options.initPayload);
+    }
+    this.scroll();  // a log filled while closed had no height to scroll in
   };
 
   Widget.prototype.close = function () {
     this.panel.hidden = true;
+    storeOpen(false);
     this.launcher.setAttribute("aria-expanded", "false");
-    this.launcher.setAttribute("aria-label", "Open the chat");
+    this.setUnseen(0);
     this.launcher.focus();
+  };
+
+  /* The launcher's count of messages that came while the chat was closed: a person's
+   * answer to a user who closed the chat to wait went unnoticed. */
+  Widget.prototype.setUnseen = function (count) {
+    var open = !this.panel.hidden;
+    this.unseen = open ? 0 : count;
+    this.badge.hidden = !this.unseen;
+    this.badge.textContent = this.unseen > 9 ? "9+" : String(this.unseen);
+    var label = open ? "Close the chat" : "Open the chat";
+    if (this.unseen) {
+      var said = this.unseen === 1 ? "1 new message" : this.unseen + " new messages";
+      label += " (" + said + ")";
+      this.news.textContent = said + " in the chat";
+    } else {
+      this.news.textContent = "";
+    }
+    this.launcher.setAttribute("aria-label", label);
+  };
+
+  /* A message from the bot or a person arrived: new to a user who has the chat closed,
+   * unless it answers what they wrote in another tab, where they read it. */
+  Widget.prototype.arrived = function (fromAgent) {
+    if (!this.panel.hidden || (!fromAgent && Date.now() < this.elsewhereUntil)) return;
+    this.setUnseen(this.unseen + 1);
   };
 
   Widget.prototype.connect = function () {
@@ -231,9 +292,11 @@
       socket.on("bot_uttered", function (message) {
         self.setTyping(false);
         self.showBot(message || {});
+        self.arrived(((message || {}).metadata || {}).sender === "agent");
       });
       socket.on("deskbot_user_echo", function (message) {
         // Written in another tab of this chat: shown here too, before the reply it gets.
+        self.elsewhereUntil = Date.now() + TYPING_TIMEOUT_MS;
         self.clearButtons();
         self.log.appendChild(self.bubble("user", String((message && message.text) || "")));
         self.scroll();
@@ -268,8 +331,11 @@
     }).then(function (history) {
       var messages = history.messages || [];
       if (!messages.length) {
-        // A user who already typed something needs no opening greeting.
-        if (self.options.initPayload && !self.queued.length) self.emit(self.options.initPayload);
+        // A user who already typed something needs no opening greeting; a chat connected
+        // while closed (to hear a reply) greets when it is opened.
+        if (!self.options.initPayload || self.queued.length) return;
+        if (self.panel.hidden) self.greetOnOpen = true;
+        else self.emit(self.options.initPayload);
         return;
       }
       var fragment = document.createDocumentFragment();
@@ -374,8 +440,14 @@
     parent.appendChild(document.createTextNode(text.slice(done)));
   }
 
-  // A web address in a message runs to a space or a character an address does not hold bare.
-  var URL_IN_TEXT = /https?:\/\/[^\s<>"]+/gi;
+  // A web address in a message runs to a space or a character an address does not hold bare;
+  // an email address; a phone number written with its country code ("+31 20 555 0199"; a
+  // number without one could be an order number or a date).
+  var LINK_IN_TEXT = new RegExp([
+    /https?:\/\/[^\s<>"]+/.source,
+    /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/.source,
+    /\+\d[\d ().-]{5,}\d/.source,
+  ].join("|"), "gi");
   var CLOSES = { ")": "(", "]": "[", "}": "{" };
 
   /* A full stop, comma, quote or unmatched bracket at an address's end is the sentence's:
@@ -390,24 +462,40 @@
     return url;
   }
 
-  /* A message's text into ``span``, its http(s) addresses as links that open a new tab:
-   * built from text nodes and <a> elements, never HTML, so markup in a message shows as
-   * text. */
+  /* The link a match of LINK_IN_TEXT makes: its text (a web address less the sentence's
+   * last stop) and where it goes; null for one that goes nowhere. */
+  function linkOf(found) {
+    if (/^https?:/i.test(found)) {
+      var url = trimUrl(found);
+      var href = /^https?:\/\/[^/?#]/i.test(url) ? safeUrl(url) : null;
+      return href ? { text: url, href: href, page: true } : null;
+    }
+    if (found.charAt(0) === "+") {  // tapped on a phone, it calls
+      return { text: found, href: "tel:" + found.replace(/[^\d+]/g, ""), phone: true };
+    }
+    return { text: found, href: "mailto:" + found };
+  }
+
+  /* A message's text into ``span``, its web addresses as links that open a new tab, its
+   * email addresses and phone numbers as links that write or call ("write to
+   * help@northwind.example" could only be copied): built from text nodes and <a>
+   * elements, never HTML, so markup in a message shows as text. */
   function textWithLinks(span, text) {
     var done = 0;
     var match;
-    URL_IN_TEXT.lastIndex = 0;
-    while ((match = URL_IN_TEXT.exec(text)) !== null) {
-      var url = trimUrl(match[0]);
-      var href = /^https?:\/\/[^/?#]/i.test(url) ? safeUrl(url) : null;
-      if (!href) continue;
+    LINK_IN_TEXT.lastIndex = 0;
+    while ((match = LINK_IN_TEXT.exec(text)) !== null) {
+      var link = linkOf(match[0]);
+      if (!link) continue;
       appendWords(span, text.slice(done, match.index));
-      var link = el("a", "", url);
-      link.href = href;
-      link.target = "_blank";
-      link.rel = "noopener noreferrer";
-      span.appendChild(link);
-      done = match.index + url.length;
+      var a = el("a", link.phone ? "deskbot-nowrap" : "", link.text);
+      a.href = link.href;
+      if (link.page) {
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+      }
+      span.appendChild(a);
+      done = match.index + link.text.length;
     }
     appendWords(span, text.slice(done));
   }
@@ -551,9 +639,13 @@
       options = options || {};
       if (Deskbot.widget) return Deskbot.widget;
       injectStyles(baseUrl(options));
-      Deskbot.widget = new Widget(options);
-      if (options.open) Deskbot.widget.open();
-      return Deskbot.widget;
+      var widget = (Deskbot.widget = new Widget(options));
+      if (options.open) widget.open();
+      else if (wasOpen()) widget.open(true);
+      // A returning user's chat connects at once, closed or not: a person's answer to them
+      // (or the shop's news) shows on the launcher rather than waiting, unseen, for a click.
+      else if (storedSession()) widget.connect();
+      return widget;
     },
   };
   window.Deskbot = Deskbot;

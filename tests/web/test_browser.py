@@ -87,9 +87,10 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     page.wait_for_timeout(500)
     screenshot(page, "widget.png")
 
-    page.reload()  # the history comes back in the same session
-    page.get_by_role("button", name="Open the chat").click()
+    page.reload()  # the history comes back in the same session, in the chat left open
     page.locator(".deskbot-restored", has_text="registered the return").wait_for()
+    assert page.locator("#deskbot-panel").is_visible()
+    assert page.evaluate("document.activeElement.id") != "deskbot-input"  # no keyboard popped up
     assert page.get_attribute(".deskbot", "data-session-id") == session_id
     restored = page.locator(".deskbot-restored .deskbot-text").all_inner_texts()
     # the bot's opening (the page's data-init-payload), then the user's "hello"
@@ -98,9 +99,13 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     assert restored[3] == "Return an item"  # the clicked button's title, not its payload
     assert page.get_by_role("link", name="Size chart").count() == 1
 
+    page.get_by_label("Your message").focus()
     page.keyboard.press("Escape")  # keyboard: Escape closes and focus returns to the launcher
     assert page.locator("#deskbot-panel").is_hidden()
     assert page.evaluate("document.activeElement.className") == "deskbot-launcher"
+    page.reload()  # and closed, it stays closed
+    page.get_by_role("button", name="Open the chat").wait_for()
+    assert page.locator("#deskbot-panel").is_hidden()
 
 
 def login(page: Any, url: str, token: str) -> None:
@@ -217,6 +222,15 @@ def test_two_tabs_of_one_chat_show_the_same_conversation(
         .count("Do you offer express delivery?")
         == 1
     )  # not echoed back to the tab that sent it
+    # With the chat closed in the second tab, the answers to what the first tab asks are
+    # no news there: the user read them where they asked.
+    second.get_by_role("button", name="Close the chat").first.click()
+    send(first, "How much does shipping cost?")
+    user_said = second.locator(".deskbot-user .deskbot-text", has_text="How much does shipping")
+    user_said.wait_for(state="attached")
+    expect_bot(first, "free", who="bot")
+    second.wait_for_timeout(300)
+    assert second.locator(".deskbot-badge").is_hidden()
 
 
 def test_the_consoles_dates_are_the_agents_own_days(
@@ -311,6 +325,60 @@ def test_news_from_the_shop_reaches_the_open_widget_and_the_console_says_so(
     note.wait_for()
     assert note.inner_text() == ("intent triggered: EXTERNAL_order_shipped {order_number=nw-10472}")
     screenshot(agent, "console-intent-triggered.png")
+
+
+def test_a_persons_answer_to_a_closed_chat_shows_on_the_launcher(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    # A user who asked for a person and closed the chat to wait (or went to another page
+    # of the shop) was not told when the answer came: the launcher looked as before.
+    user = new_page(viewport={"width": 375, "height": 700})
+    session_id = open_widget(user, web_server)
+    send(user, "I want to talk to a person")
+    expect_bot(user, "connecting you with a member of our customer service team")
+    user.get_by_role("button", name="Close the chat").first.click()
+    user.reload()  # on another page: the chat connects, closed, as this user has one
+    launcher = user.locator(".deskbot-launcher")
+    assert launcher.get_attribute("aria-label") == "Open the chat"
+    user.wait_for_selector(".deskbot[data-session-id]")
+    agent = {"Authorization": f"Bearer {token_for('agent', 'ana')}"}
+    base = f"{web_server.url}/api/agent/conversations/{session_id}"
+    assert httpx.post(f"{base}/takeover", headers=agent).status_code == 200
+    reply = {"text": "Hi, Ana here. Write to help@northwind.example or call +31 20 555 0199."}
+    assert httpx.post(f"{base}/messages", json=reply, headers=agent).status_code == 200
+    user.get_by_role("button", name="Open the chat (2 new messages)").wait_for()
+    assert user.locator(".deskbot-badge").inner_text() == "2"  # joined, and the answer
+    assert user.get_by_role("status").filter(has_text="2 new messages in the chat").count() == 1
+    assert user.locator("#deskbot-panel").is_hidden()
+    screenshot(user, "widget-unseen-answer.png")
+    launcher.click()
+    expect_bot(user, "Hi, Ana here.", who="agent")
+    assert user.locator(".deskbot-badge").is_hidden()
+    assert launcher.get_attribute("aria-label") == "Close the chat"
+    # its email address and phone number are links, to write or to call
+    mail = user.get_by_role("link", name="help@northwind.example")
+    assert mail.get_attribute("href") == "mailto:help@northwind.example"
+    phone = user.get_by_role("link", name="+31 20 555 0199")
+    assert phone.get_attribute("href") == "tel:+31205550199"
+    # A first visit connects nothing until the chat is opened; then it greets.
+    stranger = new_page()
+    stranger.goto(web_server.url + "/")
+    stranger.wait_for_timeout(300)
+    assert stranger.locator(".deskbot[data-session-id]").count() == 0
+    open_widget(stranger, web_server)
+    expect_bot(stranger, "Northwind Shop")
+
+
+def test_the_widget_fits_a_small_phone(new_page: Any, web_server: LiveServer) -> None:
+    # On a 320-pixel screen the input's default width pushed Send out of the panel; its
+    # text under 16px makes iOS zoom the page in when the input is tapped.
+    page = new_page(viewport={"width": 320, "height": 568})
+    open_widget(page, web_server)
+    send_button = page.get_by_role("button", name="Send").bounding_box()
+    panel = page.locator("#deskbot-panel").bounding_box()
+    assert send_button["x"] + send_button["width"] <= panel["x"] + panel["width"]
+    font = page.get_by_label("Your message").evaluate("e => getComputedStyle(e).fontSize")
+    assert font == "16px"
 
 
 def test_a_message_typed_while_connecting_is_sent_once_connected(
