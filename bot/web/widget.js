@@ -348,7 +348,12 @@
         var links = self.links(item.buttons || []);
         if (links) fragment.appendChild(links);
       });
-      self.log.insertBefore(fragment, self.log.firstChild);
+      // Not read out: a screen reader announced the whole past conversation, as new
+      // messages of the log, every time a page of the site opened the chat again.
+      var past = el("div", "deskbot-history");
+      past.setAttribute("aria-live", "off");
+      past.appendChild(fragment);
+      self.log.insertBefore(past, self.log.firstChild);
       // The last message's replies are still the way forward after a reload (an image
       // sent after them, as its own message, leaves them in place).
       var shown = messages.filter(function (m) {

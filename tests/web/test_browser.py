@@ -93,6 +93,10 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     assert page.evaluate("document.activeElement.id") != "deskbot-input"  # no keyboard popped up
     assert page.get_attribute(".deskbot", "data-session-id") == session_id
     restored = page.locator(".deskbot-restored .deskbot-text").all_inner_texts()
+    # the past is not announced again as new messages (the log is a live region)
+    past = page.locator(".deskbot-history")
+    assert past.get_attribute("aria-live") == "off"
+    assert past.locator(".deskbot-restored").count() == len(restored)
     # the bot's opening (the page's data-init-payload), then the user's "hello"
     assert "Northwind Shop" in restored[0] and restored[1] == "hello"
     assert "Northwind Shop" in restored[2]
