@@ -283,6 +283,10 @@
         self.sessionId = String(id);
         storeSession(self.sessionId);
         self.root.setAttribute("data-session-id", self.sessionId);
+        if (self.gap) {  // connected again: what was said meanwhile
+          self.catchUp();
+          return;
+        }
         // Messages typed while connecting go after the history is shown, so the restored
         // log (which is read from the server) does not show them twice.
         self.restore().then(function () {
@@ -309,7 +313,10 @@
         detail = detail.charAt(0).toUpperCase() + detail.slice(1);
         self.notice(/[.!?]$/.test(detail) ? detail : detail + ".");
       });
-      socket.on("disconnect", function () { self.turns = 0; });  // their answers are lost
+      socket.on("disconnect", function () {
+        self.turns = 0;  // their answers are lost
+        self.markGap();
+      });
       socket.on("connect_error", function () {
         // One line while the server is away, not one more per retry.
         if (self.offline) return;
@@ -340,13 +347,7 @@
       }
       var fragment = document.createDocumentFragment();
       messages.forEach(function (item) {
-        if (item.text !== undefined && item.text !== null) {
-          fragment.appendChild(self.bubble(item.sender, item.text, item.agent, true));
-        }
-        var img = item.image ? self.image(item.image) : null;
-        if (img) fragment.appendChild(img);
-        var links = self.links(item.buttons || []);
-        if (links) fragment.appendChild(links);
+        self.render(item, item.text, true).forEach(function (node) { fragment.appendChild(node); });
       });
       // Not read out: a screen reader announced the whole past conversation, as new
       // messages of the log, every time a page of the site opened the chat again.
@@ -368,6 +369,134 @@
     }).catch(function () { /* history is a convenience */ });
   };
 
+  /* The nodes that show one message of the history: ``text`` (the message's, or a part of
+   * it), then its image and link buttons. */
+  Widget.prototype.render = function (item, text, restored) {
+    var nodes = [];
+    if (text !== undefined && text !== null) {
+      nodes.push(this.bubble(item.sender, text, item.agent, restored));
+    }
+    var img = item.image ? this.image(item.image) : null;
+    if (img) nodes.push(img);
+    var links = this.links(item.buttons || []);
+    if (links) nodes.push(links);
+    return nodes;
+  };
+
+  /* The connection dropped (a phone's screen locked, a train went into a tunnel): what is
+   * shown so far is marked, to put what is said meanwhile after it once connected again.
+   * A person's answer to a user waiting for one was lost until the page was reloaded. */
+  Widget.prototype.markGap = function () {
+    if (!this.historyLoaded || this.gap) return;
+    var gap = el("span", "deskbot-gap");
+    gap.hidden = true;
+    // before a message still on its way: the server may have it, and what it answered
+    this.log.insertBefore(gap, this.log.querySelector(".deskbot-pending"));
+    this.gap = gap;
+  };
+
+  /* After a reconnection, the messages of the history said after those shown before the
+   * gap and not shown since: found by the last few shown before it, in the history. */
+  Widget.prototype.catchUp = function () {
+    var self = this;
+    var gap = this.gap;
+    var url = this.server + "/api/widget/history/" + encodeURIComponent(this.sessionId);
+    fetch(url).then(function (response) {
+      return response.ok ? response.json() : { messages: [] };
+    }).then(function (history) {
+      if (self.gap !== gap) return;  // a later gap's catch-up has it
+      var parts = historyParts(history.messages || []);
+      var shown = self.shownKeys();
+      var before = shown.filter(function (k) { return k.before; }).map(function (k) {
+        return k.key;
+      }).slice(-5);
+      var since = shown.filter(function (k) { return !k.before; }).map(function (k) {
+        return k.key;
+      });
+      var end = before.length ? lastRun(parts.map(partKey), before) : 0;
+      if (end < 0) return;  // the history no longer holds them: nothing is guessed
+      var missed = parts.slice(end);
+      // What came through since the connection is back is shown already: the history's
+      // last texts that are the first shown since.
+      var texts = [];
+      missed.forEach(function (part, i) { if (partKey(part)) texts.push(i); });
+      for (var n = Math.min(texts.length, since.length); n > 0; n--) {
+        var tail = texts.slice(texts.length - n).map(function (i) { return partKey(missed[i]); });
+        if (tail.join("\u0001") === since.slice(0, n).join("\u0001")) {
+          missed = missed.slice(0, texts[texts.length - n]);
+          break;
+        }
+      }
+      var fragment = document.createDocumentFragment();
+      missed.forEach(function (part) {
+        self.render(part.last ? part.item : { sender: part.item.sender, agent: part.item.agent },
+          part.text, false).forEach(function (node) { fragment.appendChild(node); });
+        if (part.item.sender !== "user") self.arrived(part.item.sender === "agent");
+      });
+      var last = missed[missed.length - 1];
+      gap.parentNode.insertBefore(fragment, gap);
+      if (last && last.last && !since.length && last.item.sender === "bot") {
+        self.showButtons(last.item.buttons || []);
+      }
+      if (missed.length) self.scroll();
+    }).catch(function () { /* history is a convenience */ }).then(function () {
+      if (self.gap === gap) {
+        gap.remove();
+        self.gap = null;
+      }
+    });
+  };
+
+  /* The text bubbles shown (not refused), in order: ``before`` the gap or not. */
+  Widget.prototype.shownKeys = function () {
+    var gap = this.gap;
+    var nodes = this.log.querySelectorAll(".deskbot-message:not(.deskbot-failed)");
+    return Array.prototype.map.call(nodes, function (node) {
+      var sender = /deskbot-(user|bot|agent)\b/.exec(node.className);
+      var text = node.querySelector(".deskbot-text");
+      return {
+        key: (sender ? sender[1] : "") + "\u0000" + (text ? text.textContent : ""),
+        before: !!(gap && gap.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_PRECEDING),
+      };
+    });
+  };
+
+  /* The history's messages as the live chat shows them: the bot's text split at blank
+   * lines, one bubble each (bot.dialogue.messages.BotMessage.split); an image alone. */
+  function historyParts(messages) {
+    var parts = [];
+    messages.forEach(function (item) {
+      var texts = [item.text];
+      if (item.sender === "bot" && item.text && item.text.indexOf("\n\n") >= 0) {
+        texts = item.text.split("\n\n").filter(function (t) { return t.trim(); });
+        if (!texts.length) texts = [""];
+      }
+      texts.forEach(function (text, i) {
+        parts.push({ item: item, text: text, last: i === texts.length - 1 });
+      });
+    });
+    return parts;
+  }
+
+  function partKey(part) {  // "" for an image alone
+    var text = part.text;
+    return text === undefined || text === null ? "" : part.item.sender + "\u0000" + text;
+  }
+
+  /* The index just after the last run of ``run`` in ``keys`` (text parts only), or -1. */
+  function lastRun(keys, run) {
+    var texts = [];
+    keys.forEach(function (key, i) { if (key) texts.push({ key: key, at: i }); });
+    for (var end = texts.length; end >= run.length; end--) {
+      var same = true;
+      for (var i = 0; i < run.length && same; i++) {
+        same = texts[end - run.length + i].key === run[i];
+      }
+      if (same) return texts[end - 1].at + 1;
+    }
+    return -1;
+  }
+
   /* Send one message; ``sent`` is its bubble and the text typed for it, if any. */
   Widget.prototype.emit = function (message, sent) {
     var payload = { message: message, session_id: this.sessionId };
@@ -381,6 +510,7 @@
       self.setTyping(false);
       self.turns = Math.max(0, self.turns - 1);
       if (!self.turns) self.unread = null;
+      if (sent) sent.bubble.classList.remove("deskbot-pending");
       if (!ack && sent) {
         // Too many messages, too long, or the server could not take it: say so on its own
         // bubble and give the typed text back, rather than leave a bubble that looks sent.
@@ -401,6 +531,7 @@
   Widget.prototype.send = function (message, shown, typed) {
     this.clearButtons();
     var sent = { bubble: this.bubble("user", shown), typed: typed };
+    sent.bubble.classList.add("deskbot-pending");  // until the server has it
     this.log.appendChild(sent.bubble);
     this.unread = null;  // the user writes at the bottom; the answer starts anew
     this.scroll();

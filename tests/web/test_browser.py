@@ -373,6 +373,39 @@ def test_a_persons_answer_to_a_closed_chat_shows_on_the_launcher(
     expect_bot(stranger, "Northwind Shop")
 
 
+def test_what_was_said_while_the_connection_was_down_is_shown_when_it_is_back(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # A phone's screen locked while its user waited for a person: the person's answer,
+    # sent meanwhile, was not shown when the connection came back (only after a reload).
+    user = new_page(viewport={"width": 375, "height": 700})
+    session_id = open_widget(user, web_server)
+    send(user, "I want to talk to a person")
+    expect_bot(user, "connecting you with a member of our customer service team")
+    agent = {"Authorization": f"Bearer {token_for('agent', 'ana')}"}
+    base = f"{web_server.url}/api/agent/conversations/{session_id}"
+    user.context.set_offline(True)
+    user.locator(".deskbot-notice", has_text="Cannot reach the assistant").wait_for()
+    send(user, "hello? anyone?")  # typed meanwhile: sent when the connection is back
+    assert httpx.post(f"{base}/takeover", headers=agent).status_code == 200
+    reply = {"text": "Hi, Ana here. Sorry for the wait!"}
+    assert httpx.post(f"{base}/messages", json=reply, headers=agent).status_code == 200
+    user.context.set_offline(False)
+    expect_bot(user, "Hi, Ana here.", who="agent")
+    user.locator(".deskbot-notice", has_text="Your message was passed on").wait_for()
+    shown = user.locator(".deskbot-message .deskbot-text").all_inner_texts()
+    assert shown[-4:] == [
+        "I'm connecting you with a member of our customer service team. Someone will be "
+        "with you shortly.",
+        "A member of our team has joined the chat and will answer you here.",
+        "Hi, Ana here. Sorry for the wait!",
+        "hello? anyone?",
+    ]
+    user.reload()  # what the page shows again is what it showed: nothing twice, in order
+    user.locator(".deskbot-restored", has_text="hello? anyone?").wait_for()
+    assert user.locator(".deskbot-message .deskbot-text").all_inner_texts()[-4:] == shown[-4:]
+
+
 def test_the_widget_fits_a_small_phone(new_page: Any, web_server: LiveServer) -> None:
     # On a 320-pixel screen the input's default width pushed Send out of the panel; its
     # text under 16px makes iOS zoom the page in when the input is tapped.
