@@ -34,7 +34,8 @@ def readable(tokenizer: Any, text: str) -> Readable:
     origin: list[int] = []
     changed = False
     for i, char in enumerate(text):
-        said = _spoken(tokenizer, char) if unicodedata.category(char)[0] == "S" else None
+        kind = unicodedata.category(char)
+        said = _spoken(tokenizer, char) if kind[0] == "S" or kind == "Me" else None
         if said is None:
             parts.append(char)
             origin.append(i)
@@ -74,10 +75,14 @@ def _spoken(tokenizer: Any, char: str) -> str | None:
 
 
 def _name(tokenizer: Any, char: str) -> str | None:
-    """A skin tone, which only modifies the emoji before it, is read as nothing."""
+    """A skin tone, which only modifies the emoji before it, is read as nothing; so is an
+    enclosing mark: "1️⃣" (a keycap: 1, a variation selector, U+20E3) was one ``[UNK]``,
+    and is read as the "1" it frames."""
     unknown = tokenizer.unk_token
     if unknown is None or unknown not in tokenizer.tokenize(char):
         return None  # known, dropped by normalisation, or a byte-level vocabulary
+    if unicodedata.category(char) == "Me":
+        return ""
     name = unicodedata.name(char, "")
     if not name or name.startswith("EMOJI MODIFIER"):
         return " "

@@ -36,6 +36,7 @@ def _shown(buttons: list[dict[str, Any]], *later: dict[str, Any]) -> Conversatio
         ("the 3rd", "Sofa"), ("last one", "Sofa"), ("option two", "Office chair"),
         ("office chair", "Office chair"), ("Desk lamp", "Desk lamp 💡"), ("SOFA!", "Sofa"),
         ("I'll take the second one", "Office chair"), ("number 1", "Desk lamp 💡"),
+        ("2\ufe0f\u20e3", "Office chair"),  # a keycap emoji
     ],
 )  # fmt: skip
 def test_a_typed_position_or_title_picks_that_button(text: str, title: str) -> None:

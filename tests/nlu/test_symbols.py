@@ -37,6 +37,17 @@ def test_a_skin_tone_reads_as_the_emoji_it_modifies_and_known_symbols_stay() -> 
     assert read("© 2024")[0] == ("©", "©")
 
 
+def test_a_keycap_reads_as_the_character_it_frames() -> None:
+    # "1️⃣" (1, a variation selector, the enclosing keycap U+20E3) was one [UNK]
+    assert read("1\ufe0f\u20e3") == [("1", "1")]
+    assert read("option 2\ufe0f\u20e3 please") == [
+        ("option", "option"),
+        ("2", "2"),
+        ("please", "please"),
+    ]
+    assert [t for t, _ in read("#\ufe0f\u20e3")] == ["#"]
+
+
 def test_a_row_of_one_symbol_is_named_once_and_leaves_the_rest_in_reach() -> None:
     # Thirty angry faces as names filled the training length (64) before the order number.
     text = "a " + "\U0001f621" * 30 + " NW-48213"
