@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.project.check import Problem, check_project, has_errors
+from bot.project.check import BUILTIN_DOES, Problem, check_project, has_errors
 from bot.project.rasa_import import import_rasa
 from bot.project.scaffold import create_project
 
@@ -68,6 +68,9 @@ def register(app: typer.Typer) -> None:
         for name in report.missing_actions:
             typer.echo(f"custom action {name}: no code found; add it to {out}/actions/ or set "
                        "action_endpoint")  # fmt: skip
+        for name in report.built_in_stand_ins:
+            typer.echo(f"action {name}: no code found; deskbot's built-in {name} runs in its "
+                       f"place ({BUILTIN_DOES[name]})")  # fmt: skip
         for line in report.skipped:
             typer.echo(f"skipped {line}")
         _show(list(report.problems), out)

@@ -25,8 +25,12 @@ DEFAULT_ACTIONS = frozenset({
     "action_default_ask_rephrase", "action_two_stage_fallback", "action_unlikely_intent",
     "action_back", "action_extract_slots",
 })  # fmt: skip
-# Actions deskbot's dialogue manager runs itself: an FAQ answer, and handing over to a human.
-BUILTIN_ACTIONS = frozenset({"action_faq", "action_handoff"})
+# Actions deskbot's dialogue manager runs itself, and what they do.
+BUILTIN_DOES = {
+    "action_faq": "it answers from the FAQ base",
+    "action_handoff": "it hands the conversation to a person: it joins the agents' queue",
+}
+BUILTIN_ACTIONS = frozenset(BUILTIN_DOES)
 # A project's own action of one of these names runs, then deskbot's handoff to a person.
 HANDOFF_ACTIONS = frozenset({"action_handoff", "action_human_handoff"})
 

@@ -41,6 +41,10 @@ class ImportReport:
     counts: dict[str, int]
     custom_actions: tuple[str, ...]
     missing_actions: tuple[str, ...]
+    # Actions deskbot has built in that the domain names but the copied code lacks: the
+    # built-in one runs in their place (helpdesk-assistant's action_handoff was replaced
+    # unsaid, and its team looked for their ticket-opening code running).
+    built_in_stand_ins: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
 
@@ -253,12 +257,21 @@ def _report(target: Path, faq: list[dict[str, Any]], skipped: tuple[str, ...]) -
     )
     code = action_code(project.actions_dir) or ""
     missing = tuple(a for a in custom if f'"{a}"' not in code and f"'{a}'" not in code)
+    stand_ins = tuple(
+        a
+        for a in domain.actions
+        if a in BUILTIN_ACTIONS
+        and not project.config.action_endpoint
+        and f'"{a}"' not in code
+        and f"'{a}'" not in code
+    )
     counts["custom actions"] = len(custom)
     return ImportReport(
         out=target,
         counts=counts,
         custom_actions=custom,
         missing_actions=missing,
+        built_in_stand_ins=stand_ins,
         skipped=skipped,
         problems=tuple(check_project(target)),
     )

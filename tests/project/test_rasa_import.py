@@ -192,6 +192,7 @@ def test_import_rasa_2_project(project: Writer, tmp_path: Path) -> None:
     assert report.counts["faq entries"] == 2 and report.counts["synonyms"] == 1
     assert report.counts["lookups"] == 1 and report.counts["regexes"] == 1
     assert report.custom_actions == ("action_book",) and report.missing_actions == ()
+    assert report.built_in_stand_ins == ()  # its actions are on its action server
     assert any("old.md" in s for s in report.skipped)
     assert not has_errors(report.problems), [str(p) for p in report.problems]
 
@@ -205,6 +206,8 @@ def test_import_helpdesk(helpdesk: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "17 intents" in result.output and "12 test stories" in result.output
     assert "custom action action_open_incident: no code found" in result.output
+    # its action_handoff (no code copied) is replaced by deskbot's own: said, not unsaid
+    assert "action action_handoff: no code found; deskbot's built-in" in result.output
     assert "Duckling is not supported" in result.output
     loaded = load_project(tmp_path / "hd")
     original = load_project(helpdesk)
