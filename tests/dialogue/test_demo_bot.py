@@ -86,13 +86,13 @@ async def test_a_return_goes_on_after_the_person_the_user_asked_for(
     await dm.takeover("back", "ann")
     await dm.release("back", "ann")
     assert pushed[-2:] == [DEFAULT_RELEASED_IN_FORM_TEXT, ask_order[0]]
-    assert await say("NW-48213") == ["Which item from order NW-48213 would you like to return?"]
+    assert await say("NW-27530") == ["Which item from order NW-27530 would you like to return?"]
     assert await say("the wireless headphones") == [
         "Could you tell me briefly why you're returning it?"
     ]
     done = await say("it stopped working after a week")
     assert done[0] and done[0].startswith(
-        "Thanks! I've registered the return of the wireless headphones from order NW-48213."
+        "Thanks! I've registered the return of the wireless headphones from order NW-27530."
     )
 
 
@@ -106,7 +106,7 @@ async def test_a_customer_can_back_out_of_a_return_and_go_on(demo_services: Serv
         return [m.text or "" for m in await dm.handle("keep", text)]
 
     assert (await say("I want to return an item"))[0].startswith("What's your order number?")
-    assert await say("NW-48213") == ["Which item from order NW-48213 would you like to return?"]
+    assert await say("NW-27530") == ["Which item from order NW-27530 would you like to return?"]
     stopped = await say("never mind, I'll keep it")
     assert stopped == [
         "Okay, I've stopped the return, and nothing has been registered. Is there anything "
@@ -122,12 +122,12 @@ async def test_a_customer_can_back_out_of_a_return_and_go_on(demo_services: Serv
     # unasked, "no, from another order" was then registered as the reason).
     again = await dm.handle("keep", "I'd like to return something")
     assert [m.text for m in again] == [
-        "Which order is it about? Is it NW-48213, or another one? You can type its number "
+        "Which order is it about? Is it NW-27530, or another one? You can type its number "
         "(it looks like NW-12345)."
     ]
-    assert [b["title"] for b in again[0].buttons] == ["NW-48213"]
+    assert [b["title"] for b in again[0].buttons] == ["NW-27530"]
     assert await say(again[0].buttons[0]["payload"]) == [
-        "Which item from order NW-48213 would you like to return?"
+        "Which item from order NW-27530 would you like to return?"
     ]
     # One word the encoder knows only in pieces, but the project's examples have whole, is
     # not keyboard mash (it was taken as the item: "That item isn't in this order").
@@ -151,8 +151,8 @@ async def test_the_offer_of_a_person_in_the_return_form_is_the_last_word(
         "What's your order number? You'll find it in your confirmation email; it looks like "
         "NW-12345."
     ]
-    assert [m.text for m in await dm.handle("offer", "NW-48213")] == [
-        "Which item from order NW-48213 would you like to return?"
+    assert [m.text for m in await dm.handle("offer", "NW-27530")] == [
+        "Which item from order NW-27530 would you like to return?"
     ]
 
 

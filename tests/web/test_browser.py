@@ -57,17 +57,17 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     assert page.locator(".deskbot-buttons").count() == 0  # replies go once one is chosen
     send(page, "it's NW-12345")
     expect_bot(page, "I couldn't find an order NW-12345")  # the rasa-sdk validation action
-    send(page, "NW-33091")
-    expect_bot(page, "Which item from order NW-33091 would you like to return?")
+    send(page, "NW-39164")
+    expect_bot(page, "Which item from order NW-39164 would you like to return?")
     send(page, "the desk lamp")
     expect_bot(page, "why you're returning it")
     send(page, "Do you offer express delivery?")  # a question mid-form: an FAQ answer
     expect_bot(page, 'Choose "Express" at checkout')
     expect_bot(page, "why you're returning it")  # and the form asks again
     send(page, "it arrived broken")
-    expect_bot(page, "registered the return of the desk lamp from order NW-33091")
-    # An order number is never cut at its hyphen ("NW-" ending a line, "33091" the next).
-    number = page.locator(".deskbot-bot .deskbot-nowrap", has_text="NW-33091").last
+    expect_bot(page, "registered the return of the desk lamp from order NW-39164")
+    # An order number is never cut at its hyphen ("NW-" ending a line, "39164" the next).
+    number = page.locator(".deskbot-bot .deskbot-nowrap", has_text="NW-39164").last
     assert number.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
     assert number.evaluate("e => e.getClientRects().length") == 1
     send(page, "Where is the size chart?")  # an FAQ answer with a link: a link, not a reply

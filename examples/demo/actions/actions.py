@@ -236,8 +236,10 @@ def started_now(tracker: Tracker) -> bool:
     return True
 
 
-# Orders with nothing to return yet, or any more (the return form refuses them).
-NOT_RETURNABLE = {"being packed", "cancelled"}
+# Orders with nothing to return yet, or any more (the return form refuses them). One on
+# its way is not returned yet: its return was registered before it had arrived.
+ON_ITS_WAY = {"shipped", "delayed"}
+NOT_RETURNABLE = {"being packed", "cancelled", *ON_ITS_WAY}
 
 
 def remembered_order(tracker: Tracker, *, to_return: bool = False) -> str | None:
@@ -325,6 +327,13 @@ class ValidateReturnForm(FormValidationAction):
         if ORDERS[number]["status"] == "cancelled":
             dispatcher.utter_message(text=f"Order {number} was cancelled, so there's nothing to "
                                      "return.")  # fmt: skip
+            return {"order_number": None}
+        if ORDERS[number]["status"] in ON_ITS_WAY:
+            dispatcher.utter_message(text=f"Order {number} is still on its way, so there's "
+                                     "nothing to return yet: once it has arrived, you can return "
+                                     "it here. If you no longer want it, you can refuse the "
+                                     "parcel when it's delivered, and we'll refund you once it's "
+                                     "back with us.")  # fmt: skip
             return {"order_number": None}
         product = tracker.get_slot("product")
         items = list(ORDERS[number]["items"])

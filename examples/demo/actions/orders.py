@@ -27,6 +27,10 @@ ORDERS: dict[str, dict[str, Any]] = {
                  "we're sorry for the wait.", "items": ["desk lamp", "laptop sleeve"]},
     "NW-61248": {"status": "cancelled", "detail": "The payment was refunded to your card.",
                  "items": ["coffee grinder"]},
+    "NW-27530": {"status": "delivered", "detail": "It was delivered on Friday.",
+                 "items": ["wireless headphones", "phone case"]},
+    "NW-39164": {"status": "delivered", "detail": "It was delivered yesterday.",
+                 "items": ["desk lamp", "laptop sleeve"]},
 }  # fmt: skip
 
 
