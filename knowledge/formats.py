@@ -14,6 +14,7 @@ for deleted entries, ``deleted`` (they stay deleted when imported).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -49,12 +50,15 @@ class Drafts(list[FaqDraft]):
 
 
 def decode(data: bytes, source: str) -> str:
-    """A file's bytes as text (UTF-8, with or without a byte order mark).
+    """A file's bytes as text (UTF-8, with or without a byte order mark, or UTF-16 with
+    one: what Excel's "Unicode text" and some Windows editors save).
 
     Raises:
         ImportValidationError: the bytes are not UTF-8 (the error names the first bad line).
     """
     try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
@@ -206,14 +210,36 @@ def _csv_list(cell: str, row: int, name: str, errors: list[RowError]) -> Any:
     return [part.strip() for part in cell.split("|") if part.strip()]
 
 
-def _unclosed_quote(text: str) -> int | None:
+def _header_columns(line: str, delimiter: str) -> set[str]:
+    return {_column_name(cell) for cell in next(csv.reader([line], delimiter=delimiter), [])}
+
+
+def _column_name(name: str) -> str:
+    """A header cell as the column it names: case and spaces around it do not matter."""
+    plain = name.strip().lower()
+    return plain if plain in _CSV_COLUMNS or plain == "external_key" else name
+
+
+def _delimiter(text: str) -> str:
+    """The file's separator: a comma, or the semicolon or tab a spreadsheet saves with in
+    many locales (Excel in German or French, "Unicode text"), told by which of them splits
+    the header into the columns an entry needs."""
+    header = text.split("\n", 1)[0]
+    for delimiter in (",", ";", "\t"):
+        columns = _header_columns(header, delimiter)
+        if {"question", "answer"} <= columns and columns & {"id", "external_key"}:
+            return delimiter
+    return ","
+
+
+def _unclosed_quote(text: str, delimiter: str = ",") -> int | None:
     """The line a quoted cell that never closes starts on, if the text has one.
 
     Python's csv reader (not strict, so hand-made quirks such as ``"a" b`` still read as
     before) would take the rest of the file into that one cell and report missing cells on
     the wrong line.
     """
-    reader = csv.reader(io.StringIO(text), strict=True)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     ended = 0
     lines = text.splitlines()
     try:
@@ -233,15 +259,18 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
     """Read CSV with a header row (``id,question,answer,alternatives,tags,...``)."""
     if not text.strip():
         raise ImportValidationError(source, [RowError(0, "-", "the file is empty")])
-    opened = _unclosed_quote(text)
+    delimiter = _delimiter(text)
+    opened = _unclosed_quote(text, delimiter)
     if opened is not None:
         problem = "a quoted cell that starts on this line is never closed"
         raise ImportValidationError(source, [RowError(opened, "-", problem, "line")])
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = reader.fieldnames or []
     if not header:
         problem = "the first line must be the header (id, question, answer, ...)"
         raise ImportValidationError(source, [RowError(1, "-", problem, "line")])
+    # A spreadsheet's header is often "Id, Question, Answer": the same columns.
+    header = reader.fieldnames = [_column_name(name) for name in header]
     missing = [c for c in ("question", "answer") if c not in header]
     if not ({"id", "external_key"} & set(header)):
         missing.insert(0, "id")
@@ -250,7 +279,7 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
         if "id" in missing and {h.strip().lower() for h in header} & {"key", "keys", "faq key"}:
             problem += " (name the column of entry keys id)"  # the editor calls them Key
         if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
-            problem += f" (the header reads {header[0]!r}: save the file with commas)"
+            problem += f" (the header reads {header[0]!r})"
         raise ImportValidationError(source, [RowError(0, ", ".join(missing), problem)])
     records: list[Any] = []
     lines: list[int] = []
@@ -263,7 +292,8 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
         row = reader.line_num - sum(c.count("\n") for c in cells if c)
         if None in raw:
             # most often an unquoted comma in an answer ("No, we are online only.")
-            problem = "more cells than header columns (a comma inside a cell? quote the cell)"
+            sign = {",": "a comma", ";": "a semicolon"}.get(delimiter, "a tab")
+            problem = f"more cells than header columns ({sign} inside a cell? quote the cell)"
             errors.append(RowError(row, "-", problem, "line"))
             continue
         record: dict[str, Any] = {}

@@ -136,7 +136,9 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
         'id,question,answer\nk,q,a,"x\ny"\nk2,q,a\n': "line 2: more cells than header",
         # an answer with an unquoted comma is told how to fix it
         "id,question,answer\nk,Open?,No, online only\n": r"comma inside a cell\? quote the cell",
-        "id;question;answer\nk;q;a\n": "save the file with commas",  # a spreadsheet's
+        # a spreadsheet's semicolons are read, but these columns are none of an entry's
+        "Frage;Antwort\nk;q\n": "header lacks these columns \\(the header reads 'Frage;Antwort'\\)",
+        "id;question;answer\nk;Open?;No; online only\n": "a semicolon inside a cell",
         "id,question,answer\n" + "k" * 201 + ",q,a\n": "line 2, id: id is longer than 200",
         "key,text\nk,q\n": "id, question, answer: header lacks these",
         "key,question,answer\nk,q,a\n": r"header lacks this column \(name the column of entry",
@@ -153,6 +155,28 @@ def test_csv_round_trip_and_errors(base: FaqBase, tmp_path: Path) -> None:
         with pytest.raises(ImportValidationError, match=words):
             import_file(base, write(tmp_path, f"bad{i}.csv", text), author="imp")
     assert len(base.list()) == 2
+
+
+def test_csv_as_spreadsheets_save_it(base: FaqBase) -> None:
+    """Excel in a German or French locale saves CSV with semicolons (with no setting to say
+    commas), "Unicode text" as UTF-16 with tabs, and headers are often capitalised: all
+    were refused ("save the file with commas", "not UTF-8") though each says what it holds."""
+    files = {
+        "semicolons.csv": "\ufeffId;Question;Answer\r\nsemi;Ship to Spain?;Yes, we do\r\n".encode(),
+        "unicode.txt": "id\tquestion\tanswer\tTags\r\ntab;1\tQ, é?\tA; ü\tx|y\r\n".encode("utf-16"),
+        "spaced.csv": b"ID , question, answer\nspaced,Q?,A\n",
+    }
+    for name, data in files.items():
+        import_data(base, data, fmt="csv", author="imp", source=name)
+    assert base.get_by_key("semi").answer == "Yes, we do"
+    tab = base.get_by_key("tab;1")
+    assert (tab.question, tab.answer, tab.tags) == ("Q, é?", "A; ü", ("x", "y"))
+    assert base.get_by_key("spaced").question == "Q?"
+    # a semicolon file's unclosed quote is found as a comma file's is
+    with pytest.raises(ImportValidationError, match="line 3: a quoted cell"):
+        import_data(
+            base, b'id;question;answer\nk;q;a\nk2;"q;a\n', fmt="csv", author="i", source="q.csv"
+        )
 
 
 def test_yaml_round_trip(base: FaqBase, tmp_path: Path) -> None:
