@@ -137,6 +137,11 @@ class AgentDesk:
         message = BotMessage(text=text, sender="agent", agent=agent)
         async with self._turn(conversation_id, actor=agent_actor(agent)) as turn:
             conversation = turn.conversation
+            if conversation.handoff == "closed":  # where taking it over is refused too
+                raise ConflictError(
+                    f"conversation {conversation_id!r} is closed; the user's next message "
+                    "reopens it with the bot"
+                )
             if conversation.handoff != "human":
                 raise ConflictError("take the conversation over before writing to the user")
             if conversation.agent and conversation.agent != agent:

@@ -216,6 +216,12 @@ def test_takeover_reply_release_and_close(
     assert say(client, "h1", "hello")[0]["text"] == "Hello! How can I help?"
     closed = client.post(f"{base}/close", headers=agent_headers).json()
     assert closed["handoff"] == "closed" and closed["status"] == "closed"
+    # "take the conversation over before writing", which a closed one refuses too
+    late = client.post(f"{base}/messages", json={"text": "one more thing"}, headers=agent_headers)
+    assert (late.status_code, late.json()["detail"]) == (
+        409,
+        "conversation 'h1' is closed; the user's next message reopens it with the bot",
+    )
     events = client.get(base, headers=agent_headers).json()["events"]
     handoffs = [(e["data"]["to"], e["actor"]) for e in events if e["type"] == "handoff"]
     assert handoffs[-3:] == [
