@@ -383,11 +383,14 @@ def read_json(text: str, source: str = "<json>") -> Drafts:
 
 class _FaqLoader(yaml.SafeLoader):
     """YAML as staff write it: an entry's id is kept as written (YAML 1.1 reads ``007`` as
-    7, ``on`` as true and ``1_000`` as 1000, which would update another entry), and a key
-    given twice in one mapping is refused rather than the first silently dropped."""
+    7, ``on`` as true and ``1_000`` as 1000, which would update another entry), and so are
+    its texts (``answer: No`` was refused as "answer must be text, got bool"); a key given
+    twice in one mapping is refused rather than the first silently dropped."""
 
 
 _AS_WRITTEN = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool"))
+_TEXT_KEYS = frozenset({"id", "external_key", "question", "answer", "title", "payload", "url"})
+_TEXT_LISTS = frozenset({"alternatives", "tags"})
 
 
 def _mapping(loader: _FaqLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -409,11 +412,19 @@ def _mapping(loader: _FaqLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if key in ("id", "external_key") and value_node.tag in _AS_WRITTEN:
-            out[key] = value_node.value
+        if key in _TEXT_KEYS:
+            out[key] = _as_written(loader, value_node)
+        elif key in _TEXT_LISTS and isinstance(value_node, yaml.SequenceNode):
+            out[key] = [_as_written(loader, item) for item in value_node.value]
         else:
             out[key] = loader.construct_object(value_node, deep=True)
     return out
+
+
+def _as_written(loader: _FaqLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode) and node.tag in _AS_WRITTEN:
+        return node.value
+    return loader.construct_object(node, deep=True)
 
 
 _FaqLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)

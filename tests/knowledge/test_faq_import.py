@@ -179,6 +179,24 @@ def test_csv_as_spreadsheets_save_it(base: FaqBase) -> None:
         )
 
 
+def test_yaml_texts_are_read_as_written(base: FaqBase) -> None:
+    # YAML 1.1 reads a bare No, on or 1.10 as a boolean or a number: "answer: No" was
+    # refused ("answer must be text, got bool") and a tag "on" became "True".
+    text = (
+        "- id: mars\n  question: Do you ship to Mars?\n  answer: No\n"
+        "  alternatives:\n    - shipping to mars?\n    - yes\n  tags: [on, 1.10]\n"
+        "  buttons: [{title: Yes, payload: /affirm}]\n  active: yes\n"
+    )
+    import_data(base, text.encode(), fmt="yaml", author="imp", source="faq.yaml")
+    mars = base.get_by_key("mars")
+    assert (mars.answer, mars.alternatives, mars.tags) == (
+        "No",
+        ("shipping to mars?", "yes"),
+        ("on", "1.10"),
+    )
+    assert (mars.buttons[0].title, mars.active) == ("Yes", True)  # a flag is still a flag
+
+
 def test_yaml_round_trip(base: FaqBase, tmp_path: Path) -> None:
     import_file(base, write(tmp_path, "in.json", json.dumps(GOOD_JSON)), author="imp")
     out = tmp_path / "faq.yaml"
