@@ -24,14 +24,15 @@
   // The API names a field by its JSON name ("external_key is empty"), which is right for
   // scripts; the editor says the form's label, so the user knows which box to fix.
   var LABELS = { external_key: "Key", question: "Question", alternatives: "Other phrasings",
-    answer: "Answer", tags: "Tags" };
+    answer: "Answer", tags: "Tags", buttons: "Buttons", links: "Links" };
 
   function inFormWords(err) {
     if (err.code !== "ValidationError") return err.message;
     return err.message.replace(
-      /(^|; )(external_key|question|alternatives|answer|tags)(?:[[.](\d+)]?)?(?=[ :])/g,
-      function (all, start, name, index) {
-        return start + LABELS[name] + (index ? " (no. " + (Number(index) + 1) + ")" : "");
+      /(^|; )(external_key|question|alternatives|answer|tags|buttons|links)(?:[[.](\d+)]?)?(?:\.(\w+))?(?=[ :])/g,
+      function (all, start, name, index, part) {
+        return start + LABELS[name] + (index ? " (no. " + (Number(index) + 1) + ")" : "") +
+          (part ? " " + (part === "url" ? "web address" : part) : "");
       });
   }
 
@@ -139,6 +140,14 @@
     form.appendChild(labelled("Other phrasings (one per line)", input("f-alternatives", "textarea")));
     form.appendChild(labelled("Answer", input("f-answer", "textarea")));
     form.appendChild(labelled("Tags (comma separated)", input("f-tags")));
+    // An entry's buttons and links were shown nowhere: staff rewrote an answer around a
+    // link they could not see, and could neither fix nor remove one but by an import.
+    PAIRS.forEach(function (spec) {
+      var box = input("f-" + spec.name, "textarea");
+      box.rows = 2;
+      box.placeholder = spec.placeholder;
+      form.appendChild(labelled(spec.label, box));
+    });
     var active = input("f-active");
     active.type = "checkbox";
     active.checked = true;
@@ -326,6 +335,10 @@
     document.getElementById("f-alternatives").value = entry ? entry.alternatives.join("\n") : "";
     document.getElementById("f-answer").value = entry ? entry.answer : "";
     document.getElementById("f-tags").value = entry ? entry.tags.join(", ") : "";
+    PAIRS.forEach(function (spec) {
+      document.getElementById("f-" + spec.name).value =
+        entry ? pairsText(entry[spec.name], spec) : "";
+    });
     document.getElementById("f-active").checked = entry ? entry.active : true;
     document.getElementById("delete").hidden = !entry;
     document.getElementById("f-question").focus();
@@ -341,6 +354,30 @@
     state.editing = entry;
     document.getElementById("editor-title").textContent =
       entry ? "Edit " + entry.external_key + " (version " + entry.version + ")" : "New entry";
+  }
+
+  var PAIRS = [
+    { name: "buttons", second: "payload", label: "Buttons (one per line: title | payload)",
+      placeholder: "Start a return | /start_return" },
+    { name: "links", second: "url", label: "Links (one per line: title | web address)",
+      placeholder: "Size chart | https://example.com/sizes" },
+  ];
+
+  function pairsText(items, spec) {
+    return items.map(function (item) { return item.title + " | " + item[spec.second]; })
+      .join("\n");
+  }
+
+  /* A pairs box's lines as objects; a line without "|" is kept as an error the Save
+   * names (it was the title or the address alone, and would have been lost). */
+  function pairsOf(text, spec) {
+    return lines(text, "\n").map(function (line) {
+      var bar = line.indexOf("|");
+      var item = { title: line.slice(0, bar).trim() };
+      item[spec.second] = line.slice(bar + 1).trim();
+      if (bar < 0 || !item.title || !item[spec.second]) item.bad = line;
+      return item;
+    });
   }
 
   function lines(text, separator) {
@@ -362,6 +399,9 @@
       tags: lines(document.getElementById("f-tags").value, ","),
       active: document.getElementById("f-active").checked,
     };
+    PAIRS.forEach(function (spec) {
+      body[spec.name] = pairsOf(document.getElementById("f-" + spec.name).value, spec);
+    });
     var loaded = state.loaded;
     if (!loaded) return body;
     var shown = {  // each field as the form showed it
@@ -370,6 +410,9 @@
       answer: loaded.answer.replace(/\r\n?/g, "\n").trim(),  // as a textarea does
       tags: lines(loaded.tags.join(", "), ","), active: loaded.active,
     };
+    PAIRS.forEach(function (spec) {
+      shown[spec.name] = pairsOf(pairsText(loaded[spec.name], spec), spec);
+    });
     Object.keys(shown).forEach(function (name) {
       if (same(body[name], shown[name])) delete body[name];
     });
@@ -380,13 +423,24 @@
     if (!document.getElementById("f-question")) return false;
     var changes = formChanges();
     if (state.loaded) return Object.keys(changes).length > 0;
-    return !!(changes.question || changes.answer || changes.alternatives.length);
+    return !!(changes.question || changes.answer || changes.alternatives.length ||
+      changes.buttons.length || changes.links.length);
   }
 
   function saveEntry() {
     var body = formChanges();
     var entry = state.editing;
     var request;
+    var bad = [];
+    PAIRS.forEach(function (spec) {
+      (body[spec.name] || []).forEach(function (item) {
+        if (item.bad) {
+          bad.push(LABELS[spec.name] + ": \u201C" + item.bad + "\u201D is not title | " +
+            (spec.name === "links" ? "web address" : "payload"));
+        }
+      });
+    });
+    if (bad.length) { message("Not saved: " + bad.join("; ") + ".", true); return; }
     if (entry) {
       body.version = entry.version;
       if (Object.keys(body).length === 1) {

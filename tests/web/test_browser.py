@@ -847,6 +847,57 @@ def test_the_editor_names_a_refused_field_as_its_form_does(
     api.delete(f"/api/faq/entries/{made['id']}?version={made['version']}")
 
 
+def test_the_editor_shows_and_edits_an_entrys_buttons_and_links(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # They were shown nowhere in the editor: staff could neither see nor fix a link.
+    token = token_for("admin", "ada")
+    api = httpx.Client(base_url=web_server.url, headers={"Authorization": f"Bearer {token}"})
+    created = api.post("/api/faq/entries", json={
+        "external_key": "gift_boxes", "question": "Do you sell gift boxes?", "answer": "Yes.",
+        "links": [{"title": "Old shop", "url": "https://old.example/boxes"}],
+        "buttons": [{"title": "A|B", "payload": "/choose"}],
+    })  # fmt: skip
+    assert created.status_code == 201, created.text
+    admin = new_page()
+    login(admin, web_server.url + "/admin/faq", token)
+    admin.get_by_role("button", name="Edit gift_boxes").click()
+    links = admin.get_by_label("Links (one per line: title | web address)")
+    buttons = admin.get_by_label("Buttons (one per line: title | payload)")
+    assert links.input_value() == "Old shop | https://old.example/boxes"
+    assert buttons.input_value() == "A|B | /choose"
+    save = admin.get_by_role("button", name="Save", exact=True)
+    # A line that is not "title | address" is named, not dropped or sent
+    links.fill("Shop | https://shop.example/boxes\nhttps://shop.example/wrap")
+    save.click()
+    admin.locator(
+        "#faq-message.error",
+        has_text="Not saved: Links: \u201chttps://shop.example/wrap\u201d is not title | web",
+    ).wait_for()
+    # The server's refusal names the line as the form does
+    links.fill("Shop | ftp://shop.example/boxes")
+    save.click()
+    admin.locator(
+        "#faq-message.error", has_text=re.compile(r"^Links \(no\. 1\) web address 'ftp:")
+    ).wait_for()
+    links.fill("Shop | https://shop.example/boxes\nWrapping | https://shop.example/wrap")
+    save.click()
+    admin.locator("#faq-message", has_text="Saved gift_boxes (version 2)").wait_for()
+    saved = api.get(f"/api/faq/entries/{created.json()['id']}").json()
+    assert saved["links"] == [
+        {"title": "Shop", "url": "https://shop.example/boxes"},
+        {"title": "Wrapping", "url": "https://shop.example/wrap"},
+    ]
+    # the button, untouched, is kept as it was (its title has a "|" the form splits at)
+    assert saved["buttons"] == [{"title": "A|B", "payload": "/choose"}]
+    buttons.fill("")
+    save.click()
+    admin.locator("#faq-message", has_text="Saved gift_boxes (version 3)").wait_for()
+    assert api.get(f"/api/faq/entries/{saved['id']}").json()["buttons"] == []
+    api.delete(f"/api/faq/entries/{saved['id']}?version=3")
+    api.close()
+
+
 def test_the_editor_saves_only_what_was_changed_and_asks_before_an_old_file_wins(
     new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
 ) -> None:
