@@ -770,6 +770,9 @@ def test_the_faq_editor_and_the_console_fit_a_phone(
     assert title.evaluate("e => e.getBoundingClientRect().top >= 0")
     assert title.evaluate("e => e.getBoundingClientRect().top < innerHeight")
     assert agent.evaluate(width) <= 390
+    # the reply box has the row but for Send ("Ctrl+Enter sends" took a third of it)
+    reply = agent.get_by_label("Reply to the user").bounding_box()
+    assert reply is not None and reply["width"] > 240
     screenshot(agent, "agent-console-phone.png")
 
 
