@@ -242,6 +242,12 @@
     return mine && mine[1] === match[1] ? match[1] + " (another login)" : match[1];
   }
 
+  // "taken over from bea#2" names the agent as the API does; say it as everywhere else.
+  function reason(text) {
+    var from = /^taken over from (.+)$/.exec(text);
+    return from ? "taken over from " + person(from[1]) : text;
+  }
+
   function renderEvent(conversationId, event) {
     var data = event.data || {};
     var item;
@@ -295,7 +301,8 @@
       }
     } else if (event.type === "handoff") {
       item = el("li", "meta", "handoff: " + (data.from || "?") + " \u2192 " + data.to +
-        (data.reason ? " (" + data.reason + ")" : "") + (event.actor ? " by " + person(event.actor) : ""));
+        (data.reason ? " (" + reason(data.reason) + ")" : "") +
+        (event.actor ? " by " + person(event.actor) : ""));
     } else if (event.type === "trigger") {
       // An intent the user did not send: a reminder an action set, or the trigger_intent API.
       var entities = (data.entities || []).map(function (e) {

@@ -299,6 +299,37 @@ def test_the_console_shows_which_button_a_typed_number_chose(
     assert re.search(r"FAQ express_shipping confidence [01]\.\d\d \(answer\)", faq.inner_text())
 
 
+def test_an_agent_taking_over_from_another_is_named_as_the_console_names_people(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # The handoff line read "(taken over from ana#7) by you": the token's number, which
+    # the console shows nowhere else, and no "you" for the agent it was taken from.
+    httpx.post(
+        web_server.url + "/webhooks/rest/webhook",
+        json={"sender": "passed-on", "message": "I want to talk to a person"},
+    )
+    ana_token = token_for("agent", "ana")
+    taken = httpx.post(
+        web_server.url + "/api/agent/conversations/passed-on/takeover",
+        headers={"Authorization": f"Bearer {ana_token}"},
+    )
+    assert taken.status_code == 200, taken.text
+    bo = new_page()
+    bo.on("dialog", lambda dialog: dialog.accept())
+    login(bo, web_server.url + "/agent", token_for("agent", "bo"))
+    bo.get_by_label("Show").select_option("human")
+    bo.locator('[data-conversation="passed-on"]').click()
+    bo.get_by_role("button", name="Take over from ana").click()
+    handoff_is(bo, "human \u2013 you")
+    line = "handoff: human \u2192 human (taken over from {}) by {}"
+    bo.locator(".events li.meta", has_text=line.format("ana", "you")).wait_for()
+    ana = new_page()
+    login(ana, web_server.url + "/agent", ana_token)
+    ana.get_by_label("Show").select_option("human")
+    ana.locator('[data-conversation="passed-on"]').click()
+    ana.locator(".events li.meta", has_text=line.format("you", "bo")).wait_for()
+
+
 def test_news_from_the_shop_reaches_the_open_widget_and_the_console_says_so(
     new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
 ) -> None:
