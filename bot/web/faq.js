@@ -88,10 +88,12 @@
     file.type = "file";
     // A chosen file sets the format by its name (.csv, .json, .yaml/.yml): a CSV read as
     // YAML said only "must be a list of entries". A .yml may be a Rasa file; keep rasa then.
+    // Excel's "Unicode text" is a .txt of tab-separated cells, which the CSV reader takes.
     file.addEventListener("change", function () {
       var name = (file.files[0] && file.files[0].name || "").toLowerCase();
       var suffix = name.slice(name.lastIndexOf(".") + 1);
-      var byName = { csv: "csv", json: "json", yaml: "yaml", yml: "yaml" }[suffix];
+      var byName = { csv: "csv", tsv: "csv", txt: "csv", json: "json", yaml: "yaml",
+        yml: "yaml" }[suffix];
       if (byName && !(byName === "yaml" && format.value === "rasa")) format.value = byName;
     });
     var fileLabel = el("label", "sr-only", "File to import");

@@ -850,6 +850,20 @@ def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
     admin.set_input_files("#import-file", files=[header_only])
     admin.get_by_role("button", name="Import", exact=True).click()
     admin.locator("#faq-message.error", has_text="empty.csv holds no entries").wait_for()
+    # Excel's "Unicode text": a .txt, UTF-16 and tab-separated (it was read as YAML)
+    admin.get_by_label("Format").select_option("yaml")
+    sheet = "Id\tQuestion\tAnswer\r\nsoup\tIs there soup?\tSoupe du jour \u00e0 midi\r\n"
+    admin.set_input_files(
+        "#import-file",
+        files=[{"name": "menu.txt", "mimeType": "text/plain", "buffer": sheet.encode("utf-16")}],
+    )
+    assert admin.get_by_label("Format").input_value() == "csv"
+    admin.get_by_role("button", name="Import", exact=True).click()
+    admin.locator("#faq-message", has_text="Imported: 1 new, 0 changed").wait_for()
+    admin.get_by_role("button", name="Edit soup").click()
+    assert admin.get_by_label("Answer").input_value() == "Soupe du jour \u00e0 midi"
+    admin.get_by_role("button", name="Delete", exact=True).click()  # dialogs are accepted
+    admin.locator("#faq-message", has_text="Deleted soup").wait_for()
 
 
 def test_the_editor_names_a_refused_field_as_its_form_does(
