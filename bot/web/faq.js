@@ -106,8 +106,12 @@
     exportButton.id = "export";
     [formatLabel, format, fileLabel, file, importButton, exportButton]
       .forEach(function (n) { transfer.appendChild(n); });
+    // How many a search found: a search matching nothing left an empty table, unexplained.
+    var count = el("p", "status");
+    count.id = "entries-count";
+    count.setAttribute("role", "status");
     // Import and export above the list: a long base would push them out of sight.
-    [title, search, transfer, table].forEach(function (n) { left.appendChild(n); });
+    [title, search, transfer, count, table].forEach(function (n) { left.appendChild(n); });
 
     var right = el("section", "panel");
     var feedback = el("p", "status");
@@ -280,6 +284,10 @@
         if (request !== listed) return;
         var body = document.querySelector("#entries tbody");
         body.textContent = "";
+        var noun = function (n) { return n + (n === 1 ? " entry" : " entries"); };
+        document.getElementById("entries-count").textContent = !q ? noun(data.total) :
+          data.total ? data.total + " of " + noun(data.in_base) + " match \u201C" + q + "\u201D" :
+          "No entry matches \u201C" + q + "\u201D (of " + noun(data.in_base) + ").";
         data.entries.forEach(function (entry) {
           var deleted = !!entry.deleted_at;
           var row = el("tr", deleted ? "deleted" : entry.active ? "" : "inactive");

@@ -866,6 +866,32 @@ def test_an_admin_deletes_and_restores_an_entry_and_a_bad_upload_is_named(
     admin.locator("#faq-message", has_text="Deleted soup").wait_for()
 
 
+def test_the_editor_says_how_many_entries_a_search_found(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # A search that matched nothing left an empty table and no word why.
+    token = token_for("admin", "ada")
+    headers = {"Authorization": f"Bearer {token}"}
+    everything = httpx.get(web_server.url + "/api/faq/entries", headers=headers).json()
+    admin = new_page()
+    login(admin, web_server.url + "/admin/faq", token)
+    count = admin.locator("#entries-count")
+    count.filter(has_text=re.compile(f"^{everything['total']} entries$")).wait_for()
+    search = admin.get_by_label("Search entries")
+    search.fill("zzqv")
+    count.filter(
+        has_text=f"No entry matches \u201czzqv\u201d (of {everything['total']} entries)."
+    ).wait_for()
+    assert admin.locator("#entries tbody tr").count() == 0
+    search.fill("express delivery")
+    found = httpx.get(
+        web_server.url + "/api/faq/entries", params={"q": "express delivery"}, headers=headers
+    ).json()["total"]
+    assert 0 < found < everything["total"]
+    count.filter(has_text=f"{found} of {everything['total']} entries match").wait_for()
+    assert admin.locator("#entries tbody tr").count() == found
+
+
 def test_the_editor_names_a_refused_field_as_its_form_does(
     new_page: Any, web_server: LiveServer, token_for: Any
 ) -> None:
