@@ -323,7 +323,20 @@
       return null;
     }
     item.setAttribute("data-seq", event.seq);
+    if (event.created_at) item.insertBefore(when(event.created_at), item.firstChild);
     return item;
+  }
+
+  /* When an event happened: an agent taking over could not tell a message sent a minute ago
+   * from one sent an hour ago. Today's show the time, older ones the day too. */
+  function when(iso) {
+    var date = new Date(iso);
+    var today = date.toDateString() === new Date().toDateString();
+    var time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    var node = el("time", "when", today ? time : date.toLocaleDateString() + " " + time);
+    node.setAttribute("datetime", iso);
+    node.title = date.toLocaleString();
+    return node;
   }
 
   function action(name) {

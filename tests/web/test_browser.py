@@ -328,6 +328,15 @@ def test_an_agent_taking_over_from_another_is_named_as_the_console_names_people(
     ana.get_by_label("Show").select_option("human")
     ana.locator('[data-conversation="passed-on"]').click()
     ana.locator(".events li.meta", has_text=line.format("you", "bo")).wait_for()
+    # each message says when it came (none did: a minute ago and an hour ago looked alike)
+    events = httpx.get(
+        web_server.url + "/api/agent/conversations/passed-on",
+        headers={"Authorization": f"Bearer {ana_token}"},
+    ).json()["events"]
+    asked = next(e for e in events if e["type"] == "user")
+    stamp = ana.locator(f'.events li[data-seq="{asked["seq"]}"] time.when')
+    assert stamp.get_attribute("datetime") == asked["created_at"]
+    assert re.fullmatch(r"\d\d:\d\d( [AP]M)?", stamp.inner_text())  # today's: the time
 
 
 def test_news_from_the_shop_reaches_the_open_widget_and_the_console_says_so(
@@ -358,7 +367,10 @@ def test_news_from_the_shop_reaches_the_open_widget_and_the_console_says_so(
     german.locator(".parse", has_text="WRITTEN IN GERMAN").wait_for()
     note = agent.locator(".events li.meta", has_text="intent triggered")
     note.wait_for()
-    assert note.inner_text() == ("intent triggered: EXTERNAL_order_shipped {order_number=nw-10472}")
+    assert re.fullmatch(  # after the time it came
+        r"\d\d:\d\d( [AP]M)?\nintent triggered: EXTERNAL_order_shipped \{order_number=nw-10472\}",
+        note.inner_text(),
+    )
     screenshot(agent, "console-intent-triggered.png")
 
 
