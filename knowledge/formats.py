@@ -347,8 +347,11 @@ def _one_item_note(cell: str, row: int, name: str) -> str | None:
 
 
 def write_csv(entries: Iterable[FaqEntry | FaqDraft]) -> str:
-    """Entries as CSV text (lists as JSON cells, so any text survives a round trip)."""
+    """Entries as CSV text (lists as JSON cells, so any text survives a round trip), with
+    a byte order mark: without one, Excel opens the file as its locale's code page, shows
+    "€4.95" as "â‚¬4.95", and saves that back for the next import."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=_CSV_COLUMNS, lineterminator="\n", restval="")
     writer.writeheader()
     for record in records_from_entries(entries):

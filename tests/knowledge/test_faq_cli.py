@@ -66,7 +66,7 @@ def test_import_list_search_reindex_export(cli: typer.Typer, tmp_path: Path) -> 
     target = tmp_path / "out.csv"
     code, out = run(cli, "faq", "export", str(target))
     assert code == 0 and "exported 3 entries" in out
-    assert target.read_text().startswith("id,question,answer")
+    assert target.read_text(encoding="utf-8").startswith("\ufeffid,question,answer")  # for Excel
 
 
 def test_known_errors_print_one_line_and_exit_non_zero(cli: typer.Typer, tmp_path: Path) -> None:

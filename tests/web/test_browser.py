@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -902,6 +903,21 @@ def test_the_editor_says_how_many_entries_a_search_found(
     assert 0 < found < everything["total"]
     count.filter(has_text=f"{found} of {everything['total']} entries match").wait_for()
     assert admin.locator("#entries tbody tr").count() == found
+
+
+def test_the_editors_csv_export_opens_in_excel_as_utf8(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # Without a byte order mark Excel read the file as its code page: "€4.95" showed, and
+    # was saved back, as "â‚¬4.95". The server's mark was lost to fetch's text().
+    admin = new_page(accept_downloads=True)
+    login(admin, web_server.url + "/admin/faq", token_for("admin", "ada"))
+    admin.get_by_label("Format").select_option("csv")
+    with admin.expect_download() as download:
+        admin.get_by_role("button", name="Export", exact=True).click()
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid,question,answer,")
+    assert "\u20ac4.95" in data.decode("utf-8-sig")
 
 
 def test_the_editor_names_a_refused_field_as_its_form_does(
