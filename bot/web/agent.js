@@ -91,8 +91,14 @@
     return "/api/agent/conversations?" + params.toString();
   }
 
+  var listed = 0;  // the latest list request; an older one's answer is stale
+
   function refreshList() {
+    var request = ++listed;
     return C.api("GET", query()).then(function (data) {
+      // The first list ("Waiting") answered after the one the agent switched to ("All")
+      // and showed the waiting ones under "All" until the next poll.
+      if (request !== listed) return;
       var list = document.getElementById("conversations");
       list.textContent = "";
       document.getElementById("waiting-count").textContent =

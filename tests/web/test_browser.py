@@ -340,6 +340,36 @@ def test_an_agent_taking_over_from_another_is_named_as_the_console_names_people(
     assert re.fullmatch(r"\d\d:\d\d( [AP]M)?", stamp.inner_text())  # today's: the time
 
 
+def test_a_list_answered_late_does_not_replace_the_view_switched_to(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    httpx.post(
+        web_server.url + "/webhooks/rest/webhook", json={"sender": "just-bot", "message": "hi"}
+    )
+    page = new_page()
+    # the first list asked for (the "Waiting" view, on login) answers when the test says
+    page.add_init_script(
+        """
+        const fetched = window.fetch;
+        let held = true;
+        window.releaseList = null;
+        window.fetch = (url, options) => {
+          const answer = fetched(url, options);
+          if (!held || !String(url).includes("view=waiting")) return answer;
+          held = false;
+          return new Promise(resolve => { window.releaseList = () => resolve(answer); });
+        };
+        """
+    )
+    login(page, web_server.url + "/agent", token_for("agent", "ana"))
+    page.wait_for_function("window.releaseList !== null")
+    page.get_by_label("Show").select_option("all")
+    page.locator('[data-conversation="just-bot"]').wait_for()
+    page.evaluate("window.releaseList()")
+    page.wait_for_timeout(300)
+    assert page.locator('[data-conversation="just-bot"]').count() == 1
+
+
 def test_news_from_the_shop_reaches_the_open_widget_and_the_console_says_so(
     new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
 ) -> None:
