@@ -534,7 +534,7 @@ def test_an_order_number_at_the_item_question_is_no_item(actions: ModuleType) ->
 
     form = actions.ValidateReturnForm()
     for typed, number, result, told in (
-        ("NW-48213", "NW-48213", {"product": None}, []),
+        ("NW-27530", "NW-27530", {"product": None}, []),
         (
             "actually it's order NW-55820",
             "NW-55820",
@@ -570,6 +570,7 @@ def test_a_pasted_signature_does_not_hide_the_order(actions: ModuleType) -> None
         "order_number": "NW-48213"
     }
     returns = actions.ValidateReturnForm()
-    asked = tracker({"requested_slot": "order_number"}, signature, "return_form")
-    assert returns.validate_order_number("acme", said, asked, {}) == {"order_number": "NW-48213"}
+    delivered = [{**signature[0], "value": "NW-27530"}, *signature[1:]]
+    asked = tracker({"requested_slot": "order_number"}, delivered, "return_form")
+    assert returns.validate_order_number("acme", said, asked, {}) == {"order_number": "NW-27530"}
     assert said.messages == []
