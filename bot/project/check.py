@@ -342,7 +342,7 @@ class _Checker:
                      "did not answer: its actions are not checked")  # fmt: skip
         for name in self.domain.actions:
             where = self.at(f"action:{name}")
-            own = _names_action(code, name) or (served is not None and name in served)
+            own = names_action(code, name) or (served is not None and name in served)
             if name in HANDOFF_ACTIONS and own:
                 self.add(where, "warning", f"{name}: deskbot hands the conversation to a "
                          "person after it (it joins the agents' queue), whatever your own "
@@ -364,7 +364,7 @@ class _Checker:
             if code is None:
                 self.add(where, "warning", f"custom action {name}: no actions/ code and no "
                          "action_endpoint")  # fmt: skip
-            elif not _names_action(code, name):
+            elif not names_action(code, name):
                 self.add(where, "warning", f"custom action {name} is not defined in actions/")
 
     # -- rules and stories -----------------------------------------------------------------
@@ -420,7 +420,7 @@ def action_code(folder: Path | None) -> str | None:
     return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
 
 
-def _names_action(code: str | None, name: str) -> bool:
+def names_action(code: str | None, name: str) -> bool:
     """Whether the actions' source names ``name`` as a string (``def name(self)`` returns it)."""
     return code is not None and (f'"{name}"' in code or f"'{name}'" in code)
 

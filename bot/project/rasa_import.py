@@ -22,6 +22,7 @@ from bot.project.check import (
     Problem,
     action_code,
     check_project,
+    names_action,
 )
 from bot.project.config import read_config
 from bot.project.domain import retrieval_key
@@ -255,16 +256,11 @@ def _report(target: Path, faq: list[dict[str, Any]], skipped: tuple[str, ...]) -
         for a in domain.actions
         if not a.startswith("utter_") and a not in BUILTIN_ACTIONS and a not in DEFAULT_ACTIONS
     )
-    code = action_code(project.actions_dir) or ""
-    missing = tuple(a for a in custom if f'"{a}"' not in code and f"'{a}'" not in code)
-    stand_ins = tuple(
-        a
-        for a in domain.actions
-        if a in BUILTIN_ACTIONS
-        and not project.config.action_endpoint
-        and f'"{a}"' not in code
-        and f"'{a}'" not in code
-    )
+    code = action_code(project.actions_dir)
+    missing = tuple(a for a in custom if not names_action(code, a))
+    stand_ins = () if project.config.action_endpoint else tuple(
+        a for a in domain.actions if a in BUILTIN_ACTIONS and not names_action(code, a)
+    )  # fmt: skip
     counts["custom actions"] = len(custom)
     return ImportReport(
         out=target,
