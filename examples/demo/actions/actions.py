@@ -236,10 +236,21 @@ def started_now(tracker: Tracker) -> bool:
     return True
 
 
-# Orders with nothing to return yet, or any more (the return form refuses them). One on
-# its way is not returned yet: its return was registered before it had arrived.
-ON_ITS_WAY = {"shipped", "delayed"}
-NOT_RETURNABLE = {"being packed", "cancelled", *ON_ITS_WAY}
+# Orders with nothing to return yet, or any more, and what the return form says of them.
+# Each was accepted before: a return registered for an order still in the warehouse, and
+# for one on its way, before it had arrived.
+_ON_ITS_WAY = (
+    "Order {number} is still on its way, so there's nothing to return yet: once it has "
+    "arrived, you can return it here. If you no longer want it, you can refuse the parcel "
+    "when it's delivered, and we'll refund you once it's back with us."
+)
+NOT_RETURNABLE = {
+    "being packed": "Order {number} hasn't left our warehouse yet, so there's nothing to "
+    "return: you can still cancel it in My account > Orders.",
+    "cancelled": "Order {number} was cancelled, so there's nothing to return.",
+    "shipped": _ON_ITS_WAY,
+    "delayed": _ON_ITS_WAY,
+}
 
 
 def remembered_order(tracker: Tracker, *, to_return: bool = False) -> str | None:
@@ -318,22 +329,9 @@ class ValidateReturnForm(FormValidationAction):
         number = known_order(slot_value, dispatcher)
         if number is None:
             return {"order_number": None}
-        if ORDERS[number]["status"] == "being packed":
-            # accepted before: a return registered for an order still in the warehouse
-            dispatcher.utter_message(text=f"Order {number} hasn't left our warehouse yet, so "
-                                     "there's nothing to return: you can still cancel it in My "
-                                     "account > Orders.")  # fmt: skip
-            return {"order_number": None}
-        if ORDERS[number]["status"] == "cancelled":
-            dispatcher.utter_message(text=f"Order {number} was cancelled, so there's nothing to "
-                                     "return.")  # fmt: skip
-            return {"order_number": None}
-        if ORDERS[number]["status"] in ON_ITS_WAY:
-            dispatcher.utter_message(text=f"Order {number} is still on its way, so there's "
-                                     "nothing to return yet: once it has arrived, you can return "
-                                     "it here. If you no longer want it, you can refuse the "
-                                     "parcel when it's delivered, and we'll refund you once it's "
-                                     "back with us.")  # fmt: skip
+        refusal = NOT_RETURNABLE.get(ORDERS[number]["status"])
+        if refusal is not None:
+            dispatcher.utter_message(text=refusal.format(number=number))
             return {"order_number": None}
         product = tracker.get_slot("product")
         items = list(ORDERS[number]["items"])
