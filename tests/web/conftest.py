@@ -117,7 +117,11 @@ def web_server(
     stop_server(live, thread)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in the main thread
+# while it is open, and a later test's asyncio.run() failed ("cannot be called from a
+# running event loop") when tests/web ran before the others. (A directory without
+# __init__.py is no package to pytest, so package scope lasted the whole session.)
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
