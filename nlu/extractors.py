@@ -13,6 +13,16 @@ from nlu.result import Entity
 
 SYNONYM_PROCESSOR = "EntitySynonymMapper"
 REGEX_EXTRACTOR = "RegexEntityExtractor"
+# Full-width forms, as a Japanese or Chinese keyboard types Latin letters and digits
+# ("ＮＷ－４８２１３"), read as their ASCII twins: one character for one, so a match's span
+# still indexes the text as written, and its value is what the pattern was written for
+# (an action looks up "NW-48213"). No pattern or synonym matched them.
+_HALF_WIDTH: dict[int, int] = {0x3000: 0x20, **{cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}}
+
+
+def half_width(text: str) -> str:
+    """``text`` with full-width ASCII forms and the ideographic space as ASCII."""
+    return text.translate(_HALF_WIDTH)
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,7 @@ class RuleExtractors:
 
     def map_synonym(self, entity: Entity) -> Entity:
         """Replace the value by its canonical form, noting the processor, when it is a synonym."""
-        canonical = self.synonyms.get(entity.value.lower())
+        canonical = self.synonyms.get(half_width(entity.value).lower())
         if canonical is None or canonical == entity.value:
             return entity
         return replace(entity, value=canonical, processors=(*entity.processors, SYNONYM_PROCESSOR))
@@ -66,8 +76,9 @@ class RuleExtractors:
         "NW–48213" and the pattern, then skipped, had the order number; it took "acme" of
         "john@acme.example" for an order number, and the email was lost."""
         out: list[Entity] = []
+        read = half_width(text)
         for name, pattern in self.patterns:
-            for match in pattern.finditer(text):
+            for match in pattern.finditer(read):
                 start, end = match.span()
                 if start == end or any(start < e.end and end > e.start for e in out):
                     continue  # rule matches never overlap one another

@@ -336,3 +336,19 @@ def test_a_pattern_match_takes_the_place_of_a_tagged_piece_of_it() -> None:
         {"regexes": {"order_number": [r"\d{5}", r"NW-\d{5}"]}, "lookups": {"product": ["shoes"]}}
     )
     assert [e.value for e in two.with_rule_entities("NW-48213 shoes", [])] == ["48213", "shoes"]
+
+
+def test_patterns_and_synonyms_read_full_width_forms_as_ascii() -> None:
+    # A Japanese or Chinese keyboard types "ＮＷ－４８２１３"; no pattern matched it, and the
+    # demo took the order number for a pause in the conversation.
+    rules = RuleExtractors.from_json(
+        {"regexes": {"order_number": [r"\bNW-?\d{5}\b"]}, "synonyms": {"nyc": "New York"}}
+    )
+    text = "注文 ＮＷ－４８２１３ は？"
+    (found,) = rules.with_rule_entities(text, [])
+    assert (found.start, found.end) == (3, 11) and text[
+        found.start : found.end
+    ] == "ＮＷ－４８２１３"
+    assert found.value == "NW-48213"  # what the pattern was written for, for the action
+    city = Entity("city", 0, 3, "ＮＹＣ", 0.9, "DIETClassifier")
+    assert rules.map_synonym(city).value == "New York"
