@@ -19,7 +19,9 @@ from knowledge.wal import enable_wal
 class Encoder(Protocol):
     """What the knowledge package needs from a sentence encoder (``nlu.SentenceEncoder`` fits).
 
-    ``encode`` returns float32 rows of unit length, one per text.
+    ``encode`` returns float32 rows of unit length, one per text. An encoder may also have
+    ``reads(text) -> str``, the text as it reads it (``nlu.SentenceEncoder`` names emoji):
+    the cache then keys by that, so a text is never served a vector of an earlier reading.
     """
 
     @property
@@ -84,7 +86,8 @@ class EmbeddingCache:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for ``texts`` (float32, ``(len(texts), dim)``), encoding only misses."""
         name = self.encoder.name
-        keys = [text_key(name, t) for t in texts]
+        reads = getattr(self.encoder, "reads", None)
+        keys = [text_key(name, reads(t) if reads else t) for t in texts]
         found: dict[bytes, np.ndarray] = {}
         with self._lock:
             for key in keys:

@@ -29,7 +29,8 @@ from knowledge.spelling import WordCounts, counted_words
 from knowledge.vectors import VectorConfig, VectorIndex, phrasing_id
 
 log = logging.getLogger(__name__)
-_FORMAT = 1
+# 2: phrasings embedded as the encoder reads them (emoji by name), so older indexes rebuild
+_FORMAT = 2
 
 
 @dataclass(frozen=True, slots=True)

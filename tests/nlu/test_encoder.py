@@ -131,3 +131,21 @@ def test_a_query_waits_for_one_batch_of_a_long_encode_not_for_all_of_it() -> Non
     encoder._model = model
     reference = encoder.encode(long_texts)
     assert abs(results["bulk"] - reference).max() < 1e-5
+
+
+def test_emoji_are_read_by_name_in_sentence_embeddings(tmp_path: Path) -> None:
+    # Both were one [UNK] to the FAQ's encoder, so every emoji had the same vector.
+    from knowledge import EmbeddingCache
+
+    encoder = SentenceEncoder(device="cpu", threads=1)
+    parcel, cake, package, birthday = encoder.encode(["📦", "🎂", "package", "birthday cake"])
+    assert float(parcel @ cake) < 0.9
+    assert float(parcel @ package) > float(parcel @ birthday)
+    assert float(cake @ birthday) > float(cake @ package)
+    assert "package" in encoder.reads("my 📦 is late") and encoder.reads("ok\tthen") == "ok then"
+
+    cache = EmbeddingCache(encoder, tmp_path)
+    written, read = cache.embed(["👍", encoder.reads("👍")])
+    assert cache.encoded == 1  # keyed as read: the emoji and its name are one text
+    assert abs(written - read).max() < 1e-6
+    cache.close()
