@@ -12,6 +12,8 @@ from bot.reminders import ReminderChange
 from bot.state import Conversation
 from bot.transcripts import TranscriptEvent
 
+_BOT_DATA_KEYS = ("elements", "quick_replies", "buttons", "attachment", "image", "custom")
+
 
 @dataclass
 class Turn:
@@ -59,7 +61,10 @@ class Turn:
                     data[key] = getattr(part, key)
             if part.buttons:
                 data["buttons"] = [dict(b) for b in part.buttons]
-            self.rasa_event({"event": "bot", "text": part.text, "data": data})
+            # Rasa's BotUttered data: every key, None where unused, and no text (an action
+            # reading event["data"]["buttons"] of a plain message failed with a KeyError).
+            shape = {key: data.get(key) for key in _BOT_DATA_KEYS}
+            self.rasa_event({"event": "bot", "text": part.text, "data": shape})
             self.transcript("bot", data)
 
     def action(self, name: str, *, inside_form: bool = False, **details: Any) -> None:

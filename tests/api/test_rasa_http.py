@@ -26,6 +26,11 @@ def test_tracker_and_status_need_an_agents_token(
     assert tracker["slots"]["order_number"] == "12345"
     assert tracker["latest_message"]["text"] == "my order is 12345"
     assert [e["event"] for e in tracker["events"]].count("user") == 2
+    # Bot events as Rasa's BotUttered: every data key present, buttons where there were any
+    said = [e for e in tracker["events"] if e["event"] == "bot"]
+    keys = {"elements", "quick_replies", "buttons", "attachment", "image", "custom"}
+    assert said and all(set(e["data"]) == keys and e["text"] for e in said)
+    assert any(e["data"]["buttons"] is None for e in said)
     # an unknown conversation has an empty tracker, as in Rasa
     empty = client.get("/conversations/nobody/tracker", headers=agent_headers).json()
     assert (empty["events"], empty["slots"]["order_number"]) == ([], None)
