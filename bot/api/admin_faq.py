@@ -323,9 +323,11 @@ async def export_entries(
 
 @router.post("/try")
 async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> dict[str, Any]:
-    """Ranked matches of a question with scores, what the FAQ would do with it, and who
-    answers it when it opens a chat (``chat``: the NLU's intent, and ``by`` "faq" or
-    "intent", the project's ``action``; null without an NLU model)."""
+    """Ranked matches of a question with scores, what the FAQ would do with it, who answers
+    it when it opens a chat (``chat``: the NLU's intent, and ``by`` "faq" or "intent", the
+    project's ``action``; null without an NLU model) and what that chat says (``reply``:
+    ``messages`` as the widget's history holds them, and ``then``, the project's own action
+    that would run next and is not run here; null without a dialogue manager)."""
     if not shows_anything(body.text):  # the channels refuse it; trying it would mislead
         raise InvalidRequest("text: must not be empty")
     context.limiter.check_size(body.text)  # what the chat would refuse, the same way
@@ -338,12 +340,15 @@ async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> di
         return hits, retriever.decide_hits(hits)
 
     hits, decision = await asyncio.to_thread(run)
-    chat = None
-    if context.dialogue is not None and context.dialogue.ready()["nlu"]:
+    chat = reply = None
+    if context.dialogue is not None:
         # The FAQ's verdict alone disagreed with the chat, where a sure intent's canned
-        # reply answers first.
+        # reply answers first; and staff could not see what the user would be told.
         try:
-            chat = await context.dialogue.chat_reading(await context.dialogue.parse(body.text))
+            parse = await context.dialogue.parse(body.text)
+            if context.dialogue.ready()["nlu"]:
+                chat = await context.dialogue.chat_reading(parse)
+            reply = await context.dialogue.chat_reply(parse, chat)
         except Exception:  # the FAQ's own verdict still stands
             log.exception("could not read %r as the chat would", body.text[:80])
     return {
@@ -353,4 +358,5 @@ async def try_question(body: FaqTry, context: Context, _token: AdminToken) -> di
         "chosen": [h.entry.id for h in decision.hits],
         "matches": [hit_json(h, i + 1) for i, h in enumerate(hits)],
         "chat": chat,
+        "reply": reply,
     }

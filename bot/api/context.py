@@ -79,6 +79,10 @@ class Dialogue(Protocol):
 
     async def chat_reading(self, parse: dict[str, Any]) -> dict[str, Any]: ...
 
+    async def chat_reply(
+        self, parse: dict[str, Any], reading: dict[str, Any] | None = None
+    ) -> dict[str, Any]: ...
+
     def ready(self) -> dict[str, bool]: ...
 
 

@@ -210,24 +210,31 @@ class FaqTurns:
             return False
         if not self._does_work(self.policy.next_action(conversation)):
             return False
-        options: list[FaqAnswer] = []
+        choice = None
         if self.faq is not None:
             try:
                 choice = await self._faq_choice(turn, text)
             except Exception:  # the question about the intent is still worth asking
                 log.exception("FAQ search failed; asking about the intent alone")
-            else:
-                if choice.decision in ("answer", "suggest"):
-                    options = list(choice.options[: self.config.confirm_faq_options])
+        self._ask_about(turn, name, choice, user_data)
+        user_data["confirm"] = {"intent": name, "confidence": sure}
+        return True
+
+    def _ask_about(
+        self, turn: Turn, name: str, choice: FaqChoice | None, user_data: dict[str, Any]
+    ) -> None:
+        """Ask whether the message meant intent ``name``: a button for it, then the FAQ's
+        suggestions in ``choice``."""
+        options: list[FaqAnswer] = []
+        if choice is not None and choice.decision in ("answer", "suggest"):
+            options = list(choice.options[: self.config.confirm_faq_options])
         buttons = (
             {"title": self.domain.intent_title(name), "payload": f"/{name}"},
             *builtin.faq_buttons(options),
         )
-        user_data["confirm"] = {"intent": name, "confidence": sure}
         if options:
             builtin.note_suggestions(user_data, options)
         confirm.ask(turn, name, buttons, [o.key for o in options])
-        return True
 
     def _does_work(self, action: str | None) -> bool:
         """Whether ``action`` starts a form or runs the project's own code (not a response,

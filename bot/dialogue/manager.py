@@ -13,7 +13,6 @@ from typing import Any, cast
 
 from bot.actions import ActionRunner
 from bot.dialogue import builtin
-from bot.dialogue.acting import Acting
 from bot.dialogue.agents import AgentDesk
 from bot.dialogue.choice import typed_choice
 from bot.dialogue.config import (
@@ -29,6 +28,7 @@ from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
 from bot.dialogue.policy import Policy
 from bot.dialogue.ports import FaqSource, Parser
+from bot.dialogue.preview import Preview
 from bot.dialogue.questions import Questions
 from bot.dialogue.senders import check_sender
 from bot.dialogue.shortcut import parse_shortcut
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 5000
 
 
-class DialogueManager(AgentDesk, Acting, Questions, Waiting, FormTurns, ExternalIntents):
+class DialogueManager(AgentDesk, Preview, Questions, Waiting, FormTurns, ExternalIntents):
     """Joins NLU, rules and stories, forms, the FAQ base and custom actions into replies.
 
     Every turn holds the conversation's lock, so turns of one conversation run one at a time

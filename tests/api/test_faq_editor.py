@@ -242,8 +242,21 @@ def test_try_a_question_shows_ranked_matches_and_the_decision(
     assert body["chat"] == {
         "intent": "faq", "confidence": 0.8, "by": "faq", "action": None, "phrasing_wins": True
     }  # fmt: skip
+    # ... and what the user is told: the answer, with its buttons and links as the widget
+    # has them
+    assert body["reply"] == {
+        "messages": [{"text": "Shipping is free on orders over 50 euros."}], "then": None
+    }  # fmt: skip
     nothing = client.post(f"{FAQ}/try", json={"text": "zebra"}, headers=admin_headers).json()
     assert nothing["decision"] == "none" and nothing["matches"] == []
+    # nothing matches: the fallback, as the chat says it
+    fallback = [m["text"] for m in nothing["reply"]["messages"]]
+    assert fallback and " ".join(fallback) == bot_says(client, "z1", "zebra")
+    # work the project's own code does is named, not run (nor guessed at)
+    order = client.post(
+        f"{FAQ}/try", json={"text": "where is my order 12345"}, headers=admin_headers
+    ).json()
+    assert order["reply"] == {"messages": [], "then": "order_form"}
     blank = client.post(f"{FAQ}/try", json={"text": "\u0000\u200b"}, headers=admin_headers)
     assert blank.status_code == 422 and blank.json()["detail"] == "text: must not be empty"
     # too long for the chat: refused as the webhook refuses it (413, the same words)
@@ -262,6 +275,7 @@ def test_try_says_when_the_chat_answers_with_an_intent_and_an_own_phrasing_wins(
     said = client.post(f"{FAQ}/try", json={"text": "hello there"}, headers=admin_headers).json()
     assert said["chat"]["by"] == "intent" and said["chat"]["action"] == "utter_greet"
     assert bot_says(client, "h1", "hello there") == "Hello! How can I help?"
+    assert [m["text"] for m in said["reply"]["messages"]] == ["Hello! How can I help?"]
     created = client.post(
         f"{FAQ}/entries",
         json={"external_key": "hello", "question": "Hello there!", "answer": "Hi from the FAQ."},
@@ -270,6 +284,7 @@ def test_try_says_when_the_chat_answers_with_an_intent_and_an_own_phrasing_wins(
     assert created.status_code == 201
     tried = client.post(f"{FAQ}/try", json={"text": "hello there"}, headers=admin_headers).json()
     assert tried["matches"][0]["exact"] and tried["chat"]["by"] == "faq"
+    assert tried["reply"]["messages"] == [{"text": "Hi from the FAQ."}]
     assert bot_says(client, "h2", "hello there") == "Hi from the FAQ."
     # a paraphrase is still the greeting's
     assert bot_says(client, "h3", "hello again") == "Hello! How can I help?"

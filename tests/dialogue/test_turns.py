@@ -1461,6 +1461,8 @@ async def test_the_chat_reading_says_what_a_turn_does(make_dm) -> None:
         "hi there": ("greet", 0.95),
         "a human": ("human_handoff", 0.9),
         "zzz": ("nlu_fallback", 0.1),
+        "how do I pay?": ("faq", 0.9),
+        "dog food?": ("faq", 0.9),
     }
     dm = make_dm(parser=FixedParser(table))
     expected = {
@@ -1470,12 +1472,22 @@ async def test_the_chat_reading_says_what_a_turn_does(make_dm) -> None:
         "a human": ("intent", "utter_handoff", ["Connecting you to a person."]),
         "zzz": ("faq", None, None),
         "/restart": ("intent", "action_restart", []),
+        "how do I pay?": ("faq", None, ["Did you mean one of these?"]),
+        "dog food?": ("faq", None, None),
     }
     for number, (text, (by, action, replies)) in enumerate(expected.items()):
-        reading = await dm.chat_reading(await dm.parse(text))
+        parse = await dm.parse(text)
+        reading = await dm.chat_reading(parse)
         assert (reading["by"], reading["action"] if by == "intent" else None) == (by, action)
+        said = await dm.handle(f"cr{number}", text)
         if replies is not None:
-            assert texts(await dm.handle(f"cr{number}", text)) == replies, text
+            assert texts(said) == replies, text
+        # What the FAQ editor's Try shows is what the turn said, buttons and all.
+        reply = await dm.chat_reply(parse, reading)
+        shown = [(m["text"], m.get("buttons", [])) for m in reply["messages"]]
+        assert shown == [(m.text, [dict(b) for b in m.buttons]) for m in said], text
+        # the project's own handoff action is named, not run (it may open a ticket)
+        assert reply["then"] == ("action_handoff" if text == "a human" else None), text
     assert (await dm.chat_reading(await dm.parse("hi there")))["phrasing_wins"]
     # Not offered where the message starts a form: as a phrasing it would stop the form
     # starting for whoever types it.
@@ -1570,6 +1582,8 @@ async def test_a_message_in_another_language_is_told_which_the_bot_speaks(make_d
     assert user["other_language"] == {"code": "de", "name": "German"}
     reading = await dm.chat_reading(await dm.parse("Guten Tag, wo ist mein Paket?"))
     assert (reading["by"], reading["language"], reading["own"]) == ("language", "German", "English")
+    reply = await dm.chat_reply(await dm.parse("Guten Tag, wo ist mein Paket?"))
+    assert [m["text"] for m in reply["messages"]] == texts(replies)
     # asked again, the offer of a person follows the same words (it replaced them)
     again = await dm.handle("de", "Guten Tag, wo ist mein Paket?")
     assert texts(again) == [
