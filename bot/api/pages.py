@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from bot.errors import NotFoundError
 
@@ -16,8 +16,8 @@ router = APIRouter(include_in_schema=False)
 
 PAGES = {"/": "index.html", "/agent": "agent.html", "/admin/faq": "faq.html"}
 ASSETS = {
-    "widget.js",
     "widget.css",
+    "message-text.js",
     "console.css",
     "agent.js",
     "faq.js",
@@ -26,6 +26,9 @@ ASSETS = {
     "vendor/swagger-ui-bundle.js",
     "vendor/swagger-ui.css",
 }
+# Served as one file: a site embeds the widget with one script tag (README), and the
+# widget shows messages with the pages' shared renderer, which must be there before it.
+BUNDLES = {"widget.js": ("message-text.js", "widget.js")}
 TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -33,18 +36,29 @@ TYPES = {
 }
 
 
-def _file(name: str) -> FileResponse:
+# The widget is embedded on other sites: let them cache it briefly, and no longer.
+CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+def _path(name: str) -> Path:
     path = WEB_DIR / name
     if not path.is_file():
         raise NotFoundError(f"{name} is missing from the package; reinstall deskbot")
+    return path
+
+
+def _file(name: str) -> Response:
+    if name in BUNDLES:
+        text = "\n".join(_path(part).read_text(encoding="utf-8") for part in BUNDLES[name])
+        return Response(text, media_type=TYPES[".js"], headers=CACHE)
+    path = _path(name)
     media = TYPES.get(path.suffix, "text/html; charset=utf-8")
-    # The widget is embedded on other sites: let them cache it briefly, and no longer.
-    return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=300"})
+    return FileResponse(path, media_type=media, headers=CACHE)
 
 
-def _serving(name: str) -> Callable[[], Awaitable[FileResponse]]:
+def _serving(name: str) -> Callable[[], Awaitable[Response]]:
     # A closure, not a default argument: FastAPI would expose a parameter as a query field.
-    async def serve() -> FileResponse:
+    async def serve() -> Response:
         return _file(name)
 
     return serve
@@ -52,7 +66,7 @@ def _serving(name: str) -> Callable[[], Awaitable[FileResponse]]:
 
 for _route, _name in PAGES.items():
     router.add_api_route(_route, _serving(_name), methods=["GET"])
-for _name in sorted(ASSETS):
+for _name in sorted({*ASSETS, *BUNDLES}):
     router.add_api_route(f"/{_name}", _serving(_name), methods=["GET"])
 # Browsers ask for /favicon.ico on every page; a 404 there is an error in each console.
 router.add_api_route("/favicon.ico", _serving("favicon.svg"), methods=["GET"])

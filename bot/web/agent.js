@@ -281,7 +281,9 @@
         (person(data.agent) === "you" ? "You (agent)" : "Agent " + person(data.agent));
       item.appendChild(el("span", "who", who + ":"));
       var text = el("span", "text", title ? title + " (button " + data.text + ")" :
-        data.text || "");
+        event.type === "user" ? data.text || "" : "");
+      // The bot's and an agent's words as the user's widget shows them: links, bold, lists.
+      if (event.type !== "user") window.DeskbotText.render(text, data.text || "");
       if (payload) {
         // "/greet" from a button not shown here or typed as a shortcut: not words the user
         // wrote. The intent it names (its entities are in the line below).

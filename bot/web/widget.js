@@ -3,12 +3,13 @@
  *   <script src="https://bot.example.com/widget.js" data-title="Help" defer></script>
  * or call window.Deskbot.init({server: "https://bot.example.com", title: "Help"}) yourself
  * (add data-manual to the tag to stop it from starting on its own).
- * Speaks the socket.io channel (the same protocol as rasa-webchat); every text is shown with
- * textContent, never as HTML.
+ * Speaks the socket.io channel (the same protocol as rasa-webchat); every text is built as
+ * DOM nodes (message-text.js, served in front of this file), never as HTML.
  */
 (function () {
   "use strict";
   var SCRIPT = document.currentScript;
+  var TEXT = window.DeskbotText;
   var STORAGE_KEY = "deskbot.session_id";
   // Per tab (sessionStorage): the chat was open, so it opens again after a reload or on the
   // next page of the site, where it closed and the user had to find it again.
@@ -455,7 +456,7 @@
       var sender = /deskbot-(user|bot|agent)\b/.exec(node.className);
       var text = node.querySelector(".deskbot-text");
       return {
-        key: (sender ? sender[1] : "") + "\u0000" + (text ? text.textContent : ""),
+        key: (sender ? sender[1] : "") + "\u0000" + (text ? text.getAttribute("data-text") : ""),
         before: !!(gap && gap.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_PRECEDING),
       };
     });
@@ -551,90 +552,15 @@
     if (sender === "agent" && agent) who = agent;  // the agent's name, as the API gives it
     var name = el("span", sender === "agent" ? "deskbot-author" : "deskbot-sr", who + ": ");
     item.appendChild(name);
-    // The user's own words stay as typed; the bot's and an agent's web addresses are links.
+    // The user's own words stay as typed; the bot's and an agent's markdown and web
+    // addresses are shown as such. The text as sent, to know a message again (catchUp).
     var words = el("span", "deskbot-text");
-    if (sender === "user") appendWords(words, String(text || ""));
-    else textWithLinks(words, String(text || ""));
+    words.setAttribute("data-text", String(text || ""));
+    if (sender === "user") TEXT.plain(words, String(text || ""));
+    else TEXT.render(words, String(text || ""));
     item.appendChild(words);
     return item;
   };
-
-  // A short word with a hyphen in it: an order number ("NW-55820") or a range ("2-4").
-  var HYPHENATED = /[^\s-]{1,12}(?:-[^\s-]{1,12}){1,3}/g;
-
-  /* Text appended as text nodes, a short hyphenated word kept on one line: "NW-" ending one
-   * line and "55820" starting the next read as two things. */
-  function appendWords(parent, text) {
-    var done = 0;
-    var match;
-    HYPHENATED.lastIndex = 0;
-    while ((match = HYPHENATED.exec(text)) !== null) {
-      parent.appendChild(document.createTextNode(text.slice(done, match.index)));
-      parent.appendChild(el("span", "deskbot-nowrap", match[0]));
-      done = match.index + match[0].length;
-    }
-    parent.appendChild(document.createTextNode(text.slice(done)));
-  }
-
-  // A web address in a message runs to a space or a character an address does not hold bare;
-  // an email address; a phone number written with its country code ("+31 20 555 0199"; a
-  // number without one could be an order number or a date).
-  var LINK_IN_TEXT = new RegExp([
-    /https?:\/\/[^\s<>"]+/.source,
-    /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/.source,
-    /\+\d[\d ().-]{5,}\d/.source,
-  ].join("|"), "gi");
-  var CLOSES = { ")": "(", "]": "[", "}": "{" };
-
-  /* A full stop, comma, quote or unmatched bracket at an address's end is the sentence's:
-   * "(see https://x.example/a)." links https://x.example/a. */
-  function trimUrl(url) {
-    while (/[.,;:!?'")\]}]$/.test(url)) {
-      var last = url.charAt(url.length - 1);
-      var open = CLOSES[last];
-      if (open && url.split(open).length >= url.split(last).length) break;  // its own pair
-      url = url.slice(0, -1);
-    }
-    return url;
-  }
-
-  /* The link a match of LINK_IN_TEXT makes: its text (a web address less the sentence's
-   * last stop) and where it goes; null for one that goes nowhere. */
-  function linkOf(found) {
-    if (/^https?:/i.test(found)) {
-      var url = trimUrl(found);
-      var href = /^https?:\/\/[^/?#]/i.test(url) ? safeUrl(url) : null;
-      return href ? { text: url, href: href, page: true } : null;
-    }
-    if (found.charAt(0) === "+") {  // tapped on a phone, it calls
-      return { text: found, href: "tel:" + found.replace(/[^\d+]/g, ""), phone: true };
-    }
-    return { text: found, href: "mailto:" + found };
-  }
-
-  /* A message's text into ``span``, its web addresses as links that open a new tab, its
-   * email addresses and phone numbers as links that write or call ("write to
-   * help@northwind.example" could only be copied): built from text nodes and <a>
-   * elements, never HTML, so markup in a message shows as text. */
-  function textWithLinks(span, text) {
-    var done = 0;
-    var match;
-    LINK_IN_TEXT.lastIndex = 0;
-    while ((match = LINK_IN_TEXT.exec(text)) !== null) {
-      var link = linkOf(match[0]);
-      if (!link) continue;
-      appendWords(span, text.slice(done, match.index));
-      var a = el("a", link.phone ? "deskbot-nowrap" : "", link.text);
-      a.href = link.href;
-      if (link.page) {
-        a.target = "_blank";
-        a.rel = "noopener noreferrer";
-      }
-      span.appendChild(a);
-      done = match.index + link.text.length;
-    }
-    appendWords(span, text.slice(done));
-  }
 
   /* An image the bot sent, or null for a source that is not a web address. */
   Widget.prototype.image = function (source) {
@@ -676,25 +602,16 @@
     return !!reply && reply.type === "web_url";
   }
 
-  /* Where a link button may go: web pages (a relative URL is the embedding site's), mail and
-   * phone; anything else (javascript:, data:) is not a link. */
-  function safeUrl(url) {
-    try {
-      var parsed = new URL(String(url || ""), window.location.href);
-      return /^(https?|mailto|tel):$/.test(parsed.protocol) ? parsed.href : null;
-    } catch (e) {
-      return null;
-    }
-  }
-
   /* Link buttons (an FAQ answer's links) open their page; they stay with their message. */
   Widget.prototype.links = function (replies) {
-    var found = replies.filter(function (reply) { return isLink(reply) && safeUrl(reply.url); });
+    var found = replies.filter(function (reply) {
+      return isLink(reply) && TEXT.safeUrl(reply.url);
+    });
     if (!found.length) return null;
     var group = el("div", "deskbot-links");
     found.forEach(function (reply) {
       var link = el("a", "deskbot-link", reply.title || reply.url);
-      link.href = safeUrl(reply.url);
+      link.href = TEXT.safeUrl(reply.url);
       link.target = "_blank";
       link.rel = "noopener noreferrer";
       group.appendChild(link);

@@ -100,6 +100,7 @@ def test_pages_and_assets_are_served(client: TestClient) -> None:
         ("/agent", "text/html"),
         ("/admin/faq", "text/html"),
         ("/widget.js", "text/javascript"),
+        ("/message-text.js", "text/javascript"),
         ("/widget.css", "text/css"),
         ("/vendor/socket.io.min.js", "text/javascript"),
         ("/favicon.ico", "image/svg+xml"),  # asked for by every browser on every page
@@ -109,6 +110,11 @@ def test_pages_and_assets_are_served(client: TestClient) -> None:
         assert response.headers["content-type"].startswith(kind), path
     assert '<script src="/widget.js"' in client.get("/").text
     assert client.get("/widget.js?_n=../../etc/passwd").text.startswith("/*")
+    # An embedding site loads one file: the message renderer the widget needs comes first.
+    widget = client.get("/widget.js")
+    assert widget.headers["cache-control"] == "public, max-age=300"
+    renderer = client.get("/message-text.js").text
+    assert widget.text.startswith(renderer) and "window.Deskbot = Deskbot" in widget.text
     assert client.get("/etc/passwd").status_code == 404
 
 

@@ -1267,3 +1267,85 @@ def test_the_api_docs_page_renders_with_no_network(new_page: Any, web_server: Li
     page.locator(".opblock-summary-path", has_text="/webhooks/rest/webhook").first.wait_for()
     assert page.locator(".opblock").count() > 10
     assert not [u for u in outside if not u.startswith("data:")]
+
+
+MARKDOWN_ANSWER = (
+    "Each item has its own label; see [our care guide](https://northwind.example/care) or "
+    "**ask us** first.\n- wash it *cold*\n- dry it _flat_, not in a tumble_dryer\n"
+    "Not [this link](javascript:window.__pwned=1) though. More: https://northwind.example/faq."
+)
+
+
+def test_markdown_in_a_bot_answer_is_shown_as_rasa_webchat_shows_it_on_an_embedding_site(
+    new_page: Any, web_server: LiveServer, webchat_site: Any, token_for: Any, screenshot: Any
+) -> None:
+    # Rasa responses are written in markdown; the widget showed "[our care guide](https://…)"
+    # as it was written. On another site, embedded with the one documented tag.
+    admin = {"Authorization": f"Bearer {token_for('admin', 'ada')}"}
+    entry = httpx.post(
+        web_server.url + "/api/faq/entries",
+        json={
+            "external_key": "care-guide",
+            "question": "Where is your care guide?",
+            "answer": MARKDOWN_ANSWER,
+        },
+        headers=admin,
+    ).json()
+    try:
+        (webchat_site.folder / "embed.html").write_text(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A shop</title>'
+            f'</head><body><script src="{web_server.url}/widget.js" data-title="Help" defer>'
+            "</script></body></html>",
+            encoding="utf-8",
+        )
+        page = new_page()
+        page.goto(webchat_site.origin + "/embed.html")
+        page.get_by_role("button", name="Open the chat").click()
+        send(page, "Where is your care guide?")
+        bubble = expect_bot(page, "Each item has its own label")
+        link = bubble.get_by_role("link", name="our care guide")
+        assert link.get_attribute("href") == "https://northwind.example/care"
+        assert link.get_attribute("target") == "_blank"
+        assert link.get_attribute("rel") == "noopener noreferrer"
+        assert bubble.locator("strong").inner_text() == "ask us"
+        items = bubble.locator("ul li")
+        assert items.all_inner_texts() == ["wash it cold", "dry it flat, not in a tumble_dryer"]
+        assert items.first.locator("em").inner_text() == "cold"
+        # a javascript: link stays the text it was written as, not a link
+        assert bubble.get_by_role("link", name="this link").count() == 0
+        assert "[this link](javascript:window.__pwned=1)" in bubble.inner_text()
+        # a bare address is a link once, without the sentence's full stop
+        bare = bubble.get_by_role("link", name="https://northwind.example/faq")
+        assert bare.get_attribute("href") == "https://northwind.example/faq"
+        assert bubble.locator("a").count() == 2
+        assert bubble.locator("script, img, b").count() == 0
+        page.wait_for_timeout(300)
+        screenshot(page, "widget-markdown.png")
+        assert page.locator('a[href^="javascript"]').count() == 0
+        page.get_by_text("[this link](javascript:window.__pwned=1)").click()
+        assert page.evaluate("window.__pwned") is None
+
+        page.reload()  # the history shows it the same way
+        page.get_by_role("button", name="Close the chat").first.wait_for()
+        restored = page.locator(".deskbot-restored .deskbot-text", has_text="Each item").last
+        restored.wait_for()
+        assert restored.get_by_role("link", name="our care guide").count() == 1
+        assert restored.locator("ul li").count() == 2
+
+        # The agents' console shows the bot's words as the user saw them.
+        session_id = page.get_attribute(".deskbot", "data-session-id")
+        agent = new_page()
+        login(agent, web_server.url + "/agent", token_for("agent", "ana"))
+        agent.get_by_label("Show").select_option("all")
+        agent.locator(f'[data-conversation="{session_id}"]').click()
+        said = agent.locator(".events li.bot", has_text="Each item has its own label")
+        assert said.get_by_role("link", name="our care guide").get_attribute("href") == (
+            "https://northwind.example/care"
+        )
+        assert said.locator("ul li").count() == 2
+        assert said.get_by_role("link", name="this link").count() == 0
+    finally:
+        httpx.delete(
+            f"{web_server.url}/api/faq/entries/{entry['id']}?version={entry['version']}",
+            headers=admin,
+        )
