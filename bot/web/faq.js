@@ -21,19 +21,33 @@
     return node;
   }
 
+  // An entry's "title | something" lines: its buttons and its links. Each one's field in
+  // the API, its box's name, and the words for its second part in the form and its errors.
+  var PAIRS = [
+    { name: "buttons", title: "Buttons", second: "payload", words: "payload",
+      placeholder: "Start a return | /start_return" },
+    { name: "links", title: "Links", second: "url", words: "web address",
+      placeholder: "Size chart | https://example.com/sizes" },
+  ];
+
   // The API names a field by its JSON name ("external_key is empty"), which is right for
   // scripts; the editor says the form's label, so the user knows which box to fix.
   var LABELS = { external_key: "Key", question: "Question", alternatives: "Other phrasings",
-    answer: "Answer", tags: "Tags", buttons: "Buttons", links: "Links" };
+    answer: "Answer", tags: "Tags" };
+  var PARTS = {};  // "url": "web address"
+  PAIRS.forEach(function (spec) {
+    LABELS[spec.name] = spec.title;
+    PARTS[spec.second] = spec.words;
+  });
+  var FIELD_IN_ERROR = new RegExp("(^|; )(" + Object.keys(LABELS).join("|") +
+    ")(?:[[.](\\d+)]?)?(?:\\.(\\w+))?(?=[ :])", "g");
 
   function inFormWords(err) {
     if (err.code !== "ValidationError") return err.message;
-    return err.message.replace(
-      /(^|; )(external_key|question|alternatives|answer|tags|buttons|links)(?:[[.](\d+)]?)?(?:\.(\w+))?(?=[ :])/g,
-      function (all, start, name, index, part) {
-        return start + LABELS[name] + (index ? " (no. " + (Number(index) + 1) + ")" : "") +
-          (part ? " " + (part === "url" ? "web address" : part) : "");
-      });
+    return err.message.replace(FIELD_IN_ERROR, function (all, start, name, index, part) {
+      return start + LABELS[name] + (index ? " (no. " + (Number(index) + 1) + ")" : "") +
+        (part ? " " + (PARTS[part] || part) : "");
+    });
   }
 
   function message(text, isError) {
@@ -152,7 +166,8 @@
       var box = input("f-" + spec.name, "textarea");
       box.rows = 2;
       box.placeholder = spec.placeholder;
-      form.appendChild(labelled(spec.label, box));
+      var label = spec.title + " (one per line: title | " + spec.words + ")";
+      form.appendChild(labelled(label, box));
     });
     var active = input("f-active");
     active.type = "checkbox";
@@ -366,13 +381,6 @@
       entry ? "Edit " + entry.external_key + " (version " + entry.version + ")" : "New entry";
   }
 
-  var PAIRS = [
-    { name: "buttons", second: "payload", label: "Buttons (one per line: title | payload)",
-      placeholder: "Start a return | /start_return" },
-    { name: "links", second: "url", label: "Links (one per line: title | web address)",
-      placeholder: "Size chart | https://example.com/sizes" },
-  ];
-
   function pairsText(items, spec) {
     return items.map(function (item) { return item.title + " | " + item[spec.second]; })
       .join("\n");
@@ -434,7 +442,7 @@
     var changes = formChanges();
     if (state.loaded) return Object.keys(changes).length > 0;
     return !!(changes.question || changes.answer || changes.alternatives.length ||
-      changes.buttons.length || changes.links.length);
+      PAIRS.some(function (spec) { return changes[spec.name].length; }));
   }
 
   function saveEntry() {
@@ -445,8 +453,7 @@
     PAIRS.forEach(function (spec) {
       (body[spec.name] || []).forEach(function (item) {
         if (item.bad) {
-          bad.push(LABELS[spec.name] + ": \u201C" + item.bad + "\u201D is not title | " +
-            (spec.name === "links" ? "web address" : "payload"));
+          bad.push(spec.title + ": \u201C" + item.bad + "\u201D is not title | " + spec.words);
         }
       });
     });
