@@ -1,5 +1,5 @@
 /* The FAQ editor: search, create, edit (with alternative phrasings), delete, import, export,
- * and a "try a question" box with ranked matches and the bot's decision. */
+ * and a "try a question" box with ranked matches, the bot's decision and its reply. */
 (function () {
   "use strict";
   var C = window.DeskbotConsole;
@@ -250,6 +250,41 @@
 
   function capital(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
 
+  /* What the user is told, as the widget shows it: the words (links, bold, lists), the
+   * links, and the buttons (shown, not sent: there is no conversation here). */
+  function replyBox(reply) {
+    var box = el("div", "try-reply");
+    box.id = "try-reply";
+    box.appendChild(el("h3", "", "The chat replies"));
+    reply.messages.forEach(function (m) {
+      var said = el("div", "try-message");
+      if (m.text !== null && m.text !== undefined) {
+        window.DeskbotText.render(said.appendChild(el("div", "text")), m.text);
+      }
+      if (m.image) said.appendChild(el("div", "parse", "an image: " + m.image));
+      var buttons = el("div", "try-buttons");
+      (m.buttons || []).forEach(function (b) {
+        var href = b.type === "web_url" && window.DeskbotText.safeUrl(b.url);
+        var node = el(href ? "a" : "span", href ? "try-link" : "try-button", b.title || b.url);
+        if (href) {
+          node.href = href;
+          node.target = "_blank";
+          node.rel = "noopener noreferrer";
+        } else {
+          node.title = "sends " + b.payload;
+        }
+        buttons.appendChild(node);
+      });
+      if (buttons.firstChild) said.appendChild(buttons);
+      box.appendChild(said);
+    });
+    if (reply.then) {  // the project's own code: only a chat runs it
+      box.appendChild(el("p", "status", (reply.messages.length ? "Then the" : "The") +
+        " project's " + reply.then + " runs; what it says shows only in a chat."));
+    }
+    return box;
+  }
+
   function showTry(data) {
     var result = document.getElementById("try-result");
     result.textContent = "";
@@ -261,6 +296,7 @@
     line.appendChild(el("span", "", " (confidence " + data.confidence.toFixed(2) + ")"));
     result.appendChild(line);
     if (data.chat) result.appendChild(chatLine(data.chat, data.matches));
+    if (data.reply) result.appendChild(replyBox(data.reply));
     var table = el("table");
     table.id = "try-matches";
     var head = el("tr");

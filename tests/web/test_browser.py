@@ -1349,3 +1349,51 @@ def test_markdown_in_a_bot_answer_is_shown_as_rasa_webchat_shows_it_on_an_embedd
             f"{web_server.url}/api/faq/entries/{entry['id']}?version={entry['version']}",
             headers=admin,
         )
+
+
+def test_the_editors_try_shows_what_the_chat_replies(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    # Try showed the decision, the scores and who answers, but not what the user is told.
+    admin = new_page()
+    login(admin, web_server.url + "/admin/faq", token_for("admin", "ada"))
+
+    def try_it(text: str) -> Any:
+        admin.get_by_label("Question", exact=True).last.fill(text)
+        with admin.expect_response(lambda r: r.url.endswith("/api/faq/try")):
+            admin.get_by_role("button", name="Try", exact=True).click()
+        return admin.locator("#try-reply")
+
+    def chat(number: int, text: str) -> tuple[list[str], list[str]]:
+        body = {"sender": f"try-{number}", "message": text}
+        said = httpx.post(web_server.url + "/webhooks/rest/webhook", json=body).json()
+        titles = [b["title"] for m in said for b in m.get("buttons", [])]
+        return [m["text"] for m in said if "text" in m], titles
+
+    # an answer with links, "did you mean" or asking about an unsure reading, and the
+    # fallback: each as the chat says it
+    for number, text in enumerate(("Where is the size chart?", "delivery", "zxqv blorp")):
+        reply = try_it(text)
+        texts, titles = chat(number, text)
+        assert texts, text
+        assert reply.locator(".try-message .text").all_inner_texts() == texts, text
+        assert reply.locator(".try-buttons > *").all_inner_texts() == titles, text
+        screenshot(admin, f"faq-editor-try-{number}.png")
+    link = try_it("Where is the size chart?").get_by_role("link", name="Size chart")
+    assert link.get_attribute("href") == "https://northwind.example/size-guide"
+    # a canned reply (one of its variants, chosen at random) with its buttons, shown and
+    # not sent: there is no conversation here
+    reply = try_it("hi")
+    variants = web_server.context.dialogue.domain.response_for("utter_greet")
+    shown = (
+        reply.locator(".try-message .text").all_inner_texts(),
+        reply.locator(".try-buttons > *").all_inner_texts(),
+    )
+    assert shown in [([v.text], [b["title"] for b in v.buttons]) for v in variants]
+    assert reply.get_by_role("button").count() == 0
+    assert reply.locator(".try-button").first.get_attribute("title").startswith("sends /")
+    # The project's own work (a form here) is named, not run.
+    reply = try_it("I want to return the lamp from order NW-39164")
+    assert reply.locator(".status").inner_text() == (
+        "The project's return_form runs; what it says shows only in a chat."
+    )
