@@ -78,6 +78,34 @@ def say_faq_answer(turn: Turn, entry: FaqAnswer, user_data: dict[str, Any], deci
         for link in entry.links
     ]
     turn.say(BotMessage(text=entry.answer, buttons=tuple(buttons)))
+    note_response_selector(turn, entry)
+
+
+def note_response_selector(turn: Turn, entry: FaqAnswer) -> None:
+    """Put the answered entry in the user message's ``response_selector``, as Rasa's
+    ResponseSelector does, so that a custom action can tell which FAQ was answered
+    (``latest_message["response_selector"]["faq"]["response"]["intent_response_key"]``, as
+    Rasa's docs show it) by the same key as in the Rasa project it came from."""
+    key = entry.key if "/" in entry.key else f"faq/{entry.key}"  # see retrieval_key
+    retrieval_intent = key.partition("/")[0]
+    chosen = {
+        "response": {
+            "responses": [{"text": entry.answer}],
+            "confidence": entry.score,
+            "intent_response_key": key,
+            "utter_action": f"utter_{key}",
+        },
+        "ranking": [{"confidence": entry.score, "intent_response_key": key}],
+    }
+    selector = {"all_retrieval_intents": [retrieval_intent], "default": chosen}
+    selector[retrieval_intent] = chosen
+    conversation = turn.conversation
+    if conversation.latest_message is not None:
+        conversation.latest_message = {**conversation.latest_message, "response_selector": selector}
+    for event in reversed(conversation.events):
+        if event.get("event") == "user":
+            event["parse_data"] = {**(event.get("parse_data") or {}), "response_selector": selector}
+            break
 
 
 def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[str, Any]) -> None:

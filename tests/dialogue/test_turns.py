@@ -1250,6 +1250,22 @@ async def test_faq_answer_suggest_and_choice(make_dm) -> None:
     users = [d for k, d in await transcript(dm, "q") if k == "user"]
     assert [u["faq"]["decision"] for u in users] == ["answer", "suggest", "chosen"]
     assert users[0]["faq"]["entry"] == "shipping_time"
+    # A custom action sees the answered entry as Rasa's ResponseSelector gives it
+    tracker = await dm.tracker("q")
+    chosen = tracker["latest_message"]["response_selector"]["faq"]["response"]
+    assert (chosen["intent_response_key"], chosen["utter_action"]) == (
+        "faq/pay_paypal",
+        "utter_faq/pay_paypal",
+    )
+    assert chosen["responses"] == [{"text": "Yes, PayPal works."}]
+    first = next(e for e in tracker["events"] if e["event"] == "user")
+    assert first["parse_data"]["response_selector"]["all_retrieval_intents"] == ["faq"]
+    assert (
+        "response_selector"
+        not in next(
+            e for e in tracker["events"] if e["event"] == "user" and e["text"] == "how do i pay"
+        )["parse_data"]
+    )  # suggested, not answered
     # A button kept from before an entry was removed: said so, not counted as a miss.
     gone = await dm.handle("q", "/faq" + json.dumps({"faq_key": "retired_entry"}))
     assert texts(gone) == [DEFAULT_FAQ_GONE_TEXT]
