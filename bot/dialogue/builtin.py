@@ -213,7 +213,7 @@ async def fallback(
                 text=DEFAULT_OFFER_HUMAN_TEXT,
                 buttons=(
                     {"title": "Yes, talk to a person", "payload": OFFER_YES_PAYLOAD},
-                    {"title": "No, I'll rephrase", "payload": "/deny"},
+                    {"title": "No, I'll rephrase", "payload": OFFER_NO_PAYLOAD},
                 ),
             )
         )
@@ -239,6 +239,7 @@ FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallb
 # The offer of a person's Yes button. Rasa's usual name for a request for a person keeps the
 # button meaningful in the transcript and when clicked after a later turn.
 OFFER_YES_PAYLOAD = "/human_handoff"
+OFFER_NO_PAYLOAD = "/deny"
 # The others ``run`` carries out itself.
 BUILT_IN_ACTIONS = frozenset({
     "action_default_fallback", "action_two_stage_fallback", "action_restart",
@@ -279,9 +280,19 @@ async def run(turn: Turn, name: str, domain: Domain) -> bool | None:
     return None
 
 
+def is_offer_of_a_person(text: str | None, buttons: Any) -> bool:
+    """Whether a bot message offers a person: the fallback's offer, or a project's own
+    response that asks the same with a Yes button to a person and a No ("Sorry I haven't
+    been more helpful. Would you like to talk to a person?"). Its typed "yes" got whatever
+    the project does with a yes, and in a form the form's question buried its buttons."""
+    payloads = {str(b.get("payload")) for b in buttons or () if isinstance(b, dict)}
+    return text == DEFAULT_OFFER_HUMAN_TEXT or {OFFER_YES_PAYLOAD, OFFER_NO_PAYLOAD} <= payloads
+
+
 def offers_a_person(turn: Turn) -> bool:
-    """Whether this turn ends with the fallback's offer of a person."""
-    return bool(turn.messages) and turn.messages[-1].text == DEFAULT_OFFER_HUMAN_TEXT
+    """Whether this turn ends with an offer of a person (``is_offer_of_a_person``)."""
+    last = turn.messages[-1] if turn.messages else None
+    return last is not None and is_offer_of_a_person(last.text, last.buttons)
 
 
 def remind_of_the_queue(turn: Turn) -> None:
@@ -298,8 +309,9 @@ QUEUE_PHRASE = "in the queue for a member of our team"
 
 
 def offered_a_person(conversation: Conversation) -> bool:
-    """Whether the bot's last message was the fallback's offer of a person."""
+    """Whether the bot's last message was an offer of a person (``is_offer_of_a_person``)."""
     for event in reversed(conversation.events):
         if event.get("event") == "bot":
-            return bool(event.get("text") == DEFAULT_OFFER_HUMAN_TEXT)
+            buttons = (event.get("data") or {}).get("buttons")
+            return is_offer_of_a_person(event.get("text"), buttons)
     return False

@@ -14,7 +14,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.actions import ActionError, ActionRejected, ActionResult, InProcessActionRunner
-from bot.dialogue import BotMessage, DialogueManager, FaqChoice, build_action_runner
+from bot.dialogue import BotMessage, DialogueManager, FaqChoice, build_action_runner, builtin
 from bot.dialogue.config import (
     DEFAULT_BYE_WHILE_WAITING_TEXT,
     DEFAULT_CHOOSE_TEXT,
@@ -43,7 +43,7 @@ from bot.dialogue.config import (
 from bot.dialogue.policy import Policy, conversation_tokens
 from bot.dialogue.slots import coerce
 from bot.errors import BotError, ConflictError
-from bot.project import Rule, Slot, Step
+from bot.project import ResponseVariant, Rule, Slot, Step
 from bot.sessions import RedisSessionStore
 from tests.dialogue.conftest import FixedParser, KeywordFaq
 
@@ -1202,6 +1202,35 @@ async def test_the_offers_yes_button_hands_over_whatever_the_project_does_with_t
         await dm.handle(conversation, answer)
         state = await dm.store.load(conversation)
         assert state is not None and state.handoff == "pending_human"
+
+
+async def test_a_projects_own_offer_of_a_person_is_answered_as_the_fallbacks(
+    make_dm, project
+) -> None:
+    # The demo's "Sorry I haven't been more helpful. Would you like to talk to a person?" to
+    # "this bot is stupid": a typed "yes" got whatever the project does with a yes, and in a
+    # form the form's question came after the offer and hid its Yes/No buttons.
+    yes_no = ({"title": "Yes", "payload": "/human_handoff"}, {"title": "No", "payload": "/deny"})
+    offer = ResponseVariant("Sorry. Would you like to talk to a person?", buttons=yes_no)
+    domain = replace(
+        project.domain,
+        intents=(*project.domain.intents, "fed_up"),
+        responses={**project.domain.responses, "utter_sorry": (offer,)},
+    )
+    sorry = Rule("fed up", (Step("intent", "fed_up"), Step("action", "utter_sorry")))
+    dm = make_dm(project=replace(project, domain=domain, rules=(*project.rules, sorry)))
+    assert texts(await dm.handle("fy", "/fed_up")) == [offer.text]
+    await dm.handle("fy", "/affirm")
+    assert (await dm.transcripts.get("fy")).handoff == "pending_human"  # type: ignore[union-attr]
+    await dm.handle("fn", "/fed_up")
+    assert texts(await dm.handle("fn", "/deny")) == [DEFAULT_REPHRASE_TEXT]
+    assert (await dm.transcripts.get("fn")).handoff == "bot"  # type: ignore[union-attr]
+    await dm.handle("ff", "/request_return")
+    assert texts(await dm.handle("ff", "/fed_up")) == [offer.text]  # the offer comes last
+    assert texts(await dm.handle("ff", "/deny")) == ["What is your order number?"]
+    # A menu with a person among other choices (a greeting's buttons) offers no yes or no.
+    menu = ({"payload": "/human_handoff"}, {"payload": "/request_return"})
+    assert not builtin.is_offer_of_a_person("Hello! How can I help?", menu)
 
 
 async def test_while_waiting_for_a_person_the_bot_says_so_and_never_goes_silent(make_dm) -> None:
