@@ -371,6 +371,12 @@ def test_return_form_validation(actions: ModuleType) -> None:
                "wait, the zip was broken when it arrived", "why: it broke on day one")  # fmt: skip
     for typed in reasons:
         assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": typed}
+    # A reason in any script is one: these were no words at all, each taken for a pause
+    # ("Take your time") again and again.
+    for typed in ("слишком маленький", "サイズが合わない", "το μέγεθος δεν ταιριάζει"):
+        before = len(said.messages)
+        assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": typed}
+        assert len(said.messages) == before, typed
     # "help" and "yes" were registered as reasons
     for typed in ("help", "Yes!", '/inform{"product": "phone case"}'):
         assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": None}

@@ -88,6 +88,17 @@ WHY_ASKED = (
 )
 
 
+# Letters of any script, and apostrophes ("don't", "it’s"): a reason written in Russian or
+# Japanese ("слишком маленький") had no words at all, and was taken for a pause ("Take your
+# time") again and again.
+WORD = re.compile(r"(?:[^\W\d_]|')+")
+
+
+def words_of(text: str) -> str:
+    """The message's words, lowercased, one space apart (to compare with the sets above)."""
+    return " ".join(WORD.findall(text.lower().replace("\u2019", "'")))
+
+
 # Words that name no item ("I want to return the case for my phone", "no, sorry, I meant
 # the sleeve"; the "s" of "it's", which the item's words are split from).
 NOT_ITEM_WORDS = {
@@ -366,10 +377,10 @@ class ValidateReturnForm(FormValidationAction):
         order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
         items: list[str] = list(order["items"]) if order else []
         said = str((tracker.latest_message or {}).get("text") or "")
-        both = " ".join(re.findall(r"[a-z]+", said.lower())) in BOTH
+        both = words_of(said) in BOTH
         if both and len(items) == 1:
             return {"product": items[0]}  # "everything" of a one-item order is that item
-        if " ".join(re.findall(r"[a-z']+", said.lower().replace("\u2019", "'"))) in CHANGED_MIND:
+        if words_of(said) in CHANGED_MIND:
             # it was "That item isn't in this order"
             dispatcher.utter_message(response="utter_how_to_stop_return")
             return {"product": None}
@@ -440,7 +451,7 @@ class ValidateReturnForm(FormValidationAction):
                 return {"product": item, "return_reason": None}
             dispatcher.utter_message(text=REASON_HELP)
             return {"return_reason": None}
-        said = " ".join(re.findall(r"[a-z']+", reason.lower().replace("\u2019", "'")))
+        said = words_of(reason)
         if said in JUST_NO:
             dispatcher.utter_message(response="utter_how_to_stop_return")
             return {"return_reason": None}
