@@ -141,7 +141,24 @@ class NluParser:
         foreign = self.language.foreign(text) if self.language is not None else None
         if foreign is not None:
             result["language"] = foreign.to_json()  # the dialogue says which it speaks
+            await self._read_entities_alone(result)
         return result
+
+    async def _read_entities_alone(self, result: dict[str, Any]) -> None:
+        """Read a message in another language by its entities alone, where they are
+        understood: an order number or an email is the same in every language. "Wo ist
+        meine Bestellung NW-48213?" got only "I can only chat in English"; read as
+        "NW-48213", it is answered too. The entities stay as found in the message; what was
+        read is the language's ``read_as``."""
+        text = str(result.get("text") or "")
+        alone = " ".join(text[e["start"] : e["end"]] for e in result["entities"]).strip()
+        if not alone:
+            return
+        reading = (await self.batcher.parse(alone)).to_dict()
+        if reading["intent"]["name"] == FALLBACK_INTENT:
+            return
+        result["intent"], result["intent_ranking"] = reading["intent"], reading["intent_ranking"]
+        result["language"]["read_as"] = alone
 
     async def aclose(self) -> None:
         await self.batcher.aclose()

@@ -300,15 +300,20 @@ class DialogueManager(AgentDesk, Preview, Questions, Waiting, FormTurns, Externa
 
     async def _respond(self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]) -> None:
         conversation = turn.conversation
-        other = (parse.get("language") or {}).get("name")
+        language = parse.get("language") or {}
+        other = language.get("name")
+        low = bool(user_data["low_confidence"] or user_data.get("unsure_in_form"))
         if other and not conversation.requested_slot and not user_data.get("typed_choice"):
             # Read in the project's language, it was a guess ("Hallo, wo ist meine
             # Bestellung?" got the greeting); a form's answer (a name, an address) is let be.
             user_data["other_language"] = {"code": other, "name": language_name(other)}
             why = builtin.other_language(turn, self.domain, self.config.language)
-            await self._fall_back(turn, why=why, language=other)
-            return
-        low = bool(user_data["low_confidence"] or user_data.get("unsure_in_form"))
+            if low or not language.get("read_as"):
+                await self._fall_back(turn, why=why, language=other)
+                return
+            # Its entities alone were understood (an order number): said which language
+            # the bot speaks, then answered as they were read.
+            turn.say(why)
         answered = await self._answer_to_question(turn, parse, user_data, low=low)
         if answered is None:
             return

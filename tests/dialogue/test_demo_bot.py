@@ -165,7 +165,7 @@ async def test_a_message_in_another_language_is_told_which_the_bot_speaks(
     assert dialogue is not None
     for i, text in enumerate(
         (
-            "Hallo, wo ist meine Bestellung NW-48213?",
+            "Hallo, wo ist meine Bestellung?",
             "¿Dónde está mi pedido?",
             "Où est ma commande ?",
             "我的订单在哪里",
@@ -175,6 +175,12 @@ async def test_a_message_in_another_language_is_told_which_the_bot_speaks(
         assert [m.text for m in replies] == [
             "Sorry, I can only chat in English. Could you write in English?"
         ], text
+    # The order number is the same in every language: its status follows the note.
+    replies = await dialogue.handle("lang-nr", "Hallo, wo ist meine Bestellung NW-48213?")
+    assert [(m.text or "")[:32] for m in replies] == [
+        "Sorry, I can only chat in Englis",
+        "Your order NW-48213 is shipped. ",
+    ]
     # English with typos, short words and a form's answers are English still
     for i, text in enumerate(("hw do i retrn an item", "how lng does delivry take", "danke")):
         replies = await dialogue.handle(f"typo-{i}", text)

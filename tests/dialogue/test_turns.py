@@ -1645,6 +1645,42 @@ async def test_a_message_in_another_language_is_told_which_the_bot_speaks(make_d
     assert texts(answered) == ["Return for lamp on order NW-10001 is registered."]
 
 
+class _ReadAsParser(FixedParser):
+    """A German message whose order number the NLU read alone (``NluParser``'s read_as)."""
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        parse = await super().parse(text)
+        start = text.find("NW-10001")
+        if start >= 0:
+            parse["entities"] = [
+                {"entity": "order_number", "start": start, "end": start + 8, "value": "NW-10001"}
+            ]
+            parse["language"] = {"name": "de", "confidence": 0.99, "read_as": "NW-10001"}
+        return parse
+
+
+async def test_a_message_in_another_language_is_answered_by_what_its_entities_say(
+    make_dm,
+) -> None:
+    # "Wo ist meine Bestellung NW-48213?" got only "I can only chat in English": the order
+    # number is the same in every language, and its status is told after that note.
+    table = {"Wo ist meine Bestellung NW-10001?": ("check_order", 0.95)}
+    dm = make_dm(parser=_ReadAsParser(table))
+    replies = await dm.handle("ra", "Wo ist meine Bestellung NW-10001?")
+    assert texts(replies) == [
+        "Sorry, I can only chat in English. Could you write in English?",
+        "Order NW-10001 is shipped.",
+    ]
+    user = [d for k, d in await transcript(dm, "ra") if k == "user"][-1]
+    assert user["other_language"] == {"code": "de", "name": "German"}
+    state = await dm.store.load("ra")
+    assert state is not None and state.fallback_count == 0  # answered, not a miss
+    # read alone, but not understood: the note alone, as a step of the fallback
+    dm = make_dm(parser=_ReadAsParser({"Bestellung NW-10001??": ("nlu_fallback", 0.2)}))
+    replies = await dm.handle("rl", "Bestellung NW-10001??")
+    assert texts(replies) == ["Sorry, I can only chat in English. Could you write in English?"]
+
+
 async def test_a_question_the_faq_cannot_answer_comes_to_the_offer_of_a_person(
     make_dm, project
 ) -> None:
