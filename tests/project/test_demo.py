@@ -434,6 +434,48 @@ async def test_order_status_action(actions: ModuleType) -> None:
     assert said.messages[-1]["text"].startswith("That doesn't look like an order number.")
 
 
+async def test_tracking_and_a_return_in_one_message_are_both_answered(
+    actions: ModuleType,
+) -> None:
+    # "Where is NW-48213 and how do I return it?" got one of the two: the status, or (read
+    # as a return) that there is nothing to return yet, and not where it is.
+    from rasa_sdk import Tracker
+
+    def asked(text: str, number: str, form: str | None = None) -> Any:
+        latest = {"text": text, "entities": [{"entity": "order_number", "value": number}]}
+        loop = {"name": form} if form else None
+        return Tracker("u1", {}, latest, [], False, None, loop, "")
+
+    action = actions.ActionCheckOrderStatus()
+    said = Dispatcher()
+    await action.run(said, asked("Where is NW-55820 and how do I return it?", "NW-55820"), {})
+    status, offer = said.messages
+    assert status["text"].startswith("Your order NW-55820 is delivered.")
+    assert offer["buttons"] == [
+        {"title": "Return an item", "payload": '/return_item{"order_number": "NW-55820"}'}
+    ]
+    said = Dispatcher()
+    await action.run(said, asked("where's NW-48213, I want to send it back", "NW-48213"), {})
+    assert [m["text"][:34] for m in said.messages] == [
+        "Your order NW-48213 is shipped. It",
+        "Order NW-48213 is still on its way",
+    ]
+    for text in ("where is NW-55820?", "and how do I return NW-55820"):  # alone, or in one
+        said = Dispatcher()
+        form = "return_form" if text.startswith("and") else None
+        await action.run(said, asked(text, "NW-55820", form), {})
+        assert len(said.messages) == 1, text
+    # Read as a return: where the order is, then why there is nothing to return yet.
+    said = Dispatcher()
+    form = actions.ValidateReturnForm()
+    given = asked("Where is NW-48213 and how do I return it?", "NW-48213", "return_form")
+    assert form.validate_order_number("NW-48213", said, given, {}) == {"order_number": None}
+    assert [m["text"][:34] for m in said.messages] == [
+        "Your order NW-48213 is shipped. It",
+        "Order NW-48213 is still on its way",
+    ]
+
+
 async def test_every_order_a_message_names_is_told(actions: ModuleType) -> None:
     # "NW-48213 and NW-10472" told the first order only; "48213 and 55820", tagged as one
     # span, was "not an order number"

@@ -161,14 +161,16 @@ class ActionCheckOrderStatus(Action):
             elif order is None:
                 dispatcher.utter_message(text=not_found(number))
             else:
-                dispatcher.utter_message(
-                    text=f"Your order {number} is {order['status']}. {order['detail']}"
-                )
+                dispatcher.utter_message(text=status_line(number))
         if tracker.active_loop_name == "return_form":
             # A question about another order in the middle of a return: answered, but the
             # return keeps its own order (it used to switch to this one, or lose it, unsaid).
             return []
         known = [number for number in numbers if number in ORDERS]
+        said = str((tracker.latest_message or {}).get("text") or "")
+        if len(known) == 1 and ASKS_FOR_RETURN.search(said):
+            # "Where is NW-55820 and how do I return it?": the return was left unanswered.
+            offer_return(known[0], dispatcher)
         return [SlotSet("order_number", known[0] if known else None)]
 
 
@@ -264,6 +266,31 @@ NOT_RETURNABLE = {
 }
 
 
+def status_line(number: str) -> str:
+    """Where an order known to the order system is."""
+    order = ORDERS[number]
+    return f"Your order {number} is {order['status']}. {order['detail']}"
+
+
+# A return asked for beside the order's status ("... and how do I return it?"), and the
+# status beside a return ("Where is NW-55820 and how do I return it?" read as a return).
+ASKS_FOR_RETURN = re.compile(r"\breturn(?:ing)?\b|\bsend\b.*\bback\b", re.IGNORECASE)
+ASKS_WHERE = re.compile(r"\bwhere\b|\bstatus\b|\btrack", re.IGNORECASE)
+
+
+def offer_return(number: str, dispatcher: CollectingDispatcher) -> None:
+    """Why the order has nothing to return yet, or a button to return from it."""
+    refusal = NOT_RETURNABLE.get(ORDERS[number]["status"])
+    if refusal is not None:
+        dispatcher.utter_message(text=refusal.format(number=number))
+        return
+    payload = "/return_item" + json.dumps({"order_number": number})
+    dispatcher.utter_message(
+        text=f"You can return an item from order {number} here.",
+        buttons=[{"title": "Return an item", "payload": payload}],
+    )
+
+
 def remembered_order(tracker: Tracker, *, to_return: bool = False) -> str | None:
     """The last order the user gave earlier in the conversation, if it exists (and, for a
     return, has something to return: the order just refused was offered again). Not one
@@ -340,10 +367,15 @@ class ValidateReturnForm(FormValidationAction):
         number = known_order(slot_value, dispatcher)
         if number is None:
             return {"order_number": None}
-        refusal = NOT_RETURNABLE.get(ORDERS[number]["status"])
-        if refusal is not None:
-            dispatcher.utter_message(text=refusal.format(number=number))
+        if ORDERS[number]["status"] in NOT_RETURNABLE:
+            # Where it is, then why it has nothing to return: "Where is NW-48213 and how do I
+            # return it?", read as a return, was told only the latter.
+            dispatcher.utter_message(text=status_line(number))
+            offer_return(number, dispatcher)
             return {"order_number": None}
+        said = str((tracker.latest_message or {}).get("text") or "")
+        if order_given_now(tracker) and ASKS_WHERE.search(said):
+            dispatcher.utter_message(text=status_line(number))
         product = tracker.get_slot("product")
         items = list(ORDERS[number]["items"])
         cleared: dict[str, Any] = {}
