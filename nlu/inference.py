@@ -21,6 +21,7 @@ from nlu.encoder import (
 from nlu.errors import NluError
 from nlu.extractors import REGEX_EXTRACTOR, RuleExtractors
 from nlu.network import JointModel, Labels
+from nlu.pasted import outside_pasted_pieces
 from nlu.predict import RawPrediction, predict_texts
 from nlu.result import FALLBACK_INTENT, Entity, IntentScore, ParseResult
 
@@ -185,6 +186,7 @@ class NluModel:
             )
             for span in pred.spans
         ]
+        entities = outside_pasted_pieces(text, entities)  # not "yoga" of ".../p/yoga-mat"
         entities = [
             e if e.extractor != REGEX_EXTRACTOR else self.rules.map_synonym(e)
             for e in self.rules.with_rule_entities(text, entities)
