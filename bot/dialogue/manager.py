@@ -94,8 +94,19 @@ class DialogueManager(AgentDesk, Preview, Questions, Waiting, FormTurns, Externa
         self._form_starters = self.policy.form_starters(domain.forms)
         self._yes_no = {*self.config.affirm_intents, *self.config.deny_intents}
         self._can_stop = any(name in domain.intents for name in self.config.stop_intents)
-        # Said while waiting for a person, these are told where the user stands.
-        self._small_talk = {*self.config.greet_intents, *self._yes_no}
+        # Said while waiting for a person, these are told where the user stands; so are
+        # those a project's rule answers with its own offer of a person (the demo's apology
+        # to "this bot is stupid" offered a person to a user already queued for one).
+        offers = {
+            name
+            for name, variants in domain.responses.items()
+            if any(builtin.is_offer_of_a_person(v.text, v.buttons) for v in variants)
+        }
+        self._small_talk = {
+            *self.config.greet_intents,
+            *self._yes_no,
+            *self.policy.intents_answered_by(offers),
+        }
 
     # ----------------------------------------------------------------- public API
     def add_listener(self, sink: MessageSink) -> None:

@@ -137,6 +137,10 @@ class Policy:
         its second an action that is not a form): questions in their own right."""
         return {intent for intent, action in self._openings() if action not in forms}
 
+    def intents_answered_by(self, actions: Collection[str]) -> set[str]:
+        """Intents whose unconditional rule answers them with one of ``actions`` first."""
+        return {intent for intent, action in self._openings() if action in actions}
+
     def form_starters(self, forms: Collection[str]) -> dict[str, set[str]]:
         """Intents whose unconditional rule starts a form: ``{intent: {form, ...}}``."""
         found: dict[str, set[str]] = {}

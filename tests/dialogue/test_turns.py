@@ -1228,6 +1228,10 @@ async def test_a_projects_own_offer_of_a_person_is_answered_as_the_fallbacks(
     await dm.handle("ff", "/request_return")
     assert texts(await dm.handle("ff", "/fed_up")) == [offer.text]  # the offer comes last
     assert texts(await dm.handle("ff", "/deny")) == ["What is your order number?"]
+    # Already waiting for a person, the user is told where they stand, not offered one.
+    assert texts(await dm.handle("fw", "/human_handoff")) == ["Connecting you to a person."]
+    waiting = " ".join(str(t) for t in texts(await dm.handle("fw", "/fed_up")))
+    assert "queue" in waiting and offer.text not in waiting
     # A menu with a person among other choices (a greeting's buttons) offers no yes or no.
     menu = ({"payload": "/human_handoff"}, {"payload": "/request_return"})
     assert not builtin.is_offer_of_a_person("Hello! How can I help?", menu)
