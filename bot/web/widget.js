@@ -410,13 +410,35 @@
       var shown = self.shownKeys();
       var before = shown.filter(function (k) { return k.before; }).map(function (k) {
         return k.key;
-      }).slice(-5);
+      });
       var since = shown.filter(function (k) { return !k.before; }).map(function (k) {
         return k.key;
       });
-      var end = before.length ? lastRun(parts.map(partKey), before) : 0;
-      if (end < 0) return;  // the history no longer holds them: nothing is guessed
-      var missed = parts.slice(end);
+      // The user's messages show as sent, the bot's as they come: one typed before the
+      // greeting came is above it here and below it in the history, and nothing was
+      // found (the person's answer stayed unseen). The run is matched on what the bot and
+      // agents said; the user's messages shown from just before it on, and not in the
+      // history there, are in the history after it: not shown again.
+      var keys = parts.map(partKey);
+      var saidAt = [];
+      before.forEach(function (key, i) { if (!isUserKey(key)) saidAt.push(i); });
+      var run = saidAt.slice(-5).map(function (i) { return before[i]; });
+      var found = run.length ? lastRun(keys.map(function (key) {
+        return isUserKey(key) ? "" : key;
+      }), run) : { start: 0, end: 0 };
+      if (!found) return;  // the history no longer holds them: nothing is guessed
+      var typed = before.slice(saidAt[saidAt.length - run.length - 1] + 1 || 0);
+      var from = found.start;
+      while (from > 0 && (!keys[from - 1] || isUserKey(keys[from - 1]))) from--;
+      keys.slice(from, found.end).forEach(function (key) {
+        var at = typed.indexOf(key);
+        if (isUserKey(key) && at >= 0) typed.splice(at, 1);
+      });
+      var missed = parts.slice(found.end);
+      typed.filter(isUserKey).forEach(function (key) {
+        var at = missed.map(partKey).indexOf(key);
+        if (at >= 0) missed.splice(at, 1);
+      });
       // What came through since the connection is back is shown already: the history's
       // last texts that are the first shown since.
       var texts = [];
@@ -479,12 +501,15 @@
     return parts;
   }
 
+  function isUserKey(key) { return key.indexOf("user\u0000") === 0; }
+
   function partKey(part) {  // "" for an image alone
     var text = part.text;
     return text === undefined || text === null ? "" : part.item.sender + "\u0000" + text;
   }
 
-  /* The index just after the last run of ``run`` in ``keys`` (text parts only), or -1. */
+  /* Where the last run of ``run`` in ``keys`` (text parts only) starts and just after
+   * where it ends, or null. */
   function lastRun(keys, run) {
     var texts = [];
     keys.forEach(function (key, i) { if (key) texts.push({ key: key, at: i }); });
@@ -493,9 +518,9 @@
       for (var i = 0; i < run.length && same; i++) {
         same = texts[end - run.length + i].key === run[i];
       }
-      if (same) return texts[end - 1].at + 1;
+      if (same) return { start: texts[end - run.length].at, end: texts[end - 1].at + 1 };
     }
-    return -1;
+    return null;
   }
 
   /* Send one message; ``sent`` is its bubble and the text typed for it, if any. */

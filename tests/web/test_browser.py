@@ -480,6 +480,71 @@ def test_what_was_said_while_the_connection_was_down_is_shown_when_it_is_back(
     assert user.locator(".deskbot-message .deskbot-text").all_inner_texts()[-4:] == shown[-4:]
 
 
+def test_a_person_answer_missed_shows_though_the_greeting_came_after_the_users_question(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # The user's message shows as sent, the bot's as they come: a question typed while the
+    # greeting was on its way is above it on the page and below it in the history. After a
+    # lost connection the catch-up found nothing it knew, and showed nothing: the person's
+    # answer stayed unseen (the test above failed now and then on exactly that).
+    page = new_page()
+    routes: list[Any] = []
+    held: list[Any] = []
+    hold = {"replies": True, "connecting": False}
+
+    def through(route: Any) -> None:
+        routes.append(route)
+        if hold["connecting"]:
+            return  # connected by the test when it is ready
+        link(route)
+
+    def link(route: Any) -> None:
+        server = route.connect_to_server()
+        route.on_message(server.send)
+        route.on_close(lambda *_: server.close())
+        server.on_message(
+            lambda m: (
+                held.append(m) if hold["replies"] and "bot_uttered" in str(m) else route.send(m)
+            )
+        )
+
+    page.route_web_socket(re.compile(r".*/socket\.io/.*"), through)
+    session_id = open_widget(page, web_server)
+    send(page, "I want to talk to a person")
+    for _ in range(100):  # the greeting and the reply, both held back
+        if len(held) >= 2:
+            break
+        page.wait_for_timeout(100)
+    hold["replies"] = False
+    for message in held:
+        routes[0].send(message)
+    expect_bot(page, "connecting you with a member of our customer service team")
+    texts = page.locator(".deskbot-message .deskbot-text").all_inner_texts()
+    assert texts[0] == "I want to talk to a person" and "Northwind Shop" in texts[1]
+
+    hold["connecting"] = True
+    routes[0].close()
+    page.locator(".deskbot-notice", has_text="Cannot reach the assistant").or_(
+        page.locator(".deskbot-gap")
+    ).first.wait_for(state="attached")
+    agent = {"Authorization": f"Bearer {token_for('agent', 'ana')}"}
+    base = f"{web_server.url}/api/agent/conversations/{session_id}"
+    assert httpx.post(f"{base}/takeover", headers=agent).status_code == 200
+    reply = {"text": "Hi, Ana here. Sorry for the wait!"}
+    assert httpx.post(f"{base}/messages", json=reply, headers=agent).status_code == 200
+    for _ in range(100):  # socket.io tries again
+        if len(routes) > 1:
+            break
+        page.wait_for_timeout(100)
+    hold["connecting"] = False
+    link(routes[-1])
+    expect_bot(page, "Hi, Ana here.", who="agent")
+    assert page.locator(".deskbot-message .deskbot-text").all_inner_texts()[-2:] == [
+        "A member of our team has joined the chat and will answer you here.",
+        "Hi, Ana here. Sorry for the wait!",
+    ]
+
+
 def test_the_widget_fits_a_small_phone(new_page: Any, web_server: LiveServer) -> None:
     # On a 320-pixel screen the input's default width pushed Send out of the panel; its
     # text under 16px makes iOS zoom the page in when the input is tapped.
