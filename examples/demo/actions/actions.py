@@ -174,6 +174,50 @@ class ActionCheckOrderStatus(Action):
         return [SlotSet("order_number", known[0] if known else None)]
 
 
+# "But I never got it" / "no it hasn't come" right after an order's status disputes it: it
+# got "Goodbye" or "didn't get that". What helps depends on where the order is.
+STATUS_DISPUTED = {
+    "delivered": "I'm sorry it hasn't reached you. Please check with neighbours and your "
+    "building's mail room, and look for a delivery note. If it hasn't turned up within 2 "
+    "working days, a member of our team will open an investigation with the carrier and send "
+    "a replacement or a refund.",
+    "shipped": "It's with the carrier, and the tracking link in your shipping email shows "
+    "where it is now. If it hasn't arrived within 3 working days, a member of our team will "
+    "look into it.",
+    "delayed": "I'm sorry for the wait. The carrier's delay usually clears within two days; "
+    "if it hasn't arrived by then, a member of our team will look into it.",
+}
+
+
+class ActionStatusDisputed(Action):
+    """Answer a "no" to the order status just told, by where the order is."""
+
+    def name(self) -> str:
+        return "action_status_disputed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        named = named_orders([*tracker.get_latest_entity_values("order_number")])
+        if named and named[0] != earlier_value(tracker, "order_number"):
+            # "and where is NW-10472?" asks about another order: its status, as tracking
+            return await ActionCheckOrderStatus().run(dispatcher, tracker, domain)
+        order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
+        text = STATUS_DISPUTED.get(order["status"]) if order else None
+        if text is None:  # being packed, cancelled, or no order: nothing to add but a person
+            dispatcher.utter_message(response="utter_offer_person_after_status")
+            return []
+        # Yes/No, as the fallback's offer: a typed "yes" hands over (is_offer_of_a_person)
+        dispatcher.utter_message(
+            text=f"{text} Would you like to talk to a person now?",
+            buttons=[
+                {"title": "Yes, please", "payload": "/human_handoff"},
+                {"title": "No, thanks", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
 class ActionOrderShipped(Action):
     """Tell the user their order has shipped: the shop's systems send ``EXTERNAL_order_shipped``
     with the order number (Rasa's ``trigger_intent``), the user typed nothing."""
