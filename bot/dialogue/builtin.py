@@ -310,8 +310,12 @@ QUEUE_PHRASE = "in the queue for a member of our team"
 
 def offered_a_person(conversation: Conversation) -> bool:
     """Whether the bot's last message was an offer of a person (``is_offer_of_a_person``)."""
-    for event in reversed(conversation.events):
-        if event.get("event") == "bot":
-            buttons = (event.get("data") or {}).get("buttons")
-            return is_offer_of_a_person(event.get("text"), buttons)
-    return False
+    said = last_said(conversation)
+    return said is not None and is_offer_of_a_person(
+        said.get("text"), (said.get("data") or {}).get("buttons")
+    )
+
+
+def last_said(conversation: Conversation) -> dict[str, Any] | None:
+    """The event of the bot's last message, if any."""
+    return next((e for e in reversed(conversation.events) if e.get("event") == "bot"), None)

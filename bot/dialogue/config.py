@@ -45,6 +45,7 @@ DEFAULT_LEFT_QUEUE_TEXT = (
     f"{DEFAULT_NO_LONGER_WAITING_TEXT} Is there anything else I can help with?"
 )
 DEFAULT_REPHRASE_TEXT = "Okay. Please tell me in other words what you need."
+DEFAULT_GO_ON_TEXT = "Okay. Is there anything else I can help with?"
 # {language}: the project's. A project says it otherwise with an utter_other_language response.
 DEFAULT_OTHER_LANGUAGE_TEXT = "Sorry, I can only chat in {language}. Could you write in {language}?"
 DEFAULT_RELEASED_TEXT = "You're chatting with the assistant again. How can I help?"

@@ -7,7 +7,12 @@ from typing import Any
 
 from bot.dialogue import builtin, confirm
 from bot.dialogue.builtin import HandOver
-from bot.dialogue.config import DEFAULT_REPHRASE_TEXT, DialogueConfig
+from bot.dialogue.config import (
+    DEFAULT_GO_ON_TEXT,
+    DEFAULT_OFFER_HUMAN_TEXT,
+    DEFAULT_REPHRASE_TEXT,
+    DialogueConfig,
+)
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.shortcut import parse_shortcut
@@ -85,7 +90,12 @@ class Questions:
             turn.action(form)
             await self.forms.ask(turn, form, requested)
         else:
-            turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT))
+            # "In other words" answers a no to the fallback's offer, which followed a
+            # message not understood; a project's own offer followed one that was ("it
+            # hasn't come" to an order's status), and "in other words" read as a rebuke.
+            said = builtin.last_said(conversation) or {}
+            by_fallback = said.get("text") == DEFAULT_OFFER_HUMAN_TEXT
+            turn.say(BotMessage(text=DEFAULT_REPHRASE_TEXT if by_fallback else DEFAULT_GO_ON_TEXT))
         return True
 
     async def _question_step(

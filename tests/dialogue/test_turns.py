@@ -24,6 +24,7 @@ from bot.dialogue.config import (
     DEFAULT_FAQ_GONE_TEXT,
     DEFAULT_FORM_ON_HOLD_TEXT,
     DEFAULT_FORM_STARTED_ON_HOLD_TEXT,
+    DEFAULT_GO_ON_TEXT,
     DEFAULT_JOINED_TEXT,
     DEFAULT_LEFT_QUEUE_TEXT,
     DEFAULT_NO_LONGER_WAITING_TEXT,
@@ -1223,7 +1224,8 @@ async def test_a_projects_own_offer_of_a_person_is_answered_as_the_fallbacks(
     await dm.handle("fy", "/affirm")
     assert (await dm.transcripts.get("fy")).handoff == "pending_human"  # type: ignore[union-attr]
     await dm.handle("fn", "/fed_up")
-    assert texts(await dm.handle("fn", "/deny")) == [DEFAULT_REPHRASE_TEXT]
+    # The message was understood: "in other words" (the fallback's no) read as a rebuke
+    assert texts(await dm.handle("fn", "/deny")) == [DEFAULT_GO_ON_TEXT]
     assert (await dm.transcripts.get("fn")).handoff == "bot"  # type: ignore[union-attr]
     await dm.handle("ff", "/request_return")
     assert texts(await dm.handle("ff", "/fed_up")) == [offer.text]  # the offer comes last
