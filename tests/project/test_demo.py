@@ -373,10 +373,12 @@ def test_return_form_validation(actions: ModuleType) -> None:
         assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": typed}
     # A reason in any script is one: these were no words at all, each taken for a pause
     # ("Take your time") again and again.
-    for typed in ("слишком маленький", "サイズが合わない", "το μέγεθος δεν ταιριάζει"):
+    for typed in ("слишком маленький", "サイズが合わない", "το μέγεθος δεν ταιριάζει", "太小"):
         before = len(said.messages)
         assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": typed}
         assert len(said.messages) == before, typed
+    assert form.validate_return_reason("👍👍", said, in_order, {}) == {"return_reason": None}
+    assert said.messages[-1]["text"] == "That's a bit short for a reason."
     # "help" and "yes" were registered as reasons
     for typed in ("help", "Yes!", '/inform{"product": "phone case"}'):
         assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": None}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import unicodedata
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -237,6 +238,12 @@ class ActionOrderShipped(Action):
             'and you can ask me "where is my order?" any time.'
         )
         return []
+
+
+def is_wide(char: str) -> bool:
+    """A character of a Chinese, Japanese or Korean script (a word or syllable, not a
+    letter); not an emoji, which is wide too."""
+    return unicodedata.east_asian_width(char) == "W" and unicodedata.category(char) == "Lo"
 
 
 def earlier_value(tracker: Tracker, slot: str) -> Any:
@@ -533,8 +540,9 @@ class ValidateReturnForm(FormValidationAction):
             return {"return_reason": None}
         if said in NO_REASON_GIVEN:
             return {"return_reason": NO_REASON}
-        if len(reason) < 3:
-            # not a question: the form asks its own right after ("👍" got two in a row)
+        if len(reason) < 3 and not (len(reason) == 2 and all(map(is_wide, reason))):
+            # not a question: the form asks its own right after ("👍" got two in a row).
+            # Two Chinese or Japanese characters are words ("太小": too small).
             dispatcher.utter_message(text="That's a bit short for a reason.")
             return {"return_reason": None}
         if not FILLERS.sub(" ", said).strip():
