@@ -154,7 +154,7 @@ async def rest_webhook(
 async def model_parse(body: ParseRequest, context: Context) -> dict[str, Any]:
     """Rasa's parse JSON for a text (intent, ranking, entities), without a conversation."""
     check_text(context, body.text, "text")
-    return await context.need_dialogue().parse(body.text)  # timed by metrics.TimedParser
+    return await context.need_dialogue().model_parse(body.text)  # timed by metrics.TimedParser
 
 
 @router.get("/api/widget/history/{session_id}")

@@ -86,6 +86,18 @@ def note_response_selector(turn: Turn, entry: FaqAnswer) -> None:
     ResponseSelector does, so that a custom action can tell which FAQ was answered
     (``latest_message["response_selector"]["faq"]["response"]["intent_response_key"]``, as
     Rasa's docs show it) by the same key as in the Rasa project it came from."""
+    selector = response_selector(entry)
+    conversation = turn.conversation
+    if conversation.latest_message is not None:
+        conversation.latest_message = {**conversation.latest_message, "response_selector": selector}
+    for event in reversed(conversation.events):
+        if event.get("event") == "user":
+            event["parse_data"] = {**(event.get("parse_data") or {}), "response_selector": selector}
+            break
+
+
+def response_selector(entry: FaqAnswer) -> dict[str, Any]:
+    """Rasa's ``response_selector`` of a parse that ``entry`` answers."""
     key = entry.key if "/" in entry.key else f"faq/{entry.key}"  # see retrieval_key
     retrieval_intent = key.partition("/")[0]
     chosen = {
@@ -97,15 +109,11 @@ def note_response_selector(turn: Turn, entry: FaqAnswer) -> None:
         },
         "ranking": [{"confidence": entry.score, "intent_response_key": key}],
     }
-    selector = {"all_retrieval_intents": [retrieval_intent], "default": chosen}
-    selector[retrieval_intent] = chosen
-    conversation = turn.conversation
-    if conversation.latest_message is not None:
-        conversation.latest_message = {**conversation.latest_message, "response_selector": selector}
-    for event in reversed(conversation.events):
-        if event.get("event") == "user":
-            event["parse_data"] = {**(event.get("parse_data") or {}), "response_selector": selector}
-            break
+    return {
+        "all_retrieval_intents": [retrieval_intent],
+        "default": chosen,
+        retrieval_intent: chosen,
+    }
 
 
 def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[str, Any]) -> None:

@@ -144,6 +144,19 @@ class DialogueManager(AgentDesk, Preview, Questions, Waiting, FormTurns, Externa
             return _not_understood(text)
         return await self.parser.parse(text)
 
+    async def model_parse(self, text: str) -> dict[str, Any]:
+        """Rasa's ``/model/parse``: :meth:`parse`, and for a question for the FAQ the entry
+        the chat would answer it with, as Rasa's ``response_selector`` (none when the FAQ
+        would not answer). Not part of a turn, which searches the FAQ itself."""
+        parsed = await self.parse(text)
+        intent = (parsed.get("intent") or {}).get("name")
+        if self.faq is None or intent not in self.config.faq_intents or text.startswith("/"):
+            return parsed
+        choice = await self.faq.decide(text)
+        if choice.decision != "answer":
+            return parsed
+        return {**parsed, "response_selector": builtin.response_selector(choice.options[0])}
+
     async def handle(
         self,
         sender_id: str,

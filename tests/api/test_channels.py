@@ -158,6 +158,14 @@ def test_model_parse_returns_rasa_parse_json(client: TestClient) -> None:
     assert parsed["intent"]["name"] == "check_order"
     assert parsed["entities"][0]["value"] == "12345"
     assert parsed["entities"][0]["start"] == 15
+    assert "response_selector" not in parsed
+    # A question the FAQ answers names its entry, as Rasa's ResponseSelector does
+    asked = client.post("/model/parse", json={"text": "How much does shipping cost?"}).json()
+    chosen = asked["response_selector"]["faq"]["response"]
+    assert chosen["intent_response_key"] == "faq/shipping"
+    assert chosen["responses"] == [{"text": "Shipping is free on orders over 50 euros."}]
+    unsure = client.post("/model/parse", json={"text": "qqq zzz vvv"}).json()
+    assert unsure["intent"]["name"] == "faq" and "response_selector" not in unsure
     shortcut = client.post("/model/parse", json={"text": '/greet{"name": "Ann"}'}).json()
     assert shortcut["intent"]["name"] == "greet"
     # as Rasa's: the entity's span is the JSON's (it was 0 to 0)
