@@ -20,6 +20,17 @@ class RestMessage(BaseModel):
     message: str = Field(description="the user's text, or /intent{...}")
     metadata: dict[str, Any] | None = None
 
+    @field_validator("sender", mode="before")
+    @classmethod
+    def _sender_as_rasa_reads_it(cls, value: Any) -> Any:
+        # Rasa's UserMessage: a number is its digits ({"sender": 12345}, as a shop's user id
+        # is sent), null is "default"; both got 422 here. Not a bool, an object or a list.
+        if value is None:
+            return "default"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return value
+
     @field_validator("sender")
     @classmethod
     def _sender(cls, value: str) -> str:

@@ -51,6 +51,14 @@ def test_a_message_without_a_sender_is_rasas_default_conversation(client: TestCl
     assert first.status_code == 200 and first.json()[0]["recipient_id"] == "default"
     again = client.post(WEBHOOK, json={"sender": "default", "message": "/check_order"})
     assert again.json()[0]["recipient_id"] == "default"
+    # As Rasa reads them: null is "default", a number its digits (both were 422)
+    unnamed = client.post(WEBHOOK, json={"sender": None, "message": "12345"})
+    assert unnamed.json()[0]["recipient_id"] == "default"
+    numbered = client.post(WEBHOOK, json={"sender": 4711, "message": "hello"})
+    assert numbered.status_code == 200 and numbered.json()[0]["recipient_id"] == "4711"
+    for wrong in (True, {"id": 1}, [1]):
+        refused = client.post(WEBHOOK, json={"sender": wrong, "message": "hello"})
+        assert refused.status_code == 422 and "sender" in refused.json()["detail"], wrong
 
 
 def test_an_intent_shortcut_skips_nlu(client: TestClient) -> None:
