@@ -351,6 +351,11 @@
     var id = state.selected;
     var path = "/api/agent/conversations/" + encodeURIComponent(id) + "/" + name;
     var holder = state.holder;
+    // One click closed a waiting user's chat: they left the queue, unanswered.
+    if (name === "close" && state.handoff === "pending_human" &&
+        !window.confirm("This user is waiting for a person. Close the chat without an answer?")) {
+      return Promise.resolve();
+    }
     if (holder && holder !== state.me) {
       var doing = { takeover: "Take it over from them", release: "Give it back to the bot",
         close: "Close it" }[name];
@@ -369,6 +374,7 @@
   function select(id) {
     state.selected = id;
     state.holder = null;  // the old conversation's; nothing may act on it until this one loads
+    state.handoff = null;
     ["takeover", "release", "close"].forEach(function (name) {
       var button = document.getElementById("action-" + name);
       if (button) button.disabled = true;
@@ -491,6 +497,7 @@
       var holder = human ? conv.agent : null;
       var mine = human && (!holder || holder === state.me);
       state.holder = holder;
+      state.handoff = conv.handoff;
       var badge = document.getElementById("handoff-state");
       badge.className = "badge " + conv.handoff;
       badge.textContent = conv.handoff.replace("_", " ") +

@@ -340,6 +340,37 @@ def test_an_agent_taking_over_from_another_is_named_as_the_console_names_people(
     assert re.fullmatch(r"\d\d:\d\d( [AP]M)?", stamp.inner_text())  # today's: the time
 
 
+def test_closing_a_waiting_users_chat_is_confirmed_first(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # One misclick on Close dropped a user waiting for a person from the queue, unanswered.
+    httpx.post(
+        web_server.url + "/webhooks/rest/webhook",
+        json={"sender": "waits-long", "message": "I want to talk to a person"},
+    )
+    page = new_page()
+    asked: list[str] = []
+    answers = [False, True]
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if answers.pop(0) else dialog.dismiss()
+
+    page.on("dialog", answer)
+    login(page, web_server.url + "/agent", token_for("agent", "cy"))
+    page.get_by_label("Show").select_option("all")
+    page.locator('[data-conversation="waits-long"]').click()
+    handoff_is(page, "pending human")
+    close = page.get_by_role("button", name="Close")
+    close.click()
+    page.wait_for_timeout(500)
+    assert asked == ["This user is waiting for a person. Close the chat without an answer?"]
+    handoff_is(page, "pending human")  # not closed
+    close.click()
+    handoff_is(page, "closed")
+    assert len(asked) == 2
+
+
 def test_a_list_answered_late_does_not_replace_the_view_switched_to(
     new_page: Any, web_server: LiveServer, token_for: Any
 ) -> None:
