@@ -62,6 +62,16 @@ def shown_buttons(conversation: Conversation) -> list[dict[str, Any]]:
     return []
 
 
+def the_one_offered(conversation: Conversation) -> dict[str, Any] | None:
+    """The one button a form's question just offered ("Which order is it about? Is it
+    NW-27530, or another one?" [NW-27530]), which a "yes" picks; None otherwise (a yes to
+    "Anything else?" beside a lone button picks nothing)."""
+    if conversation.active_form is None or not conversation.requested_slot:
+        return None
+    buttons = shown_buttons(conversation)
+    return buttons[0] if len(buttons) == 1 else None
+
+
 def typed_choice(conversation: Conversation, text: str) -> dict[str, Any] | None:
     """The button ``text`` picks among those just shown, or None when it picks none.
 

@@ -14,7 +14,7 @@ from typing import Any, cast
 from bot.actions import ActionRunner
 from bot.dialogue import builtin
 from bot.dialogue.agents import AgentDesk
-from bot.dialogue.choice import typed_choice
+from bot.dialogue.choice import the_one_offered, typed_choice
 from bot.dialogue.config import (
     DEFAULT_ERROR_TEXT,
     DEFAULT_STOPPED_TEXT,
@@ -157,6 +157,19 @@ class DialogueManager(AgentDesk, Preview, Questions, Waiting, FormTurns, Externa
             return parsed
         return {**parsed, "response_selector": builtin.response_selector(choice.options[0])}
 
+    async def _read(self, turn: Turn, text: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """The button the message picks, if any, and its parse. A typed "2" or a button's
+        title is a click on that button, and so is a "yes" to a form's question about the
+        one choice it offered ("Is it NW-27530, or another one?": the yes was not
+        understood, and the question asked again)."""
+        listening = turn.conversation.handoff != "human"
+        chosen = typed_choice(turn.conversation, text) if listening else None
+        parse = await self.parse(str(chosen["payload"]) if chosen else text)
+        offered = the_one_offered(turn.conversation) if listening and not chosen else None
+        if offered and (parse.get("intent") or {}).get("name") in self.config.affirm_intents:
+            return offered, await self.parse(str(offered["payload"]))
+        return chosen, parse
+
     async def handle(
         self,
         sender_id: str,
@@ -171,11 +184,8 @@ class DialogueManager(AgentDesk, Preview, Questions, Waiting, FormTurns, Externa
             raise BotError(f"message is {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
         async with self._turn(sender_id, channel=channel, actor="bot") as turn:
             chosen = None
-            if turn.conversation.handoff != "human":
-                chosen = typed_choice(turn.conversation, text)
             try:
-                # A typed "2" or a button's title is a click on that button.
-                parse = await self.parse(str(chosen["payload"]) if chosen else text)
+                chosen, parse = await self._read(turn, text)
             except Exception:
                 # The message is still recorded and answered: a broken model loses nothing.
                 log.exception("parsing failed for conversation %s", sender_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.dialogue.choice import typed_choice
+from bot.dialogue.choice import the_one_offered, typed_choice
 from bot.dialogue.config import DEFAULT_OFFER_HUMAN_TEXT
 from bot.state import Conversation
 from tests.dialogue.conftest import FixedParser
@@ -103,3 +103,22 @@ async def test_typing_the_number_of_a_suggestion_or_of_the_offer_is_a_click(make
     # (the project's own handoff action, which opens a ticket, hands over)
     assert _texts(await dm.handle("o", "1")) == ["Ticket T-1 is open; a person will answer here."]
     assert (await dm.transcripts.get("o")).handoff == "pending_human"  # type: ignore[union-attr]
+
+
+def test_a_forms_question_about_one_choice_offers_it_to_a_yes() -> None:
+    # "Which order is it about? Is it NW-27530, or another one?" [NW-27530]: "yes" and "👍"
+    # were not understood, and the question asked again.
+    order = {"title": "NW-27530", "payload": '/inform{"order_number": "NW-27530"}'}
+    asked = _shown([order])
+    asked.active_form, asked.requested_slot = "return_form", "order_number"
+    assert the_one_offered(asked) == order
+    # Not outside a form ("Anything else?" beside a lone button), not among several, and
+    # not once the user has answered.
+    loose = _shown([order])
+    assert the_one_offered(loose) is None
+    several = _shown(BUTTONS)
+    several.active_form, several.requested_slot = "return_form", "product"
+    assert the_one_offered(several) is None
+    answered = _shown([order], {"event": "user", "text": "hm"})
+    answered.active_form, answered.requested_slot = "return_form", "order_number"
+    assert the_one_offered(answered) is None
