@@ -361,7 +361,7 @@ def test_closing_a_waiting_users_chat_is_confirmed_first(
     page.get_by_label("Show").select_option("all")
     page.locator('[data-conversation="waits-long"]').click()
     handoff_is(page, "pending human")
-    close = page.get_by_role("button", name="Close")
+    close = page.get_by_role("button", name="Close", exact=True)
     close.click()
     page.wait_for_timeout(500)
     assert asked == ["This user is waiting for a person. Close the chat without an answer?"]
@@ -791,7 +791,7 @@ def test_the_console_shows_a_long_conversations_latest_messages_and_keeps_up(
     assert events.evaluate("e => e.scrollWidth <= e.clientWidth")
     reachable = [
         agent.get_by_role("button", name="Take over"),
-        agent.get_by_role("button", name="Close"),
+        agent.get_by_role("button", name="Close", exact=True),
         agent.get_by_label("Reply to the user"),
         agent.get_by_role("button", name="Send"),
     ]
