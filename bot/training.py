@@ -58,8 +58,8 @@ STAMP = "project.json"  # beside the model: what it was trained from
 # Bumped when training changes what a model learns from the same data, so that models
 # trained before are retrained: "typos-1" added the typo'd copies; "symbols-1" reads emoji as
 # their names (a model trained before saw them all as one unknown token); "symbols-2" reads
-# a keycap ("1️⃣") as its character.
-RECIPE = "symbols-2"
+# a keycap ("1️⃣") as its character; "symbols-3" full-width forms ("ＮＷ５５８２０") as ASCII.
+RECIPE = "symbols-3"
 
 
 def nlu_model_dir(project: Project) -> Path:

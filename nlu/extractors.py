@@ -10,19 +10,12 @@ from typing import Any
 from nlu.data import TrainingData
 from nlu.errors import NluError
 from nlu.result import Entity
+from nlu.symbols import half_width
 
 SYNONYM_PROCESSOR = "EntitySynonymMapper"
 REGEX_EXTRACTOR = "RegexEntityExtractor"
-# Full-width forms, as a Japanese or Chinese keyboard types Latin letters and digits
-# ("ＮＷ－４８２１３"), read as their ASCII twins: one character for one, so a match's span
-# still indexes the text as written, and its value is what the pattern was written for
-# (an action looks up "NW-48213"). No pattern or synonym matched them.
-_HALF_WIDTH: dict[int, int] = {0x3000: 0x20, **{cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}}
-
-
-def half_width(text: str) -> str:
-    """``text`` with full-width ASCII forms and the ideographic space as ASCII."""
-    return text.translate(_HALF_WIDTH)
+# Patterns and synonyms read full-width forms as ASCII too (``half_width``); a match's value
+# is what the pattern was written for (an action looks up "NW-48213").
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,26 @@ class Readable:
     origin: tuple[int, ...] | None = None
 
 
+# Full-width forms, as a Japanese or Chinese keyboard types Latin letters and digits
+# ("ＮＷ－４８２１３"), read as their ASCII twins: one character for one, so offsets stay
+# those of the text as written. The vocabulary has no pieces for most of them: the message
+# "ＮＷ－５５８２０" was not understood, though its order number was found.
+_HALF_WIDTH: dict[int, int] = {0x3000: 0x20, **{cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}}
+
+
+def half_width(text: str) -> str:
+    """``text`` with full-width ASCII forms and the ideographic space as ASCII."""
+    return text.translate(_HALF_WIDTH)
+
+
 def readable(tokenizer: Any, text: str) -> Readable:
-    """``text`` with each symbol ``tokenizer`` cannot read replaced by its name; a symbol
-    repeated ("😡😡😡") is named once, so that a row of them does not push the rest of the
-    message past the encoder's positions."""
+    """``text`` with full-width forms as ASCII (``half_width``) and each symbol
+    ``tokenizer`` cannot read replaced by its name; a symbol repeated ("😡😡😡") is named
+    once, so that a row of them does not push the rest of the message past the encoder's
+    positions. ``origin`` is None when no symbol was named (one character for one)."""
     if text.isascii():  # most messages: every vocabulary reads ASCII's symbols ($, +, ~)
         return Readable(text)
+    text = half_width(text)
     parts: list[str] = []
     origin: list[int] = []
     changed = False

@@ -63,3 +63,14 @@ def test_a_row_of_one_symbol_is_named_once_and_leaves_the_rest_in_reach() -> Non
         "##3",
     ]
     assert [t for t, _ in read("\U0001f44e\U0001f44e")] == ["thumbs", "down", "sign"]
+
+
+def test_full_width_forms_read_as_ascii_with_offsets_as_written() -> None:
+    # "ＮＷ－５５８２０" was pieces the vocabulary lacks: the order number was found by its
+    # pattern, but the message, not understood, got "didn't get that".
+    text = "ＮＷ－５５８２０　ｐｌｅａｓｅ"
+    assert readable(TOKENIZER, text).text == "NW-55820 please"
+    pieces = read(text)
+    assert [t for t, _ in pieces] == [t for t, _ in read("NW-55820 please")]
+    assert ("please", "ｐｌｅａｓｅ") in pieces and ("nw", "ＮＷ") in pieces
+    assert read("ｈｉ 👍")[-1] == ("sign", "👍")  # with a named symbol, offsets still hold
