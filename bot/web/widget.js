@@ -543,6 +543,9 @@
         sent.bubble.classList.add("deskbot-failed");
         sent.bubble.appendChild(el("span", "deskbot-failed-note", " Not sent"));
         if (sent.typed && !self.input.value) self.input.value = sent.typed;
+        // The mark and the server's reason below it, in view: on a phone the reason was
+        // under the refused message's tall bubble, out of sight.
+        self.log.scrollTop = self.log.scrollHeight;
         return;
       }
       if (ack && ack.replies === 0 && ack.handoff === "human" && !self.waitingNoticeShown) {

@@ -125,10 +125,17 @@ def handoff_is(page: Any, state: str) -> None:
     page.locator("#handoff-state").filter(has_text=re.compile(f"^{state}$")).wait_for()
 
 
+IN_THE_LOG_VIEW = (
+    "e => { const r = e.getBoundingClientRect();"
+    " const box = e.closest('.deskbot-log').getBoundingClientRect();"
+    " return r.top >= box.top - 1 && r.bottom <= box.bottom + 1; }"
+)
+
+
 def test_a_refused_message_is_marked_not_sent_and_given_back(
     new_page: Any, web_server: LiveServer, screenshot: Any
 ) -> None:
-    user = new_page()
+    user = new_page(viewport={"width": 375, "height": 700})  # a phone: the bubble is tall
     open_widget(user, web_server)
     send(user, "hello")
     expect_bot(user, "Northwind Shop")
@@ -141,6 +148,9 @@ def test_a_refused_message_is_marked_not_sent_and_given_back(
     box.press("Enter")
     notice = re.compile("^Message is \\d+ characters; the limit is 2000\\.$")
     user.locator(".deskbot-notice", has_text=notice).wait_for()
+    user.wait_for_timeout(300)
+    # in view: it was below the long bubble, out of sight, and nothing said why it failed
+    assert user.locator(".deskbot-notice", has_text=notice).evaluate(IN_THE_LOG_VIEW)
     failed = user.locator(".deskbot-user.deskbot-failed")
     failed.wait_for()
     assert "Not sent" in failed.inner_text()
