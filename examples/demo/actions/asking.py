@@ -1,0 +1,78 @@
+"""The forms' own questions: which item (as buttons), which order (the one given earlier
+as a button)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from .history import remembered_order
+from .orders import (
+    ORDERS,
+)
+
+
+class ActionAskProduct(Action):
+    """Ask which item to return with the order's items as buttons, so a user need not
+    spell one (the form's question is the last message, where rasa-webchat shows buttons).
+    Without this action the domain's utter_ask_product asks, without buttons."""
+
+    def name(self) -> str:
+        return "action_ask_product"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        number = tracker.get_slot("order_number")
+        order = ORDERS.get(str(number or ""))
+        buttons = [
+            {"title": item, "payload": "/inform" + json.dumps({"product": item})}
+            for item in (order["items"] if order else [])
+        ]
+        dispatcher.utter_message(
+            text=f"Which item from order {number} would you like to return?", buttons=buttons
+        )
+        return []
+
+
+class _AskOrderNumber:
+    """Ask a form's order-number question, with the order the user gave earlier in the
+    conversation as a button (one click for "the same order"; typing another works)."""
+
+    form = ""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        earlier = remembered_order(tracker, to_return=self.form == "return_form")
+        if earlier is None:
+            own = f"utter_ask_{self.form}_order_number"
+            ask = own if own in domain.get("responses", {}) else "utter_ask_order_number"
+            dispatcher.utter_message(response=ask)
+            return []
+        dispatcher.utter_message(
+            text=f"Which order is it about? Is it {earlier}, or another one? You can type its "
+            "number (it looks like NW-12345).",
+            buttons=[
+                {"title": earlier, "payload": "/inform" + json.dumps({"order_number": earlier})}
+            ],
+        )
+        return []
+
+
+class ActionAskReturnOrderNumber(_AskOrderNumber, Action):
+    form = "return_form"
+
+    def name(self) -> str:
+        return "action_ask_return_form_order_number"
+
+
+class ActionAskStatusOrderNumber(_AskOrderNumber, Action):
+    form = "order_status_form"
+
+    def name(self) -> str:
+        return "action_ask_order_status_form_order_number"

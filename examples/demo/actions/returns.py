@@ -1,0 +1,234 @@
+"""The return form: its checks, and forgetting a finished return's details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from .history import another_item, carried_over, earlier_value, order_given_now, set_this_turn
+from .orders import (
+    ORDERS,
+    given_order,
+    holds_order_number,
+    known_order,
+    named_orders,
+    normalise_order_number,
+)
+from .status import ASKS_WHERE, NOT_RETURNABLE, offer_return, status_line
+from .words import (
+    ASKS_BACK,
+    BOTH,
+    CHANGED_MIND,
+    FILLERS,
+    JUST_NO,
+    NO_REASON,
+    NO_REASON_GIVEN,
+    NOT_A_REASON,
+    OKAY,
+    ONE_AT_A_TIME,
+    QUESTION_BACK,
+    REASON_HELP,
+    WHICH_ITEM_HELP,
+    WHY_ASKED,
+    find_item,
+    is_wide,
+    items_named,
+    words_of,
+)
+
+
+class ValidateReturnForm(FormValidationAction):
+    """Checks the return form's slots: a known order, an item from it, a reason."""
+
+    def name(self) -> str:
+        return "validate_return_form"
+
+    def validate_order_number(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accept a well-formed order number that exists in the order system."""
+        if carried_over(tracker):
+            # one tracked, or the last return's: used unsaid, "no, from a different order"
+            # was then taken as the reason and the wrong order's item returned
+            return {"order_number": None}
+        given = [*tracker.get_latest_entity_values("order_number")] or [slot_value]
+        named = named_orders(given)
+        if len(named) > 1:
+            # "NW-33091 and NW-55820" returned the last order's item unsaid: one order at a
+            # time, said, not asked (the form's own question follows)
+            dispatcher.utter_message(text=f"Let's do one order at a time: {' or '.join(named)} "
+                                     "first, then the other.")  # fmt: skip
+            return {"order_number": None}
+        slot_value = given_order(tracker, slot_value)
+        asked = tracker.get_slot("requested_slot") == "order_number"
+        if not asked and normalise_order_number(str(slot_value or "")) is None:
+            # a number in another answer ("the size is 3 too small"), read as an order
+            # number, wiped the return's order: it is kept, and the answer stands
+            return {"order_number": earlier_value(tracker, "order_number")}
+        number = known_order(slot_value, dispatcher)
+        if number is None:
+            return {"order_number": None}
+        if ORDERS[number]["status"] in NOT_RETURNABLE:
+            # Where it is, then why it has nothing to return: "Where is NW-48213 and how do I
+            # return it?", read as a return, was told only the latter.
+            dispatcher.utter_message(text=status_line(number))
+            offer_return(number, dispatcher)
+            return {"order_number": None}
+        said = str((tracker.latest_message or {}).get("text") or "")
+        if order_given_now(tracker) and ASKS_WHERE.search(said):
+            dispatcher.utter_message(text=status_line(number))
+        product = tracker.get_slot("product")
+        items = list(ORDERS[number]["items"])
+        cleared: dict[str, Any] = {}
+        if product and holds_order_number(str(product)):
+            # The item question answered with an order ("NW-48213", "actually it's order
+            # NW-55820") is no item: it was "Order NW-48213 has no NW-48213."
+            product, cleared = None, {"product": None}
+        if product:
+            # The item given before the order, or the old order's item when the order
+            # changed: checked against this order (its return was registered on it), and
+            # said when it is not there (it was dropped unsaid).
+            item = find_item(str(product), items)
+            if item is None:
+                dispatcher.utter_message(text=f"Order {number} has no {product}.")
+            return {"order_number": number, "product": item}
+        if len(items) == 1:
+            # "Which item would you like to return?" with one button to press
+            dispatcher.utter_message(text=f"Order {number} has one item, the {items[0]}.")
+            return {"order_number": number, "product": items[0]}
+        return {"order_number": number, **cleared}
+
+    def validate_product(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accept an item that is part of the order, one at a time."""
+        product = str(slot_value or "").strip().lower().removeprefix("the ").strip()
+        order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
+        items: list[str] = list(order["items"]) if order else []
+        said = str((tracker.latest_message or {}).get("text") or "")
+        both = words_of(said) in BOTH
+        if both and len(items) == 1:
+            return {"product": items[0]}  # "everything" of a one-item order is that item
+        if words_of(said) in CHANGED_MIND:
+            # it was "That item isn't in this order"
+            dispatcher.utter_message(response="utter_how_to_stop_return")
+            return {"product": None}
+        if both or len(items_named(said, items)) > 1:
+            # "the headphones and the phone case" registered the phone case alone, unsaid.
+            dispatcher.utter_message(text=ONE_AT_A_TIME)
+            return {"product": None}
+        match = find_item(product, items)
+        asked = tracker.get_slot("requested_slot")
+        if match is None and items and asked not in (None, "product"):
+            # Something tagged as an item in another answer ("it doesn't fit my phone" as the
+            # reason) is no change of item: "That item isn't in this order" dropped the
+            # return's item, and the user was asked for it again.
+            return {"product": earlier_value(tracker, "product")}
+        named = next(tracker.get_latest_entity_values("order_number"), None)
+        if match is None and named and normalise_order_number(str(named)):
+            # "NW-48213" (or "actually it's order NW-55820") at the item question is about
+            # the order, no item: "That item isn't in this order" was wrong. The order's
+            # own check, when it came first, may have picked the item of a one-item order.
+            now = str(tracker.get_slot("product") or "")
+            return {"product": None if holds_order_number(now) else now or None}
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        no_item = said.rstrip().endswith("?") or product in NOT_A_REASON | OKAY
+        if match is None and (no_item or intent in ("affirm", "clarify")):
+            # "what's the difference?", "ok" or "👍" names no item: the question again, with
+            # the items as buttons ("That item isn't in this order" answered them)
+            if intent == "clarify":
+                # "huh?" or "what do you mean?" got the same question again, unexplained
+                dispatcher.utter_message(text=WHICH_ITEM_HELP)
+            return {"product": None}
+        if not product or (items and match is None):
+            listed = ", ".join(items) if items else "your order"
+            dispatcher.utter_message(text=f"That item isn't in this order. It contains: {listed}.")
+            return {"product": None}
+        return {"product": match or product}
+
+    def validate_return_reason(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accept any reason of a few characters that is not a yes, a no or a call for help
+        ("help" and "yes" were registered as reasons); "no reason" or "I don't know" is
+        the answer that there is none (a return needs no reason)."""
+        reason = str(slot_value or "").strip()
+        named = next(tracker.get_latest_entity_values("order_number"), None)
+        if named and normalise_order_number(str(named)):
+            # "actually it's order NW-55820" changes the order; it is no reason
+            return {"return_reason": None}
+        order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
+        switched = another_item(tracker, order) if set_this_turn(tracker, "product") else None
+        if switched is not None:
+            # "changed my mind, I want the headphones instead" changes the item; it was
+            # registered as the reason, and the return submitted at once. The item itself
+            # named in a reason ("it doesn't fit my laptop") is a reason: it was dropped,
+            # and the question asked again without a word.
+            dispatcher.utter_message(text=f"OK, the {switched} then.")
+            return {"return_reason": None}
+        item = find_item(reason, list(order["items"])) if order else None
+        if item is not None:
+            # An item of the order and nothing more ("sleeve", "actually the sleeve") is the
+            # user choosing another item, which the NLU did not tag: the lamp's return was
+            # registered with "actually the sleeve" as its reason.
+            if item != tracker.get_slot("product"):
+                dispatcher.utter_message(text=f"OK, the {item} then.")  # it changed unsaid
+                return {"product": item, "return_reason": None}
+            dispatcher.utter_message(text=REASON_HELP)
+            return {"return_reason": None}
+        said = words_of(reason)
+        if said in JUST_NO:
+            dispatcher.utter_message(response="utter_how_to_stop_return")
+            return {"return_reason": None}
+        if said in NO_REASON_GIVEN:
+            return {"return_reason": NO_REASON}
+        if len(reason) < 3 and not (len(reason) == 2 and all(map(is_wide, reason))):
+            # not a question: the form asks its own right after ("👍" got two in a row).
+            # Two Chinese or Japanese characters are words ("太小": too small).
+            dispatcher.utter_message(text="That's a bit short for a reason.")
+            return {"return_reason": None}
+        if not FILLERS.sub(" ", said).strip():
+            dispatcher.utter_message(text="Take your time. " + REASON_HELP)
+            return {"return_reason": None}
+        asked = reason.rstrip().endswith("?") and ASKS_BACK.match(said)
+        if asked or QUESTION_BACK.match(said):
+            # a question back ("why do you need to know?", "what do you mean?") is no reason
+            dispatcher.utter_message(text=WHY_ASKED)
+            return {"return_reason": None}
+        # A button's payload ("/inform{...}") clicked late is no reason either.
+        if said in NOT_A_REASON or reason.startswith("/"):
+            dispatcher.utter_message(text=REASON_HELP)
+            return {"return_reason": None}
+        return {"return_reason": reason}
+
+
+class ActionClearReturnDetails(Action):
+    """Forget the item and reason of a return that was submitted or stopped.
+
+    A second return found them filled: the form ended as it started, and the bot said
+    nothing. The order number stays, as the order the conversation is about.
+    """
+
+    def name(self) -> str:
+        return "action_clear_return_details"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return [SlotSet("product", None), SlotSet("return_reason", None)]

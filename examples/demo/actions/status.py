@@ -1,0 +1,69 @@
+"""What the bot says of an order's status: where it is, why it has nothing to return yet,
+and what to do when the customer says it has not come."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from .orders import (
+    ORDERS,
+)
+
+# Orders with nothing to return yet, or any more, and what the return form says of them.
+# Each was accepted before: a return registered for an order still in the warehouse, and
+# for one on its way, before it had arrived.
+_ON_ITS_WAY = (
+    "Order {number} is still on its way, so there's nothing to return yet: once it has "
+    "arrived, you can return it here. If you no longer want it, you can refuse the parcel "
+    "when it's delivered, and we'll refund you once it's back with us."
+)
+NOT_RETURNABLE = {
+    "being packed": "Order {number} hasn't left our warehouse yet, so there's nothing to "
+    "return: you can still cancel it in My account > Orders.",
+    "cancelled": "Order {number} was cancelled, so there's nothing to return.",
+    "shipped": _ON_ITS_WAY,
+    "delayed": _ON_ITS_WAY,
+}
+
+
+def status_line(number: str) -> str:
+    """Where an order known to the order system is."""
+    order = ORDERS[number]
+    return f"Your order {number} is {order['status']}. {order['detail']}"
+
+
+# A return asked for beside the order's status ("... and how do I return it?"), and the
+# status beside a return ("Where is NW-55820 and how do I return it?" read as a return).
+ASKS_FOR_RETURN = re.compile(r"\breturn(?:ing)?\b|\bsend\b.*\bback\b", re.IGNORECASE)
+ASKS_WHERE = re.compile(r"\bwhere\b|\bstatus\b|\btrack", re.IGNORECASE)
+
+
+def offer_return(number: str, dispatcher: CollectingDispatcher) -> None:
+    """Why the order has nothing to return yet, or a button to return from it."""
+    refusal = NOT_RETURNABLE.get(ORDERS[number]["status"])
+    if refusal is not None:
+        dispatcher.utter_message(text=refusal.format(number=number))
+        return
+    payload = "/return_item" + json.dumps({"order_number": number})
+    dispatcher.utter_message(
+        text=f"You can return an item from order {number} here.",
+        buttons=[{"title": "Return an item", "payload": payload}],
+    )
+
+
+# "But I never got it" / "no it hasn't come" right after an order's status disputes it: it
+# got "Goodbye" or "didn't get that". What helps depends on where the order is.
+STATUS_DISPUTED = {
+    "delivered": "I'm sorry it hasn't reached you. Please check with neighbours and your "
+    "building's mail room, and look for a delivery note. If it hasn't turned up within 2 "
+    "working days, a member of our team will open an investigation with the carrier and send "
+    "a replacement or a refund.",
+    "shipped": "It's with the carrier, and the tracking link in your shipping email shows "
+    "where it is now. If it hasn't arrived within 3 working days, a member of our team will "
+    "look into it.",
+    "delayed": "I'm sorry for the wait. The carrier's delay usually clears within two days; "
+    "if it hasn't arrived by then, a member of our team will look into it.",
+}
