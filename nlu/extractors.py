@@ -14,8 +14,6 @@ from nlu.symbols import half_width
 
 SYNONYM_PROCESSOR = "EntitySynonymMapper"
 REGEX_EXTRACTOR = "RegexEntityExtractor"
-# Patterns and synonyms read full-width forms as ASCII too (``half_width``); a match's value
-# is what the pattern was written for (an action looks up "NW-48213").
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,9 @@ class RuleExtractors:
         "NW–48213" and the pattern, then skipped, had the order number; it took "acme" of
         "john@acme.example" for an order number, and the email was lost."""
         out: list[Entity] = []
+        # Full-width forms read as ASCII ("ＮＷ－４８２１３"), one character for one: the span
+        # indexes the text as written, the value is what the pattern was written for (an
+        # action looks up "NW-48213").
         read = half_width(text)
         for name, pattern in self.patterns:
             for match in pattern.finditer(read):

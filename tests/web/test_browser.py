@@ -121,6 +121,14 @@ def login(page: Any, url: str, token: str) -> None:
     page.locator("#logout").wait_for()
 
 
+def ask_for_a_person(server: LiveServer, sender: str) -> None:
+    """A REST user asks for a person: the conversation waits in the agents' queue."""
+    httpx.post(
+        server.url + "/webhooks/rest/webhook",
+        json={"sender": sender, "message": "I want to talk to a person"},
+    ).raise_for_status()
+
+
 def handoff_is(page: Any, state: str) -> None:
     page.locator("#handoff-state").filter(has_text=re.compile(f"^{state}$")).wait_for()
 
@@ -315,10 +323,7 @@ def test_an_agent_taking_over_from_another_is_named_as_the_console_names_people(
 ) -> None:
     # The handoff line read "(taken over from ana#7) by you": the token's number, which
     # the console shows nowhere else, and no "you" for the agent it was taken from.
-    httpx.post(
-        web_server.url + "/webhooks/rest/webhook",
-        json={"sender": "passed-on", "message": "I want to talk to a person"},
-    )
+    ask_for_a_person(web_server, "passed-on")
     ana_token = token_for("agent", "ana")
     taken = httpx.post(
         web_server.url + "/api/agent/conversations/passed-on/takeover",
@@ -354,10 +359,7 @@ def test_closing_a_waiting_users_chat_is_confirmed_first(
     new_page: Any, web_server: LiveServer, token_for: Any
 ) -> None:
     # One misclick on Close dropped a user waiting for a person from the queue, unanswered.
-    httpx.post(
-        web_server.url + "/webhooks/rest/webhook",
-        json={"sender": "waits-long", "message": "I want to talk to a person"},
-    )
+    ask_for_a_person(web_server, "waits-long")
     page = new_page()
     asked: list[str] = []
     answers = [False, True]
