@@ -346,9 +346,22 @@
         else self.emit(self.options.initPayload);
         return;
       }
+      // The last message's replies are still the way forward after a reload (an image
+      // sent after them, as its own message, leaves them in place).
+      var shown = messages.filter(function (m) {
+        return m.sender !== "bot" || m.text !== null || m.buttons;
+      });
+      var last = shown[shown.length - 1];
+      var live = last && last.sender === "bot" && !self.queued.length ? last : null;
       var fragment = document.createDocumentFragment();
-      messages.forEach(function (item) {
+      messages.forEach(function (item, i) {
         self.render(item, item.text, true).forEach(function (node) { fragment.appendChild(node); });
+        var quick = item.sender === "bot" && item !== live ? quickReplies(item.buttons) : [];
+        var titles = quick.map(function (reply) { return String(reply.title); });
+        var answer = messages.slice(i + 1).filter(function (m) { return m.sender === "user"; })[0];
+        if (titles.length && !(answer && titles.indexOf(answer.text) >= 0)) {
+          fragment.appendChild(offered(titles));  // as the live chat left them
+        }
       });
       // Not read out: a screen reader announced the whole past conversation, as new
       // messages of the log, every time a page of the site opened the chat again.
@@ -356,16 +369,7 @@
       past.setAttribute("aria-live", "off");
       past.appendChild(fragment);
       self.log.insertBefore(past, self.log.firstChild);
-      // The last message's replies are still the way forward after a reload (an image
-      // sent after them, as its own message, leaves them in place).
-      var shown = messages.filter(function (m) {
-        return m.sender !== "bot" || m.text !== null || m.buttons;
-      });
-      var last = shown[shown.length - 1];
-      // (none when the history holds images alone)
-      if (last && last.sender === "bot" && last.buttons && !self.queued.length) {
-        self.showButtons(last.buttons);
-      }
+      if (live && live.buttons) self.showButtons(live.buttons);
       self.scroll();
     }).catch(function () { /* history is a convenience */ });
   };
@@ -558,7 +562,7 @@
   /* Show and send a message; ``typed``: the text to give back if it is refused (a
    * button's title is not, as sending it would not send the button's payload). */
   Widget.prototype.send = function (message, shown, typed) {
-    this.clearButtons();
+    this.clearButtons(typed === undefined);
     var sent = { bubble: this.bubble("user", shown), typed: typed };
     sent.bubble.classList.add("deskbot-pending");  // until the server has it
     this.log.appendChild(sent.bubble);
@@ -650,7 +654,7 @@
   /* Quick replies answer the newest question only: an older group goes when a new one comes. */
   Widget.prototype.showButtons = function (replies) {
     var self = this;
-    var quick = replies.filter(function (reply) { return reply && !isLink(reply) && reply.title; });
+    var quick = quickReplies(replies);
     if (!quick.length) return;
     this.clearButtons();
     var group = el("div", "deskbot-buttons");
@@ -668,10 +672,31 @@
     this.log.appendChild(group);
   };
 
-  Widget.prototype.clearButtons = function () {
+  /* The live replies go. Passed over (the user wrote something else, a person answered),
+   * they stay as a record: "Did you mean this?" alone, its option gone, asked nothing.
+   * Chosen, they go: the user's message shows the choice. */
+  Widget.prototype.clearButtons = function (chosen) {
     var groups = this.log.querySelectorAll(".deskbot-buttons");
-    for (var i = 0; i < groups.length; i++) groups[i].remove();
+    for (var i = 0; i < groups.length; i++) {
+      var titles = Array.prototype.map.call(groups[i].querySelectorAll(".deskbot-button"),
+        function (button) { return button.textContent; });
+      if (chosen) groups[i].remove();
+      else groups[i].replaceWith(offered(titles));
+    }
   };
+
+  function offered(titles) {
+    var record = el("div", "deskbot-offered");
+    record.setAttribute("aria-label", "Replies offered");
+    titles.forEach(function (title) { record.appendChild(el("span", "deskbot-offer", title)); });
+    return record;
+  }
+
+  function quickReplies(replies) {
+    return (replies || []).filter(function (reply) {
+      return reply && !isLink(reply) && reply.title;
+    });
+  }
 
   Widget.prototype.notice = function (text) {
     var line = el("div", "deskbot-notice", text);

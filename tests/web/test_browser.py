@@ -221,6 +221,42 @@ def test_a_long_answer_is_shown_from_its_start(
         api.close()
 
 
+def test_replies_passed_over_stay_as_a_record_and_come_back_so(
+    new_page: Any, web_server: LiveServer, screenshot: Any
+) -> None:
+    # "Did you mean this?" lost its option once the user wrote something else, and after a
+    # reload every older offer came back as a question with nothing offered.
+    page = new_page()
+    open_widget(page, web_server)
+    expect_bot(page, "Northwind Shop")
+    offered = page.get_by_role("group", name="Suggested replies").get_by_role("button")
+    titles = offered.all_inner_texts()
+    assert "Return an item" in titles
+    send(page, "Do you offer express delivery?")  # passed over: the offer stays, as a record
+    expect_bot(page, 'Choose "Express" at checkout')
+    records = page.locator(".deskbot-offered")
+    assert records.count() == 1
+    assert records.first.locator(".deskbot-offer").all_inner_texts() == titles
+    assert records.first.get_by_role("button").count() == 0  # nothing to click any more
+    assert page.locator(".deskbot-buttons").count() == 0
+    send(page, "hello")
+    expect_bot(page, "Northwind Shop")
+    page.get_by_role("group", name="Suggested replies").get_by_role(
+        "button", name="Return an item"
+    ).click()  # chosen: the user's message says which, no record
+    expect_bot(page, "What's your order number?")
+    assert records.count() == 1
+    live = [r.locator(".deskbot-offer").all_inner_texts() for r in records.all()]
+    screenshot(page, "widget-offered.png")
+
+    page.reload()  # the history shows the same: one record, after the first greeting
+    page.locator(".deskbot-restored", has_text="What's your order number?").wait_for()
+    restored = page.locator(".deskbot-history .deskbot-offered")
+    assert [r.locator(".deskbot-offer").all_inner_texts() for r in restored.all()] == live
+    first_greeting = page.locator(".deskbot-history .deskbot-bot").first
+    assert first_greeting.evaluate("e => e.nextElementSibling.className") == "deskbot-offered"
+
+
 def test_two_tabs_of_one_chat_show_the_same_conversation(
     new_page: Any, web_server: LiveServer
 ) -> None:
