@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from bot.errors import NotFoundError
 
@@ -47,19 +49,37 @@ def _path(name: str) -> Path:
     return path
 
 
-def _file(name: str) -> Response:
-    if name in BUNDLES:
-        text = "\n".join(_path(part).read_text(encoding="utf-8") for part in BUNDLES[name])
-        return Response(text, media_type=TYPES[".js"], headers=CACHE)
-    path = _path(name)
-    media = TYPES.get(path.suffix, "text/html; charset=utf-8")
-    return FileResponse(path, media_type=media, headers=CACHE)
+@lru_cache(maxsize=64)
+def _read(parts: tuple[Path, ...], stamp: tuple[tuple[int, int], ...]) -> tuple[bytes, str]:
+    """A file's bytes (a bundle's parts joined) and their ETag; ``stamp`` (each part's
+    mtime and size) keys the cache, so an updated file is read again."""
+    data = b"\n".join(part.read_bytes() for part in parts)
+    return data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
 
 
-def _serving(name: str) -> Callable[[], Awaitable[Response]]:
+def _unchanged(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+def _file(name: str, request: Request) -> Response:
+    # An ETag for each file, the bundle included: once max-age has passed, an embedding
+    # site's visitors ask again and get 304, not the whole widget on every page.
+    parts = tuple(_path(part) for part in BUNDLES.get(name, (name,)))
+    data, etag = _read(parts, tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in parts))
+    headers = {**CACHE, "ETag": etag}
+    if _unchanged(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    media = TYPES.get(parts[-1].suffix, "text/html; charset=utf-8")
+    return Response(data, media_type=media, headers=headers)
+
+
+def _serving(name: str) -> Callable[[Request], Awaitable[Response]]:
     # A closure, not a default argument: FastAPI would expose a parameter as a query field.
-    async def serve() -> Response:
-        return _file(name)
+    async def serve(request: Request) -> Response:
+        return _file(name, request)
 
     return serve
 

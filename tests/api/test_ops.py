@@ -7,10 +7,11 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from botstack import make_components
 from fastapi.testclient import TestClient
 
-from bot.api import create_app
+from bot.api import create_app, pages
 from bot.settings import Settings
 
 
@@ -116,6 +117,40 @@ def test_pages_and_assets_are_served(client: TestClient) -> None:
     renderer = client.get("/message-text.js").text
     assert widget.text.startswith(renderer) and "window.Deskbot = Deskbot" in widget.text
     assert client.get("/etc/passwd").status_code == 404
+
+
+def test_a_page_asked_for_again_unchanged_is_not_sent_again(client: TestClient) -> None:
+    for path in ("/widget.js", "/widget.css", "/agent"):
+        first = client.get(path)
+        etag = first.headers["etag"]
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304, path
+        assert again.content == b"" and again.headers["etag"] == etag
+        assert again.headers["cache-control"] == "public, max-age=300"
+        weak = client.get(path, headers={"If-None-Match": f'"other", W/{etag}'})
+        assert weak.status_code == 304, path
+        stale = client.get(path, headers={"If-None-Match": '"not-this-one"'})
+        assert stale.status_code == 200 and stale.content == first.content, path
+    # the bundle's tag is its own, not one of its parts'
+    assert (
+        client.get("/widget.js").headers["etag"] != client.get("/message-text.js").headers["etag"]
+    )
+
+
+def test_an_updated_file_gets_a_new_etag(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    web = tmp_path / "web"
+    web.mkdir()
+    for name in ("message-text.js", "widget.js"):
+        (web / name).write_text(f"/* {name} */", encoding="utf-8")
+    monkeypatch.setattr(pages, "WEB_DIR", web)
+    first = client.get("/widget.js")
+    assert first.text == "/* message-text.js */\n/* widget.js */"
+    (web / "widget.js").write_text("/* widget.js, version 2 */", encoding="utf-8")
+    again = client.get("/widget.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 200 and again.text.endswith("version 2 */")
+    assert again.headers["etag"] != first.headers["etag"]
 
 
 def test_first_start_prints_and_saves_an_admin_token(
