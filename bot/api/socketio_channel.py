@@ -135,6 +135,8 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
             session_id = requested if is_valid_sender(requested) else uuid.uuid4().hex
         await _join(sid, session_id)
         await sio.emit("session_confirm", session_id, to=sid)
+        # deskbot's widget counts toward the limit as the user types (rasa-webchat ignores it)
+        await sio.emit("deskbot_limits", {"max_message_chars": settings.max_message_chars}, to=sid)
 
     async def _join(sid: str, session_id: str) -> None:
         """Make ``session_id`` this socket's conversation, leaving the one it had: a socket

@@ -148,6 +148,11 @@
     typing.appendChild(dots);
     typing.appendChild(el("span", "deskbot-sr", "The assistant is typing"));
 
+    // How long the message is, once it nears the server's limit: a long complaint was
+    // typed in full, then refused.
+    var count = el("div", "deskbot-count");
+    count.id = "deskbot-count";
+    count.hidden = true;
     var form = el("form", "deskbot-form");
     var label = el("label", "deskbot-sr", "Your message");
     label.setAttribute("for", "deskbot-input");
@@ -158,6 +163,7 @@
     // No maxlength: it cut a longer paste silently. The server refuses a message over its
     // limit in words ("the limit is 2000"), and the text is given back to shorten.
     input.placeholder = "Type a message\u2026";
+    input.setAttribute("aria-describedby", "deskbot-count");
     var send = el("button", "deskbot-send", "Send");
     send.type = "submit";
     form.appendChild(label);
@@ -167,6 +173,7 @@
     panel.appendChild(header);
     panel.appendChild(log);
     panel.appendChild(typing);
+    panel.appendChild(count);
     panel.appendChild(form);
     root.appendChild(panel);
     root.appendChild(launcher);
@@ -181,6 +188,7 @@
     this.log = log;
     this.typing = typing;
     this.input = input;
+    this.count = count;
 
     launcher.addEventListener("click", function () {
       if (panel.hidden) self.open(); else self.close();
@@ -196,14 +204,33 @@
       // characters alone are not a message, so do not show an empty bubble for them.
       if (!text.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Z}]/gu, "")) return;
       var size = Array.from(text).length;  // characters, as the server counts them
-      if (size > MOST_CHARS) {  // left in the box to shorten
-        self.notice("Your message is " + size.toLocaleString("en") + " characters, too " +
-          "long to send; please shorten it.");
+      var limit = self.maxChars();
+      if (size > limit) {  // left in the box to shorten
+        self.notice("Your message is " + size.toLocaleString("en") + " characters; the " +
+          "limit is " + limit.toLocaleString("en") + ". Please shorten it.");
         return;
       }
       input.value = "";
+      self.counted();
       self.send(text, text, text);
     });
+    input.addEventListener("input", function () { self.counted(); });
+  };
+
+  /* The server's limit once it has said it (deskbot_limits), else the most any allows. */
+  Widget.prototype.maxChars = function () {
+    return this.limit || MOST_CHARS;
+  };
+
+  /* The count shows from 80% of the limit on, and says when the message is over it. */
+  Widget.prototype.counted = function () {
+    var size = Array.from(this.input.value.trim()).length;
+    var limit = this.maxChars();
+    this.count.hidden = size < 0.8 * limit;
+    var over = size > limit;
+    this.count.classList.toggle("deskbot-count-over", over);
+    this.count.textContent = size.toLocaleString("en") + " / " + limit.toLocaleString("en") +
+      (over ? " \u2014 too long to send" : "");
   };
 
   /* ``quietly``: reopened after a reload, the focus stays where it is (on a phone, focusing
@@ -293,6 +320,11 @@
         self.restore().then(function () {
           self.queued.splice(0).forEach(function (item) { self.emit(item.message, item.sent); });
         });
+      });
+      socket.on("deskbot_limits", function (limits) {
+        var most = Number(limits && limits.max_message_chars);
+        if (most > 0 && most <= MOST_CHARS) self.limit = most;
+        self.counted();
       });
       socket.on("bot_uttered", function (message) {
         self.setTyping(false);

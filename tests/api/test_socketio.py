@@ -43,7 +43,7 @@ class Tab:
     ) -> None:
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.sio = socketio.Client(reconnection=False)
-        for name in ("session_confirm", "bot_uttered", "deskbot_error"):
+        for name in ("session_confirm", "bot_uttered", "deskbot_error", "deskbot_limits"):
             self.sio.on(name, lambda data, _n=name: self.events.put((_n, data)))
         self.sio.connect(url, transports=[transport], socketio_path="socket.io", auth=auth)
 
@@ -68,6 +68,7 @@ class Tab:
         self.sio.emit("session_request", {"session_id": session_id})
         confirmed = self.next("session_confirm")
         assert isinstance(confirmed, str)
+        self.limits = self.next("deskbot_limits")  # said after each confirmation
         return confirmed
 
     def say(self, session_id: str, text: str, **extra: Any) -> None:
@@ -108,6 +109,8 @@ def test_session_request_confirms_a_new_id_and_the_bot_answers(
     tab = open_tab(live_server, tabs)
     session_id = tab.session(None)
     assert len(session_id) == 32
+    # the widget counts toward the server's own limit (the default: 2000 characters)
+    assert tab.limits == {"max_message_chars": 2000}
     tab.say(session_id, "hello", customData={"language": "en"})
     reply = tab.next("bot_uttered")
     assert reply["text"] == "Hello! How can I help?"

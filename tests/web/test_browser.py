@@ -151,8 +151,25 @@ def test_a_refused_message_is_marked_not_sent_and_given_back(
     # nothing: the server's limit message was never seen.
     long_text = "word " * 500
     box = user.get_by_label("Your message")
+    count = user.locator("#deskbot-count")
+    box.fill("w" * 1500)
+    assert count.is_hidden()  # far from the limit: nothing to count yet
+    box.fill("w" * 1700)
+    assert count.inner_text() == "1,700 / 2,000"  # the server's limit, from deskbot_limits
+    assert box.get_attribute("aria-describedby") == "deskbot-count"
     box.fill(long_text)
     assert box.input_value() == long_text
+    assert count.inner_text() == "2,499 / 2,000 \u2014 too long to send"
+    shown = user.locator(".deskbot-user").count()
+    box.press("Enter")  # kept in the box to shorten, not sent
+    user.locator(
+        ".deskbot-notice", has_text="Your message is 2,499 characters; the limit is 2,000."
+    ).wait_for()
+    assert user.locator(".deskbot-user").count() == shown
+    assert box.input_value() == long_text
+    screenshot(user, "widget-count.png")
+    # A server that has not said its limit still refuses it, and the widget says why.
+    user.evaluate("window.Deskbot.widget.limit = null")
     box.press("Enter")
     notice = re.compile("^Message is \\d+ characters; the limit is 2000\\.$")
     user.locator(".deskbot-notice", has_text=notice).wait_for()
@@ -174,7 +191,7 @@ def test_a_refused_message_is_marked_not_sent_and_given_back(
     # Past the most any server takes, it is not sent (megabytes would break the socket).
     shown = user.locator(".deskbot-user").count()
     send(user, "x" * 6000)
-    user.locator(".deskbot-notice", has_text="6,000 characters, too long to send").wait_for()
+    user.locator(".deskbot-notice", has_text="6,000 characters; the limit is 5,000.").wait_for()
     assert user.locator(".deskbot-user").count() == shown
     assert box.input_value() == "x" * 6000
 
