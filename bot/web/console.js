@@ -14,7 +14,16 @@
     return node;
   }
 
-  function token() { return window.sessionStorage.getItem(KEY); }
+  // This tab's token, or the one kept for every tab by "Stay logged in on this device": an
+  // agent opening the FAQ editor or a second console had to paste the token again.
+  function token() {
+    return window.sessionStorage.getItem(KEY) || window.localStorage.getItem(KEY);
+  }
+
+  function forget() {
+    window.sessionStorage.removeItem(KEY);
+    window.localStorage.removeItem(KEY);
+  }
 
   function api(method, path, body, raw) {
     var headers = { Authorization: "Bearer " + token() };
@@ -29,7 +38,7 @@
       return read.then(function (data) {
         if (response.ok) return data;
         if (response.status === 401) {
-          window.sessionStorage.removeItem(KEY);
+          forget();
           if (loggedIn) {
             // Revoked or expired while the page was open: it kept polling, showing a stale
             // list under the old name. Back to the login form, saying why, unless that
@@ -50,11 +59,11 @@
     });
   }
 
-  function expired() {
+  function expired(why) {
     var banner = el("div", "expired");
     banner.setAttribute("role", "alert");
-    banner.appendChild(el("p", "error", EXPIRED + " What you typed is still here: copy it, " +
-      "then log in again."));
+    banner.appendChild(el("p", "error", (why || EXPIRED) + " What you typed is still here: " +
+      "copy it, then log in again."));
     var again = el("button", "", "Log in again");
     again.type = "button";
     again.addEventListener("click", function () { window.location.reload(); });
@@ -72,7 +81,7 @@
     function attempt() {
       return api("GET", "/api/agent/me").then(function (me) {
         if (role === "admin" && me.role !== "admin") {
-          window.sessionStorage.removeItem(KEY);
+          window.sessionStorage.removeItem(KEY);  // another page may still take it
           throw new Error("This page needs an admin token.");
         }
         document.getElementById("who").textContent = me.name + " (" + me.role + ")";
@@ -104,23 +113,52 @@
         "deskbot token create --role " + role + " --name YOUR-NAME");
       var error = el("p", "error", message || "");
       error.setAttribute("role", "alert");
+      var stay = el("label", "stay");
+      var keep = el("input");
+      keep.type = "checkbox";
+      stay.appendChild(keep);
+      stay.appendChild(document.createTextNode(" Stay logged in on this device (all tabs)"));
       var submit = el("button", "", "Log in");
       submit.type = "submit";
-      [heading, label, input, hint, error, submit].forEach(function (n) { box.appendChild(n); });
+      [heading, label, input, hint, stay, error, submit].forEach(function (n) {
+        box.appendChild(n);
+      });
       box.addEventListener("submit", function (event) {
         event.preventDefault();
-        window.sessionStorage.setItem(KEY, input.value.trim());
-        attempt().catch(function (e) { form(e.message); });
+        var value = input.value.trim();
+        window.sessionStorage.setItem(KEY, value);
+        attempt().then(function () {
+          if (keep.checked) window.localStorage.setItem(KEY, value);
+        }).catch(function (e) { form(e.message); });
       });
       main.appendChild(box);
       input.focus();
     }
     document.getElementById("logout").addEventListener("click", function () {
-      window.sessionStorage.removeItem(KEY);
+      forget();
       window.location.reload();
+    });
+    // Logged out in another tab: out here too (the kept token is gone), and logged in
+    // there: in here, if this tab shows the login form.
+    window.addEventListener("storage", function (event) {
+      if (event.key !== KEY) return;
+      var mine = window.sessionStorage.getItem(KEY);
+      if (event.newValue === null && loggedIn && mine === event.oldValue) {
+        window.sessionStorage.removeItem(KEY);
+        loggedIn = false;
+        if (unsaved()) expired("You logged out in another tab.");
+        else window.location.reload();
+      } else if (event.newValue && !loggedIn) {
+        window.sessionStorage.setItem(KEY, event.newValue);
+        attempt().catch(function (e) { form(e.message); });
+      }
     });
     var note = window.sessionStorage.getItem(NOTE);
     window.sessionStorage.removeItem(NOTE);
+    // A kept token becomes this tab's too, so a logout elsewhere is known to be this one's.
+    if (!window.sessionStorage.getItem(KEY) && token()) {
+      window.sessionStorage.setItem(KEY, token());
+    }
     if (token()) attempt().catch(function (e) { form(e.message); });
     else form(note || "");
   }

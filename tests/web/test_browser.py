@@ -1402,6 +1402,49 @@ def test_a_revoked_token_returns_to_the_login_unless_text_would_be_lost(
     assert typing.get_by_label("Reply to the user").input_value() == "Half a reply"
 
 
+def test_staying_logged_in_serves_every_tab_and_a_logout_ends_them_all(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    # The login was per tab: an agent opening the FAQ editor or a second console tab had
+    # to paste the token again.
+    agent = token_for("agent", "ivy")
+    first = new_page()
+    first.goto(web_server.url + "/agent")
+    first.get_by_label("API token").fill(agent)
+    first.get_by_label("Stay logged in on this device").check()
+    screenshot(first, "console-login.png")
+    first.get_by_role("button", name="Log in").click()
+    first.get_by_role("heading", name="Conversations").wait_for()
+    second = first.context.new_page()  # another tab of the same browser
+    second.goto(web_server.url + "/agent")
+    second.get_by_role("heading", name="Conversations").wait_for()
+    assert second.locator("#who").inner_text() == "ivy (agent)"
+    # The FAQ editor needs an admin: the kept agent token is refused there, and an admin
+    # token given in that tab is that tab's alone (the consoles keep their login).
+    editor = first.context.new_page()
+    editor.goto(web_server.url + "/admin/faq")
+    editor.locator("form.login .error", has_text="needs an admin token").wait_for()
+    login(editor, web_server.url + "/admin/faq", token_for("admin", "ada"))
+    assert editor.locator("#who").inner_text() == "ada (admin)"
+    second.reload()
+    second.get_by_role("heading", name="Conversations").wait_for()
+
+    first.get_by_role("button", name="Log out").click()  # out everywhere this login is used
+    first.locator("form.login").wait_for()
+    second.locator("form.login").wait_for()
+    third = first.context.new_page()
+    third.goto(web_server.url + "/agent")
+    third.locator("form.login").wait_for()
+    assert editor.locator("#who").inner_text() == "ada (admin)"  # another login: kept
+
+    # Without "stay", a login is this tab's alone.
+    other = new_page()
+    login(other, web_server.url + "/agent", agent)
+    fourth = other.context.new_page()
+    fourth.goto(web_server.url + "/agent")
+    fourth.locator("form.login").wait_for()
+
+
 def test_the_unchanged_rasa_webchat_bundle_converses_with_deskbot(
     new_page: Any, web_server: LiveServer, webchat_page: str
 ) -> None:
