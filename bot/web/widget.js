@@ -136,6 +136,15 @@
     log.setAttribute("aria-relevant", "additions");
     log.setAttribute("aria-label", "Conversation");
     log.tabIndex = 0;
+    // Over the log's foot while there is more below what is shown: a burst of replies is
+    // shown from its first, and on a phone the last ones were below the fold unannounced.
+    var view = el("div", "deskbot-view");
+    var more = el("button", "deskbot-more", "More below \u2193");
+    more.type = "button";
+    more.hidden = true;
+    more.setAttribute("aria-label", "Scroll to the latest message");
+    view.appendChild(log);
+    view.appendChild(more);
 
     var typing = el("div", "deskbot-typing");
     typing.setAttribute("role", "status");
@@ -171,7 +180,7 @@
     form.appendChild(send);
 
     panel.appendChild(header);
-    panel.appendChild(log);
+    panel.appendChild(view);
     panel.appendChild(typing);
     panel.appendChild(count);
     panel.appendChild(form);
@@ -189,11 +198,17 @@
     this.typing = typing;
     this.input = input;
     this.count = count;
+    this.more = more;
 
     launcher.addEventListener("click", function () {
       if (panel.hidden) self.open(); else self.close();
     });
     close.addEventListener("click", function () { self.close(); });
+    log.addEventListener("scroll", function () { self.below(); });
+    more.addEventListener("click", function () {
+      log.scrollTop = log.scrollHeight;
+      self.below();
+    });
     panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { event.preventDefault(); self.close(); }
     });
@@ -760,6 +775,12 @@
     }
     log.scrollTop = target;
     if (!this.turns) this.unread = null;
+    this.below();
+  };
+
+  Widget.prototype.below = function () {
+    var log = this.log;
+    this.more.hidden = log.scrollHeight - log.clientHeight - log.scrollTop <= 40;
   };
 
   function injectStyles(server) {

@@ -226,12 +226,20 @@ def test_a_long_answer_is_shown_from_its_start(
         )
         assert 0 <= top < 40  # its first line is at the top of the log
         assert log.evaluate("e => e.scrollHeight - e.clientHeight - e.scrollTop") > 5000
+        more = page.get_by_role("button", name="Scroll to the latest message")
+        assert more.is_visible()  # what is below is said, not left to be found
         screenshot(page, "widget-long-answer.png")
+        more.click()
+        assert log.evaluate("e => e.scrollHeight - e.clientHeight - e.scrollTop") < 2
+        assert more.is_hidden()
+        log.evaluate("e => { e.scrollTop = 0; }")  # reading back up: the way down is offered
+        page.wait_for_function("() => !document.querySelector('.deskbot-more').hidden")
         # A short answer goes to the bottom, as before.
         send(page, "Do you offer express delivery?")
         expect_bot(page, 'Choose "Express" at checkout')
         page.wait_for_timeout(300)
         assert log.evaluate("e => e.scrollHeight - e.clientHeight - e.scrollTop") < 2
+        assert more.is_hidden()
     finally:
         saved = created.json()
         api.delete(f"/api/faq/entries/{saved['id']}?version={saved['version']}")
