@@ -10,6 +10,11 @@
   "use strict";
   var SCRIPT = document.currentScript;
   var TEXT = window.DeskbotText;
+  if (!TEXT) {  // copied alone: say what is missing rather than fail on the first message
+    console.error("deskbot: widget.js needs message-text.js loaded before it; use the " +
+      "server's /widget.js, which is both");
+    return;
+  }
   var STORAGE_KEY = "deskbot.session_id";
   // Per tab (sessionStorage): the chat was open, so it opens again after a reload or on the
   // next page of the site, where it closed and the user had to find it again.

@@ -282,6 +282,22 @@ def test_replies_passed_over_stay_as_a_record_and_come_back_so(
     assert first_greeting.evaluate("e => e.nextElementSibling.className") == "deskbot-offered"
 
 
+def test_the_widgets_file_alone_says_what_it_lacks(new_page: Any) -> None:
+    # Copied to a CDN without the message renderer, it failed with a TypeError on the
+    # first message shown.
+    page = new_page()
+    said: list[str] = []
+    errors: list[str] = []
+    page.on("console", lambda message: said.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_content("<html><body><p>a shop</p></body></html>")
+    widget = Path(__file__).resolve().parents[2] / "bot" / "web" / "widget.js"
+    page.add_script_tag(content=widget.read_text(encoding="utf-8"))
+    assert errors == []
+    assert any("needs message-text.js loaded before it" in text for text in said)
+    assert page.evaluate("typeof window.Deskbot") == "undefined"
+
+
 def test_two_tabs_of_one_chat_show_the_same_conversation(
     new_page: Any, web_server: LiveServer
 ) -> None:
