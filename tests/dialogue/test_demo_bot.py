@@ -188,3 +188,16 @@ async def test_a_message_in_another_language_is_told_which_the_bot_speaks(
     # asked twice, the bot offers a person (who may speak it), as after any misunderstanding
     again = await dialogue.handle("lang-0", "Ich möchte mit einem Menschen sprechen")
     assert any(m.text == DEFAULT_OFFER_HUMAN_TEXT for m in again)
+
+
+async def test_a_form_takes_an_order_number_given_in_another_language(
+    demo_services: Services,
+) -> None:
+    # The NLU reads a foreign message by its entities alone; inside a form that reading is
+    # the answer (no note on the language: a form's answers are let be).
+    dialogue = demo_services.dialogue
+    assert dialogue is not None
+    asked = await dialogue.handle("lang-form", "I want to return an item")
+    assert (asked[-1].text or "").startswith("What's your order number?")
+    replies = await dialogue.handle("lang-form", "Meine Bestellnummer ist NW-39164")
+    assert [m.text for m in replies] == ["Which item from order NW-39164 would you like to return?"]
