@@ -110,6 +110,22 @@ def load_encoder_model(path: Path) -> Any:
     return AutoModel.from_pretrained(str(path), local_files_only=True)
 
 
+def position_limit(model: Any, tokenizer: Any) -> int:
+    """The most tokens ``model`` reads at once: what its tokenizer says, else its position
+    table less the positions that RoBERTa-style encoders (RoBERTa, XLM-R, MPNet) never use:
+    they number tokens from after their padding index, so 514 positions hold 512 tokens.
+    Read from the position table, not the model's name: an MPNet checkpoint whose tokenizer
+    gives no length was taken to hold 514 and a long message failed with an IndexError."""
+    limit = int(getattr(model.config, "max_position_embeddings", 512) or 512)
+    table = getattr(getattr(model, "embeddings", None), "position_embeddings", None)
+    if isinstance(table, torch.nn.Embedding) and table.padding_idx is not None:
+        limit = table.num_embeddings - table.padding_idx - 1
+    said = getattr(tokenizer, "model_max_length", None)
+    if isinstance(said, int) and 0 < said <= limit:
+        return said
+    return limit
+
+
 class InputMajorLinear(torch.nn.Module):
     """``nn.Linear`` for CPU inference, its weight stored ``(in, out)`` instead of ``(out, in)``.
 
@@ -221,6 +237,7 @@ class SentenceEncoder:
         self._model: Any = None
         self._device: torch.device | None = None
         self._name: str | None = None
+        self._max_tokens = max_length  # capped at the encoder's positions once loaded
 
     @property
     def name(self) -> str:
@@ -253,6 +270,7 @@ class SentenceEncoder:
             self._tokenizer = load_tokenizer(self.model_path)
             model = load_encoder_model(self.model_path).to(self._device)
             model.eval()
+            self._max_tokens = min(self.max_length, position_limit(model, self._tokenizer))
             if self._device.type == "cpu":
                 input_major_linears(model)
             self._model = model
@@ -298,7 +316,7 @@ class SentenceEncoder:
                     [self._read(texts[i]) for i in idx],
                     padding=True,
                     truncation=True,
-                    max_length=self.max_length,
+                    max_length=self._max_tokens,
                     return_tensors="pt",
                 ).to(self._device)
                 hidden = self._model(**batch).last_hidden_state

@@ -16,6 +16,7 @@ from nlu.encoder import (
     cpu_supports_bf16,
     input_major_linears,
     load_tokenizer,
+    position_limit,
     set_torch_threads,
 )
 from nlu.errors import NluError
@@ -76,7 +77,7 @@ class NluModel:
         # training length (64), an order number at the end of a long message was cut to
         # "NW-" and refused as malformed.
         trained = int(training.get("config", {}).get("max_length", 64))
-        self.max_length = max(trained, _positions(network, tokenizer))
+        self.max_length = max(trained, position_limit(network.encoder, tokenizer))
         self.fallback_threshold = float(training.get("fallback_threshold", 0.0))
         self._lock = threading.Lock()
 
@@ -192,15 +193,3 @@ class NluModel:
             for e in self.rules.with_rule_entities(text, entities)
         ]
         return ParseResult(text, intent, ranking, tuple(entities))
-
-
-def _positions(network: Any, tokenizer: Any) -> int:
-    """The longest input the encoder takes: what its tokenizer says, else its positions
-    (less the two that RoBERTa-style models offset theirs by)."""
-    config = network.encoder.config
-    limit = int(getattr(config, "max_position_embeddings", 512) or 512)
-    said = getattr(tokenizer, "model_max_length", None)
-    if isinstance(said, int) and 0 < said <= limit:
-        return said
-    kind = str(getattr(config, "model_type", ""))
-    return limit - 2 if "roberta" in kind or kind == "camembert" else limit
