@@ -52,9 +52,15 @@ class FormTurns:
         switching = upcoming in self.domain.forms and upcoming != form
         elsewhere = intent in self._form_starters and upcoming not in (None, LISTEN, form)
         interrupts = intent in self._interruptions or switching or elsewhere
-        # What the message says by itself, free text aside.
+        # What the message says by itself, free text aside (but free text a mapping takes at
+        # this question for another slot: it was set aside, and the message not understood).
         said = extract_slots(
-            self.domain, parse, active_loop=form, requested_slot=requested, include_text=False
+            self.domain,
+            parse,
+            active_loop=form,
+            requested_slot=requested,
+            include_text=False,
+            aimed_text=True,
         )
         required = self.forms.asks(form)
         if (

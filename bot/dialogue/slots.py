@@ -54,6 +54,13 @@ def _ignored_intents(
     return form.ignored_intents
 
 
+def _aimed_elsewhere(mapping: SlotMapping, slot: str, requested_slot: str | None) -> bool:
+    """Whether a mapping's condition names ``requested_slot``, another slot's question."""
+    return requested_slot not in (None, slot) and any(
+        c.requested_slot == requested_slot for c in mapping.conditions
+    )
+
+
 def _entity_value(mapping: SlotMapping, entities: list[dict[str, Any]]) -> Any:
     values = [
         e.get("value")
@@ -109,11 +116,15 @@ def extract_slots(
     requested_slot: str | None,
     only: set[str] | None = None,
     include_text: bool = True,
+    aimed_text: bool = False,
     unsure: bool = False,
 ) -> dict[str, Any]:
     """Slot values this message sets: ``{slot: value}`` (custom mappings are the actions').
 
     ``include_text=False`` leaves out ``from_text`` mappings: what the message says by itself.
+    ``aimed_text`` keeps, even then, a ``from_text`` mapping whose condition names another
+    slot's question (``requested_slot``): the project takes that text at that question on
+    purpose, as Rasa does (a return's reason given when asked for the order number).
     ``unsure``: the intent was read with too little confidence to exclude the message from
     a mapping (``not_intent``, a form's ``ignored_intents``); an intent a mapping names
     still fills it.
@@ -134,7 +145,9 @@ def extract_slots(
             value: Any = None
             if mapping.type == "from_entity":
                 value = _entity_value(mapping, entities)
-            elif mapping.type == "from_text" and include_text:
+            elif mapping.type == "from_text" and (
+                include_text or (aimed_text and _aimed_elsewhere(mapping, name, requested_slot))
+            ):
                 # Unlike Rasa, free text without conditions fills a slot only while a form
                 # asks for it: otherwise every message would overwrite it.
                 if mapping.conditions or requested_slot == name:

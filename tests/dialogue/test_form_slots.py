@@ -178,3 +178,46 @@ async def test_an_unsure_reading_of_an_excluded_intent_is_still_the_answer(
         replies = _texts(await dm.handle(sender, text))
         assert replies[-1] == "Why are you returning the lamp?", (text, replies)
         assert (await dm.store.load(sender)).slots["return_reason"] is None  # type: ignore[union-attr]
+
+
+async def test_free_text_a_mapping_takes_at_another_question_fills_its_slot(
+    make_dm, tmp_path: Path
+) -> None:
+    # As Rasa: a from_text mapping whose condition names the order-number question takes
+    # what is said there for its own slot. "don't need it anymore" at a return's order
+    # question was set aside (only the reason's own question took free text) and, not
+    # understood, got "didn't get that", then the offer of a person.
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    domain = (root / "domain.yml").read_text()
+    aimed = (
+        "      - type: from_text\n        intent: inform\n"
+        "        conditions:\n          - active_loop: return_form\n"
+        "            requested_slot: order_number\n"
+    )
+    domain = domain.replace(
+        "            requested_slot: return_reason\n",
+        "            requested_slot: return_reason\n" + aimed,
+        1,
+    )
+    (root / "domain.yml").write_text(domain)
+    parser = FixedParser({
+        "I want to return something": ("request_return", 0.95),
+        "don't need it anymore": ("inform", 0.9), "hello": ("greet", 0.95),
+    })  # fmt: skip
+    dm = make_dm(project=load_project(root), parser=parser)
+    await dm.handle("a", "I want to return something")
+    assert _texts(await dm.handle("a", "don't need it anymore")) == ["What is your order number?"]
+    state = await dm.store.load("a")
+    assert state is not None and state.slots["return_reason"] == "don't need it anymore"
+    assert state.requested_slot == "order_number" and state.fallback_count == 0
+    # the reason is not asked for again once the rest is given
+    await dm.handle("a", '/inform{"order_number": "NW-10001"}')
+    assert _texts(await dm.handle("a", '/inform{"product": "lamp"}')) == [
+        "Return for lamp on order NW-10001 is registered."
+    ]
+    # Another intent, which the mapping does not name, fills nothing.
+    await dm.handle("g", "I want to return something")
+    await dm.handle("g", "hello")
+    state = await dm.store.load("g")
+    assert state is not None and state.slots["return_reason"] is None

@@ -631,3 +631,45 @@ def test_a_pasted_signature_does_not_hide_the_order(actions: ModuleType) -> None
     asked = tracker({"requested_slot": "order_number"}, delivered, "return_form")
     assert returns.validate_order_number("acme", said, asked, {}) == {"order_number": "NW-27530"}
     assert said.messages == []
+
+
+def test_a_reason_given_before_the_order_is_noted(actions: ModuleType) -> None:
+    # "dont need it anymore" at the order-number question got "didn't get that", then the
+    # offer of a person: the domain maps it to the reason there, and the check notes it.
+    from rasa_sdk import Tracker
+
+    form = actions.ValidateReturnForm()
+    said = Dispatcher()
+
+    def at_order_question(text: str, entities: list[dict[str, Any]], before: Any = None) -> Any:
+        events = [
+            {"event": "slot", "name": "return_reason", "value": before},
+            {"event": "user", "text": text},
+        ]
+        latest = {"text": text, "entities": entities}
+        slots = {"requested_slot": "order_number", "return_reason": text}
+        return Tracker("u1", slots, latest, events, False, None, {"name": "return_form"}, "")
+
+    typed = "dont need it anymore"
+    assert form.validate_return_reason(typed, said, at_order_question(typed, []), {}) == {
+        "return_reason": typed
+    }
+    assert said.messages[-1]["text"] == actions.EARLY_REASON_NOTED
+    # The order number given next keeps the reason noted (it was wiped); an item, a date or
+    # an "I don't know" is no reason there, and nothing is said of it.
+    number = [{"entity": "order_number", "value": "NW-55820"}]
+    before = len(said.messages)
+    for text, entities in (
+        ("NW-55820", number),
+        ("the lamp", [{"entity": "product", "value": "lamp"}]),
+        ("no idea", []),
+        ("hmm", []),
+    ):
+        tracked = at_order_question(text, entities, before=typed)
+        assert form.validate_return_reason(text, said, tracked, {}) == {"return_reason": typed}
+    assert len(said.messages) == before
+    # digits with no order number in them were meant as one
+    assert form.validate_return_reason("1", said, at_order_question("1", []), {}) == {
+        "return_reason": None
+    }
+    assert said.messages[-1]["text"] == actions.NOT_AN_ORDER_NUMBER

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from .history import another_item, carried_over, earlier_value, order_given_now, set_this_turn
 from .orders import (
+    NOT_AN_ORDER_NUMBER,
     ORDERS,
     given_order,
     holds_order_number,
@@ -169,6 +170,8 @@ class ValidateReturnForm(FormValidationAction):
         ("help" and "yes" were registered as reasons); "no reason" or "I don't know" is
         the answer that there is none (a return needs no reason)."""
         reason = str(slot_value or "").strip()
+        if tracker.get_slot("requested_slot") == "order_number":
+            return _reason_before_the_order(reason, dispatcher, tracker)
         named = next(tracker.get_latest_entity_values("order_number"), None)
         if named and normalise_order_number(str(named)):
             # "actually it's order NW-55820" changes the order; it is no reason
@@ -216,6 +219,38 @@ class ValidateReturnForm(FormValidationAction):
             dispatcher.utter_message(text=REASON_HELP)
             return {"return_reason": None}
         return {"return_reason": reason}
+
+
+EARLY_REASON_NOTED = "Got it, I've noted that as the reason for the return."
+
+
+def _reason_before_the_order(
+    reason: str, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any]:
+    """A reason given where the order number is asked for ("dont need it anymore" got
+    "didn't get that", then the offer of a person): noted, so the reason question is not
+    asked later. Only a clear one: the order number itself, an item, a date or an "I don't
+    know", which may be about the order number, keeps what was noted before (the number
+    given next wiped it), and the form asks for the number again."""
+    said = words_of(reason)
+    entities = (tracker.latest_message or {}).get("entities") or []
+    digits = any(char.isdigit() for char in reason)
+    if digits and not entities:
+        # "1" or "4821": meant as the number, in which no order number was found
+        dispatcher.utter_message(text=NOT_AN_ORDER_NUMBER)
+    unclear = (
+        bool(entities)
+        or digits
+        or reason.startswith("/")
+        or reason.rstrip().endswith("?")
+        or said in NOT_A_REASON | OKAY | JUST_NO | NO_REASON_GIVEN
+        or len(said) < 3
+        or not FILLERS.sub(" ", said).strip()
+    )
+    if unclear:
+        return {"return_reason": earlier_value(tracker, "return_reason")}
+    dispatcher.utter_message(text=EARLY_REASON_NOTED)
+    return {"return_reason": reason}
 
 
 class ActionClearReturnDetails(Action):
