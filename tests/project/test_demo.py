@@ -673,3 +673,48 @@ def test_a_reason_given_before_the_order_is_noted(actions: ModuleType) -> None:
         "return_reason": None
     }
     assert said.messages[-1]["text"] == actions.NOT_AN_ORDER_NUMBER
+
+
+def test_a_return_asked_with_the_order_s_status_tells_it(actions: ModuleType) -> None:
+    # "has NW-27530 arrived? I want to return it", read as a return, got the item question
+    # alone; "NW-48213 and how do I return it?" was told the order is on its way, then asked
+    # "What's your order number?" as if the number had not been read.
+    import asyncio
+
+    from rasa_sdk import Tracker
+
+    form = actions.ValidateReturnForm()
+
+    def started_by(text: str, number: str) -> Any:
+        latest = {"text": text, "entities": [{"entity": "order_number", "value": number}]}
+        events = [
+            {"event": "user", "text": text},
+            {"event": "slot", "name": "order_number", "value": number},
+        ]
+        slots = {"order_number": number, "requested_slot": None}
+        return Tracker("u1", slots, latest, events, False, None, {"name": "return_form"}, "")
+
+    for text in (
+        "has NW-27530 arrived? I want to return it",
+        "I want to return NW-27530, has it arrived?",
+        "did NW-27530 come yet, I'd like to send it back",
+    ):
+        said = Dispatcher()
+        form.validate_order_number("NW-27530", said, started_by(text, "NW-27530"), {})
+        assert said.messages[0]["text"] == actions.status_line("NW-27530"), text
+    said = Dispatcher()
+    plain = "NW-27530 arrived broken, I want to return it"
+    form.validate_order_number("NW-27530", said, started_by(plain, "NW-27530"), {})
+    assert [m["text"] for m in said.messages] == []  # no status asked for, none told
+    # An order with nothing to return, named in the request: the return ends.
+    said = Dispatcher()
+    domain = {"forms": {"return_form": {"required_slots": ["order_number"]}}, "slots": {}}
+    events = asyncio.run(
+        form.run(said, started_by("NW-48213 and how do I return it?", "NW-48213"), domain)
+    )
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "utter_anything_else_for_now"
+    assert said.messages[-1]["text"].startswith("Order NW-48213 is still on its way")
+    # ... a returnable one goes on
+    events = asyncio.run(form.run(said, started_by("return NW-27530", "NW-27530"), domain))
+    assert not any(e["event"] == "active_loop" for e in events)

@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from .history import another_item, carried_over, earlier_value, order_given_now, set_this_turn
+from .history import (
+    another_item,
+    carried_over,
+    earlier_value,
+    order_given_now,
+    set_this_turn,
+    started_now,
+)
 from .orders import (
     NOT_AN_ORDER_NUMBER,
     ORDERS,
@@ -47,6 +54,24 @@ class ValidateReturnForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_return_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        if started_now(tracker) and _refused_order(tracker) is not None:
+            # "NW-48213 and how do I return it?": told where it is and why it has nothing to
+            # return, the return ends. "What's your order number?" after it read as if the
+            # number in the message had not been read.
+            return [
+                *events,
+                SlotSet("product", None),
+                SlotSet("return_reason", None),
+                ActiveLoop(None),
+                SlotSet("requested_slot", None),
+                FollowupAction("utter_anything_else_for_now"),
+            ]
+        return events
 
     def validate_order_number(
         self,
@@ -219,6 +244,14 @@ class ValidateReturnForm(FormValidationAction):
             dispatcher.utter_message(text=REASON_HELP)
             return {"return_reason": None}
         return {"return_reason": reason}
+
+
+def _refused_order(tracker: Tracker) -> str | None:
+    """The one order the latest message named, when it has nothing to return."""
+    named = named_orders([*tracker.get_latest_entity_values("order_number")])
+    number = named[0] if len(named) == 1 else None
+    refused = number in ORDERS and ORDERS[number]["status"] in NOT_RETURNABLE
+    return number if refused else None
 
 
 EARLY_REASON_NOTED = "Got it, I've noted that as the reason for the return."
