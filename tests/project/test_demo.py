@@ -414,7 +414,7 @@ async def test_order_status_action(actions: ModuleType) -> None:
     said = Dispatcher()
     found = tracker({}, [{"entity": "order_number", "value": "nw-10472"}])
     events = await action.run(said, found, {})
-    assert said.messages[-1]["text"].startswith("Your order NW-10472 is being packed.")
+    assert said.messages[-1]["text"].startswith("Your order NW-10472 is being packed,")
     assert events[0]["value"] == "NW-10472"
     await action.run(said, tracker({}), {})
     assert "What's your order number?" in said.messages[-1]["text"]
@@ -427,7 +427,7 @@ async def test_order_status_action(actions: ModuleType) -> None:
         form="return_form",
     )
     assert await action.run(said, returning, {}) == []
-    assert said.messages[-1]["text"].startswith("Your order NW-33091 is delayed.")
+    assert said.messages[-1]["text"].startswith("Your order NW-33091 is delayed:")
     for asked in ("NW-99999", "+44 20 7946 0958"):  # unknown, or not an order number at all
         wrong = tracker(
             {"order_number": "NW-48213"},
@@ -459,14 +459,14 @@ async def test_tracking_and_a_return_in_one_message_are_both_answered(
     said = Dispatcher()
     await action.run(said, asked("Where is NW-55820 and how do I return it?", "NW-55820"), {})
     status, offer = said.messages
-    assert status["text"].startswith("Your order NW-55820 is delivered.")
+    assert status["text"].startswith("Your order NW-55820 was delivered on")
     assert offer["buttons"] == [
         {"title": "Return an item", "payload": '/return_item{"order_number": "NW-55820"}'}
     ]
     said = Dispatcher()
     await action.run(said, asked("where's NW-48213, I want to send it back", "NW-48213"), {})
     assert [m["text"][:34] for m in said.messages] == [
-        "Your order NW-48213 is shipped. It",
+        "Your order NW-48213 has shipped: i",
         "Order NW-48213 is still on its way",
     ]
     for text in ("where is NW-55820?", "and how do I return NW-55820"):  # alone, or in one
@@ -480,7 +480,7 @@ async def test_tracking_and_a_return_in_one_message_are_both_answered(
     given = asked("Where is NW-48213 and how do I return it?", "NW-48213", "return_form")
     assert form.validate_order_number("NW-48213", said, given, {}) == {"order_number": None}
     assert [m["text"][:34] for m in said.messages] == [
-        "Your order NW-48213 is shipped. It",
+        "Your order NW-48213 has shipped: i",
         "Order NW-48213 is still on its way",
     ]
 
@@ -499,18 +499,18 @@ async def test_every_order_a_message_names_is_told(actions: ModuleType) -> None:
     ):
         said = Dispatcher()
         events = await action.run(said, tracker({}, entities), {})
-        assert [m["text"][:26] for m in said.messages] == [
-            "Your order NW-48213 is shi",
-            "Your order NW-10472 is bei",
+        assert [m["text"][:25] for m in said.messages] == [
+            "Your order NW-48213 has s",
+            "Your order NW-10472 is be",
         ]
         assert events[0]["value"] == "NW-48213"
     said = Dispatcher()
     await action.run(
         said, tracker({}, [{"entity": "order_number", "value": "NW-99999, 55820"}]), {}
     )
-    assert [m["text"][:26] for m in said.messages] == [
-        "I couldn't find an order N",
-        "Your order NW-55820 is del",
+    assert [m["text"][:25] for m in said.messages] == [
+        "I couldn't find an order ",
+        "Your order NW-55820 was d",
     ]
     assert form.validate_order_number("48213 and 55820", said, gave("48213 and 55820"), {}) == {
         "order_number": "NW-48213"
@@ -718,3 +718,14 @@ def test_a_return_asked_with_the_order_s_status_tells_it(actions: ModuleType) ->
     # ... a returnable one goes on
     events = asyncio.run(form.run(said, started_by("return NW-27530", "NW-27530"), domain))
     assert not any(e["event"] == "active_loop" for e in events)
+
+
+def test_an_order_s_status_reads_naturally(actions: ModuleType) -> None:
+    # "Your order NW-27530 is delivered. It was delivered on Friday." and "is shipped"
+    assert actions.status_line("NW-48213").startswith("Your order NW-48213 has shipped: it left")
+    assert actions.status_line("NW-27530") == "Your order NW-27530 was delivered on Friday."
+    assert actions.status_line("NW-61248").startswith("Your order NW-61248 was cancelled, and")
+    for number in actions.ORDERS:
+        line = actions.status_line(number)
+        assert line.endswith(".") and ". It" not in line, line
+        assert not any(f"is {s}" in line for s in ("shipped", "delivered", "cancelled")), line

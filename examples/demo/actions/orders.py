@@ -16,20 +16,23 @@ from rasa_sdk.executor import CollectingDispatcher
 # ("order 48213" was refused).
 ORDER_NUMBER = re.compile(r"^\s*#?(?:([A-Za-z]{2})[-\u2010-\u2015\u2212\s]?)?(\d{5})\s*$")
 
+# "status" is the order system's; "news" says it in a sentence after "Your order NW-…"
+# ("is shipped" and "is delivered. It was delivered on Friday." read oddly).
 ORDERS: dict[str, dict[str, Any]] = {
-    "NW-48213": {"status": "shipped", "detail": "It left our warehouse on Tuesday and should "
-                 "arrive within 1-2 working days.", "items": ["wireless headphones", "phone case"]},
-    "NW-10472": {"status": "being packed", "detail": "It will be handed to the carrier today.",
-                 "items": ["yoga mat", "water bottle"]},
-    "NW-55820": {"status": "delivered", "detail": "It was delivered on Monday and signed for.",
-                 "items": ["running shoes"]},
-    "NW-33091": {"status": "delayed", "detail": "The carrier reports a delay of about two days; "
-                 "we're sorry for the wait.", "items": ["desk lamp", "laptop sleeve"]},
-    "NW-61248": {"status": "cancelled", "detail": "The payment was refunded to your card.",
-                 "items": ["coffee grinder"]},
-    "NW-27530": {"status": "delivered", "detail": "It was delivered on Friday.",
+    "NW-48213": {"status": "shipped", "news": "has shipped: it left our warehouse on Tuesday "
+                 "and should arrive within 1-2 working days.",
                  "items": ["wireless headphones", "phone case"]},
-    "NW-39164": {"status": "delivered", "detail": "It was delivered yesterday.",
+    "NW-10472": {"status": "being packed", "news": "is being packed, and will be handed to the "
+                 "carrier today.", "items": ["yoga mat", "water bottle"]},
+    "NW-55820": {"status": "delivered", "news": "was delivered on Monday and signed for.",
+                 "items": ["running shoes"]},
+    "NW-33091": {"status": "delayed", "news": "is delayed: the carrier reports a delay of about "
+                 "two days. We're sorry for the wait.", "items": ["desk lamp", "laptop sleeve"]},
+    "NW-61248": {"status": "cancelled", "news": "was cancelled, and the payment was refunded to "
+                 "your card.", "items": ["coffee grinder"]},
+    "NW-27530": {"status": "delivered", "news": "was delivered on Friday.",
+                 "items": ["wireless headphones", "phone case"]},
+    "NW-39164": {"status": "delivered", "news": "was delivered yesterday.",
                  "items": ["desk lamp", "laptop sleeve"]},
 }  # fmt: skip
 

@@ -32,7 +32,7 @@ NOT_RETURNABLE = {
 def status_line(number: str) -> str:
     """Where an order known to the order system is."""
     order = ORDERS[number]
-    return f"Your order {number} is {order['status']}. {order['detail']}"
+    return f"Your order {number} {order['news']}"
 
 
 # A return asked for beside the order's status ("... and how do I return it?"), and the
