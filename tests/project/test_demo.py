@@ -729,3 +729,21 @@ def test_an_order_s_status_reads_naturally(actions: ModuleType) -> None:
         line = actions.status_line(number)
         assert line.endswith(".") and ". It" not in line, line
         assert not any(f"is {s}" in line for s in ("shipped", "delivered", "cancelled")), line
+
+
+def test_how_an_item_looks_does_not_hide_it(actions: ModuleType) -> None:
+    # "I ordered a blue lamp two weeks ago and it arrived broken …": "blue lamp" was tagged
+    # as the item, and the desk lamp's order was said to have "no blue lamp".
+    lamp_order = ["desk lamp", "laptop sleeve"]
+    assert actions.find_item("blue lamp", lamp_order) == "desk lamp"
+    assert actions.find_item("the big black office chair", ["office chair"]) == "office chair"
+    assert actions.find_item("blue", lamp_order) is None  # a colour alone names nothing
+    assert actions.find_item("blue kettle", lamp_order) is None
+    form = actions.ValidateReturnForm()
+    said = Dispatcher()
+    complained = gave("NW-39164", {"product": "blue lamp"})
+    assert form.validate_order_number("NW-39164", said, complained, {}) == {
+        "order_number": "NW-39164",
+        "product": "desk lamp",
+    }
+    assert said.messages == []

@@ -84,13 +84,20 @@ NOT_ITEM_WORDS = {
     "return", "would", "like", "please", "for", "of", "from", "order", "item", "and", "both",
     "actually", "no", "sorry", "oops", "oh", "meant", "mean", "instead", "rather", "s",
 }  # fmt: skip
+# How an item looks, which its name in the order does not say: "a blue lamp" in a complaint
+# was tagged as the item, and the desk lamp's order was said to have "no blue lamp".
+LOOKS = {
+    "black", "white", "grey", "gray", "silver", "gold", "red", "pink", "orange", "yellow",
+    "green", "blue", "navy", "purple", "brown", "beige", "big", "small", "large", "little",
+    "new",
+}  # fmt: skip
 
 
 def find_item(said: str, items: list[str]) -> str | None:
     """The order's one item whose words name every word the user wrote, allowing a typo
     ("headfones", "water bottel"); None when none does or several do ("wireless charger",
     "shoe laces" and "clamp" are not the headphones, the shoes and the lamp)."""
-    words = [w for w in re.findall(r"[a-z]+", said.lower()) if w not in NOT_ITEM_WORDS]
+    words = [w for w in re.findall(r"[a-z]+", said.lower()) if w not in NOT_ITEM_WORDS | LOOKS]
     if not words:
         return None
     named = [i for i in items if all(any(_same_word(w, p) for p in i.split()) for w in words)]
