@@ -20,9 +20,14 @@
     return window.sessionStorage.getItem(KEY) || window.localStorage.getItem(KEY);
   }
 
+  var pending = false;  // a login being tried: another tab's login waits for it
+
+  /* This tab's token goes, and the kept one with it only if it is the same: a wrong or
+   * revoked token typed into one tab (an admin's, in the editor) logged every console out. */
   function forget() {
+    var mine = window.sessionStorage.getItem(KEY) || window.localStorage.getItem(KEY);
     window.sessionStorage.removeItem(KEY);
-    window.localStorage.removeItem(KEY);
+    if (window.localStorage.getItem(KEY) === mine) window.localStorage.removeItem(KEY);
   }
 
   function api(method, path, body, raw) {
@@ -79,7 +84,10 @@
   function login(title, role, start) {
     var main = document.getElementById("app");
     function attempt() {
-      return api("GET", "/api/agent/me").then(function (me) {
+      pending = true;
+      return api("GET", "/api/agent/me").finally(function () {
+        pending = false;
+      }).then(function (me) {
         if (role === "admin" && me.role !== "admin") {
           window.sessionStorage.removeItem(KEY);  // another page may still take it
           throw new Error("This page needs an admin token.");
@@ -148,11 +156,15 @@
         loggedIn = false;
         if (unsaved()) expired("You logged out in another tab.");
         else window.location.reload();
-      } else if (event.newValue && !loggedIn) {
+      } else if (event.newValue && !loggedIn && !pending && !typed()) {
         window.sessionStorage.setItem(KEY, event.newValue);
         attempt().catch(function (e) { form(e.message); });
       }
     });
+    function typed() {
+      var box = document.getElementById("token");
+      return !!(box && box.value);
+    }
     var note = window.sessionStorage.getItem(NOTE);
     window.sessionStorage.removeItem(NOTE);
     // A kept token becomes this tab's too, so a logout elsewhere is known to be this one's.

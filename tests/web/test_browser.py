@@ -226,7 +226,7 @@ def test_a_long_answer_is_shown_from_its_start(
         )
         assert 0 <= top < 40  # its first line is at the top of the log
         assert log.evaluate("e => e.scrollHeight - e.clientHeight - e.scrollTop") > 5000
-        more = page.get_by_role("button", name="Scroll to the latest message")
+        more = page.get_by_role("button", name="More below")
         assert more.is_visible()  # what is below is said, not left to be found
         screenshot(page, "widget-long-answer.png")
         more.click()
@@ -1448,10 +1448,17 @@ def test_staying_logged_in_serves_every_tab_and_a_logout_ends_them_all(
     editor = first.context.new_page()
     editor.goto(web_server.url + "/admin/faq")
     editor.locator("form.login .error", has_text="needs an admin token").wait_for()
+    editor.get_by_label("API token").fill("dbt_mistyped")  # refused: that tab's alone
+    editor.get_by_role("button", name="Log in").click()
+    editor.locator("form.login .error", has_text=re.compile("token", re.I)).wait_for()
     login(editor, web_server.url + "/admin/faq", token_for("admin", "ada"))
     assert editor.locator("#who").inner_text() == "ada (admin)"
+    editor.get_by_role("button", name="Log out").click()  # the editor's own login ends
+    editor.locator("form.login").wait_for()
+    login(editor, web_server.url + "/admin/faq", token_for("admin", "ada"))
     second.reload()
     second.get_by_role("heading", name="Conversations").wait_for()
+    assert second.locator("#who").inner_text() == "ivy (agent)"
 
     first.get_by_role("button", name="Log out").click()  # out everywhere this login is used
     first.locator("form.login").wait_for()
