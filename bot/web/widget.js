@@ -147,7 +147,7 @@
     var more = el("button", "deskbot-more", "More below \u2193");
     more.type = "button";
     more.hidden = true;
-    more.setAttribute("aria-label", "Scroll to the latest message");
+    more.title = "Scroll to the latest message";
     view.appendChild(log);
     view.appendChild(more);
 
@@ -210,6 +210,8 @@
     });
     close.addEventListener("click", function () { self.close(); });
     log.addEventListener("scroll", function () { self.below(); });
+    // The log shrinks with no scroll event: a phone's keyboard opening, the window resized.
+    if (window.ResizeObserver) new ResizeObserver(function () { self.below(); }).observe(log);
     more.addEventListener("click", function () {
       log.scrollTop = log.scrollHeight;
       self.below();
@@ -409,10 +411,13 @@
       messages.forEach(function (item, i) {
         self.render(item, item.text, true).forEach(function (node) { fragment.appendChild(node); });
         var quick = item.sender === "bot" && item !== live ? quickReplies(item.buttons) : [];
-        var titles = quick.map(function (reply) { return String(reply.title); });
         var answer = messages.slice(i + 1).filter(function (m) { return m.sender === "user"; })[0];
-        if (titles.length && !(answer && titles.indexOf(answer.text) >= 0)) {
-          fragment.appendChild(offered(titles));  // as the live chat left them
+        // chosen: the history holds the title of a "/" payload, a plain payload as sent
+        var chosen = answer && quick.some(function (reply) {
+          return answer.text === String(reply.title) || answer.text === String(reply.payload);
+        });
+        if (quick.length && !chosen) {  // as the live chat left them
+          fragment.appendChild(offered(quick.map(function (reply) { return reply.title; })));
         }
       });
       // Not read out: a screen reader announced the whole past conversation, as new
@@ -598,7 +603,10 @@
         // bubble and give the typed text back, rather than leave a bubble that looks sent.
         sent.bubble.classList.add("deskbot-failed");
         sent.bubble.appendChild(el("span", "deskbot-failed-note", " Not sent"));
-        if (sent.typed && !self.input.value) self.input.value = sent.typed;
+        if (sent.typed && !self.input.value) {
+          self.input.value = sent.typed;
+          self.counted();
+        }
         // The mark and the server's reason below it, in view: on a phone the reason was
         // under the refused message's tall bubble, out of sight.
         self.log.scrollTop = self.log.scrollHeight;
@@ -650,7 +658,9 @@
   Widget.prototype.image = function (source) {
     var src = String(source || "");
     if (!/^https?:\/\//i.test(src)) return null;
+    var self = this;
     var img = el("img", "deskbot-image");
+    img.addEventListener("load", function () { self.below(); });  // taller now
     img.src = src;
     img.alt = "Image from the assistant";
     return img;
@@ -739,7 +749,9 @@
 
   function offered(titles) {
     var record = el("div", "deskbot-offered");
+    record.setAttribute("role", "group");
     record.setAttribute("aria-label", "Replies offered");
+    record.setAttribute("aria-live", "off");  // not news: its titles were read out before
     titles.forEach(function (title) { record.appendChild(el("span", "deskbot-offer", title)); });
     return record;
   }
