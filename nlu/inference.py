@@ -76,8 +76,8 @@ class NluModel:
         # A message is read whole, up to what the encoder has positions for: cut at the
         # training length (64), an order number at the end of a long message was cut to
         # "NW-" and refused as malformed.
-        trained = int(training.get("config", {}).get("max_length", 64))
-        self.max_length = max(trained, position_limit(network.encoder, tokenizer))
+        # (Never past them, whatever length it was trained at.)
+        self.max_length = position_limit(network.encoder, tokenizer)
         self.fallback_threshold = float(training.get("fallback_threshold", 0.0))
         self._lock = threading.Lock()
 

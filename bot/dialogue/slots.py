@@ -54,10 +54,14 @@ def _ignored_intents(
     return form.ignored_intents
 
 
-def _aimed_elsewhere(mapping: SlotMapping, slot: str, requested_slot: str | None) -> bool:
-    """Whether a mapping's condition names ``requested_slot``, another slot's question."""
+def _aimed_elsewhere(
+    mapping: SlotMapping, slot: str, active_loop: str | None, requested_slot: str | None
+) -> bool:
+    """Whether a condition of the mapping that holds names ``requested_slot``, another
+    slot's question (one naming it for another form does not count)."""
     return requested_slot not in (None, slot) and any(
-        c.requested_slot == requested_slot for c in mapping.conditions
+        c.requested_slot == requested_slot and c.active_loop in (None, active_loop)
+        for c in mapping.conditions
     )
 
 
@@ -146,7 +150,8 @@ def extract_slots(
             if mapping.type == "from_entity":
                 value = _entity_value(mapping, entities)
             elif mapping.type == "from_text" and (
-                include_text or (aimed_text and _aimed_elsewhere(mapping, name, requested_slot))
+                include_text
+                or (aimed_text and _aimed_elsewhere(mapping, name, active_loop, requested_slot))
             ):
                 # Unlike Rasa, free text without conditions fills a slot only while a form
                 # asks for it: otherwise every message would overwrite it.

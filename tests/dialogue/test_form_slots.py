@@ -221,3 +221,17 @@ async def test_free_text_a_mapping_takes_at_another_question_fills_its_slot(
     await dm.handle("g", "hello")
     state = await dm.store.load("g")
     assert state is not None and state.slots["return_reason"] is None
+    # Aimed at the order question of another form, it takes nothing in this one, though
+    # another of its conditions (this form, any question) holds.
+    elsewhere = aimed.replace(
+        "          - active_loop: return_form\n            requested_slot: order_number\n",
+        "          - active_loop: return_form\n          - active_loop: other_form\n"
+        "            requested_slot: order_number\n",
+    )
+    assert elsewhere != aimed
+    (root / "domain.yml").write_text(domain.replace(aimed, elsewhere, 1))
+    dm = make_dm(project=load_project(root), parser=parser)
+    await dm.handle("o", "I want to return something")
+    await dm.handle("o", "don't need it anymore")
+    state = await dm.store.load("o")
+    assert state is not None and state.slots["return_reason"] is None
