@@ -747,3 +747,20 @@ def test_how_an_item_looks_does_not_hide_it(actions: ModuleType) -> None:
         "product": "desk lamp",
     }
     assert said.messages == []
+
+
+def test_a_reason_in_the_request_for_a_return_is_the_reason(actions: ModuleType) -> None:
+    # "... and it arrived broken, the box was crushed" was then asked "Could you tell me
+    # briefly why you're returning it?", as if it had not been said.
+    said = actions.reason_said
+    complaint = (
+        "I ordered a blue lamp two weeks ago, order NW-39164, and it arrived broken, "
+        "the box was crushed and I want my money back"
+    )
+    assert said(complaint) == "it arrived broken"  # its clause, not the whole complaint
+    assert said("I want to return it because it doesn't fit") == "it doesn't fit"
+    assert said("They're a size too small. How do I send them back?") == "They're a size too small"
+    assert said("return the lamp, wrong colour") == "wrong colour"
+    assert said("I dont need it anymore, how do I return it") == "I dont need it anymore"
+    for plain in ("I want to return an item", "/return_item", "how do returns work?", ""):
+        assert said(plain) is None, plain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -59,7 +60,16 @@ class ValidateReturnForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         events = await super().run(dispatcher, tracker, domain)
-        if started_now(tracker) and _refused_order(tracker) is not None:
+        started = started_now(tracker)
+        if started and _refused_order(tracker) is None and not tracker.get_slot("return_reason"):
+            said = str((tracker.latest_message or {}).get("text") or "")
+            reason = reason_said(said)
+            if reason is not None:
+                # "... and it arrived broken, the box was crushed" was asked "why are you
+                # returning it?" as if unsaid: noted, and said back so it can be corrected
+                dispatcher.utter_message(text=f"I've noted the reason: \u201c{reason}\u201d.")
+                events = [*events, SlotSet("return_reason", reason)]
+        if started and _refused_order(tracker) is not None:
             # "NW-48213 and how do I return it?": told where it is and why it has nothing to
             # return, the return ends. "What's your order number?" after it read as if the
             # number in the message had not been read.
@@ -244,6 +254,27 @@ class ValidateReturnForm(FormValidationAction):
             dispatcher.utter_message(text=REASON_HELP)
             return {"return_reason": None}
         return {"return_reason": reason}
+
+
+# What a reason for a return sounds like, in the message that asks for the return.
+_REASON_WORDS = re.compile(
+    r"\b(?:broken|damaged|crushed|cracked|scratched|torn|faulty|defective|stopped working"
+    r"|(?:does ?n[o']?t|won'?t|will not) (?:work|fit|turn on|charge)|not working"
+    r"|too (?:small|big|large|tight|loose|short|long)|wrong (?:size|colou?r|item|model)"
+    r"|changed my mind|no longer (?:need|want)|do ?n'?t (?:need|want|like) (?:it|them))\b",
+    re.IGNORECASE,
+)
+_CLAUSES = re.compile(r"[,.;!?\n]|\s(?:and|but|so)\s", re.IGNORECASE)
+
+
+def reason_said(text: str) -> str | None:
+    """The clause of ``text`` that gives a reason for returning ("it arrived broken"), the
+    words after "because" when it has them; None when none does."""
+    for clause in _CLAUSES.split(text):
+        if _REASON_WORDS.search(clause):
+            clause = re.split(r"\bbecause\b", clause, flags=re.IGNORECASE)[-1]
+            return clause.strip(" '\"") or None
+    return None
 
 
 def _refused_order(tracker: Tracker) -> str | None:
