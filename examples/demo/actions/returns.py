@@ -60,16 +60,17 @@ class ValidateReturnForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         events = await super().run(dispatcher, tracker, domain)
-        started = started_now(tracker)
-        if started and _refused_order(tracker) is None and not tracker.get_slot("return_reason"):
-            said = str((tracker.latest_message or {}).get("text") or "")
-            reason = reason_said(said)
-            if reason is not None:
-                # "... and it arrived broken, the box was crushed" was asked "why are you
-                # returning it?" as if unsaid: noted, and said back so it can be corrected
-                dispatcher.utter_message(text=f"I've noted the reason: \u201c{reason}\u201d.")
-                events = [*events, SlotSet("return_reason", reason)]
-        if started and _refused_order(tracker) is not None:
+        reason = _reason_in_request(tracker)
+        given = any(  # a reason given now, at another question, is the newer word
+            e.get("event") == "slot" and e.get("name") == "return_reason" and e.get("value")
+            for e in events
+        )
+        if reason is not None and not given and _refused_order(tracker) is None:
+            # "... and it arrived broken, the box was crushed" was asked "why are you
+            # returning it?" as if unsaid: noted, and said back so it can be corrected
+            dispatcher.utter_message(text=f"I've noted the reason: \u201c{reason}\u201d.")
+            events = [*events, SlotSet("return_reason", reason)]
+        if started_now(tracker) and _refused_order(tracker) is not None:
             # "NW-48213 and how do I return it?": told where it is and why it has nothing to
             # return, the return ends. "What's your order number?" after it read as if the
             # number in the message had not been read.
@@ -274,6 +275,23 @@ def reason_said(text: str) -> str | None:
         if _REASON_WORDS.search(clause):
             clause = re.split(r"\bbecause\b", clause, flags=re.IGNORECASE)[-1]
             return clause.strip(" '\"") or None
+    return None
+
+
+def _reason_in_request(tracker: Tracker) -> str | None:
+    """The reason given in the message that started this return, while no reason has been
+    set since. (The form checks nothing when it starts with nothing filled, as Rasa's: the
+    reason is noted at its first check, when the order number comes.)"""
+    events = tracker.events
+    now = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=0)
+    for i in range(len(events) - 1, -1, -1):
+        event = events[i]
+        # (this message's candidate for it is the form's check's to judge)
+        if event.get("event") == "slot" and event.get("name") == "return_reason" and i < now:
+            return None
+        if event.get("event") == "active_loop" and event.get("name") == "return_form":
+            asked = [e for e in events[:i] if e.get("event") == "user"]
+            return reason_said(str(asked[-1].get("text") or "")) if asked else None
     return None
 
 
