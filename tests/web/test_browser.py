@@ -282,6 +282,36 @@ def test_replies_passed_over_stay_as_a_record_and_come_back_so(
     assert first_greeting.evaluate("e => e.nextElementSibling.className") == "deskbot-offered"
 
 
+def test_after_a_reload_a_reply_sent_as_plain_text_counts_as_chosen(
+    new_page: Any, web_server: LiveServer
+) -> None:
+    # A button whose payload is plain text ("yes") is stored as sent, not as its title: it
+    # came back after a reload as an offer passed over.
+    history = {
+        "messages": [
+            {"sender": "bot", "text": "Shall I?", "buttons": [
+                {"title": "Yes, please", "payload": "yes"}, {"title": "No", "payload": "no"}]},
+            {"sender": "user", "text": "yes"},
+            {"sender": "bot", "text": "Anything else?", "buttons": [
+                {"title": "Track my order", "payload": "/track_order"}]},
+            {"sender": "user", "text": "where is the size chart"},
+            {"sender": "bot", "text": "Here it is."},
+        ]
+    }  # fmt: skip
+    page = new_page()
+    page.route(
+        "**/api/widget/history/**",
+        lambda route: route.fulfill(json=history),
+    )
+    open_widget(page, web_server)
+    page.locator(".deskbot-restored", has_text="Here it is.").wait_for()
+    records = page.locator(".deskbot-history .deskbot-offered")
+    assert [r.locator(".deskbot-offer").all_inner_texts() for r in records.all()] == [
+        ["Track my order"]  # passed over; "Yes, please" was chosen
+    ]
+    assert records.first.get_attribute("aria-live") == "off"
+
+
 def test_the_widgets_file_alone_says_what_it_lacks(new_page: Any) -> None:
     # Copied to a CDN without the message renderer, it failed with a TypeError on the
     # first message shown.
