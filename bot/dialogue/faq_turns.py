@@ -28,6 +28,9 @@ class FaqTurns:
     custom: CustomActions
     config: DialogueConfig
 
+    async def _fall_back(self, turn: Turn, **options: Any) -> None:
+        raise NotImplementedError  # Acting's, which the dialogue manager mixes in over this
+
     async def _faq_over_intent(
         self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
     ) -> bool:
@@ -138,6 +141,8 @@ class FaqTurns:
             if best is not None and self._outranks(best, sure, canned):
                 return {**reading, "by": "faq"}
         if yields and self._does_work(upcoming) and sure < self.config.confirm_action:
+            if name in (*self.config.affirm_intents, *self.config.deny_intents):
+                return {**reading, "by": "faq"}  # not understood, as in the chat
             reading["action"] = confirm.CONFIRM_ACTION  # asked first: "Did you mean …?"
         return reading
 
@@ -210,6 +215,11 @@ class FaqTurns:
             return False
         if not self._does_work(self.policy.next_action(conversation)):
             return False
+        if name in (*self.config.affirm_intents, *self.config.deny_intents):
+            # A shrug after an order's status, read as "no" at 0.4, got "Did you mean this?
+            # [No, let's go on]": a yes or no the bot is unsure of is not understood.
+            await self._fall_back(turn)
+            return True
         choice = None
         if self.faq is not None:
             try:

@@ -847,6 +847,34 @@ async def test_a_form_started_while_waiting_for_a_person_asks_after_the_release(
     ]
 
 
+async def test_an_unsure_yes_or_no_is_not_asked_about(make_dm, project) -> None:
+    # A shrug after an order's status, read as "no" at 0.4, got "Did you mean this? [No,
+    # let's go on]"; the project's rule would have run its code for a "no" there.
+    rule = Rule(
+        "no after hello",
+        (
+            Step("intent", "greet"),
+            Step("action", "utter_greet"),
+            Step("intent", "deny"),
+            Step("action", "action_check_order"),
+        ),
+    )
+    table = {"hello": ("greet", 0.95), "🤷": ("deny", 0.4), "nope": ("deny", 0.95)}
+    dm = make_dm(project=replace(project, rules=(*project.rules, rule)),
+                 parser=FixedParser(table))  # fmt: skip
+    await dm.handle("yn", "hello")
+    assert texts(await dm.handle("yn", "🤷")) == ["Sorry, could you say that differently?"]
+    assert (await dm.store.load("yn")).fallback_count == 1  # type: ignore[union-attr]
+    preview = await dm.chat_reading(await dm.parser.parse("🤷"))
+    assert preview["by"] == "faq" and preview["action"] is None  # Try shows the same
+    # a sure "no" there runs the project's code, as before
+    await dm.handle("sure", "hello")
+    replies = await dm.handle("sure", "nope")
+    assert DEFAULT_REPHRASE_TEXT not in texts(replies) and DEFAULT_CONFIRM_TEXT not in texts(
+        replies
+    )
+
+
 async def test_an_unsure_guess_at_a_form_while_waiting_starts_nothing(make_dm) -> None:
     # "retrun polciy?" read as a return at 0.23 started the return form on hold, and "never
     # mind" then stopped a return the user had never asked for.
