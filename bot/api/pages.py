@@ -68,7 +68,8 @@ def _file(name: str, request: Request) -> Response:
     # An ETag for each file, the bundle included: once max-age has passed, an embedding
     # site's visitors ask again and get 304, not the whole widget on every page.
     parts = tuple(_path(part) for part in BUNDLES.get(name, (name,)))
-    data, etag = _read(parts, tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in parts))
+    stats = [part.stat() for part in parts]
+    data, etag = _read(parts, tuple((s.st_mtime_ns, s.st_size) for s in stats))
     headers = {**CACHE, "ETag": etag}
     if _unchanged(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)

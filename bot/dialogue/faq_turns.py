@@ -27,6 +27,7 @@ class FaqTurns:
     faq: FaqSource | None
     custom: CustomActions
     config: DialogueConfig
+    _yes_no: set[str]  # the config's affirm and deny intents
 
     async def _fall_back(self, turn: Turn, **options: Any) -> None:
         raise NotImplementedError  # Acting's, which the dialogue manager mixes in over this
@@ -141,7 +142,7 @@ class FaqTurns:
             if best is not None and self._outranks(best, sure, canned):
                 return {**reading, "by": "faq"}
         if yields and self._does_work(upcoming) and sure < self.config.confirm_action:
-            if name in (*self.config.affirm_intents, *self.config.deny_intents):
+            if name in self._yes_no:
                 return {**reading, "by": "faq"}  # not understood, as in the chat
             reading["action"] = confirm.CONFIRM_ACTION  # asked first: "Did you mean …?"
         return reading
@@ -215,7 +216,7 @@ class FaqTurns:
             return False
         if not self._does_work(self.policy.next_action(conversation)):
             return False
-        if name in (*self.config.affirm_intents, *self.config.deny_intents):
+        if name in self._yes_no:
             # A shrug after an order's status, read as "no" at 0.4, got "Did you mean this?
             # [No, let's go on]": a yes or no the bot is unsure of is not understood.
             await self._fall_back(turn)

@@ -407,11 +407,17 @@
       });
       var last = shown[shown.length - 1];
       var live = last && last.sender === "bot" && !self.queued.length ? last : null;
+      // each message's next user message, found in one pass from the end
+      var answers = [];
+      for (var i = messages.length - 1, next = null; i >= 0; i--) {
+        answers[i] = next;
+        if (messages[i].sender === "user") next = messages[i];
+      }
       var fragment = document.createDocumentFragment();
       messages.forEach(function (item, i) {
         self.render(item, item.text, true).forEach(function (node) { fragment.appendChild(node); });
         var quick = item.sender === "bot" && item !== live ? quickReplies(item.buttons) : [];
-        var answer = messages.slice(i + 1).filter(function (m) { return m.sender === "user"; })[0];
+        var answer = answers[i];
         // chosen: the history holds the title of a "/" payload, a plain payload as sent
         var chosen = answer && quick.some(function (reply) {
           return answer.text === String(reply.title) || answer.text === String(reply.payload);

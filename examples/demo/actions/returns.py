@@ -65,12 +65,13 @@ class ValidateReturnForm(FormValidationAction):
             e.get("event") == "slot" and e.get("name") == "return_reason" and e.get("value")
             for e in events
         )
-        if reason is not None and not given and _refused_order(tracker) is None:
+        refused = _refused_order(tracker)
+        if reason is not None and not given and refused is None:
             # "... and it arrived broken, the box was crushed" was asked "why are you
             # returning it?" as if unsaid: noted, and said back so it can be corrected
             dispatcher.utter_message(text=f"I've noted the reason: \u201c{reason}\u201d.")
             events = [*events, SlotSet("return_reason", reason)]
-        if started_now(tracker) and _refused_order(tracker) is not None:
+        if started_now(tracker) and refused is not None:
             # "NW-48213 and how do I return it?": told where it is and why it has nothing to
             # return, the return ends. "What's your order number?" after it read as if the
             # number in the message had not been read.
