@@ -68,6 +68,12 @@ async def ready(context: Context) -> JSONResponse:
     )
 
 
+# Monitors and load balancers often probe with HEAD; kept out of the schema, which would
+# otherwise list each operation twice under one id.
+router.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)
+router.add_api_route("/ready", ready, methods=["HEAD"], include_in_schema=False)
+
+
 @router.get("/metrics", response_class=Response)
 async def metrics(context: Context) -> Response:
     """Prometheus metrics of this worker."""

@@ -85,12 +85,15 @@ def _serving(name: str) -> Callable[[Request], Awaitable[Response]]:
     return serve
 
 
+# HEAD as well: uptime monitors and link checkers ask with it, and a 405 reads as "down".
+# The server sends HEAD's headers (length and ETag included) without the body.
+READ = ["GET", "HEAD"]
 for _route, _name in PAGES.items():
-    router.add_api_route(_route, _serving(_name), methods=["GET"])
+    router.add_api_route(_route, _serving(_name), methods=READ)
 for _name in sorted({*ASSETS, *BUNDLES}):
-    router.add_api_route(f"/{_name}", _serving(_name), methods=["GET"])
+    router.add_api_route(f"/{_name}", _serving(_name), methods=READ)
 # Browsers ask for /favicon.ico on every page; a 404 there is an error in each console.
-router.add_api_route("/favicon.ico", _serving("favicon.svg"), methods=["GET"])
+router.add_api_route("/favicon.ico", _serving("favicon.svg"), methods=READ)
 
 
 @router.get("/docs")

@@ -137,6 +137,21 @@ def test_a_page_asked_for_again_unchanged_is_not_sent_again(client: TestClient) 
     )
 
 
+def test_monitors_may_ask_with_head(client: TestClient) -> None:
+    # An uptime monitor probing with HEAD got 405 and called the bot down.
+    assert client.head("/health").status_code == 200
+    assert client.head("/ready").status_code == client.get("/ready").status_code == 200
+    for path in ("/", "/widget.js", "/favicon.ico"):
+        full = client.get(path)
+        head = client.head(path)
+        assert head.status_code == 200, path
+        assert head.headers["etag"] == full.headers["etag"], path
+        assert head.headers["content-length"] == str(len(full.content)), path
+        again = client.head(path, headers={"If-None-Match": full.headers["etag"]})
+        assert again.status_code == 304, path
+    assert "head" not in client.get("/openapi.json").json()["paths"]["/health"]
+
+
 def test_an_updated_file_gets_a_new_etag(
     client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
