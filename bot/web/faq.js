@@ -209,9 +209,12 @@
     [heading, labelled("Question", text), bar, result].forEach(function (n) { box.appendChild(n); });
     box.addEventListener("submit", function (e) {
       e.preventDefault();
+      // Busy until this question's result is shown: the last one is still on screen.
+      result.setAttribute("aria-busy", "true");
       C.api("POST", "/api/faq/try", { text: text.value, k: 5 }).then(showTry).catch(function (err) {
         // Here, in place of the last result, which would otherwise pass for this question's.
         var shown = document.getElementById("try-result");
+        shown.setAttribute("aria-busy", "false");
         shown.textContent = "";
         shown.appendChild(el("p", "error", err.message));
         shown.scrollIntoView({ block: "nearest" });
@@ -288,6 +291,7 @@
   function showTry(data) {
     var result = document.getElementById("try-result");
     result.textContent = "";
+    result.setAttribute("aria-busy", "false");
     var line = el("p");
     line.appendChild(el("span", "", "Decision: "));
     var decision = el("span", "decision " + data.decision, data.decision);
