@@ -69,16 +69,31 @@ def faq_key(parse: dict[str, Any]) -> str | None:
     return None
 
 
-def say_faq_answer(turn: Turn, entry: FaqAnswer, user_data: dict[str, Any], decision: str) -> None:
-    user_data["faq"] = {"entry": entry.key, "score": entry.score, "decision": decision}
-    turn.action(FAQ_ACTION, faq=entry.key, score=entry.score)
+def say_faq_answer(
+    turn: Turn,
+    entry: FaqAnswer,
+    user_data: dict[str, Any],
+    decision: str,
+    *,
+    part: str | None = None,
+) -> None:
+    """Say an entry's answer. ``part``: the answer is to that question of the message, one
+    of several it asks, beside the turn's own reply (its record is kept apart)."""
+    record = {"entry": entry.key, "score": entry.score, "decision": decision}
+    if part is None:
+        user_data["faq"] = record
+        turn.action(FAQ_ACTION, faq=entry.key, score=entry.score)
+    else:
+        user_data.setdefault("more_questions", []).append({**record, "text": part})
+        turn.action(FAQ_ACTION, aside=True, faq=entry.key, score=entry.score, question=part)
     buttons = [dict(b) for b in entry.buttons]
     buttons += [
         {"title": link.get("title", link.get("url")), "url": link.get("url"), "type": "web_url"}
         for link in entry.links
     ]
     turn.say(BotMessage(text=entry.answer, buttons=tuple(buttons)))
-    note_response_selector(turn, entry)
+    if part is None:
+        note_response_selector(turn, entry)
 
 
 def note_response_selector(turn: Turn, entry: FaqAnswer) -> None:

@@ -122,6 +122,9 @@ class DialogueConfig:
             threshold (0.20-0.27), and the return ended; requests to stop came at 0.75-0.97.
         language: the project's language (config.yml's ``language``), named to a user who
             writes in another.
+        more_questions: how many other questions of one message the FAQ answers after the
+            turn's own reply ("where is NW-48213 and can I change my delivery address": the
+            second question was lost); 0 answers only what the message is read as.
     """
 
     nlu_threshold: float = 0.3
@@ -147,6 +150,7 @@ class DialogueConfig:
     deny_intents: tuple[str, ...] = ("deny",)
     faq_intents: tuple[str, ...] = ("faq",)
     language: str = "en"
+    more_questions: int = 2
 
     @property
     def before_offer(self) -> int:

@@ -68,7 +68,7 @@ class FaqTurns:
         except Exception:  # the intent was going to answer anyway: let it
             log.exception("FAQ search failed; the intent answers instead")
             return False
-        best = _answer_of(choice)
+        best = answer_of(choice)
         if best is None or not self._outranks(best, sure, canned):
             return False
         builtin.say_faq_answer(turn, best, user_data, decision="answer")
@@ -138,7 +138,7 @@ class FaqTurns:
         if upcoming in (None, LISTEN) or name in self.config.faq_intents:
             return {**reading, "by": "faq"}  # nothing the project does with it: the FAQ's
         if yields and self.faq is not None and await self._may_outrank(text, sure, canned):
-            best = _answer_of(await self.faq.decide(text))
+            best = answer_of(await self.faq.decide(text))
             if best is not None and self._outranks(best, sure, canned):
                 return {**reading, "by": "faq"}
         if yields and self._does_work(upcoming) and sure < self.config.confirm_action:
@@ -163,7 +163,7 @@ class FaqTurns:
         except Exception:  # the form's answer it is, then; the FAQ would not have answered
             log.exception("FAQ search failed; the message answers the form's question")
             return False
-        best = _answer_of(choice)
+        best = answer_of(choice)
         if best is None:
             return False
         # An entry's own wording is the FAQ's however often it is sent.
@@ -329,5 +329,5 @@ def _said_again(events: list[dict[str, Any]], text: str) -> bool:
     return len(said) >= 2 and " ".join(str(said[-2] or "").split()).casefold() == same
 
 
-def _answer_of(choice: FaqChoice) -> FaqAnswer | None:
+def answer_of(choice: FaqChoice) -> FaqAnswer | None:
     return choice.options[0] if choice.decision == "answer" and choice.options else None

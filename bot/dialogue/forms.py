@@ -151,6 +151,7 @@ class FormLoop:
 
     async def ask(self, turn: Turn, form: str, slot: str) -> None:
         turn.form_asked = True
+        turn.question_at = turn.mark()
         for action in (f"action_ask_{form}_{slot}", f"action_ask_{slot}"):
             if self.has_action(action) and await self.run_custom(turn, action):
                 return

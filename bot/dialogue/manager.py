@@ -26,6 +26,7 @@ from bot.dialogue.external import ExternalIntents
 from bot.dialogue.form_turns import FormTurns
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.messages import BotMessage, MessageSink
+from bot.dialogue.more_questions import MoreQuestions
 from bot.dialogue.policy import Policy
 from bot.dialogue.ports import FaqSource, Parser
 from bot.dialogue.preview import Preview
@@ -47,7 +48,11 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 5000
 
 
-class DialogueManager(AgentDesk, Preview, Questions, Waiting, FormTurns, ExternalIntents):
+# MoreQuestions right after Preview: FaqTurns, which both build on, must come before the
+# mixins that stub its methods (Python's MRO puts a shared base after all who name it).
+class DialogueManager(
+    AgentDesk, Preview, MoreQuestions, Questions, Waiting, FormTurns, ExternalIntents
+):
     """Joins NLU, rules and stories, forms, the FAQ base and custom actions into replies.
 
     Every turn holds the conversation's lock, so turns of one conversation run one at a time
@@ -186,6 +191,8 @@ class DialogueManager(AgentDesk, Preview, Questions, Waiting, FormTurns, Externa
             chosen = None
             try:
                 chosen, parse = await self._read(turn, text)
+                if not chosen:
+                    parse = await self._read_in_parts(turn, parse)
             except Exception:
                 # The message is still recorded and answered: a broken model loses nothing.
                 log.exception("parsing failed for conversation %s", sender_id)
@@ -198,6 +205,7 @@ class DialogueManager(AgentDesk, Preview, Questions, Waiting, FormTurns, Externa
             waiting = turn.conversation.handoff == "pending_human"
             try:
                 await self._respond(turn, parse, user_data)
+                await self._answer_more_questions(turn, parse, user_data)
                 if waiting and turn.conversation.handoff == "pending_human":
                     builtin.remind_of_the_queue(turn)
             except Exception as error:
@@ -321,6 +329,7 @@ class DialogueManager(AgentDesk, Preview, Questions, Waiting, FormTurns, Externa
             "low_confidence": low,
             "faq": None,
             "channel": turn.channel,
+            **turn.user_data,  # what was noted while reading it (read_in_parts)
         }
         if metadata:
             data["metadata"] = metadata

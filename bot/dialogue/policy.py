@@ -158,6 +158,16 @@ class Policy:
             active_loop=conversation.active_form,
         )
 
+    def next_action_if(
+        self, conversation: Conversation, intent: str, entities: Iterable[str] = ()
+    ) -> str | None:
+        """What would run next were the user's next message ``intent`` with ``entities``
+        (names): a reading weighed before it is taken."""
+        tokens = [*conversation_tokens(conversation.events), _UserToken(intent, entities)]
+        return self.predict(
+            tokens, slots=conversation.tracker_slots, active_loop=conversation.active_form
+        )
+
     def predict(
         self,
         tokens: Sequence[Token],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,8 +30,12 @@ class Turn:
     # The transcript data of this turn's user message; FAQ details are added as they are known.
     user_data: dict[str, Any] = field(default_factory=dict)
     form_asked: bool = False
+    # Where the form's question of this turn starts (messages, transcript, events).
+    question_at: tuple[int, int, int] | None = None
     # The FAQ's decision per text: the paths of one turn that ask it share one search.
     faq_choices: dict[str, FaqChoice] = field(default_factory=dict)
+    # The NLU's reading of each part of a message of several, read once for both uses.
+    part_readings: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Whether a step of the fallback was taken (said "rephrase", offered a person...).
     fell_back: bool = False
     # Whether the project's own handoff action ran (or refused): it is not asked twice.
@@ -45,6 +51,28 @@ class Turn:
     def said_anything(self) -> bool:
         """Whether the bot has said something to the user in this turn."""
         return any(e.type == "bot" for e in self.log)
+
+    def mark(self) -> tuple[int, int, int]:
+        """Where what is said next will go: in the messages, the transcript and the events."""
+        return len(self.messages), len(self.log), len(self.conversation.events)
+
+    @contextmanager
+    def before_question(self) -> Iterator[None]:
+        """What is said inside goes before the form's question asked in this turn: a
+        question buried under later messages reads as if the bot had moved on."""
+        start = self.mark()
+        yield
+        question = self.question_at
+        if question is None:
+            return
+        lists: tuple[list[Any], ...] = (self.messages, self.log, self.conversation.events)
+        moved = []
+        for items, begin, at in zip(lists, start, question, strict=True):
+            added = items[begin:]
+            del items[begin:]
+            items[at:at] = added
+            moved.append(at + len(added))
+        self.question_at = (moved[0], moved[1], moved[2])
 
     def rasa_event(self, event: dict[str, Any]) -> None:
         self.conversation.events.append({**event, "timestamp": time.time()})
@@ -67,11 +95,15 @@ class Turn:
             self.rasa_event({"event": "bot", "text": part.text, "data": shape})
             self.transcript("bot", data)
 
-    def action(self, name: str, *, inside_form: bool = False, **details: Any) -> None:
+    def action(
+        self, name: str, *, inside_form: bool = False, aside: bool = False, **details: Any
+    ) -> None:
         """Record an action. Actions a form runs for itself (validation, asking) go to the
-        transcript only: to rules and stories they are part of the form's own step."""
-        if inside_form:
-            details["inside_form"] = True
+        transcript only: to rules and stories they are part of the form's own step. So do
+        asides (an answer to another question of the message): rules and stories go on
+        from the turn's own action."""
+        if inside_form or aside:
+            details["inside_form" if inside_form else "aside"] = True
         else:
             self.conversation.latest_action = name
             self.rasa_event({"event": "action", "name": name})

@@ -31,6 +31,8 @@ def dialogue_config(project: Project) -> DialogueConfig:
         config = replace(config, faq_over_action=thresholds.faq_over_action)
     if thresholds.confirm_action is not None:
         config = replace(config, confirm_action=thresholds.confirm_action)
+    if thresholds.faq_more_questions is not None:
+        config = replace(config, more_questions=thresholds.faq_more_questions)
     return config
 
 

@@ -93,6 +93,9 @@ class Thresholds:
     #: An intent below this confidence that would start a form or run a custom action is
     #: asked about first ("Did you mean this?"; 0: never).
     confirm_action: float | None = None
+    #: How many other questions of one message the FAQ answers after the reply to the
+    #: message (0: none; the default is the dialogue manager's, 2).
+    faq_more_questions: int | None = None
     core_fallback: float = 0.3
 
     def nlu_fallback_or(self, calibrated: float | None) -> float:

@@ -201,3 +201,27 @@ async def test_a_form_takes_an_order_number_given_in_another_language(
     assert (asked[-1].text or "").startswith("What's your order number?")
     replies = await dialogue.handle("lang-form", "Meine Bestellnummer ist NW-39164")
     assert [m.text for m in replies] == ["Which item from order NW-39164 would you like to return?"]
+
+
+async def test_a_message_with_two_questions_gets_both_answered(demo_services: Services) -> None:
+    # The FAQ's reading of the whole answered the address alone; the order went unlooked-up.
+    dialogue = demo_services.dialogue
+    assert dialogue is not None
+
+    async def said(sender: str, text: str) -> list[str]:
+        return [m.text or "" for m in await dialogue.handle(sender, text)]
+
+    both = await said("two", "where is NW-48213 and can I change my delivery address?")
+    assert len(both) == 2, both
+    assert both[0].startswith("Your order NW-48213 has shipped") and "address" in both[1]
+    # a return's first question stays last, and the reason given is kept
+    started = await said(
+        "ret", "I want to return my shoes, they are too small. How long do refunds take?"
+    )
+    assert "Refunds are issued" in started[0] and started[-1].startswith(
+        "What's your order number?"
+    )
+    done = await said("ret", "NW-55820")
+    assert "they are too small" in " ".join(done) and "registered the return" in done[-1]
+    faqs = await said("faqs", "how long does shipping take and do you ship to Canada?")
+    assert "2-4 working days" in faqs[0] and "Canada" in faqs[1]

@@ -1,0 +1,185 @@
+"""A message that asks more than one question gets the FAQ's answers to the others too."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.dialogue import BotMessage, FaqChoice, builtin
+from bot.dialogue.more_questions import questions_in
+from tests.dialogue.conftest import FixedParser, KeywordFaq
+
+SHIPPING = "Shipping takes 2-4 days."
+ASK_ORDER = "What is your order number?"
+
+
+def texts(messages: list[BotMessage]) -> list[str | None]:
+    return [m.text for m in messages]
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "where is NW-48213 and can I change my delivery address",
+            ["where is NW-48213", "can I change my delivery address"],
+        ),
+        (
+            "I want to return my shoes. How long do refunds take?",
+            ["How long do refunds take?"],
+        ),
+        ("Hi! Where is my order?", ["Where is my order?"]),
+        ("where is my order?", []),  # one part: the message itself is the question
+        ("can I pay with black and white cards", []),  # "and" inside one question
+        ("do you ship abroad; what does it cost", ["do you ship abroad", "what does it cost"]),
+        ("ok. thanks. bye.", []),
+        ("my order is late, and also where is my refund?", ["where is my refund?"]),
+    ],
+)
+def test_the_questions_of_a_message(message: str, questions: list[str]) -> None:
+    assert questions_in(message) == questions
+
+
+async def test_the_other_question_of_a_message_is_answered_after_the_reply(make_dm) -> None:
+    table = {
+        "where is my order and how long does shipping take?": ("check_order", 0.95),
+        "where is my order": ("check_order", 0.93),
+        "how long does shipping take?": ("faq", 0.9),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    replies = texts(await dm.handle("two", "where is my order and how long does shipping take?"))
+    assert replies == ["Order None is unknown.", SHIPPING]
+    turn = await dm.transcripts.read_all("two")
+    user = next(e for e in turn if e.type == "user")
+    assert user.data["more_questions"] == [
+        {
+            "entry": "shipping_time",
+            "score": 0.9,
+            "decision": "answer",
+            "text": "how long does shipping take?",
+        }
+    ]
+    # the turn's own reading is what the Rasa tracker keeps: no response_selector for it
+    state = await dm.store.load("two")
+    assert "response_selector" not in (state.latest_message or {})  # type: ignore[union-attr]
+
+
+async def test_an_answer_goes_before_the_forms_question(make_dm) -> None:
+    table = {
+        "I want to return something. How long does shipping take?": ("request_return", 0.95),
+        "How long does shipping take?": ("faq", 0.9),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    message = "I want to return something. How long does shipping take?"
+    replies = texts(await dm.handle("form", message))
+    assert replies == [SHIPPING, ASK_ORDER]  # the question stays last
+    state = await dm.store.load("form")
+    assert state.requested_slot == "order_number"  # type: ignore[union-attr]
+    said = [e["text"] for e in state.events if e.get("event") == "bot"]  # type: ignore[union-attr]
+    assert said[-2:] == [SHIPPING, ASK_ORDER]
+    logged = [e.data["text"] for e in await dm.transcripts.read_all("form") if e.type == "bot"]
+    assert logged[-2:] == [SHIPPING, ASK_ORDER]
+    # an aside: rules and stories go on from the turn's own action, the form's
+    assert state.latest_action == "return_form"  # type: ignore[union-attr]
+    assert state.active_form == "return_form"  # type: ignore[union-attr]
+    actions = [e.get("name") for e in state.events if e.get("event") == "action"]  # type: ignore[union-attr]
+    assert actions[-1] == "return_form" and builtin.FAQ_ACTION not in actions
+
+
+async def test_what_the_reply_answered_is_not_answered_again(make_dm) -> None:
+    table = {"how long does shipping take? how long does shipping take?": ("faq", 0.9)}
+    dm = make_dm(parser=FixedParser(table))
+    message = "how long does shipping take? how long does shipping take?"
+    assert texts(await dm.handle("same", message)) == [SHIPPING]
+    # a part read as the intent the turn acted on is the part the reply answered
+    table = {
+        "where is my order? where is the shipping?": ("check_order", 0.95),
+        "where is the shipping?": ("check_order", 0.9),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    replies = texts(await dm.handle("acted", "where is my order? where is the shipping?"))
+    assert replies == ["Order None is unknown."]
+
+
+async def test_another_request_is_left_to_the_user(make_dm) -> None:
+    # A sure request for other work is not run beside the turn's (two flows would mix their
+    # questions), nor answered from the FAQ it does not yield to.
+    table = {
+        "hi there. how do I return the shipping box?": ("greet", 0.95),
+        "how do I return the shipping box?": ("request_return", 0.9),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    replies = await dm.handle("other", "hi there. how do I return the shipping box?")
+    assert SHIPPING not in texts(replies)
+    assert (await dm.store.load("other")).active_form is None  # type: ignore[union-attr]
+
+
+class _PayFirst(KeywordFaq):
+    """Suggests for any message about paying, whatever else it asks."""
+
+    async def decide(self, text: str) -> FaqChoice:
+        if "pay" in text.lower():
+            return FaqChoice("suggest", (self.entries["pay_card"], self.entries["pay_paypal"]))
+        return await super().decide(text)
+
+
+async def test_no_other_answers_after_a_question_to_the_user(make_dm) -> None:
+    # After "did you mean" (about the whole message) or a fallback, an added answer would
+    # bury the question or contradict the "I didn't understand".
+    table = {"can I pay later? and how long does shipping take?": ("faq", 0.9)}
+    dm = make_dm(parser=FixedParser(table), faq=_PayFirst())
+    replies = texts(await dm.handle("s", "can I pay later? and how long does shipping take?"))
+    assert SHIPPING not in replies and "Did you mean one of these?" in replies
+    table = {"qwerty uiop? how long does shipping take?": ("nlu_fallback", 0.1)}
+    dm = make_dm(parser=FixedParser(table), faq=None)
+    replies = texts(await dm.handle("f", "qwerty uiop? how long does shipping take?"))
+    assert SHIPPING not in replies
+
+
+async def test_a_project_may_turn_it_off(make_dm) -> None:
+    from bot.dialogue.config import DialogueConfig
+
+    table = {"where is my order? how long does shipping take?": ("check_order", 0.95)}
+    dm = make_dm(parser=FixedParser(table))
+    dm.config = replace(DialogueConfig(), more_questions=0)
+    replies = texts(await dm.handle("off", "where is my order? how long does shipping take?"))
+    assert replies == ["Order None is unknown."]
+
+
+async def test_a_request_in_a_message_read_as_a_question_is_acted_on(make_dm) -> None:
+    # "where is NW-48213 and can I change my delivery address?" read as a question for the
+    # FAQ as a whole: the address was answered and the order never looked up.
+    message = "where is my order and how long does shipping take?"
+    table = {
+        message: ("faq", 0.9),
+        "where is my order": ("check_order", 0.93),
+        "how long does shipping take?": ("faq", 0.9),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    assert texts(await dm.handle("parts", message)) == ["Order None is unknown.", SHIPPING]
+    state = await dm.store.load("parts")
+    assert state.latest_message["intent"]["name"] == "check_order"  # type: ignore[union-attr,index]
+    user = next(e for e in await dm.transcripts.read_all("parts") if e.type == "user")
+    assert user.data["read_in_parts"] == {
+        "part": "where is my order",
+        "whole": {"name": "faq", "confidence": 0.9},
+    }
+
+
+async def test_the_whole_reading_stands_where_the_parts_do_not_agree(make_dm) -> None:
+    message = "where is my order? I want to return something. how long does shipping take?"
+    table = {
+        message: ("faq", 0.9),
+        "where is my order?": ("check_order", 0.93),
+        "I want to return something.": ("request_return", 0.95),
+        "how long does shipping take?": ("faq", 0.9),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    # two requests for work: which one the user wants first is theirs to say
+    assert texts(await dm.handle("two", message)) == [SHIPPING]
+    # an unsure part is not acted on without asking
+    message = "where is my order? how long does shipping take?"
+    table = {message: ("faq", 0.9), "where is my order?": ("check_order", 0.45)}
+    dm = make_dm(parser=FixedParser(table))
+    assert texts(await dm.handle("unsure", message)) == [SHIPPING]
