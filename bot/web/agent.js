@@ -167,6 +167,17 @@
     } else if (faq) {
       parts.push("FAQ: no match");
     }
+    // A message of several parts: the part the bot acted on, where the whole read otherwise,
+    // and the FAQ's answers to its other questions.
+    var split = data.read_in_parts;
+    if (split) {
+      parts.push("acted on \u201C" + split.part + "\u201D (the whole read as " +
+        split.whole.name + ")");
+    }
+    (data.more_questions || []).forEach(function (more) {
+      parts.push("also FAQ " + more.entry + " confidence " + more.score.toFixed(2) +
+        " for \u201C" + more.text + "\u201D");
+    });
     if (data.low_confidence) parts.push("LOW CONFIDENCE");
     // told the bot speaks only the project's language: the agent may speak this one
     if (data.other_language) parts.push("WRITTEN IN " + data.other_language.name.toUpperCase());

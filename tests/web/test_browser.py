@@ -397,6 +397,28 @@ def test_the_consoles_dates_are_the_agents_own_days(
     page.locator("#conversations li", has_text="None: From is after To.").wait_for()
 
 
+def test_the_console_shows_how_a_message_of_two_questions_was_answered(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    hook = web_server.url + "/webhooks/rest/webhook"
+    message = "where is NW-48213 and can I change my delivery address?"
+    said = httpx.post(hook, json={"sender": "two-questions", "message": message}).json()
+    assert len(said) == 2, said
+    page = new_page()
+    login(page, web_server.url + "/agent", token_for("agent", "ana"))
+    page.get_by_label("Show").select_option("all")
+    page.locator('[data-conversation="two-questions"]').click()
+    line = page.locator(".events li.user", has_text=message).locator(".parse")
+    line.wait_for()
+    text = line.inner_text()
+    assert "intent track_order" in text and "order_number=NW-48213" in text
+    assert "acted on \u201cwhere is NW-48213\u201d (the whole read as faq)" in text
+    assert re.search(
+        r"also FAQ \S+ confidence \d\.\d\d for \u201ccan I change my delivery address\?\u201d",
+        text,
+    ), text
+
+
 def test_the_console_shows_which_button_a_typed_number_chose(
     new_page: Any, web_server: LiveServer, token_for: Any
 ) -> None:
