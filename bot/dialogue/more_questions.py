@@ -19,6 +19,7 @@ from typing import Any
 from bot.dialogue import builtin
 from bot.dialogue.config import is_low
 from bot.dialogue.faq_turns import FaqTurns, answer_of
+from bot.dialogue.ports import FaqAnswer
 from bot.dialogue.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -167,7 +168,9 @@ class MoreQuestions(FaqTurns):
                 builtin.say_faq_answer(turn, entry, user_data, decision="answer", part=question)
             added += 1
 
-    async def _other_answer(self, turn: Turn, question: str, acted_on: str | None) -> Any:
+    async def _other_answer(
+        self, turn: Turn, question: str, acted_on: str | None
+    ) -> FaqAnswer | None:
         """The FAQ's answer to one question of the message, or None: none when the question
         reads as the intent the turn acted on, or as another request the FAQ is not surer
         of (the limit for yielding to the FAQ, as for a whole message)."""
