@@ -270,13 +270,16 @@ _CLAUSES = re.compile(r"[,.;!?\n]|\s(?:and|but|so)\s", re.IGNORECASE)
 
 
 def reason_said(text: str) -> str | None:
-    """The clause of ``text`` that gives a reason for returning ("it arrived broken"), the
-    words after "because" when it has them; None when none does."""
+    """The clauses of ``text`` that give a reason for returning ("it arrived broken"), the
+    words after "because" where they have them, joined by "and" ("it's broken and it
+    doesn't fit": the second was dropped); None when none does."""
+    found = []
     for clause in _CLAUSES.split(text):
         if _REASON_WORDS.search(clause):
-            clause = re.split(r"\bbecause\b", clause, flags=re.IGNORECASE)[-1]
-            return clause.strip(" '\"") or None
-    return None
+            clause = re.split(r"\bbecause\b", clause, flags=re.IGNORECASE)[-1].strip(" '\"")
+            if clause:
+                found.append(clause)
+    return " and ".join(found) or None
 
 
 def _reason_in_request(tracker: Tracker) -> str | None:
