@@ -58,8 +58,10 @@ STAMP = "project.json"  # beside the model: what it was trained from
 # Bumped when training changes what a model learns from the same data, so that models
 # trained before are retrained: "typos-1" added the typo'd copies; "symbols-1" reads emoji as
 # their names (a model trained before saw them all as one unknown token); "symbols-2" reads
-# a keycap ("1️⃣") as its character; "symbols-3" full-width forms ("ＮＷ５５８２０") as ASCII.
-RECIPE = "symbols-3"
+# a keycap ("1️⃣") as its character; "symbols-3" full-width forms ("ＮＷ５５８２０") as ASCII;
+# "shapes-1" keeps the entity types whose regexes match every annotated value (a tagged value
+# of one must match them).
+RECIPE = "shapes-1"
 
 
 def nlu_model_dir(project: Project) -> Path:

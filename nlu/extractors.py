@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nlu.data import TrainingData
@@ -23,15 +23,20 @@ class RuleExtractors:
     synonyms: Mapping[str, str]
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
     source: Mapping[str, Any]
+    # Entity types whose regexes describe every value the data annotated: a tagged value of
+    # one that none of them matches is not kept (see ``shaped``).
+    shapes: Mapping[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
     @classmethod
     def from_training_data(cls, data: TrainingData) -> RuleExtractors:
-        """Collect synonyms (explicit and from annotated values), regexes and lookups."""
+        """Collect synonyms (explicit and from annotated values), regexes and lookups, and
+        the entity types whose regexes match every annotated value (``strict``)."""
         return cls.from_json(
             {
                 "synonyms": data.entity_synonym_map(),
                 "regexes": {k: list(v) for k, v in data.regexes.items()},
                 "lookups": {k: list(v) for k, v in data.lookups.items()},
+                "strict": _strict(data),
             }
         )
 
@@ -49,7 +54,21 @@ class RuleExtractors:
             if alternatives:
                 joined = "|".join(re.escape(e) for e in alternatives)
                 patterns.append((name, re.compile(rf"(?<!\w)(?:{joined})(?!\w)", re.IGNORECASE)))
-        return cls(dict(raw.get("synonyms", {})), tuple(patterns), dict(raw))
+        shapes = {
+            name: _shape(raw["regexes"][name])
+            for name in raw.get("strict", ())
+            if name in raw.get("regexes", {})
+        }
+        return cls(dict(raw.get("synonyms", {})), tuple(patterns), dict(raw), shapes)
+
+    def shaped(self, entity: Entity) -> bool:
+        """Whether a tagged entity has its type's shape, where the project's regexes give
+        one: the tagger read "42" of "size 42" as an order number, which the project's
+        pattern (two letters and five digits, or five digits) says it cannot be. Case and
+        full-width forms aside: "nw-48213" is an order number still."""
+        shape = self.shapes.get(entity.entity)
+        value = half_width(entity.value)
+        return shape is None or any(pattern.search(value) for pattern in shape)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.source)
@@ -90,6 +109,29 @@ class RuleExtractors:
         rules = self.rule_entities(text, found)
         kept = [e for e in found if not any(_gives_way(e, r.entity, r.start, r.end) for r in rules)]
         return sorted([*kept, *rules], key=lambda e: (e.start, e.end))
+
+
+def _shape(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
+
+
+def _strict(data: TrainingData) -> list[str]:
+    """Entity types with regexes and annotated values, every one of which a regex matches
+    (ignoring case): for them the regexes are the shape of a value, not a hint."""
+    values: dict[str, list[str]] = {}
+    for example in data.examples:
+        for span in example.entities:
+            values.setdefault(span.entity, []).append(span.value)
+    strict = []
+    for name, patterns in sorted(data.regexes.items()):
+        try:
+            shape = _shape(patterns)
+        except re.error:
+            continue  # from_json names the invalid pattern
+        said = values.get(name, [])
+        if said and all(any(p.search(half_width(v)) for p in shape) for v in said):
+            strict.append(name)
+    return strict
 
 
 def _gives_way(tagged: Entity, name: str, start: int, end: int) -> bool:

@@ -188,6 +188,7 @@ class NluModel:
             for span in pred.spans
         ]
         entities = outside_pasted_pieces(text, entities)  # not "yoga" of ".../p/yoga-mat"
+        entities = [e for e in entities if self.rules.shaped(e)]
         entities = [
             e if e.extractor != REGEX_EXTRACTOR else self.rules.map_synonym(e)
             for e in self.rules.with_rule_entities(text, entities)

@@ -160,7 +160,7 @@ def _training_code_digest() -> str:
     nlu_dir = Path(__file__).resolve().parent.parent / "nlu"
     digest = hashlib.sha256()
     names = ("config.py", "training.py", "network.py", "features.py", "metrics.py")
-    for name in (*names, "symbols.py", "encoder.py", "augment.py"):
+    for name in (*names, "symbols.py", "encoder.py", "augment.py", "extractors.py"):
         digest.update((nlu_dir / name).read_bytes())
     return digest.hexdigest()[:8]
 

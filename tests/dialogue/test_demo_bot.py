@@ -225,3 +225,16 @@ async def test_a_message_with_two_questions_gets_both_answered(demo_services: Se
     assert "they are too small" in " ".join(done) and "registered the return" in done[-1]
     faqs = await said("faqs", "how long does shipping take and do you ship to Canada?")
     assert "2-4 working days" in faqs[0] and "Canada" in faqs[1]
+
+
+async def test_a_number_that_is_no_order_number_is_not_taken_for_one(
+    demo_services: Services,
+) -> None:
+    # The tagger read "42" of "size 42" as an order number; the demo's patterns say what
+    # one looks like, and every order number its data annotates has that shape.
+    dialogue = demo_services.dialogue
+    assert dialogue is not None
+    sized = await dialogue.parse("I ordered running shoes in size 42 but they are too small")
+    assert "42" not in [e["value"] for e in sized["entities"]]
+    lower = await dialogue.parse("where is nw-48213")
+    assert [(e["entity"], e["value"]) for e in lower["entities"]] == [("order_number", "nw-48213")]

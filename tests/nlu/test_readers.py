@@ -299,6 +299,42 @@ def test_builtin_entities_are_found_by_pattern_in_what_users_type() -> None:
         with_builtin_entities(TrainingData(), ["time"])
 
 
+def test_a_tagged_value_must_have_the_shape_the_projects_regexes_give(tmp_path: Path) -> None:
+    # The tagger read "42" of "size 42" as an order number, which the demo's patterns (two
+    # letters and five digits, or five digits) say no order number is.
+    data = load_training_data(
+        write(
+            tmp_path,
+            "nlu:\n- intent: track\n  examples: |\n"
+            "    - where is [NW-48213](order_number)\n    - status of [10472](order_number)\n"
+            "    - my zip is [ab1](zip)\n"
+            "- regex: order_number\n  examples: |\n"
+            "    - \\b[A-Z]{2}-?\\d{5}\\b\n    - \\b\\d{5}\\b\n"
+            "- regex: zip\n  examples: |\n    - \\b\\d{5}\\b\n"
+            "- regex: email\n  examples: |\n    - \\S+@\\S+\n",
+        )
+    )
+    rules = RuleExtractors.from_training_data(data)
+    # zip's regex misses an annotated value: a hint, not a shape; email has no annotation
+    assert rules.to_json()["strict"] == ["order_number"]
+
+    def tagged(entity: str, value: str) -> Entity:
+        return Entity(entity, 0, len(value), value, 0.9, "DeskbotJointBERT")
+
+    assert not rules.shaped(tagged("order_number", "42"))
+    for value in (
+        "NW-48213",
+        "nw-48213",
+        "\uff2e\uff37\uff0d\uff14\uff18\uff12\uff11\uff13",
+        "10472",
+    ):
+        assert rules.shaped(tagged("order_number", value)), value
+    assert rules.shaped(tagged("zip", "anything")) and rules.shaped(tagged("product", "42"))
+    # a model trained before this knows no shapes, and keeps what it tags
+    old = RuleExtractors.from_json({k: v for k, v in rules.to_json().items() if k != "strict"})
+    assert old.shaped(tagged("order_number", "42"))
+
+
 def test_a_pattern_match_takes_the_place_of_a_tagged_piece_of_it() -> None:
     # The tagger took "NW" of "NW–48213" (an en dash) for the order number; the project's
     # regex, skipped as overlapping, had all of it. A piece of another type gives way too;
