@@ -68,13 +68,14 @@ class MoreQuestions(FaqTurns):
         """The message's reading, or, when the whole reads as a question for the FAQ and
         exactly one part read alone is a sure request for the bot's work, that request (with
         the whole message's entities: "NW-48213" is the order to track). Not in a form, whose
-        answer the message may be, nor while a person is involved."""
+        answer the message may be, nor while a person is involved, nor in another language."""
         text = str(parse.get("text") or "")
         conversation = turn.conversation
         intent = parse.get("intent") or {}
         if (
             self.config.more_questions <= 0
             or intent.get("name") not in self.config.faq_intents
+            or (parse.get("language") or {}).get("name")  # told which language the bot speaks
             or text.startswith("/")
             or conversation.handoff != "bot"
             or conversation.active_form is not None
