@@ -32,6 +32,9 @@ class FaqTurns:
     async def _fall_back(self, turn: Turn, **options: Any) -> None:
         raise NotImplementedError  # Acting's, which the dialogue manager mixes in over this
 
+    async def _answered_in_parts(self, turn: Turn, text: str, user_data: dict[str, Any]) -> bool:
+        return False  # MoreQuestions', which the dialogue manager mixes in over this
+
     async def _faq_over_intent(
         self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
     ) -> bool:
@@ -288,6 +291,8 @@ class FaqTurns:
         choice = await self._faq_choice(turn, text)
         if choice.decision == "answer" and choice.options:
             builtin.say_faq_answer(turn, choice.options[0], user_data, decision="answer")
+            return True
+        if await self._answered_in_parts(turn, text, user_data):
             return True
         if choice.decision == "suggest" and choice.options:
             if self._suggested_again(turn, text, list(choice.options)):

@@ -123,6 +123,30 @@ class MoreQuestions(FaqTurns):
             reading = turn.part_readings[part] = await self.parse(part)
         return reading
 
+    async def _answered_in_parts(self, turn: Turn, text: str, user_data: dict[str, Any]) -> bool:
+        """Answer each question of a message the FAQ is unsure of as a whole, when it is
+        sure of every one of them alone ("can I pay later with klarna and do you sell gift
+        cards?" got "Did you mean …?" for the two together): the first as the turn's
+        answer, the others beside it. False (nothing said) when one of them is not
+        answered: the whole message's suggestions stand."""
+        if self.faq is None or self.config.more_questions <= 0:
+            return False
+        asked = questions_in(text)[: self.config.more_questions + 1]
+        if len(asked) < 2:
+            return False
+        answers: dict[str, tuple[str, FaqAnswer]] = {}
+        for question in asked:
+            best = answer_of(await self._faq_choice(turn, question))
+            if best is None:
+                return False
+            answers.setdefault(best.key, (question, best))
+        first, *others = answers.values()
+        builtin.say_faq_answer(turn, first[1], user_data, decision="answer")
+        user_data["faq"]["part"] = first[0]
+        for question, entry in others:
+            builtin.say_faq_answer(turn, entry, user_data, decision="answer", part=question)
+        return True
+
     async def _answer_more_questions(
         self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
     ) -> None:
@@ -153,6 +177,7 @@ class MoreQuestions(FaqTurns):
             return
         acted_on = (parse.get("intent") or {}).get("name")
         said = {(user_data.get("faq") or {}).get("entry")}
+        said |= {more["entry"] for more in user_data.get("more_questions") or ()}
         added = 0
         for question in asked:
             if added >= self.config.more_questions:

@@ -183,3 +183,36 @@ async def test_the_whole_reading_stands_where_the_parts_do_not_agree(make_dm) ->
     table = {message: ("faq", 0.9), "where is my order?": ("check_order", 0.45)}
     dm = make_dm(parser=FixedParser(table))
     assert texts(await dm.handle("unsure", message)) == [SHIPPING]
+
+
+class _SureOfEachAlone(KeywordFaq):
+    """Unsure of shipping and paying asked together; sure of each alone."""
+
+    async def decide(self, text: str) -> FaqChoice:
+        lowered = text.lower()
+        card, shipping = self.entries["pay_card"], self.entries["shipping_time"]
+        if "pay" in lowered and "shipping" in lowered:
+            return FaqChoice("suggest", (shipping, card))
+        if "pay" in lowered:
+            return FaqChoice("answer", (card,))
+        return await super().decide(text)
+
+
+async def test_each_question_is_answered_where_the_faq_is_unsure_of_them_together(make_dm) -> None:
+    # "can I pay later with klarna and do you sell gift cards?" got "Did you mean …?" for
+    # the two together, where each alone is answered.
+    message = "can I pay by card and how long does shipping take?"
+    table = {message: ("faq", 0.9)}
+    dm = make_dm(parser=FixedParser(table), faq=_SureOfEachAlone())
+    replies = texts(await dm.handle("each", message))
+    assert replies == ["We take Visa and Mastercard.", SHIPPING]
+    user = next(e for e in await dm.transcripts.read_all("each") if e.type == "user")
+    assert (
+        user.data["faq"]["entry"] == "pay_card" and user.data["faq"]["part"] == "can I pay by card"
+    )
+    assert [more["entry"] for more in user.data["more_questions"]] == ["shipping_time"]
+    # a question the FAQ cannot answer alone ("what about gift cards?"): the suggestions
+    # for the whole stand
+    message = "can I pay by card and how long is shipping? and what about gift cards?"
+    dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}), faq=_SureOfEachAlone())
+    assert texts(await dm.handle("three", message)) == ["Did you mean one of these?"]
