@@ -7,11 +7,13 @@ and one part, read alone, is a sure request for the bot's own work (tracking, a 
 turn acts on that request; after the turn's reply each other question is asked of the FAQ on
 its own, and a confident answer to it is added. Only one flow runs: a second request for the
 bot's work is left for the user to ask, as two flows at once would interleave their
-questions.
+questions. An added answer is an aside: in the transcript, and said in the Rasa tracker, but
+not an action rules and stories see, so they go on from the turn's own action.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -19,21 +21,22 @@ from typing import Any
 from bot.dialogue import builtin
 from bot.dialogue.config import is_low
 from bot.dialogue.faq_turns import FaqTurns, answer_of
+from bot.dialogue.messages import BotMessage
 from bot.dialogue.ports import FaqAnswer
 from bot.dialogue.turn import Turn
 
 log = logging.getLogger(__name__)
 
-# Words a question starts with. After "and" they start a second question ("... and can I
-# change it"); other "and"s join the parts of one ("black and white", "return and refund").
-_STARTS = (
-    r"how|what|what's|whats|when|where|where's|why|who|which|can|could|do|does|did|is|are|"
-    r"will|would|should|may|have|has|am"
-)
-_QUESTION_START = re.compile(rf"^(?:{_STARTS})\b", re.IGNORECASE)
-_BREAKS = re.compile(
-    rf"(?<=[?!.])\s+|;\s*|,?\s+(?:and also|and|also|plus)\s+(?=(?:{_STARTS})\b)", re.IGNORECASE
-)
+# A part starts as a question with a question word, or a helper verb before its subject
+# ("can I", "is there"): after "and" only these start a second question ("... and can I
+# change it"); other "and"s join the parts of one ("return the shoes and have a refund",
+# "arrived broken and is missing the lamp").
+_WH = r"how|what|what's|whats|when|where|where's|why|who|which"
+_AUX = r"can|could|do|does|did|is|are|will|would|should|may|have|has|am"
+_SUBJECT = r"i|you|we|they|he|she|it|there|my|your|our|the|this|that|these|those"
+_ASKS = rf"(?:{_WH})\b|(?:{_AUX})\s+(?:{_SUBJECT})\b"
+_QUESTION_START = re.compile(rf"^(?:{_ASKS})", re.IGNORECASE)
+_BREAKS = re.compile(rf"(?<=[?!.])\s+|;\s*|,?\s+(?:and also|and)\s+(?=(?:{_ASKS}))", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 #: A part needs this many words to be asked of the FAQ ("and you?" is not a question to it).
 MIN_WORDS = 3
@@ -64,82 +67,114 @@ def questions_in(text: str) -> list[str]:
 class MoreQuestions(FaqTurns):
     """Mixed into the dialogue manager, whose attributes these are."""
 
+    _small_talk: set[str]  # greetings, yes and no, what the project answers with an offer
+
+    def _reads_parts(self, turn: Turn, text: str) -> bool:
+        """Whether a message is read in parts at all: not a button's payload, nor once a
+        person is involved (a closed conversation reopens with this message)."""
+        return (
+            self.config.more_questions > 0
+            and not text.startswith("/")
+            and turn.conversation.handoff in ("bot", "closed")
+        )
+
+    def _most_parts(self) -> int:
+        # a bound on the NLU passes and FAQ searches one message may cost
+        return self.config.more_questions + 2
+
     async def _read_in_parts(self, turn: Turn, parse: dict[str, Any]) -> dict[str, Any]:
-        """The message's reading, or, when the whole reads as a question for the FAQ and
-        exactly one part read alone is a sure request for the bot's work, that request (with
-        the whole message's entities: "NW-48213" is the order to track). Not in a form, whose
-        answer the message may be, nor while a person is involved, nor in another language."""
+        """The message's reading, or, when the whole reads as a question for the FAQ (or is
+        not understood) and exactly one part read alone is a sure request for the bot's
+        work, that request (with the whole message's entities: "NW-48213" is the order to
+        track). Not in a form, whose answer the message may be, nor in another language."""
         text = str(parse.get("text") or "")
-        conversation = turn.conversation
         intent = parse.get("intent") or {}
+        question = intent.get("name") in self.config.faq_intents
         if (
-            self.config.more_questions <= 0
-            or intent.get("name") not in self.config.faq_intents
+            not self._reads_parts(turn, text)
+            or not (question or is_low(intent, self.config, careful_stop=False))
             or (parse.get("language") or {}).get("name")  # told which language the bot speaks
-            or text.startswith("/")
-            or conversation.handoff != "bot"
-            or conversation.active_form is not None
+            or turn.conversation.active_form is not None
         ):
             return parse
-        requests: dict[str, dict[str, Any]] = {}
-        found = [str(e["entity"]) for e in parse.get("entities") or () if e.get("entity")]
         try:
-            for part in parts_of(text):
-                reading = await self._part_reading(turn, part)
-                if self._sure_request(turn, reading, found):
-                    requests.setdefault(reading["intent"]["name"], {**reading, "part": part})
+            requests = await self._requests_in(turn, parts_of(text), parse)
         except Exception:  # the whole message's reading stands
             log.exception("reading a message in parts failed")
             return parse
         if len(requests) != 1:
             return parse
-        (request,) = requests.values()
-        # for the transcript: an agent sees why the FAQ's reading of the whole was not taken
-        turn.user_data["read_in_parts"] = {"part": request["part"], "whole": intent}
+        ((part, request),) = requests.items()
+        # for the transcript: an agent sees why the reading of the whole was not taken
+        turn.user_data["read_in_parts"] = {"part": part, "whole": intent}
         ranking = request.get("intent_ranking") or [request["intent"]]
         return {**parse, "intent": request["intent"], "intent_ranking": ranking}
 
+    async def _requests_in(
+        self, turn: Turn, parts: list[str], parse: dict[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        """The parts that are sure requests for the bot's work, one per intent, by part."""
+        found = [str(e["entity"]) for e in parse.get("entities") or () if e.get("entity")]
+        readings = await self._part_readings(turn, parts[: self._most_parts()])
+        requests: dict[str, dict[str, Any]] = {}
+        for part, reading in readings.items():
+            name = (reading.get("intent") or {}).get("name")
+            if self._sure_request(turn, reading, found) and name not in (
+                (r.get("intent") or {}).get("name") for r in requests.values()
+            ):
+                requests[part] = reading
+        return requests
+
     def _sure_request(self, turn: Turn, reading: dict[str, Any], found: list[str]) -> bool:
         """Whether a part asks for the bot's own work, surely enough to act on without
-        asking first: not a question for the FAQ, small talk, a yes or no, or a request for
-        a person or to stop (acted on from the whole message only)."""
+        asking first (nor yielding to the FAQ): not a question for the FAQ, small talk, a
+        yes or no, or a request for a person or to stop (acted on from the whole only)."""
         intent = reading.get("intent") or {}
         name = intent.get("name")
+        sure = float(intent.get("confidence") or 0.0)
         return (
             name not in self.config.faq_intents
-            and name not in self._yes_no
-            and name not in self.config.greet_intents
+            and name not in self._small_talk
             and name not in self.config.goodbye_intents
             and name not in self.config.handoff_intents
             and name not in self.config.stop_intents
             and not is_low(intent, self.config, careful_stop=False)
-            and float(intent.get("confidence") or 0.0) >= self.config.confirm_action
+            and sure >= max(self.config.confirm_action, self._limit(False))
             and self._does_work(self.policy.next_action_if(turn.conversation, str(name), found))
         )
 
-    async def _part_reading(self, turn: Turn, part: str) -> dict[str, Any]:
-        reading = turn.part_readings.get(part)
-        if reading is None:
-            reading = turn.part_readings[part] = await self.parse(part)
-        return reading
+    async def _part_readings(self, turn: Turn, parts: list[str]) -> dict[str, dict[str, Any]]:
+        """The NLU's reading of each part, read together (the model's batcher groups them)
+        and once a turn."""
+        new = [part for part in dict.fromkeys(parts) if part not in turn.part_readings]
+        for part, reading in zip(new, await asyncio.gather(*map(self.parse, new)), strict=True):
+            turn.part_readings[part] = reading
+        return {part: turn.part_readings[part] for part in parts}
 
     async def _answered_in_parts(self, turn: Turn, text: str, user_data: dict[str, Any]) -> bool:
         """Answer each question of a message the FAQ is unsure of as a whole, when it is
         sure of every one of them alone ("can I pay later with klarna and do you sell gift
         cards?" got "Did you mean …?" for the two together): the first as the turn's
         answer, the others beside it. False (nothing said) when one of them is not
-        answered: the whole message's suggestions stand."""
-        if self.faq is None or self.config.more_questions <= 0:
+        answered, or is a sure request for the bot's work (not the FAQ's to answer): the
+        whole message's suggestions stand."""
+        if self.faq is None or not self._reads_parts(turn, text):
             return False
         asked = questions_in(text)[: self.config.more_questions + 1]
         if len(asked) < 2:
             return False
         answers: dict[str, tuple[str, FaqAnswer]] = {}
-        for question in asked:
-            best = answer_of(await self._faq_choice(turn, question))
-            if best is None:
+        try:
+            if await self._requests_in(turn, asked, user_data.get("parse") or {}):
                 return False
-            answers.setdefault(best.key, (question, best))
+            for question in asked:
+                best = answer_of(await self._faq_choice(turn, question))
+                if best is None:
+                    return False
+                answers.setdefault(best.key, (question, best))
+        except Exception:  # the whole message's suggestions are still there to give
+            log.exception("answering the questions of a message one by one failed")
+            return False
         first, *others = answers.values()
         builtin.say_faq_answer(turn, first[1], user_data, decision="answer")
         user_data["faq"]["part"] = first[0]
@@ -150,44 +185,48 @@ class MoreQuestions(FaqTurns):
     async def _answer_more_questions(
         self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
     ) -> None:
-        """Add the FAQ's answers to the message's other questions (up to ``more_questions``).
+        """Add the FAQ's answers to the message's other questions (``more_questions`` in
+        all, with those ``_answered_in_parts`` gave).
 
-        Not after a reply that asks the user to choose (a "did you mean" or a question about
-        an unsure reading: the options are about the whole message), after a step of the
-        fallback, nor once a person is involved. A part read as the intent the turn acted
-        on is the part the reply answered; an entry already said is not said again. The
-        answers go before a form's question asked in this turn, which stays last.
+        Not after a reply that asks the user to choose (a "did you mean", a question about
+        an unsure reading, or a reply that ends with buttons: the options would be buried,
+        and rasa-webchat shows only the last message's), after a step of the fallback, nor
+        once a person is involved. A part read as the intent the turn acted on is the part
+        the reply answered; an entry already said is not said again, and a message whose
+        one question the FAQ answered as a whole gets no second answer to it. The answers
+        go before a form's question asked in this turn, which stays last.
         """
         text = str(parse.get("text") or "")
-        conversation = turn.conversation
+        whole = user_data.get("faq") or {}
+        last = turn.messages[-1] if turn.messages else None
         if (
             self.faq is None
-            or self.config.more_questions <= 0
-            or text.startswith("/")
+            or not self._reads_parts(turn, text)
+            or turn.conversation.handoff != "bot"
             or turn.fell_back
-            or conversation.handoff != "bot"
             or "confirm" in user_data
             or "other_language" in user_data
             or "typed_choice" in user_data
-            or (user_data.get("faq") or {}).get("decision") == "suggest"
+            or whole.get("decision") == "suggest"
+            or (last is not None and _offers_choices(last) and turn.question_at is None)
         ):
             return
-        asked = questions_in(text)
-        if not asked:
+        asked = questions_in(text)[: self._most_parts()]
+        answered_whole = whole.get("decision") == "answer" and "part" not in whole
+        if not asked or (len(asked) == 1 and answered_whole):
             return
         acted_on = (parse.get("intent") or {}).get("name")
-        said = {(user_data.get("faq") or {}).get("entry")}
-        said |= {more["entry"] for more in user_data.get("more_questions") or ()}
-        added = 0
+        said = {whole.get("entry")} | {m["entry"] for m in user_data.get("more_questions") or ()}
+        added = len(user_data.get("more_questions") or ())
         for question in asked:
             if added >= self.config.more_questions:
                 break
             try:
-                entry = await self._other_answer(turn, question, acted_on)
+                entry = await self._other_answer(turn, question, acted_on, said)
             except Exception:  # the turn's own reply stands
                 log.exception("answering another question of the message failed")
                 return
-            if entry is None or entry.key in said:
+            if entry is None:
                 continue
             said.add(entry.key)
             with turn.before_question():
@@ -195,20 +234,20 @@ class MoreQuestions(FaqTurns):
             added += 1
 
     async def _other_answer(
-        self, turn: Turn, question: str, acted_on: str | None
+        self, turn: Turn, question: str, acted_on: str | None, said: set[str | None]
     ) -> FaqAnswer | None:
-        """The FAQ's answer to one question of the message, or None: none when the question
-        reads as the intent the turn acted on, or as another request the FAQ is not surer
-        of (the limit for yielding to the FAQ, as for a whole message)."""
-        reading = await self._part_reading(turn, question)
+        """The FAQ's answer to one question of the message, or None: none when the FAQ is
+        unsure of it, has said that entry, or the question reads as the intent the turn
+        acted on or as another request the FAQ is not surer of (the limit for yielding to
+        the FAQ, as for a whole message)."""
+        best = answer_of(await self._faq_choice(turn, question))
+        if best is None or best.key in said:
+            return None
+        reading = (await self._part_readings(turn, [question]))[question]
         intent = reading.get("intent") or {}
         name = intent.get("name")
         faq_intent = name in self.config.faq_intents
         if name == acted_on and not faq_intent:
-            return None
-        choice = await self._faq_choice(turn, question)
-        best = answer_of(choice)
-        if best is None:
             return None
         low = is_low(intent, self.config, careful_stop=False)
         if faq_intent or low or self._outranks(best, float(intent.get("confidence") or 0), False):
@@ -217,3 +256,9 @@ class MoreQuestions(FaqTurns):
 
     async def parse(self, text: str) -> dict[str, Any]:
         raise NotImplementedError  # the dialogue manager's
+
+
+def _offers_choices(message: BotMessage) -> bool:
+    """Whether a message asks the user to choose (buttons that send something; a link
+    button only opens a page)."""
+    return any(button.get("payload") for button in message.buttons)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.dialogue import BotMessage, FaqChoice, builtin
+from bot.dialogue import BotMessage, FaqAnswer, FaqChoice, builtin
 from bot.dialogue.more_questions import questions_in
 from tests.dialogue.conftest import FixedParser, KeywordFaq
 
@@ -35,6 +35,11 @@ def texts(messages: list[BotMessage]) -> list[str | None]:
         ("do you ship abroad; what does it cost", ["do you ship abroad", "what does it cost"]),
         ("ok. thanks. bye.", []),
         ("my order is late, and also where is my refund?", ["where is my refund?"]),
+        # "and" before a verb that asks nothing joins the parts of one request
+        ("I want to return the shoes and have a refund", []),
+        ("The box arrived broken and is missing the lamp", []),
+        ("I bought shoes and can not wear them", []),
+        ("I also have a question about returns", []),
     ],
 )
 def test_the_questions_of_a_message(message: str, questions: list[str]) -> None:
@@ -105,14 +110,22 @@ async def test_what_the_reply_answered_is_not_answered_again(make_dm) -> None:
 async def test_another_request_is_left_to_the_user(make_dm) -> None:
     # A sure request for other work is not run beside the turn's (two flows would mix their
     # questions), nor answered from the FAQ it does not yield to.
+    message = "where is my order? how do I return the shipping box?"
     table = {
-        "hi there. how do I return the shipping box?": ("greet", 0.95),
+        message: ("check_order", 0.95),
+        "where is my order?": ("check_order", 0.95),
         "how do I return the shipping box?": ("request_return", 0.9),
     }
     dm = make_dm(parser=FixedParser(table))
-    replies = await dm.handle("other", "hi there. how do I return the shipping box?")
-    assert SHIPPING not in texts(replies)
+    assert texts(await dm.handle("other", message)) == ["Order None is unknown."]
     assert (await dm.store.load("other")).active_form is None  # type: ignore[union-attr]
+
+
+class _NoneForMash(KeywordFaq):
+    """Finds nothing for a message with keyboard mash in it."""
+
+    async def decide(self, text: str) -> FaqChoice:
+        return FaqChoice("none") if "qwerty" in text else await super().decide(text)
 
 
 class _PayFirst(KeywordFaq):
@@ -131,10 +144,21 @@ async def test_no_other_answers_after_a_question_to_the_user(make_dm) -> None:
     dm = make_dm(parser=FixedParser(table), faq=_PayFirst())
     replies = texts(await dm.handle("s", "can I pay later? and how long does shipping take?"))
     assert SHIPPING not in replies and "Did you mean one of these?" in replies
-    table = {"qwerty uiop? how long does shipping take?": ("nlu_fallback", 0.1)}
-    dm = make_dm(parser=FixedParser(table), faq=None)
-    replies = texts(await dm.handle("f", "qwerty uiop? how long does shipping take?"))
-    assert SHIPPING not in replies
+    message = "qwerty uiop asdf? how long does shipping take?"
+    table = {"how long does shipping take?": ("faq", 0.9)}  # the whole is not understood
+    dm = make_dm(parser=FixedParser(table), faq=_NoneForMash())
+    replies = texts(await dm.handle("f", message))
+    assert replies == ["Sorry, could you say that differently?"]
+    # a reply that ends with buttons to choose from: they stay last, and a typed "1" picks
+    table = {
+        "hi there": ("greet", 0.95),
+        "yes please. how long does shipping take?": ("affirm", 0.95),
+        "how long does shipping take?": ("faq", 0.9),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    await dm.handle("b", "hi there")
+    replies = await dm.handle("b", "yes please. how long does shipping take?")
+    assert texts(replies) == ["First part.", "Second part."] and replies[-1].buttons
 
 
 async def test_a_project_may_turn_it_off(make_dm) -> None:
@@ -216,3 +240,76 @@ async def test_each_question_is_answered_where_the_faq_is_unsure_of_them_togethe
     message = "can I pay by card and how long is shipping? and what about gift cards?"
     dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}), faq=_SureOfEachAlone())
     assert texts(await dm.handle("three", message)) == ["Did you mean one of these?"]
+
+
+class _ManyAnswers(KeywordFaq):
+    """Answers each question by its keyword, and finds nothing sure for the whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        for key in ("hours", "phone", "store", "gift"):
+            self.entries[key] = FaqAnswer(key, f"{key}?", f"About {key}.", 0.9)
+
+    async def decide(self, text: str) -> FaqChoice:
+        found = [key for key in ("hours", "phone", "store", "gift") if key in text.lower()]
+        if len(found) == 1:
+            return FaqChoice("answer", (self.entries[found[0]],))
+        if found:
+            return FaqChoice("suggest", tuple(self.entries[key] for key in found))
+        return await super().decide(text)
+
+
+async def test_no_more_answers_than_the_limit(make_dm) -> None:
+    message = "what are your hours? what is your phone? where is your store? what about gift cards?"
+    dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}), faq=_ManyAnswers())
+    # the whole's answer and two more (faq_more_questions 2): the fourth question waits
+    assert texts(await dm.handle("limit", message)) == [
+        "About hours.",
+        "About phone.",
+        "About store.",
+    ]
+
+
+async def test_two_answers_go_before_the_forms_question_in_order(make_dm) -> None:
+    message = "I want to return something. what are your hours? where is your store?"
+    table = {message: ("request_return", 0.95)}
+    dm = make_dm(parser=FixedParser(table), faq=_ManyAnswers())
+    replies = texts(await dm.handle("two-asides", message))
+    assert replies == ["About hours.", "About store.", ASK_ORDER]
+    state = await dm.store.load("two-asides")
+    said = [e["text"] for e in state.events if e.get("event") == "bot"]  # type: ignore[union-attr]
+    assert said[-3:] == replies
+
+
+class _FailsForParts(KeywordFaq):
+    """Unsure of the whole, and failing on anything else."""
+
+    async def decide(self, text: str) -> FaqChoice:
+        if "?" in text[:-1]:
+            return FaqChoice("suggest", (self.entries["pay_card"], self.entries["pay_paypal"]))
+        raise RuntimeError("the index is being rebuilt")
+
+
+async def test_a_failing_search_of_a_part_leaves_the_wholes_suggestions(make_dm) -> None:
+    message = "can I pay by card? and how long does shipping take?"
+    dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}), faq=_FailsForParts())
+    replies = await dm.handle("fails", message)
+    assert texts(replies) == ["Did you mean one of these?"]
+    assert [b["title"] for b in replies[0].buttons][:2] == [
+        "Can I pay by card?",
+        "Can I pay with PayPal?",
+    ]
+
+
+def test_the_manager_runs_the_faqs_turns_not_their_stubs() -> None:
+    # Mixins stub what another provides; the class order decides which one runs.
+    from bot.dialogue.faq_turns import FaqTurns
+    from bot.dialogue.form_turns import FormTurns
+    from bot.dialogue.manager import DialogueManager
+    from bot.dialogue.more_questions import MoreQuestions
+
+    assert DialogueManager._faq_takes_it is FaqTurns._faq_takes_it
+    assert DialogueManager._faq_takes_it is not FormTurns._faq_takes_it
+    assert DialogueManager._answered_in_parts is MoreQuestions._answered_in_parts
+    assert DialogueManager.parse is not MoreQuestions.parse
+    assert DialogueManager._fall_back is not FaqTurns._fall_back
