@@ -32,6 +32,7 @@ from nlu import (
     TrainConfig,
     TrainingData,
     load_training_data,
+    refresh_extractors,
     train,
     with_builtin_entities,
 )
@@ -58,10 +59,10 @@ STAMP = "project.json"  # beside the model: what it was trained from
 # Bumped when training changes what a model learns from the same data, so that models
 # trained before are retrained: "typos-1" added the typo'd copies; "symbols-1" reads emoji as
 # their names (a model trained before saw them all as one unknown token); "symbols-2" reads
-# a keycap ("1️⃣") as its character; "symbols-3" full-width forms ("ＮＷ５５８２０") as ASCII;
-# "shapes-1" keeps the entity types whose regexes match every annotated value (a tagged value
-# of one must match them).
-RECIPE = "shapes-1"
+# a keycap ("1️⃣") as its character; "symbols-3" full-width forms ("ＮＷ５５８２０") as ASCII.
+# (What is read from the data beside the weights, such as the entity shapes, is rewritten for
+# an up-to-date model instead: nlu.refresh_extractors.)
+RECIPE = "symbols-3"
 
 
 def nlu_model_dir(project: Project) -> Path:
@@ -211,6 +212,7 @@ def train_project(
     # a model from before the stamp, or from an older recipe, is retrained
     unchanged = stamp.get("project_hash") == project_hash and stamp.get("recipe") == RECIPE
     if not force and unchanged:
+        refresh_extractors(model_dir, data)
         return TrainOutcome(
             trained=False,
             seconds=time.perf_counter() - started,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from nlu.encoder import SentenceEncoder, choose_device, cpu_supports_bf16, mean_pool
     from nlu.errors import NluError, TrainingDataError
     from nlu.evaluation import evaluate
+    from nlu.extractors import refresh_extractors
     from nlu.inference import EXTRACTOR_NAME, NluModel
     from nlu.markup import MarkupError, parse_markup
     from nlu.readers import load_training_data
@@ -47,6 +48,7 @@ _HOME = {
     "load_training_data": "nlu.readers",
     "mean_pool": "nlu.encoder",
     "parse_markup": "nlu.markup",
+    "refresh_extractors": "nlu.extractors",
     "train": "nlu.training",
     "with_builtin_entities": "nlu.builtin_entities",
     "write_rasa_yaml": "nlu.data",
@@ -75,6 +77,7 @@ __all__ = [
     "load_training_data",
     "mean_pool",
     "parse_markup",
+    "refresh_extractors",
     "train",
     "with_builtin_entities",
     "write_rasa_yaml",

@@ -11,7 +11,7 @@ import torch
 
 from nlu.data import TrainingData
 from nlu.errors import NluError
-from nlu.extractors import RuleExtractors
+from nlu.extractors import EXTRACTORS_FILE, RuleExtractors
 from nlu.network import JointModel, Labels
 
 
@@ -52,6 +52,6 @@ def write_model_dir(
         (out / name).write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", "utf-8")
 
     dump("labels.json", labels.to_json())
-    dump("extractors.json", RuleExtractors.from_training_data(data).to_json())
+    dump(EXTRACTORS_FILE, RuleExtractors.from_training_data(data).to_json())
     dump("training.json", meta)
     return out

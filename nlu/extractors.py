@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from nlu.data import TrainingData
@@ -12,6 +15,7 @@ from nlu.errors import NluError
 from nlu.result import Entity
 from nlu.symbols import half_width
 
+EXTRACTORS_FILE = "extractors.json"
 SYNONYM_PROCESSOR = "EntitySynonymMapper"
 REGEX_EXTRACTOR = "RegexEntityExtractor"
 
@@ -63,12 +67,12 @@ class RuleExtractors:
 
     def shaped(self, entity: Entity) -> bool:
         """Whether a tagged entity has its type's shape, where the project's regexes give
-        one: the tagger read "42" of "size 42" as an order number, which the project's
-        pattern (two letters and five digits, or five digits) says it cannot be. Case and
-        full-width forms aside: "nw-48213" is an order number still."""
+        one, give or take one mistyped character: the tagger read "42" of "size 42" as an
+        order number, which the project's pattern (two letters and five digits, or five
+        digits) says it cannot be. Case and full-width forms aside: "nw-48213" is an order
+        number still, and so is "NW-4821" (one digit short: the user's slip)."""
         shape = self.shapes.get(entity.entity)
-        value = half_width(entity.value)
-        return shape is None or any(pattern.search(value) for pattern in shape)
+        return shape is None or _near(shape, entity.value)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.source)
@@ -111,27 +115,79 @@ class RuleExtractors:
         return sorted([*kept, *rules], key=lambda e: (e.start, e.end))
 
 
+def refresh_extractors(model_dir: Path, data: TrainingData) -> bool:
+    """Rewrite a trained model's ``extractors.json`` from the data it was trained on, where
+    what is read from that data has grown since (the entity shapes): the weights do not
+    change, so a model need not be trained again for it. Replaced whole (a serving process
+    reading it sees the old file or the new). Returns whether it changed."""
+    path = model_dir / EXTRACTORS_FILE
+    fresh = RuleExtractors.from_training_data(data).to_json()
+    try:
+        if json.loads(path.read_text("utf-8")) == fresh:
+            return False
+    except (OSError, ValueError):
+        return False  # no model there (or not this one's to mend): training writes it
+    staging = path.with_suffix(".json.new")
+    staging.write_text(json.dumps(fresh, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    os.replace(staging, path)
+    return True
+
+
 def _shape(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
 
 
+#: Distinct annotated values an entity type needs before its regexes count as its shape: a
+#: pattern that one or two examples happen to match is still only a hint.
+MIN_SHAPED_VALUES = 5
+# A tagged value this long is not tried one edit at a time (the edits grow with its length).
+_MAX_NEAR = 40
+
+
 def _strict(data: TrainingData) -> list[str]:
-    """Entity types with regexes and annotated values, every one of which a regex matches
+    """Entity types with regexes, no lookup table (whose entries need no shape) and at least
+    ``MIN_SHAPED_VALUES`` distinct annotated values, every one of which a regex matches
     (ignoring case): for them the regexes are the shape of a value, not a hint."""
-    values: dict[str, list[str]] = {}
+    values: dict[str, set[str]] = {}
     for example in data.examples:
         for span in example.entities:
-            values.setdefault(span.entity, []).append(span.value)
+            values.setdefault(span.entity, set()).add(span.value)
     strict = []
     for name, patterns in sorted(data.regexes.items()):
         try:
             shape = _shape(patterns)
         except re.error:
             continue  # from_json names the invalid pattern
-        said = values.get(name, [])
-        if said and all(any(p.search(half_width(v)) for p in shape) for v in said):
+        said = values.get(name, set())
+        if (
+            name not in data.lookups
+            and len(said) >= MIN_SHAPED_VALUES
+            and all(_matches(shape, v) for v in said)
+        ):
             strict.append(name)
     return strict
+
+
+def _matches(shape: Sequence[re.Pattern[str]], value: str) -> bool:
+    value = half_width(value)
+    return any(pattern.search(value) for pattern in shape)
+
+
+def _near(shape: Sequence[re.Pattern[str]], value: str) -> bool:
+    """Whether ``value`` has the shape, or would with one character left out, added or
+    changed (a digit or a letter): a mistyped "NW-4821" is still meant as an order number,
+    which the action can say it does not know; "42" is not one."""
+    value = half_width(value)
+    if _matches(shape, value):
+        return True
+    if len(value) > _MAX_NEAR:
+        return False
+    edits = {value[:i] + value[i + 1 :] for i in range(len(value))}
+    for i in range(len(value) + 1):
+        for stand_in in ("0", "A"):
+            edits.add(value[:i] + stand_in + value[i:])
+            edits.add(value[:i] + stand_in + value[i + 1 :])
+    return any(_matches(shape, edit) for edit in edits)
 
 
 def _gives_way(tagged: Entity, name: str, start: int, end: int) -> bool:

@@ -148,9 +148,14 @@ def test_deskbot_init_then_train_trains_the_model_and_indexes_the_faq(tmp_path: 
     assert 0 < int(counts[2]) < int(counts[1])
     assert (bot / "models" / "nlu" / "training.json").exists()
     assert any((tmp_path / "var" / "faq" / "index").iterdir())
+    # A model trained before entity shapes existed: they are added without training again.
+    rules = bot / "models" / "nlu" / "extractors.json"
+    current = json.loads(rules.read_text())
+    rules.write_text(json.dumps({k: v for k, v in current.items() if k != "strict"}))
     again = deskbot("train", "--project", str(bot), "--epochs", "1")
     assert "up to date" in again.stdout  # unchanged data is not trained twice
     assert "FAQ base changed" not in again.stdout
+    assert json.loads(rules.read_text()) == current
     # Staff add an FAQ entry: answered at once, so the next start does not retrain for it
     # (it used to, for minutes), but says how to teach the model the new question.
     engine = create_db_engine(f"sqlite:///{tmp_path / 'var' / 'deskbot.db'}")

@@ -122,6 +122,24 @@ def test_synonyms_regex_and_lookup(toy_model: NluModel) -> None:
     assert len(topping) == 1 and topping[0]["value"] in ("ANCHOVIES", "anchovies")
 
 
+def test_a_tagged_value_without_its_types_shape_is_dropped(toy_model: NluModel) -> None:
+    # As if the project's regexes gave sizes a shape (a model trained with such data keeps
+    # it in extractors.json): a tagged size none of them matches is not kept.
+    import re
+    from dataclasses import replace
+
+    rules = toy_model.rules
+    tagged = toy_model.parse("order a small pepperoni pizza").entities
+    assert "size" in {e.entity for e in tagged}
+    try:
+        toy_model.rules = replace(rules, shapes={"size": (re.compile("^large$"),)})
+        kept = toy_model.parse("order a small pepperoni pizza").entities
+        assert "size" not in {e.entity for e in kept}
+        assert {e.entity for e in kept} == {e.entity for e in tagged} - {"size"}
+    finally:
+        toy_model.rules = rules
+
+
 def test_parse_batch_matches_parse_in_order(toy_model: NluModel) -> None:
     texts = ["bye", "order a small pizza", "hello", "weather in Rome", "bye bye"] * 3
     batch = toy_model.parse_batch(texts)

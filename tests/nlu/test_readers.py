@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import threading
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from nlu import (
     with_builtin_entities,
     write_rasa_yaml,
 )
-from nlu.extractors import RuleExtractors
+from nlu.extractors import RuleExtractors, refresh_extractors
 from nlu.readers import bio_to_spans
 from nlu.result import Entity
 
@@ -307,24 +308,37 @@ def test_a_tagged_value_must_have_the_shape_the_projects_regexes_give(tmp_path: 
             tmp_path,
             "nlu:\n- intent: track\n  examples: |\n"
             "    - where is [NW-48213](order_number)\n    - status of [10472](order_number)\n"
-            "    - my zip is [ab1](zip)\n"
+            "    - is [nw-55820](order_number) here\n    - [NW-39164](order_number) please\n"
+            "    - order [27530](order_number)\n    - again [NW-48213](order_number)\n"
+            "    - my zip is [ab1](zip)\n    - the zips [12345](zip), [23456](zip), [34567](zip)"
+            " and [45678](zip)\n"
+            "    - the [red](colour) one\n    - [blue](colour), [green](colour), [black](colour)"
+            " or [white](colour)\n"
+            "    - ticket [T-1](ticket) or [T-2](ticket)\n"
             "- regex: order_number\n  examples: |\n"
             "    - \\b[A-Z]{2}-?\\d{5}\\b\n    - \\b\\d{5}\\b\n"
             "- regex: zip\n  examples: |\n    - \\b\\d{5}\\b\n"
+            "- regex: colour\n  examples: |\n    - \\b[a-z]+\\b\n"
+            "- lookup: colour\n  examples: |\n    - red\n"
+            "- regex: ticket\n  examples: |\n    - \\bT-\\d\\b\n"
             "- regex: email\n  examples: |\n    - \\S+@\\S+\n",
         )
     )
     rules = RuleExtractors.from_training_data(data)
-    # zip's regex misses an annotated value: a hint, not a shape; email has no annotation
+    # Hints, not shapes: zip's regex misses an annotated value; colour has a lookup table;
+    # ticket has two values (too few to tell); email has none.
     assert rules.to_json()["strict"] == ["order_number"]
 
     def tagged(entity: str, value: str) -> Entity:
         return Entity(entity, 0, len(value), value, 0.9, "DeskbotJointBERT")
 
     assert not rules.shaped(tagged("order_number", "42"))
+    assert not rules.shaped(tagged("order_number", "size"))
     for value in (
         "NW-48213",
         "nw-48213",
+        "NW-4821",  # one digit short: a slip the action can tell the user of
+        "NW-482133",
         "\uff2e\uff37\uff0d\uff14\uff18\uff12\uff11\uff13",
         "10472",
     ):
@@ -333,6 +347,29 @@ def test_a_tagged_value_must_have_the_shape_the_projects_regexes_give(tmp_path: 
     # a model trained before this knows no shapes, and keeps what it tags
     old = RuleExtractors.from_json({k: v for k, v in rules.to_json().items() if k != "strict"})
     assert old.shaped(tagged("order_number", "42"))
+
+
+def test_a_trained_models_extractors_are_rewritten_from_its_data(tmp_path: Path) -> None:
+    # A model trained before shapes existed learns them without being trained again.
+    data = load_training_data(
+        write(
+            tmp_path,
+            "nlu:\n- intent: track\n  examples: |\n"
+            + "".join(f"    - where is [NW-1000{i}](order_number)\n" for i in range(5))
+            + "- regex: order_number\n  examples: |\n    - \\bNW-\\d{5}\\b\n",
+        )
+    )
+    model = tmp_path / "model"
+    model.mkdir()
+    current = RuleExtractors.from_training_data(data).to_json()
+    older = {k: v for k, v in current.items() if k != "strict"}
+    (model / "extractors.json").write_text(json.dumps(older), "utf-8")
+    assert refresh_extractors(model, data)
+    assert json.loads((model / "extractors.json").read_text("utf-8")) == current
+    assert current["strict"] == ["order_number"]
+    assert not refresh_extractors(model, data)  # up to date: not written again
+    assert not refresh_extractors(tmp_path / "none", data)  # no model: training writes one
+    assert not (tmp_path / "none").exists()
 
 
 def test_a_pattern_match_takes_the_place_of_a_tagged_piece_of_it() -> None:
