@@ -149,6 +149,10 @@
     detail.insertBefore(p, detail.firstChild);
   }
 
+  function confidence(score) {
+    return typeof score === "number" ? " confidence " + score.toFixed(2) : "";
+  }
+
   function parseLine(data) {
     var parts = [];
     var parse = data.parse || {};
@@ -162,8 +166,10 @@
     if (faq && faq.entry !== undefined) {
       // faq.score is the entry's confidence, the FAQ editor's Try "Confidence" (not its
       // "Fused score"): named as there.
-      var score = typeof faq.score === "number" ? " confidence " + faq.score.toFixed(2) : "";
-      parts.push("FAQ " + faq.entry + score + " (" + faq.decision + ")");
+      var line = "FAQ " + faq.entry + confidence(faq.score) + " (" + faq.decision + ")";
+      // answered for one question of the message, the FAQ being unsure of the whole
+      if (faq.part) line += " for \u201C" + faq.part + "\u201D";
+      parts.push(line);
     } else if (faq) {
       parts.push("FAQ: no match");
     }
@@ -171,12 +177,12 @@
     // and the FAQ's answers to its other questions.
     var split = data.read_in_parts;
     if (split) {
-      parts.push("acted on \u201C" + split.part + "\u201D (the whole read as " +
-        split.whole.name + ")");
+      var whole = (split.whole && split.whole.name) || "not understood";
+      parts.push("acted on \u201C" + split.part + "\u201D (the whole read as " + whole + ")");
     }
     (data.more_questions || []).forEach(function (more) {
-      parts.push("also FAQ " + more.entry + " confidence " + more.score.toFixed(2) +
-        " for \u201C" + more.text + "\u201D");
+      parts.push("also FAQ " + more.entry + confidence(more.score) + " for \u201C" +
+        more.text + "\u201D");
     });
     if (data.low_confidence) parts.push("LOW CONFIDENCE");
     // told the bot speaks only the project's language: the agent may speak this one

@@ -5,6 +5,7 @@
   var C = window.DeskbotConsole;
   var el = C.el;
   var state = { editing: null };
+  var tries = 0;  // the latest "Try" request; an older one's answer is stale
 
   function labelled(text, input) {
     var box = el("div", "editor-field");
@@ -211,7 +212,13 @@
       e.preventDefault();
       // Busy until this question's result is shown: the last one is still on screen.
       result.setAttribute("aria-busy", "true");
-      C.api("POST", "/api/faq/try", { text: text.value, k: 5 }).then(showTry).catch(function (err) {
+      // Only the latest question's result is shown: an earlier, slower one arriving after
+      // it would pass for its answer.
+      var asked = ++tries;
+      C.api("POST", "/api/faq/try", { text: text.value, k: 5 }).then(function (data) {
+        if (asked === tries) showTry(data);
+      }).catch(function (err) {
+        if (asked !== tries) return;
         // Here, in place of the last result, which would otherwise pass for this question's.
         var shown = document.getElementById("try-result");
         shown.setAttribute("aria-busy", "false");

@@ -762,6 +762,10 @@ def test_a_reason_in_the_request_for_a_return_is_the_reason(actions: ModuleType)
     assert said("I want to return it, it's broken and it doesn't fit") == (
         "it's broken and it doesn't fit"
     )
+    # a question beside the reason is not part of it
+    asked = "I want to return my shoes, they are too small. Do refunds take long if it is damaged?"
+    assert said(asked) == "they are too small"
+    assert said("return it, broken, and also can I get a refund for the wrong size?") == "broken"
     assert said("I want to return it because it doesn't fit") == "it doesn't fit"
     assert said("They're a size too small. How do I send them back?") == "They're a size too small"
     assert said("return the lamp, wrong colour") == "wrong colour"

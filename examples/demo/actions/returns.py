@@ -267,6 +267,12 @@ _REASON_WORDS = re.compile(
     re.IGNORECASE,
 )
 _CLAUSES = re.compile(r"[,.;!?\n]|\s(?:and|but|so)\s", re.IGNORECASE)
+# A clause that asks ("do refunds take long if it is damaged?") is a question, not a reason.
+_ASKING = re.compile(
+    r"^(?:also\s+)?(?:how|what|when|where|why|who|which|can|could|do|does|did|is|are|will"
+    r"|would|should|may)\b",
+    re.IGNORECASE,
+)
 
 
 def reason_said(text: str) -> str | None:
@@ -275,7 +281,8 @@ def reason_said(text: str) -> str | None:
     doesn't fit": the second was dropped); None when none does."""
     found = []
     for clause in _CLAUSES.split(text):
-        if _REASON_WORDS.search(clause):
+        clause = clause.strip()
+        if _REASON_WORDS.search(clause) and not _ASKING.match(clause):
             clause = re.split(r"\bbecause\b", clause, flags=re.IGNORECASE)[-1].strip(" '\"")
             if clause:
                 found.append(clause)
