@@ -213,7 +213,9 @@ class MoreQuestions(FaqTurns):
             return
         asked = questions_in(text)[: self._most_parts()]
         answered_whole = whole.get("decision") == "answer" and "part" not in whole
-        if not asked or (len(asked) == 1 and answered_whole):
+        # "Hi there! how long does shipping take?" is that one question: the FAQ's answer to
+        # the whole answered it ("I forgot my password. How do I delete my account?" is two)
+        if not asked or (len(parts_of(text)) == 1 and answered_whole):
             return
         acted_on = (parse.get("intent") or {}).get("name")
         said = {whole.get("entry")} | {m["entry"] for m in user_data.get("more_questions") or ()}

@@ -313,3 +313,25 @@ def test_the_manager_runs_the_faqs_turns_not_their_stubs() -> None:
     assert DialogueManager._answered_in_parts is MoreQuestions._answered_in_parts
     assert DialogueManager.parse is not MoreQuestions.parse
     assert DialogueManager._fall_back is not FaqTurns._fall_back
+
+
+class _ReadsTheWhole(KeywordFaq):
+    """Answers a greeting with a question, and a failed payment, as wholes, by paying."""
+
+    async def decide(self, text: str) -> FaqChoice:
+        if "hi there" in text.lower() or "payment failed" in text.lower():
+            return FaqChoice("answer", (self.entries["pay_card"],))
+        return await super().decide(text)
+
+
+async def test_one_question_gets_one_answer_and_a_remark_beside_it_its_own(make_dm) -> None:
+    # "Hi there! how long does shipping take?" is that question: the FAQ's answer to the
+    # whole answered it, and a second answer to the question alone would be one too many.
+    message = "Hi there! how long does shipping take?"
+    dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}), faq=_ReadsTheWhole())
+    assert texts(await dm.handle("hi", message)) == ["We take Visa and Mastercard."]
+    # A remark of its own beside the question ("I forgot my password. How do I delete my
+    # account?"): the whole's answer was to the remark, and the question gets its own.
+    message = "my card payment failed. how long does shipping take?"
+    dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}), faq=_ReadsTheWhole())
+    assert texts(await dm.handle("two", message)) == ["We take Visa and Mastercard.", SHIPPING]
