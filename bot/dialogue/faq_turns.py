@@ -15,6 +15,7 @@ from bot.dialogue.ports import FaqAnswer, FaqChoice, FaqSource
 from bot.dialogue.turn import Turn
 from bot.language import language_name
 from bot.project import Domain
+from bot.readable import only_markup, readable_text
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +324,14 @@ class FaqTurns:
         assert self.faq is not None
         choice = turn.faq_choices.get(text)
         if choice is None:
-            choice = turn.faq_choices[text] = await self.faq.decide(text)
+            # Searched as the model read it: "<script>alert(1)</script>" was suggested entries.
+            readable = readable_text(text)
+            question = text if readable == text else " ".join(readable.split())
+            if only_markup(text, readable):
+                choice = FaqChoice("none")
+            else:
+                choice = await self.faq.decide(question)
+            turn.faq_choices[text] = choice
         return choice
 
 

@@ -39,6 +39,7 @@ from bot.dialogue.waiting import Waiting
 from bot.errors import BotError
 from bot.language import language_name
 from bot.project import Domain, Rule, Story, retrieval_key
+from bot.readable import only_markup, readable_text
 from bot.reminders import Cancel, ReminderStore, StaleReminder
 from bot.sessions import SessionStore
 from bot.state import Conversation, Handoff
@@ -145,9 +146,12 @@ class DialogueManager(
                 chosen = {"entity": builtin.FAQ_KEY_ENTITY, "value": retrieval_key(intent)}
                 shortcut["entities"].append({**chosen, "start": 0, "end": 0})
             return shortcut
-        if self.parser is None:
+        readable = readable_text(text)
+        if self.parser is None or only_markup(text, readable):
             return _not_understood(text)
-        return await self.parser.parse(text)
+        # The model reads the text without the markup or code around it; the parse keeps
+        # the message as typed, at the same offsets.
+        return {**await self.parser.parse(readable), "text": text}
 
     async def model_parse(self, text: str) -> dict[str, Any]:
         """Rasa's ``/model/parse``: :meth:`parse`, and for a question for the FAQ the entry
