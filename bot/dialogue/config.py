@@ -102,8 +102,10 @@ class DialogueConfig:
             this?", a button for it and the FAQ's suggestions for the message): the demo's
             NLU read "delivery" as a request to track an order at 0.24, over its own
             threshold, and asked for an order number. Not with entities, in a form or while
-            waiting for a person; 0 turns this off. ``confirm_faq_options``: how many of
-            the FAQ's suggestions join the question.
+            waiting for a person; 0 turns this off. The intents that would run the same
+            action count together: one that does the same work either way is not asked
+            about. ``confirm_faq_options``: how many of the FAQ's suggestions join the
+            question.
         form_min_confidence: while a form asks its question, a message is acted on as
             something other than the answer (a question, a request, an interruption) only at
             this confidence or above; below it, a free-text answer is taken as the answer and

@@ -16,6 +16,8 @@ from bot.dialogue.turn import Turn
 from bot.language import language_name
 from bot.project import Domain
 from bot.readable import only_markup, readable_text
+from bot.state import Conversation
+from nlu.result import FALLBACK_INTENT
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +220,10 @@ class FaqTurns:
             or conversation.handoff != "bot"
         ):
             return False
-        if not self._does_work(self.policy.next_action(conversation)):
+        upcoming = self.policy.next_action(conversation)
+        if not self._does_work(upcoming):
+            return False
+        if self._sure_of(upcoming, parse, conversation):
             return False
         if name in self._yes_no:
             # A shrug after an order's status, read as "no" at 0.4, got "Did you mean this?
@@ -234,6 +239,24 @@ class FaqTurns:
         self._ask_about(turn, name, choice, user_data)
         user_data["confirm"] = {"intent": name, "confidence": sure}
         return True
+
+    def _sure_of(
+        self, action: str | None, parse: dict[str, Any], conversation: Conversation
+    ) -> bool:
+        """Whether the readings that lead to ``action`` are together sure enough
+        (``confirm_action``): right after an order's status, "but I don't have it yet" read
+        as tracking an order at 0.50 and as "no" at 0.32 disputes the status either way, and
+        "Did you mean this? [Track my order]" asked about what made no difference."""
+        together = 0.0
+        for reading in parse.get("intent_ranking") or ():
+            name = reading.get("name")
+            if (
+                name
+                and name != FALLBACK_INTENT
+                and (self.policy.next_action_as(conversation, name) == action)
+            ):
+                together += float(reading.get("confidence") or 0.0)
+        return together >= self.config.confirm_action
 
     def _ask_about(
         self, turn: Turn, name: str, choice: FaqChoice | None, user_data: dict[str, Any]

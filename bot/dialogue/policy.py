@@ -168,6 +168,21 @@ class Policy:
             tokens, slots=conversation.tracker_slots, active_loop=conversation.active_form
         )
 
+    def next_action_as(self, conversation: Conversation, intent: str) -> str | None:
+        """What the conversation would run next had its latest message been read as
+        ``intent`` (with the same entities); None where the latest event is no message."""
+        if conversation.followup_action:
+            return conversation.followup_action
+        tokens = conversation_tokens(conversation.events)
+        if not tokens or tokens[-1][0] != "intent":
+            return None
+        entities: frozenset[str] = getattr(tokens[-1], "entities", frozenset())
+        return self.predict(
+            [*tokens[:-1], _UserToken(intent, entities)],
+            slots=conversation.tracker_slots,
+            active_loop=conversation.active_form,
+        )
+
     def predict(
         self,
         tokens: Sequence[Token],
