@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.db import create_db_engine
 from bot.dialogue import BotMessage
-from bot.dialogue.config import DEFAULT_OFFER_HUMAN_TEXT, DEFAULT_RELEASED_IN_FORM_TEXT
+from bot.dialogue.config import (
+    DEFAULT_OFFER_HUMAN_TEXT,
+    DEFAULT_RELEASED_IN_FORM_TEXT,
+)
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from bot.story_tests import run_story
@@ -238,3 +242,55 @@ async def test_a_number_that_is_no_order_number_is_not_taken_for_one(
     assert "42" not in [e["value"] for e in sized["entities"]]
     lower = await dialogue.parse("where is nw-48213")
     assert [(e["entity"], e["value"]) for e in lower["entities"]] == [("order_number", "nw-48213")]
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+async def test_an_order_on_its_way_that_has_not_come_is_told_when_it_is_due(
+    demo_services: Services,
+) -> None:
+    # "no it's not here" after a shipped order's status got "Did you mean this? [Track my
+    # order]"; understood, it was told to wait 3 working days and offered a person.
+    dm = demo_services.dialogue
+    assert dm is not None
+    tomorrow = _day(date.today() + timedelta(days=1))
+    for i, text in enumerate(
+        ("no it's not here", "it still hasn't arrived", "but I don't have it yet")
+    ):
+        status = await dm.handle(f"due-{i}", "NW-48213")
+        assert (status[0].text or "").startswith("Your order NW-48213 has shipped")
+        (reply,) = await dm.handle(f"due-{i}", text)
+        assert (reply.text or "").startswith("It's still on its way, and should arrive by"), text
+        assert tomorrow in (reply.text or "") and not reply.buttons, text
+    # Past the day it was due, a person is offered.
+    await dm.handle("overdue", "NW-72946")
+    (reply,) = await dm.handle("overdue", "it still hasn't arrived")
+    due = _day(date.today() - timedelta(days=2))
+    assert reply.text == (
+        f"I'm sorry: it should have arrived by {due}. A member of our team can look into it "
+        "with the carrier. Would you like to talk to a person now?"
+    )
+    assert [b["payload"] for b in reply.buttons] == ["/human_handoff", "/deny"]
+
+
+async def test_pasted_markup_is_read_as_its_text_and_code_is_not_understood(
+    demo_services: Services,
+) -> None:
+    # Each got "Did you mean this? [Track my order]".
+    dm = demo_services.dialogue
+    assert dm is not None
+    for i, text in enumerate(
+        ("<script>alert(1)</script>", "SELECT * FROM orders;", "<b></b><i></i>")
+    ):
+        replies = await dm.handle(f"code-{i}", text)
+        assert [m.text for m in replies] == [
+            "Sorry, I didn't quite get that. Could you rephrase it? You can also type "
+            '"agent" to reach a person.'
+        ], text
+        assert not any(m.buttons for m in replies), text
+    (ask,) = await dm.handle("markup", "<b>where is my order</b>")
+    assert ask.text == "What's your order number? It looks like NW-12345."
+    page = await dm.transcripts.read("markup", limit=100)
+    assert [e.data["text"] for e in page.events if e.type == "user"] == ["<b>where is my order</b>"]

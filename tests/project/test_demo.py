@@ -772,3 +772,22 @@ def test_a_reason_in_the_request_for_a_return_is_the_reason(actions: ModuleType)
     assert said("I dont need it anymore, how do I return it") == "I dont need it anymore"
     for plain in ("I want to return an item", "/return_item", "how do returns work?", ""):
         assert said(plain) is None, plain
+
+
+def test_an_order_that_has_not_come_is_told_by_its_due_day(actions: ModuleType) -> None:
+    # "it still hasn't arrived" of an order due tomorrow was told to wait 3 working days and
+    # offered a person; one past its day needs a person.
+    from datetime import date
+
+    monday = date(2026, 11, 30)
+    text, offer = actions.status_disputed("NW-48213", monday)
+    assert text.startswith("It's still on its way, and should arrive by Tuesday 1 December.")
+    assert not offer
+    text, offer = actions.status_disputed("NW-33091", monday)
+    assert text.startswith("I'm sorry for the wait. It's still on its way") and not offer
+    text, offer = actions.status_disputed("NW-72946", monday)
+    assert text.startswith("I'm sorry: it should have arrived by Saturday 28 November.") and offer
+    # no due day known: what to do by where it is, and a person
+    text, offer = actions.status_disputed("NW-55820", monday)
+    assert text.startswith("I'm sorry it hasn't reached you.") and offer
+    assert actions.status_disputed("NW-10472", monday) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -18,16 +19,21 @@ ORDER_NUMBER = re.compile(r"^\s*#?(?:([A-Za-z]{2})[-\u2010-\u2015\u2212\s]?)?(\d
 
 # "status" is the order system's; "news" says it in a sentence after "Your order NW-…"
 # ("is shipped" and "is delivered. It was delivered on Friday." read oddly).
+# "due_in_days": when the carrier expects to deliver an order on its way, counted from
+# today, so that the stand-in's orders stay as they are: one due tomorrow, one overdue.
 ORDERS: dict[str, dict[str, Any]] = {
     "NW-48213": {"status": "shipped", "news": "has shipped: it left our warehouse on Tuesday "
-                 "and should arrive within 1-2 working days.",
+                 "and should arrive within 1-2 working days.", "due_in_days": 1,
                  "items": ["wireless headphones", "phone case"]},
+    "NW-72946": {"status": "shipped", "news": "has shipped: it left our warehouse last week.",
+                 "due_in_days": -2, "items": ["travel mug"]},
     "NW-10472": {"status": "being packed", "news": "is being packed, and will be handed to the "
                  "carrier today.", "items": ["yoga mat", "water bottle"]},
     "NW-55820": {"status": "delivered", "news": "was delivered on Monday and signed for.",
                  "items": ["running shoes"]},
     "NW-33091": {"status": "delayed", "news": "is delayed: the carrier reports a delay of about "
-                 "two days. We're sorry for the wait.", "items": ["desk lamp", "laptop sleeve"]},
+                 "two days. We're sorry for the wait.", "due_in_days": 2,
+                 "items": ["desk lamp", "laptop sleeve"]},
     "NW-61248": {"status": "cancelled", "news": "was cancelled, and the payment was refunded to "
                  "your card.", "items": ["coffee grinder"]},
     "NW-27530": {"status": "delivered", "news": "was delivered on Friday.",
@@ -35,6 +41,12 @@ ORDERS: dict[str, dict[str, Any]] = {
     "NW-39164": {"status": "delivered", "news": "was delivered yesterday.",
                  "items": ["desk lamp", "laptop sleeve"]},
 }  # fmt: skip
+
+
+def due_date(number: str, today: date) -> date | None:
+    """The day the carrier expects to deliver an order on its way; None when not known."""
+    days = ORDERS[number].get("due_in_days")
+    return None if days is None else today + timedelta(days=days)
 
 
 NOT_AN_ORDER_NUMBER = (

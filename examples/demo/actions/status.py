@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 from rasa_sdk.executor import CollectingDispatcher
 
 from .orders import (
     ORDERS,
+    due_date,
 )
 
 # Orders with nothing to return yet, or any more, and what the return form says of them.
@@ -72,3 +74,36 @@ STATUS_DISPUTED = {
     "delayed": "I'm sorry for the wait. The carrier's delay usually clears within two days; "
     "if it hasn't arrived by then, a member of our team will look into it.",
 }
+
+
+def day_name(day: date) -> str:
+    """``Wednesday 2 December``."""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def status_disputed(number: str, today: date) -> tuple[str, bool] | None:
+    """What to say to "it still hasn't arrived" of an order known to the order system, and
+    whether to offer a person now; None when there is nothing to add to its status.
+
+    An order on its way before its due day is on time: it is told when to expect it, not
+    offered a person (it was "a member of our team will look into it", and a person, the day
+    before it was due). Past that day, something has gone wrong: a person is offered."""
+    order = ORDERS[number]
+    due = due_date(number, today) if order["status"] in ("shipped", "delayed") else None
+    if due is not None and due >= today:
+        sorry = "I'm sorry for the wait. " if order["status"] == "delayed" else ""
+        when = "today" if due == today else f"by {day_name(due)}"
+        return (
+            f"{sorry}It's still on its way, and should arrive {when}. The tracking link in "
+            "your shipping email shows where it is now. If it hasn't come by then, tell me "
+            "and I'll find you a person to look into it.",
+            False,
+        )
+    if due is not None:
+        return (
+            f"I'm sorry: it should have arrived by {day_name(due)}. A member of our team can "
+            "look into it with the carrier.",
+            True,
+        )
+    text = STATUS_DISPUTED.get(order["status"])
+    return None if text is None else (text, True)

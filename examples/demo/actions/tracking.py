@@ -3,6 +3,7 @@ shop's news that it has shipped."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -21,7 +22,7 @@ from .orders import (
     not_found,
     order_numbers,
 )
-from .status import ASKS_FOR_RETURN, STATUS_DISPUTED, offer_return, status_line
+from .status import ASKS_FOR_RETURN, offer_return, status_disputed, status_line
 
 
 class ActionCheckOrderStatus(Action):
@@ -77,10 +78,14 @@ class ActionStatusDisputed(Action):
         if named and named[0] != earlier_value(tracker, "order_number"):
             # "and where is NW-10472?" asks about another order: its status, as tracking
             return await ActionCheckOrderStatus().run(dispatcher, tracker, domain)
-        order = ORDERS.get(str(tracker.get_slot("order_number") or ""))
-        text = STATUS_DISPUTED.get(order["status"]) if order else None
-        if text is None:  # being packed, cancelled, or no order: nothing to add but a person
+        number = str(tracker.get_slot("order_number") or "")
+        said = status_disputed(number, date.today()) if number in ORDERS else None
+        if said is None:  # being packed, cancelled, or no order: nothing to add but a person
             dispatcher.utter_message(response="utter_offer_person_after_status")
+            return []
+        text, offer = said
+        if not offer:
+            dispatcher.utter_message(text=text)
             return []
         # Yes/No, as the fallback's offer: a typed "yes" hands over (is_offer_of_a_person)
         dispatcher.utter_message(
