@@ -20,20 +20,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from served import served
 
-from bot import db
 from bot.dialogue import DialogueManager
-from bot.services import build_services
-from bot.settings import load_settings
 
 # (message, what answering it takes)
 MESSAGES: list[tuple[str, set[str]]] = [
@@ -151,27 +144,15 @@ async def score(
 
 
 async def run(project: Path) -> dict[str, dict[str, Any]]:
-    with tempfile.TemporaryDirectory() as scratch:
-        url = f"sqlite:///{scratch}/bench.db"
-        db.upgrade(url)
-        settings = load_settings(database_url=url, project_dir=project, data_dir=Path(scratch))
-        engine = db.create_db_engine(url)
-        services = await build_services(settings, engine)
-        try:
-            dialogue = services.dialogue
-            assert dialogue is not None and services.retriever is not None
-            services.retriever.wait_adapted(120)
-            served = dialogue.config
-            results = {}
-            for name, messages in (("shaped on", MESSAGES), ("written later", LATER)):
-                dialogue.config = replace(served, more_questions=0)
-                results[f"{name}, off"] = await score(dialogue, f"{name}-off", messages)
-                dialogue.config = served
-                results[f"{name}, served"] = await score(dialogue, f"{name}-on", messages)
-            return results
-        finally:
-            await services.aclose()
-            engine.dispose()
+    async with served(project) as dialogue:
+        as_served = dialogue.config
+        results = {}
+        for name, messages in (("shaped on", MESSAGES), ("written later", LATER)):
+            dialogue.config = replace(as_served, more_questions=0)
+            results[f"{name}, off"] = await score(dialogue, f"{name}-off", messages)
+            dialogue.config = as_served
+            results[f"{name}, served"] = await score(dialogue, f"{name}-on", messages)
+        return results
 
 
 def main() -> None:

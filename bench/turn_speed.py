@@ -17,20 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import numpy as np
-
-from bot import db
-from bot.services import build_services
-from bot.settings import load_settings
+from served import served
 
 # (kind, messages tried in turn); each message opens its own conversation.
 KINDS = {
@@ -42,39 +33,23 @@ KINDS = {
 
 
 async def run(project: Path, rounds: int, threads: int) -> dict[str, dict[str, float]]:
-    with tempfile.TemporaryDirectory() as scratch:
-        url = f"sqlite:///{scratch}/bench.db"
-        db.upgrade(url)
-        settings = load_settings(
-            database_url=url, project_dir=project, data_dir=Path(scratch), torch_threads=threads
-        )
-        engine = db.create_db_engine(url)
-        services = await build_services(settings, engine)
-        try:
-            dialogue = services.dialogue
-            assert dialogue is not None and services.retriever is not None
-            services.retriever.wait_adapted(120)
-            for kind, texts in KINDS.items():  # warm every path once
-                for text in texts:
-                    await dialogue.handle(f"warm-{kind}-{text}", text)
-            results = {}
-            for kind, texts in KINDS.items():
-                seconds, cpu = [], []
-                for n in range(rounds):
-                    text = texts[n % len(texts)]
-                    started, used = time.perf_counter(), time.process_time()
-                    await dialogue.handle(f"{kind}-{n}", text)
-                    seconds.append(time.perf_counter() - started)
-                    cpu.append(time.process_time() - used)
-                ms = np.array(seconds) * 1000
-                results[kind] = {
-                    f"p{q}": round(float(np.percentile(ms, q)), 1) for q in (50, 90, 99)
-                }
-                results[kind]["cpu"] = round(float(np.median(cpu)) * 1000, 1)
-            return results
-        finally:
-            await services.aclose()
-            engine.dispose()
+    async with served(project, torch_threads=threads) as dialogue:
+        for kind, texts in KINDS.items():  # warm every path once
+            for text in texts:
+                await dialogue.handle(f"warm-{kind}-{text}", text)
+        results = {}
+        for kind, texts in KINDS.items():
+            seconds, cpu = [], []
+            for n in range(rounds):
+                text = texts[n % len(texts)]
+                started, used = time.perf_counter(), time.process_time()
+                await dialogue.handle(f"{kind}-{n}", text)
+                seconds.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - used)
+            ms = np.array(seconds) * 1000
+            results[kind] = {f"p{q}": round(float(np.percentile(ms, q)), 1) for q in (50, 90, 99)}
+            results[kind]["cpu"] = round(float(np.median(cpu)) * 1000, 1)
+        return results
 
 
 def main() -> None:
