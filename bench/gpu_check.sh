@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 
 if [ "${1:-}" = "--small" ]; then
   device=cpu
-  train_args=(--per-intent 3 --epochs 1 --max-length 32 --threads 1 --quiet)
+  train_args=(--per-intent 3 --epochs 1 --max-length 32 --threads 2 --quiet)
   speed_args=(--threads 1 --n 48 --concurrency 1,8 --batch-sizes 1,8,32 --skip-naive)
 else
   device=auto

@@ -24,6 +24,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bot import db
 from bot.db import TARGET_METADATA, create_db_engine
+from tests.torch_threads import all_cores
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
@@ -194,7 +195,8 @@ def trained_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
         key = data.fingerprint()[:16]
         cached = MODEL_CACHE / f"{key}-{_training_code_digest()}-e{DEMO_TEST_EPOCHS}"
         if not (cached / "training.json").exists():
-            train_project(project, settings, engine, epochs=DEMO_TEST_EPOCHS, progress=False)
+            with all_cores():  # as `deskbot train`, a process of its own, trains
+                train_project(project, settings, engine, epochs=DEMO_TEST_EPOCHS, progress=False)
             shutil.rmtree(cached, ignore_errors=True)
             cached.parent.mkdir(parents=True, exist_ok=True)
             shutil.copytree(nlu_model_dir(project), cached)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
+
+from tests.torch_threads import all_cores
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -123,7 +126,8 @@ def toy_data(toy_yaml: Path) -> TrainingData:
 def toy_model_dir(toy_data: TrainingData, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model trained for a few dozen steps on the toy set (no dev: fixed threshold)."""
     out = tmp_path_factory.mktemp("toy-model")
-    return train(toy_data, TOY_CONFIG, out, dev=toy_data)
+    with all_cores():
+        return train(toy_data, replace(TOY_CONFIG, threads=None), out, dev=toy_data)
 
 
 @pytest.fixture(scope="session")

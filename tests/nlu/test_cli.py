@@ -35,7 +35,7 @@ def test_train_then_evaluate_end_to_end(toy_yaml: Path, tmp_path: Path) -> None:
         app(),
         [
             "train", "nlu", "--data", str(toy_yaml), "--dev", str(toy_yaml), "--out", str(out),
-            "--epochs", "10", "--seed", "3", "--max-length", "16", "--threads", "1",
+            "--epochs", "10", "--seed", "3", "--max-length", "16", "--threads", "2",
             "--device", "cpu",
         ],
     )  # fmt: skip
