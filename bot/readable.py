@@ -95,3 +95,12 @@ def only_markup(text: str, readable: str) -> bool:
     if any(ch.isalnum() for ch in readable):
         return False
     return readable != text or not _CODE_MARKS.isdisjoint(text)
+
+
+def faq_question(text: str) -> str | None:
+    """What of a message the FAQ is asked: its readable words, or None when it was markup
+    or code alone ("<script>alert(1)</script>" was offered entries)."""
+    readable = readable_text(text)
+    if only_markup(text, readable):
+        return None
+    return text if readable == text else " ".join(readable.split())

@@ -15,7 +15,7 @@ from bot.dialogue.ports import FaqAnswer, FaqChoice, FaqSource
 from bot.dialogue.turn import Turn
 from bot.language import language_name
 from bot.project import Domain
-from bot.readable import only_markup, readable_text
+from bot.readable import faq_question
 from bot.state import Conversation
 from nlu.result import FALLBACK_INTENT
 
@@ -144,7 +144,7 @@ class FaqTurns:
         if upcoming in (None, LISTEN) or name in self.config.faq_intents:
             return {**reading, "by": "faq"}  # nothing the project does with it: the FAQ's
         if yields and self.faq is not None and await self._may_outrank(text, sure, canned):
-            best = answer_of(await self.faq.decide(text))
+            best = answer_of(await self._decide(text))
             if best is not None and self._outranks(best, sure, canned):
                 return {**reading, "by": "faq"}
         if yields and self._does_work(upcoming) and sure < self.config.confirm_action:
@@ -347,15 +347,15 @@ class FaqTurns:
         assert self.faq is not None
         choice = turn.faq_choices.get(text)
         if choice is None:
-            # Searched as the model read it: "<script>alert(1)</script>" was suggested entries.
-            readable = readable_text(text)
-            question = text if readable == text else " ".join(readable.split())
-            if only_markup(text, readable):
-                choice = FaqChoice("none")
-            else:
-                choice = await self.faq.decide(question)
-            turn.faq_choices[text] = choice
+            choice = turn.faq_choices[text] = await self._decide(text)
         return choice
+
+    async def _decide(self, text: str) -> FaqChoice:
+        """The FAQ's decision on a message as the model reads it, without the markup or code
+        pasted around it; the chat, the editor's Try and ``/model/parse`` all ask this."""
+        assert self.faq is not None
+        question = faq_question(text)
+        return FaqChoice("none") if question is None else await self.faq.decide(question)
 
 
 def _said_again(events: list[dict[str, Any]], text: str) -> bool:

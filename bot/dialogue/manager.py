@@ -161,7 +161,7 @@ class DialogueManager(
         intent = (parsed.get("intent") or {}).get("name")
         if self.faq is None or intent not in self.config.faq_intents or text.startswith("/"):
             return parsed
-        choice = await self.faq.decide(text)
+        choice = await self._decide(text)
         if choice.decision != "answer":
             return parsed
         return {**parsed, "response_selector": builtin.response_selector(choice.options[0])}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogue import DialogueManager
-from tests.dialogue.conftest import FixedParser
+from bot.dialogue import DialogueManager, FaqChoice
+from tests.dialogue.conftest import FixedParser, KeywordFaq
 
 
 class SureOfAnything(FixedParser):
@@ -22,6 +22,18 @@ class SureOfAnything(FixedParser):
         if parse["intent"]["name"] == "nlu_fallback":
             parse["intent"] = {"name": "faq", "confidence": 0.9}
         return {**parse, "text": text}
+
+
+class AskedFaq(KeywordFaq):
+    """Records what the FAQ was asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    async def decide(self, text: str) -> FaqChoice:
+        self.asked.append(text)
+        return await super().decide(text)
 
 
 async def said(dm: DialogueManager, cid: str, text: str) -> list[str | None]:
@@ -57,3 +69,15 @@ async def test_markup_or_code_alone_is_not_understood_nor_suggested_about(make_d
         (user,) = await user_turns(dm, f"c{i}")
         assert user["text"] == typed and user["low_confidence"] is True
     assert parser.read == []
+
+
+async def test_model_parse_searches_what_the_chat_searches(make_dm) -> None:
+    # /model/parse asked the FAQ with the tags in: the answer the
+    # chat gives to "<b>how long does shipping take?</b>" was missing there.
+    faq = AskedFaq()
+    dm = make_dm(parser=SureOfAnything(), faq=faq)
+    typed = "<i>how long does shipping take?</i>"
+    parsed = await dm.model_parse(typed)
+    selected = parsed["response_selector"]["faq"]["response"]
+    assert selected["intent_response_key"] == "faq/shipping_time"
+    assert faq.asked == ["how long does shipping take?"]
