@@ -24,6 +24,7 @@ from bot.dialogue.faq_turns import FaqTurns, answer_of
 from bot.dialogue.messages import BotMessage
 from bot.dialogue.ports import FaqAnswer
 from bot.dialogue.turn import Turn
+from bot.readable import readable_text
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,9 @@ _AUX = r"can|could|do|does|did|is|are|will|would|should|may|have|has|am"
 _SUBJECT = r"i|you|we|they|he|she|it|there|my|your|our|the|this|that|these|those"
 _ASKS = rf"(?:{_WH})\b|(?:{_AUX})\s+(?:{_SUBJECT})\b"
 _QUESTION_START = re.compile(rf"^(?:{_ASKS})", re.IGNORECASE)
-_BREAKS = re.compile(rf"(?<=[?!.])\s+|;\s*|,?\s+(?:and also|and)\s+(?=(?:{_ASKS}))", re.IGNORECASE)
+_AND = rf"(?:and also|and)\s+(?=(?:{_ASKS}))"
+# "... to canada? and how much is it?": the "and" after a sentence's end is no part's word
+_BREAKS = re.compile(rf"(?<=[?!.])\s+(?:{_AND})?|;\s*|,?\s+{_AND}", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 #: A part needs this many words to be asked of the FAQ ("and you?" is not a question to it).
 MIN_WORDS = 3
@@ -44,8 +47,10 @@ MIN_WORDS = 3
 
 def parts_of(text: str) -> list[str]:
     """The parts of ``text`` that say something of their own (sentences, and what follows
-    "and" when it starts as a question), in order; empty for a message of one part."""
-    pieces = [piece.strip(" ,") for piece in _BREAKS.split(text)]
+    "and" when it starts as a question), in order; empty for a message of one part. Split as
+    read, without markup: in "<b>do you ship to canada?</b> and <i>how much is it?</i>" the
+    "and" comes before a question."""
+    pieces = [" ".join(piece.split()).strip(" ,") for piece in _BREAKS.split(readable_text(text))]
     if sum(1 for piece in pieces if piece) < 2:
         return []
     return [piece for piece in pieces if len(_WORD.findall(piece)) >= MIN_WORDS]

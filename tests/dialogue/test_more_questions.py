@@ -40,6 +40,16 @@ def texts(messages: list[BotMessage]) -> list[str | None]:
         ("The box arrived broken and is missing the lamp", []),
         ("I bought shoes and can not wear them", []),
         ("I also have a question about returns", []),
+        # split as read: the markup around a question hides no "and" before it
+        (
+            "<b>do you ship to canada?</b> and <i>how much is shipping?</i>",
+            ["do you ship to canada?", "how much is shipping?"],
+        ),
+        ("<p>where is my order?</p>", []),
+        (
+            "do you ship abroad? and what does it cost?",
+            ["do you ship abroad?", "what does it cost?"],
+        ),
     ],
 )
 def test_the_questions_of_a_message(message: str, questions: list[str]) -> None:
