@@ -11,6 +11,8 @@ TORCH_SPEC ?= torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+# The suite runs in one process per core, at most this many (each holds a model or two).
+TEST_WORKERS ?= 4
 
 .PHONY: help run test check fmt clean
 
@@ -44,7 +46,7 @@ test: $(VENV)/.installed-dev
 	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing and apt-get is not available: browser tests will skip"; fi; \
 	fi
-	$(PY) -m pytest -q -ra --durations=15
+	$(PY) -m pytest -q -ra --durations=15 -n logical --maxprocesses=$(TEST_WORKERS) --dist loadfile
 
 check: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .

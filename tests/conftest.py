@@ -7,7 +7,6 @@ to point them at a server, except under CI, where that is an error.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import uuid
@@ -18,13 +17,17 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.trained_models import share_of_cores, trained_once, training_code_digest, workers
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+if workers() > 1:
+    # what the tests start (`deskbot train`, a second worker) runs on this worker's share too
+    os.environ.setdefault("OMP_NUM_THREADS", str(share_of_cores()))
 
 from bot import db
 from bot.db import TARGET_METADATA, create_db_engine
-from tests.torch_threads import all_cores
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
@@ -151,19 +154,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo"
-MODEL_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "test-models"
 DEMO_TEST_EPOCHS = 8
-
-
-def _training_code_digest() -> str:
-    """Digest of the code that decides what a trained model is (defaults included)."""
-
-    nlu_dir = Path(__file__).resolve().parent.parent / "nlu"
-    digest = hashlib.sha256()
-    names = ("config.py", "training.py", "network.py", "features.py", "metrics.py")
-    for name in (*names, "symbols.py", "encoder.py", "augment.py"):
-        digest.update((nlu_dir / name).read_bytes())
-    return digest.hexdigest()[:8]
 
 
 @pytest.fixture(scope="session")
@@ -192,18 +183,16 @@ def trained_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 
         seed_faq(project, FaqBase(engine))
         data = training_data(project, FaqBase(engine))
-        key = data.fingerprint()[:16]
-        cached = MODEL_CACHE / f"{key}-{_training_code_digest()}-e{DEMO_TEST_EPOCHS}"
-        if not (cached / "training.json").exists():
-            with all_cores():  # as `deskbot train`, a process of its own, trains
-                train_project(project, settings, engine, epochs=DEMO_TEST_EPOCHS, progress=False)
-            shutil.rmtree(cached, ignore_errors=True)
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(nlu_model_dir(project), cached)
-        else:
-            shutil.copytree(cached, nlu_model_dir(project))
-            # what is read beside the weights follows the code, as `deskbot train` does it
-            refresh_extractors(nlu_model_dir(project), data)
+
+        def train_into(folder: Path) -> None:
+            train_project(project, settings, engine, epochs=DEMO_TEST_EPOCHS, progress=False)
+            shutil.copytree(nlu_model_dir(project), folder)
+
+        key = f"{data.fingerprint()[:16]}-{training_code_digest()}-e{DEMO_TEST_EPOCHS}"
+        shutil.rmtree(nlu_model_dir(project), ignore_errors=True)
+        shutil.copytree(trained_once(key, train_into), nlu_model_dir(project))
+        # what is read beside the weights follows the code, as `deskbot train` does it
+        refresh_extractors(nlu_model_dir(project), data)
     finally:
         engine.dispose()
     return root

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import replace
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.torch_threads import all_cores
+from tests.trained_models import trained_once, training_code_digest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -123,11 +124,15 @@ def toy_data(toy_yaml: Path) -> TrainingData:
 
 
 @pytest.fixture(scope="session")
-def toy_model_dir(toy_data: TrainingData, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A model trained for a few dozen steps on the toy set (no dev: fixed threshold)."""
-    out = tmp_path_factory.mktemp("toy-model")
-    with all_cores():
-        return train(toy_data, replace(TOY_CONFIG, threads=None), out, dev=toy_data)
+def toy_model_dir(toy_data: TrainingData) -> Path:
+    """A model trained for a few dozen steps on the toy set (no dev: fixed threshold),
+    once for the suite's workers, and again whenever the set or the training code changes."""
+    config = replace(TOY_CONFIG, threads=None)
+    recipe = hashlib.sha256(f"{TOY_YAML}{config}".encode()).hexdigest()[:16]
+    return trained_once(
+        f"toy-{recipe}-{training_code_digest()}",
+        lambda folder: train(toy_data, config, folder, dev=toy_data),
+    )
 
 
 @pytest.fixture(scope="session")
