@@ -189,8 +189,9 @@ def trained_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
             shutil.copytree(nlu_model_dir(project), folder)
 
         key = f"{data.fingerprint()[:16]}-{training_code_digest()}-e{DEMO_TEST_EPOCHS}"
-        shutil.rmtree(nlu_model_dir(project), ignore_errors=True)
-        shutil.copytree(trained_once(key, train_into), nlu_model_dir(project))
+        cached = trained_once(key, train_into)
+        shutil.rmtree(nlu_model_dir(project), ignore_errors=True)  # trained here, if it was
+        shutil.copytree(cached, nlu_model_dir(project))
         # what is read beside the weights follows the code, as `deskbot train` does it
         refresh_extractors(nlu_model_dir(project), data)
     finally:
