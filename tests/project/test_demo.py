@@ -785,6 +785,10 @@ def test_an_order_that_has_not_come_is_told_by_its_due_day(actions: ModuleType) 
     assert not offer
     text, offer = actions.status_disputed("NW-33091", monday)
     assert text.startswith("I'm sorry for the wait. It's still on its way") and not offer
+    # said again right after, on time or not, the customer would rather not wait
+    text, offer = actions.status_disputed("NW-48213", monday, again=True)
+    assert text.startswith("I'm sorry it still hasn't come. It should arrive by Tuesday 1")
+    assert offer
     text, offer = actions.status_disputed("NW-72946", monday)
     assert text.startswith("I'm sorry: it should have arrived by Saturday 28 November.") and offer
     # no due day known: what to do by where it is, and a person

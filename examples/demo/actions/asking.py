@@ -14,6 +14,7 @@ from .history import remembered_order
 from .orders import (
     ORDERS,
 )
+from .status import refused_order
 
 
 class ActionAskProduct(Action):
@@ -48,6 +49,15 @@ class _AskOrderNumber:
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        refused = refused_order(tracker) if self.form == "return_form" else None
+        if refused is not None:
+            # just told why that order has nothing to return: "What's your order number?"
+            # read as if the number had not been read
+            dispatcher.utter_message(
+                text="Is the item from another order? Type its number, or say \u201cstop\u201d "
+                "to stop the return."
+            )
+            return []
         earlier = remembered_order(tracker, to_return=self.form == "return_form")
         if earlier is None:
             own = f"utter_ask_{self.form}_order_number"

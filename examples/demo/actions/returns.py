@@ -27,7 +27,7 @@ from .orders import (
     named_orders,
     normalise_order_number,
 )
-from .status import ASKS_WHERE, NOT_RETURNABLE, offer_return, status_line
+from .status import ASKS_WHERE, NOT_RETURNABLE, offer_return, refused_order, status_line
 from .words import (
     ASKS_BACK,
     BOTH,
@@ -65,7 +65,7 @@ class ValidateReturnForm(FormValidationAction):
             e.get("event") == "slot" and e.get("name") == "return_reason" and e.get("value")
             for e in events
         )
-        refused = _refused_order(tracker)
+        refused = refused_order(tracker)
         if reason is not None and not given and refused is None:
             # "... and it arrived broken, the box was crushed" was asked "why are you
             # returning it?" as if unsaid: noted, and said back so it can be corrected
@@ -304,14 +304,6 @@ def _reason_in_request(tracker: Tracker) -> str | None:
             asked = [e for e in events[:i] if e.get("event") == "user"]
             return reason_said(str(asked[-1].get("text") or "")) if asked else None
     return None
-
-
-def _refused_order(tracker: Tracker) -> str | None:
-    """The one order the latest message named, when it has nothing to return."""
-    named = named_orders([*tracker.get_latest_entity_values("order_number")])
-    number = named[0] if len(named) == 1 else None
-    refused = number in ORDERS and ORDERS[number]["status"] in NOT_RETURNABLE
-    return number if refused else None
 
 
 EARLY_REASON_NOTED = "Got it, I've noted that as the reason for the return."

@@ -7,11 +7,13 @@ import json
 import re
 from datetime import date
 
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from .orders import (
     ORDERS,
     due_date,
+    named_orders,
 )
 
 # Orders with nothing to return yet, or any more, and what the return form says of them.
@@ -29,6 +31,14 @@ NOT_RETURNABLE = {
     "shipped": _ON_ITS_WAY,
     "delayed": _ON_ITS_WAY,
 }
+
+
+def refused_order(tracker: Tracker) -> str | None:
+    """The one order the latest message named, when it has nothing to return."""
+    named = named_orders([*tracker.get_latest_entity_values("order_number")])
+    number = named[0] if len(named) == 1 else None
+    refused = number in ORDERS and ORDERS[number]["status"] in NOT_RETURNABLE
+    return number if refused else None
 
 
 def status_line(number: str) -> str:
@@ -81,18 +91,26 @@ def day_name(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B}"
 
 
-def status_disputed(number: str, today: date) -> tuple[str, bool] | None:
+def status_disputed(number: str, today: date, again: bool = False) -> tuple[str, bool] | None:
     """What to say to "it still hasn't arrived" of an order known to the order system, and
     whether to offer a person now; None when there is nothing to add to its status.
 
     An order on its way before its due day is on time: it is told when to expect it, not
     offered a person (it was "a member of our team will look into it", and a person, the day
-    before it was due). Past that day, something has gone wrong: a person is offered."""
+    before it was due). Past that day, something has gone wrong: a person is offered. Said
+    ``again`` right after, the customer is not content to wait: a person is offered then
+    too (it was "Which order is it about?", as if the order had not been talked about)."""
     order = ORDERS[number]
     due = due_date(number, today) if order["status"] in ("shipped", "delayed") else None
     if due is not None and due >= today:
         sorry = "I'm sorry for the wait. " if order["status"] == "delayed" else ""
         when = "today" if due == today else f"by {day_name(due)}"
+        if again:
+            return (
+                f"I'm sorry it still hasn't come. It should arrive {when}, but if you'd "
+                "rather not wait, a member of our team can look into it with the carrier now.",
+                True,
+            )
         return (
             f"{sorry}It's still on its way, and should arrive {when}. The tracking link in "
             "your shipping email shows where it is now. If it hasn't come by then, tell me "

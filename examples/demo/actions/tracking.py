@@ -79,7 +79,8 @@ class ActionStatusDisputed(Action):
             # "and where is NW-10472?" asks about another order: its status, as tracking
             return await ActionCheckOrderStatus().run(dispatcher, tracker, domain)
         number = str(tracker.get_slot("order_number") or "")
-        said = status_disputed(number, date.today()) if number in ORDERS else None
+        again = _last_action(tracker) == self.name()
+        said = status_disputed(number, date.today(), again) if number in ORDERS else None
         if said is None:  # being packed, cancelled, or no order: nothing to add but a person
             dispatcher.utter_message(response="utter_offer_person_after_status")
             return []
@@ -96,6 +97,14 @@ class ActionStatusDisputed(Action):
             ],
         )
         return []
+
+
+def _last_action(tracker: Tracker) -> str | None:
+    """The bot's action before the latest message (this one's is not among the events yet)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") != "action_listen":
+            return str(event.get("name"))
+    return None
 
 
 class ActionOrderShipped(Action):
