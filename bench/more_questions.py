@@ -107,7 +107,8 @@ def _asked_of(events: list[Any]) -> tuple[set[str], set[str]]:
             faq = event.data.get("faq") or {}
             if faq.get("decision") == "answer":
                 entries.add(str(faq["entry"]))
-            entries |= {str(more["entry"]) for more in event.data.get("more_questions") or ()}
+            more = event.data.get("more_questions") or ()
+            entries |= {str(m["entry"]) for m in more if m.get("decision") == "answer"}
         elif event.type == "action":
             name = str(event.data.get("name"))
             if name in ("order_status_form", "action_check_order_status"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,9 +15,12 @@ from bot.dialogue.config import (
     DEFAULT_NOTED_TEXT,
     DEFAULT_OFFER_HUMAN_TEXT,
     DEFAULT_OTHER_LANGUAGE_TEXT,
+    DEFAULT_PART_UNSURE_TEXT,
     DEFAULT_STILL_WAITING_TEXT,
     DEFAULT_SUGGEST_ONE_TEXT,
     DEFAULT_SUGGEST_ONE_WAITING_TEXT,
+    DEFAULT_SUGGEST_PART_ONE_TEXT,
+    DEFAULT_SUGGEST_PART_TEXT,
     DEFAULT_SUGGEST_TEXT,
     DEFAULT_SUGGEST_WAITING_TEXT,
     DEFAULT_WAITING_TEXT,
@@ -131,15 +135,46 @@ def response_selector(entry: FaqAnswer) -> dict[str, Any]:
     }
 
 
-def say_faq_suggestions(turn: Turn, options: list[FaqAnswer], user_data: dict[str, Any]) -> None:
+def say_faq_suggestions(
+    turn: Turn, options: list[FaqAnswer], user_data: dict[str, Any], *, part: str | None = None
+) -> None:
+    """Say "did you mean …?" with a button for each option. ``part``: of that question of
+    the message, whose other questions were answered (its record is kept apart)."""
     top = options[:MAX_SUGGESTIONS]
-    note_suggestions(user_data, top)
-    turn.action(FAQ_ACTION, suggestions=[o.key for o in top])
-    if turn.conversation.handoff == "pending_human":  # see remind_of_the_queue
+    if part is None:
+        note_suggestions(user_data, top)
+        turn.action(FAQ_ACTION, suggestions=[o.key for o in top])
+    else:
+        record = {"decision": "suggest", "entry": top[0].key, "score": top[0].score}
+        more = {**record, "options": [o.key for o in top], "text": part}
+        user_data.setdefault("more_questions", []).append(more)
+        turn.action(FAQ_ACTION, aside=True, suggestions=more["options"], question=part)
+    if part is not None:
+        texts = (DEFAULT_SUGGEST_PART_TEXT, DEFAULT_SUGGEST_PART_ONE_TEXT)
+        many, one = (text.format(part=quoted(part)) for text in texts)
+    elif turn.conversation.handoff == "pending_human":  # see remind_of_the_queue
         many, one = DEFAULT_SUGGEST_WAITING_TEXT, DEFAULT_SUGGEST_ONE_WAITING_TEXT
     else:
         many, one = DEFAULT_SUGGEST_TEXT, DEFAULT_SUGGEST_ONE_TEXT
     turn.say(BotMessage(text=many if len(top) > 1 else one, buttons=faq_buttons(top)))
+
+
+def say_part_unsure(turn: Turn, part: str, user_data: dict[str, Any]) -> None:
+    """Say that one question of the message, whose others were answered, is not one the
+    FAQ can answer: left unsaid, it read as if it had not been read."""
+    user_data.setdefault("more_questions", []).append({"decision": "none", "text": part})
+    turn.action(FAQ_ACTION, aside=True, question=part, unsure=True)
+    turn.say(BotMessage(text=DEFAULT_PART_UNSURE_TEXT.format(part=quoted(part))))
+
+
+# Markdown's marks: the widget shows a bot message's markdown, and a user's words said back
+# are words ("[click](https://…)" would be a link in the bot's message).
+_MARKS = re.compile(r"[\[\]()*_`~<>#|\\]")
+
+
+def quoted(said: str) -> str:
+    """What the user said, to be said back in a bot message: its words, no markdown."""
+    return " ".join(_MARKS.sub("", said).split())
 
 
 def note_suggestions(user_data: dict[str, Any], options: list[FaqAnswer]) -> None:

@@ -59,6 +59,10 @@ DEFAULT_FAQ_GONE_TEXT = (
 )
 DEFAULT_SUGGEST_TEXT = "Did you mean one of these?"
 DEFAULT_SUGGEST_ONE_TEXT = "Did you mean this?"
+# Of one question of a message whose other questions were answered.
+DEFAULT_SUGGEST_PART_TEXT = "About \u201c{part}\u201d: did you mean one of these?"
+DEFAULT_SUGGEST_PART_ONE_TEXT = "About \u201c{part}\u201d: did you mean this?"
+DEFAULT_PART_UNSURE_TEXT = "I'm not sure about \u201c{part}\u201d: could you ask it in other words?"
 # Suggestions to someone waiting for a person: suggestions alone would read as if the request
 # had been dropped (nothing can follow a message with buttons to say otherwise).
 DEFAULT_SUGGEST_WAITING_TEXT = f"{DEFAULT_STILL_WAITING_TEXT} Meanwhile, did you mean one of these?"

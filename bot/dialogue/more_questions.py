@@ -22,7 +22,7 @@ from bot.dialogue import builtin
 from bot.dialogue.config import is_low
 from bot.dialogue.faq_turns import FaqTurns, answer_of
 from bot.dialogue.messages import BotMessage
-from bot.dialogue.ports import FaqAnswer
+from bot.dialogue.ports import FaqAnswer, FaqChoice
 from bot.dialogue.turn import Turn
 from bot.readable import readable_text
 
@@ -158,34 +158,55 @@ class MoreQuestions(FaqTurns):
 
     async def _answered_in_parts(self, turn: Turn, text: str, user_data: dict[str, Any]) -> bool:
         """Answer each question of a message the FAQ is unsure of as a whole, when it is
-        sure of every one of them alone ("can I pay later with klarna and do you sell gift
-        cards?" got "Did you mean …?" for the two together): the first as the turn's
-        answer, the others beside it. False (nothing said) when one of them is not
-        answered, or is a sure request for the bot's work (not the FAQ's to answer): the
-        whole message's suggestions stand."""
+        sure of them alone ("can I pay later with klarna and do you sell gift cards?" got
+        "Did you mean …?" for the two together): the first as the turn's answer, the others
+        beside it. Of one question it is unsure of ("do you price match? do you have a
+        newsletter?"), its own "did you mean", last, or, with nothing to suggest, that it is
+        not sure of it; a question read as small talk is left. False (nothing said) when no
+        question is answered, more than one is unsure, or one is a sure request for the
+        bot's work (not the FAQ's to answer): the whole message's suggestions stand."""
         if self.faq is None or not self._reads_parts(turn, text):
             return False
         asked = questions_in(text)[: self.config.more_questions + 1]
         if len(asked) < 2:
             return False
         answers: dict[str, tuple[str, FaqAnswer]] = {}
+        unsure: list[tuple[str, FaqChoice]] = []
         try:
             if await self._requests_in(turn, asked, user_data.get("parse") or {}):
                 return False
             for question in asked:
-                best = answer_of(await self._faq_choice(turn, question))
-                if best is None:
-                    return False
-                answers.setdefault(best.key, (question, best))
+                choice = await self._faq_choice(turn, question)
+                best = answer_of(choice)
+                if best is not None:
+                    answers.setdefault(best.key, (question, best))
+                elif await self._asks_the_faq(turn, question):
+                    unsure.append((question, choice))
         except Exception:  # the whole message's suggestions are still there to give
             log.exception("answering the questions of a message one by one failed")
+            return False
+        if not answers or len(unsure) > 1:
             return False
         first, *others = answers.values()
         builtin.say_faq_answer(turn, first[1], user_data, decision="answer")
         user_data["faq"]["part"] = first[0]
         for question, entry in others:
             builtin.say_faq_answer(turn, entry, user_data, decision="answer", part=question)
+        for question, choice in unsure:
+            options = [o for o in choice.options if o.key not in answers]
+            if choice.decision == "suggest" and options:
+                builtin.say_faq_suggestions(turn, options, user_data, part=question)
+            else:
+                builtin.say_part_unsure(turn, question, user_data)
         return True
+
+    async def _asks_the_faq(self, turn: Turn, question: str) -> bool:
+        """Whether one question of a message reads as a question for the FAQ (or is not
+        understood), not small talk ("how are you?") or another request."""
+        intent = (await self._part_readings(turn, [question]))[question].get("intent") or {}
+        return intent.get("name") in self.config.faq_intents or is_low(
+            intent, self.config, careful_stop=False
+        )
 
     async def _answer_more_questions(
         self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]
@@ -223,7 +244,9 @@ class MoreQuestions(FaqTurns):
         if not asked or (len(parts_of(text)) == 1 and answered_whole):
             return
         acted_on = (parse.get("intent") or {}).get("name")
-        said = {whole.get("entry")} | {m["entry"] for m in user_data.get("more_questions") or ()}
+        said = {whole.get("entry")} | {
+            m.get("entry") for m in user_data.get("more_questions") or ()
+        }
         added = len(user_data.get("more_questions") or ())
         for question in asked:
             if added >= self.config.more_questions:

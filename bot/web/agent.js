@@ -181,8 +181,14 @@
       parts.push("acted on \u201C" + split.part + "\u201D (the whole read as " + whole + ")");
     }
     (data.more_questions || []).forEach(function (more) {
-      parts.push("also FAQ " + more.entry + confidence(more.score) + " for \u201C" +
-        more.text + "\u201D");
+      var asked = " for \u201C" + more.text + "\u201D";
+      if (more.decision === "suggest") {
+        parts.push("also suggested FAQ " + more.options.join(", ") + asked);
+      } else if (more.decision === "none") {
+        parts.push("no FAQ answer" + asked);
+      } else {
+        parts.push("also FAQ " + more.entry + confidence(more.score) + asked);
+      }
     });
     if (data.low_confidence) parts.push("LOW CONFIDENCE");
     // told the bot speaks only the project's language: the agent may speak this one

@@ -230,6 +230,14 @@ async def test_a_message_with_two_questions_gets_both_answered(demo_services: Se
     assert "they are too small" in " ".join(done) and "registered the return" in done[-1]
     faqs = await said("faqs", "how long does shipping take and do you ship to Canada?")
     assert "2-4 working days" in faqs[0] and "Canada" in faqs[1]
+    # one the FAQ is sure of, one it is not: the answer, then what the other might mean
+    # (it was "Did you mean: Do you price match?" for the whole)
+    unsure = await dialogue.handle("part", "do you price match? do you have a newsletter?")
+    assert "other shops' prices" in (unsure[0].text or "")
+    assert (
+        unsure[-1].text == "About \u201cdo you have a newsletter?\u201d: did you mean one of these?"
+    )
+    assert any("newsletter" in str(b["title"]) for b in unsure[-1].buttons)
 
 
 async def test_a_number_that_is_no_order_number_is_not_taken_for_one(
@@ -265,6 +273,10 @@ async def test_an_order_on_its_way_that_has_not_come_is_told_when_it_is_due(
         (reply,) = await dm.handle(f"due-{i}", text)
         assert (reply.text or "").startswith("It's still on its way, and should arrive by"), text
         assert tomorrow in (reply.text or "") and not reply.buttons, text
+    # Said again, a person is offered: it was "Which order is it about?"
+    (again,) = await dm.handle("due-0", "it still hasn't arrived")
+    assert (again.text or "").startswith("I'm sorry it still hasn't come. It should arrive by")
+    assert [b["payload"] for b in again.buttons] == ["/human_handoff", "/deny"]
     # Past the day it was due, a person is offered.
     await dm.handle("overdue", "NW-72946")
     (reply,) = await dm.handle("overdue", "it still hasn't arrived")

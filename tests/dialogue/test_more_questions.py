@@ -150,11 +150,13 @@ class _PayFirst(KeywordFaq):
 async def test_no_other_answers_after_a_question_to_the_user(make_dm) -> None:
     # After "did you mean" (about the whole message) or a fallback, an added answer would
     # bury the question or contradict the "I didn't understand".
-    table = {"can I pay later? and how long does shipping take?": ("faq", 0.9)}
-    dm = make_dm(parser=FixedParser(table), faq=_PayFirst())
-    replies = texts(await dm.handle("s", "can I pay later? and how long does shipping take?"))
-    assert SHIPPING not in replies and "Did you mean one of these?" in replies
-    message = "qwerty uiop asdf? how long does shipping take?"
+    # (two questions the FAQ is unsure of: the suggestions for the whole stand)
+    message = "can I pay later? can I pay by card? and how long does shipping take?"
+    dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}), faq=_PayFirst())
+    replies = texts(await dm.handle("s", message))
+    assert replies == ["Did you mean one of these?"]
+    # (two questions not understood: the fallback for the whole)
+    message = "qwerty uiop asdf? qwerty zxcv bnm? how long does shipping take?"
     table = {"how long does shipping take?": ("faq", 0.9)}  # the whole is not understood
     dm = make_dm(parser=FixedParser(table), faq=_NoneForMash())
     replies = texts(await dm.handle("f", message))
@@ -245,11 +247,68 @@ async def test_each_question_is_answered_where_the_faq_is_unsure_of_them_togethe
         user.data["faq"]["entry"] == "pay_card" and user.data["faq"]["part"] == "can I pay by card"
     )
     assert [more["entry"] for more in user.data["more_questions"]] == ["shipping_time"]
-    # a question the FAQ cannot answer alone ("what about gift cards?"): the suggestions
-    # for the whole stand
+    # a question the FAQ cannot answer alone ("what about gift cards?"): said so, after
+    # the answers to the others (it was "Did you mean …?" for the whole, and nothing of
+    # the two it could answer)
     message = "can I pay by card and how long is shipping? and what about gift cards?"
     dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}), faq=_SureOfEachAlone())
-    assert texts(await dm.handle("three", message)) == ["Did you mean one of these?"]
+    assert texts(await dm.handle("three", message)) == [
+        "We take Visa and Mastercard.",
+        SHIPPING,
+        "I'm not sure about \u201cwhat about gift cards?\u201d: could you ask it in other words?",
+    ]
+    user = next(e for e in await dm.transcripts.read_all("three") if e.type == "user")
+    assert user.data["more_questions"][-1] == {
+        "decision": "none",
+        "text": "what about gift cards?",
+    }
+
+
+async def test_a_question_the_faq_is_unsure_of_gets_its_own_suggestions(make_dm) -> None:
+    # "do you price match? do you have a newsletter?" got "Did you mean: Do you price
+    # match?" for the whole; the price-match answer, then what the newsletter might mean.
+    message = "how long does shipping take? and can I pay later?"
+    table = {message: ("faq", 0.9), "can I pay later?": ("faq", 0.8)}
+    dm = make_dm(parser=FixedParser(table), faq=_PayFirst())
+    replies = await dm.handle("part", message)
+    assert texts(replies) == [
+        SHIPPING,
+        "About \u201ccan I pay later?\u201d: did you mean one of these?",
+    ]
+    assert [b["title"] for b in replies[-1].buttons] == [
+        "Can I pay by card?",
+        "Can I pay with PayPal?",
+    ]
+    user = next(e for e in await dm.transcripts.read_all("part") if e.type == "user")
+    assert user.data["faq"]["entry"] == "shipping_time"
+    assert user.data["more_questions"] == [
+        {
+            "decision": "suggest",
+            "entry": "pay_card",
+            "score": 0.4,
+            "options": ["pay_card", "pay_paypal"],
+            "text": "can I pay later?",
+        }
+    ]
+    # a button picks the entry, as any "did you mean" does
+    (chosen,) = await dm.handle("part", str(replies[-1].buttons[1]["payload"]))
+    assert chosen.text == "Yes, PayPal works."
+    # one not understood: the answer to the other, and that one is not (it was the
+    # fallback, the shipping question unanswered); what is quoted is words, not markdown
+    message = "qwerty [uiop](https://x.example) asdf? how long does shipping take?"
+    dm = make_dm(
+        parser=FixedParser({"how long does shipping take?": ("faq", 0.9)}), faq=_NoneForMash()
+    )
+    assert texts(await dm.handle("mash", message)) == [
+        SHIPPING,
+        "I'm not sure about \u201cqwerty uiophttps://x.example asdf?\u201d: could you ask it in "
+        "other words?",
+    ]
+    # a question read as small talk is left to itself, with no "not sure"
+    message = "how are you? and how long does shipping take?"
+    table = {message: ("faq", 0.9), "how are you?": ("greet", 0.95)}
+    dm = make_dm(parser=FixedParser(table), faq=_PayFirst())
+    assert texts(await dm.handle("talk", message)) == [SHIPPING]
 
 
 class _ManyAnswers(KeywordFaq):

@@ -417,6 +417,15 @@ def test_the_console_shows_how_a_message_of_two_questions_was_answered(
         r"also FAQ \S+ confidence \d\.\d\d for \u201ccan I change my delivery address\?\u201d",
         text,
     ), text
+    # a question the FAQ is unsure of, beside one it answered: what it suggested for it
+    message = "do you price match? do you have a newsletter?"
+    httpx.post(hook, json={"sender": "unsure-part", "message": message})
+    page.locator('[data-conversation="unsure-part"]').click()
+    line = page.locator(".events li.user", has_text=message).locator(".parse")
+    line.wait_for()
+    assert re.search(
+        r"also suggested FAQ [\w, ]+ for \u201cdo you have a newsletter\?\u201d", line.inner_text()
+    ), line.inner_text()
 
 
 def test_the_console_shows_which_button_a_typed_number_chose(
