@@ -11,7 +11,8 @@ the answers to other questions off (``more_questions`` 0, ``thresholds.faq_more_
 0``). Each message names what answering it takes: FAQ entries (their keys) and the bot's
 own work (``track``: the order's status or its question for the number; ``return``: the
 return form). Prints, for both, how many messages got everything they asked for, how many
-parts were answered in all, and how many FAQ answers went to an entry no part asked about.
+parts were answered in all (and how many others were offered in a "did you mean"), and how
+many FAQ answers went to an entry no part asked about.
 The messages were written for this benchmark (none comes from a dataset's split); they are
 the kind a new user of the demo typed in trials. Needs ``deskbot train --project …`` first.
 """
@@ -97,38 +98,41 @@ LATER: list[tuple[str, set[str]]] = [
 ]
 
 
-def _asked_of(events: list[Any]) -> tuple[set[str], set[str]]:
+def _asked_of(events: list[Any]) -> tuple[set[str], set[str], set[str]]:
     """What a conversation's first turn answered: FAQ entries (the reply's and the other
-    questions'), and the bot's own work it started."""
+    questions'), the bot's own work it started, and the entries it offered in a "did you
+    mean"."""
     entries: set[str] = set()
     work: set[str] = set()
+    offered: set[str] = set()
     for event in events:
         if event.type == "user":
-            faq = event.data.get("faq") or {}
-            if faq.get("decision") == "answer":
-                entries.add(str(faq["entry"]))
-            more = event.data.get("more_questions") or ()
-            entries |= {str(m["entry"]) for m in more if m.get("decision") == "answer"}
+            for record in [event.data.get("faq") or {}, *(event.data.get("more_questions") or ())]:
+                if record.get("decision") == "answer":
+                    entries.add(str(record["entry"]))
+                elif record.get("decision") == "suggest":
+                    offered |= {str(key) for key in record.get("options") or ()}
         elif event.type == "action":
             name = str(event.data.get("name"))
             if name in ("order_status_form", "action_check_order_status"):
                 work.add("track")
             elif name == "return_form":
                 work.add("return")
-    return entries, work
+    return entries, work, offered
 
 
 async def score(
     dialogue: DialogueManager, label: str, messages: list[tuple[str, set[str]]]
 ) -> dict[str, Any]:
-    complete = parts = wrong = 0
+    complete = parts = wrong = suggested = 0
     misses = []
     for n, (text, wanted) in enumerate(messages):
         sender = f"{label}-{n}"
         await dialogue.handle(sender, text)
-        entries, work = _asked_of(await dialogue.transcripts.read_all(sender))
+        entries, work, offered = _asked_of(await dialogue.transcripts.read_all(sender))
         got = entries | work
         parts += len(wanted & got)
+        suggested += len((wanted - got) & offered)
         wrong += len(entries - wanted)
         if wanted <= got:
             complete += 1
@@ -139,6 +143,7 @@ async def score(
         "all_answered": complete,
         "parts_answered": parts,
         "parts": sum(len(w) for _, w in messages),
+        "parts_suggested": suggested,
         "faq_answers_not_asked_for": wrong,
         "missed": misses,
     }
@@ -164,7 +169,8 @@ def main() -> None:
     for label, result in results.items():
         print(
             f"{label}: {result['all_answered']}/{result['messages']} messages fully answered, "
-            f"{result['parts_answered']}/{result['parts']} parts, "
+            f"{result['parts_answered']}/{result['parts']} parts "
+            f'(and {result["parts_suggested"]} more offered in a "did you mean"), '
             f"{result['faq_answers_not_asked_for']} FAQ answers not asked for"
         )
         for text, missing in result["missed"]:

@@ -248,20 +248,30 @@ class MoreQuestions(FaqTurns):
             m.get("entry") for m in user_data.get("more_questions") or ()
         }
         added = len(user_data.get("more_questions") or ())
+        unsure: list[tuple[str, list[FaqAnswer]]] = []
         for question in asked:
             if added >= self.config.more_questions:
                 break
             try:
                 entry = await self._other_answer(turn, question, acted_on, said)
+                if entry is None:
+                    unsure += await self._suggestions_for(turn, question, said)
+                    continue
             except Exception:  # the turn's own reply stands
                 log.exception("answering another question of the message failed")
                 return
-            if entry is None:
-                continue
             said.add(entry.key)
             with turn.before_question():
                 builtin.say_faq_answer(turn, entry, user_data, decision="answer", part=question)
             added += 1
+        # "do you ship to PO boxes and will I pay customs fees?": the customs answer, and
+        # for the PO boxes its own "did you mean", last (never before a form's question)
+        if unsure and added < self.config.more_questions and turn.question_at is None:
+            question, options = unsure[0]
+            if options:
+                builtin.say_faq_suggestions(turn, options, user_data, part=question)
+            else:  # the FAQ has nothing for it: said, rather than left as if unread
+                builtin.say_part_unsure(turn, question, user_data)
 
     async def _other_answer(
         self, turn: Turn, question: str, acted_on: str | None, said: set[str | None]
@@ -283,6 +293,22 @@ class MoreQuestions(FaqTurns):
         if faq_intent or low or self._outranks(best, float(intent.get("confidence") or 0), False):
             return best
         return None
+
+    async def _suggestions_for(
+        self, turn: Turn, question: str, said: set[str | None]
+    ) -> list[tuple[str, list[FaqAnswer]]]:
+        """The FAQ's suggestions for one question of the message it has no answer to (no
+        options: it has none), when it reads alone as a question for the FAQ. Nothing when
+        one of them was said (the question is likely the one the reply answered)."""
+        choice = await self._faq_choice(turn, question)
+        if choice.decision == "answer" or any(option.key in said for option in choice.options):
+            return []
+        reading = (await self._part_readings(turn, [question]))[question]
+        # read alone as a question for the FAQ: one not understood alone may be the part
+        # the reply answered ("where is my order?" of a message read as tracking)
+        if (reading.get("intent") or {}).get("name") not in self.config.faq_intents:
+            return []
+        return [(question, list(choice.options) if choice.decision == "suggest" else [])]
 
     async def parse(self, text: str) -> dict[str, Any]:
         raise NotImplementedError  # the dialogue manager's

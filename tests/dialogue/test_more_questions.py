@@ -328,6 +328,36 @@ class _ManyAnswers(KeywordFaq):
         return await super().decide(text)
 
 
+async def test_an_unsure_question_beside_the_answered_whole_gets_its_suggestions(make_dm) -> None:
+    # "do you ship to PO boxes and will I pay customs fees?": the whole answered customs,
+    # and the PO boxes went unsaid
+    message = "how long does shipping take? and can I pay later?"
+    dm = make_dm(parser=FixedParser({message: ("faq", 0.9), "can I pay later?": ("faq", 0.8)}))
+    replies = await dm.handle("beside", message)
+    assert texts(replies) == [
+        SHIPPING,
+        "About \u201ccan I pay later?\u201d: did you mean one of these?",
+    ]
+    user = next(e for e in await dm.transcripts.read_all("beside") if e.type == "user")
+    assert user.data["faq"]["entry"] == "shipping_time"
+    assert [m["decision"] for m in user.data["more_questions"]] == ["suggest"]
+    # one the FAQ has nothing for is said to be so; one not read as a question for the FAQ
+    # alone (maybe the part the reply answered) is left
+    message = "how long does shipping take? and do you sell hats?"
+    dm = make_dm(parser=FixedParser({message: ("faq", 0.9), "do you sell hats?": ("faq", 0.8)}))
+    assert texts(await dm.handle("hats", message)) == [
+        SHIPPING,
+        "I'm not sure about \u201cdo you sell hats?\u201d: could you ask it in other words?",
+    ]
+    dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}))
+    assert texts(await dm.handle("unread", message)) == [SHIPPING]
+    # never before a form's question, which stays last with nothing after it
+    message = "I want to return something. Can I pay later?"
+    table = {message: ("request_return", 0.95), "Can I pay later?": ("faq", 0.9)}
+    dm = make_dm(parser=FixedParser(table))
+    assert texts(await dm.handle("form", message)) == [ASK_ORDER]
+
+
 async def test_no_more_answers_than_the_limit(make_dm) -> None:
     message = "what are your hours? what is your phone? where is your store? what about gift cards?"
     dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}), faq=_ManyAnswers())
