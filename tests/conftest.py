@@ -7,6 +7,7 @@ to point them at a server, except under CI, where that is an error.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -188,7 +189,8 @@ def trained_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
             train_project(project, settings, engine, epochs=DEMO_TEST_EPOCHS, progress=False)
             shutil.copytree(nlu_model_dir(project), folder)
 
-        key = f"{data.fingerprint()[:16]}-{training_code_digest()}-e{DEMO_TEST_EPOCHS}"
+        config = hashlib.sha256((root / "config.yml").read_bytes()).hexdigest()[:8]
+        key = f"{data.fingerprint()[:16]}-{config}-{training_code_digest()}-e{DEMO_TEST_EPOCHS}"
         cached = trained_once(key, train_into)
         shutil.rmtree(nlu_model_dir(project), ignore_errors=True)  # trained here, if it was
         shutil.copytree(cached, nlu_model_dir(project))

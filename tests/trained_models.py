@@ -21,10 +21,11 @@ def workers() -> int:
 
 
 def share_of_cores() -> int:
-    """This process's share of the cores: the NLU tests hold a process to one thread, and
-    the fixtures' trainings, the suite's longest steps, take the share. More threads than
-    cores, two workers each training on all of them, made a training five times slower."""
-    return max(1, (os.cpu_count() or 1) // workers())
+    """This process's share of the cores it may run on: the NLU tests hold a process to one
+    thread, and the fixtures' trainings, the suite's longest steps, take the share. More
+    threads than cores, two workers each training on all of them, made a training five
+    times slower."""
+    return max(1, len(os.sched_getaffinity(0)) // workers())
 
 
 @contextmanager
@@ -41,11 +42,14 @@ def our_cores() -> Iterator[None]:
 
 
 def training_code_digest() -> str:
-    """Digest of the code that decides what a trained model is (defaults included)."""
-    digest = hashlib.sha256()
-    names = ("config.py", "training.py", "network.py", "features.py", "metrics.py")
-    for name in (*names, "symbols.py", "encoder.py", "augment.py"):
-        digest.update((ROOT / "nlu" / name).read_bytes())
+    """Digest of what decides what a trained model is: the NLU package and the project's
+    training code (defaults included), and the versions of torch and transformers."""
+    import torch
+    import transformers
+
+    digest = hashlib.sha256(f"{torch.__version__} {transformers.__version__}".encode())
+    for path in sorted([*(ROOT / "nlu").glob("*.py"), ROOT / "bot" / "training.py"]):
+        digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:8]
 
 

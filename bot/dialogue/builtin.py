@@ -168,13 +168,17 @@ def say_part_unsure(turn: Turn, part: str, user_data: dict[str, Any]) -> None:
 
 
 # Markdown's marks: the widget shows a bot message's markdown, and a user's words said back
-# are words ("[click](https://…)" would be a link in the bot's message).
-_MARKS = re.compile(r"[\[\]()*_`~<>#|\\]")
+# are words ("[click](https://…)" would be a link in the bot's message: its text is kept).
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKS = re.compile(r"[\[\]*`~<>#|\\]")
+#: A longer question is cut when said back.
+QUOTED_CHARS = 80
 
 
 def quoted(said: str) -> str:
     """What the user said, to be said back in a bot message: its words, no markdown."""
-    return " ".join(_MARKS.sub("", said).split())
+    words = " ".join(_MARKS.sub("", _LINK.sub(r"\1", said)).split())
+    return words if len(words) <= QUOTED_CHARS else words[: QUOTED_CHARS - 1].rstrip() + "\u2026"
 
 
 def note_suggestions(user_data: dict[str, Any], options: list[FaqAnswer]) -> None:

@@ -8,6 +8,7 @@ the message as if it had been understood the first time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,8 @@ from bot.dialogue.config import (
     DEFAULT_CONFIRM_TEXT,
     DEFAULT_SUGGEST_ONE_TEXT,
     DEFAULT_SUGGEST_ONE_WAITING_TEXT,
+    DEFAULT_SUGGEST_PART_ONE_TEXT,
+    DEFAULT_SUGGEST_PART_TEXT,
     DEFAULT_SUGGEST_TEXT,
     DEFAULT_SUGGEST_WAITING_TEXT,
 )
@@ -38,6 +41,18 @@ _ASKING = (
     DEFAULT_SUGGEST_WAITING_TEXT,
     DEFAULT_SUGGEST_ONE_WAITING_TEXT,
 )
+
+
+# The same questions about one question of a message: "About “…”: did you mean this?"
+_ASKING_OF_A_PART = tuple(
+    re.compile(re.escape(text).replace(re.escape("{part}"), ".+"), re.DOTALL)
+    for text in (DEFAULT_SUGGEST_PART_TEXT, DEFAULT_SUGGEST_PART_ONE_TEXT)
+)
+
+
+def _asks(text: Any) -> bool:
+    """Whether a bot message is one of the questions a yes or no answers."""
+    return text in _ASKING or any(p.fullmatch(str(text or "")) for p in _ASKING_OF_A_PART)
 
 
 def ask(turn: Turn, intent: str, buttons: tuple[dict[str, str], ...], faq: list[str]) -> None:
@@ -80,7 +95,7 @@ def _question(conversation: Conversation) -> dict[str, Any] | None:
                 return None  # an older question, answered by silence since
             current = True
         elif kind == "bot" and current:
-            return event if event.get("text") in _ASKING else None
+            return event if _asks(event.get("text")) else None
     return None
 
 

@@ -39,7 +39,8 @@ _ASKS = rf"(?:{_WH})\b|(?:{_AUX})\s+(?:{_SUBJECT})\b"
 _QUESTION_START = re.compile(rf"^(?:{_ASKS})", re.IGNORECASE)
 _AND = rf"(?:and also|and)\s+(?=(?:{_ASKS}))"
 # "... to canada? and how much is it?": the "and" after a sentence's end is no part's word
-_BREAKS = re.compile(rf"(?<=[?!.])\s+(?:{_AND})?|;\s*|,?\s+{_AND}", re.IGNORECASE)
+# (markdown's emphasis may close after it: "**do you ship to canada?** and how much is it?")
+_BREAKS = re.compile(rf"(?<=[?!.])[*_~`]*\s+(?:{_AND})?|;\s*|,?\s+{_AND}", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 #: A part needs this many words to be asked of the FAQ ("and you?" is not a question to it).
 MIN_WORDS = 3
@@ -50,7 +51,9 @@ def parts_of(text: str) -> list[str]:
     "and" when it starts as a question), in order; empty for a message of one part. Split as
     read, without markup: in "<b>do you ship to canada?</b> and <i>how much is it?</i>" the
     "and" comes before a question."""
-    pieces = [" ".join(piece.split()).strip(" ,") for piece in _BREAKS.split(readable_text(text))]
+    pieces = [
+        " ".join(piece.split()).strip(" ,*_~`") for piece in _BREAKS.split(readable_text(text))
+    ]
     if sum(1 for piece in pieces if piece) < 2:
         return []
     return [piece for piece in pieces if len(_WORD.findall(piece)) >= MIN_WORDS]
@@ -194,11 +197,21 @@ class MoreQuestions(FaqTurns):
             builtin.say_faq_answer(turn, entry, user_data, decision="answer", part=question)
         for question, choice in unsure:
             options = [o for o in choice.options if o.key not in answers]
-            if choice.decision == "suggest" and options:
-                builtin.say_faq_suggestions(turn, options, user_data, part=question)
-            else:
-                builtin.say_part_unsure(turn, question, user_data)
+            self._say_unsure_part(turn, question, options, user_data)
         return True
+
+    @staticmethod
+    def _say_unsure_part(
+        turn: Turn, question: str, options: list[FaqAnswer], user_data: dict[str, Any]
+    ) -> None:
+        """The FAQ's "did you mean" for one question of the message, last; or, with nothing
+        to suggest, or in a form (whose question stays last, and the buttons would not be),
+        that it is not sure of it, before the form's question."""
+        if options and turn.conversation.active_form is None and turn.question_at is None:
+            builtin.say_faq_suggestions(turn, options, user_data, part=question)
+            return
+        with turn.before_question():
+            builtin.say_part_unsure(turn, question, user_data)
 
     async def _asks_the_faq(self, turn: Turn, question: str) -> bool:
         """Whether one question of a message reads as a question for the FAQ (or is not
@@ -220,7 +233,9 @@ class MoreQuestions(FaqTurns):
         once a person is involved. A part read as the intent the turn acted on is the part
         the reply answered; an entry already said is not said again, and a message whose
         one question the FAQ answered as a whole gets no second answer to it. The answers
-        go before a form's question asked in this turn, which stays last.
+        go before a form's question asked in this turn, which stays last. Of one question
+        read alone as the FAQ's that it has no answer to, its own "did you mean" comes last
+        (in a form: that it is not sure of it, before the form's question).
         """
         text = str(parse.get("text") or "")
         whole = user_data.get("faq") or {}
@@ -249,9 +264,12 @@ class MoreQuestions(FaqTurns):
         }
         added = len(user_data.get("more_questions") or ())
         unsure: list[tuple[str, list[FaqAnswer]]] = []
+        told = {m.get("text") for m in user_data.get("more_questions") or ()}
         for question in asked:
             if added >= self.config.more_questions:
                 break
+            if question in told:  # answered, suggested for, or said to be unsure of
+                continue
             try:
                 entry = await self._other_answer(turn, question, acted_on, said)
                 if entry is None:
@@ -266,12 +284,9 @@ class MoreQuestions(FaqTurns):
             added += 1
         # "do you ship to PO boxes and will I pay customs fees?": the customs answer, and
         # for the PO boxes its own "did you mean", last (never before a form's question)
-        if unsure and added < self.config.more_questions and turn.question_at is None:
+        if unsure and added < self.config.more_questions:
             question, options = unsure[0]
-            if options:
-                builtin.say_faq_suggestions(turn, options, user_data, part=question)
-            else:  # the FAQ has nothing for it: said, rather than left as if unread
-                builtin.say_part_unsure(turn, question, user_data)
+            self._say_unsure_part(turn, question, options, user_data)
 
     async def _other_answer(
         self, turn: Turn, question: str, acted_on: str | None, said: set[str | None]

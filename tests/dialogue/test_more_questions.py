@@ -50,6 +50,11 @@ def texts(messages: list[BotMessage]) -> list[str | None]:
             "do you ship abroad? and what does it cost?",
             ["do you ship abroad?", "what does it cost?"],
         ),
+        # markdown's emphasis closing after the question mark
+        (
+            "**do you ship to canada?** and how much is it?",
+            ["do you ship to canada?", "how much is it?"],
+        ),
     ],
 )
 def test_the_questions_of_a_message(message: str, questions: list[str]) -> None:
@@ -301,8 +306,7 @@ async def test_a_question_the_faq_is_unsure_of_gets_its_own_suggestions(make_dm)
     )
     assert texts(await dm.handle("mash", message)) == [
         SHIPPING,
-        "I'm not sure about \u201cqwerty uiophttps://x.example asdf?\u201d: could you ask it in "
-        "other words?",
+        "I'm not sure about \u201cqwerty uiop asdf?\u201d: could you ask it in other words?",
     ]
     # a question read as small talk is left to itself, with no "not sure"
     message = "how are you? and how long does shipping take?"
@@ -351,11 +355,70 @@ async def test_an_unsure_question_beside_the_answered_whole_gets_its_suggestions
     ]
     dm = make_dm(parser=FixedParser({message: ("faq", 0.9)}))
     assert texts(await dm.handle("unread", message)) == [SHIPPING]
-    # never before a form's question, which stays last with nothing after it
+    # never before a form's question, which stays last: no buttons before it
     message = "I want to return something. Can I pay later?"
     table = {message: ("request_return", 0.95), "Can I pay later?": ("faq", 0.9)}
     dm = make_dm(parser=FixedParser(table))
-    assert texts(await dm.handle("form", message)) == [ASK_ORDER]
+    assert texts(await dm.handle("form", message)) == [
+        "I'm not sure about \u201cCan I pay later?\u201d: could you ask it in other words?",
+        ASK_ORDER,
+    ]
+    # in a form, no buttons before its question: that the FAQ is not sure of it, before
+    message = "how long does shipping take? and can I pay later?"
+    table = {
+        "I want to return something": ("request_return", 0.95),
+        message: ("faq", 0.9),
+        "can I pay later?": ("faq", 0.8),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    await dm.handle("in-form", "I want to return something")
+    replies = await dm.handle("in-form", message)
+    assert texts(replies) == [
+        SHIPPING,
+        "I'm not sure about \u201ccan I pay later?\u201d: could you ask it in other words?",
+        ASK_ORDER,
+    ]
+    assert not any(m.buttons for m in replies)
+
+
+async def test_a_question_the_faq_has_nothing_for_is_said_once(make_dm) -> None:
+    # the whole unsure, one question answered alone and one with nothing near it: the
+    # "not sure" was said by the answers in parts, then again beside them
+    message = "how long does shipping take? do you sell gift cards?"
+    table = {message: ("faq", 0.9), "do you sell gift cards?": ("faq", 0.8)}
+    dm = make_dm(parser=FixedParser(table), faq=_UnsureOfTheWhole())
+    assert texts(await dm.handle("once", message)) == [
+        SHIPPING,
+        "I'm not sure about \u201cdo you sell gift cards?\u201d: could you ask it in other words?",
+    ]
+
+
+class _UnsureOfTheWhole(KeywordFaq):
+    """Suggests for a message of two questions; each alone as the keyword FAQ decides."""
+
+    async def decide(self, text: str) -> FaqChoice:
+        if "?" in text.rstrip("?"):
+            return FaqChoice("suggest", (self.entries["shipping_time"], self.entries["pay_card"]))
+        return await super().decide(text)
+
+
+async def test_yes_to_the_suggestion_for_one_question_picks_it(make_dm) -> None:
+    # "yes" to "About “…”: did you mean this?" got the project's reply to "yes"
+    message = "how long does shipping take? and can I pay with paypal?"
+    table = {message: ("faq", 0.9), "can I pay with paypal?": ("faq", 0.8), "yes": ("affirm", 0.95)}
+    dm = make_dm(parser=FixedParser(table), faq=_OnePayOption())
+    replies = await dm.handle("yes", message)
+    assert texts(replies)[-1] == "About \u201ccan I pay with paypal?\u201d: did you mean this?"
+    assert texts(await dm.handle("yes", "yes")) == ["Yes, PayPal works."]
+
+
+class _OnePayOption(KeywordFaq):
+    """Suggests PayPal alone for a question about paying, without shipping in it."""
+
+    async def decide(self, text: str) -> FaqChoice:
+        if "pay" in text.lower() and "shipping" not in text.lower():
+            return FaqChoice("suggest", (self.entries["pay_paypal"],))
+        return await super().decide(text)
 
 
 async def test_no_more_answers_than_the_limit(make_dm) -> None:

@@ -54,8 +54,8 @@ class _AskOrderNumber:
             # just told why that order has nothing to return: "What's your order number?"
             # read as if the number had not been read
             dispatcher.utter_message(
-                text="Is the item from another order? Type its number, or say \u201cstop\u201d "
-                "to stop the return."
+                text="If the item is from another order, type its number; otherwise say "
+                "\u201cstop\u201d to stop the return."
             )
             return []
         earlier = remembered_order(tracker, to_return=self.form == "return_form")

@@ -108,7 +108,7 @@ def status_disputed(number: str, today: date, again: bool = False) -> tuple[str,
         if again:
             return (
                 f"I'm sorry it still hasn't come. It should arrive {when}, but if you'd "
-                "rather not wait, a member of our team can look into it with the carrier now.",
+                "rather not wait, a member of our team can look into it with the carrier.",
                 True,
             )
         return (
