@@ -141,21 +141,19 @@ def say_faq_suggestions(
     """Say "did you mean …?" with a button for each option. ``part``: of that question of
     the message, whose other questions were answered (its record is kept apart)."""
     top = options[:MAX_SUGGESTIONS]
+    keys = [o.key for o in top]
     if part is None:
         note_suggestions(user_data, top)
-        turn.action(FAQ_ACTION, suggestions=[o.key for o in top])
+        turn.action(FAQ_ACTION, suggestions=keys)
+        if turn.conversation.handoff == "pending_human":  # see remind_of_the_queue
+            many, one = DEFAULT_SUGGEST_WAITING_TEXT, DEFAULT_SUGGEST_ONE_WAITING_TEXT
+        else:
+            many, one = DEFAULT_SUGGEST_TEXT, DEFAULT_SUGGEST_ONE_TEXT
     else:
-        record = {"decision": "suggest", "entry": top[0].key, "score": top[0].score}
-        more = {**record, "options": [o.key for o in top], "text": part}
-        user_data.setdefault("more_questions", []).append(more)
-        turn.action(FAQ_ACTION, aside=True, suggestions=more["options"], question=part)
-    if part is not None:
+        user_data.setdefault("more_questions", []).append({**_suggested(top), "text": part})
+        turn.action(FAQ_ACTION, aside=True, suggestions=keys, question=part)
         texts = (DEFAULT_SUGGEST_PART_TEXT, DEFAULT_SUGGEST_PART_ONE_TEXT)
         many, one = (text.format(part=quoted(part)) for text in texts)
-    elif turn.conversation.handoff == "pending_human":  # see remind_of_the_queue
-        many, one = DEFAULT_SUGGEST_WAITING_TEXT, DEFAULT_SUGGEST_ONE_WAITING_TEXT
-    else:
-        many, one = DEFAULT_SUGGEST_TEXT, DEFAULT_SUGGEST_ONE_TEXT
     turn.say(BotMessage(text=many if len(top) > 1 else one, buttons=faq_buttons(top)))
 
 
@@ -183,7 +181,11 @@ def quoted(said: str) -> str:
 
 def note_suggestions(user_data: dict[str, Any], options: list[FaqAnswer]) -> None:
     """Record the FAQ's suggestions for the user's message in its transcript data."""
-    user_data["faq"] = {
+    user_data["faq"] = _suggested(options)
+
+
+def _suggested(options: list[FaqAnswer]) -> dict[str, Any]:
+    return {
         "decision": "suggest",
         "entry": options[0].key,
         "score": options[0].score,

@@ -183,7 +183,7 @@
     (data.more_questions || []).forEach(function (more) {
       var asked = " for \u201C" + more.text + "\u201D";
       if (more.decision === "suggest") {
-        parts.push("also suggested FAQ " + more.options.join(", ") + asked);
+        parts.push("also suggested FAQ " + (more.options || []).join(", ") + asked);
       } else if (more.decision === "none") {
         parts.push("no FAQ answer" + asked);
       } else {

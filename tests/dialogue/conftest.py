@@ -58,6 +58,18 @@ class KeywordFaq:
         return self.entries.get(key)
 
 
+class AskedFaq(KeywordFaq):
+    """The keyword FAQ, recording what it was asked (a turn searches it once per text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    async def decide(self, text: str) -> FaqChoice:
+        self.asked.append(text)
+        return await super().decide(text)
+
+
 class FixedParser:
     """Parses by exact lookup; unknown text is not understood (like a low-confidence model)."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogue import DialogueManager, FaqChoice
-from tests.dialogue.conftest import FixedParser, KeywordFaq
+from bot.dialogue import DialogueManager
+from tests.dialogue.conftest import AskedFaq, FixedParser
 
 
 class SureOfAnything(FixedParser):
@@ -22,18 +22,6 @@ class SureOfAnything(FixedParser):
         if parse["intent"]["name"] == "nlu_fallback":
             parse["intent"] = {"name": "faq", "confidence": 0.9}
         return {**parse, "text": text}
-
-
-class AskedFaq(KeywordFaq):
-    """Records what the FAQ was asked."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.asked: list[str] = []
-
-    async def decide(self, text: str) -> FaqChoice:
-        self.asked.append(text)
-        return await super().decide(text)
 
 
 async def said(dm: DialogueManager, cid: str, text: str) -> list[str | None]:

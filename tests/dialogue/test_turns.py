@@ -46,7 +46,7 @@ from bot.dialogue.slots import coerce
 from bot.errors import BotError, ConflictError
 from bot.project import ResponseVariant, Rule, Slot, Step
 from bot.sessions import RedisSessionStore
-from tests.dialogue.conftest import FixedParser, KeywordFaq
+from tests.dialogue.conftest import AskedFaq, FixedParser, KeywordFaq
 
 
 def texts(messages: list[BotMessage]) -> list[str | None]:
@@ -572,37 +572,27 @@ async def test_a_sure_canned_reply_yields_to_an_entrys_own_phrasing(make_dm) -> 
     assert texts(await off.handle("w", "shipping return?")) != ["Shipping takes 2-4 days."]
 
 
-class _CountingFaq(KeywordFaq):
-    def __init__(self) -> None:
-        super().__init__()
-        self.searched: list[str] = []
-
-    async def decide(self, text: str) -> FaqChoice:
-        self.searched.append(text)
-        return await super().decide(text)
-
-
 async def test_one_turn_searches_the_faq_once(make_dm) -> None:
     # An unsure intent the FAQ only has suggestions for keeps the message; with no rule it
     # does nothing, and the FAQ's suggestions answer. They were searched for twice.
-    faq = _CountingFaq()
+    faq = AskedFaq()
     dm = make_dm(parser=FixedParser({"pay how?": ("thank_you_not_in_rules", 0.5)}), faq=faq)
     replies = await dm.handle("once", "pay how?")
     assert [b["title"] for b in replies[-1].buttons][:2] == [
         "Can I pay by card?",
         "Can I pay with PayPal?",
     ]
-    assert faq.searched == ["pay how?"]
+    assert faq.asked == ["pay how?"]
     # A sure intent yields only to an entry's own phrasing, which is looked up, not searched
     # for: encoding the message for the search was most of such a turn's time.
-    faq = _CountingFaq()
+    faq = AskedFaq()
     faq.entries["shipping_time"] = replace(faq.entries["shipping_time"], exact=True)
     table = {"hi, shipping?": ("greet", 0.95), "hi, pay?": ("greet", 0.95)}
     dm = make_dm(parser=FixedParser(table), faq=faq)
     assert texts(await dm.handle("sure", "hi, pay?")) == ["Hello! How can I help?"]
-    assert faq.searched == []
+    assert faq.asked == []
     assert texts(await dm.handle("sure", "hi, shipping?")) == ["Shipping takes 2-4 days."]
-    assert faq.searched == ["hi, shipping?"]
+    assert faq.asked == ["hi, shipping?"]
 
 
 class _EntityParser(FixedParser):
