@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -27,6 +26,7 @@ from bot.faq_source import KnowledgeFaq
 from bot.project import load_project
 from bot.services import Services
 from knowledge import FaqBase, FaqDraft, FaqRetriever, RetrieverConfig
+from tests.ports import free_port
 
 PROJECT = Path(__file__).parent / "project"
 FAQ_ENTRIES = (
@@ -156,13 +156,6 @@ def context_of(app: FastAPI) -> ApiContext:
 def bearer(app: FastAPI, role: str, name: str = "") -> dict[str, str]:
     token, _ = context_of(app).services.tokens.create(role, name or role)
     return {"Authorization": f"Bearer {token}"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+
+from tests.ports import free_port
 
 DESKBOT = [sys.executable, "-m", "bot"]
 PROJECT = Path(__file__).resolve().parents[1] / "dialogue" / "project"
@@ -164,14 +165,8 @@ def test_known_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert usage.returncode == 2 and "No such command" in usage.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_migrates_and_answers_health(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*DESKBOT, "serve", "--port", str(port), "--project", str(PROJECT)],
         cwd=tmp_path,

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -26,19 +25,14 @@ from bot.dialogue.config import DEFAULT_ERROR_TEXT
 from bot.project import load_project
 from bot.project.check import check_project
 from bot.services import _warn_missing_actions
+from tests.ports import free_port
 
 PROJECT = Path(__file__).parent / "project"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def action_server() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
         cwd=PROJECT,
@@ -123,7 +117,7 @@ async def test_rejection_404_and_500_from_the_server(remote_dm: DialogueManager)
 
 
 async def test_unreachable_server_fails_after_retries() -> None:
-    runner = RemoteActionRunner(f"http://127.0.0.1:{_free_port()}/webhook", timeout=1, retries=2)
+    runner = RemoteActionRunner(f"http://127.0.0.1:{free_port()}/webhook", timeout=1, retries=2)
     started = time.monotonic()
     with pytest.raises(ActionError, match="ConnectError"):
         await runner.run({"next_action": "action_x", "tracker": {}, "domain": {}})
@@ -242,7 +236,7 @@ async def test_in_process_actions_run_as_rasa_sdk_runs_them(tmp_path: Path) -> N
 async def test_a_validator_that_cannot_run_never_lets_a_value_through(make_dm) -> None:
     # The action server is down: the value is not taken unchecked, the user is told, and the
     # form asks again (it used to carry on to the confirmation with the unvalidated value).
-    runner = RemoteActionRunner(f"http://127.0.0.1:{_free_port()}/webhook", timeout=1, retries=0)
+    runner = RemoteActionRunner(f"http://127.0.0.1:{free_port()}/webhook", timeout=1, retries=0)
     dm = make_dm(actions=runner)
     assert texts(await dm.handle("v1", "/request_return")) == ["What is your order number?"]
     replies = texts(await dm.handle("v1", '/inform{"order_number": "12"}'))
@@ -376,7 +370,7 @@ def test_check_and_start_name_the_actions_the_server_lacks(
         f"custom action action_missing: the action server at {action_server}/webhook "
         "does not have it"
     ]
-    down = f"http://127.0.0.1:{_free_port()}/webhook"
+    down = f"http://127.0.0.1:{free_port()}/webhook"
     assert server_actions(down) is None
     config.write_text(f"deskbot:\n  action_endpoint: {down}\n")
     found = [p.message for p in check_project(project) if "action server" in p.message]

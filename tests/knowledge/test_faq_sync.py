@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 from bot.db import create_db_engine
 from knowledge import FaqBase, FaqDraft, FaqRetriever, FaqSync, RetrieverConfig
 from knowledge.sync import revision_channel
+from tests.ports import free_port
 
 WORKER = Path(__file__).with_name("faq_sync_worker.py")
 
@@ -110,16 +110,10 @@ def test_a_worker_whose_redis_is_down_starts_and_polls(
     # hears of edits by polling until Redis is back.
     seed(sqlite_base)
     url = sqlite_base.engine.url.render_as_string(hide_password=False)
-    down = f"redis://127.0.0.1:{_free_port()}/0"
+    down = f"redis://127.0.0.1:{free_port()}/0"
     with worker(url, down, "unused", tmp_path / "w") as process:
         assert ask(process, "how do I get my money back") == "refund"
         assert propagation_seconds(sqlite_base, process) <= 2.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class _NoEncoder:
