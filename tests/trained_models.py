@@ -9,10 +9,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_CACHE = ROOT / ".cache" / "test-models"
+# Models kept, the latest used: each change to the training code or the demo's data trains
+# new ones (88 MB for the demo), and the folder grew by them for good.
+KEPT_MODELS = 4
 
 
 def workers() -> int:
@@ -67,4 +70,31 @@ def trained_once(name: str, train_into: Callable[[Path], object]) -> Path:
                 train_into(partial)
             shutil.rmtree(cached, ignore_errors=True)
             partial.rename(cached)  # whole or not there: a killed run leaves no half model
+            prune = True
+        else:
+            prune = False
+        os.utime(cached)  # used now: the last to be pruned
+    if prune:
+        prune_models(MODEL_CACHE, KEPT_MODELS)
     return cached
+
+
+def prune_models(cache: Path, keep: int) -> list[Path]:
+    """Remove all but the ``keep`` models used last from ``cache``; one whose lock another
+    process holds (being trained or read) stays. Returns what was removed."""
+    models = [path for path in cache.iterdir() if (path / "training.json").exists()]
+    models.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+    removed = []
+    for old in models[keep:]:
+        lock = FileLock(str(old) + ".lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            continue
+        try:
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old)
+        finally:
+            lock.release()
+        Path(lock.lock_file).unlink(missing_ok=True)
+    return removed
