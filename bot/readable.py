@@ -37,6 +37,8 @@ _SQL = re.compile(
 # "alert(1)", "console.log(document.cookie);": a call and nothing else. A word and its
 # brackets apart ("Hi (again)") are words.
 _CALL = re.compile(r"\s*(?:javascript:)?[A-Za-z_$][\w$.]*\(.*\)\s*;?\s*", re.DOTALL)
+# "order(s)", "item(s)?": a word and its plural, typed alone.
+_PLURAL = re.compile(r"\s*[A-Za-z]+\((?:s|es)\)\W*", re.IGNORECASE)
 
 
 def readable_text(text: str) -> str:
@@ -81,7 +83,7 @@ def _is_code(statement: str) -> bool:
         verb = sql.group("verb").split()[0]
         closed = statement.rstrip().endswith(";")
         return verb.isupper() or closed or bool(set("*=") & set(statement))
-    return _CALL.fullmatch(statement) is not None
+    return _CALL.fullmatch(statement) is not None and _PLURAL.fullmatch(statement) is None
 
 
 # Punctuation that people type alone ("?", "...", ":)") reads as they meant it; these, with

@@ -28,6 +28,8 @@ from bot.readable import only_markup, readable_text
         ("select the blue one from the list", "select the blue one from the list"),
         ("delete my account from your site", "delete my account from your site"),
         ("Hi (again), I <3 this shop; a < b", "Hi (again), I <3 this shop; a < b"),
+        ("order(s)", "order(s)"),
+        ("Item(s)?", "Item(s)?"),
         ("order <NW-48213> from <ann@example.com>", "order <NW-48213> from <ann@example.com>"),
         ('<br/><img src="x.png" />hello<hr>', "hello"),
     ],
