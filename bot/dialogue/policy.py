@@ -5,7 +5,7 @@ The conversation and every rule or story are read as token sequences: ``("intent
 so are a step's entities, which the matching user message must carry.
 A rule predicts when its steps so far equal the end of the conversation (from the rule's first
 step); a story predicts when any stretch of it that includes the latest user intent does. Rules
-win over stories; among each, the longest match wins.
+win over stories; among each, the longest match wins, then the rule whose condition asks more.
 """
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ class _Pattern:
     @cached_property
     def loops(self) -> list[str | None]:
         return _loop_at(self.tokens, None)
+
+    @cached_property
+    def conditions(self) -> int:
+        """How many things the rule's condition asks: each slot counts, so a rule on
+        ``requested_slot`` and another slot beats one on ``requested_slot`` alone."""
+        return sum(len(step.slots) if step.kind == "slot_was_set" else 1 for step in self.condition)
 
 
 class _UserToken(tuple):  # type: ignore[type-arg]
@@ -80,21 +86,58 @@ def conversation_tokens(events: Iterable[Mapping[str, Any]]) -> list[Token]:
     """Tokens of the current session, from Rasa-format events (as Rasa's applied events,
     nothing before a restart counts: a form ended by a custom action's ``Restarted()`` read
     as a form completed, and its submit rule ran)."""
-    tokens: list[Token] = []
-    for event in events:
+    return [token for _, token in _tokens_at(events)]
+
+
+def _tokens_at(events: Iterable[Mapping[str, Any]]) -> list[tuple[int, Token]]:
+    """Each token of the current session with the index of its event."""
+    found: list[tuple[int, Token]] = []
+    for index, event in enumerate(events):
         kind = event.get("event")
         if kind in ("session_started", "restart"):
-            tokens = []
+            found = []
         elif kind == "user":
             parse = event.get("parse_data") or {}
             intent = parse.get("intent") or {}
-            found = [str(e.get("entity")) for e in parse.get("entities") or () if e.get("entity")]
-            tokens.append(_UserToken(intent.get("name"), found))
+            names = [str(e.get("entity")) for e in parse.get("entities") or () if e.get("entity")]
+            found.append((index, _UserToken(intent.get("name"), names)))
         elif kind == "action" and event.get("name") not in INVISIBLE_ACTIONS:
-            tokens.append(("action", event.get("name")))
+            found.append((index, ("action", event.get("name"))))
         elif kind == "active_loop":
-            tokens.append(("active_loop", event.get("name")))
-    return tokens
+            found.append((index, ("active_loop", event.get("name"))))
+    return found
+
+
+class SlotHistory:
+    """The slots as they stood at each token: as the next token found them (the slots a
+    message filled count at its own step), the current ones at the last token.
+
+    A rule's condition is read where its steps begin: a rule on ``requested_slot`` whose
+    first action ends the form (``action_deactivate_loop``) stopped at that action, the
+    question no longer asked."""
+
+    def __init__(self, events: Sequence[Mapping[str, Any]], slots: Mapping[str, Any]) -> None:
+        self.events = events
+        self.slots = slots
+
+    @cached_property
+    def marks(self) -> list[int]:
+        return [index for index, _ in _tokens_at(self.events)]
+
+    def at(self, position: int) -> Mapping[str, Any]:
+        end = self.marks[position + 1] if position + 1 < len(self.marks) else len(self.events)
+        later = {str(e.get("name")) for e in self.events[end:] if e.get("event") == "slot"}
+        if not later:
+            return self.slots
+        before: dict[str, Any] = dict.fromkeys(later)  # never set in what is kept: unset
+        for event in self.events[:end]:
+            if event.get("event") == "slot" and event.get("name") in later:
+                before[str(event.get("name"))] = event.get("value")
+        return {**self.slots, **before}
+
+
+def _history(conversation: Conversation) -> SlotHistory:
+    return SlotHistory(conversation.events, conversation.tracker_slots)
 
 
 def _slot_matches(expected: Any, actual: Any) -> bool:
@@ -154,7 +197,7 @@ class Policy:
         what the rules and stories predict."""
         return conversation.followup_action or self.predict(
             conversation_tokens(conversation.events),
-            slots=conversation.tracker_slots,
+            slots=_history(conversation),
             active_loop=conversation.active_form,
         )
 
@@ -165,7 +208,7 @@ class Policy:
         (names): a reading weighed before it is taken."""
         tokens = [*conversation_tokens(conversation.events), _UserToken(intent, entities)]
         return self.predict(
-            tokens, slots=conversation.tracker_slots, active_loop=conversation.active_form
+            tokens, slots=_history(conversation), active_loop=conversation.active_form
         )
 
     def next_action_as(self, conversation: Conversation, intent: str) -> str | None:
@@ -179,7 +222,7 @@ class Policy:
         entities: frozenset[str] = getattr(tokens[-1], "entities", frozenset())
         return self.predict(
             [*tokens[:-1], _UserToken(intent, entities)],
-            slots=conversation.tracker_slots,
+            slots=_history(conversation),
             active_loop=conversation.active_form,
         )
 
@@ -187,7 +230,7 @@ class Policy:
         self,
         tokens: Sequence[Token],
         *,
-        slots: Mapping[str, Any],
+        slots: Mapping[str, Any] | SlotHistory,
         active_loop: str | None,
     ) -> str | None:
         """The next action, or None when no rule or story knows what comes next."""
@@ -205,7 +248,7 @@ class Policy:
                 key = (
                     int(pattern.source == "rule"),
                     found[0],
-                    len(pattern.condition),
+                    pattern.conditions,
                     found[1],
                 )
                 if best is None or key[:3] > best[:3]:
@@ -217,7 +260,7 @@ class Policy:
         pattern: _Pattern,
         tokens: Sequence[Token],
         anchor: int,
-        slots: Mapping[str, Any],
+        slots: Mapping[str, Any] | SlotHistory,
         loops: Sequence[str | None],
     ) -> tuple[int, str] | None:
         seq = pattern.tokens
@@ -238,7 +281,8 @@ class Policy:
                     continue
                 if pattern.conversation_start and start != 0:
                     continue
-                if not self._conditions_hold(pattern, slots, loops[start]):
+                at_start = slots.at(start) if isinstance(slots, SlotHistory) else slots
+                if not self._conditions_hold(pattern, at_start, loops[start]):
                     continue
                 if pattern.source == "story" and pattern.loops[j] != loops[start]:
                     continue  # a story step inside a form does not apply outside it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogue.policy import Policy, conversation_tokens
+from bot.dialogue.policy import Policy, SlotHistory, conversation_tokens
 from bot.project import Rule, Step, Story
 
 TRACK = Story(
@@ -77,3 +77,76 @@ def test_a_rule_on_the_question_a_form_asks_holds_at_that_question_only() -> Non
     assert asked("order_number") == "utter_no_order_number"
     assert asked("product") is None
     assert asked(None) is None
+
+
+def test_the_rule_whose_condition_asks_more_wins_in_any_order() -> None:
+    # Each slot of a condition counts: a rule on requested_slot and a flag lost to one on
+    # requested_slot alone written above it (both were "two condition steps").
+    def rule(name: str, action: str, **slots: Any) -> Rule:
+        return Rule(
+            name,
+            (Step("intent", "deny"), Step("action", action)),
+            condition=(
+                Step("active_loop", "return_form"),
+                Step("slot_was_set", slots={"requested_slot": "order_number", **slots}),
+            ),
+        )
+
+    general = rule("no number at hand", "utter_no_order_number")
+    specific = rule("no other order", "action_stop_return", refused=True)
+    tokens = conversation_tokens([user("deny")])
+    for rules in ([general, specific], [specific, general]):
+        policy = Policy(rules, [])
+
+        def after(refused: bool | None, policy: Policy = policy) -> str | None:
+            slots = {"requested_slot": "order_number", "refused": refused}
+            return policy.predict(tokens, slots=slots, active_loop="return_form")
+
+        assert after(True) == "action_stop_return"
+        assert after(None) == "utter_no_order_number"
+
+
+def test_a_rule_s_condition_is_read_where_its_steps_begin() -> None:
+    # A rule on requested_slot whose first action ends the form stopped there: by its next
+    # step the form no longer asked, and the condition was read as failing.
+    rule = Rule(
+        "no other order",
+        (
+            Step("intent", "deny"),
+            Step("action", "action_deactivate_loop"),
+            Step("active_loop", None),
+            Step("action", "utter_return_stopped"),
+        ),
+        condition=(
+            Step("active_loop", "return_form"),
+            Step("slot_was_set", slots={"requested_slot": "order_number", "refused": True}),
+        ),
+    )
+    policy = Policy([rule], [])
+    asked = [
+        {"event": "action", "name": "return_form"},
+        {"event": "active_loop", "name": "return_form"},
+        {"event": "slot", "name": "requested_slot", "value": "order_number"},
+        {"event": "slot", "name": "refused", "value": True},
+    ]
+    events = [*asked, user("deny")]
+
+    def predict_now(events: list[dict[str, Any]], slots: dict[str, Any], loop: str | None) -> Any:
+        history = SlotHistory(events, slots)
+        return policy.predict(conversation_tokens(events), slots=history, active_loop=loop)
+
+    now = {"requested_slot": "order_number", "refused": True}
+    assert predict_now(events, now, "return_form") == "action_deactivate_loop"
+    events += [
+        {"event": "action", "name": "action_deactivate_loop"},
+        {"event": "active_loop", "name": None},
+        {"event": "slot", "name": "requested_slot", "value": None},
+        {"event": "slot", "name": "refused", "value": None},
+    ]
+    ended = {"requested_slot": None, "refused": None}
+    assert predict_now(events, ended, None) == "utter_return_stopped"
+    # the current slots alone, as before: the rule stops after its first action
+    assert policy.predict(conversation_tokens(events), slots=ended, active_loop=None) is None
+    # and it never starts where its condition did not hold when the message came
+    unrefused = [*asked[:3], user("deny")]
+    assert predict_now(unrefused, {"requested_slot": "order_number"}, "return_form") is None
