@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -50,6 +51,7 @@ class _AskOrderNumber:
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         refused = refused_order(tracker) if self.form == "return_form" else None
+        noted = _noted_refusal(tracker, refused is not None) if self.form == "return_form" else []
         if refused is not None:
             # just told why that order has nothing to return: "What's your order number?"
             # read as if the number had not been read
@@ -57,13 +59,13 @@ class _AskOrderNumber:
                 text="If the item is from another order, type its number; otherwise say "
                 "\u201cstop\u201d to stop the return."
             )
-            return []
+            return noted
         earlier = remembered_order(tracker, to_return=self.form == "return_form")
         if earlier is None:
             own = f"utter_ask_{self.form}_order_number"
             ask = own if own in domain.get("responses", {}) else "utter_ask_order_number"
             dispatcher.utter_message(response=ask)
-            return []
+            return noted
         dispatcher.utter_message(
             text=f"Which order is it about? Is it {earlier}, or another one? You can type its "
             "number (it looks like NW-12345).",
@@ -71,7 +73,18 @@ class _AskOrderNumber:
                 {"title": earlier, "payload": "/inform" + json.dumps({"order_number": earlier})}
             ],
         )
-        return []
+        return noted
+
+
+def _noted_refusal(tracker: Tracker, refused: bool) -> list[dict[str, Any]]:
+    """``return_order_refused`` as this question leaves it: set after an order with nothing
+    to return (a "no" then stops the return), cleared otherwise."""
+    value = True if refused else None
+    return (
+        []
+        if tracker.get_slot("return_order_refused") == value
+        else [SlotSet("return_order_refused", value)]
+    )
 
 
 class ActionAskReturnOrderNumber(_AskOrderNumber, Action):

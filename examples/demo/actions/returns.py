@@ -351,4 +351,8 @@ class ActionClearReturnDetails(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        return [SlotSet("product", None), SlotSet("return_reason", None)]
+        return [
+            SlotSet("product", None),
+            SlotSet("return_reason", None),
+            SlotSet("return_order_refused", None),
+        ]

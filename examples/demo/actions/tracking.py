@@ -22,7 +22,7 @@ from .orders import (
     not_found,
     order_numbers,
 )
-from .status import ASKS_FOR_RETURN, offer_return, status_disputed, status_line
+from .status import ASKS_ANOTHER, ASKS_FOR_RETURN, offer_return, status_disputed, status_line
 
 
 class ActionCheckOrderStatus(Action):
@@ -78,6 +78,13 @@ class ActionStatusDisputed(Action):
         if named and named[0] != earlier_value(tracker, "order_number"):
             # "and where is NW-10472?" asks about another order: its status, as tracking
             return await ActionCheckOrderStatus().run(dispatcher, tracker, domain)
+        said = str((tracker.latest_message or {}).get("text") or "")
+        if not named and ASKS_ANOTHER.search(said):
+            # "where is my other order?" was read as the last order's "still not here"
+            dispatcher.utter_message(
+                text="Sure! What's the other order's number? It looks like NW-12345."
+            )
+            return []
         number = str(tracker.get_slot("order_number") or "")
         again = _last_action(tracker) == self.name()
         said = status_disputed(number, date.today(), again) if number in ORDERS else None
