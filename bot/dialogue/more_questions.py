@@ -94,15 +94,19 @@ class MoreQuestions(FaqTurns):
 
     async def _read_in_parts(self, turn: Turn, parse: dict[str, Any]) -> dict[str, Any]:
         """The message's reading, or, when the whole reads as a question for the FAQ (or is
-        not understood) and exactly one part read alone is a sure request for the bot's
-        work, that request (with the whole message's entities: "NW-48213" is the order to
-        track). Not in a form, whose answer the message may be, nor in another language."""
+        not understood, or too unsure to act on without asking) and exactly one part read
+        alone is a sure request for the bot's work, that request (with the whole message's
+        entities: "NW-48213" is the order to track). Not in a form, whose answer the message
+        may be, nor in another language."""
         text = str(parse.get("text") or "")
         intent = parse.get("intent") or {}
         question = intent.get("name") in self.config.faq_intents
+        # "where is my order? Also, can I add an item to it?" read as tracking at 0.45: the
+        # FAQ's answer about adding items won, and the order was never asked for
+        unsure = float(intent.get("confidence") or 0.0) < self.config.confirm_action
         if (
             not self._reads_parts(turn, text)
-            or not (question or is_low(intent, self.config, careful_stop=False))
+            or not (question or unsure or is_low(intent, self.config, careful_stop=False))
             or (parse.get("language") or {}).get("name")  # told which language the bot speaks
             or turn.conversation.active_form is not None
         ):

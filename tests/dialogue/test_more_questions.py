@@ -208,6 +208,27 @@ async def test_a_request_in_a_message_read_as_a_question_is_acted_on(make_dm) ->
     }
 
 
+async def test_a_sure_request_in_a_message_read_unsurely_is_acted_on(make_dm) -> None:
+    # Read as tracking at 0.45 as a whole, the FAQ's confident answer about adding items
+    # won and the order was never asked for; "where is my order?" alone is sure.
+    message = "where is my order? Also, how long does shipping take?"
+    table = {
+        message: ("check_order", 0.45),
+        "where is my order?": ("check_order", 0.93),
+        "Also, how long does shipping take?": ("faq", 0.9),
+    }
+    dm = make_dm(parser=FixedParser(table))
+    assert texts(await dm.handle("unsure", message)) == ["Order None is unknown.", SHIPPING]
+    user = next(e for e in await dm.transcripts.read_all("unsure") if e.type == "user")
+    assert user.data["read_in_parts"]["whole"] == {"name": "check_order", "confidence": 0.45}
+    # sure enough as a whole, the whole's reading is taken as it was
+    table[message] = ("check_order", 0.8)
+    dm = make_dm(parser=FixedParser(table))
+    assert texts(await dm.handle("sure", message)) == ["Order None is unknown.", SHIPPING]
+    user = next(e for e in await dm.transcripts.read_all("sure") if e.type == "user")
+    assert "read_in_parts" not in user.data
+
+
 async def test_the_whole_reading_stands_where_the_parts_do_not_agree(make_dm) -> None:
     message = "where is my order? I want to return something. how long does shipping take?"
     table = {
