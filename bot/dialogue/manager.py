@@ -33,7 +33,7 @@ from bot.dialogue.preview import Preview
 from bot.dialogue.questions import Questions
 from bot.dialogue.senders import check_sender
 from bot.dialogue.shortcut import parse_shortcut
-from bot.dialogue.tracker import tracker_state, user_uttered
+from bot.dialogue.tracker import bounded_events, tracker_state, user_uttered
 from bot.dialogue.turn import Turn
 from bot.dialogue.waiting import Waiting
 from bot.errors import BotError
@@ -302,7 +302,7 @@ class DialogueManager(
         conversation = turn.conversation
         limit = self.config.max_history_events
         if len(conversation.events) > limit:
-            conversation.events = conversation.events[-limit:]
+            conversation.events = bounded_events(conversation.events, limit)
         conversation.last_activity_at = time.time()
         # The transcript first: if saving state then fails, nothing that was said is lost.
         await self.transcripts.append(conversation.id, turn.log)

@@ -109,27 +109,31 @@ def _tokens_at(events: Iterable[Mapping[str, Any]]) -> list[tuple[int, Token]]:
 
 
 class SlotHistory:
-    """The slots as they stood at each token: as the next token found them (the slots a
-    message filled count at its own step), the current ones at the last token.
+    """The slots as they stood where each token's step began: before an action or a form's
+    step, and for a message, with the slots it filled (read as Rasa reads a rule's
+    condition: at its first step). The current slots after the last token.
 
-    A rule's condition is read where its steps begin: a rule on ``requested_slot`` whose
-    first action ends the form (``action_deactivate_loop``) stopped at that action, the
-    question no longer asked."""
+    A rule on ``requested_slot`` whose first action ends the form (``action_deactivate_loop``)
+    stopped at that action: its later steps saw the question no longer asked."""
 
     def __init__(self, events: Sequence[Mapping[str, Any]], slots: Mapping[str, Any]) -> None:
         self.events = events
         self.slots = slots
 
     @cached_property
-    def marks(self) -> list[int]:
-        return [index for index, _ in _tokens_at(self.events)]
+    def marks(self) -> list[tuple[int, Token]]:
+        return _tokens_at(self.events)
 
     def at(self, position: int) -> Mapping[str, Any]:
-        end = self.marks[position + 1] if position + 1 < len(self.marks) else len(self.events)
+        marks = self.marks
+        if position < len(marks) and marks[position][1][0] != "intent":
+            end = marks[position][0]
+        else:
+            end = marks[position + 1][0] if position + 1 < len(marks) else len(self.events)
         later = {str(e.get("name")) for e in self.events[end:] if e.get("event") == "slot"}
         if not later:
             return self.slots
-        before: dict[str, Any] = dict.fromkeys(later)  # never set in what is kept: unset
+        before: dict[str, Any] = dict.fromkeys(later)  # never set since the session began
         for event in self.events[:end]:
             if event.get("event") == "slot" and event.get("name") in later:
                 before[str(event.get("name"))] = event.get("value")
@@ -281,8 +285,7 @@ class Policy:
                     continue
                 if pattern.conversation_start and start != 0:
                     continue
-                at_start = slots.at(start) if isinstance(slots, SlotHistory) else slots
-                if not self._conditions_hold(pattern, at_start, loops[start]):
+                if not self._conditions_hold(pattern, slots, start, loops[start]):
                     continue
                 if pattern.source == "story" and pattern.loops[j] != loops[start]:
                     continue  # a story step inside a form does not apply outside it
@@ -293,9 +296,15 @@ class Policy:
 
     @staticmethod
     def _conditions_hold(
-        pattern: _Pattern, slots: Mapping[str, Any], loop_at_start: str | None
+        pattern: _Pattern,
+        history: Mapping[str, Any] | SlotHistory,
+        start: int,
+        loop_at_start: str | None,
     ) -> bool:
         """A rule's conditions are read as they stood where its steps begin."""
+        slots: Mapping[str, Any] = {}
+        if any(step.kind == "slot_was_set" for step in pattern.condition):
+            slots = history.at(start) if isinstance(history, SlotHistory) else history
         for step in pattern.condition:
             if step.kind == "active_loop" and step.name != loop_at_start:
                 return False

@@ -118,6 +118,22 @@ def restart(turn: Turn, domain: Domain) -> None:
     turn.transcript("session", {"event": "restart"})
 
 
+def bounded_events(events: Sequence[Mapping[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The last ``limit`` events, after slot events restating the slots as they stood where
+    the cut falls: a rule's condition is read at its first step (``policy.SlotHistory``),
+    and a slot set before the cut read as never set there (a refused order's "no" ended the
+    return without a word once the question's event had been cut)."""
+    stood: dict[str, Any] = {}
+    for event in events[:-limit]:
+        kind = event.get("event")
+        if kind == "restart":
+            stood = {}
+        elif kind == "slot":
+            stood[str(event.get("name"))] = event.get("value")
+    restated = [{"event": "slot", "name": name, "value": value} for name, value in stood.items()]
+    return [*restated, *(dict(event) for event in events[-limit:])]
+
+
 def apply_events(turn: Turn, events: Sequence[Mapping[str, Any]], domain: Domain) -> None:
     """Apply what an action returned (slot, reset_slots, restart, followup, active_loop,
     pause/resume, reminder and cancel_reminder, bot, undo/rewind); unknown events are logged

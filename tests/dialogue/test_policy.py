@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dialogue.policy import Policy, SlotHistory, conversation_tokens
+from bot.dialogue.tracker import bounded_events
 from bot.project import Rule, Step, Story
 
 TRACK = Story(
@@ -150,3 +151,53 @@ def test_a_rule_s_condition_is_read_where_its_steps_begin() -> None:
     # and it never starts where its condition did not hold when the message came
     unrefused = [*asked[:3], user("deny")]
     assert predict_now(unrefused, {"requested_slot": "order_number"}, "return_form") is None
+
+
+def test_a_rule_starting_with_an_action_reads_its_condition_before_that_action() -> None:
+    # The slots an action sets are its step's doing, not what the rule started from.
+    rule = Rule(
+        "a first offer, declined",
+        (Step("action", "action_offer"), Step("intent", "deny"), Step("action", "utter_ok")),
+        condition=(Step("slot_was_set", slots={"offered": None}),),
+    )
+    events = [
+        {"event": "action", "name": "action_offer"},
+        {"event": "slot", "name": "offered", "value": True},
+        user("deny"),
+    ]
+    now = {"offered": True}
+    history = SlotHistory(events, now)
+    assert (
+        Policy([rule], []).predict(conversation_tokens(events), slots=history, active_loop=None)
+        == "utter_ok"
+    )
+    offered_before = [{"event": "slot", "name": "offered", "value": True}, *events]
+    history = SlotHistory(offered_before, now)
+    tokens = conversation_tokens(offered_before)
+    assert Policy([rule], []).predict(tokens, slots=history, active_loop=None) is None
+
+
+def test_the_slots_before_the_events_kept_are_restated() -> None:
+    # A rule's condition may be read before the events the state keeps: the question set
+    # long before read as never asked, and the return ended without a word.
+    asked = [
+        {"event": "slot", "name": "requested_slot", "value": "order_number"},
+        {"event": "slot", "name": "refused", "value": True},
+    ]
+    chatter = [e for _ in range(60) for e in (user("faq"), {"event": "action", "name": "x"})]
+    events = [*asked, *chatter, user("deny")]
+    kept = bounded_events(events, 50)
+    assert kept[:2] == asked and len(kept) == 52
+    deny = len(conversation_tokens(kept)) - 1
+    kept += [
+        {"event": "action", "name": "action_deactivate_loop"},
+        {"event": "slot", "name": "requested_slot", "value": None},
+        {"event": "slot", "name": "refused", "value": None},
+    ]
+    ended = {"requested_slot": None, "refused": None}
+    assert SlotHistory(kept, ended).at(deny) == {"requested_slot": "order_number", "refused": True}
+    plain_cut = [*events[-50:], *kept[-3:]]  # as the state was cut before
+    assert SlotHistory(plain_cut, ended).at(deny)["requested_slot"] is None
+    # cut again, the restated slots are restated in turn; a restart forgets them
+    assert bounded_events(kept, 10)[:2] == asked
+    assert bounded_events([*asked, {"event": "restart"}, *chatter], 10)[0] == chatter[-10]
