@@ -795,3 +795,44 @@ def test_an_order_that_has_not_come_is_told_by_its_due_day(actions: ModuleType) 
     text, offer = actions.status_disputed("NW-55820", monday)
     assert text.startswith("I'm sorry it hasn't reached you.") and offer
     assert actions.status_disputed("NW-10472", monday) is None
+
+
+def test_only_a_message_about_another_order_asks_for_its_number(actions: ModuleType) -> None:
+    # Right after a status, these are about another order, whose number is asked for...
+    for said in (
+        "where is my other order?",
+        "and the other one?",
+        "I have another order too",
+        "what about my second order",
+    ):
+        assert actions.ASKS_ANOTHER.search(said), said
+    # ...and these about the order just told (they were asked "the other order's number")
+    for said in (
+        "I ordered a new phone and it hasn't come",
+        "no other news?",
+        "it hasn't come, can I get a new one?",
+        "No, I got a different item",
+        "still not here, second time I ask",
+        "the other day you said it would arrive",
+        "no, another week has passed",
+    ):
+        assert not actions.ASKS_ANOTHER.search(said), said
+
+
+async def test_the_return_s_number_question_notes_an_order_with_nothing_to_return(
+    actions: ModuleType,
+) -> None:
+    # A "no" to "If the item is from another order, type its number" stops the return; a
+    # "no" to the question asked afresh is "I don't have it at hand".
+    ask = actions.ActionAskReturnOrderNumber()
+    said = Dispatcher()
+    refused = tracker({}, [{"entity": "order_number", "value": "NW-48213"}], "return_form")
+    assert await ask.run(said, refused, {}) == [
+        {"event": "slot", "timestamp": None, "name": "return_order_refused", "value": True}
+    ]
+    assert said.messages[-1]["text"].startswith("If the item is from another order")
+    afresh = tracker({"return_order_refused": True}, form="return_form")
+    assert await ask.run(said, afresh, {"responses": {}}) == [
+        {"event": "slot", "timestamp": None, "name": "return_order_refused", "value": None}
+    ]
+    assert await ask.run(said, tracker({}, form="return_form"), {"responses": {}}) == []

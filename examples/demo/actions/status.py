@@ -51,7 +51,12 @@ def status_line(number: str) -> str:
 # status beside a return ("Where is NW-55820 and how do I return it?" read as a return).
 ASKS_FOR_RETURN = re.compile(r"\breturn(?:ing)?\b|\bsend\b.*\bback\b", re.IGNORECASE)
 # "And my other order?" right after a status is no dispute of it: the number is asked for.
-ASKS_ANOTHER = re.compile(r"\b(?:another|other|different|second|new)\b", re.IGNORECASE)
+# (Not "I ordered a new phone and it hasn't come", nor "no other news?")
+ASKS_ANOTHER = re.compile(
+    r"\b(?:an)?other\s+(?:order|parcel|package|one)s?\b"
+    r"|\b(?:different|second|new)\s+(?:order|parcel|package)s?\b",
+    re.IGNORECASE,
+)
 # "Has NW-27530 arrived? I want to return it", read as a return, was not told either.
 ASKS_WHERE = re.compile(
     r"\bwhere\b|\bstatus\b|\btrack|\b(?:has|have|did|is)\b(?:\s+\S+){0,4}?\s+"
