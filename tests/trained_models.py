@@ -80,13 +80,23 @@ def trained_once(name: str, train_into: Callable[[Path], object]) -> Path:
 
 
 def prune_models(cache: Path, keep: int) -> list[Path]:
-    """Remove all but the ``keep`` models used last from ``cache``; one whose lock another
-    process holds (being trained or read) stays. Returns what was removed."""
-    models = [path for path in cache.iterdir() if (path / "training.json").exists()]
-    models.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+    """Remove all but the ``keep`` models used last from ``cache``, and what a killed
+    training left; one whose lock another process holds (being trained) stays. Lock files
+    stay: waiters on one must share it. Returns what was removed."""
+    models: list[tuple[float, Path]] = []
+    for path in cache.iterdir():
+        try:
+            if path.name.endswith(".partial") or (path / "training.json").exists():
+                models.append((path.stat().st_mtime, path))
+        except FileNotFoundError:  # pruned meanwhile by another worker
+            continue
+    models.sort(reverse=True)
+    kept = [path for _, path in models if not path.name.endswith(".partial")][:keep]
     removed = []
-    for old in models[keep:]:
-        lock = FileLock(str(old) + ".lock")
+    for _, old in models:
+        if old in kept:
+            continue
+        lock = FileLock(str(old).removesuffix(".partial") + ".lock")
         try:
             lock.acquire(timeout=0)
         except Timeout:
@@ -96,5 +106,4 @@ def prune_models(cache: Path, keep: int) -> list[Path]:
             removed.append(old)
         finally:
             lock.release()
-        Path(lock.lock_file).unlink(missing_ok=True)
     return removed
