@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Collection
 
-from bot.actions import ActionError, ActionRejected, ActionRunner
+from bot.actions import ActionError, ActionRejected, ActionResult, ActionRunner
 from bot.dialogue.responses import message_from_action
 from bot.dialogue.tracker import action_call, apply_events
 from bot.dialogue.turn import Turn
@@ -38,11 +39,16 @@ class CustomActions:
         Raises:
             ActionError: no runner, or the action failed (``ActionRejected``: it refused).
         """
+        self._apply(turn, name, await self._call(turn, name), inside_form=inside_form)
+
+    async def _call(self, turn: Turn, name: str) -> ActionResult:
         if self.runner is None:
             raise ActionError(f"action {name!r} needs custom action code and none is configured")
-        result = await self.runner.run(
+        return await self.runner.run(
             action_call(name, turn.conversation, self._domain_wire, turn.channel)
         )
+
+    def _apply(self, turn: Turn, name: str, result: ActionResult, *, inside_form: bool) -> None:
         turn.action(name, inside_form=inside_form)
         for response in result.responses:
             message = message_from_action(response, self.domain, turn.slots)
@@ -63,4 +69,28 @@ class CustomActions:
             log.warning("form action %s failed: %s", name, error)
             turn.action(name, inside_form=True, error=str(error))
             return False
+        return True
+
+    async def extract_for_form(
+        self, turn: Turn, name: str, slots: Collection[str], before: Callable[[], None]
+    ) -> bool:
+        """Run a form's validation action ``name`` for its custom slot mappings (rasa-sdk's
+        ``extract_<slot>`` methods) on a message that filled none of the form's ``slots``.
+        What it says and sets is kept (after ``before``) only when it fills one of them: as
+        Rasa rejects the form's run otherwise, and the message is handled as any other.
+        False when there is no such action, it failed, or it filled nothing."""
+        if not self.has(name):
+            return False
+        try:
+            result = await self._call(turn, name)
+        except ActionError as error:  # a rejection included: the message is not the form's
+            log.info("form action %s took nothing: %s", name, error)
+            return False
+        if not any(
+            e.get("event") == "slot" and e.get("name") in slots and e.get("value") is not None
+            for e in result.events
+        ):
+            return False
+        before()
+        self._apply(turn, name, result, inside_form=True)
         return True

@@ -83,6 +83,21 @@ class FormTurns:
         # order (the new number was dropped without a word), unless the message is
         # something else (a question about another order).
         other = not low and not interrupts and any(name in required for name in said)
+        if (
+            form is not None
+            and not waiting
+            and not interrupts
+            and not (requested in candidates or other)
+            and self.forms.custom_mapped(form, requested)
+        ):
+            # Rasa's custom slot mapping: the form's validation action reads the message
+            # ("outside please" for a seating preference) where no mapping of the domain did
+            asking = await self.forms.fill_by_extraction(turn, form)
+            if asking is not None:
+                conversation.fallback_count = 0
+                if not asking:
+                    await self._predict_and_run(turn, intent)
+                return True
         if form is None or not (requested in candidates or other) or waiting:
             # While the user waits for a person the form is on hold: what they write is for
             # the person ("anyone there?" was taken as the return's reason, and submitted).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from bot.actions import ActionRejected
@@ -20,15 +20,25 @@ from bot.project import Domain, Form
 
 # Runs a custom action inside a form (validation or a custom ask); False when none is defined.
 CustomAction = Callable[[Turn, str], Awaitable[bool]]
+# Runs a form's validation action for its custom slot mappings: (turn, action, the form's
+# slots, what to record first); True when it filled one of them and was kept.
+CustomExtraction = Callable[[Turn, str, Collection[str], Callable[[], None]], Awaitable[bool]]
 
 
 class FormLoop:
     """Drives one form through a turn; the dialogue manager owns the surrounding turn."""
 
-    def __init__(self, domain: Domain, run_custom: CustomAction, has_action: Callable[[str], bool]):
+    def __init__(
+        self,
+        domain: Domain,
+        run_custom: CustomAction,
+        has_action: Callable[[str], bool],
+        extract_custom: CustomExtraction | None = None,
+    ):
         self.domain = domain
         self.run_custom = run_custom
         self.has_action = has_action
+        self.extract_custom = extract_custom
 
     def form(self, name: str) -> Form:
         return self.domain.forms[name]
@@ -91,6 +101,29 @@ class FormLoop:
         turn.action(name)
         if own:
             await self.validate(turn, name, own)
+        return await self.ask_next_or_finish(turn, name, since)
+
+    def custom_mapped(self, name: str, slot: str | None) -> bool:
+        """Whether form ``name``'s validation action extracts ``slot`` itself (a ``custom``
+        mapping with no action of its own, Rasa's ``extract_<slot>``)."""
+        found = self.domain.slots.get(slot or "")
+        return found is not None and any(
+            mapping.type == "custom" and mapping.action in (None, f"validate_{name}")
+            for mapping in found.mappings
+        )
+
+    async def fill_by_extraction(self, turn: Turn, name: str) -> bool | None:
+        """Let the form's validation action extract its custom-mapped slots from a message
+        its mappings took nothing from; None when it took nothing either (the message is
+        not the form's), else as ``fill``: True while the form waits for the user."""
+        if self.extract_custom is None:
+            return None
+        since = len(turn.conversation.events)
+        form = self.form(name)
+        if not await self.extract_custom(
+            turn, f"validate_{name}", form.required_slots, lambda: turn.action(name)
+        ):
+            return None
         return await self.ask_next_or_finish(turn, name, since)
 
     async def validate(self, turn: Turn, name: str, values: dict[str, Any]) -> None:

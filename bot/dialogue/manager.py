@@ -86,7 +86,9 @@ class DialogueManager(
         self.custom = CustomActions(domain, actions)
         self.config = config or DialogueConfig()
         self.rng = rng or random.Random()
-        self.forms = FormLoop(domain, self.custom.run_for_form, self.custom.has)
+        self.forms = FormLoop(
+            domain, self.custom.run_for_form, self.custom.has, self.custom.extract_for_form
+        )
         self._listeners: list[MessageSink] = []
         # Confident messages of these intents are not taken as a form's free-text answer.
         self._interruptions = {

@@ -1,0 +1,125 @@
+"""Rasa's custom slot mappings: a form's validation action extracts a slot itself."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.dialogue import BotMessage, DialogueManager
+from bot.project import load_project
+from tests.dialogue.conftest import FixedParser
+
+PROJECT = Path(__file__).parent / "project"
+
+SEATING_ACTIONS = '''
+
+class ValidateSeatingForm(FormValidationAction):
+    """As a Rasa team writes a custom mapping: extract_<slot>, then validate_<slot>."""
+
+    def name(self) -> str:
+        return "validate_seating_form"
+
+    async def extract_seating(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "seating":
+            return {}
+        text = str(tracker.latest_message.get("text") or "").lower()
+        for place in ("outside", "inside"):
+            if place in text:
+                return {"seating": place}
+        dispatcher.utter_message(text="(looked for a seat and found none)")
+        return {}
+
+    def validate_seating(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        dispatcher.utter_message(text=f"Noted: {value}.")
+        return {"seating": value}
+'''
+
+
+def _seating_project(root: Path) -> Path:
+    folder = root / "project"
+    shutil.copytree(PROJECT, folder)
+    domain_file = folder / "domain.yml"
+    domain = yaml.safe_load(domain_file.read_text())
+    domain["intents"].append("book_table")
+    domain["slots"]["seating"] = {
+        "type": "text",
+        "influence_conversation": False,
+        "mappings": [{"type": "custom"}],
+    }
+    domain["forms"]["seating_form"] = {"required_slots": ["seating"]}
+    domain["responses"]["utter_ask_seating"] = [{"text": "Inside or outside?"}]
+    domain["responses"]["utter_table_booked"] = [{"text": "A table {seating} it is."}]
+    domain["actions"].append("validate_seating_form")
+    domain_file.write_text(yaml.safe_dump(domain, allow_unicode=True, sort_keys=False))
+    rules_file = folder / "data" / "rules.yml"
+    rules = yaml.safe_load(rules_file.read_text())
+    rules["rules"] += [
+        {
+            "rule": "book a table",
+            "steps": [
+                {"intent": "book_table"},
+                {"action": "seating_form"},
+                {"active_loop": "seating_form"},
+            ],
+        },
+        {
+            "rule": "table booked",
+            "condition": [{"active_loop": "seating_form"}],
+            "steps": [
+                {"action": "seating_form"},
+                {"active_loop": None},
+                {"slot_was_set": [{"requested_slot": None}]},
+                {"action": "utter_table_booked"},
+            ],
+        },
+    ]
+    rules_file.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False))
+    actions = folder / "actions" / "actions.py"
+    actions.write_text(actions.read_text() + SEATING_ACTIONS)
+    return folder
+
+
+def texts(messages: list[BotMessage]) -> list[str | None]:
+    return [m.text for m in messages]
+
+
+async def test_a_form_s_validation_action_extracts_a_custom_mapped_slot(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    project = load_project(_seating_project(tmp_path))
+    parser = FixedParser(
+        {
+            "book a table": ("book_table", 0.95),
+            "outside please": ("inform", 0.4),
+            "shipping?": ("faq", 0.9),
+        }
+    )
+    dm = make_dm(project=project, parser=parser)
+    assert texts(await dm.handle("s1", "book a table")) == ["Inside or outside?"]
+    # no mapping of the domain takes "outside please": the validation action's extract_
+    # method does, its own validation says so, and the form ends
+    assert texts(await dm.handle("s1", "outside please")) == [
+        "Noted: outside.",
+        "A table outside it is.",
+    ]
+    state = await dm.store.load("s1")
+    assert state is not None and state.slots["seating"] == "outside"
+    assert state.active_form is None
+    # a message it takes nothing from is not the form's: what the action said is not said
+    # (as Rasa rejects the form's run), the question is answered and the form asks again
+    assert texts(await dm.handle("s2", "book a table")) == ["Inside or outside?"]
+    replies = texts(await dm.handle("s2", "shipping?"))
+    assert "(looked for a seat and found none)" not in replies
+    assert replies[0] == "Shipping takes 2-4 days." and replies[-1] == "Inside or outside?"
+    state = await dm.store.load("s2")
+    assert state is not None and state.active_form == "seating_form"
+    events: list[dict[str, Any]] = [e.data for e in await dm.transcripts.read_all("s1")]
+    assert any(e.get("name") == "validate_seating_form" for e in events)
