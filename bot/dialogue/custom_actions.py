@@ -76,20 +76,21 @@ class CustomActions:
     ) -> bool:
         """Run a form's validation action ``name`` for its custom slot mappings (rasa-sdk's
         ``extract_<slot>`` methods) on a message that filled none of the form's ``slots``.
-        What it says and sets is kept (after ``before``) only when it fills one of them: as
-        Rasa rejects the form's run otherwise, and the message is handled as any other.
-        False when there is no such action, it failed, or it filled nothing."""
+        What it says and sets is kept (after ``before``) only when it sets one of them (to
+        None too: a value it extracted and refused, with its reason): as Rasa rejects the
+        form's run otherwise, and the message is handled as any other. False when there is
+        no such action, it failed, or it set none of them."""
         if not self.has(name):
             return False
         try:
             result = await self._call(turn, name)
-        except ActionError as error:  # a rejection included: the message is not the form's
-            log.info("form action %s took nothing: %s", name, error)
+        except ActionRejected:  # the message is not the form's
             return False
-        if not any(
-            e.get("event") == "slot" and e.get("name") in slots and e.get("value") is not None
-            for e in result.events
-        ):
+        except ActionError as error:
+            log.warning("form action %s failed: %s", name, error)
+            turn.transcript("action", {"name": name, "inside_form": True, "error": str(error)})
+            return False
+        if not any(e.get("event") == "slot" and e.get("name") in slots for e in result.events):
             return False
         before()
         self._apply(turn, name, result, inside_form=True)

@@ -86,7 +86,7 @@ class FormTurns:
         if (
             form is not None
             and not waiting
-            and not interrupts
+            and (low or not interrupts)  # an unsure reading is a message not understood
             and not (requested in candidates or other)
             and self.forms.custom_mapped(form, requested)
         ):

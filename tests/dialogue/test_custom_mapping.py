@@ -29,6 +29,8 @@ class ValidateSeatingForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != "seating":
             return {}
         text = str(tracker.latest_message.get("text") or "").lower()
+        if "crash" in text:
+            raise RuntimeError("the seating plan is unreachable")
         for place in ("outside", "inside"):
             if place in text:
                 return {"seating": place}
@@ -38,6 +40,9 @@ class ValidateSeatingForm(FormValidationAction):
     def validate_seating(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value == "inside":
+            dispatcher.utter_message(text="No inside tables are left.")
+            return {"seating": None}
         dispatcher.utter_message(text=f"Noted: {value}.")
         return {"seating": value}
 '''
@@ -99,6 +104,9 @@ async def test_a_form_s_validation_action_extracts_a_custom_mapped_slot(
         {
             "book a table": ("book_table", 0.95),
             "outside please": ("inform", 0.4),
+            "inside": ("inform", 0.9),
+            # read unsurely as a question: a message not understood, which the action reads
+            "outside, is that ok?": ("faq", 0.2),
             "shipping?": ("faq", 0.9),
         }
     )
@@ -123,3 +131,47 @@ async def test_a_form_s_validation_action_extracts_a_custom_mapped_slot(
     assert state is not None and state.active_form == "seating_form"
     events: list[dict[str, Any]] = [e.data for e in await dm.transcripts.read_all("s1")]
     assert any(e.get("name") == "validate_seating_form" for e in events)
+
+
+async def test_a_value_the_action_extracts_and_refuses_is_said_and_asked_again(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    project = load_project(_seating_project(tmp_path))
+    parser = FixedParser(
+        {
+            "book a table": ("book_table", 0.95),
+            "inside": ("inform", 0.9),
+            "outside, is that ok?": ("faq", 0.2),
+        }
+    )
+    dm = make_dm(project=project, parser=parser)
+    await dm.handle("s3", "book a table")
+    # as in Rasa: a slot set to None by the validator is a run kept, its reason said
+    assert texts(await dm.handle("s3", "inside")) == [
+        "No inside tables are left.",
+        "Inside or outside?",
+    ]
+    assert texts(await dm.handle("s3", "outside, is that ok?")) == [
+        "Noted: outside.",
+        "A table outside it is.",
+    ]
+
+
+async def test_an_extraction_that_fails_is_in_the_transcript_and_nothing_is_taken(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    project = load_project(_seating_project(tmp_path))
+    parser = FixedParser({"book a table": ("book_table", 0.95), "crash it": ("inform", 0.9)})
+    dm = make_dm(project=project, parser=parser)
+    await dm.handle("s4", "book a table")
+    replies = texts(await dm.handle("s4", "crash it"))
+    assert replies[-1] == "Inside or outside?"
+    state = await dm.store.load("s4")
+    assert state is not None and state.slots.get("seating") is None
+    assert state.active_form == "seating_form"
+    failed = [
+        e.data
+        for e in await dm.transcripts.read_all("s4")
+        if e.type == "action" and e.data.get("name") == "validate_seating_form"
+    ]
+    assert failed and "unreachable" in failed[0]["error"]
