@@ -48,8 +48,16 @@ class CustomActions:
             action_call(name, turn.conversation, self._domain_wire, turn.channel)
         )
 
-    def _apply(self, turn: Turn, name: str, result: ActionResult, *, inside_form: bool) -> None:
-        turn.action(name, inside_form=inside_form)
+    def _apply(
+        self,
+        turn: Turn,
+        name: str,
+        result: ActionResult,
+        *,
+        inside_form: bool = False,
+        aside: bool = False,
+    ) -> None:
+        turn.action(name, inside_form=inside_form, aside=aside)
         for response in result.responses:
             message = message_from_action(response, self.domain, turn.slots)
             if message is not None:
@@ -95,3 +103,19 @@ class CustomActions:
         before()
         self._apply(turn, name, result, inside_form=True)
         return True
+
+    async def read_slots(self, turn: Turn, names: list[str]) -> None:
+        """Run the actions that read a message for its slots (Rasa's ``action_extract_slots``
+        runs them): what they say is said and what they set is set; to rules and stories
+        they are no step (asides in the transcript). One that fails is recorded there and
+        the turn goes on without it."""
+        for name in names:
+            if not self.has(name):
+                continue
+            try:
+                result = await self._call(turn, name)
+            except ActionError as error:
+                log.warning("slot action %s failed: %s", name, error)
+                turn.transcript("action", {"name": name, "aside": True, "error": str(error)})
+                continue
+            self._apply(turn, name, result, aside=True)

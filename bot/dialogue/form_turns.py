@@ -7,9 +7,10 @@ from typing import Any
 
 from bot.dialogue import builtin
 from bot.dialogue.config import DialogueConfig
+from bot.dialogue.custom_actions import CustomActions
 from bot.dialogue.forms import FormLoop
 from bot.dialogue.policy import LISTEN, Policy
-from bot.dialogue.slots import extract_slots
+from bot.dialogue.slots import extract_slots, extraction_actions
 from bot.dialogue.turn import Turn
 from bot.project import Domain
 from bot.state import Conversation
@@ -22,6 +23,7 @@ class FormTurns:
     config: DialogueConfig
     policy: Policy
     forms: FormLoop
+    custom: CustomActions
     # Confident messages of these intents are not taken as a form's free-text answer.
     _interruptions: set[str]
     # Intents whose rule starts a form: ``{intent: {form, ...}}``.
@@ -78,6 +80,9 @@ class FormTurns:
         for name, value in candidates.items():
             if name not in required:
                 turn.set_slot(name, value, source="user")
+        slot_actions = extraction_actions(self.domain, form, requested)
+        if slot_actions and not waiting:
+            await self.custom.read_slots(turn, slot_actions)
         # As in Rasa, a form takes any of its slots a message names, not only the one it
         # asked for: "actually it's order NW-48213" while it asks for the item changes the
         # order (the new number was dropped without a word), unless the message is

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.project import Domain, Slot, SlotMapping
+from bot.project.domain import VALIDATE_SLOT_MAPPINGS
 from nlu.result import FALLBACK_INTENT
 
 
@@ -22,6 +23,28 @@ def _conditions_hold(
             continue
         return True
     return False
+
+
+def extraction_actions(
+    domain: Domain, active_loop: str | None, requested_slot: str | None
+) -> list[str]:
+    """The custom actions that read a message for its slots, in the order Rasa runs them:
+    each action a ``custom`` mapping names (whose conditions hold), then
+    ``action_validate_slot_mappings`` when the domain lists it. A form's own validation
+    action (``validate_<form>``) is the form's, not these."""
+    named = [
+        mapping.action
+        for slot in domain.slots.values()
+        for mapping in slot.mappings
+        if mapping.type == "custom"
+        and mapping.action
+        and not mapping.action.startswith("validate_")
+        and mapping.action != VALIDATE_SLOT_MAPPINGS
+        and _conditions_hold(mapping, active_loop, requested_slot)
+    ]
+    if VALIDATE_SLOT_MAPPINGS in domain.actions:
+        named.append(VALIDATE_SLOT_MAPPINGS)
+    return list(dict.fromkeys(named))
 
 
 def _intent_allowed(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from bot.actions.runner import server_actions, shown_url
-from bot.project.domain import placeholders
+from bot.project.domain import VALIDATE_SLOT_MAPPINGS, placeholders
 from bot.project.nlu_examples import NluExample, read_nlu
 from bot.project.project import Project, load_project
 from bot.project.source import ProjectError, line_of, read_yaml
@@ -421,8 +422,17 @@ def action_code(folder: Path | None) -> str | None:
 
 
 def names_action(code: str | None, name: str) -> bool:
-    """Whether the actions' source names ``name`` as a string (``def name(self)`` returns it)."""
-    return code is not None and (f'"{name}"' in code or f"'{name}'" in code)
+    """Whether the actions' source names ``name`` as a string (``def name(self)`` returns it),
+    or, for ``action_validate_slot_mappings``, subclasses rasa-sdk's ``ValidationAction``,
+    whose name that is unless it says another."""
+    if code is None:
+        return False
+    if f'"{name}"' in code or f"'{name}'" in code:
+        return True
+    return name == VALIDATE_SLOT_MAPPINGS and _VALIDATION_ACTION.search(code) is not None
+
+
+_VALIDATION_ACTION = re.compile(r"\(\s*(?:rasa_sdk\.)?ValidationAction\s*\)")
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

@@ -14,6 +14,9 @@ from typing import Any, Literal
 
 SlotType = Literal["text", "bool", "categorical", "float", "list", "any"]
 MappingType = Literal["from_entity", "from_text", "from_intent", "from_trigger_intent", "custom"]
+# Rasa's action_extract_slots runs this action after a message's slots are set, when the
+# domain lists it (rasa-sdk's ValidationAction: extract_<slot> and validate_<slot> methods).
+VALIDATE_SLOT_MAPPINGS = "action_validate_slot_mappings"
 
 _PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
 

@@ -175,3 +175,89 @@ async def test_an_extraction_that_fails_is_in_the_transcript_and_nothing_is_take
         if e.type == "action" and e.data.get("name") == "validate_seating_form"
     ]
     assert failed and "unreachable" in failed[0]["error"]
+
+
+SLOT_ACTIONS = '''
+
+from rasa_sdk import ValidationAction
+
+
+class ActionReadMood(Action):
+    """A custom mapping's own action: run after every message, as Rasa's
+    action_extract_slots runs it."""
+
+    def name(self) -> str:
+        return "action_read_mood"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        if "happy" in str(tracker.latest_message.get("text") or ""):
+            return [SlotSet("mood", "happy")]
+        return []
+
+
+class ValidateSlotMappings(ValidationAction):
+    """Extracts and validates slots outside forms, after every message."""
+
+    async def extract_reply_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if "in french" in str(tracker.latest_message.get("text") or "").lower():
+            return {"reply_language": "fr"}
+        return {}
+
+    def validate_mood(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        dispatcher.utter_message(text="Glad to hear it.")
+        return {"mood": value}
+'''
+
+
+def _slot_actions_project(root: Path) -> Path:
+    folder = root / "project"
+    shutil.copytree(PROJECT, folder)
+    domain_file = folder / "domain.yml"
+    domain = yaml.safe_load(domain_file.read_text())
+    domain["slots"]["mood"] = {
+        "type": "text",
+        "influence_conversation": False,
+        "mappings": [{"type": "custom", "action": "action_read_mood"}],
+    }
+    domain["slots"]["reply_language"] = {
+        "type": "text",
+        "influence_conversation": False,
+        "mappings": [{"type": "custom"}],
+    }
+    domain["actions"] += ["action_read_mood", "action_validate_slot_mappings"]
+    domain_file.write_text(yaml.safe_dump(domain, allow_unicode=True, sort_keys=False))
+    actions = folder / "actions" / "actions.py"
+    actions.write_text(actions.read_text() + SLOT_ACTIONS)
+    return folder
+
+
+async def test_slots_are_read_by_the_mapping_s_action_and_action_validate_slot_mappings(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    project = load_project(_slot_actions_project(tmp_path))
+    parser = FixedParser(
+        {"hi there, I'm happy": ("greet", 0.95), "hi there, in french please": ("greet", 0.95)}
+    )
+    dm = make_dm(project=project, parser=parser)
+    # the mapping's action sets the slot, the validation action validates it (and says so),
+    # then the rules answer the message as before
+    replies = texts(await dm.handle("m1", "hi there, I'm happy"))
+    assert replies == ["Glad to hear it.", "Hello! How can I help?"]
+    replies = texts(await dm.handle("m1", "hi there, in french please"))
+    assert replies == ["Hello! How can I help?"]
+    state = await dm.store.load("m1")
+    assert state is not None
+    assert state.slots["mood"] == "happy" and state.slots["reply_language"] == "fr"
+    # to rules and stories they are no step: the greeting's rule ran after them
+    actions = [e.get("name") for e in state.events if e.get("event") == "action"]
+    assert "action_read_mood" not in actions and "utter_greet" in actions
+    recorded = [e.data for e in await dm.transcripts.read_all("m1") if e.type == "action"]
+    assert {"name": "action_validate_slot_mappings", "aside": True} in [
+        {k: d[k] for k in ("name", "aside") if k in d} for d in recorded
+    ]

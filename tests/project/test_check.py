@@ -275,6 +275,25 @@ def test_what_rasa_would_refuse_or_deskbot_ignores_is_named(project: Writer) -> 
     }  # fmt: skip
 
 
+def test_a_validation_action_defines_action_validate_slot_mappings(project: Writer) -> None:
+    # rasa-sdk's ValidationAction is that action unless it says another name: it was
+    # reported as not defined in actions/.
+    root = project({**GOOD, "domain.yml": GOOD["domain.yml"].replace(
+        "actions: [action_handoff]", "actions: [action_validate_slot_mappings]"
+    )})  # fmt: skip
+    actions = root / "actions.py"
+    actions.write_text("from rasa_sdk import Action\n")
+    assert [p.message for p in check_project(root)] == [
+        "custom action action_validate_slot_mappings is not defined in actions/"
+    ]
+    actions.write_text(
+        "from rasa_sdk import ValidationAction\n\n\nclass Slots(ValidationAction):\n"
+        "    def validate_product(self, value, dispatcher, tracker, domain):\n"
+        "        return {'product': value}\n"
+    )
+    assert check_project(root) == []
+
+
 def cli() -> typer.Typer:
     app = typer.Typer()
     register(app)
