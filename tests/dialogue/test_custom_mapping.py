@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,25 +48,39 @@ class ValidateSeatingForm(FormValidationAction):
 '''
 
 
-def _seating_project(root: Path) -> Path:
+def _project_with(
+    root: Path,
+    domain_additions: dict[str, Any],
+    actions_code: str,
+    rules: Sequence[Mapping[str, Any]] = (),
+) -> Path:
+    """The dialogue tests' project, copied, with slots, forms, responses, intents and actions
+    added to its domain, rules to its rules and code to its actions."""
     folder = root / "project"
     shutil.copytree(PROJECT, folder)
     domain_file = folder / "domain.yml"
     domain = yaml.safe_load(domain_file.read_text())
-    domain["intents"].append("book_table")
-    domain["slots"]["seating"] = {
-        "type": "text",
-        "influence_conversation": False,
-        "mappings": [{"type": "custom"}],
-    }
-    domain["forms"]["seating_form"] = {"required_slots": ["seating"]}
-    domain["responses"]["utter_ask_seating"] = [{"text": "Inside or outside?"}]
-    domain["responses"]["utter_table_booked"] = [{"text": "A table {seating} it is."}]
-    domain["actions"].append("validate_seating_form")
+    for key, added in domain_additions.items():
+        if isinstance(added, list):
+            domain[key] += added
+        else:
+            domain[key].update(added)
     domain_file.write_text(yaml.safe_dump(domain, allow_unicode=True, sort_keys=False))
     rules_file = folder / "data" / "rules.yml"
-    rules = yaml.safe_load(rules_file.read_text())
-    rules["rules"] += [
+    found = yaml.safe_load(rules_file.read_text())
+    found["rules"] += list(rules)
+    rules_file.write_text(yaml.safe_dump(found, allow_unicode=True, sort_keys=False))
+    actions = folder / "actions" / "actions.py"
+    actions.write_text(actions.read_text() + actions_code)
+    return folder
+
+
+def _text_slot(*mappings: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "text", "influence_conversation": False, "mappings": list(mappings)}
+
+
+def _seating_project(root: Path) -> Path:
+    booking: list[dict[str, Any]] = [
         {
             "rule": "book a table",
             "steps": [
@@ -86,10 +100,17 @@ def _seating_project(root: Path) -> Path:
             ],
         },
     ]
-    rules_file.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False))
-    actions = folder / "actions" / "actions.py"
-    actions.write_text(actions.read_text() + SEATING_ACTIONS)
-    return folder
+    additions: dict[str, Any] = {
+        "intents": ["book_table"],
+        "slots": {"seating": _text_slot({"type": "custom"})},
+        "forms": {"seating_form": {"required_slots": ["seating"]}},
+        "responses": {
+            "utter_ask_seating": [{"text": "Inside or outside?"}],
+            "utter_table_booked": [{"text": "A table {seating} it is."}],
+        },
+        "actions": ["validate_seating_form"],
+    }
+    return _project_with(root, additions, SEATING_ACTIONS, booking)
 
 
 def texts(messages: list[BotMessage]) -> list[str | None]:
@@ -216,25 +237,14 @@ class ValidateSlotMappings(ValidationAction):
 
 
 def _slot_actions_project(root: Path) -> Path:
-    folder = root / "project"
-    shutil.copytree(PROJECT, folder)
-    domain_file = folder / "domain.yml"
-    domain = yaml.safe_load(domain_file.read_text())
-    domain["slots"]["mood"] = {
-        "type": "text",
-        "influence_conversation": False,
-        "mappings": [{"type": "custom", "action": "action_read_mood"}],
+    additions: dict[str, Any] = {
+        "slots": {
+            "mood": _text_slot({"type": "custom", "action": "action_read_mood"}),
+            "reply_language": _text_slot({"type": "custom"}),
+        },
+        "actions": ["action_read_mood", "action_validate_slot_mappings"],
     }
-    domain["slots"]["reply_language"] = {
-        "type": "text",
-        "influence_conversation": False,
-        "mappings": [{"type": "custom"}],
-    }
-    domain["actions"] += ["action_read_mood", "action_validate_slot_mappings"]
-    domain_file.write_text(yaml.safe_dump(domain, allow_unicode=True, sort_keys=False))
-    actions = folder / "actions" / "actions.py"
-    actions.write_text(actions.read_text() + SLOT_ACTIONS)
-    return folder
+    return _project_with(root, additions, SLOT_ACTIONS)
 
 
 async def test_slots_are_read_by_the_mapping_s_action_and_action_validate_slot_mappings(
