@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
+from dataclasses import replace
+from typing import Any
 
 from bot.actions import ActionError, ActionRejected, ActionResult, ActionRunner
 from bot.dialogue.responses import message_from_action
@@ -104,11 +106,14 @@ class CustomActions:
         self._apply(turn, name, result, inside_form=True)
         return True
 
-    async def read_slots(self, turn: Turn, names: list[str]) -> None:
+    async def read_slots(self, turn: Turn, names: list[str]) -> dict[str, Any]:
         """Run the actions that read a message for its slots (Rasa's ``action_extract_slots``
-        runs them): what they say is said and what they set is set; to rules and stories
-        they are no step (asides in the transcript). One that fails is recorded there and
-        the turn goes on without it."""
+        runs them) and return the slots they set. What they say is said and what they set
+        is set; their other events are dropped, as Rasa drops them (a restart or a form's
+        end there would pull the turn from under the message). To rules and stories they
+        are no step (asides in the transcript). One that fails is recorded there and the
+        turn goes on without it."""
+        found: dict[str, Any] = {}
         for name in names:
             if not self.has(name):
                 continue
@@ -118,4 +123,12 @@ class CustomActions:
                 log.warning("slot action %s failed: %s", name, error)
                 turn.transcript("action", {"name": name, "aside": True, "error": str(error)})
                 continue
-            self._apply(turn, name, result, aside=True)
+            kept = [e for e in result.events if e.get("event") in ("slot", "bot")]
+            if len(kept) < len(result.events):
+                dropped = sorted({str(e.get("event")) for e in result.events} - {"slot", "bot"})
+                log.warning("slot action %s: events %s ignored", name, ", ".join(dropped))
+            self._apply(turn, name, replace(result, events=kept), aside=True)
+            found.update(
+                (str(e.get("name")), e.get("value")) for e in kept if e.get("event") == "slot"
+            )
+        return found

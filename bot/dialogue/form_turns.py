@@ -80,9 +80,11 @@ class FormTurns:
         for name, value in candidates.items():
             if name not in required:
                 turn.set_slot(name, value, source="user")
-        slot_actions = extraction_actions(self.domain, form, requested)
+        slot_actions = extraction_actions(self.domain, form, requested, intent, unsure=low)
         if slot_actions and not waiting:
-            await self.custom.read_slots(turn, slot_actions)
+            read = await self.custom.read_slots(turn, slot_actions)
+            # a form's slot its mapping's action read is the form's answer, as any mapping's
+            candidates.update((k, v) for k, v in read.items() if k in required and v is not None)
         # As in Rasa, a form takes any of its slots a message names, not only the one it
         # asked for: "actually it's order NW-48213" while it asks for the item changes the
         # order (the new number was dropped without a word), unless the message is

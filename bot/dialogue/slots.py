@@ -26,12 +26,17 @@ def _conditions_hold(
 
 
 def extraction_actions(
-    domain: Domain, active_loop: str | None, requested_slot: str | None
+    domain: Domain,
+    active_loop: str | None,
+    requested_slot: str | None,
+    intent: str | None,
+    *,
+    unsure: bool = False,
 ) -> list[str]:
     """The custom actions that read a message for its slots, in the order Rasa runs them:
-    each action a ``custom`` mapping names (whose conditions hold), then
-    ``action_validate_slot_mappings`` when the domain lists it. A form's own validation
-    action (``validate_<form>``) is the form's, not these."""
+    each action a ``custom`` mapping names (whose conditions hold and whose intents allow
+    the message's), then ``action_validate_slot_mappings`` when the domain lists it. A
+    form's own validation action (``validate_<form>``) is the form's, not these."""
     named = [
         mapping.action
         for slot in domain.slots.values()
@@ -41,6 +46,7 @@ def extraction_actions(
         and not mapping.action.startswith("validate_")
         and mapping.action != VALIDATE_SLOT_MAPPINGS
         and _conditions_hold(mapping, active_loop, requested_slot)
+        and _intent_allowed(mapping, intent, _ignored_intents(domain, mapping, active_loop), unsure)
     ]
     if VALIDATE_SLOT_MAPPINGS in domain.actions:
         named.append(VALIDATE_SLOT_MAPPINGS)

@@ -432,7 +432,8 @@ def names_action(code: str | None, name: str) -> bool:
     return name == VALIDATE_SLOT_MAPPINGS and _VALIDATION_ACTION.search(code) is not None
 
 
-_VALIDATION_ACTION = re.compile(r"\(\s*(?:rasa_sdk\.)?ValidationAction\s*\)")
+# "class Slots(ValidationAction)", "(forms.ValidationAction, Mixin)"; not FormValidationAction
+_VALIDATION_ACTION = re.compile(r"^\s*class\s+\w+\s*\([^)]*\bValidationAction\b", re.MULTILINE)
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

@@ -79,27 +79,27 @@ def _text_slot(*mappings: dict[str, Any]) -> dict[str, Any]:
     return {"type": "text", "influence_conversation": False, "mappings": list(mappings)}
 
 
-def _seating_project(root: Path) -> Path:
-    booking: list[dict[str, Any]] = [
+def _form_rules(intent: str, form: str, done: str) -> list[dict[str, Any]]:
+    """A rule that starts ``form`` on ``intent``, and one that says ``done`` at its end."""
+    return [
         {
-            "rule": "book a table",
-            "steps": [
-                {"intent": "book_table"},
-                {"action": "seating_form"},
-                {"active_loop": "seating_form"},
-            ],
+            "rule": f"start {form}",
+            "steps": [{"intent": intent}, {"action": form}, {"active_loop": form}],
         },
         {
-            "rule": "table booked",
-            "condition": [{"active_loop": "seating_form"}],
+            "rule": f"end {form}",
+            "condition": [{"active_loop": form}],
             "steps": [
-                {"action": "seating_form"},
+                {"action": form},
                 {"active_loop": None},
                 {"slot_was_set": [{"requested_slot": None}]},
-                {"action": "utter_table_booked"},
+                {"action": done},
             ],
         },
     ]
+
+
+def _seating_project(root: Path) -> Path:
     additions: dict[str, Any] = {
         "intents": ["book_table"],
         "slots": {"seating": _text_slot({"type": "custom"})},
@@ -110,6 +110,7 @@ def _seating_project(root: Path) -> Path:
         },
         "actions": ["validate_seating_form"],
     }
+    booking = _form_rules("book_table", "seating_form", "utter_table_booked")
     return _project_with(root, additions, SEATING_ACTIONS, booking)
 
 
@@ -213,9 +214,22 @@ class ActionReadMood(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        if "happy" in str(tracker.latest_message.get("text") or ""):
-            return [SlotSet("mood", "happy")]
+        text = str(tracker.latest_message.get("text") or "")
+        if "happy" in text:
+            # events other than slots and messages are Rasa's to drop here
+            return [SlotSet("mood", "happy"), *([Restarted()] if "restart" in text else [])]
         return []
+
+
+class ActionReadPartySize(Action):
+    def name(self) -> str:
+        return "action_read_party_size"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        found = re.search(r"\\d+", str(tracker.latest_message.get("text") or ""))
+        return [SlotSet("party_size", found.group())] if found else []
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -237,14 +251,23 @@ class ValidateSlotMappings(ValidationAction):
 
 
 def _slot_actions_project(root: Path) -> Path:
+    mood = {"type": "custom", "action": "action_read_mood", "not_intent": ["goodbye"]}
     additions: dict[str, Any] = {
+        "intents": ["book_table"],
         "slots": {
-            "mood": _text_slot({"type": "custom", "action": "action_read_mood"}),
+            "mood": _text_slot(mood),
             "reply_language": _text_slot({"type": "custom"}),
+            "party_size": _text_slot({"type": "custom", "action": "action_read_party_size"}),
         },
-        "actions": ["action_read_mood", "action_validate_slot_mappings"],
+        "forms": {"party_form": {"required_slots": ["party_size"]}},
+        "responses": {
+            "utter_ask_party_size": [{"text": "How many people?"}],
+            "utter_party_booked": [{"text": "A table for {party_size}."}],
+        },
+        "actions": ["action_read_mood", "action_read_party_size", "action_validate_slot_mappings"],
     }
-    return _project_with(root, additions, SLOT_ACTIONS)
+    party = _form_rules("book_table", "party_form", "utter_party_booked")
+    return _project_with(root, additions, SLOT_ACTIONS, party)
 
 
 async def test_slots_are_read_by_the_mapping_s_action_and_action_validate_slot_mappings(
@@ -271,3 +294,31 @@ async def test_slots_are_read_by_the_mapping_s_action_and_action_validate_slot_m
     assert {"name": "action_validate_slot_mappings", "aside": True} in [
         {k: d[k] for k in ("name", "aside") if k in d} for d in recorded
     ]
+
+
+async def test_a_form_s_slot_read_by_its_mapping_s_action_is_the_form_s_answer(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    project = load_project(_slot_actions_project(tmp_path))
+    parser = FixedParser(
+        {
+            "book a table": ("book_table", 0.95),
+            "we are 4": ("inform", 0.9),
+            "hi there, happy, restart": ("greet", 0.95),
+            "bye, happy now": ("goodbye", 0.95),
+        }
+    )
+    dm = make_dm(project=project, parser=parser)
+    assert texts(await dm.handle("p1", "book a table")) == ["How many people?"]
+    # the slot was set, but the form asked again: the action's read was no answer to it
+    assert texts(await dm.handle("p1", "we are 4")) == ["A table for 4."]
+    # a restart among a slot action's events is dropped, as Rasa drops it
+    replies = texts(await dm.handle("p1", "hi there, happy, restart"))
+    assert replies == ["Glad to hear it.", "Hello! How can I help?"]
+    state = await dm.store.load("p1")
+    assert state is not None and state.slots["party_size"] == "4"
+    # a mapping's not_intent holds for its action too
+    dm = make_dm(project=project, parser=parser)
+    assert texts(await dm.handle("p2", "bye, happy now")) == ["Goodbye!"]
+    state = await dm.store.load("p2")
+    assert state is not None and state.slots.get("mood") is None

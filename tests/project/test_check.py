@@ -282,12 +282,16 @@ def test_a_validation_action_defines_action_validate_slot_mappings(project: Writ
         "actions: [action_handoff]", "actions: [action_validate_slot_mappings]"
     )})  # fmt: skip
     actions = root / "actions.py"
-    actions.write_text("from rasa_sdk import Action\n")
-    assert [p.message for p in check_project(root)] == [
-        "custom action action_validate_slot_mappings is not defined in actions/"
-    ]
+    for code in (
+        "from rasa_sdk import Action\n",
+        "from rasa_sdk import FormValidationAction\n\nclass F(FormValidationAction):\n    pass\n",
+    ):
+        actions.write_text(code)
+        assert [p.message for p in check_project(root)] == [
+            "custom action action_validate_slot_mappings is not defined in actions/"
+        ]
     actions.write_text(
-        "from rasa_sdk import ValidationAction\n\n\nclass Slots(ValidationAction):\n"
+        "from rasa_sdk import forms\n\n\nclass Slots(forms.ValidationAction, object):\n"
         "    def validate_product(self, value, dispatcher, tracker, domain):\n"
         "        return {'product': value}\n"
     )
