@@ -119,18 +119,24 @@ def restart(turn: Turn, domain: Domain) -> None:
 
 
 def bounded_events(events: Sequence[Mapping[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """The last ``limit`` events, after slot events restating the slots as they stood where
-    the cut falls: a rule's condition is read at its first step (``policy.SlotHistory``),
-    and a slot set before the cut read as never set there (a refused order's "no" ended the
-    return without a word once the question's event had been cut)."""
+    """The last ``limit`` events, after events restating the form and the slots as they
+    stood where the cut falls: a rule's condition is read at its first step
+    (``policy.SlotHistory``), and a slot set before the cut read as never set there (a
+    refused order's "no" ended the return without a word once the question's event had been
+    cut); a form started before the cut and ended after it read as never active, and the
+    rule submitting it did not run."""
     stood: dict[str, Any] = {}
+    loop: str | None = None
     for event in events[:-limit]:
         kind = event.get("event")
         if kind == "restart":
-            stood = {}
+            stood, loop = {}, None
         elif kind == "slot":
             stood[str(event.get("name"))] = event.get("value")
-    restated = [{"event": "slot", "name": name, "value": value} for name, value in stood.items()]
+        elif kind == "active_loop":
+            loop = event.get("name")
+    restated = [{"event": "active_loop", "name": loop}] if loop else []
+    restated += [{"event": "slot", "name": name, "value": value} for name, value in stood.items()]
     return [*restated, *(dict(event) for event in events[-limit:])]
 
 

@@ -201,3 +201,40 @@ def test_the_slots_before_the_events_kept_are_restated() -> None:
     # cut again, the restated slots are restated in turn; a restart forgets them
     assert bounded_events(kept, 10)[:2] == asked
     assert bounded_events([*asked, {"event": "restart"}, *chatter], 10)[0] == chatter[-10]
+
+
+def test_a_form_started_before_the_events_kept_is_restated() -> None:
+    # A form started before the cut and ended after it read as never active: the rule that
+    # submits it (condition: the form active) did not run in a long conversation.
+    rule = Rule(
+        "submit",
+        (
+            Step("action", "return_form"),
+            Step("active_loop", None),
+            Step("action", "utter_return_submitted"),
+        ),
+        condition=(Step("active_loop", "return_form"),),
+    )
+    policy = Policy([rule], [])
+    started = [
+        {"event": "action", "name": "return_form"},
+        {"event": "active_loop", "name": "return_form"},
+    ]
+    chatter = [e for _ in range(60) for e in (user("faq"), {"event": "action", "name": "x"})]
+    ended = [
+        user("inform"),
+        {"event": "action", "name": "return_form"},
+        {"event": "active_loop", "name": None},
+    ]
+
+    def after(events: list[dict[str, Any]]) -> str | None:
+        return policy.predict(conversation_tokens(events), slots={}, active_loop=None)
+
+    assert after([*started, *chatter, *ended]) == "utter_return_submitted"
+    kept = bounded_events([*started, *chatter], 50)
+    assert kept[0] == {"event": "active_loop", "name": "return_form"}
+    assert after([*kept, *ended]) == "utter_return_submitted"
+    assert after([*started, *chatter][-50:] + ended) is None  # as the state was cut before
+    # a form ended before the cut, or a restart, leaves nothing to restate
+    assert bounded_events([*started, *ended, *chatter], 50)[0] == chatter[-50]
+    assert bounded_events([*started, {"event": "restart"}, *chatter], 50)[0] == chatter[-50]
