@@ -61,13 +61,23 @@ class _AskOrderNumber:
             )
             return noted
         earlier = remembered_order(tracker, to_return=self.form == "return_form")
+        # The item named first ("the phone case" at this question, or in the request) is
+        # said back: the same question again read as if the item had not been heard.
+        item = tracker.get_slot("product") if self.form == "return_form" else None
+        if earlier is None and item:
+            dispatcher.utter_message(
+                text=f"Which order is the {item} from? Its order number is in your "
+                "confirmation email; it looks like NW-12345."
+            )
+            return noted
         if earlier is None:
             own = f"utter_ask_{self.form}_order_number"
             ask = own if own in domain.get("responses", {}) else "utter_ask_order_number"
             dispatcher.utter_message(response=ask)
             return noted
+        about = f"Which order is the {item} from?" if item else "Which order is it about?"
         dispatcher.utter_message(
-            text=f"Which order is it about? Is it {earlier}, or another one? You can type its "
+            text=f"{about} Is it {earlier}, or another one? You can type its "
             "number (it looks like NW-12345).",
             buttons=[
                 {"title": earlier, "payload": "/inform" + json.dumps({"order_number": earlier})}
