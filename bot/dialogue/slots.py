@@ -17,7 +17,9 @@ def _conditions_hold(
     if not mapping.conditions:
         return True
     for condition in mapping.conditions:
-        if condition.active_loop is not None and condition.active_loop != active_loop:
+        # As Rasa 3: a condition is read against the form running, and one naming no form
+        # (``active_loop: null``) holds only while none runs; it held during any form.
+        if condition.active_loop != active_loop:
             continue
         if condition.requested_slot is not None and condition.requested_slot != requested_slot:
             continue
@@ -89,7 +91,7 @@ def _aimed_elsewhere(
     """Whether a condition of the mapping that holds names ``requested_slot``, another
     slot's question (one naming it for another form does not count)."""
     return requested_slot not in (None, slot) and any(
-        c.requested_slot == requested_slot and c.active_loop in (None, active_loop)
+        c.requested_slot == requested_slot and c.active_loop == active_loop
         for c in mapping.conditions
     )
 

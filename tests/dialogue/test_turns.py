@@ -1582,6 +1582,27 @@ def test_a_mappings_own_intent_fills_its_slot_though_the_form_ignores_it(project
     assert found == {"vip": "chatty"}
 
 
+def test_a_mapping_condition_naming_no_form_holds_only_while_none_runs(project) -> None:
+    # As Rasa 3: ``active_loop: null`` in a condition means "no form running"; it held during
+    # any form, so an entity meant for small talk overwrote the form's slot.
+    from bot.dialogue.slots import extract_slots
+    from bot.project import MappingCondition, SlotMapping
+
+    free = SlotMapping(type="from_entity", entity="product", conditions=(MappingCondition(),))
+    in_form = SlotMapping(
+        type="from_entity", entity="product", conditions=(MappingCondition("return_form"),)
+    )
+    parse = {"text": "a chair", "intent": {"name": "inform", "confidence": 0.9},
+             "entities": [{"entity": "product", "value": "chair"}]}  # fmt: skip
+    for mapping, outside, inside in ((free, "chair", None), (in_form, None, "chair")):
+        slot = replace(project.domain.slots["product"], mappings=(mapping,))
+        domain = replace(project.domain, slots={**project.domain.slots, "product": slot})
+        found = extract_slots(domain, parse, active_loop=None, requested_slot=None)
+        assert found.get("product") == outside
+        found = extract_slots(domain, parse, active_loop="return_form", requested_slot="product")
+        assert found.get("product") == inside
+
+
 async def test_a_forms_ignored_intents_fill_none_of_its_slots(make_dm, project) -> None:
     # Rasa's forms.<name>.ignored_intents: such a message is not an answer to the form's
     # question, whatever its mappings say; it is handled as an interruption.
