@@ -219,6 +219,24 @@ def test_an_order_from_earlier_in_the_chat_is_asked_about_not_used(actions: Modu
     assert said.messages[-1]["buttons"][0]["title"] == "NW-10472"  # its status can be told
 
 
+def test_the_order_question_names_the_item_given_first(actions: ModuleType) -> None:
+    # "the phone case" at "What's your order number?" got the same question again, as if
+    # the item had not been heard; the order status form has no item to name.
+    import asyncio
+
+    said = Dispatcher()
+    ask, status = actions.ActionAskReturnOrderNumber(), actions.ActionAskStatusOrderNumber()
+    for item, question in (
+        ("phone case", "Which order is the phone case from?"),
+        ("running shoes", "Which order are the running shoes from?"),
+        ("glass", "Which order is the glass from?"),
+    ):
+        asyncio.run(ask.run(said, tracker({"product": item}, form="return_form"), {}))
+        assert said.messages[-1]["text"].startswith(f"{question} Its order number is in your")
+    asyncio.run(status.run(said, tracker({"product": "glass"}), {"responses": {}}))
+    assert said.messages[-1] == {"response": "utter_ask_order_number"}
+
+
 def test_return_form_validation(actions: ModuleType) -> None:
     form = actions.ValidateReturnForm()
     said = Dispatcher()

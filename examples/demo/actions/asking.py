@@ -66,7 +66,7 @@ class _AskOrderNumber:
         item = tracker.get_slot("product") if self.form == "return_form" else None
         if earlier is None and item:
             dispatcher.utter_message(
-                text=f"Which order is the {item} from? Its order number is in your "
+                text=f"Which order {_is(item)} the {item} from? Its order number is in your "
                 "confirmation email; it looks like NW-12345."
             )
             return noted
@@ -75,7 +75,7 @@ class _AskOrderNumber:
             ask = own if own in domain.get("responses", {}) else "utter_ask_order_number"
             dispatcher.utter_message(response=ask)
             return noted
-        about = f"Which order is the {item} from?" if item else "Which order is it about?"
+        about = f"Which order {_is(item)} the {item} from?" if item else "Which order is it about?"
         dispatcher.utter_message(
             text=f"{about} Is it {earlier}, or another one? You can type its "
             "number (it looks like NW-12345).",
@@ -84,6 +84,11 @@ class _AskOrderNumber:
             ],
         )
         return noted
+
+
+def _is(item: str) -> str:
+    """The verb for an item: "the running shoes are", "the phone case is"."""
+    return "are" if item.endswith("s") and not item.endswith("ss") else "is"
 
 
 def _noted_refusal(tracker: Tracker, refused: bool) -> list[dict[str, Any]]:
