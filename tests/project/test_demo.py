@@ -691,6 +691,12 @@ def test_a_reason_given_before_the_order_is_noted(actions: ModuleType) -> None:
         "return_reason": None
     }
     assert said.messages[-1]["text"] == actions.NOT_AN_ORDER_NUMBER
+    # Checked again as the return is asked for again ("I want to return an item" there), the
+    # reason noted before is kept without "Got it, I've noted that" answering the request.
+    before = len(said.messages)
+    again = at_order_question("I want to return an item", [], before=typed)
+    assert form.validate_return_reason(typed, said, again, {}) == {"return_reason": typed}
+    assert len(said.messages) == before
 
 
 def test_a_return_asked_with_the_order_s_status_tells_it(actions: ModuleType) -> None:

@@ -317,6 +317,10 @@ def _reason_before_the_order(
     asked later. Only a clear one: the order number itself, an item, a date or an "I don't
     know", which may be about the order number, keeps what was noted before (the number
     given next wiped it), and the form asks for the number again."""
+    if reason and reason == earlier_value(tracker, "return_reason"):
+        # noted before and checked again as the return is asked for again ("I want to
+        # return an item" at this question): "Got it, I've noted that" answered it
+        return {"return_reason": reason}
     said = words_of(reason)
     entities = (tracker.latest_message or {}).get("entities") or []
     digits = any(char.isdigit() for char in reason)
