@@ -44,6 +44,12 @@ class AgentDesk:
     ) -> AbstractAsyncContextManager[Turn]:
         raise NotImplementedError
 
+    def _unanswered(self, turn: Turn) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        raise NotImplementedError
+
+    async def _answer(self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
     async def takeover(
         self, conversation_id: str, agent: str, *, force: bool = False, holder: str | None = None
     ) -> None:
@@ -87,11 +93,17 @@ class AgentDesk:
             conversation.fallback_count = 0
             # Talking to a person or waiting for one: either way, say who answers now; and
             # a form left waiting for an answer asks for it again (the user, told "How can I
-            # help?", did not know the bot still expected it).
+            # help?", did not know the bot still expected it). A message no one answered is
+            # answered now, as the bot would have (a form's question follows where it would).
             form, slot = conversation.active_form, conversation.requested_slot
-            if form is not None and slot is not None:
+            turn.channel = _channel(turn)  # the user's, for the answers' variants
+            unanswered = self._unanswered(turn)
+            if unanswered is not None:
                 self._tell_user(turn, "utter_back_to_bot", DEFAULT_RELEASED_IN_FORM_TEXT)
-                turn.channel = _channel(turn)  # the user's, for the question's variant
+                turn.user_data = unanswered[1]
+                await self._answer(turn, *unanswered)
+            elif form is not None and slot is not None:
+                self._tell_user(turn, "utter_back_to_bot", DEFAULT_RELEASED_IN_FORM_TEXT)
                 try:
                     await self.forms.ask(turn, form, slot)
                 except ActionRejected as error:  # the release stands; the user just answers

@@ -208,19 +208,43 @@ class DialogueManager(
                 user_data["typed_choice"] = {k: chosen.get(k) for k in ("title", "payload")}
             if turn.conversation.handoff == "human":
                 return []  # the agent answers; the message is in the transcript for them
-            waiting = turn.conversation.handoff == "pending_human"
-            try:
-                await self._respond(turn, parse, user_data)
-                await self._answer_more_questions(turn, parse, user_data)
-                if waiting and turn.conversation.handoff == "pending_human":
-                    builtin.remind_of_the_queue(turn)
-            except Exception as error:
-                log.exception("turn failed for conversation %s", sender_id)
-                turn.transcript(
-                    "action", {"name": "error", "error": f"{type(error).__name__}: {error}"}
-                )
-                turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
+            await self._answer(turn, parse, user_data)
         return turn.messages
+
+    async def _answer(self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]) -> None:
+        """The bot's answer to the user's message; a failure is said, never raised."""
+        waiting = turn.conversation.handoff == "pending_human"
+        try:
+            await self._respond(turn, parse, user_data)
+            await self._answer_more_questions(turn, parse, user_data)
+            if waiting and turn.conversation.handoff == "pending_human":
+                builtin.remind_of_the_queue(turn)
+        except Exception as error:
+            log.exception("turn failed for conversation %s", turn.conversation.id)
+            turn.transcript(
+                "action", {"name": "error", "error": f"{type(error).__name__}: {error}"}
+            )
+            turn.say(BotMessage(text=DEFAULT_ERROR_TEXT))
+
+    def _unanswered(self, turn: Turn) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The user's last message and its reading, when no one answered it and the bot
+        understands it: written while an agent had the conversation, given back without a
+        word ("where is my order NW-10472?" got "You're chatting with the assistant again."
+        and a question from before it)."""
+        event = next(
+            (e for e in reversed(turn.conversation.events) if e.get("event") in ("user", "bot")),
+            None,
+        )
+        if event is None or event.get("event") != "user":
+            return None
+        parse = dict(event.get("parse_data") or {})
+        reading = self._reading(turn.conversation, parse.get("intent") or {}, for_bot=True)
+        if reading["low_confidence"] or reading.get("unsure_in_form"):
+            return None  # "hmm" to the agent, answered "Sorry, I didn't get that"
+        if (parse.get("intent") or {}).get("name") in self.config.handoff_intents:
+            return None  # asked a person for a person: queued again as the agent leaves
+        data = {"text": event.get("text"), "parse": parse, "faq": None, "channel": turn.channel}
+        return parse, {**data, **reading}
 
     async def finish_form(self, sender_id: str, *, channel: str = "rest") -> list[BotMessage]:
         """End the active form as if its last answer had come, then run what follows.
@@ -318,12 +342,9 @@ class DialogueManager(
             turn.set_handoff("bot", "user wrote after close")
             turn.transcript("status", {"to": "open"})
         intent = parse.get("intent") or {}
-        # Stopping wrongly costs a form's answers or a place in the agents' queue.
-        careful = conversation.active_form is not None or conversation.handoff == "pending_human"
         # A message to the agent who has the conversation is not the bot's to understand:
         # flagged, every taken-over chat filled the console's low-confidence view.
-        for_bot = conversation.handoff != "human"
-        low = for_bot and is_low(intent, self.config, careful_stop=careful)
+        reading = self._reading(conversation, intent, for_bot=conversation.handoff != "human")
         # "is_external" is the bot's own mark of an intent the user did not send.
         metadata = {k: v for k, v in (metadata or {}).items() if k != "is_external"}
         user_uttered(turn, text, parse, metadata)
@@ -332,20 +353,31 @@ class DialogueManager(
         data: dict[str, Any] = {
             "text": text,
             "parse": parse,
-            "low_confidence": low,
             "faq": None,
             "channel": turn.channel,
+            **reading,
             **turn.user_data,  # what was noted while reading it (read_in_parts)
         }
         if metadata:
             data["metadata"] = metadata
-        if for_bot and not low and self._unsure_in_form(conversation, intent):
-            # Acted on as not understood; the transcript's low-confidence flag (the console's
-            # filter) stays for what the model itself did not understand.
-            data["unsure_in_form"] = True
         turn.transcript("user", data, actor="user")
         turn.user_data = data
         return data
+
+    def _reading(
+        self, conversation: Conversation, intent: dict[str, Any], *, for_bot: bool
+    ) -> dict[str, Any]:
+        """How sure the bot is of a message: ``low_confidence``, and ``unsure_in_form``
+        where a form's question makes it act on it as not understood (the transcript's
+        low-confidence flag, the console's filter, stays for what the model itself did not
+        understand)."""
+        # Stopping wrongly costs a form's answers or a place in the agents' queue.
+        careful = conversation.active_form is not None or conversation.handoff == "pending_human"
+        low = for_bot and is_low(intent, self.config, careful_stop=careful)
+        reading: dict[str, Any] = {"low_confidence": low}
+        if for_bot and not low and self._unsure_in_form(conversation, intent):
+            reading["unsure_in_form"] = True
+        return reading
 
     async def _respond(self, turn: Turn, parse: dict[str, Any], user_data: dict[str, Any]) -> None:
         conversation = turn.conversation

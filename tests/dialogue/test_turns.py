@@ -778,6 +778,40 @@ async def test_released_in_the_middle_of_a_form_the_bot_asks_its_question_again(
     ]
 
 
+async def test_a_message_no_one_answered_is_answered_after_the_release(make_dm) -> None:
+    # Given back without a word to what the user wrote meanwhile, the user got "You're
+    # chatting with the assistant again." and the question from before, the message unread.
+    dm = make_dm()
+    delivered = listen(dm)
+    assert texts(await dm.handle("ua", "/request_return")) == ["What is your order number?"]
+    await dm.takeover("ua", "ann")
+    assert await dm.handle("ua", '/inform{"order_number": "NW-10001"}') == []
+    await dm.release("ua", "ann")
+    assert [m.text for _, m in delivered[1:]] == [
+        DEFAULT_RELEASED_IN_FORM_TEXT,
+        "Which product do you want to return?",
+    ]
+    state = await dm.store.load("ua")
+    assert state is not None and state.slots["order_number"] == "NW-10001"
+    assert state.requested_slot == "product"
+    # Answered by the agent, it is not answered again; nor is a request for a person (it
+    # would queue the user again as the agent leaves), nor what the bot cannot read.
+    for said, agent_reply in (("/greet", "Hi, Ann here"), ("/human_handoff", None),
+                              ("hmm", None)):  # fmt: skip
+        await dm.takeover("ua", "ann")
+        await dm.handle("ua", said)
+        if agent_reply:
+            await dm.agent_message("ua", "ann", agent_reply)
+        before = len(delivered)
+        await dm.release("ua", "ann")
+        assert [m.text for _, m in delivered[before:]] == [
+            DEFAULT_RELEASED_IN_FORM_TEXT,
+            "Which product do you want to return?",
+        ], said
+        state = await dm.store.load("ua")
+        assert state is not None and state.handoff == "bot", said
+
+
 async def test_a_form_waits_for_the_person_asked_for_and_goes_on_after_the_release(
     make_dm,
 ) -> None:
