@@ -956,6 +956,10 @@ def test_the_console_shows_a_long_conversations_latest_messages_and_keeps_up(
     assert more.is_hidden()
 
     events.evaluate("e => { e.scrollTop = 0; }")  # reading from the start is not interrupted
+    # and the page does not scroll as a whole: the annotation forms' hidden labels, placed
+    # where they would stand in the transcript, made it thousands of pixels of blank below
+    page = agent.locator("html")
+    assert page.evaluate("e => e.scrollHeight") <= page.evaluate("e => e.clientHeight")
     say("and a third")
     events.locator("li.user", has_text="and a third").wait_for()
     more.wait_for()  # but told that more came
