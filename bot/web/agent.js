@@ -394,7 +394,18 @@
       .catch(showError);
   }
 
+  // A conversation's address is the console's with its id after "#": an agent can share
+  // it, reload it, or go back to the one open before.
+  function fromAddress() {
+    try {
+      return decodeURIComponent(location.hash.slice(1));
+    } catch (e) {
+      return "";  // a "%" typed into the address that is no escape
+    }
+  }
+
   function select(id) {
+    if (fromAddress() !== id) location.hash = encodeURIComponent(id);
     state.selected = id;
     state.holder = null;  // the old conversation's; nothing may act on it until this one loads
     state.handoff = null;
@@ -568,6 +579,11 @@
     document.getElementById("faq-link").hidden = me.role !== "admin";
     build();
     refreshList();
+    if (fromAddress()) select(fromAddress());
+    window.addEventListener("hashchange", function () {
+      var id = fromAddress();
+      if (id && id !== state.selected) select(id);
+    });
     state.timer = setInterval(poll, POLL_MS);
   });
 })();

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from botstack import LiveServer
@@ -426,6 +427,35 @@ def test_the_console_shows_how_a_message_of_two_questions_was_answered(
     assert re.search(
         r"also suggested FAQ [\w, ]+ for \u201cdo you have a newsletter\?\u201d", line.inner_text()
     ), line.inner_text()
+
+
+def test_a_conversation_has_an_address_in_the_console(
+    new_page: Any, web_server: LiveServer, token_for: Any
+) -> None:
+    # An agent could not share, reload or go back to a conversation: "/agent#<id>" opened
+    # nothing, and one taken over left the default list, to be found again by hand.
+    hook = web_server.url + "/webhooks/rest/webhook"
+    linked = "linked chat #1 é"
+    for sender in (linked, "second-chat"):
+        httpx.post(hook, json={"sender": sender, "message": f"hello from {sender}"})
+    page = new_page()
+
+    def showing(sender: str) -> None:
+        page.locator("#detail-title", has_text=f"Conversation {sender}").wait_for()
+        page.locator(".events li.user", has_text=f"hello from {sender}").wait_for()
+
+    login(page, web_server.url + "/agent#" + quote(linked, safe=""), token_for("agent", "ana"))
+    showing(linked)  # though not in the list shown (no one waits for a person)
+    page.get_by_label("Show").select_option("all")
+    page.locator('[data-conversation="second-chat"]').click()
+    showing("second-chat")
+    assert page.evaluate("location.hash") == "#second-chat"
+    page.go_back()  # to the one open before
+    showing(linked)
+    page.reload()  # logged in for this tab: the same conversation opens again
+    showing(linked)
+    page.goto(web_server.url + "/agent#no-such-chat")
+    page.locator("#console-error", has_text="no-such-chat").wait_for()
 
 
 def test_the_console_shows_which_button_a_typed_number_chose(
