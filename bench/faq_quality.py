@@ -279,10 +279,12 @@ def main() -> None:
                               seconds=round(time.perf_counter() - started, 1))  # fmt: skip
                 results.append(report)
                 extra_oos = report.get("oos_answered_oos_train")
+                precision = report["answer_precision"]  # None: nothing answered
+                shown = "n/a" if precision is None else f"{precision:.3f}"
                 print(
                     f"{name:10s} {mode:7s} R@1 {report['recall_at_1']:.3f} "
                     f"R@5 {report['recall_at_5']:.3f} MRR {report['mrr']:.3f} "
-                    f"right {report['answered_right']:.3f} prec {report['answer_precision']:.3f} "
+                    f"right {report['answered_right']:.3f} prec {shown} "
                     f"oos {report['oos_answered']:.3f}"
                     + ("" if extra_oos is None else f" (oos_train {extra_oos:.3f})"),
                     flush=True,

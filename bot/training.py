@@ -27,6 +27,7 @@ from bot.faq_source import build_retriever
 from bot.project import Project, ProjectError, retrieval_faq
 from bot.settings import Settings
 from knowledge import FaqBase, import_data, read_file
+from knowledge.transfer import new_keys_checked
 from nlu import (
     Example,
     TrainConfig,
@@ -90,7 +91,10 @@ def seed_faq(project: Project, base: FaqBase, *, add_new: bool = True) -> int:
     else:
         files = tuple(project.faq_files)
     # every file read (and found valid) before anything is written
-    for drafts in [read_file(path) for path in files]:
+    read = [(path, read_file(path)) for path in files]
+    for path, drafts in read:
+        new_keys_checked(base, drafts, str(path))
+    for _, drafts in read:
         new = [d for d in drafts if d.external_key not in known and not d.deleted]
         if new:
             result = base.upsert_many(new, author="project-files")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ class EvaluationReport:
     """Retrieval and decision quality.
 
     Ranking figures are over queries with an expected entry; ``answer_precision`` counts
-    every answer given (out-of-scope queries included); ``oos_answered`` is the share of
-    queries without an expected entry that got an answer.
+    every answer given (out-of-scope queries included), and is None when none was given
+    (it read 0.0, as if every answer had been wrong); ``oos_answered`` is the share of
+    queries without an expected entry that got an answer; ``answers`` how many got one.
     """
 
     n: int
@@ -36,20 +37,25 @@ class EvaluationReport:
     recall_at_5: float
     mrr: float
     answered_right: float
-    answer_precision: float
+    answer_precision: float | None
     oos_answered: float
     retriever: str
+    answers: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data."""
         return asdict(self)
 
 
-def load_queries(path: Path) -> list[LabelledQuery]:
+def load_queries(path: Path, known: Collection[str] | None = None) -> list[LabelledQuery]:
     """Read a JSON list of ``{"query", "expected"}`` (expected: external key or null).
 
+    ``known``: the FAQ's keys, when known before it is built; an expected key not among
+    them is then an error beside the others (it came only once they were fixed).
+
     Raises:
-        ImportValidationError: a row lacks a query or has a non-text expected key.
+        ImportValidationError: a row lacks a query, has a non-text expected key, or (given
+            ``known``) expects an entry the FAQ does not have.
         KnowledgeError: the file is missing or not JSON.
     """
     try:
@@ -74,6 +80,8 @@ def load_queries(path: Path) -> list[LabelledQuery]:
             )
         elif item["expected"] is not None and not isinstance(item["expected"], str):
             errors.append(RowError(row, "expected", "must be an entry id (text) or null"))
+        elif known is not None and item["expected"] is not None and item["expected"] not in known:
+            errors.append(_unknown(row, item["expected"], known))
         else:
             queries.append(LabelledQuery(item["query"], item["expected"]))
     if errors:
@@ -130,9 +138,7 @@ def evaluate(
     if not known:
         raise KnowledgeError("the FAQ holds no entries to score against")
     unknown = [
-        RowError(
-            row, "expected", f"no FAQ entry has the id {q.expected!r}{_close(q.expected, known)}"
-        )
+        _unknown(row, q.expected, known)
         for row, q in enumerate(queries, start=1)
         if q.expected is not None and q.expected not in known
     ]
@@ -186,15 +192,17 @@ def evaluate(
         recall_at_5=_share(hits_at_5, n),
         mrr=_share(reciprocal, n),
         answered_right=_share(answered_right, n),
-        answer_precision=_share(right_answers, answers),
+        answer_precision=_share(right_answers, answers) if answers else None,
         oos_answered=_share(oos_answers, n_oos),
         retriever=retriever.config.mode,
+        answers=answers,
     )
 
 
-def _close(key: str, known: set[str]) -> str:
-    match = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
-    return f" (did you mean {match[0]!r}?)" if match else ""
+def _unknown(row: int, key: str, known: Collection[str]) -> RowError:
+    match = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
+    close = f" (did you mean {match[0]!r}?)" if match else ""
+    return RowError(row, "expected", f"no FAQ entry has the id {key!r}{close}")
 
 
 def _share(part: float, whole: int) -> float:

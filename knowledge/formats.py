@@ -47,6 +47,9 @@ class Drafts(list[FaqDraft]):
     (a Rasa response's other variants, say): imported, but worth telling."""
 
     notes: tuple[str, ...] = ()
+    #: Where each draft stands in its file, ``(row, unit)`` as :class:`RowError` names it:
+    #: for what only the base can judge (a new entry's key), said by row all the same.
+    rows: tuple[tuple[int, str], ...] = ()
 
 
 def decode(data: bytes, source: str) -> str:
@@ -116,7 +119,8 @@ def drafts_from_records(
         ImportValidationError: one or more rows are invalid (each error names its row).
     """
     errors: list[RowError] = []
-    drafts: list[FaqDraft] = []
+    drafts = Drafts()
+    rows: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     unit = "row" if lines is None else "line"
     for index, record in enumerate(records):
@@ -132,9 +136,11 @@ def drafts_from_records(
             continue
         seen[draft.external_key] = row
         drafts.append(draft)
+        rows.append((row, unit))
     if errors:
         raise ImportValidationError(source, errors)
-    return Drafts(drafts)
+    drafts.rows = tuple(rows)
+    return drafts
 
 
 def _draft(record: Any, row: int, errors: list[RowError]) -> FaqDraft | None:

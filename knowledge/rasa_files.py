@@ -149,9 +149,8 @@ class _Collected:
             raise ImportValidationError(source, list(no_answer.values()))
         unasked = [i for i in self.responses if i not in self.examples]
         self.notes += [f"utter_{i} has no {i} examples, so it is not imported" for i in unasked]
-        found = Drafts(drafts)
-        found.notes = tuple(self.notes)
-        return found
+        drafts.notes = tuple(self.notes)
+        return drafts
 
     def _note_variants(self, intent: str, variants: Any, first: Mapping[str, Any]) -> None:
         if isinstance(variants, list) and len(variants) > 1:

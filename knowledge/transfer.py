@@ -7,8 +7,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from knowledge.base import FaqBase, UpsertResult
-from knowledge.entries import FaqDraft, FaqEntry, phrasing_owners, shared_phrasing_note
-from knowledge.errors import KnowledgeError
+from knowledge.entries import (
+    FaqDraft,
+    FaqEntry,
+    check_new_key,
+    phrasing_owners,
+    shared_phrasing_note,
+)
+from knowledge.errors import (
+    EntryNotFound,
+    ImportValidationError,
+    InvalidEntryError,
+    KnowledgeError,
+    RowError,
+)
 from knowledge.formats import (
     FORMATS,
     Drafts,
@@ -97,17 +109,21 @@ def import_file(
     entries get no revision; fields the format does not carry (a Rasa file's tags, a CSV's
     missing columns) keep their values.
     """
-    return _upsert(base, read_file(path, fmt, source=source), author, overwrite)
+    source = source or str(path)
+    return _upsert(base, read_file(path, fmt, source=source), author, overwrite, source)
 
 
 def import_data(
     base: FaqBase, data: bytes, *, fmt: str, author: str, source: str, overwrite: bool = False
 ) -> UpsertResult:
     """:func:`import_file` for a file's contents (an upload named ``source`` in errors)."""
-    return _upsert(base, read_data(data, fmt, source), author, overwrite)
+    return _upsert(base, read_data(data, fmt, source), author, overwrite, source)
 
 
-def _upsert(base: FaqBase, drafts: Drafts, author: str, overwrite: bool) -> UpsertResult:
+def _upsert(
+    base: FaqBase, drafts: Drafts, author: str, overwrite: bool, source: str
+) -> UpsertResult:
+    new_keys_checked(base, drafts, source)
     result = base.upsert_many(drafts, author=author, overwrite=overwrite)
     return replace(result, notes=(*drafts.notes, *shared_after_import(base, result)))
 
@@ -180,3 +196,30 @@ def export_file(
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return len(entries)
+
+
+def new_keys_checked(base: FaqBase, drafts: Drafts, source: str) -> None:
+    """Refuse the file's new entries whose key has a space, all of them by row (the base
+    refused the first alone, naming neither the file nor the row). An entry stored with
+    one before the rule keeps it.
+
+    Raises:
+        ImportValidationError: one or more new keys have a space.
+    """
+    errors: list[RowError] = []
+    for index, draft in enumerate(drafts):
+        key = str(draft.external_key)
+        if not any(ch.isspace() for ch in key):
+            continue
+        try:
+            base.get_by_key(key)
+            continue
+        except EntryNotFound:
+            pass
+        try:
+            check_new_key(key)
+        except InvalidEntryError as exc:
+            row, unit = drafts.rows[index] if index < len(drafts.rows) else (0, "row")
+            errors.append(RowError(row, "id", str(exc).replace("external_key ", "", 1), unit))
+    if errors:
+        raise ImportValidationError(source, errors)

@@ -25,6 +25,7 @@ from knowledge import (
     announce_revision,
     export_file,
     import_file,
+    read_file,
 )
 
 if TYPE_CHECKING:
@@ -180,8 +181,7 @@ def register(
         An exported file records each entry's version: by default an import that would
         undo a later edit is refused, naming the entries.
         """
-        from knowledge import read_file
-        from knowledge.transfer import shared_after_import
+        from knowledge.transfer import new_keys_checked, shared_after_import
 
         try:  # the file first: its errors are the user's to fix whatever the database
             drafts = read_file(file, fmt)
@@ -189,7 +189,7 @@ def register(
             raise _fail(exc) from None
         for note in drafts.notes:
             typer.echo(f"note: {note}")
-        count = f"{len(drafts)} entr{'y' if len(drafts) == 1 else 'ies'}"
+        count = _entries(len(drafts))
         if check and not database_exists():  # before `deskbot db upgrade`: the file alone
             typer.echo(f"{file}: {count}, all valid (nothing written)")
             return
@@ -197,6 +197,7 @@ def register(
             with opened() as (_, base):
                 # --check imports and rolls back: the file's conflicts with later edits
                 # are found as the import would find them.
+                new_keys_checked(base, drafts, str(file))
                 result = base.upsert_many(drafts, author=author, overwrite=overwrite, dry_run=check)
                 shared = shared_after_import(base, result)
         except DBAPIError as error:
@@ -239,7 +240,7 @@ def register(
             raise _fail(exc) from None
         with opened() as (_, base):
             count = export_file(base, file, fmt=fmt, include_deleted=deleted)
-        typer.echo(f"exported {count} entries to {file}")
+        typer.echo(f"exported {_entries(count)} to {file}")
 
     @faq_app.command("list")
     def list_(
@@ -254,7 +255,7 @@ def register(
         for entry in entries:
             state = "deleted" if entry.deleted_at else "active" if entry.active else "inactive"
             typer.echo(f"{entry.external_key}\tv{entry.version}\t{state}\t{entry.question}")
-        typer.echo(f"{len(entries)} entries")
+        typer.echo(_entries(len(entries)))
 
     @faq_app.command("restore")
     def restore(
@@ -332,7 +333,9 @@ def register(
             output_file(report, "--report")
             if details is not None:
                 output_file(details, "--details")
-            labelled = load_queries(queries)
+            # the FAQ's keys first: a query naming no entry is told beside the others
+            known = [d.external_key for d in read_file(faq) if d.active and not d.deleted]
+            labelled = load_queries(queries, known)
             settings = load_settings()
             encoder = make_encoder(settings)
             outcomes: list[QueryOutcome] = []
@@ -351,11 +354,21 @@ def register(
         if result.n == 0:
             typer.echo("note: no query expects an entry, so recall, MRR and answered right "
                        "measure nothing here (they read 0)")  # fmt: skip
+        precision = result.answer_precision
+        if precision is None:
+            typer.echo("note: no query was answered, so there is no answer precision (null); "
+                       "the thresholds were tuned for hybrid, and bm25 or dense alone answer "
+                       "less")  # fmt: skip
         typer.echo(
             f"{mode}: R@1 {result.recall_at_1:.3f}  R@5 {result.recall_at_5:.3f}  "
             f"MRR {result.mrr:.3f}  answered right {result.answered_right:.3f}  "
-            f"precision {result.answer_precision:.3f}  OOS answered {result.oos_answered:.3f}"
+            f"precision {'n/a' if precision is None else f'{precision:.3f}'}  "
+            f"OOS answered {result.oos_answered:.3f}"
         )
+
+
+def _entries(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
 
 
 def _fail(exc: Exception) -> typer.Exit:

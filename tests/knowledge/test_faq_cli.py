@@ -100,8 +100,13 @@ def test_evaluate_faq_writes_the_report(cli: typer.Typer, tmp_path: Path, mode: 
     data = json.loads(report.read_text())
     assert data["n"] == 3 and data["n_oos"] == 1 and data["retriever"] == mode
     assert data["recall_at_1"] == 1.0 and data["recall_at_5"] == 1.0 and data["mrr"] == 1.0
-    for key in ("answered_right", "answer_precision", "oos_answered"):
+    for key in ("answered_right", "oos_answered"):
         assert 0.0 <= data[key] <= 1.0
+    # precision over no answers is none at all (it read 0.0, as if every answer were wrong)
+    precision = data["answer_precision"]
+    assert (precision is None) == (data["answers"] == 0)
+    assert precision is None or 0.0 <= precision <= 1.0
+    assert ("precision n/a" in out) == (precision is None)
     # --details: one line per query, in order, agreeing with the report
     details = tmp_path / "details.jsonl"
     code, out = run(cli, "evaluate", "faq", "--faq", str(faq_file), "--queries",
@@ -115,6 +120,7 @@ def test_evaluate_faq_writes_the_report(cli: typer.Typer, tmp_path: Path, mode: 
     right = sum(r["right"] for r in rows[:3])
     assert right / 3 == pytest.approx(data["answered_right"], abs=1e-4)
     assert rows[3]["right"] == (rows[3]["decision"] != "answer")
+    assert data["answers"] == sum(r["decision"] == "answer" for r in rows)
     assert all(0.0 <= r["confidence"] <= 1.0 for r in rows)
     code, out = run(cli, "evaluate", "faq", "--faq", str(faq_file), "--queries",
                     str(queries_file), "--report", str(report), "--retriever", "magic")  # fmt: skip
@@ -142,11 +148,15 @@ def test_evaluate_refuses_queries_it_cannot_score(cli: typer.Typer, tmp_path: Pa
     )
     # A misspelt "expected" made the query out of scope without a word; an empty query was
     # scored.
+    # scored. All at once: an id naming no entry came only once the others were fixed.
     code, out = evaluate([{"query": "opening hours", "expcted": "hours"},
-                          {"query": " ", "expected": None}])  # fmt: skip
+                          {"query": " ", "expected": None},
+                          {"query": "refund?", "expected": "refnud"}])  # fmt: skip
     assert code == 2
+    assert "3 invalid row(s), nothing scored" in out
     assert "row 1, expected: missing: an entry id, or null for none (found expcted)" in out
     assert "row 2, query: empty" in out
+    assert "row 3, expected: no FAQ entry has the id 'refnud' (did you mean 'refund'?)" in out
     code, out = evaluate([])
     assert code == 2 and "no queries to score" in out
     empty = tmp_path / "empty.json"

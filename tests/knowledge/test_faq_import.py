@@ -515,6 +515,20 @@ def test_what_the_editor_and_rasa_files_cannot_carry_is_refused_not_changed(
     legacy_file = tmp_path / "legacy-key.json"
     export_file(base, legacy_file)
     assert "bad key" in import_file(base, legacy_file, author="imp").unchanged
+    # A file's new spaced keys are refused all at once, each by its row (the first alone
+    # was, as "external_key ..." with neither the file nor the row), the old one let be.
+    spaced_csv = write(tmp_path, "spaced.csv",
+                       "id,question,answer\nbad key,Q?,A\nnew key,Q2?,A\nfine,Q3?,A\n"
+                       "two  words,Q4?,A\n")  # fmt: skip
+    with pytest.raises(ImportValidationError) as refused:
+        import_file(base, spaced_csv, author="imp")
+    assert str(refused.value) == (
+        f"{spaced_csv}: 2 invalid row(s), nothing imported: line 3, id: 'new key' has a space; "
+        "write it with _ or - instead, as 'new_key'; line 5, id: 'two  words' has a space; "
+        "write it with _ or - instead, as 'two_words'"
+    )
+    assert base.get_by_key("bad key").answer == "Yes."
+    assert "fine" not in {e.external_key for e in base.list(include_deleted=True)}
     again = base.upsert_many([FaqDraft("bad key", "Spaced?", "Still yes.")], author="imp")
     assert again.updated == ("bad key",)
     base.delete(base.get_by_key("bad key").id, author="imp")
