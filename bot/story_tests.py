@@ -22,6 +22,9 @@ class StoryResult:
     passed: bool
     failure: str | None = None
     turns: list[dict[str, Any]] = field(default_factory=list)
+    #: custom actions that failed on the way ("action_open_incident: no action server"): the
+    #: story may pass, as in Rasa's test stories, which judge what the bot chose to do
+    action_errors: list[str] = field(default_factory=list)
 
 
 def _user_text(step: Step) -> str:
@@ -81,6 +84,11 @@ async def _replay(dm: DialogueManager, story: TestStory, conversation: str) -> S
         nonlocal after
         page = await dm.transcripts.read(conversation, after=after, limit=1000)
         after = page.events[-1].seq or after if page.events else after
+        for event in page.events:
+            if event.type == "action" and event.data.get("error"):
+                failed = f"{event.data.get('name')}: {event.data['error']}"
+                if failed not in result.action_errors:
+                    result.action_errors.append(failed)
         return list(page.events)
 
     for user_step, segments in _expected_turns(story):

@@ -161,11 +161,21 @@ async def _test(settings: Settings, report: Path | None) -> bool:
         console.print(f"{mark} {result.story.name}")
         if result.failure:
             console.print(f"     {result.failure}", markup=False, highlight=False)
-    passed = sum(r.passed for r in results)
-    console.print(f"{passed} passed, {len(results) - passed} failed")
+        for failed in result.action_errors:
+            console.print(f"     note: custom action {failed}", markup=False, highlight=False)
+    console.print(summary_line(results))
     if report is not None:
         await asyncio.to_thread(write_output, report, _report_json(results), "--report")
-    return passed == len(results)
+    return all(r.passed for r in results)
+
+
+def summary_line(results: list[Any]) -> str:
+    """ "12 passed, 0 failed", and in how many a custom action failed: a pass with one
+    failing on the way read as all well."""
+    passed = sum(r.passed for r in results)
+    broken = sum(1 for r in results if r.action_errors)
+    notes = f"; a custom action failed in {broken} of them (see the notes)" if broken else ""
+    return f"{passed} passed, {len(results) - passed} failed{notes}"
 
 
 def _report_json(results: list[Any]) -> str:
@@ -175,6 +185,7 @@ def _report_json(results: list[Any]) -> str:
             "file": r.story.file,
             "passed": r.passed,
             "failure": r.failure,
+            "action_errors": r.action_errors,
             "turns": r.turns,
         }
         for r in results

@@ -9,9 +9,11 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.cli.chat import summary_line
 from bot.db import create_db_engine
 from bot.dialogue import DialogueManager
 from bot.project import Project
@@ -33,6 +35,43 @@ async def test_runner_passes_a_matching_story_and_names_the_difference(
     failed = await run_story(dm, bad)
     assert not failed.passed
     assert "ran ['utter_greet'], expected ['utter_goodbye']" in (failed.failure or "")
+
+
+def stories_in(path: Path, text: str) -> list[Any]:
+    path.write_text(text)
+    return read_test_stories(path)
+
+
+CRASHING = """
+version: "3.1"
+stories:
+  - story: a custom action that fails on the way
+    steps:
+      - intent: crash
+      - action: action_crash
+      - intent: greet
+      - action: utter_greet
+"""
+
+
+async def test_a_custom_action_failing_in_a_passing_story_is_told(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    # As in Rasa the story passes (the bot chose the action it should), but `deskbot test`
+    # said "12 passed, 0 failed" with custom actions failing all along, naming no story.
+    (story,) = stories_in(tmp_path / "test_crash.yml", CRASHING)
+    result = await run_story(make_dm(), story)
+    assert result.passed, result.failure
+    assert len(result.action_errors) == 1
+    assert (
+        result.action_errors[0].startswith("action_crash: ") and "boom" in result.action_errors[0]
+    )
+    clean = await run_story(make_dm(), story)
+    clean.action_errors.clear()
+    assert summary_line([result, clean]) == (
+        "2 passed, 0 failed; a custom action failed in 1 of them (see the notes)"
+    )
+    assert summary_line([clean]) == "1 passed, 0 failed"
 
 
 SKIPPED_FORMS = """
@@ -71,8 +110,7 @@ async def test_a_form_whose_answers_a_story_skips_is_ended_there(
     # The imported helpdesk project failed 5 of its 12 Rasa test stories: they leave out a
     # form's answers, and the runner waited for them.
     path = tmp_path / "test_forms.yml"
-    path.write_text(SKIPPED_FORMS)
-    skipped, interrupted, wrong = read_test_stories(path)
+    skipped, interrupted, wrong = stories_in(path, SKIPPED_FORMS)
     dm = make_dm()
     result = await run_story(dm, skipped)
     assert result.passed, result.failure
@@ -98,7 +136,7 @@ def test_deskbot_test_command_reports_and_exits_non_zero(tmp_path: Path) -> None
         timeout=300,
     )
     assert done.returncode == 1, done.stderr
-    assert "1 passed, 1 failed" in done.stdout
+    assert "1 passed, 1 failed\n" in done.stdout  # and no custom action failed
     # the project is not trained: said before the failures it explains
     assert done.stdout.index("No trained NLU model") < done.stdout.index("FAIL")
     rows = json.loads(report.read_text())
