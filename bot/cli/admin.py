@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
 
     @db_app.command("downgrade")
     def db_downgrade(revision: str) -> None:
-        """Migrate the configured database back to REVISION (``base`` drops every table)."""
+        """Migrate the configured database back to REVISION ("base" drops every table)."""
         settings = load_settings()
         db.downgrade(settings.database_url, revision)
         typer.echo(f"database at {_redact(settings.database_url)} is at {revision}")

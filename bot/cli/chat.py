@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,7 +24,13 @@ ProjectOption = Annotated[
     Path | None, typer.Option("--project", help="project folder (default: DESKBOT_PROJECT_DIR)")
 ]
 ForceOption = Annotated[bool, typer.Option(help="retrain even if the data did not change")]
-EpochsOption = Annotated[int | None, typer.Option(help="most passes over the data")]
+EpochsOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Most passes over the data (default: the project's deskbot.nlu.epochs, else 10); "
+        "fewer for a quick try."
+    ),
+]
 console = Console(soft_wrap=True)  # one line per message, whatever the terminal width
 
 
@@ -113,6 +120,10 @@ async def _shell(settings: Settings) -> None:
                 text = await asyncio.to_thread(input, "you> ")
             except EOFError:
                 break
+            if not sys.stdin.isatty():
+                # Piped, the messages were not on screen: "you> bot> ..." read as if the
+                # bot spoke to no one.
+                console.print(text, markup=False, highlight=False)
             if text.strip() in ("/exit", "/quit"):
                 break
             if text.strip().isdigit() and 0 < int(text) <= len(buttons):

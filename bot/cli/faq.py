@@ -178,8 +178,10 @@ def register(
     ) -> None:
         """Import entries (all or nothing; upserts by id, unchanged rows untouched).
 
-        An exported file records each entry's version: by default an import that would
-        undo a later edit is refused, naming the entries.
+        A CSV has the columns id, question, answer and, optionally, alternatives and tags
+        (several in one cell separated by "|"), buttons and links (JSON lists), language,
+        active. An exported file records each entry's version: by default an import that
+        would undo a later edit is refused, naming the entries.
         """
         from knowledge.transfer import new_keys_checked, shared_after_import
 
@@ -227,7 +229,12 @@ def register(
 
     @faq_app.command("export")
     def export(
-        file: Annotated[Path, typer.Argument(help="File to write (.csv, .json, .yaml).")],
+        file: Annotated[
+            Path,
+            typer.Argument(
+                help="File to write (.csv, .json, .yaml; .yml with --format rasa for Rasa)."
+            ),
+        ],
         fmt: Annotated[
             str | None, typer.Option("--format", help="csv, json, yaml or rasa.")
         ] = None,

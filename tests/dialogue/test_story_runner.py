@@ -156,6 +156,7 @@ def test_deskbot_shell_chats_until_exit(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "bot> Hello! How can I help?" in out
+    assert "you> /greet\n" in out  # piped, what the user said is shown beside the answers
     assert "bot> First part." in out and "bot> Second part." in out
     assert "1. Yes" in out  # the button is offered by number and "1" sends its payload
     assert out.count("bot> First part.") == 2
