@@ -140,6 +140,15 @@ def read_config(path: Path | None, endpoints: Path | None = None) -> ProjectConf
         config = _from_rasa(data, str(path))
         own = data.get("deskbot", data)
         config = _from_deskbot(config, mapping(own, Where(str(path), 1), "deskbot"), str(path))
+        if config.language.split("-")[0].lower() != "en" and not config.nlu.base_model:
+            # A German bot on the English encoder trains, and understands little: said.
+            line = line_of(own, "language") or line_of(data, "language") or 1
+            note = Note(str(path), line, (
+                f"language {config.language}: the packaged encoder (all-MiniLM-L6-v2) "
+                "knows English; set deskbot.nlu.base_model to a multilingual BERT-family "
+                "checkpoint folder"
+            ))  # fmt: skip
+            config = replace(config, notes=(*config.notes, note))
     if endpoints is not None and endpoints.exists():
         config = _from_endpoints(config, endpoints)
     return config

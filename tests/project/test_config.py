@@ -72,6 +72,25 @@ def test_deskbot_keys_win_and_endpoint(tmp_path: Path) -> None:
     ]
 
 
+def test_a_language_the_packaged_encoder_does_not_know_is_told(tmp_path: Path) -> None:
+    # A Rasa project with `language: de` trained on the English MiniLM without a word.
+    for config, note in (
+        ("language: de\n", True),
+        ("language: de-CH\nnlu: {base_model: /models/gbert}\n", False),
+        ("language: en-GB\n", False),
+        ("recipe: default.v1\n", False),
+    ):
+        write_files(tmp_path, {"config.yml": config})
+        notes = [n for n in read_config(tmp_path / "config.yml").notes if "encoder" in n.message]
+        assert bool(notes) == note, config
+    write_files(tmp_path, {"config.yml": "recipe: default.v1\nlanguage: de\n"})
+    (told,) = read_config(tmp_path / "config.yml").notes
+    assert (told.line, told.message) == (2, (
+        "language de: the packaged encoder (all-MiniLM-L6-v2) knows English; set "
+        "deskbot.nlu.base_model to a multilingual BERT-family checkpoint folder"
+    ))  # fmt: skip
+
+
 def test_own_action_endpoint_beats_endpoints_file(tmp_path: Path) -> None:
     write_files(tmp_path, {
         "config.yml": "action_endpoint: http://mine/webhook\n",
