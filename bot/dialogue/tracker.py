@@ -11,6 +11,7 @@ from bot.dialogue.policy import LISTEN
 from bot.dialogue.responses import message_from_action
 from bot.dialogue.turn import Turn
 from bot.project import Domain
+from bot.project.domain import VALIDATE_SLOT_MAPPINGS
 from bot.reminders import Cancel, cancel_from_event, reminder_from_event
 from bot.state import Conversation
 
@@ -68,13 +69,29 @@ def action_call(
     name: str, conversation: Conversation, domain: Mapping[str, Any], channel: str = "rest"
 ) -> dict[str, Any]:
     """An action server request; ``domain`` is the domain's wire form (built once)."""
+    tracker = tracker_state(conversation, channel)
+    if name.startswith("validate_") or name == VALIDATE_SLOT_MAPPINGS:
+        tracker["events"] = candidates_last(tracker["events"])
     return {
         "next_action": name,
         "sender_id": conversation.id,
         "version": RASA_VERSION,
-        "tracker": tracker_state(conversation, channel),
+        "tracker": tracker,
         "domain": domain,
     }
+
+
+def candidates_last(events: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """The events with the slots set since the user's message after the rest of that turn,
+    as Rasa gives a validation action its candidates: at the end of the tracker. rasa-sdk's
+    ``slots_to_validate`` reads slot events back to the first other one, so a custom
+    extraction's message between them ("That's not a date") hid the slots set before it."""
+    if events is None:
+        return None
+    start = 1 + max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    tail = events[start:]
+    slots = [e for e in tail if e.get("event") == "slot"]
+    return [*events[:start], *[e for e in tail if e.get("event") != "slot"], *slots]
 
 
 def user_uttered(turn: Turn, text: str, parse: dict[str, Any], metadata: dict[str, Any]) -> None:

@@ -228,7 +228,10 @@ class ActionReadPartySize(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        found = re.search(r"\\d+", str(tracker.latest_message.get("text") or ""))
+        text = str(tracker.latest_message.get("text") or "")
+        found = re.search(r"\\d+", text)
+        if found and "say so" in text:
+            dispatcher.utter_message(text=f"(counted {found.group()})")
         return [SlotSet("party_size", found.group())] if found else []
 
 
@@ -294,6 +297,25 @@ async def test_slots_are_read_by_the_mapping_s_action_and_action_validate_slot_m
     assert {"name": "action_validate_slot_mappings", "aside": True} in [
         {k: d[k] for k in ("name", "aside") if k in d} for d in recorded
     ]
+
+
+async def test_a_slot_action_s_message_hides_no_slot_from_the_validation_action(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    # rasa-sdk's slots_to_validate reads slot events back to the first other one: the party
+    # size action's "(counted 4)" after the mood hid the mood, never validated. As Rasa
+    # does, the validation action gets the turn's slots at the tracker's end.
+    project = load_project(_slot_actions_project(tmp_path))
+    parser = FixedParser({"hi there, I'm happy, we are 4, say so": ("greet", 0.95)})
+    dm = make_dm(project=project, parser=parser)
+    replies = texts(await dm.handle("m2", "hi there, I'm happy, we are 4, say so"))
+    assert replies == ["(counted 4)", "Glad to hear it.", "Hello! How can I help?"]
+    state = await dm.store.load("m2")
+    assert state is not None
+    assert (state.slots["mood"], state.slots["party_size"]) == ("happy", "4")
+    # the conversation's own events keep their order; only the call's tracker is arranged
+    tail = [(e.get("event"), e.get("name") or e.get("text")) for e in state.events][-6:]
+    assert tail.index(("slot", "mood")) < tail.index(("bot", "(counted 4)"))
 
 
 async def test_a_form_s_slot_read_by_its_mapping_s_action_is_the_form_s_answer(
