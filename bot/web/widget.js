@@ -337,9 +337,12 @@
           self.catchUp();
           return;
         }
-        // Messages typed while connecting go after the history is shown, so the restored
-        // log (which is read from the server) does not show them twice.
+        // Messages typed while connecting, or while the history loads, go after it is
+        // shown, so the restored log (read from the server) does not show them twice, and
+        // the opening greeting is not sent after them (a second greeting, after "hello").
+        self.restoring = true;
         self.restore().then(function () {
+          self.restoring = false;
           self.queued.splice(0).forEach(function (item) { self.emit(item.message, item.sent); });
         });
       });
@@ -634,8 +637,9 @@
     this.log.appendChild(sent.bubble);
     this.unread = null;  // the user writes at the bottom; the answer starts anew
     this.scroll();
-    if (!this.socket || this.socket === true || !this.sessionId) {
-      // Typed before the session was confirmed: sent as soon as it is, not dropped.
+    if (!this.socket || this.socket === true || !this.sessionId || this.restoring) {
+      // Typed before the session was confirmed or its history shown: sent as soon as it
+      // is, not dropped.
       this.queued.push({ message: message, sent: sent });
       this.connect();
       return;

@@ -48,9 +48,10 @@ def test_a_user_gets_an_faq_answer_and_completes_a_form_in_the_widget(
     log = page.get_by_role("log", name="Conversation")
     assert log.get_attribute("aria-live") == "polite"
 
+    expect_bot(page, "Northwind Shop")  # the opening greeting (data-init-payload)
     send(page, "\u200b \u200b\u2060")  # shows nothing: neither sent nor shown
     send(page, "hello")
-    expect_bot(page, "Northwind Shop")
+    page.locator(".deskbot-bot .deskbot-text", has_text="Northwind Shop").nth(1).wait_for()
     assert page.locator(".deskbot-user").count() == 1
     assert page.locator(".deskbot-error, .deskbot-notice").count() == 0
     buttons = page.get_by_role("group", name="Suggested replies")
@@ -139,6 +140,25 @@ IN_THE_LOG_VIEW = (
     " const box = e.closest('.deskbot-log').getBoundingClientRect();"
     " return r.top >= box.top - 1 && r.bottom <= box.bottom + 1; }"
 )
+
+
+def test_a_message_typed_while_the_history_loads_gets_no_second_greeting(
+    new_page: Any, web_server: LiveServer
+) -> None:
+    # Typed after the session was confirmed but before its (empty) history came back, the
+    # message went first and the opening greeting after it: two greetings, after "hello".
+    page = new_page()
+    held: list[Any] = []
+    page.route("**/api/widget/history/**", lambda route: held.append(route))
+    open_widget(page, web_server)
+    send(page, "hello")
+    page.wait_for_timeout(300)  # "hello" waits for the history
+    assert len(held) == 1
+    held[0].fulfill(json={"messages": []})  # as a new chat's history is
+    expect_bot(page, "Northwind Shop")
+    page.wait_for_timeout(1000)  # a late second greeting would be here by now
+    shown = page.locator(".deskbot-text").all_inner_texts()
+    assert shown[0] == "hello" and len(shown) == 2 and "Northwind Shop" in shown[1], shown
 
 
 def test_a_refused_message_is_marked_not_sent_and_given_back(
