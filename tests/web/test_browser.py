@@ -23,6 +23,13 @@ def open_widget(page: Any, server: LiveServer) -> str:
     return session_id
 
 
+def hold(page: Any, pattern: str) -> list[Any]:
+    """Requests matching ``pattern``, held back until the test answers them."""
+    held: list[Any] = []
+    page.route(pattern, lambda route: held.append(route))
+    return held
+
+
 def send(page: Any, text: str) -> None:
     box = page.get_by_label("Your message")
     box.fill(text)
@@ -148,8 +155,7 @@ def test_a_message_typed_while_the_history_loads_gets_no_second_greeting(
     # Typed after the session was confirmed but before its (empty) history came back, the
     # message went first and the opening greeting after it: two greetings, after "hello".
     page = new_page()
-    held: list[Any] = []
-    page.route("**/api/widget/history/**", lambda route: held.append(route))
+    held = hold(page, "**/api/widget/history/**")
     open_widget(page, web_server)
     send(page, "hello")
     page.wait_for_timeout(300)  # "hello" waits for the history
@@ -792,9 +798,8 @@ def test_a_message_typed_while_connecting_is_sent_once_connected(
     new_page: Any, web_server: LiveServer
 ) -> None:
     page = new_page()
-    release: list[Any] = []
     # Hold the socket.io client back, so the user types before the session is confirmed.
-    page.route("**/vendor/socket.io.min.js", lambda route: release.append(route))
+    release = hold(page, "**/vendor/socket.io.min.js")
     page.goto(web_server.url + "/")
     page.get_by_role("button", name="Open the chat").click()
     send(page, "hello")
