@@ -27,7 +27,7 @@ from bot.faq_source import build_retriever
 from bot.project import Project, ProjectError, retrieval_faq
 from bot.settings import Settings
 from knowledge import FaqBase, import_data, read_file
-from knowledge.transfer import new_keys_checked
+from knowledge.transfer import check_new_keys
 from nlu import (
     Example,
     TrainConfig,
@@ -93,7 +93,7 @@ def seed_faq(project: Project, base: FaqBase, *, add_new: bool = True) -> int:
     # every file read (and found valid) before anything is written
     read = [(path, read_file(path)) for path in files]
     for path, drafts in read:
-        new_keys_checked(base, drafts, str(path))
+        check_new_keys(base, drafts, str(path))
     for _, drafts in read:
         new = [d for d in drafts if d.external_key not in known and not d.deleted]
         if new:

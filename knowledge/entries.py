@@ -305,11 +305,16 @@ def check_new_key(key: str) -> None:
     Raises:
         InvalidEntryError: the key has a space.
     """
-    if any(ch.isspace() for ch in key):
-        raise InvalidEntryError(
-            f"external_key {key!r} has a space; write it with _ or - instead, as "
-            f"{'_'.join(key.split())!r}"
-        )
+    problem = spaced_key_problem(key)
+    if problem:
+        raise InvalidEntryError(f"external_key {problem}")
+
+
+def spaced_key_problem(key: str) -> str | None:
+    """What is wrong with a key that has a space ("'a b' has a space; ..."), or None."""
+    if not any(ch.isspace() for ch in key):
+        return None
+    return f"{key!r} has a space; write it with _ or - instead, as {'_'.join(key.split())!r}"
 
 
 #: A key made from a question keeps this many characters at most (whole words).

@@ -10,14 +10,13 @@ from knowledge.base import FaqBase, UpsertResult
 from knowledge.entries import (
     FaqDraft,
     FaqEntry,
-    check_new_key,
     phrasing_owners,
     shared_phrasing_note,
+    spaced_key_problem,
 )
 from knowledge.errors import (
     EntryNotFound,
     ImportValidationError,
-    InvalidEntryError,
     KnowledgeError,
     RowError,
 )
@@ -123,7 +122,7 @@ def import_data(
 def _upsert(
     base: FaqBase, drafts: Drafts, author: str, overwrite: bool, source: str
 ) -> UpsertResult:
-    new_keys_checked(base, drafts, source)
+    check_new_keys(base, drafts, source)
     result = base.upsert_many(drafts, author=author, overwrite=overwrite)
     return replace(result, notes=(*drafts.notes, *shared_after_import(base, result)))
 
@@ -198,7 +197,7 @@ def export_file(
     return len(entries)
 
 
-def new_keys_checked(base: FaqBase, drafts: Drafts, source: str) -> None:
+def check_new_keys(base: FaqBase, drafts: Drafts, source: str) -> None:
     """Refuse the file's new entries whose key has a space, all of them by row (the base
     refused the first alone, naming neither the file nor the row). An entry stored with
     one before the rule keeps it.
@@ -208,18 +207,18 @@ def new_keys_checked(base: FaqBase, drafts: Drafts, source: str) -> None:
     """
     errors: list[RowError] = []
     for index, draft in enumerate(drafts):
-        key = str(draft.external_key)
-        if not any(ch.isspace() for ch in key):
+        problem = spaced_key_problem(str(draft.external_key))
+        if problem is None or _stored(base, str(draft.external_key)):
             continue
-        try:
-            base.get_by_key(key)
-            continue
-        except EntryNotFound:
-            pass
-        try:
-            check_new_key(key)
-        except InvalidEntryError as exc:
-            row, unit = drafts.rows[index] if index < len(drafts.rows) else (0, "row")
-            errors.append(RowError(row, "id", str(exc).replace("external_key ", "", 1), unit))
+        row, unit = drafts.rows[index] if index < len(drafts.rows) else (0, "row")
+        errors.append(RowError(row, "id", problem, unit))
     if errors:
         raise ImportValidationError(source, errors)
+
+
+def _stored(base: FaqBase, key: str) -> bool:
+    try:
+        base.get_by_key(key)
+    except EntryNotFound:
+        return False
+    return True
