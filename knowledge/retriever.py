@@ -458,6 +458,11 @@ class FaqRetriever:
         if not hits:
             return FaqDecision("none", (), 0.0)
         best = hits[0]
+        shared = [hit for hit in hits if hit.exact]
+        if len(shared) > 1:
+            # Staff gave two entries this very phrasing (the editor warns them that it is
+            # suggested at most): the head trained on both favoured one and it was answered.
+            return FaqDecision("suggest", self._options(shared), best.confidence)
         answer_at, suggest_at = self.config.thresholds(best.path)
         if best.confidence >= answer_at and self.may_answer(best):
             return FaqDecision("answer", (best,), best.confidence)
@@ -467,14 +472,18 @@ class FaqRetriever:
         topic = best.too_short and best.similarity >= self.config.min_answer_similarity
         if best.confidence >= suggest_at or topic:
             window = best.score - self.config.suggest_window
-            options: list[FaqHit] = []
-            titles: set[tuple[str, ...]] = set()
-            for hit in hits:
-                title = same_words(hit.entry.question)
-                # Two entries asked the same way would be two identical buttons.
-                if hit.score >= window and hit.confidence > 0.0 and title not in titles:
-                    options.append(hit)
-                    titles.add(title)
-            options = options[: self.config.max_suggestions]
-            return FaqDecision("suggest", tuple(options), best.confidence)
+            near = [hit for hit in hits if hit.score >= window and hit.confidence > 0.0]
+            return FaqDecision("suggest", self._options(near), best.confidence)
         return FaqDecision("none", (), best.confidence)
+
+    def _options(self, hits: Sequence[FaqHit]) -> tuple[FaqHit, ...]:
+        """Up to ``max_suggestions`` of ``hits``, one per question: two entries asked the
+        same way would be two identical buttons."""
+        options: list[FaqHit] = []
+        titles: set[tuple[str, ...]] = set()
+        for hit in hits:
+            title = same_words(hit.entry.question)
+            if title not in titles:
+                options.append(hit)
+                titles.add(title)
+        return tuple(options[: self.config.max_suggestions])

@@ -507,6 +507,32 @@ def test_what_counts_as_the_same_phrasing_and_as_a_topic_word() -> None:
     assert meaningful_words("\u0e2d\u0e22\u0e32\u0e01\u0e04\u0e37\u0e19") is None  # th
 
 
+def test_a_phrasing_two_entries_share_is_suggested_never_answered(
+    filled: FaqBase, encoder: object, start_retriever: Start
+) -> None:
+    # The editor warned "suggested at most, never answered"; a second after the save the
+    # adapted head favoured the new entry and the bot answered with it.
+    retriever = start_retriever(filled, encoder)
+    assert retriever.decide("When will my order arrive?").kind == "answer"
+    twin = FaqDraft(
+        "express",
+        "When will my order arrive?",
+        "Express parcels arrive the next day.",
+        alternatives=("express parcel arrival", "next day delivery"),
+    )
+    filled.upsert_many([twin], author="test")
+    retriever.refresh()
+    assert retriever.wait_adapted(30) and retriever._head is not None
+    for text in ("When will my order arrive?", "when will my ORDER arrive"):
+        decision = retriever.decide(text)
+        assert decision.kind == "suggest", text
+        shown = {hit.entry.external_key for hit in decision.hits}
+        assert shown == {"shipping-time", "express"}, text
+    # Its own phrasings are answered from it, the other entry's from that one.
+    assert [h.entry.external_key for h in retriever.decide("next day delivery").hits] == ["express"]
+    assert retriever.decide("How long does delivery take?").kind == "answer"
+
+
 def test_suggestions_offer_one_button_per_question(filled: FaqBase, encoder: object) -> None:
     from knowledge.entries import FaqEntry
     from knowledge.retriever import FaqHit
