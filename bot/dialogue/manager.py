@@ -38,7 +38,7 @@ from bot.dialogue.turn import Turn
 from bot.dialogue.waiting import Waiting
 from bot.errors import BotError
 from bot.language import language_name
-from bot.project import Domain, Rule, Story, retrieval_key
+from bot.project import Domain, Rule, Story, is_external_intent, retrieval_key
 from bot.readable import only_markup, readable_text
 from bot.reminders import Cancel, ReminderStore, StaleReminder
 from bot.sessions import SessionStore
@@ -176,6 +176,10 @@ class DialogueManager(
         listening = turn.conversation.handoff != "human"
         chosen = typed_choice(turn.conversation, text) if listening else None
         parse = await self.parse(str(chosen["payload"]) if chosen else text)
+        if not chosen and is_external_intent((parse.get("intent") or {}).get("name")):
+            # "/EXTERNAL_order_shipped{...}" typed in the widget told the user their order
+            # had shipped: only the shop's systems send such intents (trigger_intent).
+            return None, _not_understood(text)
         offered = the_one_offered(turn.conversation) if listening and not chosen else None
         if offered and (parse.get("intent") or {}).get("name") in self.config.affirm_intents:
             return offered, await self.parse(str(offered["payload"]))

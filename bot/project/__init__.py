@@ -21,6 +21,7 @@ from bot.project.domain import (
     Slot,
     SlotMapping,
     fill,
+    is_external_intent,
     placeholders,
     retrieval_key,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "fill",
     "has_errors",
     "import_rasa",
+    "is_external_intent",
     "load_project",
     "placeholders",
     "read_config",

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.actions.runner import server_actions, shown_url
-from bot.project.domain import VALIDATE_SLOT_MAPPINGS, placeholders
+from bot.project.domain import VALIDATE_SLOT_MAPPINGS, is_external_intent, placeholders
 from bot.project.nlu_examples import NluExample, read_nlu
 from bot.project.project import Project, load_project
 from bot.project.source import ProjectError, line_of, read_yaml
@@ -173,9 +173,7 @@ class _Checker:
             for example in examples:
                 self.check_example(example, seen)
         for name in self.domain.intents:
-            # Rasa's convention for intents only reminders and trigger_intent send
-            external = name.startswith("EXTERNAL_")
-            if name not in trained and name not in DEFAULT_INTENTS and not external:
+            if name not in trained and name not in DEFAULT_INTENTS and not is_external_intent(name):
                 self.add(self.at(f"intent:{name}"), "warning", f"intent {name} has no examples")
 
     def check_nlu_intent(self, name: str, where: tuple[str, int]) -> None:

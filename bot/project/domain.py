@@ -310,3 +310,9 @@ def fill(template: str, slots: Mapping[str, Any]) -> str:
         return str(slots[name]) if name in slots else match.group(0)
 
     return _PLACEHOLDER.sub(value, template)
+
+
+def is_external_intent(name: object) -> bool:
+    """Rasa's convention for intents only ``trigger_intent`` and reminders send, never
+    the user: ``EXTERNAL_order_shipped``."""
+    return isinstance(name, str) and name.startswith("EXTERNAL_")
