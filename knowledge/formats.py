@@ -5,7 +5,9 @@ Every reader returns validated drafts or raises `ImportValidationError` naming e
 Optional fields a row or a CSV header leaves out are marked absent in the draft, so that an
 import keeps what is stored for them.
 
-Columns / keys: ``id`` (the external key), ``question``, ``answer``, ``alternatives``,
+Columns / keys: ``id`` (the external key; a row without one gets the key the editor would
+make from its question, so importing the file again updates the same entries),
+``question``, ``answer``, ``alternatives``,
 ``tags``, and optionally ``buttons``, ``links``, ``language``, ``active``. In CSV, list cells
 hold a JSON list, or texts separated by ``|``; buttons and links are JSON. Exports add
 ``version`` (the entry's version then: an import will not undo a newer edit with it) and,
@@ -26,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.entries import FaqDraft, FaqEntry, clean_draft
+from knowledge.entries import FaqDraft, FaqEntry, clean_draft, key_from_question
 from knowledge.errors import ImportValidationError, InvalidEntryError, KnowledgeError, RowError
 
 FORMATS = ("csv", "json", "yaml", "rasa")
@@ -132,6 +134,8 @@ def drafts_from_records(
             continue
         if draft.external_key in seen:
             duplicate = f"duplicate of {unit} {seen[draft.external_key]}"
+            if not _given_key(record):
+                duplicate += f" (the key {draft.external_key!r} is made from the question)"
             errors.append(RowError(row, "id", duplicate, unit))
             continue
         seen[draft.external_key] = row
@@ -151,16 +155,14 @@ def _draft(record: Any, row: int, errors: list[RowError]) -> FaqDraft | None:
     if unknown:
         errors.append(RowError(row, unknown[0], "unknown field"))
         return None
-    key = record.get("id", record.get("external_key"))
-    values: dict[str, Any] = {"external_key": key if key is None else str(key)}
+    values: dict[str, Any] = {}
     for name in ("question", "answer"):
         if record.get(name) in (None, ""):
             errors.append(RowError(row, name, "missing"))
             return None
         values[name] = record[name]
-    if values["external_key"] in (None, ""):
-        errors.append(RowError(row, "id", "missing"))
-        return None
+    given = _given_key(record)
+    values["external_key"] = given or key_from_question(str(values["question"]))
     for name, default in _FIELD_DEFAULTS.items():
         value = record.get(name, default)
         values[name] = default if value is None else value
@@ -183,6 +185,12 @@ def _draft(record: Any, row: int, errors: list[RowError]) -> FaqDraft | None:
         field = message.split(" ", 1)[0].split("[", 1)[0].split(".", 1)[0]
         errors.append(RowError(row, field if field in _KNOWN_KEYS else "-", message))
         return None
+
+
+def _given_key(record: Mapping[Any, Any]) -> str:
+    """The row's own key, or "" when it leaves the key out (a blank cell included)."""
+    key = record.get("id", record.get("external_key"))
+    return "" if key is None else str(key).strip()
 
 
 def records_from_entries(entries: Iterable[FaqEntry | FaqDraft]) -> list[dict[str, Any]]:
@@ -233,7 +241,7 @@ def _delimiter(text: str) -> str:
     header = text.split("\n", 1)[0]
     for delimiter in (",", ";", "\t"):
         columns = _header_columns(header, delimiter)
-        if {"question", "answer"} <= columns and columns & {"id", "external_key"}:
+        if {"question", "answer"} <= columns:
             return delimiter
     return ","
 
@@ -278,11 +286,12 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
     # A spreadsheet's header is often "Id, Question, Answer": the same columns.
     header = reader.fieldnames = [_column_name(name) for name in header]
     missing = [c for c in ("question", "answer") if c not in header]
-    if not ({"id", "external_key"} & set(header)):
-        missing.insert(0, "id")
+    keyed = {"id", "external_key"} & set(header)
+    if not keyed and {h.strip().lower() for h in header} & {"key", "keys", "faq key"}:
+        missing.insert(0, "id")  # without a word, its keys would be read as an unknown column
     if missing:
         problem = "header lacks " + ("this column" if len(missing) == 1 else "these columns")
-        if "id" in missing and {h.strip().lower() for h in header} & {"key", "keys", "faq key"}:
+        if "id" in missing:
             problem += " (name the column of entry keys id)"  # the editor calls them Key
         if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
             problem += f" (the header reads {header[0]!r})"

@@ -87,14 +87,18 @@ def test_malformed_rows_write_nothing(base: FaqBase, tmp_path: Path) -> None:
         {"id": "x", "question": "", "answer": "a"},
         {"id": "y", "question": "q", "answer": "a", "alternatives": "not a list"},
         {"id": "hours", "question": "again", "answer": "dup"},
-        {"question": "no id", "answer": "a"},
+        {"question": "no id", "answer": "a"},  # a key is made from its question
         {"id": "z", "question": "q", "answer": "a", "colour": "red"},
+        {"id": "", "question": "No ID?", "answer": "b"},  # the same key made again
     ]
     path = write(tmp_path, "bad.json", json.dumps(rows))
     with pytest.raises(ImportValidationError) as info:
         import_file(base, path, author="imp")
     problems = {(e.row, e.field) for e in info.value.errors}
-    assert problems == {(2, "question"), (3, "alternatives"), (4, "id"), (5, "id"), (6, "colour")}
+    assert problems == {(2, "question"), (3, "alternatives"), (4, "id"), (6, "colour"), (7, "id")}
+    assert "row 7, id: duplicate of row 5 (the key 'no_id' is made from the question)" in str(
+        info.value
+    )
     assert "row 2, question: missing" in str(info.value)
     assert base.list(include_deleted=True) == [] and base.current_revision() == 0
 
@@ -177,6 +181,33 @@ def test_csv_as_spreadsheets_save_it(base: FaqBase) -> None:
         import_data(
             base, b'id;question;answer\nk;q;a\nk2;"q;a\n', fmt="csv", author="i", source="q.csv"
         )
+
+
+def test_a_file_without_keys_gets_the_keys_the_editor_would_make(base: FaqBase) -> None:
+    # The editor makes a key from the question; a spreadsheet of questions and answers was
+    # refused ("id: header lacks this column"), a semicolon one said it lacked columns it had.
+    files = {
+        "plain.csv": b"question,answer\nDo you sell gift cards?,Yes.\n",
+        "semicolons.csv": b"Question;Answer\r\nShip to Spain?;Yes, we do\r\n",
+        "blank.csv": b"id,question,answer\nkept,Kept?,K\n,Open on Sunday?,No\n",
+        "faq.yaml": b"- question: Can I pay by card?\n  answer: Every card.\n",
+    }
+    for name, data in files.items():
+        fmt = name.rsplit(".", 1)[1]
+        import_data(base, data, fmt=fmt, author="imp", source=name)
+    assert base.get_by_key("do_you_sell_gift_cards").answer == "Yes."
+    assert base.get_by_key("ship_to_spain").answer == "Yes, we do"
+    assert base.get_by_key("kept").question == "Kept?"
+    assert base.get_by_key("open_on_sunday").answer == "No"
+    assert base.get_by_key("can_i_pay_by_card").answer == "Every card."
+    # Imported again, the same entries are updated, not doubled.
+    again = b'question,answer\nDo you sell gift cards?,"Yes, online and in store."\n'
+    result = import_data(base, again, fmt="csv", author="imp", source="again.csv")
+    assert result.updated == ("do_you_sell_gift_cards",) and not result.created
+    assert len(base.list()) == 5
+    with pytest.raises(ImportValidationError, match="line 3, id: duplicate of line 2"):
+        data = b"question,answer\nGift cards?,Yes.\ngift CARDS,No.\n"
+        import_data(base, data, fmt="csv", author="imp", source="twice.csv")
 
 
 def test_yaml_texts_are_read_as_written(base: FaqBase) -> None:
