@@ -307,6 +307,7 @@
         event.type === "user" ? data.text || "" : "");
       // The bot's and an agent's words as the user's widget shows them: links, bold, lists.
       if (event.type !== "user") window.DeskbotText.render(text, data.text || "");
+      text.dir = "auto";  // Hebrew or Arabic in its own direction, punctuation where written
       if (payload) {
         // "/greet" from a button not shown here or typed as a shortcut: not words the user
         // wrote. The intent it names (its entities are in the line below).

@@ -19,6 +19,9 @@
   // Per tab (sessionStorage): the chat was open, so it opens again after a reload or on the
   // next page of the site, where it closed and the user had to find it again.
   var OPEN_KEY = "deskbot.open";
+  // Per tab too: the launcher's count of unseen messages, gone after a reload or on the
+  // next page of the site while the messages it counted were still unread.
+  var UNSEEN_KEY = "deskbot.unseen";
   var TYPING_TIMEOUT_MS = 15000;
   // The most any server accepts (its DESKBOT_MAX_MESSAGE_CHARS is at most this); a message
   // under its own limit but over this is not sent, as a huge paste would break the socket.
@@ -81,6 +84,20 @@
     try {
       if (open) window.sessionStorage.setItem(OPEN_KEY, "1");
       else window.sessionStorage.removeItem(OPEN_KEY);
+    } catch (e) { /* private mode */ }
+  }
+
+  function storedUnseen() {
+    try {
+      var count = parseInt(window.sessionStorage.getItem(UNSEEN_KEY) || "0", 10);
+      return count > 0 ? count : 0;
+    } catch (e) { return 0; }
+  }
+
+  function storeUnseen(count) {
+    try {
+      if (count) window.sessionStorage.setItem(UNSEEN_KEY, String(count));
+      else window.sessionStorage.removeItem(UNSEEN_KEY);
     } catch (e) { /* private mode */ }
   }
 
@@ -284,6 +301,7 @@
   Widget.prototype.setUnseen = function (count) {
     var open = !this.panel.hidden;
     this.unseen = open ? 0 : count;
+    storeUnseen(this.unseen);
     this.badge.hidden = !this.unseen;
     this.badge.textContent = this.unseen > 9 ? "9+" : String(this.unseen);
     var label = open ? "Close the chat" : "Open the chat";
@@ -653,6 +671,10 @@
     var who = sender === "user" ? "You" : sender === "agent" ? "Agent" : "Assistant";
     if (sender === "agent" && agent) who = agent;  // the agent's name, as the API gives it
     var name = el("span", sender === "agent" ? "deskbot-author" : "deskbot-sr", who + ": ");
+    // Hebrew or Arabic reads right to left, its bubble too; the name, set apart, does not
+    // decide it.
+    item.dir = "auto";
+    name.dir = "ltr";
     item.appendChild(name);
     // The user's own words stay as typed; the bot's and an agent's markdown and web
     // addresses are shown as such. The text as sent, to know a message again (catchUp).
@@ -830,7 +852,10 @@
       else if (wasOpen()) widget.open(true);
       // A returning user's chat connects at once, closed or not: a person's answer to them
       // (or the shop's news) shows on the launcher rather than waiting, unseen, for a click.
-      else if (storedSession()) widget.connect();
+      else if (storedSession()) {
+        widget.setUnseen(storedUnseen());  // what came before this page, still unread
+        widget.connect();
+      }
       return widget;
     },
   };

@@ -455,6 +455,40 @@ def test_the_console_shows_how_a_message_of_two_questions_was_answered(
     ), line.inner_text()
 
 
+def test_right_to_left_words_and_an_agents_list_are_shown_as_written(
+    new_page: Any, web_server: LiveServer, token_for: Any, screenshot: Any
+) -> None:
+    # Hebrew was laid out left to right, its question mark at the wrong end; in the console
+    # each item of a list in a message was boxed as a message of its own.
+    user = new_page()
+    session_id = open_widget(user, web_server)
+    hebrew = "\u05d0\u05d9\u05e4\u05d4 \u05d4\u05d4\u05d6\u05de\u05e0\u05d4 \u05e9\u05dc\u05d9?"
+    send(user, hebrew)
+    expect_bot(user, "Sorry, I can only chat in English.")
+    direction = "el => getComputedStyle(el).direction"
+    assert user.locator(".deskbot-user", has_text=hebrew).evaluate(direction) == "rtl"
+    assert user.locator(".deskbot-bot").last.evaluate(direction) == "ltr"
+    agent = {"Authorization": f"Bearer {token_for('agent', 'ana')}"}
+    base = f"{web_server.url}/api/agent/conversations/{session_id}"
+    assert httpx.post(f"{base}/takeover", headers=agent).status_code == 200
+    steps = {"text": "Two ways:\n- write to us\n- call us"}
+    assert httpx.post(f"{base}/messages", json=steps, headers=agent).status_code == 200
+    expect_bot(user, "write to us", who="agent")
+    page = new_page()
+    login(page, web_server.url + "/agent", token_for("agent", "ana"))
+    page.goto(f"{web_server.url}/agent#{quote(session_id, safe='')}")
+    said = page.locator(".events li.user .text", has_text=hebrew)
+    said.wait_for()
+    assert said.evaluate(direction) == "rtl"
+    message = page.locator(".events > li.agent", has_text="write to us")
+    message.wait_for()
+    items = message.locator(".text li")
+    assert items.count() == 2
+    style = "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).paddingTop]"
+    assert items.first.evaluate(style) == ["rgba(0, 0, 0, 0)", "0px"]
+    screenshot(page, "console-rtl-and-list.png")
+
+
 def test_a_conversation_has_an_address_in_the_console(
     new_page: Any, web_server: LiveServer, token_for: Any
 ) -> None:
@@ -666,10 +700,21 @@ def test_a_persons_answer_to_a_closed_chat_shows_on_the_launcher(
     assert user.get_by_role("status").filter(has_text="2 new messages in the chat").count() == 1
     assert user.locator("#deskbot-panel").is_hidden()
     screenshot(user, "widget-unseen-answer.png")
+    # Still unread on the next page (the count was gone after a reload).
+    user.reload()
+    user.get_by_role("button", name="Open the chat (2 new messages)").wait_for()
+    assert user.locator(".deskbot-badge").inner_text() == "2"
     launcher.click()
     expect_bot(user, "Hi, Ana here.", who="agent")
     assert user.locator(".deskbot-badge").is_hidden()
     assert launcher.get_attribute("aria-label") == "Close the chat"
+    # Read, they are counted no more.
+    user.get_by_role("button", name="Close the chat").first.click()
+    user.reload()
+    user.wait_for_selector(".deskbot[data-session-id]")
+    assert launcher.get_attribute("aria-label") == "Open the chat"
+    assert user.locator(".deskbot-badge").is_hidden()
+    launcher.click()
     # its email address and phone number are links, to write or to call
     mail = user.get_by_role("link", name="help@northwind.example")
     assert mail.get_attribute("href") == "mailto:help@northwind.example"
