@@ -237,7 +237,7 @@ def train_project(
     )
     config = TrainConfig(
         base_model=base_model,
-        epochs=epochs or nlu.epochs or 10,
+        epochs=epochs if epochs is not None else nlu.epochs or 10,
         seed=nlu.seed if nlu.seed is not None else 42,
         max_length=nlu.max_length or 64,
         typo_copies=nlu.typo_copies,

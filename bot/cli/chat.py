@@ -23,15 +23,30 @@ if TYPE_CHECKING:
 ProjectOption = Annotated[
     Path | None, typer.Option("--project", help="project folder (default: DESKBOT_PROJECT_DIR)")
 ]
+# `deskbot check examples/demo` was refused while `deskbot init DIR` takes its folder so.
+ProjectArgument = Annotated[
+    Path | None,
+    typer.Argument(help="project folder (or --project)", show_default=False),
+]
 ForceOption = Annotated[bool, typer.Option(help="retrain even if the data did not change")]
 EpochsOption = Annotated[
     int | None,
     typer.Option(
+        min=1,  # 0 trained the default 10 passes without a word
         help="Most passes over the data (default: the project's deskbot.nlu.epochs, else 10); "
-        "fewer for a quick try."
+        "fewer for a quick try.",
     ),
 ]
 console = Console(soft_wrap=True)  # one line per message, whatever the terminal width
+
+
+def project_folder(folder: Path | None, project: Path | None) -> Path | None:
+    """The folder given as an argument or as ``--project`` (None: neither)."""
+    if folder is not None and project is not None and folder != project:
+        raise typer.BadParameter(
+            f"two project folders given, {folder} and --project {project}; give one"
+        )
+    return folder if folder is not None else project
 
 
 def _settings(project: Path | None) -> Settings:
@@ -81,10 +96,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("test")
     def test_stories(
+        folder: ProjectArgument = None,
         project: ProjectOption = None,
         report: Annotated[Path | None, typer.Option(help="write results as JSON here")] = None,
     ) -> None:
         """Replay the project's test conversations (tests/test_*.yml) and report each."""
+        project = project_folder(folder, project)
         if report is not None:
             output_file(report, "--report")
         passed = asyncio.run(_test(_settings(project), report))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.chat import ProjectArgument, ProjectOption, project_folder
 from bot.project.check import BUILTIN_DOES, Problem, check_project, has_errors
 from bot.project.rasa_import import import_rasa
 from bot.project.scaffold import create_project
@@ -38,15 +39,15 @@ def register(app: typer.Typer) -> None:
         """Create a small working bot project (domain, data, FAQ, actions, tests)."""
         written = create_project(directory)
         typer.echo(f"created {directory} ({len(written)} files); try `deskbot check "
-                   f"--project {directory}`")  # fmt: skip
+                   f"{directory}`")  # fmt: skip
 
     @app.command()
     def check(
-        project: Annotated[
-            Path | None, typer.Option(help="project folder (default: DESKBOT_PROJECT_DIR)")
-        ] = None,
+        folder: ProjectArgument = None,
+        project: ProjectOption = None,
     ) -> None:
         """Report every problem and unsupported construct of a project; exit 1 on errors."""
+        project = project_folder(folder, project)
         if project is None:
             from bot.settings import load_settings
 

@@ -143,6 +143,29 @@ def test_check_of_a_missing_project_names_the_folder(cli: Cli, tmp_path: Path) -
     assert done.out.splitlines()[0].startswith(f"{missing}: error: no such project folder")
 
 
+def test_a_project_folder_may_be_given_as_init_takes_it(cli: Cli, tmp_path: Path) -> None:
+    # `deskbot check examples/demo` was refused ("Got unexpected extra argument").
+    assert cli("init", "shop").code == 0
+    assert cli("check", "shop").code == 0
+    missing = tmp_path / "nowhere"
+    done = cli("check", str(missing))
+    assert done.code == 1 and done.out.startswith(f"{missing}: error: no such project folder")
+    assert cli("check", "shop", "--project", "shop").code == 0  # the same folder twice
+    both = cli("check", "shop", "--project", "other")
+    assert both.code == 2 and "two project folders given, shop and --project other" in both.err
+    assert cli("test", str(missing)).code != 0
+
+
+def test_training_for_no_passes_is_refused(cli: Cli) -> None:
+    # --epochs 0 trained the default 10 passes without a word.
+    for bad in ("0", "-1"):
+        done = cli("train", "--project", "shop", "--epochs", bad, COLUMNS="200")
+        assert done.code == 2, done
+        assert "Invalid value for '--epochs': Input should be greater than or equal to 1" in (
+            done.err
+        )
+
+
 def test_revoke_asks_for_an_id_when_a_name_is_shared(cli: Cli) -> None:
     assert cli("db", "upgrade").code == 0
     for _ in range(2):
