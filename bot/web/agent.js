@@ -562,7 +562,28 @@
       if (stay === null && (rebuild || added)) toBottom(events);
       else if (stay !== null && rebuild) events.scrollTop = stay;
       else if (added) document.getElementById("new-messages").hidden = false;
-    }).catch(showError);
+    }).catch(function (error) {
+      if (error.status === 404 && id === state.selected && state.shown !== id) {
+        missing(id);  // a mistyped address: shown above the conversation open before
+      } else {
+        showError(error);
+      }
+    });
+  }
+
+  /* The address names no conversation: said in place of the one open before, which the
+   * error was shown above as if it were about that one ("a/b" got a bare "Not Found"). */
+  function missing(id) {
+    state.selected = null;
+    state.shown = null;
+    var detail = document.getElementById("detail");
+    detail.textContent = "";
+    detail.className = "panel";
+    var p = el("p", "error", "There is no conversation \u201c" + id + "\u201d: the address " +
+      "may be mistyped, or the conversation was deleted. Pick one from the list.");
+    p.id = "console-error";
+    p.setAttribute("role", "alert");
+    detail.appendChild(p);
   }
 
   function poll() {

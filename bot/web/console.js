@@ -134,6 +134,11 @@
       box.addEventListener("submit", function (event) {
         event.preventDefault();
         var value = input.value.trim();
+        if (!value) {  // blanks were sent and called "unknown or revoked"
+          error.textContent = "Enter your API token: the field holds only spaces.";
+          input.focus();
+          return;
+        }
         window.sessionStorage.setItem(KEY, value);
         attempt().then(function () {
           if (keep.checked) window.localStorage.setItem(KEY, value);

@@ -514,8 +514,26 @@ def test_a_conversation_has_an_address_in_the_console(
     showing(linked)
     page.reload()  # logged in for this tab: the same conversation opens again
     showing(linked)
-    page.goto(web_server.url + "/agent#no-such-chat")
-    page.locator("#console-error", has_text="no-such-chat").wait_for()
+    # An address naming no conversation says so in its place (the error was shown above
+    # the conversation open before, as if about it; "a/b" got a bare "Not Found").
+    for wrong, named in (("no-such-chat", "no-such-chat"), ("a%2Fb", "a/b")):
+        page.goto(web_server.url + "/agent#" + wrong)
+        said = page.locator(
+            "#console-error", has_text=f"There is no conversation \u201c{named}\u201d"
+        )
+        said.wait_for()
+        assert page.locator("#detail-title").count() == 0 and "Not Found" not in said.inner_text()
+    page.get_by_label("Show").select_option("all")
+    page.locator('[data-conversation="second-chat"]').click()
+    showing("second-chat")
+    assert page.locator("#console-error").count() == 0
+    # A token of spaces is asked for again, not sent and called unknown.
+    blank = new_page()
+    blank.goto(web_server.url + "/agent")
+    blank.get_by_label("API token").fill("   ")
+    blank.get_by_role("button", name="Log in").click()
+    blank.get_by_role("alert").filter(has_text="Enter your API token").wait_for()
+    assert blank.get_by_label("API token").is_visible()
 
 
 def test_the_console_shows_which_button_a_typed_number_chose(
