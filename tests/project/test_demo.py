@@ -438,6 +438,11 @@ async def test_order_status_action(actions: ModuleType) -> None:
     assert "What's your order number?" in said.messages[-1]["text"]
     await action.run(said, tracker({"order_number": "ZZ-00000"}), {})
     assert "couldn't find an order ZZ-00000" in said.messages[-1]["text"]
+    await action.run(said, tracker({"order_number": "NW-12345"}), {})
+    assert said.messages[-1]["text"] == (  # well formed: no example equal to it
+        "I couldn't find an order NW-12345. Please check the number in your confirmation "
+        "email; if it is right, ask for a person and we will look into it."
+    )
     # Asked about another order during a return: answered, the return's order kept.
     returning = tracker(
         {"order_number": "NW-48213"},

@@ -107,9 +107,11 @@ def given_order(tracker: Tracker, slot_value: Any) -> Any:
 
 
 def not_found(number: str) -> str:
+    # The number is well formed (known_order says when it is not): no "(it looks like
+    # NW-12345)", as "12345" was told NW-12345 was not found and that numbers look so.
     return (
         f"I couldn't find an order {number}. Please check the number in your confirmation "
-        "email (it looks like NW-12345)."
+        "email; if it is right, ask for a person and we will look into it."
     )
 
 
