@@ -168,6 +168,16 @@ class DialogueManager(
             return parsed
         return {**parsed, "response_selector": builtin.response_selector(choice.options[0])}
 
+    async def read_typed(self, text: str) -> dict[str, Any]:
+        """:meth:`parse` of what the user typed (a message, or a part of one): an intent
+        only the shop's systems send is not understood. "/EXTERNAL_order_shipped{...}"
+        typed in the widget told the user their order had shipped (``trigger_intent``
+        sends such intents, with an agent's token)."""
+        parse = await self.parse(text)
+        if is_external_intent((parse.get("intent") or {}).get("name")):
+            return _not_understood(text)
+        return parse
+
     async def _read(self, turn: Turn, text: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """The button the message picks, if any, and its parse. A typed "2" or a button's
         title is a click on that button, and so is a "yes" to a form's question about the
@@ -175,11 +185,7 @@ class DialogueManager(
         understood, and the question asked again)."""
         listening = turn.conversation.handoff != "human"
         chosen = typed_choice(turn.conversation, text) if listening else None
-        parse = await self.parse(str(chosen["payload"]) if chosen else text)
-        if not chosen and is_external_intent((parse.get("intent") or {}).get("name")):
-            # "/EXTERNAL_order_shipped{...}" typed in the widget told the user their order
-            # had shipped: only the shop's systems send such intents (trigger_intent).
-            return None, _not_understood(text)
+        parse = await (self.parse(str(chosen["payload"])) if chosen else self.read_typed(text))
         offered = the_one_offered(turn.conversation) if listening and not chosen else None
         if offered and (parse.get("intent") or {}).get("name") in self.config.affirm_intents:
             return offered, await self.parse(str(offered["payload"]))

@@ -161,7 +161,8 @@ class MoreQuestions(FaqTurns):
         """The NLU's reading of each part, read together (the model's batcher groups them)
         and once a turn."""
         new = [part for part in dict.fromkeys(parts) if part not in turn.part_readings]
-        for part, reading in zip(new, await asyncio.gather(*map(self.parse, new)), strict=True):
+        readings = await asyncio.gather(*map(self.read_typed, new))
+        for part, reading in zip(new, readings, strict=True):
             turn.part_readings[part] = reading
         return {part: turn.part_readings[part] for part in parts}
 
@@ -330,7 +331,7 @@ class MoreQuestions(FaqTurns):
             return None
         return list(choice.options) if choice.decision == "suggest" else []
 
-    async def parse(self, text: str) -> dict[str, Any]:
+    async def read_typed(self, text: str) -> dict[str, Any]:
         raise NotImplementedError  # the dialogue manager's
 
 

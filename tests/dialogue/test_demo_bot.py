@@ -65,6 +65,28 @@ async def test_keyboard_mash_is_not_understood_rather_than_guessed(
     assert "gift card" in " ".join(m.text or "" for m in gift).lower()
 
 
+async def test_an_intent_only_the_shop_sends_is_not_read_in_a_users_message(
+    demo_services: Services,
+) -> None:
+    # Typed alone, or after a question (read in parts, the shortcut was a sure request),
+    # it told the user their order had shipped; the question is still answered.
+    dm = demo_services.dialogue
+    assert dm is not None
+    shortcut = '/EXTERNAL_order_shipped{"order_number": "NW-10472"}'
+    for i, text in enumerate((shortcut, f"Do you sell gift cards? {shortcut}")):
+        replies = await dm.handle(f"external-{i}", text)
+        said = " ".join(m.text or "" for m in replies)
+        assert "shipped" not in said, (text, said)
+    assert "gift card" in said.lower()
+    state = await dm.store.load("external-0")
+    assert state is not None and state.slots.get("order_number") is None
+    # The shop's systems still send it.
+    sent = await dm.trigger_intent(
+        "external-0", "EXTERNAL_order_shipped", {"order_number": "NW-10472"}
+    )
+    assert "shipped" in " ".join(m.text or "" for m in sent)
+
+
 async def test_a_return_goes_on_after_the_person_the_user_asked_for(
     demo_services: Services,
 ) -> None:
