@@ -48,6 +48,8 @@ class FaqHit:
             (``RetrieverConfig.min_answer_words``) and is none of its phrasings.
         exact: the message is one of the entry's phrasings as written (case, spacing and
             sentence punctuation aside): staff wrote this very question for this entry.
+        shared: the message is a phrasing of more than one entry, this one or not (staff
+            were warned that it is suggested at most).
     """
 
     entry: FaqEntry
@@ -59,6 +61,7 @@ class FaqHit:
     probability: float = 0.0
     too_short: bool = False
     exact: bool = False
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +355,7 @@ class FaqRetriever:
         counted = meaningful_words(text)
         short = counted is not None and counted < self.config.min_answer_words
         said = same_words(text if written is None else written)
+        shared = len(state.said.get(said, ())) > 1
         hits = []
         for rank, (score, eid, pos, similarity) in enumerate(fused[:k]):
             entry = state.entries[eid]
@@ -381,6 +385,7 @@ class FaqRetriever:
                     probability,
                     too_short=short and not exact,
                     exact=exact,
+                    shared=shared,
                 )
             )
         return hits
@@ -458,10 +463,10 @@ class FaqRetriever:
         if not hits:
             return FaqDecision("none", (), 0.0)
         best = hits[0]
-        shared = [hit for hit in hits if hit.exact]
-        if len(shared) > 1:
+        if best.shared:
             # Staff gave two entries this very phrasing (the editor warns them that it is
             # suggested at most): the head trained on both favoured one and it was answered.
+            shared = [hit for hit in hits if hit.exact] or [best]
             return FaqDecision("suggest", self._options(shared), best.confidence)
         answer_at, suggest_at = self.config.thresholds(best.path)
         if best.confidence >= answer_at and self.may_answer(best):

@@ -528,6 +528,8 @@ def test_a_phrasing_two_entries_share_is_suggested_never_answered(
         assert decision.kind == "suggest", text
         shown = {hit.entry.external_key for hit in decision.hits}
         assert shown == {"shipping-time", "express"}, text
+        # however few hits are asked for (the editor's "try" and `faq search -k 1`)
+        assert retriever.decide_hits(retriever.search(text, 1)).kind == "suggest", text
     # Its own phrasings are answered from it, the other entry's from that one.
     assert [h.entry.external_key for h in retriever.decide("next day delivery").hits] == ["express"]
     assert retriever.decide("How long does delivery take?").kind == "answer"
