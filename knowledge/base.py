@@ -22,6 +22,7 @@ from knowledge.entries import (
     entry_from_row,
     key_from_question,
     other_phrasings,
+    same_words,
 )
 from knowledge.entry_rows import (
     STAMPED,
@@ -301,9 +302,8 @@ class FaqBase:
             InvalidEntryError: a draft is invalid, or two name the same key.
         """
         cleaned = [clean_draft(d) for d in drafts]
-        keys = [d.external_key for d in cleaned]
         seen: set[str] = set()
-        for key in keys:
+        for key in (d.external_key for d in cleaned if not d.made_key):
             if key in seen:
                 raise InvalidEntryError(f"the key {key!r} is given twice")
             seen.add(key)
@@ -314,6 +314,8 @@ class FaqBase:
         # writer, and the chat's sessions and transcripts wait while this transaction runs.
         with self.engine.connect() as conn, conn.begin() as transaction:
             lock_writes(conn)
+            cleaned = self._place_made_keys(conn, cleaned, seen)
+            keys = [d.external_key for d in cleaned]
             stored = find_keys(conn, keys)
             currents = [stored.get(key) for key in keys]
             for key in keys:
@@ -347,6 +349,44 @@ class FaqBase:
         return UpsertResult(created, updated, unchanged, revision, deleted, preview=preview)
 
     # -- internals -------------------------------------------------------------------------
+    def _place_made_keys(
+        self, conn: Connection, drafts: builtins.list[FaqDraft], given: set[str]
+    ) -> builtins.list[FaqDraft]:
+        """Drafts whose keys were made from their questions, keyed as their entries are:
+        the key (or its ``_2``, ``_3``, ... as ``create`` numbers them) whose entry has the
+        same question, else the first no entry has and no other draft takes. "Hours?" made
+        the key of an entry asked "When are you open?" and was written over it."""
+        claimed = set(given)
+        # One query for the file; the numbered keys only where a key is another's.
+        first = find_keys(conn, [d.external_key for d in drafts if d.made_key])
+        placed: list[FaqDraft] = []
+        for draft in drafts:
+            key = draft.external_key
+            if not draft.made_key:
+                placed.append(draft)
+                continue
+            said = same_words(draft.question)
+            owner = first.get(key)
+            if key not in claimed and (owner is None or same_words(owner.question) == said):
+                claimed.add(key)
+                placed.append(draft)
+                continue
+            rows = conn.execute(
+                select(faq_entries.c.external_key, faq_entries.c.question).where(
+                    faq_entries.c.external_key.startswith(key, autoescape=True)
+                )
+            ).all()
+            questions = {str(k): str(q) for k, q in rows}
+            numbered = [key, *(f"{key}_{n}" for n in range(2, len(questions) + 3))]
+            free = [k for k in numbered if k not in claimed]
+            chosen = next(
+                (k for k in free if k in questions and same_words(questions[k]) == said),
+                next(k for k in free if k not in questions),
+            )
+            claimed.add(chosen)
+            placed.append(replace(draft, external_key=chosen))
+        return placed
+
     def _free_key(self, conn: Connection, key: str) -> str:
         """``key``, or the first of ``key_2``, ``key_3``, ... that no entry has, deleted
         ones included (a made key is for a new entry, not for reviving an old one)."""

@@ -55,7 +55,9 @@ class FaqDraft:
     CSV may lack a column): a new entry gets their defaults, an existing one keeps its values.
     ``version`` is the entry's version when its file was exported (an import merges the
     file's changes with the base's since, ``knowledge.merge``); ``deleted`` marks an entry
-    exported as deleted, which stays so.
+    exported as deleted, which stays so. ``made_key``: the source gave no key, and
+    ``external_key`` was made from the question (``key_from_question``); an import then
+    updates the entry that has that key and this question, or numbers a new one past it.
     """
 
     external_key: str
@@ -70,6 +72,7 @@ class FaqDraft:
     absent: frozenset[str] = frozenset()
     version: int | None = None
     deleted: bool = False
+    made_key: bool = False
 
     def fields(self) -> dict[str, Any]:
         """The editable fields in their stored (JSON) form."""
@@ -406,6 +409,7 @@ def clean_draft(draft: FaqDraft) -> FaqDraft:
         absent=draft.absent,
         version=draft.version,
         deleted=draft.deleted,
+        made_key=draft.made_key,
     )
 
 

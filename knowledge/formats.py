@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.entries import FaqDraft, FaqEntry, clean_draft, key_from_question
+from knowledge.entries import FaqDraft, FaqEntry, clean_draft, key_from_question, same_words
 from knowledge.errors import ImportValidationError, InvalidEntryError, KnowledgeError, RowError
 
 FORMATS = ("csv", "json", "yaml", "rasa")
@@ -123,7 +123,7 @@ def drafts_from_records(
     errors: list[RowError] = []
     drafts = Drafts()
     rows: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
+    seen: dict[Hashable, int] = {}
     unit = "row" if lines is None else "line"
     for index, record in enumerate(records):
         row = index + 1 if lines is None else lines[index]
@@ -132,13 +132,16 @@ def drafts_from_records(
         errors += [replace(e, unit=unit) for e in found]
         if draft is None:
             continue
-        if draft.external_key in seen:
-            duplicate = f"duplicate of {unit} {seen[draft.external_key]}"
-            if not _given_key(record):
-                duplicate += f" (the key {draft.external_key!r} is made from the question)"
-            errors.append(RowError(row, "id", duplicate, unit))
+        # A key made from the question is placed by the base (numbered past one that
+        # another question has); the same question twice is the duplicate.
+        same = ("?", *same_words(draft.question)) if draft.made_key else draft.external_key
+        if same in seen:
+            duplicate = f"duplicate of {unit} {seen[same]}"
+            if draft.made_key:
+                duplicate = f"the same question as {unit} {seen[same]}"
+            errors.append(RowError(row, "question" if draft.made_key else "id", duplicate, unit))
             continue
-        seen[draft.external_key] = row
+        seen[same] = row
         drafts.append(draft)
         rows.append((row, unit))
     if errors:
@@ -149,7 +152,7 @@ def drafts_from_records(
 
 def _draft(record: Any, row: int, errors: list[RowError]) -> FaqDraft | None:
     if not isinstance(record, Mapping):
-        errors.append(RowError(row, "-", "must be an object with id, question and answer"))
+        errors.append(RowError(row, "-", "must be an object with a question and an answer"))
         return None
     unknown = sorted(set(record) - _KNOWN_KEYS)
     if unknown:
@@ -163,6 +166,7 @@ def _draft(record: Any, row: int, errors: list[RowError]) -> FaqDraft | None:
         values[name] = record[name]
     given = _given_key(record)
     values["external_key"] = given or key_from_question(str(values["question"]))
+    values["made_key"] = not given
     for name, default in _FIELD_DEFAULTS.items():
         value = record.get(name, default)
         values[name] = default if value is None else value
@@ -281,7 +285,7 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = reader.fieldnames or []
     if not header:
-        problem = "the first line must be the header (id, question, answer, ...)"
+        problem = "the first line must be the header (question, answer, id, ...)"
         raise ImportValidationError(source, [RowError(1, "-", problem, "line")])
     # A spreadsheet's header is often "Id, Question, Answer": the same columns.
     header = reader.fieldnames = [_column_name(name) for name in header]

@@ -178,7 +178,8 @@ def register(
     ) -> None:
         """Import entries (all or nothing; upserts by id, unchanged rows untouched).
 
-        A CSV has the columns id, question, answer and, optionally, alternatives and tags
+        A CSV has the columns question, answer and, optionally, id (else the key is made
+        from the question, as the editor makes it), alternatives and tags
         (several in one cell separated by "|"), buttons and links (JSON lists), language,
         active. An exported file records each entry's version: by default an import that
         would undo a later edit is refused, naming the entries.

@@ -21,6 +21,7 @@ from knowledge import (
     import_file,
     read_data,
 )
+from knowledge.entries import key_from_question
 from knowledge.transfer import read_file
 from nlu import load_training_data
 
@@ -95,10 +96,14 @@ def test_malformed_rows_write_nothing(base: FaqBase, tmp_path: Path) -> None:
     with pytest.raises(ImportValidationError) as info:
         import_file(base, path, author="imp")
     problems = {(e.row, e.field) for e in info.value.errors}
-    assert problems == {(2, "question"), (3, "alternatives"), (4, "id"), (6, "colour"), (7, "id")}
-    assert "row 7, id: duplicate of row 5 (the key 'no_id' is made from the question)" in str(
-        info.value
-    )
+    assert problems == {
+        (2, "question"),
+        (3, "alternatives"),
+        (4, "id"),
+        (6, "colour"),
+        (7, "question"),
+    }
+    assert "row 7, question: the same question as row 5" in str(info.value)
     assert "row 2, question: missing" in str(info.value)
     assert base.list(include_deleted=True) == [] and base.current_revision() == 0
 
@@ -205,9 +210,28 @@ def test_a_file_without_keys_gets_the_keys_the_editor_would_make(base: FaqBase) 
     result = import_data(base, again, fmt="csv", author="imp", source="again.csv")
     assert result.updated == ("do_you_sell_gift_cards",) and not result.created
     assert len(base.list()) == 5
-    with pytest.raises(ImportValidationError, match="line 3, id: duplicate of line 2"):
+    with pytest.raises(ImportValidationError, match="line 3, question: the same question as"):
         data = b"question,answer\nGift cards?,Yes.\ngift CARDS,No.\n"
         import_data(base, data, fmt="csv", author="imp", source="twice.csv")
+
+
+def test_a_key_made_from_a_question_never_writes_over_another_question(base: FaqBase) -> None:
+    # "Hours?" made the key of the entry asked "When are you open?" and was written over it.
+    import_data(base, json.dumps(GOOD_JSON).encode(), fmt="json", author="imp", source="a.json")
+    long = "How long does it take to get my money back after I send a parcel back"
+    rows = f"question,answer\nHours?,Ask us.\n{long} by post?,Post.\n{long} by van?,Van.\n"
+    first = import_data(base, rows.encode(), fmt="csv", author="imp", source="b.csv")
+    made = key_from_question(long)
+    assert first.created == ("hours_2", made, f"{made}_2")
+    assert base.get_by_key("hours").question == "When are you open?"
+    assert base.get_by_key(f"{made}_2").answer == "Van."  # cut at 60 characters, numbered
+    # Imported again, each row finds its own entry; the editor's numbered keys too.
+    editor = base.create(FaqDraft("", "Hours?!", "typed"), author="staff")
+    assert editor.external_key == "hours_3"
+    again = rows.replace("Ask us.", "Ask.").replace("Van.", "By van.")
+    second = import_data(base, again.encode(), fmt="csv", author="imp", source="c.csv")
+    assert second.updated == ("hours_2", f"{made}_2") and second.unchanged == (made,)
+    assert not second.created and base.get_by_key("hours_3").answer == "typed"
 
 
 def test_yaml_texts_are_read_as_written(base: FaqBase) -> None:
