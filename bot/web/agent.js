@@ -563,8 +563,10 @@
       else if (stay !== null && rebuild) events.scrollTop = stay;
       else if (added) document.getElementById("new-messages").hidden = false;
     }).catch(function (error) {
-      if (error.status === 404 && id === state.selected && state.shown !== id) {
-        missing(id);  // a mistyped address: shown above the conversation open before
+      // a mistyped address (shown above the conversation open before), or the open
+      // one deleted (said above its transcript on every poll, its buttons still live)
+      if (error.status === 404 && id === state.selected) {
+        missing(id);
       } else {
         showError(error);
       }
@@ -576,6 +578,11 @@
   function missing(id) {
     state.selected = null;
     state.shown = null;
+    // The address names it no more: typed again, it is looked for again (no hashchange
+    // fires for the address already shown).
+    if (fromAddress() === id) {
+      history.replaceState(null, "", location.pathname + location.search);
+    }
     var detail = document.getElementById("detail");
     detail.textContent = "";
     detail.className = "panel";

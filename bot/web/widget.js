@@ -87,17 +87,24 @@
     } catch (e) { /* private mode */ }
   }
 
+  /* The count kept for the conversation this browser has now: one counted for another
+   * (a new session after the old one expired) is not shown against it. */
   function storedUnseen() {
     try {
-      var count = parseInt(window.sessionStorage.getItem(UNSEEN_KEY) || "0", 10);
-      return count > 0 ? count : 0;
+      var kept = JSON.parse(window.sessionStorage.getItem(UNSEEN_KEY) || "null");
+      var count = kept && kept.session === storedSession() ? kept.count : 0;
+      return typeof count === "number" && count > 0 ? count : 0;
     } catch (e) { return 0; }
   }
 
   function storeUnseen(count) {
     try {
-      if (count) window.sessionStorage.setItem(UNSEEN_KEY, String(count));
-      else window.sessionStorage.removeItem(UNSEEN_KEY);
+      if (count) {
+        var kept = { session: storedSession(), count: count };
+        window.sessionStorage.setItem(UNSEEN_KEY, JSON.stringify(kept));
+      } else {
+        window.sessionStorage.removeItem(UNSEEN_KEY);
+      }
     } catch (e) { /* private mode */ }
   }
 

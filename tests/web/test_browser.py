@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from botstack import LiveServer
+
+from bot.transcripts import TranscriptLog
 
 
 def open_widget(page: Any, server: LiveServer) -> str:
@@ -527,6 +531,20 @@ def test_a_conversation_has_an_address_in_the_console(
     page.locator('[data-conversation="second-chat"]').click()
     showing("second-chat")
     assert page.locator("#console-error").count() == 0
+    # Typed again, a wrong address is looked for again (no hashchange fired).
+    page.goto(web_server.url + "/agent#no-such-chat")
+    page.locator("#console-error", has_text="no-such-chat").wait_for()
+    assert page.evaluate("location.hash") == ""
+    page.goto(web_server.url + "/agent#second-chat")
+    showing("second-chat")
+    # Deleted while open: said in its place, not above its transcript on every poll.
+    transcripts = TranscriptLog(web_server.context.services.engine)
+    with ThreadPoolExecutor(1) as pool:  # this thread runs the browser's event loop
+        assert pool.submit(asyncio.run, transcripts.delete("second-chat")).result()
+    page.locator(
+        "#console-error", has_text="There is no conversation \u201csecond-chat\u201d"
+    ).wait_for()
+    assert page.locator("#detail-title").count() == 0
     # A token of spaces is asked for again, not sent and called unknown.
     blank = new_page()
     blank.goto(web_server.url + "/agent")
@@ -722,6 +740,16 @@ def test_a_persons_answer_to_a_closed_chat_shows_on_the_launcher(
     user.reload()
     user.get_by_role("button", name="Open the chat (2 new messages)").wait_for()
     assert user.locator(".deskbot-badge").inner_text() == "2"
+    # A count kept for another conversation (the session expired, a new one began) is not
+    # shown against this one.
+    user.evaluate("localStorage.setItem('deskbot.session_id', 'a-new-session')")
+    user.reload()
+    user.wait_for_selector('.deskbot[data-session-id="a-new-session"]')
+    assert launcher.get_attribute("aria-label") == "Open the chat"
+    assert user.locator(".deskbot-badge").is_hidden()
+    user.evaluate(f"localStorage.setItem('deskbot.session_id', {json.dumps(session_id)})")
+    user.reload()
+    user.wait_for_selector(".deskbot[data-session-id]")
     launcher.click()
     expect_bot(user, "Hi, Ana here.", who="agent")
     assert user.locator(".deskbot-badge").is_hidden()
