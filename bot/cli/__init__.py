@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot import db
 from bot.cli import admin, chat, faq, nlu, project, web
+from bot.cli.options import ProjectOption
 from bot.errors import BotError
 from knowledge import KnowledgeError
 from nlu import NluError
@@ -30,7 +31,7 @@ app.add_typer(evaluate_app, name="evaluate")
 @train_app.callback()
 def _train(
     ctx: typer.Context,
-    project: chat.ProjectOption = None,
+    project: ProjectOption = None,
     force: chat.ForceOption = False,
     epochs: chat.EpochsOption = None,
 ) -> None:

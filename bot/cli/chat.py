@@ -13,6 +13,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from bot import db
+from bot.cli.options import ProjectArgument, ProjectOption, project_folder
 from bot.cli.output import output_file, write_output
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
@@ -20,14 +21,6 @@ from bot.settings import Settings, load_settings
 if TYPE_CHECKING:
     from bot.services import Services
 
-ProjectOption = Annotated[
-    Path | None, typer.Option("--project", help="project folder (default: DESKBOT_PROJECT_DIR)")
-]
-# `deskbot check examples/demo` was refused while `deskbot init DIR` takes its folder so.
-ProjectArgument = Annotated[
-    Path | None,
-    typer.Argument(help="project folder (or --project)", show_default=False),
-]
 ForceOption = Annotated[bool, typer.Option(help="retrain even if the data did not change")]
 EpochsOption = Annotated[
     int | None,
@@ -38,15 +31,6 @@ EpochsOption = Annotated[
     ),
 ]
 console = Console(soft_wrap=True)  # one line per message, whatever the terminal width
-
-
-def project_folder(folder: Path | None, project: Path | None) -> Path | None:
-    """The folder given as an argument or as ``--project`` (None: neither)."""
-    if folder is not None and project is not None and folder != project:
-        raise typer.BadParameter(
-            f"two project folders given, {folder} and --project {project}; give one"
-        )
-    return folder if folder is not None else project
 
 
 def _settings(project: Path | None) -> Settings:
@@ -90,9 +74,9 @@ def train_project_command(
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def shell(project: ProjectOption = None) -> None:
+    def shell(folder: ProjectArgument = None, project: ProjectOption = None) -> None:
         """Chat with the bot in the terminal (buttons are numbered; /exit leaves)."""
-        asyncio.run(_shell(_settings(project)))
+        asyncio.run(_shell(_settings(project_folder(folder, project))))
 
     @app.command("test")
     def test_stories(

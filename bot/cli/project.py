@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.chat import ProjectArgument, ProjectOption, project_folder
+from bot.cli.options import ProjectArgument, ProjectOption, project_folder
 from bot.project.check import BUILTIN_DOES, Problem, check_project, has_errors
 from bot.project.rasa_import import import_rasa
 from bot.project.scaffold import create_project

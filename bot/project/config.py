@@ -303,6 +303,10 @@ def _duckling(part: Mapping[str, Any]) -> tuple[tuple[str, ...] | None, str]:
     return found or None, said
 
 
+#: The least a number setting may be.
+_AT_LEAST = {"nlu.epochs": 1, "nlu.max_length": 1, "nlu.typo_copies": 0}
+
+
 def _from_deskbot(config: ProjectConfig, data: Mapping[str, Any], file: str) -> ProjectConfig:
     def section(key: str, cls: type[Any], current: Any) -> Any:
         raw = data.get(key)
@@ -315,7 +319,13 @@ def _from_deskbot(config: ProjectConfig, data: Mapping[str, Any], file: str) -> 
         for name, value in body.items():
             if name not in known:
                 raise ProjectError(file, line_of(body, name), f"unknown setting {key}.{name}")
-            changes[str(name)] = _typed(value, str(known[name].type), file, line_of(body, name))
+            typed = _typed(value, str(known[name].type), file, line_of(body, name))
+            least = _AT_LEAST.get(f"{key}.{name}")
+            if least is not None and typed is not None and typed < least:
+                # "epochs: 0" trained the default 10 passes without a word
+                problem = f"{key}.{name} must be at least {least}, got {typed}"
+                raise ProjectError(file, line_of(body, name), problem)
+            changes[str(name)] = typed
         return replace(current, **changes)
 
     changes: dict[str, Any] = {

@@ -151,6 +151,7 @@ def test_a_project_folder_may_be_given_as_init_takes_it(cli: Cli, tmp_path: Path
     done = cli("check", str(missing))
     assert done.code == 1 and done.out.startswith(f"{missing}: error: no such project folder")
     assert cli("check", "shop", "--project", "shop").code == 0  # the same folder twice
+    assert cli("check", "shop", "--project", str(tmp_path / "shop")).code == 0  # however said
     both = cli("check", "shop", "--project", "other")
     assert both.code == 2 and "two project folders given, shop and --project other" in both.err
     assert cli("test", str(missing)).code != 0

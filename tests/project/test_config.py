@@ -154,6 +154,8 @@ def test_nlu_fallback_threshold_choice() -> None:
     [
         ("deskbot:\n  thresholds:\n    faq_answer: high\n", 3, "expected a number"),
         ("deskbot:\n  nlu:\n    epoch: 3\n", 3, "unknown setting nlu.epoch"),
+        ("deskbot:\n  nlu:\n    epochs: 0\n", 3, "nlu.epochs must be at least 1, got 0"),
+        ("deskbot:\n  nlu:\n    typo_copies: -1\n", 3, "nlu.typo_copies must be at least 0"),
         ("pipeline:\n  - threshold: 0.3\n", 2, "needs a `name`"),
         ("deskbot:\n  handoff:\n    after_fallbacks: 1.5\n", 3, "expected a number"),
         (
