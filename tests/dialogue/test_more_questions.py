@@ -494,7 +494,7 @@ def test_the_manager_runs_the_faqs_turns_not_their_stubs() -> None:
     assert DialogueManager._faq_takes_it is FaqTurns._faq_takes_it
     assert DialogueManager._faq_takes_it is not FormTurns._faq_takes_it
     assert DialogueManager._answered_in_parts is MoreQuestions._answered_in_parts
-    assert DialogueManager.parse is not MoreQuestions.parse
+    assert DialogueManager.read_typed is not MoreQuestions.read_typed
     assert DialogueManager._fall_back is not FaqTurns._fall_back
 
 
