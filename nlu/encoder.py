@@ -94,20 +94,29 @@ def set_torch_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-def load_tokenizer(path: Path) -> Any:
-    from transformers import AutoTokenizer
+# transformers imports its classes (and each model type's modules) lazily, and two threads
+# doing so at once fail: "cannot import name 'AutoTokenizer' from 'transformers'". The server
+# loads the FAQ encoder in the retriever's thread while the NLU model loads in another, and
+# after any FAQ edit it no longer started. Every load takes this lock.
+HF_LOADING = threading.RLock()
 
-    return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+
+def load_tokenizer(path: Path) -> Any:
+    with HF_LOADING:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
 
 
 def load_encoder_model(path: Path) -> Any:
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
+    with HF_LOADING:
+        from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
 
-    # transformers 5 draws a "Loading weights" bar on stderr, into every CLI command's output
-    # and the server's log
-    cast(Any, hf_logging).disable_progress_bar()
-    return AutoModel.from_pretrained(str(path), local_files_only=True)
+        # transformers 5 draws a "Loading weights" bar on stderr, into every CLI command's
+        # output and the server's log
+        cast(Any, hf_logging).disable_progress_bar()
+        return AutoModel.from_pretrained(str(path), local_files_only=True)
 
 
 def position_limit(model: Any, tokenizer: Any) -> int:

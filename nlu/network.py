@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nlu.encoder import load_encoder_model, mean_pool
+from nlu.encoder import HF_LOADING, load_encoder_model, mean_pool
 
 OUTSIDE = "O"
 
@@ -101,10 +101,11 @@ class JointModel(nn.Module):
         cls, model_dir: Path, labels: Labels, intent_head: str = "linear"
     ) -> JointModel:
         """An uninitialised network shaped like a saved model (weights are loaded after)."""
-        from transformers import AutoConfig, AutoModel
+        with HF_LOADING:  # see there
+            from transformers import AutoConfig, AutoModel
 
-        config = AutoConfig.from_pretrained(str(model_dir), local_files_only=True)
-        encoder = AutoModel.from_config(config)  # type: ignore[no-untyped-call]
+            config = AutoConfig.from_pretrained(str(model_dir), local_files_only=True)
+            encoder = AutoModel.from_config(config)  # type: ignore[no-untyped-call]
         return cls(encoder, len(labels.intents), len(labels.tags), intent_head=intent_head)
 
     def forward(

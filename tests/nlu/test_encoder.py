@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,3 +152,38 @@ def test_emoji_are_read_by_name_in_sentence_embeddings(tmp_path: Path) -> None:
     assert cache.encoded == 1  # keyed as read: the emoji and its name are one text
     assert abs(written - read).max() < 1e-6
     cache.close()
+
+
+def test_models_load_in_several_threads_at_once() -> None:
+    # The server loads the FAQ encoder in the retriever's thread while the NLU model loads
+    # in another; transformers' lazy imports failed ("cannot import name 'AutoTokenizer'")
+    # and the server did not start. Import state is per process: a fresh one shows it.
+    script = """
+import threading
+from nlu.encoder import load_encoder_model, load_tokenizer, resolve_model_path
+
+path = resolve_model_path(None)
+errors = []
+def run(*steps):
+    try:
+        for step in steps:
+            step(path)
+    except Exception as error:
+        errors.append(repr(error))
+jobs = [(load_tokenizer, load_encoder_model), (load_encoder_model,), (load_tokenizer,)]
+threads = [threading.Thread(target=run, args=job) for job in jobs]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(errors or "loaded")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "loaded", done.stdout
