@@ -63,8 +63,9 @@ def decode(data: bytes, source: str) -> str:
     """
     try:
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return data.decode("utf-16")
-        return data.decode("utf-8-sig")
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         problem = (
@@ -72,6 +73,16 @@ def decode(data: bytes, source: str) -> str:
             "save the file as UTF-8 and import it again"
         )
         raise ImportValidationError(source, [RowError(0, "-", problem)]) from None
+    if "\x00" in text:
+        # UTF-16 without its byte order mark reads as UTF-8 with a NUL after each letter
+        # (the CSV reader then failed with a traceback)
+        line = text[: text.index("\x00")].count("\n") + 1
+        problem = (
+            f"line {line} holds a NUL character: is the file UTF-16 without a byte order "
+            "mark? save it as UTF-8 and import it again"
+        )
+        raise ImportValidationError(source, [RowError(0, "-", problem)])
+    return text
 
 
 def yaml_problem(error: yaml.YAMLError) -> str:
@@ -277,6 +288,9 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
     """Read CSV with a header row (``id,question,answer,alternatives,tags,...``)."""
     if not text.strip():
         raise ImportValidationError(source, [RowError(0, "-", "the file is empty")])
+    # Lines ended by a carriage return alone (Excel's "CSV (Macintosh)") broke the reader
+    # with a traceback: "new-line character seen in unquoted field".
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     delimiter = _delimiter(text)
     opened = _unclosed_quote(text, delimiter)
     if opened is not None:
@@ -304,42 +318,47 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
     lines: list[int] = []
     errors: list[RowError] = []
     notes: list[str] = []
-    for raw in reader:
-        # line_num is the record's last line; a quoted cell may span several (cells past
-        # the header's come as a list under the key None)
-        cells = [c for v in raw.values() for c in (v if isinstance(v, list) else [v])]
-        row = reader.line_num - sum(c.count("\n") for c in cells if c)
-        if None in raw:
-            # most often an unquoted comma in an answer ("No, we are online only.")
-            sign = {",": "a comma", ";": "a semicolon"}.get(delimiter, "a tab")
-            problem = f"more cells than header columns ({sign} inside a cell? quote the cell)"
-            errors.append(RowError(row, "-", problem, "line"))
-            continue
-        record: dict[str, Any] = {}
-        for name, cell in raw.items():
-            cell = cell or ""
-            if name in ("alternatives", "tags", "buttons", "links"):
-                record[name] = _csv_list(cell, row, name, errors)
-                note = _one_item_note(cell, row, name)
-                if note:
-                    notes.append(note)
-            elif name in ("active", "deleted"):
-                flag = cell.strip().lower()
-                empty = "true" if name == "active" else "false"  # what a blank cell means
-                record[name] = (
-                    (flag or empty) in ("1", "true", "yes")
-                    if flag in ("", "0", "1", "true", "false", "yes", "no")
-                    else cell
-                )
-            elif name == "version":
-                number = cell.strip()
-                record[name] = (
-                    int(number) if number.isascii() and number.isdigit() else (number or None)
-                )
-            else:
-                record[name] = cell
-        records.append(record)
-        lines.append(row)
+    try:
+        for raw in reader:
+            # line_num is the record's last line; a quoted cell may span several (cells past
+            # the header's come as a list under the key None)
+            cells = [c for v in raw.values() for c in (v if isinstance(v, list) else [v])]
+            row = reader.line_num - sum(c.count("\n") for c in cells if c)
+            if None in raw:
+                # most often an unquoted comma in an answer ("No, we are online only.")
+                sign = {",": "a comma", ";": "a semicolon"}.get(delimiter, "a tab")
+                problem = f"more cells than header columns ({sign} inside a cell? quote the cell)"
+                errors.append(RowError(row, "-", problem, "line"))
+                continue
+            record: dict[str, Any] = {}
+            for name, cell in raw.items():
+                cell = cell or ""
+                if name in ("alternatives", "tags", "buttons", "links"):
+                    record[name] = _csv_list(cell, row, name, errors)
+                    note = _one_item_note(cell, row, name)
+                    if note:
+                        notes.append(note)
+                elif name in ("active", "deleted"):
+                    flag = cell.strip().lower()
+                    empty = "true" if name == "active" else "false"  # what a blank cell means
+                    record[name] = (
+                        (flag or empty) in ("1", "true", "yes")
+                        if flag in ("", "0", "1", "true", "false", "yes", "no")
+                        else cell
+                    )
+                elif name == "version":
+                    number = cell.strip()
+                    record[name] = (
+                        int(number) if number.isascii() and number.isdigit() else (number or None)
+                    )
+                else:
+                    record[name] = cell
+            records.append(record)
+            lines.append(row)
+    except csv.Error as exc:  # a cell over the reader's size limit, say
+        problem = f"cannot be read as CSV ({exc})"
+        error = RowError(reader.line_num + 1, "-", problem, "line")  # the record begun
+        raise ImportValidationError(source, [error]) from None
     try:
         drafts = drafts_from_records(records, source, lines)
     except ImportValidationError as exc:

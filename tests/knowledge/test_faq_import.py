@@ -234,6 +234,23 @@ def test_a_key_made_from_a_question_never_writes_over_another_question(base: Faq
     assert not second.created and base.get_by_key("hours_3").answer == "typed"
 
 
+def test_csv_line_endings_and_encodings_a_spreadsheet_may_save(base: FaqBase) -> None:
+    # Excel's "CSV (Macintosh)" ends lines with a carriage return alone, and UTF-16 without
+    # a byte order mark reads as text with a NUL after each letter: both ended in a
+    # traceback (a 500 in the editor).
+    mac = b'question,answer\rDo you ship to Mars?,No.\rTwo lines?,"Yes:\rthis one."\r'
+    import_data(base, mac, fmt="csv", author="imp", source="mac.csv")
+    assert base.get_by_key("do_you_ship_to_mars").answer == "No."
+    assert base.get_by_key("two_lines").answer == "Yes:\nthis one."
+    utf16 = "question,answer\nQ?,A\n".encode("utf-16-le")
+    with pytest.raises(ImportValidationError, match="NUL character: is the file UTF-16"):
+        import_data(base, utf16, fmt="csv", author="imp", source="u.csv")
+    huge = b"question,answer\nQ?,A\nBig?," + b"x" * 200_000 + b"\n"
+    with pytest.raises(ImportValidationError, match="line 3: cannot be read as CSV"):
+        import_data(base, huge, fmt="csv", author="imp", source="big.csv")
+    assert len(base.list()) == 2
+
+
 def test_yaml_texts_are_read_as_written(base: FaqBase) -> None:
     # YAML 1.1 reads a bare No, on or 1.10 as a boolean or a number: "answer: No" was
     # refused ("answer must be text, got bool") and a tag "on" became "True".
