@@ -11,6 +11,7 @@ from bot.dialogue import DialogueManager
 from bot.dialogue.builtin import FAQ_ACTION
 from bot.project import Domain, Step, TestStory
 from bot.reminders import Cancel
+from bot.transcripts import delete_conversation
 from nlu import MarkupError, parse_markup
 
 SKIPPED_ACTIONS = frozenset({"action_listen", "action_session_start"})
@@ -74,6 +75,9 @@ async def run_story(dm: DialogueManager, story: TestStory) -> StoryResult:
     finally:
         # A reminder its actions set would be fired by a server on the same database.
         await dm.reminders.apply(conversation, [Cancel()])
+        # `deskbot test` left 75 conversations in the live database, 7 of them in the
+        # agents' queue: a replay is gone once its result is known.
+        await delete_conversation(dm.store, dm.transcripts, conversation)
 
 
 async def _replay(dm: DialogueManager, story: TestStory, conversation: str) -> StoryResult:

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.errors import BotError
 from bot.state import HANDOFF_STATES, agent_of
 from bot.tables import PREVIEW_CHARS, conversation_events, conversations, reminders
+
+if TYPE_CHECKING:
+    from bot.sessions import SessionStore
 
 EVENT_TYPES = frozenset(
     {
@@ -352,3 +355,14 @@ class TranscriptLog:
             return bool(gone)
 
         return await asyncio.to_thread(run)
+
+
+async def delete_conversation(
+    store: SessionStore, transcripts: TranscriptLog, conversation_id: str
+) -> bool:
+    """Delete everything stored about a conversation: its live state, its transcript and
+    its reminders; True if it had a transcript. Under the conversation's lock: a turn
+    running meanwhile would otherwise write its state and events back after the deletion."""
+    async with store.lock(conversation_id):
+        await store.delete(conversation_id)
+        return await transcripts.delete(conversation_id)

@@ -173,7 +173,7 @@ def register(app: typer.Typer) -> None:
     def conversation_delete(conversation_id: str) -> None:
         """Delete everything stored about a conversation: transcript and live state."""
         from bot.services import build_session_store
-        from bot.transcripts import TranscriptLog
+        from bot.transcripts import TranscriptLog, delete_conversation
 
         settings = load_settings()
         engine = db.create_db_engine(settings.database_url, must_exist=True)
@@ -181,11 +181,7 @@ def register(app: typer.Typer) -> None:
         async def run() -> bool:
             store = build_session_store(settings, engine)
             try:
-                # Under the conversation's lock: a turn running meanwhile would otherwise
-                # write its state and events back after the deletion.
-                async with store.lock(conversation_id):
-                    await store.delete(conversation_id)
-                    return await TranscriptLog(engine).delete(conversation_id)
+                return await delete_conversation(store, TranscriptLog(engine), conversation_id)
             finally:
                 await store.close()
 
