@@ -482,13 +482,7 @@ class FaqRetriever:
         return FaqDecision("none", (), best.confidence)
 
     def _options(self, hits: Sequence[FaqHit]) -> tuple[FaqHit, ...]:
-        """Up to ``max_suggestions`` of ``hits``, one per question: two entries asked the
-        same way would be two identical buttons."""
-        options: list[FaqHit] = []
-        titles: set[tuple[str, ...]] = set()
-        for hit in hits:
-            title = same_words(hit.entry.question)
-            if title not in titles:
-                options.append(hit)
-                titles.add(title)
-        return tuple(options[: self.config.max_suggestions])
+        """Up to ``max_suggestions`` of ``hits``. Entries asked the same way are all
+        offered (the chat tells their buttons apart): one stood for both, and the other's
+        answer could never be chosen."""
+        return tuple(hits[: self.config.max_suggestions])

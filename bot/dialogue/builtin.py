@@ -193,12 +193,38 @@ def _suggested(options: list[FaqAnswer]) -> dict[str, Any]:
     }
 
 
+#: Characters of an answer that tell apart two entries asked the same way.
+GIST_CHARS = 40
+
+
 def faq_buttons(options: list[FaqAnswer]) -> tuple[dict[str, str], ...]:
-    """ "Did you mean" buttons, each choosing one entry."""
+    """ "Did you mean" buttons, each choosing one entry.
+
+    Entries asked the same way are told apart by the start of their answers: one button
+    stood for both ("Did you mean: How much does shipping cost?") and only one entry's
+    answer could ever be chosen.
+    """
+    asked = [_words(o.question) for o in options]
     return tuple(
-        {"title": o.question, "payload": "/faq" + json.dumps({FAQ_KEY_ENTITY: o.key})}
-        for o in options
+        {
+            "title": o.question if asked.count(words) == 1 else f"{o.question} ({_gist(o.answer)})",
+            "payload": "/faq" + json.dumps({FAQ_KEY_ENTITY: o.key}),
+        }
+        for o, words in zip(options, asked, strict=True)
     )
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", text.casefold()))
+
+
+def _gist(answer: str) -> str:
+    """The start of an answer, its markdown marks left out, cut at a word."""
+    line = next((x for x in answer.splitlines() if x.strip()), "")
+    plain = " ".join(re.sub(r"\]\([^)]*\)|[*_`#>\[\]]", " ", line).split())
+    if len(plain) <= GIST_CHARS:
+        return plain
+    return plain[:GIST_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
 
 
 async def handoff(

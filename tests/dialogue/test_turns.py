@@ -1788,3 +1788,28 @@ async def test_the_same_question_over_the_same_suggestions_comes_to_a_person(mak
     other = make_dm(parser=FixedParser({"pay how?": ("faq", 0.9), "pay when?": ("faq", 0.9)}))
     await other.handle("sb", "pay how?")
     assert (await other.handle("sb", "pay when?"))[-1].buttons
+
+
+def test_entries_asked_the_same_way_get_buttons_told_apart_by_their_answers() -> None:
+    # One button stood for both ("Did you mean: How much does shipping cost?"), and only
+    # one entry's answer could ever be chosen.
+    from bot.dialogue.builtin import faq_buttons
+    from bot.dialogue.ports import FaqAnswer
+
+    options = [
+        FaqAnswer(
+            "cost",
+            "How much does shipping cost?",
+            "**Standard** delivery is [free](https://x.example/s) over 50 euros, express 9 euros.",
+            0.5,
+        ),
+        FaqAnswer("dup", "how much does shipping COST", "dup", 0.4),
+        FaqAnswer("gift", "Do you sell gift cards?", "Yes.", 0.3),
+    ]
+    buttons = faq_buttons(options)
+    assert [b["title"] for b in buttons] == [
+        "How much does shipping cost? (Standard delivery is free over 50\u2026)",
+        "how much does shipping COST (dup)",
+        "Do you sell gift cards?",
+    ]
+    assert [json.loads(b["payload"][4:])["faq_key"] for b in buttons] == ["cost", "dup", "gift"]
