@@ -197,10 +197,10 @@ def export_file(
     return len(entries)
 
 
-def check_new_keys(base: FaqBase, drafts: Drafts, source: str) -> None:
+def check_new_keys(base: FaqBase | None, drafts: Drafts, source: str) -> None:
     """Refuse the file's new entries whose key has a space, all of them by row (the base
     refused the first alone, naming neither the file nor the row). An entry stored with
-    one before the rule keeps it.
+    one before the rule keeps it; without a base (a file checked alone) every key is new.
 
     Raises:
         ImportValidationError: one or more new keys have a space.
@@ -208,7 +208,7 @@ def check_new_keys(base: FaqBase, drafts: Drafts, source: str) -> None:
     errors: list[RowError] = []
     for index, draft in enumerate(drafts):
         problem = spaced_key_problem(str(draft.external_key))
-        if problem is None or _stored(base, str(draft.external_key)):
+        if problem is None or (base is not None and _stored(base, str(draft.external_key))):
             continue
         row, unit = drafts.rows[index] if index < len(drafts.rows) else (0, "row")
         errors.append(RowError(row, "id", problem, unit))

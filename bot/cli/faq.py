@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     # The retriever brings torch and faiss: loaded by the commands that search, so that
     # `faq list`, `import` or `--help` start in a second.
     from knowledge import FaqRetriever, RetrieverConfig
+    from knowledge.formats import Drafts
     from knowledge.scoring import Mode
 
 EncoderFactory = Callable[[Settings], Encoder]
@@ -194,6 +195,8 @@ def register(
             typer.echo(f"note: {note}")
         count = _entries(len(drafts))
         if check and not database_exists():  # before `deskbot db upgrade`: the file alone
+            # a spaced key was called valid here and refused by the import
+            _check_alone(drafts, file)
             typer.echo(f"{file}: {count}, all valid (nothing written)")
             return
         try:
@@ -209,6 +212,7 @@ def register(
             # A database that cannot be reached or is not set up: the file's verdict
             # still stands (a CI step checks files without one).
             reason = db_explain(error) or error
+            _check_alone(drafts, file)
             typer.echo(f"{file}: {count}, all valid (nothing written)")
             typer.echo(f"note: not compared with the database: {reason}", err=True)
             return
@@ -377,6 +381,16 @@ def register(
 
 def _entries(count: int) -> str:
     return f"{count} entr{'y' if count == 1 else 'ies'}"
+
+
+def _check_alone(drafts: Drafts, file: Path) -> None:
+    """What the base would refuse in the file, as for a base without its entries."""
+    from knowledge.transfer import check_new_keys
+
+    try:
+        check_new_keys(None, drafts, str(file))
+    except KnowledgeError as exc:
+        raise _fail(exc) from None
 
 
 def _fail(exc: Exception) -> typer.Exit:

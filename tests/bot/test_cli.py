@@ -43,6 +43,11 @@ def test_db_upgrade_token_and_conversation_delete(tmp_path: Path) -> None:
     assert checked.returncode == 0 and "1 entry, all valid (nothing written)" in checked.stdout
     refused = run(["faq", "import", str(bad)], tmp_path)
     assert refused.returncode == 2 and "row 1, question: missing" in refused.stderr
+    # what only an import into a base refused (a new key with a space) is refused here too
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text("id,question,answer\nhas space,Q?,A.\n")
+    alone = run(["faq", "import", "--check", str(spaced)], tmp_path)
+    assert alone.returncode == 2 and "line 2, id: 'has space' has a space" in alone.stderr
     assert not (tmp_path / "var").exists()
     done = run(["db", "upgrade"], tmp_path)
     assert done.returncode == 0, done.stderr
