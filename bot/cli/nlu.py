@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,7 +78,11 @@ def train_nlu(
     )
 
 
-def _print_report(report: dict[str, Any]) -> None:
+#: The weakest intents the summary names.
+WEAKEST = 5
+
+
+def _print_report(report: dict[str, Any], known: Collection[str] = ()) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -95,9 +100,12 @@ def _print_report(report: dict[str, Any]) -> None:
         table.add_row(f"out-of-scope recall ({oos['label']})", f"{oos['recall']:.4f}")
         table.add_row("in-scope accuracy", f"{oos['in_scope_accuracy']:.4f}")
     table.add_row("errors", str(report["n_errors"]))
-    worst = sorted(report["intent"]["per_intent"].items(), key=lambda kv: kv[1]["f1"])[:5]
-    for name, scores in worst:
-        table.add_row(f"  low F1: {name}", f"{scores['f1']:.3f} (n={scores['support']})")
+    # Below 1 only: intents recognised every time were listed as "low F1: greet 1.000".
+    scored = report["intent"]["per_intent"].items()
+    worst = sorted((kv for kv in scored if kv[1]["f1"] < 1.0), key=lambda kv: kv[1]["f1"])
+    for name, scores in worst[:WEAKEST]:
+        unknown = " \u2014 not one of the model's intents" if known and name not in known else ""
+        table.add_row(f"  low F1: {name}", f"{scores['f1']:.3f} (n={scores['support']}){unknown}")
     Console().print(table)
 
 
@@ -132,7 +140,7 @@ def evaluate_nlu(
             plot_confusion(result, plots)
     except (OSError, BotError) as exc:
         raise _fail(exc) from None
-    _print_report(result)
+    _print_report(result, known=nlu_model.labels.intents)
 
 
 def register(train_app: typer.Typer, evaluate_app: typer.Typer) -> None:

@@ -128,3 +128,31 @@ def test_gpu_check_small_runs_on_cpu(tmp_path: Path) -> None:
     assert speed["latency_ms_batch1"]["p50"] > 0
     quality = json.loads((tmp_path / "banking77" / "report.json").read_text())
     assert quality["summary"]["n"] > 0 and 0.0 <= quality["summary"]["intent_accuracy"] <= 1.0
+
+
+def test_the_summary_names_only_intents_below_a_perfect_f1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "low F1: greet 1.000" was listed for intents recognised every time; an intent the
+    # model was never taught scored 0 without a word on why.
+    from bot.cli.nlu import _print_report
+
+    per_intent = {
+        "greet": {"f1": 1.0, "support": 4},
+        "goodbye": {"f1": 1.0, "support": 3},
+        "track": {"f1": 0.8, "support": 5},
+        "order_status": {"f1": 0.0, "support": 2},
+    }
+    report = {
+        "n": 14,
+        "intent": {"accuracy": 0.8, "macro_f1": 0.7, "per_intent": per_intent},
+        "entities": {"precision": 1.0, "recall": 1.0, "f1": 1.0},
+        "out_of_scope": None,
+        "n_errors": 3,
+    }
+    monkeypatch.setenv("COLUMNS", "200")  # a row per intent, however wide the terminal
+    _print_report(report, known=("greet", "goodbye", "track"))
+    out = capsys.readouterr().out
+    lows = [line for line in out.splitlines() if "low F1" in line]
+    assert len(lows) == 2 and "order_status" in lows[0] and "track" in lows[1]
+    assert "not one of the model's intents" in lows[0] and "not one" not in lows[1]
