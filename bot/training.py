@@ -54,6 +54,8 @@ class TrainOutcome:
     faq_entries: int
     faq_imported: int
     faq_changed: bool = False  # the FAQ base changed since the model was trained
+    # entries the base held before, none of them the project's own: another project's
+    faq_elsewhere: int = 0
 
 
 STAMP = "project.json"  # beside the model: what it was trained from
@@ -107,6 +109,18 @@ def seed_faq(project: Project, base: FaqBase, *, add_new: bool = True) -> int:
         result = import_data(base, data, fmt="json", author="project-files", source=source)
         written += len(result.created)
     return written
+
+
+def entries_of_another_project(project: Project, base: FaqBase) -> int:
+    """How many entries the base holds when it holds none of the project's own FAQ
+    entries but the project has some: a base seeded by another project (a new project
+    trained beside the demo was trained on the demo shop's FAQ, and answered from it)."""
+    known = {entry.external_key for entry in base.list(include_deleted=True)}
+    if not known:
+        return 0
+    own = {str(d.external_key) for path in project.faq_files for d in read_file(path)}
+    own |= {str(entry["id"]) for entry in retrieval_faq(project)}
+    return len(known) if own and not own & known else 0
 
 
 def project_data(project: Project) -> TrainingData:
@@ -196,6 +210,7 @@ def train_project(
     """
     started = time.perf_counter()
     base = FaqBase(engine)
+    elsewhere = entries_of_another_project(project, base)
     imported = seed_faq(project, base)
     own = project_data(project)
     data = training_data(project, base, own)
@@ -209,6 +224,7 @@ def train_project(
         faq_examples=sum(e.intent.split("/", 1)[0] in faq_intents for e in data.examples),
         faq_entries=faq_entries,
         faq_imported=imported,
+        faq_elsewhere=elsewhere,
     )
     project_hash = own.fingerprint()
     revision = base.current_revision()

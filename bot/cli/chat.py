@@ -65,6 +65,13 @@ def train_project_command(
         f"{outcome.faq_entries} entries ({outcome.faq_imported} imported now), "
         f"indexed at revision {revision}"
     )
+    if outcome.faq_elsewhere:
+        console.print(
+            f"[yellow]Note: the FAQ base at {settings.database_url} held "
+            f"{outcome.faq_elsewhere} entries before, none of them this project's: another "
+            "project's? This bot answers from them too. A second bot needs its own "
+            "DESKBOT_DATABASE_URL and DESKBOT_DATA_DIR.[/yellow]"
+        )
     if outcome.faq_changed:
         console.print(
             "The FAQ base changed since the NLU model was trained: the bot answers from it "

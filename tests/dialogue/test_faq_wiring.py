@@ -17,7 +17,7 @@ from bot.faq_source import KnowledgeFaq
 from bot.project import Project, load_project
 from bot.sessions import SqlSessionStore
 from bot.story_tests import run_story
-from bot.training import seed_faq, training_data
+from bot.training import entries_of_another_project, seed_faq, training_data
 from bot.transcripts import TranscriptLog
 from knowledge import FaqBase, FaqRetriever, ImportValidationError, import_data
 from nlu import SentenceEncoder
@@ -247,6 +247,14 @@ def test_retrieval_responses_reach_the_base_once_and_never_over_staff_edits(
     assert base.get_by_key("ask_hours").answer == "9 to 6."
     assert base.get_by_key("chitchat/ask_name").deleted_at is not None
     assert seed_faq(load_project(root), base) == 0
+    # A new project trained on this database was trained on this one's FAQ without a
+    # word: training says the base held another project's entries.
+    assert entries_of_another_project(load_project(root), base) == 0  # its own
+    other = write_files(tmp_path / "other", {**files, "domain.yml": 'version: "3.1"\n',
+                        "faq/faq.yml": "- id: own\n  question: Q?\n  answer: A.\n"})  # fmt: skip
+    assert entries_of_another_project(load_project(other), base) == 4
+    assert seed_faq(load_project(other), base) == 1
+    assert entries_of_another_project(load_project(other), base) == 0  # its own now too
 
 
 def test_an_entry_added_to_a_faq_file_later_reaches_the_base_in_use(
