@@ -76,6 +76,8 @@ def load_project(path: Path | str) -> Project:
             (the message names file and line).
     """
     root = Path(path)
+    if root.is_file():  # "no such project folder" for a file that is there
+        raise ProjectError(root, 0, "is a file; give the project's folder (with domain.yml)")
     if not root.is_dir():
         raise ProjectError(root, 0, "no such project folder; create one with `deskbot init`")
     domains = find_domain(root)

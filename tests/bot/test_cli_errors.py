@@ -155,6 +155,9 @@ def test_a_project_folder_may_be_given_as_init_takes_it(cli: Cli, tmp_path: Path
     both = cli("check", "shop", "--project", "other")
     assert both.code == 2 and "two project folders given, shop and --project other" in both.err
     assert cli("test", str(missing)).code != 0
+    (tmp_path / "README.md").write_text("# a file")
+    told = cli("check", "README.md")
+    assert told.code == 1 and "README.md: error: is a file; give the project's folder" in told.out
 
 
 def test_training_for_no_passes_is_refused(cli: Cli) -> None:
