@@ -755,6 +755,10 @@ def test_a_return_asked_with_the_order_s_status_tells_it(actions: ModuleType) ->
 def test_an_order_s_status_reads_naturally(actions: ModuleType) -> None:
     # "Your order NW-27530 is delivered. It was delivered on Friday." and "is shipped"
     assert actions.status_line("NW-48213").startswith("Your order NW-48213 has shipped: it left")
+    # Past its due day, the status says so: it was told only once the customer said it
+    # had not come.
+    assert actions.status_line("NW-72946").endswith(actions.OVERDUE)
+    assert actions.OVERDUE not in actions.status_line("NW-48213")  # due tomorrow
     assert actions.status_line("NW-27530") == "Your order NW-27530 was delivered on Friday."
     assert actions.status_line("NW-61248").startswith("Your order NW-61248 was cancelled, and")
     for number in actions.ORDERS:

@@ -41,10 +41,21 @@ def refused_order(tracker: Tracker) -> str | None:
     return number if refused else None
 
 
-def status_line(number: str) -> str:
+#: Said after the status of an order on its way past its due day: it was told only after
+#: the customer said it had not come ("where is NW-72946" got "it left our warehouse last
+#: week", two days after it was due).
+OVERDUE = (
+    " By now it should have reached you; if it hasn't, tell me and a member of our team "
+    "will look into it with the carrier."
+)
+
+
+def status_line(number: str, today: date | None = None) -> str:
     """Where an order known to the order system is."""
     order = ORDERS[number]
-    return f"Your order {number} {order['news']}"
+    due = due_date(number, today or date.today()) if order["status"] == "shipped" else None
+    late = OVERDUE if due is not None and due < (today or date.today()) else ""
+    return f"Your order {number} {order['news']}{late}"
 
 
 # A return asked for beside the order's status ("... and how do I return it?"), and the
