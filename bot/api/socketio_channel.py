@@ -7,6 +7,7 @@ the bot's replies and the agents' messages. With Redis configured the server use
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -152,9 +153,22 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
             await sio.leave_room(sid, ROOM_PREFIX + previous)
         await sio.enter_room(sid, ROOM_PREFIX + session_id)
 
+    # Each event runs as a task of its own: the widget's greeting and a question typed
+    # before it was answered raced for the conversation, and under load the question was
+    # answered first and the greeting came after the answer. A socket's messages are handled
+    # in the order sent (the lock is taken before the task first yields).
+    in_order: dict[str, asyncio.Lock] = {}
+
     async def user_uttered(sid: str, data: Any = None) -> dict[str, Any] | None:
         """Handle one message; the return value acknowledges it to clients that ask
         (deskbot's widget uses it to stop its typing indicator; rasa-webchat does not ask)."""
+        async with in_order.setdefault(sid, asyncio.Lock()):
+            return await _user_uttered(sid, data)
+
+    async def disconnect(sid: str, *_reason: Any) -> None:
+        in_order.pop(sid, None)
+
+    async def _user_uttered(sid: str, data: Any) -> dict[str, Any] | None:
         if not isinstance(data, dict) or not isinstance(data.get("message"), str):
             await _refuse(sid, "user_uttered needs {'message': str, 'session_id': str}", 422)
             return None
@@ -207,6 +221,7 @@ def build_socketio(settings: Settings, context: ApiContext) -> socketio.AsyncSer
     sio.on("connect", connect)
     sio.on("session_request", session_request)
     sio.on("user_uttered", user_uttered)
+    sio.on("disconnect", disconnect)
     return sio
 
 

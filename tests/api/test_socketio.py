@@ -243,6 +243,29 @@ def test_bad_user_uttered_payloads_get_an_error_event(
     assert not [event for event, _ in tab.quiet(0.5) if event == "bot_uttered"]
 
 
+def test_a_sockets_messages_are_answered_in_the_order_sent(
+    live_server: LiveServer, tabs: list[Tab], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The widget's greeting, slow to be handled under load, was answered after the
+    # question typed behind it.
+    from bot.api import socketio_channel
+
+    real = socketio_channel.run_turn
+
+    async def slow_greeting(context: Any, sender: str, text: str, *args: Any, **kw: Any) -> Any:
+        if text == "hello":
+            await asyncio.sleep(0.5)
+        return await real(context, sender, text, *args, **kw)
+
+    monkeypatch.setattr(socketio_channel, "run_turn", slow_greeting)
+    tab = open_tab(live_server, tabs)
+    session_id = tab.session(None)
+    tab.say(session_id, "hello")
+    tab.say(session_id, "/show_map")
+    texts = [tab.next("bot_uttered").get("text") for _ in range(2)]
+    assert texts[0] == "Hello! How can I help?", texts
+
+
 def test_an_unexpected_failure_is_told_to_the_widget_not_left_hanging(
     live_server: LiveServer, tabs: list[Tab], monkeypatch: pytest.MonkeyPatch
 ) -> None:
