@@ -72,11 +72,21 @@ def nlu_model_dir(project: Project) -> Path:
     return project.models_dir / "nlu"
 
 
-def seed_faq(project: Project, base: FaqBase, *, add_new: bool = True) -> int:
+@dataclass(frozen=True)
+class FaqSeed:
+    """What seeding the FAQ base did: entries ``written``, and ``elsewhere``: how many the
+    base held before when none of them was the project's own though it has some, a base
+    seeded by another project (a new project trained beside the demo was trained on the
+    demo shop's FAQ, and answered from it). 0 when the files were not read."""
+
+    written: int
+    elsewhere: int = 0
+
+
+def seed_faq(project: Project, base: FaqBase, *, add_new: bool = True) -> FaqSeed:
     """Import the project's FAQ files into an empty base and, with ``add_new``, add each of
     their entries whose key a base in use has never held; add each response of its Rasa
-    retrieval intents (``utter_faq/x``, answered from the FAQ base) likewise. Returns entries
-    written.
+    retrieval intents (``utter_faq/x``, answered from the FAQ base) likewise.
 
     The base is the source of truth once seeded: staff edits, deletions and entries of the
     same key from faq/ files are never written over from the project's files. An entry added
@@ -88,39 +98,29 @@ def seed_faq(project: Project, base: FaqBase, *, add_new: bool = True) -> int:
     """
     written = 0
     known = {entry.external_key for entry in base.list(include_deleted=True)}
-    if known and not add_new:
-        files: tuple[Path, ...] = ()
-    else:
-        files = tuple(project.faq_files)
+    looked = add_new or not known  # a server start reads no files into a base in use
+    files = project.faq_files if looked else ()
     # every file read (and found valid) before anything is written
     read = [(path, read_file(path)) for path in files]
     for path, drafts in read:
         check_new_keys(base, drafts, str(path))
+    responses = retrieval_faq(project)
+    own = {d.external_key for _, drafts in read for d in drafts}
+    own |= {str(response["id"]) for response in responses}
+    elsewhere = len(known) if looked and own and known and not own & known else 0
     for _, drafts in read:
         new = [d for d in drafts if d.external_key not in known and not d.deleted]
         if new:
             result = base.upsert_many(new, author="project-files")
             written += len(result.created) + len(result.updated)
             known.update(draft.external_key for draft in new)
-    retrieval = [entry for entry in retrieval_faq(project) if entry["id"] not in known]
+    retrieval = [entry for entry in responses if entry["id"] not in known]
     if retrieval:
         source = f"{project.root / 'domain.yml'} (retrieval intents)"
         data = json.dumps(retrieval).encode()
         result = import_data(base, data, fmt="json", author="project-files", source=source)
         written += len(result.created)
-    return written
-
-
-def entries_of_another_project(project: Project, base: FaqBase) -> int:
-    """How many entries the base holds when it holds none of the project's own FAQ
-    entries but the project has some: a base seeded by another project (a new project
-    trained beside the demo was trained on the demo shop's FAQ, and answered from it)."""
-    known = {entry.external_key for entry in base.list(include_deleted=True)}
-    if not known:
-        return 0
-    own = {str(d.external_key) for path in project.faq_files for d in read_file(path)}
-    own |= {str(entry["id"]) for entry in retrieval_faq(project)}
-    return len(known) if own and not own & known else 0
+    return FaqSeed(written, elsewhere)
 
 
 def project_data(project: Project) -> TrainingData:
@@ -210,8 +210,7 @@ def train_project(
     """
     started = time.perf_counter()
     base = FaqBase(engine)
-    elsewhere = entries_of_another_project(project, base)
-    imported = seed_faq(project, base)
+    seeded = seed_faq(project, base)
     own = project_data(project)
     data = training_data(project, base, own)
     model_dir = nlu_model_dir(project)
@@ -223,8 +222,8 @@ def train_project(
         intents=len(data.intents),
         faq_examples=sum(e.intent.split("/", 1)[0] in faq_intents for e in data.examples),
         faq_entries=faq_entries,
-        faq_imported=imported,
-        faq_elsewhere=elsewhere,
+        faq_imported=seeded.written,
+        faq_elsewhere=seeded.elsewhere,
     )
     project_hash = own.fingerprint()
     revision = base.current_revision()

@@ -371,14 +371,10 @@ class FaqBase:
                 claimed.add(key)
                 placed.append(draft)
                 continue
-            rows = conn.execute(
-                select(faq_entries.c.external_key, faq_entries.c.question).where(
-                    faq_entries.c.external_key.startswith(key, autoescape=True)
-                )
-            ).all()
-            questions = {str(k): str(q) for k, q in rows}
-            numbered = [key, *(f"{key}_{n}" for n in range(2, len(questions) + 3))]
-            free = [k for k in numbered if k not in claimed]
+            questions = _keys_like(conn, key)
+            # enough forms that one is neither an entry's nor another draft's
+            count = len(questions) + len(claimed) + 1
+            free = [k for k in numbered(key, count) if k not in claimed]
             chosen = next(
                 (k for k in free if k in questions and same_words(questions[k]) == said),
                 next(k for k in free if k not in questions),
@@ -390,17 +386,8 @@ class FaqBase:
     def _free_key(self, conn: Connection, key: str) -> str:
         """``key``, or the first of ``key_2``, ``key_3``, ... that no entry has, deleted
         ones included (a made key is for a new entry, not for reviving an old one)."""
-        taken = set(
-            conn.execute(
-                select(faq_entries.c.external_key).where(
-                    faq_entries.c.external_key.startswith(key, autoescape=True)
-                )
-            ).scalars()
-        )
-        number = 1
-        while (candidate := key if number == 1 else f"{key}_{number}") in taken:
-            number += 1
-        return candidate
+        taken = _keys_like(conn, key)
+        return next(k for k in numbered(key, len(taken) + 1) if k not in taken)
 
     def _insert(self, conn: Connection, draft: FaqDraft, author: str) -> FaqEntry:
         check_one_line(draft.external_key, draft.fields())
@@ -485,3 +472,18 @@ class FaqBase:
         action = "delete" if deleted else "restore"
         record(conn, entry, action, {"deleted": [not deleted, deleted]}, author)
         return entry
+
+
+def numbered(key: str, count: int) -> list[str]:
+    """``key`` and its first numbered forms, as a made key is numbered: ``key_2``, ..."""
+    return [key, *(f"{key}_{n}" for n in range(2, count + 1))]
+
+
+def _keys_like(conn: Connection, key: str) -> dict[str, str]:
+    """Question by key of the entries whose keys start with ``key``, deleted ones too."""
+    rows = conn.execute(
+        select(faq_entries.c.external_key, faq_entries.c.question).where(
+            faq_entries.c.external_key.startswith(key, autoescape=True)
+        )
+    )
+    return {str(k): str(q) for k, q in rows}

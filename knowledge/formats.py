@@ -134,7 +134,8 @@ def drafts_from_records(
     errors: list[RowError] = []
     drafts = Drafts()
     rows: list[tuple[int, str]] = []
-    seen: dict[Hashable, int] = {}
+    seen: dict[str, int] = {}  # a given key: its row
+    asked: dict[tuple[str, ...], int] = {}  # a key made from the question: its question's row
     unit = "row" if lines is None else "line"
     for index, record in enumerate(records):
         row = index + 1 if lines is None else lines[index]
@@ -145,14 +146,17 @@ def drafts_from_records(
             continue
         # A key made from the question is placed by the base (numbered past one that
         # another question has); the same question twice is the duplicate.
-        same = ("?", *same_words(draft.question)) if draft.made_key else draft.external_key
-        if same in seen:
-            duplicate = f"duplicate of {unit} {seen[same]}"
-            if draft.made_key:
-                duplicate = f"the same question as {unit} {seen[same]}"
-            errors.append(RowError(row, "question" if draft.made_key else "id", duplicate, unit))
-            continue
-        seen[same] = row
+        if draft.made_key:
+            first = asked.setdefault(same_words(draft.question), row)
+            if first != row:
+                problem = f"the same question as {unit} {first}"
+                errors.append(RowError(row, "question", problem, unit))
+                continue
+        else:
+            first = seen.setdefault(draft.external_key, row)
+            if first != row:
+                errors.append(RowError(row, "id", f"duplicate of {unit} {first}", unit))
+                continue
         drafts.append(draft)
         rows.append((row, unit))
     if errors:

@@ -467,7 +467,9 @@ class FaqRetriever:
             # Staff gave two entries this very phrasing (the editor warns them that it is
             # suggested at most): the head trained on both favoured one and it was answered.
             shared = [hit for hit in hits if hit.exact] or [best]
-            return FaqDecision("suggest", self._options(shared), best.confidence)
+            return FaqDecision(
+                "suggest", tuple(shared[: self.config.max_suggestions]), best.confidence
+            )
         answer_at, suggest_at = self.config.thresholds(best.path)
         if best.confidence >= answer_at and self.may_answer(best):
             return FaqDecision("answer", (best,), best.confidence)
@@ -477,12 +479,10 @@ class FaqRetriever:
         topic = best.too_short and best.similarity >= self.config.min_answer_similarity
         if best.confidence >= suggest_at or topic:
             window = best.score - self.config.suggest_window
+            # Entries asked the same way are all offered (the chat tells their buttons
+            # apart): one stood for both, and the other's answer could never be chosen.
             near = [hit for hit in hits if hit.score >= window and hit.confidence > 0.0]
-            return FaqDecision("suggest", self._options(near), best.confidence)
+            return FaqDecision(
+                "suggest", tuple(near[: self.config.max_suggestions]), best.confidence
+            )
         return FaqDecision("none", (), best.confidence)
-
-    def _options(self, hits: Sequence[FaqHit]) -> tuple[FaqHit, ...]:
-        """Up to ``max_suggestions`` of ``hits``. Entries asked the same way are all
-        offered (the chat tells their buttons apart): one stood for both, and the other's
-        answer could never be chosen."""
-        return tuple(hits[: self.config.max_suggestions])

@@ -36,6 +36,7 @@ from bot.language import language_name
 from bot.project import Domain
 from bot.reminders import Cancel
 from bot.state import Conversation
+from knowledge.entries import same_words
 
 # Queues a conversation for a person, with the reason for the transcript.
 HandOver = Callable[[Turn, str], Awaitable[object]]
@@ -204,7 +205,7 @@ def faq_buttons(options: list[FaqAnswer]) -> tuple[dict[str, str], ...]:
     stood for both ("Did you mean: How much does shipping cost?") and only one entry's
     answer could ever be chosen.
     """
-    asked = [_words(o.question) for o in options]
+    asked = [same_words(o.question) for o in options]
     return tuple(
         {
             "title": o.question if asked.count(words) == 1 else f"{o.question} ({_gist(o.answer)})",
@@ -212,10 +213,6 @@ def faq_buttons(options: list[FaqAnswer]) -> tuple[dict[str, str], ...]:
         }
         for o, words in zip(options, asked, strict=True)
     )
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"\w+", text.casefold()))
 
 
 def _gist(answer: str) -> str:

@@ -17,7 +17,7 @@ from bot.faq_source import KnowledgeFaq
 from bot.project import Project, load_project
 from bot.sessions import SqlSessionStore
 from bot.story_tests import run_story
-from bot.training import entries_of_another_project, seed_faq, training_data
+from bot.training import FaqSeed, seed_faq, training_data
 from bot.transcripts import TranscriptLog
 from knowledge import FaqBase, FaqRetriever, ImportValidationError, import_data
 from nlu import SentenceEncoder
@@ -48,8 +48,8 @@ def wired(
     tmp_path: Path,
 ) -> Iterator[tuple[DialogueManager, FaqBase, FaqRetriever]]:
     base = FaqBase(faq_engine)
-    assert seed_faq(project, base) == 3
-    assert seed_faq(project, base) == 0  # files seed an empty base only: staff edits stay
+    assert seed_faq(project, base).written == 3
+    assert seed_faq(project, base).written == 0  # files seed an empty base only: staff edits stay
     retriever = FaqRetriever(base, encoder, data_dir=tmp_path / "faq")
     retriever.start()
     retriever.wait_adapted(timeout=60)
@@ -170,7 +170,7 @@ async def test_a_rasa_project_used_as_it_is_answers_its_retrieval_intents(
     project = load_project(write_files(tmp_path / "bot", RETRIEVAL_PROJECT))
     assert project.domain.retrieval_intents == ("faq", "chitchat")
     base = FaqBase(faq_engine)
-    assert seed_faq(project, base) == 3
+    assert seed_faq(project, base).written == 3
     assert {e.external_key: e.tags for e in base.list()} == {
         "ask_hours": ("faq",), "ask_returns": ("faq",), "chitchat/ask_name": ("chitchat",),
     }  # fmt: skip
@@ -230,7 +230,7 @@ def test_retrieval_responses_reach_the_base_once_and_never_over_staff_edits(
     }
     root = write_files(tmp_path / "bot", files)
     base = FaqBase(faq_engine)
-    assert seed_faq(load_project(root), base) == 3  # the file's entry, two responses
+    assert seed_faq(load_project(root), base).written == 3  # the file's entry, two responses
     # The faq/ file's entry of the same key is not written over by the domain's response.
     assert base.get_by_key("ask_returns").answer == "Returns are free for 60 days."
     hours = base.get_by_key("ask_hours")
@@ -242,19 +242,18 @@ def test_retrieval_responses_reach_the_base_once_and_never_over_staff_edits(
     (root / "domain.yml").write_text(
         domain + '  utter_faq/ask_gifts:\n    - text: "We wrap gifts for free."\n'
     )
-    assert seed_faq(load_project(root), base) == 1
+    assert seed_faq(load_project(root), base).written == 1
     assert base.get_by_key("ask_gifts").answer == "We wrap gifts for free."
     assert base.get_by_key("ask_hours").answer == "9 to 6."
     assert base.get_by_key("chitchat/ask_name").deleted_at is not None
-    assert seed_faq(load_project(root), base) == 0
+    assert seed_faq(load_project(root), base).written == 0
     # A new project trained on this database was trained on this one's FAQ without a
     # word: training says the base held another project's entries.
-    assert entries_of_another_project(load_project(root), base) == 0  # its own
+    assert seed_faq(load_project(root), base).elsewhere == 0  # its own
     other = write_files(tmp_path / "other", {**files, "domain.yml": 'version: "3.1"\n',
                         "faq/faq.yml": "- id: own\n  question: Q?\n  answer: A.\n"})  # fmt: skip
-    assert entries_of_another_project(load_project(other), base) == 4
-    assert seed_faq(load_project(other), base) == 1
-    assert entries_of_another_project(load_project(other), base) == 0  # its own now too
+    assert seed_faq(load_project(other), base) == FaqSeed(written=1, elsewhere=4)
+    assert seed_faq(load_project(other), base) == FaqSeed(written=0)  # its own now too
 
 
 def test_an_entry_added_to_a_faq_file_later_reaches_the_base_in_use(
@@ -272,7 +271,7 @@ def test_an_entry_added_to_a_faq_file_later_reaches_the_base_in_use(
     """
     root = write_files(tmp_path / "bot", {**RETRIEVAL_PROJECT, "faq/faq.yml": entries})
     base = FaqBase(faq_engine)
-    assert seed_faq(load_project(root), base) == 5  # two entries, three retrieval responses
+    assert seed_faq(load_project(root), base).written == 5  # two entries, three retrieval responses
     hours = base.get_by_key("hours")
     base.update(hours.id, expected_version=hours.version, author="staff", answer="9 to 6.")
     parking = base.get_by_key("parking")
@@ -289,18 +288,18 @@ def test_an_entry_added_to_a_faq_file_later_reaches_the_base_in_use(
     (root / "faq/faq.yml").write_text(textwrap.dedent(entries) + textwrap.dedent(added))
     # A server start does not read the files of a base in use (nor fail on a bad row)...
     (root / "faq/more.yml").write_text("- {id: x, question: Q, answer: A, answr: typo}\n")
-    assert seed_faq(load_project(root), base, add_new=False) == 0
+    assert seed_faq(load_project(root), base, add_new=False).written == 0
     with pytest.raises(ImportValidationError, match="answr"):  # ... `deskbot train` does
         seed_faq(load_project(root), base)
     (root / "faq/more.yml").unlink()
-    assert seed_faq(load_project(root), base) == 1
+    assert seed_faq(load_project(root), base).written == 1
     assert base.get_by_key("gifts").answer == "Yes, for free."
     assert "old" not in {e.external_key for e in base.list(include_deleted=True)}
     assert base.get_by_key("hours").answer == "9 to 6."  # the staff's edit stays
     assert base.get_by_key("parking").deleted_at is not None  # and so does their deletion
-    assert seed_faq(load_project(root), base) == 0
+    assert seed_faq(load_project(root), base).written == 0
     revision = base.current_revision()
-    assert seed_faq(load_project(root), base) == 0 and base.current_revision() == revision
+    assert seed_faq(load_project(root), base).written == 0 and base.current_revision() == revision
 
 
 def test_every_faq_entry_gets_a_phrasing_in_the_nlu_data(
