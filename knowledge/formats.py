@@ -21,7 +21,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -288,6 +288,17 @@ def _unclosed_quote(text: str, delimiter: str = ",") -> int | None:
     return None
 
 
+def _read_rows(reader: csv.DictReader[str], source: str) -> Iterator[dict[str, Any]]:
+    """The reader's rows; what it cannot read (a cell over its size limit, say) is the
+    file's error at the record it began, not a traceback."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        problem = f"cannot be read as CSV ({exc})"
+        error = RowError(reader.line_num + 1, "-", problem, "line")
+        raise ImportValidationError(source, [error]) from None
+
+
 def read_csv(text: str, source: str = "<csv>") -> Drafts:
     """Read CSV with a header row (``id,question,answer,alternatives,tags,...``)."""
     if not text.strip():
@@ -322,47 +333,42 @@ def read_csv(text: str, source: str = "<csv>") -> Drafts:
     lines: list[int] = []
     errors: list[RowError] = []
     notes: list[str] = []
-    try:
-        for raw in reader:
-            # line_num is the record's last line; a quoted cell may span several (cells past
-            # the header's come as a list under the key None)
-            cells = [c for v in raw.values() for c in (v if isinstance(v, list) else [v])]
-            row = reader.line_num - sum(c.count("\n") for c in cells if c)
-            if None in raw:
-                # most often an unquoted comma in an answer ("No, we are online only.")
-                sign = {",": "a comma", ";": "a semicolon"}.get(delimiter, "a tab")
-                problem = f"more cells than header columns ({sign} inside a cell? quote the cell)"
-                errors.append(RowError(row, "-", problem, "line"))
-                continue
-            record: dict[str, Any] = {}
-            for name, cell in raw.items():
-                cell = cell or ""
-                if name in ("alternatives", "tags", "buttons", "links"):
-                    record[name] = _csv_list(cell, row, name, errors)
-                    note = _one_item_note(cell, row, name)
-                    if note:
-                        notes.append(note)
-                elif name in ("active", "deleted"):
-                    flag = cell.strip().lower()
-                    empty = "true" if name == "active" else "false"  # what a blank cell means
-                    record[name] = (
-                        (flag or empty) in ("1", "true", "yes")
-                        if flag in ("", "0", "1", "true", "false", "yes", "no")
-                        else cell
-                    )
-                elif name == "version":
-                    number = cell.strip()
-                    record[name] = (
-                        int(number) if number.isascii() and number.isdigit() else (number or None)
-                    )
-                else:
-                    record[name] = cell
-            records.append(record)
-            lines.append(row)
-    except csv.Error as exc:  # a cell over the reader's size limit, say
-        problem = f"cannot be read as CSV ({exc})"
-        error = RowError(reader.line_num + 1, "-", problem, "line")  # the record begun
-        raise ImportValidationError(source, [error]) from None
+    for raw in _read_rows(reader, source):
+        # line_num is the record's last line; a quoted cell may span several (cells past
+        # the header's come as a list under the key None)
+        cells = [c for v in raw.values() for c in (v if isinstance(v, list) else [v])]
+        row = reader.line_num - sum(c.count("\n") for c in cells if c)
+        if None in raw:
+            # most often an unquoted comma in an answer ("No, we are online only.")
+            sign = {",": "a comma", ";": "a semicolon"}.get(delimiter, "a tab")
+            problem = f"more cells than header columns ({sign} inside a cell? quote the cell)"
+            errors.append(RowError(row, "-", problem, "line"))
+            continue
+        record: dict[str, Any] = {}
+        for name, cell in raw.items():
+            cell = cell or ""
+            if name in ("alternatives", "tags", "buttons", "links"):
+                record[name] = _csv_list(cell, row, name, errors)
+                note = _one_item_note(cell, row, name)
+                if note:
+                    notes.append(note)
+            elif name in ("active", "deleted"):
+                flag = cell.strip().lower()
+                empty = "true" if name == "active" else "false"  # what a blank cell means
+                record[name] = (
+                    (flag or empty) in ("1", "true", "yes")
+                    if flag in ("", "0", "1", "true", "false", "yes", "no")
+                    else cell
+                )
+            elif name == "version":
+                number = cell.strip()
+                record[name] = (
+                    int(number) if number.isascii() and number.isdigit() else (number or None)
+                )
+            else:
+                record[name] = cell
+        records.append(record)
+        lines.append(row)
     try:
         drafts = drafts_from_records(records, source, lines)
     except ImportValidationError as exc:
