@@ -240,6 +240,36 @@ def test_the_order_question_names_the_item_given_first(actions: ModuleType) -> N
     assert said.messages[-1] == {"response": "utter_ask_order_number"}
 
 
+def test_the_order_question_after_a_refused_number_gives_no_example(
+    actions: ModuleType,
+) -> None:
+    # "12345" was told NW-12345 was not found, then asked again "It looks like NW-12345":
+    # the example the question gives was the very number just refused.
+    import asyncio
+
+    from rasa_sdk import Tracker
+
+    said = Dispatcher()
+    for ask, form in (
+        (actions.ActionAskStatusOrderNumber(), "order_status_form"),
+        (actions.ActionAskReturnOrderNumber(), "return_form"),
+    ):
+        for typed in ("12345", "it's nw 99999"):
+            latest = {"text": typed, "entities": [{"entity": "order_number", "value": typed}]}
+            refused = Tracker("u1", {}, latest, [], False, None, {"name": form}, "")
+            asyncio.run(ask.run(said, refused, {"responses": {}}))
+            assert said.messages[-1] == {"text": actions.ASK_ANOTHER_ORDER}, (form, typed)
+        # Five digits the tagger missed are a number given all the same.
+        untagged = Tracker("u1", {}, {"text": "55555", "entities": []}, [], False, None,
+                           {"name": form}, "")  # fmt: skip
+        asyncio.run(ask.run(said, untagged, {"responses": {}}))
+        assert said.messages[-1] == {"text": actions.ASK_ANOTHER_ORDER}
+        # Asked the first time, the question with its example, as before.
+        asyncio.run(ask.run(said, tracker({}, form=form), {"responses": {}}))
+        assert said.messages[-1] == {"response": "utter_ask_order_number"}
+    assert "NW-" not in actions.ASK_ANOTHER_ORDER
+
+
 def test_return_form_validation(actions: ModuleType) -> None:
     form = actions.ValidateReturnForm()
     said = Dispatcher()

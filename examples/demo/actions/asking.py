@@ -12,9 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from .history import remembered_order
-from .orders import (
-    ORDERS,
-)
+from .orders import ORDERS, holds_order_number, named_orders
 from .status import refused_order
 
 
@@ -39,6 +37,23 @@ class ActionAskProduct(Action):
             text=f"Which item from order {number} would you like to return?", buttons=buttons
         )
         return []
+
+
+#: Asked again after a number was refused (not found, or not an order number): the question's
+#: "it looks like NW-12345" had been the very number "12345" just refused.
+ASK_ANOTHER_ORDER = "Which order number should I try instead? It is in your confirmation email."
+
+
+def _gave_a_number(tracker: Tracker) -> bool:
+    """Whether the latest message gave one order number (which the form has just refused,
+    since it asks again). Two at once were told to come one at a time: the question then
+    asks as the first time."""
+    latest = tracker.latest_message or {}
+    tagged = [e.get("value") for e in latest.get("entities") or []
+              if e.get("entity") == "order_number"]  # fmt: skip
+    if len(named_orders(tagged)) > 1:
+        return False
+    return bool(tagged) or holds_order_number(str(latest.get("text") or ""))
 
 
 class _AskOrderNumber:
@@ -69,6 +84,9 @@ class _AskOrderNumber:
                 text=f"Which order {_is(item)} the {item} from? Its order number is in your "
                 "confirmation email; it looks like NW-12345."
             )
+            return noted
+        if earlier is None and _gave_a_number(tracker):
+            dispatcher.utter_message(text=ASK_ANOTHER_ORDER)
             return noted
         if earlier is None:
             own = f"utter_ask_{self.form}_order_number"
