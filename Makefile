@@ -17,7 +17,7 @@ TEST_WORKERS ?= 4
 .PHONY: help run test check fmt clean
 
 help:
-	@echo "make run    set up and serve the demo bot on http://127.0.0.1:8000"
+	@echo "make run    set up and serve the demo bot on http://$${DESKBOT_HOST:-127.0.0.1}:$${DESKBOT_PORT:-8000}"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make check  formatting, lint, types and migration drift"
 	@echo "make fmt    format the code"

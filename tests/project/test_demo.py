@@ -442,7 +442,11 @@ def test_return_form_validation(actions: ModuleType) -> None:
         assert form.validate_return_reason(typed, said, in_order, {}) == {"return_reason": None}
         assert "for example" in said.messages[-1]["text"]
     # A return needs no reason: "I don't know" was told how to stop, again and again.
-    for typed in ("I don\u2019t know", "no reason", "None.", "idk", "n/a"):
+    # A shrug is one too ("🤷" was "a bit short for a reason").
+    shrugs = ("\U0001f937", "\U0001f937\u200d\u2640\ufe0f",
+              "\U0001f937\U0001f3fd\u200d\u2642\ufe0f", "\u00af\\_(\u30c4)_/\u00af",
+              "idk \U0001f937")  # fmt: skip
+    for typed in ("I don\u2019t know", "no reason", "None.", "idk", "n/a", *shrugs):
         assert form.validate_return_reason(typed, said, in_order, {}) == {
             "return_reason": "no reason given"
         }

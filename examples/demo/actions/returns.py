@@ -44,6 +44,7 @@ from .words import (
     WHICH_ITEM_HELP,
     WHY_ASKED,
     find_item,
+    gives_no_reason,
     is_wide,
     items_named,
     words_of,
@@ -236,7 +237,7 @@ class ValidateReturnForm(FormValidationAction):
         if said in JUST_NO:
             dispatcher.utter_message(response="utter_how_to_stop_return")
             return {"return_reason": None}
-        if said in NO_REASON_GIVEN:
+        if gives_no_reason(reason):
             return {"return_reason": NO_REASON}
         if len(reason) < 3 and not (len(reason) == 2 and all(map(is_wide, reason))):
             # not a question: the form asks its own right after ("👍" got two in a row).

@@ -24,6 +24,18 @@ NO_REASON_GIVEN = {
     "prefer not to say", "i prefer not to say", "n a", "na",
 }  # fmt: skip
 NO_REASON = "no reason given"
+# A shrug, as an emoji (any skin tone or gender) or drawn: "I don't know" without words.
+SHRUG = re.compile(
+    r"\U0001f937[\U0001f3fb-\U0001f3ff]?(?:\u200d[\u2640\u2642]\ufe0f?)?|\u00af\\?_\(\u30c4\)_/\u00af"
+)
+
+
+def gives_no_reason(text: str) -> bool:
+    """Whether ``text`` says there is no reason ("no reason", "idk", a shrug)."""
+    said = words_of(SHRUG.sub(" ", text))
+    return said in NO_REASON_GIVEN or (not said and SHRUG.search(text) is not None)
+
+
 # A bare "no" to "why are you returning it?" may mean "no, I don't want to": the user is
 # told how to stop, as a "no" anywhere else in the form is.
 JUST_NO = {"no", "nope", "nah", "no thanks", "no thank you", "n"}
