@@ -124,29 +124,54 @@ def _upsert(
 ) -> UpsertResult:
     check_new_keys(base, drafts, source)
     result = base.upsert_many(drafts, author=author, overwrite=overwrite)
-    return replace(result, notes=(*drafts.notes, *shared_after_import(base, result)))
+    return replace(result, notes=(*drafts.notes, *notes_after_import(base, result)))
 
 
 #: Notes an import gives on shared phrasings before it only counts them.
 MAX_SHARED_NOTES = 10
 
 
-def shared_after_import(base: FaqBase, result: UpsertResult) -> list[str]:
-    """Notes for staff on the phrasings the entries an import created or changed share with
-    other entries the bot answers from, one per phrasing (imported all the same: the other
-    entry may be the one to change). At most ``MAX_SHARED_NOTES``, then a count. A dry run's
-    notes are what the import would give."""
+def notes_after_import(base: FaqBase, result: UpsertResult) -> list[str]:
+    """Notes for staff on the entries an import created or changed: a new entry answered as
+    one the file does not name, and each phrasing shared with another entry the bot answers
+    from (imported all the same: the other entry may be the one to change). At most
+    ``MAX_SHARED_NOTES`` of each, then a count. A dry run's notes are what the import would
+    give."""
     keys = {*result.created, *result.updated}
     if not keys:
         return []
     if result.preview is not None:
-        return _shared_notes(list(result.preview), keys)
-    try:
-        live = base.list(active_only=True)
-    except Exception:  # advice only: the import is committed, and must not read as failed
-        log.exception("could not check the imported entries' phrasings against the base")
-        return []
-    return _shared_notes(live, keys)
+        live = list(result.preview)
+    else:
+        try:
+            live = base.list(active_only=True)
+        except Exception:  # advice only: the import is committed, and must not read as failed
+            log.exception("could not check the imported entries' phrasings against the base")
+            return []
+    return [*_same_answer_notes(live, result), *_shared_notes(live, keys)]
+
+
+def _same_answer_notes(live: list[FaqEntry], result: UpsertResult) -> list[str]:
+    """A created entry answered word for word as an entry the file does not name: most
+    likely that entry's row, its question changed in a file without ids (whose keys are
+    made from the questions), now a second entry beside it."""
+    named = {*result.created, *result.updated, *result.unchanged, *result.deleted}
+    unnamed: dict[str, str] = {}
+    for entry in live:
+        if entry.external_key not in named:
+            unnamed.setdefault(entry.answer.strip(), entry.external_key)
+    created = set(result.created)
+    notes = [
+        f"{entry.external_key}: a new entry with the same answer as {old}, which the file "
+        f"does not name; if the row is {old} changed, give it the id {old} (and delete "
+        f"{entry.external_key})"
+        for entry in live
+        if entry.external_key in created and (old := unnamed.get(entry.answer.strip()))
+    ]
+    if len(notes) > MAX_SHARED_NOTES:
+        more = len(notes) - MAX_SHARED_NOTES
+        notes = [*notes[:MAX_SHARED_NOTES], f"and {more} more new entries answered as others"]
+    return notes
 
 
 def _shared_notes(live: list[FaqEntry], keys: set[str]) -> list[str]:

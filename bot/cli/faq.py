@@ -185,7 +185,7 @@ def register(
         active. An exported file records each entry's version: by default an import that
         would undo a later edit is refused, naming the entries.
         """
-        from knowledge.transfer import check_new_keys, shared_after_import
+        from knowledge.transfer import check_new_keys, notes_after_import
 
         try:  # the file first: its errors are the user's to fix whatever the database
             drafts = read_file(file, fmt)
@@ -205,7 +205,7 @@ def register(
                 # are found as the import would find them.
                 check_new_keys(base, drafts, str(file))
                 result = base.upsert_many(drafts, author=author, overwrite=overwrite, dry_run=check)
-                shared = shared_after_import(base, result)
+                shared = notes_after_import(base, result)
         except DBAPIError as error:
             if not check:
                 raise

@@ -708,3 +708,29 @@ def test_a_csv_list_cell_that_looks_like_several_items_gets_a_note(base: FaqBase
         "separate several with |",
         "line 2: tags 'shipping, returns' is read as one tag; separate several with |",
     ]
+
+
+def test_a_new_entry_answered_as_one_the_file_leaves_out_is_noted(
+    base: FaqBase, tmp_path: Path
+) -> None:
+    # Rows without ids are keyed by their questions: a typo fixed in a question and the
+    # file imported again made a second entry beside the first, without a word.
+    rows = [
+        {"question": "Whre is my order?", "answer": "Under My account > Orders."},
+        {"question": "When are you open?", "answer": "9-5"},
+    ]
+    path = write(tmp_path, "faq.json", json.dumps(rows))
+    assert import_file(base, path, author="imp").notes == ()
+    rows[0] = {**rows[0], "question": "Where is my order?"}
+    path.write_text(json.dumps(rows))
+    again = import_file(base, path, author="imp")
+    (old,) = [e.external_key for e in base.list() if e.question == "Whre is my order?"]
+    (new,) = again.created
+    assert again.notes == (
+        f"{new}: a new entry with the same answer as {old}, which the file does not name; "
+        f"if the row is {old} changed, give it the id {old} (and delete {new})",
+    )
+    # An entry the file names, or a new one answered as no other, is no such case.
+    rows.append({"id": "open_hours", "question": "Opening hours?", "answer": "9-5"})
+    path.write_text(json.dumps(rows))
+    assert import_file(base, path, author="imp").notes == ()
