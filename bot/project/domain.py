@@ -18,7 +18,10 @@ MappingType = Literal["from_entity", "from_text", "from_intent", "from_trigger_i
 # domain lists it (rasa-sdk's ValidationAction: extract_<slot> and validate_<slot> methods).
 VALIDATE_SLOT_MAPPINGS = "action_validate_slot_mappings"
 
-_PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
+# A doubled brace is a brace written out (Rasa's str.format escape, as in Rasa's documented
+# button payload '/inform{{"insurance":"motor"}}'); a {name} without braces or a newline in
+# it is a placeholder.
+_PLACEHOLDER = re.compile(r"{{|}}|{([^\n{}]+?)}")
 
 
 @dataclass(frozen=True)
@@ -292,21 +295,23 @@ class Domain:
 
 
 def placeholders(template: str) -> tuple[str, ...]:
-    """The ``{name}`` placeholders of a response text, in order."""
-    return tuple(m.group(1).strip() for m in _PLACEHOLDER.finditer(template))
+    """The ``{name}`` placeholders of a response text, in order (not ``{{name}}``)."""
+    return tuple(m.group(1).strip() for m in _PLACEHOLDER.finditer(template) if m.group(1))
 
 
 def fill(template: str, slots: Mapping[str, Any]) -> str:
     """Replace ``{slot}`` placeholders with slot values; unknown names are left as they are.
 
-    A slot whose value is None prints as ``None``, as Rasa does. ``{{x}}`` stays ``{{x}}``.
+    A slot whose value is None prints as ``None``, and ``{{`` and ``}}`` print as one brace,
+    as in Rasa: a button's payload ``/inform{{"city":"Berlin"}}`` sends
+    ``/inform{"city":"Berlin"}`` (it was sent doubled, and its entity was lost).
     """
 
     def value(match: re.Match[str]) -> str:
-        start, end = match.span()
-        if template[start - 1 : start] == "{" and template[end : end + 1] == "}":
-            return match.group(0)  # escaped by doubling
-        name = match.group(1).strip()
+        name = match.group(1)
+        if name is None:
+            return match.group(0)[0]
+        name = name.strip()
         return str(slots[name]) if name in slots else match.group(0)
 
     return _PLACEHOLDER.sub(value, template)

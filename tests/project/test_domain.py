@@ -15,6 +15,7 @@ from bot.project import (
     SlotMapping,
     fill,
     load_project,
+    placeholders,
     read_domain,
 )
 from tests.project.conftest import Writer, write_files
@@ -224,7 +225,14 @@ def test_fill_placeholders() -> None:
     slots = {"name": "Ann", "city": None}
     assert fill("Hi {name}, from {city}?", slots) == "Hi Ann, from None?"
     assert fill("Hi {name}, {unknown} stays", slots) == "Hi Ann, {unknown} stays"
-    assert fill("literal {{name}} here", slots) == "literal {{name}} here"
+    # Braces doubled are braces written out, as in Rasa (its documented button payloads
+    # '/inform{{"insurance":"motor"}}' were sent doubled, and their entities lost).
+    assert fill("literal {{name}} here", slots) == "literal {name} here"
+    assert fill('/inform{{"city":"Berlin"}}', slots) == '/inform{"city":"Berlin"}'
+    assert fill('/inform{"city":"{city}"}', {"city": "Oslo"}) == '/inform{"city":"Oslo"}'
+    assert fill('/inform{"city": "Oslo"}', slots) == '/inform{"city": "Oslo"}'
+    assert fill("{{{name}}}", slots) == "{Ann}"
+    assert placeholders('{{"city":"Berlin"}} for {name}') == ("name",)
     assert fill("no placeholders", {}) == "no placeholders"
 
 
