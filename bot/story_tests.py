@@ -140,6 +140,7 @@ def _difference(
         for e in events
         if e.type == "action"
         and not e.data.get("inside_form")
+        and not e.data.get("reads_slots")  # Rasa's action_extract_slots runs them: no step
         and e.data.get("name") not in SKIPPED_ACTIONS
     ]
     texts = [m.text for m in messages if m.text]

@@ -58,8 +58,9 @@ class CustomActions:
         *,
         inside_form: bool = False,
         aside: bool = False,
+        **details: Any,
     ) -> None:
-        turn.action(name, inside_form=inside_form, aside=aside)
+        turn.action(name, inside_form=inside_form, aside=aside, **details)
         for response in result.responses:
             message = message_from_action(response, self.domain, turn.slots)
             if message is not None:
@@ -121,13 +122,16 @@ class CustomActions:
                 result = await self._call(turn, name)
             except ActionError as error:
                 log.warning("slot action %s failed: %s", name, error)
-                turn.transcript("action", {"name": name, "aside": True, "error": str(error)})
+                turn.transcript(
+                    "action",
+                    {"name": name, "aside": True, "reads_slots": True, "error": str(error)},
+                )
                 continue
             kept = [e for e in result.events if e.get("event") in ("slot", "bot")]
             if len(kept) < len(result.events):
                 dropped = sorted({str(e.get("event")) for e in result.events} - {"slot", "bot"})
                 log.warning("slot action %s: events %s ignored", name, ", ".join(dropped))
-            self._apply(turn, name, replace(result, events=kept), aside=True)
+            self._apply(turn, name, replace(result, events=kept), aside=True, reads_slots=True)
             found.update(
                 (str(e.get("name")), e.get("value")) for e in kept if e.get("event") == "slot"
             )

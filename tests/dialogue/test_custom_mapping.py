@@ -344,3 +344,27 @@ async def test_a_form_s_slot_read_by_its_mapping_s_action_is_the_form_s_answer(
     assert texts(await dm.handle("p2", "bye, happy now")) == ["Goodbye!"]
     state = await dm.store.load("p2")
     assert state is not None and state.slots.get("mood") is None
+
+
+async def test_a_test_story_does_not_list_the_slot_mappings_actions(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    # Rasa runs them inside action_extract_slots, never a story step: `deskbot test`
+    # failed every story of a project with such a mapping ("ran ['action_read_mood',
+    # 'utter_greet'], expected ['utter_greet']").
+    from bot.project.stories import read_test_stories
+    from bot.story_tests import run_story
+
+    project = load_project(_slot_actions_project(tmp_path))
+    parser = FixedParser({"hi there, I'm happy": ("greet", 0.95)})
+    dm = make_dm(project=project, parser=parser)
+    path = tmp_path / "test_stories.yml"
+    path.write_text(
+        'version: "3.1"\nstories:\n  - story: greeted\n    steps:\n'
+        "      - user: |\n          hi there, I'm happy\n        intent: greet\n"
+        "      - action: utter_greet\n"
+    )
+    (story,) = read_test_stories(path)
+    result = await run_story(dm, story)
+    assert result.passed, result.failure
+    assert result.turns[0]["actions"] == ["utter_greet"]
