@@ -62,7 +62,7 @@ class CustomActions:
     ) -> None:
         turn.action(name, inside_form=inside_form, aside=aside, **details)
         for response in result.responses:
-            message = message_from_action(response, self.domain, turn.slots)
+            message = message_from_action(response, self.domain, turn.slots, channel=turn.channel)
             if message is not None:
                 turn.say(message)
         apply_events(turn, result.events, self.domain)

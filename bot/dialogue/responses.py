@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot.dialogue.messages import BotMessage
@@ -69,24 +70,41 @@ _MESSAGE_KEYS = frozenset(
 
 
 def message_from_action(
-    response: Mapping[str, Any], domain: Domain, slots: Mapping[str, Any]
+    response: Mapping[str, Any],
+    domain: Domain,
+    slots: Mapping[str, Any],
+    *,
+    channel: str | None = None,
 ) -> BotMessage | None:
     """A message a custom action asked for: a named response, or text/buttons/image/custom.
 
     rasa-sdk's ``dispatcher.utter_message(response=..., **kwargs)`` puts ``kwargs`` beside the
-    message's own keys; as in Rasa, they fill the response's ``{placeholders}`` before slots.
+    message's own keys; as in Rasa, they fill the response's ``{placeholders}`` before slots,
+    the variant is the output channel's, the action's buttons follow the response's, and
+    what else the action gave (text, image, custom, attachment) wins over the response's.
+    A response the domain lacks says nothing.
     """
-    name = response.get("response") or response.get("template")
-    if name:
-        values = {k: v for k, v in response.items() if k not in _MESSAGE_KEYS}
-        return render_response(domain, str(name), {**slots, **values})
-    if not any(response.get(k) for k in ("text", "buttons", "image", "custom", "attachment")):
-        return None
     custom = response.get("custom") or response.get("json_message") or None
-    return BotMessage(
-        text=response.get("text"),
+    given = BotMessage(
+        text=response.get("text") or None,
         buttons=tuple(response.get("buttons") or ()),
-        image=response.get("image"),
+        image=response.get("image") or None,
         custom=custom,
-        attachment=response.get("attachment"),
+        attachment=response.get("attachment") or None,
+    )
+    name = response.get("response") or response.get("template")
+    if not name:
+        empty = not (given.text or given.buttons or given.image or custom or given.attachment)
+        return None if empty else given
+    values = {k: v for k, v in response.items() if k not in _MESSAGE_KEYS}
+    drafted = render_response(domain, str(name), {**slots, **values}, channel=channel)
+    if drafted is None:
+        return None
+    return replace(
+        drafted,
+        text=given.text or drafted.text,
+        buttons=(*drafted.buttons, *given.buttons),
+        image=given.image or drafted.image,
+        custom=given.custom or drafted.custom,
+        attachment=given.attachment or drafted.attachment,
     )

@@ -188,7 +188,10 @@ def apply_events(turn: Turn, events: Sequence[Mapping[str, Any]], domain: Domain
             turn.reminders.append(cancel_from_event(event))
         elif kind == "bot":
             message = message_from_action(
-                {"text": event.get("text"), **(event.get("data") or {})}, domain, turn.slots
+                {"text": event.get("text"), **(event.get("data") or {})},
+                domain,
+                turn.slots,
+                channel=turn.channel,
             )
             if message is not None:
                 turn.say(message)
