@@ -99,12 +99,16 @@ class RuleExtractors:
                 start, end = match.span()
                 if start == end or any(start < e.end and end > e.start for e in out):
                     continue  # rule matches never overlap one another
-                if any(
-                    start < e.end and end > e.start and not _gives_way(e, name, start, end)
-                    for e in found
-                ):
+                within = [e for e in found if start < e.end and end > e.start]
+                if not all(_gives_way(e, name, start, end) for e in within):
                     continue
-                out.append(Entity(name, start, end, match.group(0), 1.0, REGEX_EXTRACTOR))
+                # The tagger's role and group of the same entity stay (Rasa keeps both
+                # entities): "from Berlin to Paris" lost city's roles to a city lookup.
+                own = next((e for e in within if e.entity == name and (e.role or e.group)), None)
+                role, group = (own.role, own.group) if own else (None, None)
+                out.append(
+                    Entity(name, start, end, match.group(0), 1.0, REGEX_EXTRACTOR, role, group)
+                )
         return out
 
     def with_rule_entities(self, text: str, found: Sequence[Entity]) -> list[Entity]:

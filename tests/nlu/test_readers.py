@@ -387,6 +387,21 @@ def test_a_pattern_match_takes_the_place_of_a_tagged_piece_of_it() -> None:
     assert rules.with_rule_entities(text, [whole]) == [whole]
     wider = Entity("order_number", 0, 17, "where is NW\u201348213", 0.8, "DIETClassifier")
     assert rules.with_rule_entities(text, [wider]) == [wider]
+    # A lookup match of the tagged entity's type keeps its role and group: "from Berlin
+    # to Paris" lost its roles (city from / to) to the city lookup, and neither of the
+    # slots mapped by role was filled.
+    cities = RuleExtractors.from_json({"regexes": {"city": [r"\b(?:Berlin|Paris)\b"]}})
+    trip = "fly from Berlin to Paris"
+    tagged = [
+        Entity("city", 9, 15, "Berlin", 0.9, "DIETClassifier", role="from", group="1"),
+        Entity("city", 19, 24, "Paris", 0.9, "DIETClassifier", role="to"),
+    ]
+    assert [
+        (e.value, e.role, e.group, e.extractor) for e in cities.with_rule_entities(trip, tagged)
+    ] == [
+        ("Berlin", "from", "1", "RegexEntityExtractor"),
+        ("Paris", "to", None, "RegexEntityExtractor"),
+    ]
     # An email signature: "acme" of the address, tagged as an order number, kept the
     # built-in email pattern from finding the address (and was the order, coming last).
     email = with_builtin_entities(TrainingData(), ["email", "url"])
