@@ -26,6 +26,9 @@ DEFAULT_ACTIONS = frozenset({
     "action_default_ask_rephrase", "action_two_stage_fallback", "action_unlikely_intent",
     "action_back", "action_extract_slots",
 })  # fmt: skip
+# Rasa's own loop, which its documented fallback rule names as an active_loop: deskbot runs
+# its own fallback for the action, and never leaves such a loop active.
+TWO_STAGE_FALLBACK = "action_two_stage_fallback"
 # Actions deskbot's dialogue manager runs itself, and what they do.
 BUILTIN_DOES = {
     "action_faq": "it answers from the FAQ base",
@@ -397,7 +400,12 @@ class _Checker:
                 self.add(where, "error", f"{what}: unknown action {step.name}; list it under "
                          "actions: in the domain")  # fmt: skip
         elif step.kind == "active_loop":
-            if step.name is not None and step.name not in self.domain.forms:
+            if step.name == TWO_STAGE_FALLBACK:
+                self.add(where, "warning", f"{what}: deskbot's own fallback runs for "
+                         f"{TWO_STAGE_FALLBACK} (ask to rephrase, then offer a person; an "
+                         "unsure intent is asked about first); this loop step is part of "
+                         "it")  # fmt: skip
+            elif step.name is not None and step.name not in self.domain.forms:
                 self.add(where, "error", f"{what}: unknown form {step.name}")
         elif step.kind == "slot_was_set":
             for slot in step.slots:

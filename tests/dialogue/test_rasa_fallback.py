@@ -1,0 +1,40 @@
+"""Rasa's fallback rules in a project brought from Rasa: read as deskbot's own fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.dialogue import DialogueManager
+from bot.project import load_project
+from bot.project.check import check_project
+from tests.dialogue.conftest import FixedParser
+from tests.dialogue.test_custom_mapping import _project_with, texts
+
+# The rule Rasa 3's documentation gives for its two-stage fallback.
+TWO_STAGE = {
+    "rule": "two-stage fallback",
+    "steps": [
+        {"intent": "nlu_fallback"},
+        {"action": "action_two_stage_fallback"},
+        {"active_loop": "action_two_stage_fallback"},
+    ],
+}
+
+
+async def test_rasa_s_two_stage_fallback_rule_is_deskbot_s_fallback(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    # `deskbot check` and `deskbot import rasa` refused it: "unknown form
+    # action_two_stage_fallback".
+    root = _project_with(tmp_path, {}, "", [TWO_STAGE])
+    problems = check_project(root)
+    assert [str(p) for p in problems if p.severity == "error"] == []
+    (said,) = [p.message for p in problems if "action_two_stage_fallback" in p.message]
+    assert "deskbot's own fallback" in said
+    parser = FixedParser({"blorp": ("greet", 0.1), "hi there": ("greet", 0.95)})
+    with_rule = make_dm(project=load_project(root), parser=parser)
+    without = make_dm(parser=parser)
+    for text in ("blorp", "blorp", "hi there"):
+        replies = texts(await with_rule.handle("f1", text))
+        assert replies and replies == texts(await without.handle("f1", text)), text
