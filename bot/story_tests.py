@@ -13,6 +13,7 @@ from bot.project import Domain, Step, TestStory
 from bot.reminders import Cancel
 from bot.transcripts import delete_conversation
 from nlu import MarkupError, parse_markup
+from nlu.data import EntitySpan
 
 SKIPPED_ACTIONS = frozenset({"action_listen", "action_session_start"})
 
@@ -107,6 +108,9 @@ async def _replay(dm: DialogueManager, story: TestStory, conversation: str) -> S
             return _fail(
                 result, f"{where}: {text!r} was read as {intent!r}, expected {user_step.name!r}"
             )
+        missed = _entities_missed(user_step, text, (user.get("parse") or {}).get("entities"))
+        if missed:
+            return _fail(result, f"{where}: in {text!r} the bot found {missed}")
         when = f"after {text!r}"
         expected = segments[0][1]
         for form, following in segments[1:]:
@@ -125,6 +129,48 @@ async def _replay(dm: DialogueManager, story: TestStory, conversation: str) -> S
         if failure is not None:
             return _fail(result, f"{where}: {when} the bot {failure}")
     return result
+
+
+def _entities_missed(step: Step, text: str, found: Any) -> str | None:
+    """What a user step's entity annotations name that the bot's reading lacks, said with
+    what it found; None when it found each (the same type, role and group, at the same place
+    or of the same value). Entities the story does not annotate are not judged."""
+    try:
+        spans = parse_markup(step.user_text)[1] if step.user_text else ()
+    except MarkupError:
+        return None
+    got = [e for e in found or [] if isinstance(e, dict)]
+
+    def holds(span: EntitySpan, entity: dict[str, Any]) -> bool:
+        if entity.get("entity") != span.entity:
+            return False
+        if span.role is not None and entity.get("role") != span.role:
+            return False
+        if span.group is not None and entity.get("group") != span.group:
+            return False
+        said = {text[span.start : span.end].casefold(), str(span.value).casefold()}
+        at = (entity.get("start"), entity.get("end")) == (span.start, span.end)
+        return at or str(entity.get("value")).casefold() in said
+
+    missed = [s for s in spans if not any(holds(s, e) for e in got)]
+    if not missed:
+        return None
+    return f"{_written(got)}, expected {', '.join(_annotation(s) for s in missed)}"
+
+
+def _annotation(span: EntitySpan) -> str:
+    extra = "".join(f", {k} {v}" for k, v in (("role", span.role), ("group", span.group)) if v)
+    return f"[{span.value}]({span.entity}{extra})"
+
+
+def _written(entities: list[dict[str, Any]]) -> str:
+    if not entities:
+        return "no entity"
+    return ", ".join(
+        _annotation(EntitySpan(0, 0, str(e.get("entity")), str(e.get("value")),
+                               e.get("role"), e.get("group")))
+        for e in entities
+    )  # fmt: skip
 
 
 def _difference(

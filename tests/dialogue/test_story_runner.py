@@ -212,3 +212,49 @@ def test_deskbot_init_then_train_trains_the_model_and_indexes_the_faq(tmp_path: 
     assert "NLU model trained" in older.stdout, older.stdout
     meta = json.loads((bot / "models" / "nlu" / "training.json").read_text())
     assert meta["n_typo_copies"] > 0  # a small project trains on typo'd copies
+
+
+NAMED = """
+version: "3.1"
+stories:
+  - story: greeted by name
+    steps:
+      - user: |
+          hi there [Ann](name), from [Oslo]{"entity": "city", "role": "home"}
+        intent: greet
+      - action: utter_greet
+"""
+
+
+async def test_a_story_s_entity_annotations_are_checked(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    # "[Berlin](airline)" passed where the bot read a city: the annotations were not
+    # compared, as Rasa's test stories compare them.
+    from tests.dialogue.conftest import FixedParser
+
+    text = "hi there Ann, from Oslo"
+
+    class Tagging(FixedParser):
+        def __init__(self, entities: list[dict[str, Any]]) -> None:
+            super().__init__({text: ("greet", 0.95)})
+            self.entities = entities
+
+        async def parse(self, said: str) -> dict[str, Any]:
+            return {**await super().parse(said), "entities": self.entities}
+
+    ann = {"entity": "name", "start": 9, "end": 12, "value": "Ann"}
+    oslo = {"entity": "city", "start": 19, "end": 23, "value": "Oslo", "role": "home"}
+    (story,) = stories_in(tmp_path / "test_named.yml", NAMED)
+    # the entities as annotated, a value normalised (the span is the same), one more
+    for found in (
+        [ann, oslo],
+        [{**ann, "value": "ANN"}, oslo],
+        [ann, oslo, {**ann, "entity": "x"}],
+    ):
+        result = await run_story(make_dm(parser=Tagging(found)), story)
+        assert result.passed, (found, result.failure)
+    for found in ([ann], [ann, {**oslo, "entity": "airline"}], [ann, {**oslo, "role": None}]):
+        result = await run_story(make_dm(parser=Tagging(found)), story)
+        assert not result.passed, found
+        assert "expected [Oslo](city, role home)" in (result.failure or ""), result.failure
