@@ -270,6 +270,40 @@ def test_the_order_question_after_a_refused_number_gives_no_example(
     assert "NW-" not in actions.ASK_ANOTHER_ORDER
 
 
+def test_a_return_right_after_an_order_on_its_way_says_why_at_once(actions: ModuleType) -> None:
+    # "where is my order NW-48213" (shipped), then "I want to return it": "What's your order
+    # number?" without a button, and the number typed again was then refused.
+    import asyncio
+
+    from rasa_sdk import Tracker
+
+    tracked = [
+        {"event": "user", "text": "where is my order NW-48213"},
+        {"event": "slot", "name": "order_number", "value": "NW-48213"},
+        {"event": "slot", "name": "order_number", "value": None},
+        {"event": "user", "text": "I want to return it"},
+        {"event": "active_loop", "name": "return_form"},
+    ]
+    said = Dispatcher()
+    ask = actions.ActionAskReturnOrderNumber()
+    started = Tracker("u1", {}, {"text": "I want to return it", "entities": []}, tracked, False,
+                      None, {"name": "return_form"}, "")  # fmt: skip
+    asyncio.run(ask.run(said, started, {"responses": {}}))
+    (why,) = said.messages
+    assert why["text"].startswith("Order NW-48213 is still on its way, so there's nothing to")
+    assert why["text"].endswith(actions.ANOTHER_ORDER_OR_STOP)
+    # Asked again later in the form, the question is asked as before (not the reason again).
+    later = [*tracked, {"event": "user", "text": "hmm"}]
+    again = Tracker("u1", {}, {"text": "hmm", "entities": []}, later, False, None,
+                    {"name": "return_form"}, "")  # fmt: skip
+    asyncio.run(ask.run(said, again, {"responses": {}}))
+    assert said.messages[-1] == {"response": "utter_ask_order_number"}
+    # Tracking a second order is no return: its question is as before.
+    status = actions.ActionAskStatusOrderNumber()
+    asyncio.run(status.run(said, started, {"responses": {}}))
+    assert said.messages[-1]["buttons"][0]["title"] == "NW-48213"
+
+
 def test_return_form_validation(actions: ModuleType) -> None:
     form = actions.ValidateReturnForm()
     said = Dispatcher()

@@ -11,9 +11,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from .history import remembered_order
+from .history import remembered_order, started_now
 from .orders import ORDERS, holds_order_number, named_orders
-from .status import refused_order
+from .status import NOT_RETURNABLE, refused_order
 
 
 class ActionAskProduct(Action):
@@ -39,6 +39,11 @@ class ActionAskProduct(Action):
         return []
 
 
+#: After why an order has nothing to return.
+ANOTHER_ORDER_OR_STOP = (
+    "If the item is from another order, type its number; otherwise say \u201cstop\u201d to stop "
+    "the return."
+)
 #: Asked again after a number was refused (not found, or not an order number): the question's
 #: "it looks like NW-12345" had been the very number "12345" just refused.
 ASK_ANOTHER_ORDER = "Which order number should I try instead? It is in your confirmation email."
@@ -65,15 +70,22 @@ class _AskOrderNumber:
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        refused = refused_order(tracker) if self.form == "return_form" else None
-        noted = _noted_refusal(tracker, refused is not None) if self.form == "return_form" else []
+        returning = self.form == "return_form"
+        refused = refused_order(tracker) if returning else None
+        # The order just tracked, on its way: why it has nothing to return is said at once
+        # ("What's your order number?", and the number typed again was then refused).
+        started = returning and started_now(tracker)
+        tracked = remembered_order(tracker, before_now=True) if started else None
+        on_its_way = tracked if tracked and ORDERS[tracked]["status"] in NOT_RETURNABLE else None
+        noted = _noted_refusal(tracker, bool(refused or on_its_way)) if returning else []
+        if on_its_way is not None and refused is None:
+            why = NOT_RETURNABLE[ORDERS[on_its_way]["status"]].format(number=on_its_way)
+            dispatcher.utter_message(text=f"{why} {ANOTHER_ORDER_OR_STOP}")
+            return noted
         if refused is not None:
             # just told why that order has nothing to return: "What's your order number?"
             # read as if the number had not been read
-            dispatcher.utter_message(
-                text="If the item is from another order, type its number; otherwise say "
-                "\u201cstop\u201d to stop the return."
-            )
+            dispatcher.utter_message(text=ANOTHER_ORDER_OR_STOP)
             return noted
         earlier = remembered_order(tracker, to_return=self.form == "return_form")
         # The item named first ("the phone case" at this question, or in the request) is

@@ -70,13 +70,16 @@ def started_now(tracker: Tracker) -> bool:
     return True
 
 
-def remembered_order(tracker: Tracker, *, to_return: bool = False) -> str | None:
+def remembered_order(
+    tracker: Tracker, *, to_return: bool = False, before_now: bool = False
+) -> str | None:
     """The last order the user gave earlier in the conversation, if it exists (and, for a
     return, has something to return: the order just refused was offered again). Not one
     of several the latest message gave: of "NW-33091 and NW-55820", refused by the return
-    as two orders at once, the second was offered as the order "from earlier"."""
+    as two orders at once, the second was offered as the order "from earlier";
+    ``before_now``: none this turn set (an order refused in it)."""
     given = named_orders([*tracker.get_latest_entity_values("order_number")])
-    earlier = len(given) < 2
+    earlier = len(given) < 2 and not before_now
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             earlier = True
