@@ -286,13 +286,15 @@ async def fallback(
     conversation.fallback_count += 1
     count = conversation.fallback_count
     turn.action("action_default_fallback", attempt=count, **details)
-    if count >= config.handoff_after_fallbacks:
+    # 0: never on its own (a bot without agents), the rephrase step each time
+    escalates = config.handoff_after_fallbacks > 0
+    if escalates and count >= config.handoff_after_fallbacks:
         conversation.fallback_count = 0
         if hand_over is None:
             await handoff(turn, domain, "repeated fallback")
         else:
             await hand_over(turn, "repeated fallback")
-    elif count == config.handoff_after_fallbacks - 1:
+    elif escalates and count == config.handoff_after_fallbacks - 1:
         if why is not None:
             turn.say(why)
         turn.say(

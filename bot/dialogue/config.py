@@ -85,7 +85,8 @@ class DialogueConfig:
         nlu_threshold: below this intent confidence a message is treated as not understood
             (the NLU model's own calibrated ``nlu_fallback`` applies as well).
         handoff_after_fallbacks: consecutive misunderstandings before the bot asks for a human
-            on its own; the one before it offers a human.
+            on its own; the one before it offers a human. 0: never on its own (a bot without
+            agents asks to rephrase each time, as Rasa's fallback does).
         max_history_events: events kept in the live state (the transcript keeps all).
         max_actions_per_turn: a guard against rules that loop.
         handoff_min_confidence: a request for a person is acted on at this intent confidence

@@ -17,10 +17,10 @@ def dialogue_config(project: Project) -> DialogueConfig:
     """Thresholds from config.yml: the NLU model applies its own calibrated fallback, so the
     dialogue manager adds a threshold only when the project sets one explicitly."""
     thresholds = project.config.thresholds
-    offer_at = max(1, project.config.handoff.after_fallbacks)
+    offer_at = project.config.handoff.after_fallbacks
     config = DialogueConfig(
         nlu_threshold=thresholds.nlu_fallback or 0.0,
-        handoff_after_fallbacks=offer_at + 1,
+        handoff_after_fallbacks=offer_at + 1 if offer_at > 0 else 0,
         language=project.config.language,
     )
     retrieval = project.domain.retrieval_intents  # answered from the FAQ base, as faq is

@@ -107,7 +107,8 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class HandoffSettings:
-    """When the bot offers a human on its own."""
+    """When the bot offers a human on its own: after this many misunderstandings in a row
+    (then hands over at the next); 0, never (a bot without agents)."""
 
     after_fallbacks: int = 2
 
@@ -304,7 +305,9 @@ def _duckling(part: Mapping[str, Any]) -> tuple[tuple[str, ...] | None, str]:
 
 
 #: The least a number setting may be.
-_AT_LEAST = {"nlu.epochs": 1, "nlu.max_length": 1, "nlu.typo_copies": 0}
+_AT_LEAST = {
+    "nlu.epochs": 1, "nlu.max_length": 1, "nlu.typo_copies": 0, "handoff.after_fallbacks": 0
+}  # fmt: skip
 
 
 def _from_deskbot(config: ProjectConfig, data: Mapping[str, Any], file: str) -> ProjectConfig:

@@ -158,6 +158,7 @@ def test_nlu_fallback_threshold_choice() -> None:
         ("deskbot:\n  nlu:\n    typo_copies: -1\n", 3, "nlu.typo_copies must be at least 0"),
         ("pipeline:\n  - threshold: 0.3\n", 2, "needs a `name`"),
         ("deskbot:\n  handoff:\n    after_fallbacks: 1.5\n", 3, "expected a number"),
+        ("deskbot:\n  handoff:\n    after_fallbacks: -1\n", 3, "must be at least 0, got -1"),
         (
             "deskbot:\n  nlu:\n    builtin_entities: [emial]\n",
             3,
