@@ -10,6 +10,7 @@ from typing import Any
 from bot.dialogue import DialogueManager
 from bot.dialogue.builtin import FAQ_ACTION
 from bot.project import Domain, Step, TestStory
+from bot.project.stories import SLOT_FILLED
 from bot.reminders import Cancel
 from bot.transcripts import delete_conversation
 from nlu import MarkupError, parse_markup
@@ -54,7 +55,7 @@ def _expected_turns(story: TestStory) -> list[tuple[Step, list[Segment]]]:
     for step in story.steps:
         if step.kind == "intent":
             turns.append((step, [(None, [])]))
-        elif turns and step.kind in ("action", "bot"):
+        elif turns and step.kind in ("action", "bot", "slot_was_set"):
             turns[-1][1][-1][1].append(step)
         elif step.kind == "active_loop" and step.name is not None:
             form = step.name
@@ -84,6 +85,13 @@ async def run_story(dm: DialogueManager, story: TestStory) -> StoryResult:
 async def _replay(dm: DialogueManager, story: TestStory, conversation: str) -> StoryResult:
     result = StoryResult(story=story, passed=True)
     after = 0
+    # Slots a story sets before its first message: applied, as Rasa's tests apply them.
+    first = next((i for i, s in enumerate(story.steps) if s.kind == "intent"), 0)
+    setup = {
+        k: v for s in story.steps[:first] if s.kind == "slot_was_set" for k, v in s.slots.items()
+    }
+    if setup:
+        await dm.set_slots(conversation, setup, channel="test")
 
     async def since() -> list[Any]:
         nonlocal after
@@ -128,7 +136,49 @@ async def _replay(dm: DialogueManager, story: TestStory, conversation: str) -> S
         failure = _difference(result, expected, events, messages, dm.domain)
         if failure is not None:
             return _fail(result, f"{where}: {when} the bot {failure}")
+        slots = [s for _, following in segments for s in following if s.kind == "slot_was_set"]
+        failure = await _slots_differ(dm, conversation, slots)
+        if failure is not None:
+            return _fail(result, f"{where}: after {text!r} the bot {failure}")
     return result
+
+
+async def _slots_differ(dm: DialogueManager, conversation: str, steps: list[Step]) -> str | None:
+    """How the slots a turn's ``slot_was_set`` steps name differ from what the bot set in
+    the turn, or None. A slot the bot set in the turn must have been set to the story's
+    value then; one it did not set is set to it, as Rasa's tests apply a story's slot
+    events (they run no actions: a story may set what only a custom action would)."""
+    expected = {k: v for s in steps for k, v in s.slots.items()}
+    if not expected:
+        return None
+    state = await dm.store.load(conversation)
+    if state is None:
+        return None
+    set_now: dict[str, list[Any]] = {}
+    for event in reversed(state.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "slot":
+            set_now.setdefault(str(event.get("name")), []).append(event.get("value"))
+    missing: dict[str, Any] = {}
+    for name, value in expected.items():
+
+        def holds(got: Any, value: Any = value) -> bool:
+            return got is not None if value == SLOT_FILLED else bool(got == value)
+
+        now = state.requested_slot if name == "requested_slot" else state.slots.get(name)
+        if any(holds(v) for v in set_now.get(name, [])):
+            continue
+        if name in set_now:
+            return f"set {name} to {set_now[name][0]!r}, expected {value!r}"
+        if holds(now):
+            continue
+        if name == "requested_slot" or value == SLOT_FILLED:
+            return f"left {name} as {now!r}, expected {value!r}"
+        missing[name] = value
+    if missing:
+        await dm.set_slots(conversation, missing, channel="test")
+    return None
 
 
 def _entities_missed(step: Step, text: str, found: Any) -> str | None:

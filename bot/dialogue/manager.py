@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -270,6 +270,19 @@ class DialogueManager(
                 turn.set_active_loop(None)
                 await self._predict_and_run(turn, None)
         return turn.messages
+
+    async def set_slots(
+        self, sender_id: str, slots: Mapping[str, Any], *, channel: str = "rest"
+    ) -> None:
+        """Set slots as the bot would, outside any message.
+
+        For test conversations: Rasa's tests apply a story's ``slot_was_set`` steps, so a
+        story may set a slot the bot itself would not (a user known as a VIP, say).
+        """
+        check_sender(sender_id)
+        async with self._turn(sender_id, channel=channel, actor="bot") as turn:
+            for name, value in slots.items():
+                turn.set_slot(name, value)
 
     # ----------------------------------------------------------------- one turn
     @asynccontextmanager

@@ -258,3 +258,57 @@ async def test_a_story_s_entity_annotations_are_checked(
         result = await run_story(make_dm(parser=Tagging(found)), story)
         assert not result.passed, found
         assert "expected [Oslo](city, role home)" in (result.failure or ""), result.failure
+
+
+SLOTS = """
+version: "3.1"
+stories:
+  - story: the slots the bot set
+    steps:
+      - user: |
+          /request_return
+        intent: request_return
+      - action: return_form
+      - active_loop: return_form
+      - user: |
+          /inform{{"order_number": "NW-10001", "product": "lamp"}}
+        intent: inform
+      - slot_was_set:
+          - order_number: NW-10001
+          - product: {product}
+      - action: return_form
+      - slot_was_set:
+          - requested_slot: return_reason
+      - bot: Why are you returning the lamp?
+  - story: a slot set by the story itself, before the bot needs it
+    steps:
+      - slot_was_set:
+          - product: lamp
+      - user: |
+          /request_return
+        intent: request_return
+      - action: return_form
+      - active_loop: return_form
+      - user: |
+          /inform{{"order_number": "NW-10001"}}
+        intent: inform
+      - action: return_form
+      - bot: Why are you returning the lamp?
+"""
+
+
+async def test_a_story_s_slots_are_checked_where_the_bot_set_them_else_set(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    # A slot_was_set step was neither checked nor applied: a story expecting product
+    # "chair" passed where the bot set "lamp", and a story setting a slot itself (as
+    # Rasa's tests apply such steps) ran without it.
+    dm = make_dm()
+    right, given = stories_in(tmp_path / "test_slots.yml", SLOTS.format(product="lamp"))
+    for story in (right, given):
+        result = await run_story(dm, story)
+        assert result.passed, result.failure
+    wrong, _ = stories_in(tmp_path / "test_wrong.yml", SLOTS.format(product="chair"))
+    failed = await run_story(dm, wrong)
+    assert not failed.passed
+    assert "set product to 'lamp', expected 'chair'" in (failed.failure or ""), failed.failure
