@@ -292,6 +292,12 @@ def test_a_return_right_after_an_order_on_its_way_says_why_at_once(actions: Modu
     (why,) = said.messages
     assert why["text"].startswith("Order NW-48213 is still on its way, so there's nothing to")
     assert why["text"].endswith(actions.ANOTHER_ORDER_OR_STOP)
+    # Another number given with the request, and refused, is asked about, not the old one.
+    for typed in ("I want to return NW-99999", "I want to return 12345"):
+        latest = {"text": typed, "entities": [{"entity": "order_number", "value": typed[-8:]}]}
+        other = Tracker("u1", {}, latest, tracked, False, None, {"name": "return_form"}, "")
+        asyncio.run(ask.run(said, other, {"responses": {}}))
+        assert said.messages[-1] == {"text": actions.ASK_ANOTHER_ORDER}, typed
     # Asked again later in the form, the question is asked as before (not the reason again).
     later = [*tracked, {"event": "user", "text": "hmm"}]
     again = Tracker("u1", {}, {"text": "hmm", "entities": []}, later, False, None,

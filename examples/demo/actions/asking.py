@@ -74,7 +74,8 @@ class _AskOrderNumber:
         refused = refused_order(tracker) if returning else None
         # The order just tracked, on its way: why it has nothing to return is said at once
         # ("What's your order number?", and the number typed again was then refused).
-        started = returning and started_now(tracker)
+        # (not when this message gave a number of its own, refused: that one is asked about)
+        started = returning and started_now(tracker) and not _gave_a_number(tracker)
         tracked = remembered_order(tracker, before_now=True) if started else None
         on_its_way = tracked if tracked and ORDERS[tracked]["status"] in NOT_RETURNABLE else None
         noted = _noted_refusal(tracker, bool(refused or on_its_way)) if returning else []
