@@ -312,3 +312,50 @@ async def test_a_story_s_slots_are_checked_where_the_bot_set_them_else_set(
     failed = await run_story(dm, wrong)
     assert not failed.passed
     assert "set product to 'lamp', expected 'chair'" in (failed.failure or ""), failed.failure
+
+
+SKIPPED = """
+version: "3.1"
+stories:
+  - story: a form skipped through, its answers given as slots
+    steps:
+      - user: |
+          /request_return
+        intent: request_return
+      - action: return_form
+      - active_loop: return_form
+      - slot_was_set:
+          - order_number: NW-10001
+          - product: lamp
+          - return_reason: broken
+      - active_loop: null
+      - action: utter_return_submitted
+      - bot: Return for lamp on order NW-10001 is registered.
+  - story: an answer the form's check refused
+    steps:
+      - user: |
+          /request_return
+        intent: request_return
+      - action: return_form
+      - active_loop: return_form
+      - user: |
+          /inform{"order_number": "NW-99999"}
+        intent: inform
+      - slot_was_set:
+          - order_number: NW-99999
+      - action: return_form
+"""
+
+
+async def test_slots_a_story_gives_a_form_are_its_answers_and_a_refused_one_is_not_set(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    # Found by a review: slots were applied only after the form had ended ("Return for
+    # None on order None"), and a value the form's check set back to None passed as set.
+    skipped, refused = stories_in(tmp_path / "test_skipped.yml", SKIPPED)
+    dm = make_dm()
+    result = await run_story(dm, skipped)
+    assert result.passed, result.failure
+    failed = await run_story(dm, refused)
+    assert not failed.passed
+    assert "set order_number to None, expected 'NW-99999'" in (failed.failure or ""), failed.failure
