@@ -467,7 +467,8 @@ class DialogueManager(
                 # again, comes to the offer of a person, and no further.
                 self._hold_at_the_offer(conversation)
         elif (
-            conversation.fallback_count == 0
+            # with no handoff on its own (0), nothing escalates: the project's rule each time
+            (conversation.fallback_count == 0 or not self.config.handoff_after_fallbacks)
             and intent == "nlu_fallback"
             and conversation.handoff != "pending_human"  # the fallback says they are queued
             and await self._predict_and_run(turn, intent)

@@ -63,3 +63,19 @@ async def test_a_bot_without_agents_never_hands_over_on_its_own(
     await default.handle("n2", "blorp")
     (offer,) = await default.handle("n2", "blorp")
     assert [b["payload"] for b in offer.buttons] == ["/human_handoff", "/deny"]
+
+
+async def test_without_agents_the_project_s_own_fallback_rule_answers_every_miss(
+    make_dm: Callable[..., DialogueManager], tmp_path: Path
+) -> None:
+    # Found by a review: with after_fallbacks 0 the project's nlu_fallback rule answered
+    # the first miss only, then the built-in rephrase; Rasa runs the rule every time.
+    own = {"rule": "own fallback", "steps": [{"intent": "nlu_fallback"}, {"action": "utter_own"}]}
+    added = {"responses": {"utter_own": [{"text": "I only know about returns."}]}}
+    root = _project_with(tmp_path, added, "", [own])
+    (root / "config.yml").write_text(
+        "deskbot:\n  language: en\n  handoff:\n    after_fallbacks: 0\n"
+    )
+    dm = make_dm(project=load_project(root), parser=FixedParser({}))
+    for _ in range(3):
+        assert texts(await dm.handle("r1", "blorp")) == ["I only know about returns."]
