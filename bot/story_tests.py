@@ -30,18 +30,19 @@ class StoryResult:
     action_errors: list[str] = field(default_factory=list)
 
 
-def _user_text(step: Step) -> str:
+def _user_text(step: Step) -> tuple[str, tuple[EntitySpan, ...]]:
+    """What the user step sends, and the entities its text annotates."""
     if step.user_text:
         try:
-            return parse_markup(step.user_text)[0]
+            return parse_markup(step.user_text)
         except MarkupError:
-            return step.user_text
+            return step.user_text, ()
     if step.name is None:
-        return ""
+        return "", ()
     entities = {e["entity"]: e.get("value") for e in step.entities if "entity" in e}
     if entities:
-        return f"/{step.name}{json.dumps(entities)}"
-    return f"/{step.name}"
+        return f"/{step.name}{json.dumps(entities)}", ()
+    return f"/{step.name}", ()
 
 
 Segment = tuple[str | None, list[Step]]
@@ -105,7 +106,7 @@ async def _replay(dm: DialogueManager, story: TestStory, conversation: str) -> S
         return list(page.events)
 
     for user_step, segments in _expected_turns(story):
-        text = _user_text(user_step)
+        text, annotated = _user_text(user_step)
         where = f"{story.file}:{user_step.line}"
         messages = await dm.handle(conversation, text, channel="test")
         events = await since()
@@ -116,7 +117,7 @@ async def _replay(dm: DialogueManager, story: TestStory, conversation: str) -> S
             return _fail(
                 result, f"{where}: {text!r} was read as {intent!r}, expected {user_step.name!r}"
             )
-        missed = _entities_missed(user_step, text, (user.get("parse") or {}).get("entities"))
+        missed = _entities_missed(annotated, text, (user.get("parse") or {}).get("entities"))
         if missed:
             return _fail(result, f"{where}: in {text!r} the bot found {missed}")
         when = f"after {text!r}"
@@ -192,14 +193,10 @@ async def _slots_differ(dm: DialogueManager, conversation: str, steps: list[Step
     return None
 
 
-def _entities_missed(step: Step, text: str, found: Any) -> str | None:
-    """What a user step's entity annotations name that the bot's reading lacks, said with
-    what it found; None when it found each (the same type, role and group, at the same place
-    or of the same value). Entities the story does not annotate are not judged."""
-    try:
-        spans = parse_markup(step.user_text)[1] if step.user_text else ()
-    except MarkupError:
-        return None
+def _entities_missed(spans: tuple[EntitySpan, ...], text: str, found: Any) -> str | None:
+    """What a user step's entity annotations (``spans`` in ``text``) name that the bot's
+    reading lacks, said with what it found; None when it found each (the same type, role and
+    group, at the same place or of the same value). Entities not annotated are not judged."""
     got = [e for e in found or [] if isinstance(e, dict)]
 
     def holds(span: EntitySpan, entity: dict[str, Any]) -> bool:
